@@ -1,0 +1,24 @@
+/** Two projects: the default suite runs in parallel; the disruptive suite (it stops and starts the broker)
+ * runs alone afterwards, because it would break whatever else is talking to RabbitMQ at the time. */
+const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' } }] };
+const common = {
+  transform,
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: ['<rootDir>/test/setup-env.js'],
+};
+module.exports = {
+  projects: [
+    {
+      ...common,
+      displayName: 'default',
+      testMatch: ['<rootDir>/{packages,services}/*/{src,test}/**/*.test.ts'],
+      testPathIgnorePatterns: ['\\.disruptive\\.test\\.ts$', '/node_modules/'],
+    },
+    {
+      ...common,
+      displayName: 'disruptive',
+      testMatch: ['<rootDir>/{packages,services}/*/test/**/*.disruptive.test.ts'],
+    },
+  ],
+};

@@ -1,0 +1,70 @@
+/**
+ * The bus abstraction every service uses. Two adapters implement it with the same semantics:
+ * `createRabbitBus` (amqplib, production) and `createInMemoryBus` (embedded mode).
+ *
+ * Semantics both adapters guarantee:
+ * - `publish` resolves only once the broker has confirmed the message AND it was routed somewhere
+ *   (mandatory; unroutable messages go to the alternate exchange's `geminis.unrouted` queue, so an event
+ *   nobody consumes yet is kept, not dropped). It rejects on nack, return, timeout or a closed channel.
+ * - Delivery is asynchronous and at least once. A handler's Disposition decides the message's fate:
+ *   'ack' → done; 'retry' → redelivered, counting towards the consumer's delivery limit, after which it
+ *   is dead-lettered; 'dead-letter' → straight to the consumer's dead-letter queue. A handler that throws
+ *   counts as 'retry'.
+ */
+export interface OutgoingMessage {
+  /** Unique message id (the event id); becomes AMQP `messageId`. */
+  id: string;
+  /** Routing key (the event type). */
+  routingKey: string;
+  /** JSON body. */
+  body: Buffer;
+  /** String headers (trace context, tenant id, correlation id...). */
+  headers?: Record<string, string>;
+  /** Defaults to application/json. */
+  contentType?: string;
+}
+
+export interface IncomingMessage {
+  id: string | undefined;
+  routingKey: string;
+  body: Buffer;
+  headers: Record<string, unknown>;
+  redelivered: boolean;
+  /** How many times this message was delivered before (0 on the first delivery), when known. */
+  deliveryCount: number;
+}
+
+export type Disposition = 'ack' | 'retry' | 'dead-letter';
+
+export type MessageHandler = (message: IncomingMessage) => Promise<Disposition>;
+
+export interface ConsumerSpec {
+  /** Consumer name; the queue is `<name>` and its dead-letter queue `<name>.dlq`. */
+  name: string;
+  /** Routing-key patterns (topic syntax: `*` one word, `#` zero or more). */
+  bindings: string[];
+  /** Unacked deliveries in flight for this consumer. Default 20. */
+  prefetch?: number;
+  /** Deliveries before a message is dead-lettered. Default 5. */
+  deliveryLimit?: number;
+}
+
+export interface Subscription {
+  /** Stops receiving new deliveries and waits for in-flight handlers to settle. */
+  cancel(): Promise<void>;
+}
+
+export interface Bus {
+  readonly kind: 'rabbitmq' | 'in-memory';
+  publish(message: OutgoingMessage): Promise<void>;
+  subscribe(spec: ConsumerSpec, handler: MessageHandler): Promise<Subscription>;
+  /** Resolves when the bus can publish right now (used by /readyz); rejects with the reason otherwise. */
+  check(): Promise<void>;
+  /** Cancels consumers (draining in-flight handlers), waits for outstanding confirms, closes. */
+  close(): Promise<void>;
+}
+
+export const EXCHANGE = 'geminis.events';
+export const UNROUTED_EXCHANGE = 'geminis.unrouted';
+export const UNROUTED_QUEUE = 'geminis.unrouted';
+export const DEAD_LETTER_EXCHANGE = 'geminis.dlx';

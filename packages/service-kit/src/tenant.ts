@@ -1,0 +1,20 @@
+/**
+ * Which tenant's rows a unit of work may touch. Everything tenant-owned runs inside `withTenant(scope)`;
+ * `all` exists only for platform admins (without narrowing) and cross-tenant jobs, and is chosen
+ * explicitly by the caller, never derived from input.
+ */
+export type TenantScope = { kind: 'tenant'; tenantId: string } | { kind: 'all' };
+
+export const tenantScope = (tenantId: string): TenantScope => ({ kind: 'tenant', tenantId });
+export const allTenants: TenantScope = { kind: 'all' };
+
+export type Role = 'admin' | 'reseller' | 'client';
+
+/** Who is calling, taken from a verified access token only. */
+export interface AuthContext {
+  userId: string;
+  role: Role;
+  tenantId: string;
+  /** The token's `jti`. */
+  tokenId: string;
+}
