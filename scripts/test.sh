@@ -4,6 +4,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-infra.sh || exit 1
+# PGlite (embedded mode) loads its WebAssembly with a dynamic import, which jest allows only with this flag.
+export NODE_OPTIONS="--experimental-vm-modules ${NODE_OPTIONS:-}"
 out=$(mktemp -d)
 status=0
 jest --selectProjects default --json --outputFile="$out/default.json" "$@" || status=1

@@ -1,0 +1,5 @@
+export * from './types';
+export * from './migrate';
+export * from './postgres';
+export * from './pglite';
+export { applyTenantScope } from './tenant-context';

@@ -1,0 +1,18 @@
+import { sql } from 'drizzle-orm';
+import { type TenantScope } from '../tenant';
+import { type Tx } from './types';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Sets the tenant for the current transaction only (`set_config(..., true)` = SET LOCAL), so a pooled
+ * connection never carries it into the next transaction. The RLS policy reads these settings.
+ */
+export async function applyTenantScope(tx: Tx, scope: TenantScope): Promise<void> {
+  if (scope.kind === 'all') {
+    await tx.execute(sql`select set_config('app.all_tenants', 'on', true)`);
+    return;
+  }
+  if (!UUID.test(scope.tenantId)) throw new Error('tenant id must be a UUID');
+  await tx.execute(sql`select set_config('app.tenant_id', ${scope.tenantId}, true)`);
+}
