@@ -1,0 +1,127 @@
+/**
+ * bench/events: end-to-end throughput of outbox → RabbitMQ → inbox (committed events per second, from the
+ * first commit to the last applied effect) beside raw amqplib confirm-publish + ack of the same payloads,
+ * measured in the same run against the same broker. Goal: ratio ≥ 0.5.
+ *
+ *   npm run bench -- events        (BENCH_EVENTS=5000 by default)
+ */
+import amqp from 'amqplib';
+import { sql } from 'drizzle-orm';
+import { createRabbitBus } from '../../packages/service-kit/src/bus';
+import { migrate, openPostgres, rows } from '../../packages/service-kit/src/db';
+import {
+  createEventConsumer,
+  createOutbox,
+  createOutboxRelay,
+} from '../../packages/service-kit/src/outbox';
+import { createTestDatabase } from '../../packages/service-kit/src/testing/postgres';
+import { createTestVhost } from '../../packages/service-kit/src/testing/rabbit';
+import { allTenants } from '../../packages/service-kit/src/tenant';
+import { NoteAdded, recordEffect, testRegistry } from '../../packages/service-kit/test/fixtures/events';
+import { NOTES_MIGRATIONS, TENANT_A } from '../../packages/service-kit/test/fixtures/notes';
+
+const N = Number(process.env.BENCH_EVENTS ?? 5000);
+const WRITERS = 4;
+const PER_TX = 10;
+
+async function rawBaseline(url: string, payloads: Buffer[]): Promise<number> {
+  const conn = await amqp.connect(url);
+  const pub = await conn.createConfirmChannel();
+  const sub = await conn.createChannel();
+  const q = 'bench.raw';
+  await pub.assertQueue(q, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await sub.prefetch(100);
+  let acked = 0;
+  const start = process.hrtime.bigint();
+  const done = new Promise<void>((resolve) => {
+    void sub.consume(q, (msg) => {
+      if (!msg) return;
+      sub.ack(msg);
+      if (++acked === payloads.length) resolve();
+    });
+  });
+  // Publish with confirms, a window of 100 in flight, the same bound the relay uses.
+  for (let i = 0; i < payloads.length; i += 100) {
+    for (const body of payloads.slice(i, i + 100)) pub.publish('', q, body, { persistent: true });
+    await pub.waitForConfirms();
+  }
+  await done;
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  await conn.close();
+  return payloads.length / seconds;
+}
+
+async function outboxPipeline(dbUrl: string, amqpUrl: string): Promise<number> {
+  const db = openPostgres({ url: dbUrl, max: WRITERS + 4 });
+  await migrate(db, [NOTES_MIGRATIONS]);
+  const pubBus = createRabbitBus({ url: amqpUrl });
+  const subBus = createRabbitBus({ url: amqpUrl });
+  const outbox = createOutbox({ source: 'bench', registry: testRegistry });
+  const consumer = createEventConsumer({
+    db,
+    bus: subBus,
+    registry: testRegistry,
+    consumer: 'bench-outbox',
+    handlers: { [NoteAdded.type]: recordEffect },
+    prefetch: 100,
+  });
+  await consumer.start();
+  const relay = createOutboxRelay({ db, bus: pubBus, batchSize: 100, pollIntervalMs: 50 });
+  await relay.start();
+
+  const start = process.hrtime.bigint();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: WRITERS }, async () => {
+      while (next < N) {
+        const from = next;
+        next += PER_TX;
+        await db.transaction(async (tx) => {
+          for (let n = from; n < Math.min(from + PER_TX, N); n++) {
+            await outbox.enqueue(tx, { type: NoteAdded.type, tenantId: TENANT_A, data: { n } });
+          }
+        });
+      }
+    }),
+  );
+  for (;;) {
+    const [row] = await db.withTenant(allTenants, (tx) =>
+      rows<{ count: string }>(tx, sql`select count(*) from effects`),
+    );
+    if (Number(row?.count) >= N) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  await relay.stop();
+  await consumer.stop();
+  await pubBus.close();
+  await subBus.close();
+  await db.close();
+  return N / seconds;
+}
+
+async function main() {
+  const testDb = await createTestDatabase('gm_bench');
+  const vhost = await createTestVhost();
+  try {
+    const sample = JSON.stringify({ id: '0', type: NoteAdded.type, data: { n: 0 } });
+    const payloads = Array.from({ length: N }, () => Buffer.from(sample));
+    const raw = await rawBaseline(vhost.url, payloads);
+    const pipeline = await outboxPipeline(testDb.url, vhost.url);
+    console.log(`events: ${N}, writers: ${WRITERS}, events per transaction: ${PER_TX}`);
+    console.log(`raw amqplib confirm-publish + ack: ${raw.toFixed(0)} msg/s`);
+    console.log(`outbox → RabbitMQ → inbox (committed, applied once): ${pipeline.toFixed(0)} events/s`);
+    console.log(`ratio (outbox pipeline / raw): ${(pipeline / raw).toFixed(2)} (goal ≥ 0.50)`);
+  } finally {
+    await vhost.drop();
+    await testDb.drop();
+  }
+}
+
+void main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

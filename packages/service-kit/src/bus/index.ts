@@ -1,0 +1,4 @@
+export * from './types';
+export * from './rabbitmq';
+export * from './in-memory';
+export { topicMatches } from './topic';

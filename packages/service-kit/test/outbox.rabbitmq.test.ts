@@ -1,0 +1,222 @@
+import amqp from 'amqplib';
+import { PLATFORM_TENANT_ID } from '@geminis/contracts';
+import { sql } from 'drizzle-orm';
+import { createRabbitBus } from '../src/bus';
+import { type Bus } from '../src/bus/types';
+import { migrate, openPostgres, rows, type Database } from '../src/db';
+import { createEventConsumer, createOutbox, createOutboxRelay, type OutboxRelay } from '../src/outbox';
+import { createTestDatabase, type TestDatabase } from '../src/testing/postgres';
+import { createTestVhost } from '../src/testing/rabbit';
+import { allTenants } from '../src/tenant';
+import { effects, NoteAdded, recordEffect, testRegistry, waitFor } from './fixtures/events';
+import { NOTES_MIGRATIONS, TENANT_A } from './fixtures/notes';
+
+jest.setTimeout(60_000);
+
+type Vhost = Awaited<ReturnType<typeof createTestVhost>>;
+
+describe('outbox → RabbitMQ → inbox', () => {
+  let testDb: TestDatabase;
+  let vhost: Vhost;
+  let db: Database;
+  let publisherBus: Bus;
+  let consumerBus: Bus;
+  let relay: OutboxRelay;
+  const outbox = createOutbox({ source: 'test', registry: testRegistry });
+  let consumerName: string;
+  let consumer: ReturnType<typeof createEventConsumer>;
+
+  const emit = (n: number, tenantId = TENANT_A) =>
+    db.transaction((tx) => outbox.enqueue(tx, { type: NoteAdded.type, tenantId, data: { n } }));
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    vhost = await createTestVhost();
+    db = openPostgres({ url: testDb.url, max: 8 });
+    await migrate(db, [NOTES_MIGRATIONS]);
+    const reconnect = { initialDelayMs: 100, maxDelayMs: 1000 };
+    publisherBus = createRabbitBus({ url: vhost.url, reconnect, confirmTimeoutMs: 5000 });
+    consumerBus = createRabbitBus({ url: vhost.url, reconnect });
+    consumerName = 'outbox-test';
+    consumer = createEventConsumer({
+      db,
+      bus: consumerBus,
+      registry: testRegistry,
+      consumer: consumerName,
+      handlers: { [NoteAdded.type]: recordEffect },
+      deliveryLimit: 3,
+    });
+    await consumer.start();
+    relay = createOutboxRelay({
+      db,
+      bus: publisherBus,
+      pollIntervalMs: 100,
+      retryBaseMs: 50,
+      retryMaxMs: 500,
+    });
+    await relay.start();
+  });
+
+  afterAll(async () => {
+    await relay.stop();
+    await consumer.stop();
+    await publisherBus.close();
+    await consumerBus.close();
+    await db.close();
+    await testDb.drop();
+    await vhost.drop();
+  });
+
+  beforeEach(async () => {
+    await db.withTenant(allTenants, (tx) => tx.execute(sql`delete from effects`));
+  });
+
+  it('delivers every committed event and applies each once', async () => {
+    for (let n = 1; n <= 50; n++) await emit(n);
+    const seen = await waitFor(
+      () => effects(db),
+      (e) => e.length >= 50,
+    );
+    expect(seen.map((e) => e.n)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+  });
+
+  it('publishes nothing for a rolled-back transaction', async () => {
+    await expect(
+      db.transaction(async (tx) => {
+        await outbox.enqueue(tx, { type: NoteAdded.type, tenantId: TENANT_A, data: { n: 666 } });
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    await emit(1); // a later event: once it is applied, the relay has been past the rolled-back one
+    const seen = await waitFor(
+      () => effects(db),
+      (e) => e.length >= 1,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await effects(db)).map((e) => e.n)).toEqual([1]);
+    expect(seen.map((e) => e.n)).toEqual([1]);
+  });
+
+  it('still publishes an outbox row that commits after a later one', async () => {
+    let releaseEarly!: () => void;
+    const held = new Promise<void>((r) => (releaseEarly = r));
+    // The early transaction inserts first (lower id, earlier created_at) and commits last.
+    const early = db.transaction(async (tx) => {
+      await outbox.enqueue(tx, { type: NoteAdded.type, tenantId: TENANT_A, data: { n: 1 } });
+      await held;
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    await emit(2);
+    await waitFor(
+      () => effects(db),
+      (e) => e.length >= 1,
+    );
+    releaseEarly();
+    await early;
+    const seen = await waitFor(
+      () => effects(db),
+      (e) => e.length >= 2,
+    );
+    expect(seen.map((e) => e.n)).toEqual([1, 2]);
+  });
+
+  it('applies an event delivered three times only once', async () => {
+    const envelope = await db.transaction((tx) =>
+      outbox.enqueue(tx, { type: NoteAdded.type, tenantId: PLATFORM_TENANT_ID, data: { n: 7 } }),
+    );
+    const body = Buffer.from(JSON.stringify(envelope));
+    await Promise.all(
+      [1, 2, 3].map(() => publisherBus.publish({ id: envelope.id, routingKey: NoteAdded.type, body })),
+    );
+    await emit(8); // fence
+    const seen = await waitFor(
+      () => effects(db),
+      (e) => e.some((x) => x.n === 8),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await effects(db)).filter((e) => e.n === 7)).toHaveLength(1);
+    expect(seen.filter((e) => e.n === 7)).toHaveLength(1);
+  });
+
+  it('dead-letters a poison message while good messages keep flowing', async () => {
+    await publisherBus.publish({ id: 'not-json', routingKey: NoteAdded.type, body: Buffer.from('{oops') });
+    await publisherBus.publish({
+      id: 'bad-data',
+      routingKey: NoteAdded.type,
+      body: Buffer.from(JSON.stringify({ type: NoteAdded.type, data: { n: 'x' } })),
+    });
+    for (let n = 1; n <= 5; n++) await emit(n);
+    const seen = await waitFor(
+      () => effects(db),
+      (e) => e.length >= 5,
+    );
+    expect(seen.map((e) => e.n)).toEqual([1, 2, 3, 4, 5]);
+    const dead = await waitFor(
+      () => vhost.queueDepth(`${consumerName}.dlq`),
+      (d) => d >= 2,
+    );
+    expect(dead).toBe(2);
+  });
+
+  it('redelivers an event whose consumer died after commit and before ack, without applying it twice', async () => {
+    await consumer.stop();
+    try {
+      const envelope = await emit(42);
+      // A consumer that takes the message, commits its effect, and dies before acking.
+      const conn = await amqp.connect(vhost.url);
+      const ch = await conn.createChannel();
+      const msg = await waitFor(
+        () => ch.get(consumerName, { noAck: false }),
+        (m) => m !== false,
+      );
+      if (msg === false) throw new Error('the event never reached the queue');
+      expect(msg.properties.messageId).toBe(envelope.id);
+      const disposition = await consumer.handle({
+        id: msg.properties.messageId as string,
+        routingKey: msg.fields.routingKey,
+        body: msg.content,
+        headers: {},
+        redelivered: msg.fields.redelivered,
+        deliveryCount: 0,
+      });
+      expect(disposition).toBe('ack');
+      await conn.close(); // no ack: the broker requeues it
+    } finally {
+      await consumer.start();
+    }
+    await emit(43); // fence: when 43 is applied, the redelivered 42 was handled before it
+    await waitFor(
+      () => effects(db),
+      (e) => e.some((x) => x.n === 43),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await effects(db)).map((e) => e.n)).toEqual([42, 43]);
+    expect(await vhost.queueDepth(consumerName)).toBe(0);
+  });
+
+  it('loses nothing confirmed when connections drop mid-stream', async () => {
+    const total = 200;
+    const producing = (async () => {
+      for (let n = 1; n <= total; n++) {
+        await emit(n);
+        if (n % 20 === 0) await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 150));
+    await vhost.closeConnections();
+    await new Promise((r) => setTimeout(r, 300));
+    await vhost.closeConnections();
+    await producing;
+    const seen = await waitFor(
+      () => effects(db),
+      (e) => new Set(e.map((x) => x.n)).size >= total,
+      40_000,
+    );
+    expect(new Set(seen.map((e) => e.n)).size).toBe(total);
+    expect(seen).toHaveLength(total); // no event applied twice despite republishing
+    const [pending] = await db.transaction((tx) =>
+      rows<{ count: string }>(tx, sql`select count(*) from outbox where published_at is null`),
+    );
+    expect(pending?.count).toBe('0');
+  });
+});
