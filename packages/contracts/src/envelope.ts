@@ -4,7 +4,8 @@ import { z } from 'zod';
 export const PLATFORM_TENANT_ID = '00000000-0000-0000-0000-000000000000';
 
 /** `<service>.<entity>.<past-tense>.v<N>`, e.g. `identity.client.created.v1` (DESIGN.md §3). */
-export const EVENT_TYPE_PATTERN = /^[a-z]+(?:_[a-z]+)*\.[a-z]+(?:_[a-z]+)*\.[a-z]+(?:_[a-z]+)*\.v[1-9][0-9]*$/;
+export const EVENT_TYPE_PATTERN =
+  /^[a-z]+(?:_[a-z]+)*\.[a-z]+(?:_[a-z]+)*\.[a-z]+(?:_[a-z]+)*\.v[1-9][0-9]*$/;
 
 export const uuid = z.uuid();
 

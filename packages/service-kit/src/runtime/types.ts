@@ -2,6 +2,8 @@ import { type Bus } from '../bus/types';
 import { type Database, type MigrationSource } from '../db';
 import { type EventHandler, type Outbox } from '../outbox';
 import { type Job } from '../scheduler/scheduler';
+import { type Routes } from '../http/router';
+import { type TokenVerifier } from '../auth/verifier';
 
 /**
  * How a service plugs into the kit. A service module exports a function returning a ServiceDefinition;
@@ -36,8 +38,10 @@ export interface ServiceContext {
 }
 
 export interface BuiltService {
-  /** Route collections (see http/router) served by the service's HTTP app. */
-  routes: unknown[];
+  /** Route collections served by the service's HTTP app. */
+  routes: Routes[];
+  /** Overrides the verifier given to runService (identity verifies with its own keys). */
+  verifier?: TokenVerifier;
   /** Event handlers by event type; each runs in the inbox transaction with the event's tenant set. */
   handlers?: Record<string, EventHandler>;
   /** Periodic jobs (run once per period across replicas). */

@@ -1,0 +1,3 @@
+export * from './verifier';
+export * from './scope';
+export { createJwksCache } from './jwks';

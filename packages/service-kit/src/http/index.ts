@@ -1,0 +1,4 @@
+export * from './router';
+export * from './problem';
+export * from './app';
+export * from './server';

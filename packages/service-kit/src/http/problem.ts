@@ -1,0 +1,105 @@
+import { type NextFunction, type Request, type Response } from 'express';
+import { AppError, NotFoundError } from '../errors';
+import { type Logger } from '../logger';
+
+interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail: string;
+  requestId?: string;
+  errors?: { field: string; message: string }[];
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
+
+/** Errors thrown by body-parser carry a `type`; map them to precise 4xx. */
+function fromBodyParser(err: unknown): AppError | undefined {
+  if (typeof err !== 'object' || err === null || !('type' in err)) return undefined;
+  switch ((err).type) {
+    case 'entity.parse.failed':
+      return new AppError(400, 'request.malformed_json', 'the request body is not valid JSON');
+    case 'entity.too.large':
+      return new AppError(413, 'request.too_large', 'the request body is too large');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError(415, 'request.unsupported_encoding', 'unsupported body encoding or charset');
+    case 'request.aborted':
+      return new AppError(400, 'request.aborted', 'the request was aborted');
+    default:
+      return undefined;
+  }
+}
+
+export function toProblem(err: unknown, requestId?: string): Problem {
+  const app = err instanceof AppError ? err : fromBodyParser(err);
+  if (!app) {
+    return {
+      type: 'about:blank',
+      title: TITLES[500]!,
+      status: 500,
+      code: 'internal',
+      detail: 'an unexpected error occurred',
+      ...(requestId ? { requestId } : {}),
+    };
+  }
+  return {
+    type: `https://geminis.dev/problems/${app.code}`,
+    title: TITLES[app.status] ?? 'Error',
+    status: app.status,
+    code: app.code,
+    detail: app.detail,
+    ...(requestId ? { requestId } : {}),
+    ...(app.fieldErrors ? { errors: app.fieldErrors } : {}),
+  };
+}
+
+export function sendProblem(res: Response, err: unknown, requestId?: string): Problem {
+  const problem = toProblem(err, requestId);
+  if (err instanceof AppError && err.retryAfterSeconds !== undefined) {
+    res.setHeader('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
+  }
+  if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+  res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+  return problem;
+}
+
+export function notFoundHandler(req: Request, _res: Response, next: NextFunction): void {
+  next(new NotFoundError('route.not_found', `no route for ${req.method} ${req.path}`));
+}
+
+/** The one error middleware: problem+json, logged once (warn for 4xx, error for 5xx). */
+export function problemMiddleware(logger: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const requestId = res.getHeader('x-request-id') as string | undefined;
+    if (res.headersSent) {
+      logger.error({ err, requestId }, 'error after the response started');
+      res.end();
+      return;
+    }
+    const problem = sendProblem(res, err, requestId);
+    const fields = {
+      requestId,
+      code: problem.code,
+      status: problem.status,
+      method: req.method,
+      path: req.path,
+    };
+    if (problem.status >= 500) logger.error({ ...fields, err }, 'request failed');
+    else logger.warn(fields, problem.detail);
+  };
+}

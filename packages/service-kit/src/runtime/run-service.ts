@@ -1,0 +1,100 @@
+import { eventRegistry } from '@geminis/contracts';
+import { type Express } from 'express';
+import { type TokenVerifier } from '../auth/verifier';
+import { type Bus } from '../bus/types';
+import { assertSafeRole, migrate, type Database } from '../db';
+import { createHttpApp } from '../http/app';
+import { listen, type ListeningServer } from '../http/server';
+import { type Logger } from '../logger';
+import { createEventConsumer, createOutbox, createOutboxRelay, type EventConsumer } from '../outbox';
+import { createScheduler } from '../scheduler/scheduler';
+import { type BuiltService, type ServiceDefinition } from './types';
+
+export interface RunServiceOptions {
+  db: Database;
+  bus: Bus;
+  logger: Logger;
+  /** Verifies access tokens on authenticated routes (unless the service brings its own). */
+  verifier?: TokenVerifier;
+  port: number;
+  host?: string;
+  /** Outbox relay polling, for tests that want it snappier. */
+  relayPollMs?: number;
+}
+
+export interface RunningService<TBuilt extends BuiltService = BuiltService> {
+  name: string;
+  url: string;
+  port: number;
+  app: Express;
+  built: TBuilt;
+  server: ListeningServer;
+  /** Graceful: stop accepting, finish requests, drain the consumer, jobs and relay, release the service. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The one place that wires a service (STYLE.md): refuse an unsafe database role, apply migrations, build,
+ * serve, relay the outbox, consume, schedule — and undo it in reverse order on stop.
+ */
+export async function runService<TBuilt extends BuiltService>(
+  definition: ServiceDefinition<TBuilt>,
+  options: RunServiceOptions,
+): Promise<RunningService<TBuilt>> {
+  const { db, bus } = options;
+  const logger = options.logger.child({ service: definition.name });
+  await assertSafeRole(db);
+  const applied = await migrate(db, definition.migrations);
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+
+  const outbox = createOutbox({ source: definition.name, registry: eventRegistry });
+  const built = await definition.build({ name: definition.name, db, bus, outbox, logger });
+  const verifier = built.verifier ?? options.verifier;
+  const app = createHttpApp({
+    service: definition.name,
+    logger,
+    ...(verifier ? { verifier } : {}),
+    routes: built.routes,
+    readiness: { database: () => db.check(), bus: () => bus.check(), ...built.readiness },
+    ...(built.rawBodyPaths ? { rawBodyPaths: built.rawBodyPaths } : {}),
+  });
+  const relay = createOutboxRelay({
+    db,
+    bus,
+    logger,
+    ...(options.relayPollMs ? { pollIntervalMs: options.relayPollMs } : {}),
+  });
+  await relay.start();
+  let consumer: EventConsumer | undefined;
+  if (built.handlers && Object.keys(built.handlers).length > 0) {
+    consumer = createEventConsumer({
+      db,
+      bus,
+      registry: eventRegistry,
+      consumer: definition.name,
+      handlers: built.handlers,
+      logger,
+    });
+    await consumer.start();
+  }
+  const scheduler = createScheduler({ db, logger });
+  for (const job of built.jobs ?? []) scheduler.schedule(job);
+  const server = await listen(app, options.port, options.host);
+  logger.info({ url: server.url }, 'service listening');
+
+  return {
+    name: definition.name,
+    url: server.url,
+    port: server.port,
+    app,
+    built,
+    server,
+    async stop() {
+      await server.close();
+      await consumer?.stop();
+      await scheduler.stop();
+      await relay.stop();
+      await built.stop?.();
+    },
+  };
+}
