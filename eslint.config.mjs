@@ -19,7 +19,22 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@geminis/identity', '@geminis/catalog', '@geminis/gateway', '@geminis/billing', '@geminis/provisioning', '@geminis/support', '**/services/*/src/**'], message: 'Services never import each other: use @geminis/contracts.' }] },
+        {
+          patterns: [
+            {
+              group: [
+                '@geminis/identity',
+                '@geminis/catalog',
+                '@geminis/gateway',
+                '@geminis/billing',
+                '@geminis/provisioning',
+                '@geminis/support',
+                '**/services/*/src/**',
+              ],
+              message: 'Services never import each other: use @geminis/contracts.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -28,7 +43,10 @@ export default tseslint.config(
     files: ['services/*/src/**/*.ts', 'packages/*/src/**/*.ts'],
     ignores: ['**/config.ts', '**/config/*.ts'],
     rules: {
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read the environment only in config.ts.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read the environment only in config.ts.' },
+      ],
     },
   },
   {

@@ -1,6 +1,8 @@
 /** Two projects: the default suite runs in parallel; the disruptive suite (it stops and starts the broker)
  * runs alone afterwards, because it would break whatever else is talking to RabbitMQ at the time. */
-const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' } }] };
+const transform = {
+  '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' } }],
+};
 const common = {
   transform,
   testEnvironment: 'node',

@@ -9,11 +9,7 @@ import amqp from 'amqplib';
 import { sql } from 'drizzle-orm';
 import { createRabbitBus } from '../../packages/service-kit/src/bus';
 import { migrate, openPostgres, rows } from '../../packages/service-kit/src/db';
-import {
-  createEventConsumer,
-  createOutbox,
-  createOutboxRelay,
-} from '../../packages/service-kit/src/outbox';
+import { createEventConsumer, createOutbox, createOutboxRelay } from '../../packages/service-kit/src/outbox';
 import { createTestDatabase } from '../../packages/service-kit/src/testing/postgres';
 import { createTestVhost } from '../../packages/service-kit/src/testing/rabbit';
 import { allTenants } from '../../packages/service-kit/src/tenant';

@@ -30,7 +30,7 @@ const TITLES: Record<number, string> = {
 /** Errors thrown by body-parser carry a `type`; map them to precise 4xx. */
 function fromBodyParser(err: unknown): AppError | undefined {
   if (typeof err !== 'object' || err === null || !('type' in err)) return undefined;
-  switch ((err).type) {
+  switch (err.type) {
     case 'entity.parse.failed':
       return new AppError(400, 'request.malformed_json', 'the request body is not valid JSON');
     case 'entity.too.large':
