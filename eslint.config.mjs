@@ -17,6 +17,17 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+              message: 'Services never import each other: use @geminis/contracts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // A service never imports another service (STYLE.md); composition roots under scripts/ may.
+    files: ['services/**/*.ts', 'packages/**/*.ts'],
+    rules: {
       'no-restricted-imports': [
         'error',
         {
@@ -31,11 +42,6 @@ export default tseslint.config(
                 '@geminis/support',
                 '**/services/*/src/**',
               ],
-              message: 'Services never import each other: use @geminis/contracts.',
-            },
-          ],
-        },
-      ],
     },
   },
   {
