@@ -4,7 +4,9 @@ import tseslint from 'typescript-eslint';
 const services = ['identity', 'catalog', 'gateway', 'billing', 'provisioning', 'support'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', 'coverage/**', 'scratch/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  {
+    ignores: ['node_modules/**', '.data/**', 'coverage/**', 'scratch/**', '**/*.js', '**/*.mjs', '**/*.cjs'],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
