@@ -1,3 +1,4 @@
 export * from './envelope';
 export * from './registry';
 export * from './events';
+export * from './asyncapi';

@@ -1,6 +1,14 @@
 import { EventRegistry, type EventDefinition } from '../registry';
+import { billingEvents } from './billing';
+import { catalogEvents } from './catalog';
+import { identityEvents } from './identity';
+
+export * from './common';
+export * from './identity';
+export * from './catalog';
+export * from './billing';
 
 /** Every published event version. Adding one here makes it part of the contract (fixtures + AsyncAPI). */
-export const allEvents: readonly EventDefinition[] = [];
+export const allEvents: readonly EventDefinition[] = [...identityEvents, ...catalogEvents, ...billingEvents];
 
 export const eventRegistry = new EventRegistry(allEvents);
