@@ -8,9 +8,9 @@ bash scripts/ensure-infra.sh || exit 1
 export NODE_OPTIONS="--experimental-vm-modules ${NODE_OPTIONS:-}"
 out=$(mktemp -d)
 status=0
-jest --selectProjects default --json --outputFile="$out/default.json" "$@" || status=1
+jest --selectProjects default --forceExit --json --outputFile="$out/default.json" "$@" || status=1
 bash scripts/ensure-infra.sh >/dev/null 2>&1 || true
-jest --selectProjects disruptive --runInBand --passWithNoTests --json --outputFile="$out/disruptive.json" "$@" || status=1
+jest --selectProjects disruptive --runInBand --forceExit --passWithNoTests --json --outputFile="$out/disruptive.json" "$@" || status=1
 bash scripts/ensure-infra.sh >/dev/null 2>&1 || true
 node -e '
   let p = 0, f = 0, s = 0;
