@@ -2,3 +2,4 @@ export * from './envelope';
 export * from './registry';
 export * from './events';
 export * from './asyncapi';
+export * from './http/identity';
