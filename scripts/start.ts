@@ -10,12 +10,15 @@ import {
   createRabbitBus,
   installSignalHandlers,
   listen,
+  loadConfig,
+  processEnv,
   openEmbeddedInfrastructure,
   openPostgres,
   type Bus,
   type Database,
 } from '@geminis/service-kit';
-import { createGatewayApp } from '../services/gateway/src/app';
+import { buildGateway } from '../services/gateway/src/gateway';
+import { gatewayConfigShape } from '../services/gateway/src/config';
 import { loadStartConfig } from './start-config';
 
 async function main() {
@@ -48,9 +51,21 @@ async function main() {
   }
   void database; // services that own data are wired here as they land
 
-  const upstreams: Record<string, string> = {};
-  const gateway = await listen(createGatewayApp({ logger, upstreams }), config.PORT, config.HOST);
-  stops.unshift(() => gateway.close());
+  const upstreamUrls: Record<string, string> = {};
+  const gatewayConfig = loadConfig(gatewayConfigShape, {
+    ...processEnv(),
+    PORT: String(config.PORT),
+    HOST: config.HOST,
+    IDENTITY_URL: upstreamUrls.identity,
+    JWKS_URL: upstreamUrls.identity ? undefined : 'http://127.0.0.1:9/.well-known/jwks.json',
+    CATALOG_URL: upstreamUrls.catalog,
+  }).config;
+  const built = await buildGateway({ config: gatewayConfig, logger, bus });
+  const gateway = await listen(built.app, config.PORT, config.HOST);
+  stops.unshift(
+    () => gateway.close(),
+    () => built.close(),
+  );
 
   const url = `http://localhost:${gateway.port}`;
   process.stdout.write(

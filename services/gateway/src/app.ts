@@ -1,26 +1,161 @@
-import { createHttpApp, createRoutes, type Logger } from '@geminis/service-kit';
-import { type Express } from 'express';
+import { buildAsyncApiDocument } from '@geminis/contracts';
+import {
+  bearerToken,
+  ForbiddenError,
+  newId,
+  notFoundHandler,
+  problemMiddleware,
+  sendProblem,
+  UnauthenticatedError,
+  UnavailableError,
+  type Logger,
+  type TokenVerifier,
+} from '@geminis/service-kit';
+import cors from 'cors';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { buildOpenApiDocument, renderDocsPage } from './docs';
+import { type Upstream } from './proxy';
+import { type RateLimits } from './rate-limit';
+import { matchRoute, ROUTES, type GatewayRoute, type UpstreamName } from './route-table';
+import { normaliseHost, type TenantResolver } from './tenant-resolver';
 
 export interface GatewayDeps {
   logger: Logger;
-  /** Upstream services by name → base URL, for readiness. */
-  upstreams: Record<string, string>;
+  verifier: TokenVerifier;
+  upstreams: Partial<Record<UpstreamName, Upstream>>;
+  resolver: TenantResolver;
+  limits: RateLimits;
+  corsOrigins: string[];
+  routes?: readonly GatewayRoute[];
 }
 
-/** The gateway's app. Routing to upstreams is the gateway issue's work; today it answers health only. */
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+/**
+ * The front door. Nothing is parsed or buffered on proxied routes: the request streams to the upstream
+ * chosen by the route table after the token (if the route needs one) is verified and the role allowed.
+ * The services verify the token again: the gateway forwards it, never identity headers of its own.
+ */
 export function createGatewayApp(deps: GatewayDeps): Express {
-  const routes = createRoutes();
-  routes.get('/', { public: true }, (_req, res) => {
-    res.json({ name: 'Geminis', docs: '/docs', health: '/healthz' });
+  const routes = deps.routes ?? ROUTES;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use((req, res, next) => {
+    const inbound = req.headers['x-request-id'];
+    res.setHeader(
+      'x-request-id',
+      typeof inbound === 'string' && REQUEST_ID.test(inbound) ? inbound : newId(),
+    );
+    next();
   });
-  const readiness = Object.fromEntries(
-    Object.entries(deps.upstreams).map(([name, url]) => [
-      name,
-      async () => {
-        const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1500) });
-        if (!res.ok) throw new Error(`${name} answered ${res.status}`);
-      },
-    ]),
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (_req, res) => res.getHeader('x-request-id') as string,
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
   );
-  return createHttpApp({ service: 'gateway', logger: deps.logger, routes: [routes], readiness });
+  app.use(helmet());
+  const allowed = new Set(deps.corsOrigins);
+  app.use(
+    cors({
+      credentials: true,
+      exposedHeaders: ['x-request-id', 'retry-after'],
+      origin: (origin, callback) => {
+        if (!origin || allowed.has(origin)) return callback(null, true);
+        let host: string;
+        try {
+          host = new URL(origin).hostname;
+        } catch {
+          return callback(null, false);
+        }
+        deps.resolver.isKnownHost(host).then(
+          (ok) => callback(null, ok),
+          () => callback(null, false),
+        );
+      },
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service: 'gateway' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const results = await Promise.all(
+      Object.values(deps.upstreams).map(async (u) => {
+        try {
+          await u.ready();
+          return [u.name, 'ok'] as const;
+        } catch (err) {
+          return [u.name, err instanceof Error ? err.message : String(err)] as const;
+        }
+      }),
+    );
+    const failing = results.filter(([, s]) => s !== 'ok');
+    if (failing.length === 0) {
+      res.json({ status: 'ready', upstreams: Object.fromEntries(results) });
+      return;
+    }
+    sendProblem(
+      res,
+      new UnavailableError(
+        'gateway.not_ready',
+        `not ready: ${failing.map(([n, s]) => `${n} (${s})`).join(', ')}`,
+        {
+          retryAfterSeconds: 5,
+        },
+      ),
+      res.getHeader('x-request-id') as string,
+    );
+  });
+  const openapi = buildOpenApiDocument(routes);
+  const asyncapi = buildAsyncApiDocument();
+  const docsPage = renderDocsPage(routes);
+  app.get('/v1/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.get('/v1/asyncapi.json', (_req, res) => {
+    res.json(asyncapi);
+  });
+  app.get('/docs', (_req, res) => {
+    res.type('html').send(docsPage);
+  });
+
+  app.use(async (req: Request, res: Response, next: NextFunction) => {
+    const route = matchRoute(req.path, routes);
+    if (!route) return next();
+    const requestId = res.getHeader('x-request-id') as string;
+    let limitKey = `ip:${req.ip ?? 'unknown'}`;
+    if (route.access !== 'public') {
+      const token = bearerToken(req);
+      if (!token) throw new UnauthenticatedError('auth.missing_token', 'a bearer access token is required');
+      const auth = await deps.verifier.verify(token);
+      if (!route.access.roles.includes(auth.role)) {
+        throw new ForbiddenError('auth.forbidden', `this operation is not allowed for role ${auth.role}`);
+      }
+      limitKey = `tenant:${auth.tenantId}`;
+    }
+    if (route.limit === 'auth') await deps.limits.auth(req.ip ?? 'unknown');
+    else if (route.limit === 'api') await deps.limits.api(limitKey);
+
+    const upstream = deps.upstreams[route.upstream];
+    if (!upstream) {
+      throw new UnavailableError('upstream.not_deployed', `the ${route.upstream} service is not deployed`, {
+        retryAfterSeconds: 60,
+      });
+    }
+    let path = req.originalUrl;
+    if (route.storefront) {
+      const tenant = await deps.resolver.resolve(normaliseHost(req.headers.host));
+      path = `${route.prefix}/${tenant.tenantId}${req.originalUrl.slice(route.prefix.length)}`;
+    }
+    await upstream.forward(req, res, path, requestId);
+  });
+
+  app.use(notFoundHandler);
+  app.use(problemMiddleware(deps.logger));
+  return app;
 }

@@ -1,12 +1,44 @@
 import { baseConfig, loadConfigOrExit, processEnv } from '@geminis/service-kit';
 import { z } from 'zod';
 
+const list = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+
 export const gatewayConfigShape = {
   ...baseConfig,
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default('0.0.0.0'),
+  IDENTITY_URL: z.url().optional(),
+  CATALOG_URL: z.url().optional(),
+  BILLING_URL: z.url().optional(),
+  PROVISIONING_URL: z.url().optional(),
+  SUPPORT_URL: z.url().optional(),
+  JWT_ISSUER: z.string().default('geminis-identity'),
+  JWT_AUDIENCE: z.string().default('geminis'),
+  /** Defaults to identity's /.well-known/jwks.json. */
+  JWKS_URL: z.url().optional(),
+  /** Hosts that serve the platform's own storefront (anything else must be a reseller's domain). */
+  PLATFORM_HOSTS: list.default(['localhost', '127.0.0.1']),
+  /** Origins of the platform's panels allowed by CORS (resellers' domains are added automatically). */
+  CORS_ORIGINS: list,
+  /** A shared rate-limit store for several gateway replicas; memory when unset. */
+  REDIS_URL: z.url().optional(),
+  AMQP_URL: z.url().optional(),
+  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  HOST_CACHE_TTL_MS: z.coerce.number().int().positive().default(30_000),
+  AUTH_RATE_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  API_RATE_PER_MINUTE: z.coerce.number().int().positive().default(1200),
 };
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof gatewayConfigShape>>;
 
-export const loadGatewayConfig = (env = processEnv()) => loadConfigOrExit('gateway', gatewayConfigShape, env);
+export const loadGatewayConfig = (env = processEnv()) =>
+  loadConfigOrExit('gateway', gatewayConfigShape, env).config;

@@ -1,0 +1,77 @@
+import { createTokenVerifier, type Bus, type Logger, type Subscription } from '@geminis/service-kit';
+import Redis from 'ioredis';
+import { type Express } from 'express';
+import { createGatewayApp } from './app';
+import { type GatewayConfig } from './config';
+import { createUpstream, type Upstream } from './proxy';
+import { createRateLimits } from './rate-limit';
+import { type UpstreamName } from './route-table';
+import { createTenantResolver } from './tenant-resolver';
+
+export interface BuiltGateway {
+  app: Express;
+  close(): Promise<void>;
+}
+
+/** Wires the gateway from its configuration: upstreams, token verifier, host resolver, limits, events. */
+export async function buildGateway(deps: {
+  config: GatewayConfig;
+  logger: Logger;
+  bus?: Bus;
+}): Promise<BuiltGateway> {
+  const { config, logger } = deps;
+  const urls: Record<UpstreamName, string | undefined> = {
+    identity: config.IDENTITY_URL,
+    catalog: config.CATALOG_URL,
+    billing: config.BILLING_URL,
+    provisioning: config.PROVISIONING_URL,
+    support: config.SUPPORT_URL,
+  };
+  const upstreams: Partial<Record<UpstreamName, Upstream>> = {};
+  for (const [name, url] of Object.entries(urls) as [UpstreamName, string | undefined][]) {
+    if (url) {
+      upstreams[name] = createUpstream({
+        name,
+        baseUrl: url,
+        timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+        bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      });
+    }
+  }
+  const jwksUri =
+    config.JWKS_URL ?? (config.IDENTITY_URL ? `${config.IDENTITY_URL}/.well-known/jwks.json` : undefined);
+  if (!jwksUri) throw new Error('the gateway needs IDENTITY_URL or JWKS_URL to verify tokens');
+  const verifier = createTokenVerifier({ issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, jwksUri });
+  const resolver = createTenantResolver({
+    identityUrl: config.IDENTITY_URL ?? 'http://identity.invalid',
+    platformHosts: config.PLATFORM_HOSTS,
+    ttlMs: config.HOST_CACHE_TTL_MS,
+  });
+  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { enableOfflineQueue: false }) : undefined;
+  redis?.on('error', (err) => logger.warn({ err }, 'redis error'));
+  const limits = createRateLimits({
+    authPerMinute: config.AUTH_RATE_PER_MINUTE,
+    apiPerMinute: config.API_RATE_PER_MINUTE,
+    ...(redis ? { redis } : {}),
+  });
+  let subscription: Subscription | undefined;
+  if (deps.bus) subscription = await resolver.subscribe(deps.bus);
+
+  const app = createGatewayApp({
+    logger,
+    verifier,
+    upstreams,
+    resolver,
+    limits,
+    corsOrigins: config.CORS_ORIGINS,
+  });
+  return {
+    app,
+    async close() {
+      await subscription?.cancel();
+      for (const u of Object.values(upstreams)) u.close();
+      resolver.close();
+      redis?.disconnect();
+    },
+  };
+}

@@ -1,0 +1,180 @@
+import { Agent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { type Request, type Response } from 'express';
+import CircuitBreaker from 'opossum';
+import {
+  AppError,
+  injectTraceContext,
+  PayloadTooLargeError,
+  UnavailableError,
+  UpstreamError,
+} from '@geminis/service-kit';
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) are never forwarded. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/**
+ * Headers a client may never set for an upstream: identity and tenant travel only inside the verified
+ * token, which services verify again; forwarding information is the gateway's own.
+ */
+export function isSpoofable(name: string): boolean {
+  return (
+    /^x-(tenant|user|role|auth|geminis|forwarded-|real-ip)/i.test(name) || name.toLowerCase() === 'forwarded'
+  );
+}
+
+export function forwardedHeaders(req: Request, requestId: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || isSpoofable(name) || name === 'x-request-id') continue;
+    out[name] = value;
+  }
+  out['x-request-id'] = requestId;
+  out['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+  out['x-forwarded-proto'] = req.protocol;
+  if (req.headers.host) out['x-forwarded-host'] = req.headers.host;
+  injectTraceContext(out as Record<string, string>);
+  return out;
+}
+
+function responseHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+  }
+  return out;
+}
+
+export interface UpstreamOptions {
+  name: string;
+  baseUrl: string;
+  timeoutMs: number;
+  bodyLimitBytes: number;
+  breaker?: { volumeThreshold?: number; errorThresholdPercentage?: number; resetTimeoutMs?: number };
+}
+
+class UpstreamFailure extends Error {
+  constructor(readonly response: IncomingMessage) {
+    super(`upstream answered ${response.statusCode}`);
+  }
+}
+
+/**
+ * One upstream service: a keep-alive agent, a streaming forwarder (no body buffering, a byte limit, a
+ * timeout), and an opossum breaker that counts 5xx answers, timeouts and connection errors — never 4xx —
+ * so a down or slow service gets callers a fast 503 with Retry-After instead of a hang.
+ */
+export function createUpstream(options: UpstreamOptions) {
+  const target = new URL(options.baseUrl);
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const resetTimeoutMs = options.breaker?.resetTimeoutMs ?? 10_000;
+
+  function send(
+    req: Request,
+    path: string,
+    headers: Record<string, string | string[]>,
+  ): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const upstream = httpRequest({
+        agent,
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: target.port,
+        method: req.method,
+        path,
+        headers,
+        timeout: options.timeoutMs,
+      });
+      upstream.on('timeout', () => upstream.destroy(new Error(`${options.name} timed out`)));
+      upstream.on('error', reject);
+      upstream.on('response', (res) => {
+        if ((res.statusCode ?? 502) >= 500) reject(new UpstreamFailure(res));
+        else resolve(res);
+      });
+      let bytes = 0;
+      req.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes > options.bodyLimitBytes) {
+          req.unpipe(upstream);
+          upstream.destroy();
+          reject(new PayloadTooLargeError('request.too_large', 'the request body is too large'));
+        }
+      });
+      req.on('aborted', () => upstream.destroy());
+      req.pipe(upstream);
+    });
+  }
+
+  const breaker = new CircuitBreaker(send, {
+    name: options.name,
+    timeout: false, // the request has its own timeout, which really aborts it
+    volumeThreshold: options.breaker?.volumeThreshold ?? 10,
+    errorThresholdPercentage: options.breaker?.errorThresholdPercentage ?? 50,
+    resetTimeout: resetTimeoutMs,
+    errorFilter: (err: unknown) => err instanceof PayloadTooLargeError,
+  });
+
+  const unavailable = (cause?: unknown) =>
+    new UnavailableError('upstream.unavailable', `the ${options.name} service is unavailable`, {
+      retryAfterSeconds: Math.ceil(resetTimeoutMs / 1000),
+      ...(cause ? { cause } : {}),
+    });
+
+  async function forward(req: Request, res: Response, path: string, requestId: string): Promise<void> {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > options.bodyLimitBytes) {
+      throw new PayloadTooLargeError('request.too_large', 'the request body is too large');
+    }
+    if (breaker.opened) throw unavailable();
+    let upstreamRes: IncomingMessage;
+    try {
+      upstreamRes = (await breaker.fire(req, path, forwardedHeaders(req, requestId)));
+    } catch (err) {
+      if (err instanceof UpstreamFailure)
+        upstreamRes = err.response; // a 5xx: pass it on as it is
+      else if (err instanceof AppError) throw err;
+      else if ((err as { code?: string }).code === 'EOPENBREAKER') throw unavailable(err);
+      else
+        throw new UpstreamError('upstream.failed', `the ${options.name} service could not answer`, {
+          cause: err,
+        });
+    }
+    res.writeHead(upstreamRes.statusCode ?? 502, responseHeaders(upstreamRes.headers));
+    await new Promise<void>((resolve) => {
+      upstreamRes.pipe(res);
+      upstreamRes.on('end', resolve);
+      upstreamRes.on('error', () => {
+        res.destroy();
+        resolve();
+      });
+      res.on('close', resolve);
+    });
+  }
+
+  async function ready(): Promise<void> {
+    const res = await fetch(new URL('/readyz', options.baseUrl), { signal: AbortSignal.timeout(1_500) });
+    if (!res.ok) throw new Error(`answered ${res.status}`);
+  }
+
+  return {
+    name: options.name,
+    forward,
+    ready,
+    breaker,
+    close() {
+      breaker.shutdown();
+      agent.destroy();
+    },
+  };
+}
+
+export type Upstream = ReturnType<typeof createUpstream>;

@@ -1,0 +1,155 @@
+import { type Role } from '@geminis/service-kit';
+
+export type UpstreamName = 'identity' | 'catalog' | 'billing' | 'provisioning' | 'support';
+
+const ALL: Role[] = ['admin', 'reseller', 'client'];
+const STAFF: Role[] = ['admin', 'reseller'];
+
+export interface GatewayRoute {
+  /** Path prefix, matched on whole segments. */
+  prefix: string;
+  upstream: UpstreamName;
+  /** Deliberately public, or authenticated with the roles that may pass (services check again, finer). */
+  access: 'public' | { roles: Role[] };
+  /** Which rate limit applies: per client IP on auth routes, per tenant on the API. */
+  limit: 'auth' | 'api' | 'none';
+  /** Public storefront: the tenant comes from the Host and is inserted after the prefix. */
+  storefront?: true;
+  /** Signed callbacks: bodies pass through byte for byte. */
+  raw?: true;
+  summary: string;
+}
+
+/** The whole `/v1` surface. First match wins; a path that matches nothing is a 404. */
+export const ROUTES: readonly GatewayRoute[] = [
+  {
+    prefix: '/.well-known/jwks.json',
+    upstream: 'identity',
+    access: 'public',
+    limit: 'none',
+    summary: 'Token signing keys (JWKS)',
+  },
+  {
+    prefix: '/v1/auth/password/change',
+    upstream: 'identity',
+    access: { roles: ALL },
+    limit: 'auth',
+    summary: 'Change own password',
+  },
+  {
+    prefix: '/v1/auth',
+    upstream: 'identity',
+    access: 'public',
+    limit: 'auth',
+    summary: 'Login, 2FA, refresh, logout, sign-up, password reset',
+  },
+  {
+    prefix: '/v1/storefront',
+    upstream: 'catalog',
+    access: 'public',
+    limit: 'api',
+    storefront: true,
+    summary: "The storefront catalog of the host's tenant",
+  },
+  {
+    prefix: '/v1/callbacks/registrars',
+    upstream: 'provisioning',
+    access: 'public',
+    limit: 'none',
+    raw: true,
+    summary: 'Registrar callbacks (signed)',
+  },
+  {
+    prefix: '/v1/callbacks/payments',
+    upstream: 'billing',
+    access: 'public',
+    limit: 'none',
+    raw: true,
+    summary: 'Payment provider webhooks (signed)',
+  },
+  {
+    prefix: '/v1/me',
+    upstream: 'identity',
+    access: { roles: ALL },
+    limit: 'api',
+    summary: 'Own profile and 2FA',
+  },
+  {
+    prefix: '/v1/resellers',
+    upstream: 'identity',
+    access: { roles: STAFF },
+    limit: 'api',
+    summary: 'Resellers (tenants)',
+  },
+  { prefix: '/v1/clients', upstream: 'identity', access: { roles: STAFF }, limit: 'api', summary: 'Clients' },
+  {
+    prefix: '/v1/users',
+    upstream: 'identity',
+    access: { roles: ['admin'] },
+    limit: 'api',
+    summary: 'User administration',
+  },
+  {
+    prefix: '/v1/settings',
+    upstream: 'identity',
+    access: { roles: STAFF },
+    limit: 'api',
+    summary: 'Platform and reseller settings',
+  },
+  {
+    prefix: '/v1/audit-log',
+    upstream: 'identity',
+    access: { roles: STAFF },
+    limit: 'api',
+    summary: 'Security audit log',
+  },
+  {
+    prefix: '/v1/admin',
+    upstream: 'identity',
+    access: { roles: ['admin'] },
+    limit: 'api',
+    summary: 'Platform administration',
+  },
+  {
+    prefix: '/v1/product-groups',
+    upstream: 'catalog',
+    access: { roles: ALL },
+    limit: 'api',
+    summary: 'Product groups',
+  },
+  {
+    prefix: '/v1/products',
+    upstream: 'catalog',
+    access: { roles: ALL },
+    limit: 'api',
+    summary: 'Products and pricing',
+  },
+  {
+    prefix: '/v1/domain-pricing',
+    upstream: 'catalog',
+    access: { roles: ALL },
+    limit: 'api',
+    summary: 'Domain TLD pricing',
+  },
+  {
+    prefix: '/v1/offerings',
+    upstream: 'catalog',
+    access: { roles: STAFF },
+    limit: 'api',
+    summary: 'Reseller offerings',
+  },
+  {
+    prefix: '/v1/promotions',
+    upstream: 'catalog',
+    access: { roles: STAFF },
+    limit: 'api',
+    summary: 'Promotions',
+  },
+  { prefix: '/v1/quotes', upstream: 'catalog', access: { roles: ALL }, limit: 'api', summary: 'Quotes' },
+];
+
+export function matchRoute(path: string, routes: readonly GatewayRoute[] = ROUTES): GatewayRoute | undefined {
+  return routes.find(
+    (r) => path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`),
+  );
+}

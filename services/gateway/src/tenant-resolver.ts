@@ -1,0 +1,108 @@
+import { eventRegistry, IDENTITY_INTERNAL, PLATFORM_TENANT_ID, TenantByHost } from '@geminis/contracts';
+import {
+  createHttpClient,
+  NotFoundError,
+  type Bus,
+  type Disposition,
+  type Subscription,
+} from '@geminis/service-kit';
+
+export interface ResolvedTenant {
+  tenantId: string;
+  kind: 'platform' | 'reseller';
+}
+
+export interface TenantResolverOptions {
+  identityUrl: string;
+  platformHosts: string[];
+  ttlMs: number;
+  now?: () => number;
+}
+
+/** A Host header as a bare lower-case host name (no port, no trailing dot). */
+export function normaliseHost(host: string | undefined): string {
+  return (host ?? '').trim().toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
+}
+
+/**
+ * Storefront tenant from the Host: a platform host → the platform; a reseller's custom domain → that
+ * reseller (looked up in identity, cached for a short TTL, dropped early when identity announces a
+ * reseller change); anything else → 404, never a guess. Suspended resellers' storefronts are 404 too.
+ */
+export function createTenantResolver(options: TenantResolverOptions) {
+  const now = options.now ?? Date.now;
+  const identity = createHttpClient({
+    name: 'identity',
+    baseUrl: options.identityUrl,
+    timeoutMs: 2_000,
+    retry: { retries: 1, baseDelayMs: 50, maxDelayMs: 200 },
+  });
+  const cache = new Map<string, { value: TenantByHost | null; expires: number }>();
+  const platform = new Set(options.platformHosts.map(normaliseHost));
+
+  async function lookup(host: string): Promise<TenantByHost | null> {
+    const hit = cache.get(host);
+    if (hit && hit.expires > now()) return hit.value;
+    let value: TenantByHost | null;
+    try {
+      const res = await identity.request({ method: 'GET', path: IDENTITY_INTERNAL.tenantByHost(host) });
+      value = TenantByHost.parse(res.body);
+    } catch (err) {
+      if ((err as { status?: number }).status !== 404) throw err;
+      value = null;
+    }
+    cache.set(host, { value, expires: now() + options.ttlMs });
+    return value;
+  }
+
+  async function resolve(hostHeader: string | undefined): Promise<ResolvedTenant> {
+    const host = normaliseHost(hostHeader);
+    if (platform.has(host)) return { tenantId: PLATFORM_TENANT_ID, kind: 'platform' };
+    const found = host ? await lookup(host) : null;
+    if (!found || found.status !== 'active') {
+      throw new NotFoundError('storefront.unknown_host', `no storefront is served on ${host || 'this host'}`);
+    }
+    return { tenantId: found.tenantId, kind: 'reseller' };
+  }
+
+  /** True when the origin's host is a platform host or an active reseller's domain (for CORS). */
+  async function isKnownHost(host: string): Promise<boolean> {
+    const h = normaliseHost(host);
+    if (platform.has(h)) return true;
+    const found = await lookup(h).catch(() => null);
+    return found?.status === 'active';
+  }
+
+  function invalidate(hosts: string[], tenantId?: string): void {
+    for (const h of hosts) cache.delete(normaliseHost(h));
+    if (tenantId) for (const [h, e] of cache) if (e.value?.tenantId === tenantId) cache.delete(h);
+  }
+
+  /** Drops cached hosts when identity announces a reseller's domains or status changed. */
+  async function subscribe(bus: Bus): Promise<Subscription> {
+    return bus.subscribe(
+      { name: 'gateway', bindings: ['identity.reseller.*.v1'] },
+      async (message): Promise<Disposition> => {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(message.body.toString('utf8'));
+        } catch {
+          return 'dead-letter';
+        }
+        const parsed = eventRegistry.parse(raw);
+        if (!parsed.ok) return 'dead-letter';
+        const data = parsed.event.data as {
+          resellerId: string;
+          customDomains?: string[];
+          previousCustomDomains?: string[];
+        };
+        invalidate([...(data.customDomains ?? []), ...(data.previousCustomDomains ?? [])], data.resellerId);
+        return 'ack';
+      },
+    );
+  }
+
+  return { resolve, isKnownHost, invalidate, subscribe, close: () => identity.shutdown() };
+}
+
+export type TenantResolver = ReturnType<typeof createTenantResolver>;
