@@ -75,7 +75,7 @@ class UpstreamFailure extends Error {
  */
 export function createUpstream(options: UpstreamOptions) {
   const target = new URL(options.baseUrl);
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const agent = new Agent({ keepAlive: true, maxSockets: 256, noDelay: true });
   const resetTimeoutMs = options.breaker?.resetTimeoutMs ?? 10_000;
 
   function send(
@@ -100,6 +100,12 @@ export function createUpstream(options: UpstreamOptions) {
         if ((res.statusCode ?? 502) >= 500) reject(new UpstreamFailure(res));
         else resolve(res);
       });
+      const hasBody =
+        req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+      if (!hasBody) {
+        upstream.end(); // nothing to stream: send the request now rather than after the client stream ends
+        return;
+      }
       let bytes = 0;
       req.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
@@ -137,7 +143,7 @@ export function createUpstream(options: UpstreamOptions) {
     if (breaker.opened) throw unavailable();
     let upstreamRes: IncomingMessage;
     try {
-      upstreamRes = (await breaker.fire(req, path, forwardedHeaders(req, requestId)));
+      upstreamRes = await breaker.fire(req, path, forwardedHeaders(req, requestId));
     } catch (err) {
       if (err instanceof UpstreamFailure)
         upstreamRes = err.response; // a 5xx: pass it on as it is
