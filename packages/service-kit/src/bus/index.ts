@@ -1,4 +1,5 @@
 export * from './types';
-export * from './rabbitmq';
-export * from './in-memory';
+export type { BusLogger } from './logger';
+export { createRabbitBus, type RabbitBusOptions } from './rabbitmq';
+export { createInMemoryBus, type InMemoryBus, type InMemoryBusOptions } from './in-memory';
 export { topicMatches } from './topic';

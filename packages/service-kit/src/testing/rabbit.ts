@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import amqp, { type Channel, type GetMessage } from 'amqplib';
 
 const run = promisify(execFile);
 
@@ -10,8 +11,12 @@ export interface TestVhost {
   url: string;
   /** Drops every connection to this vhost only (other test files keep theirs). */
   closeConnections(): Promise<void>;
-  /** Ready messages in a queue of this vhost. */
+  /** Grants or revokes guest's access to this vhost (revoked: reconnections fail with ACCESS_REFUSED). */
+  setAccess(allowed: boolean): Promise<void>;
+  /** Ready messages in a queue of this vhost (0 if it does not exist). */
   queueDepth(queue: string): Promise<number>;
+  /** Removes and returns up to `max` ready messages from a queue of this vhost. */
+  takeMessages(queue: string, max?: number): Promise<GetMessage[]>;
   drop(): Promise<void>;
 }
 
@@ -23,27 +28,55 @@ function brokerUrl(): URL {
 
 const ctl = (...args: string[]) => run('rabbitmqctl', ['-q', ...args], { timeout: 60_000 });
 
+/** Runs `use` on a short-lived channel of its own, so a failed passive declare harms nothing else. */
+async function withChannel<T>(url: string, use: (ch: Channel) => Promise<T>): Promise<T> {
+  const conn = await amqp.connect(url);
+  conn.on('error', () => undefined);
+  try {
+    const ch = await conn.createChannel();
+    ch.on('error', () => undefined);
+    return await use(ch);
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
+}
+
 /** A vhost per test file, so tests that cut connections or fill queues never disturb each other. */
 export async function createTestVhost(prefix = 'gm_test'): Promise<TestVhost> {
   const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+  const user = brokerUrl().username || 'guest';
+  const allow = () => ctl('set_permissions', '-p', name, user, '.*', '.*', '.*');
   await ctl('add_vhost', name);
-  await ctl('set_permissions', '-p', name, brokerUrl().username || 'guest', '.*', '.*', '.*');
+  await allow();
   const url = brokerUrl();
   url.pathname = `/${encodeURIComponent(name)}`;
+  const vhostUrl = url.toString();
   return {
     name,
-    url: url.toString(),
+    url: vhostUrl,
     async closeConnections() {
-      await ctl('close_all_connections', '-p', name, 'test: dropping connections');
+      await ctl('close_all_connections', '-p', name, 'test');
     },
-    async queueDepth(queue) {
-      const { stdout } = await ctl('list_queues', '-p', name, '--no-table-headers', 'name', 'messages_ready');
-      for (const line of stdout.split('\n')) {
-        const [q, count] = line.trim().split(/\s+/);
-        if (q === queue) return Number(count);
-      }
-      return 0;
+    async setAccess(allowed) {
+      await (allowed ? allow() : ctl('clear_permissions', '-p', name, user));
     },
+    queueDepth: (queue) =>
+      withChannel(vhostUrl, (ch) =>
+        ch.checkQueue(queue).then(
+          (q) => q.messageCount,
+          () => 0,
+        ),
+      ),
+    takeMessages: (queue, max = 1000) =>
+      withChannel(vhostUrl, async (ch) => {
+        const taken: GetMessage[] = [];
+        while (taken.length < max) {
+          const msg = await ch.get(queue, { noAck: true });
+          if (!msg) break;
+          taken.push(msg);
+        }
+        return taken;
+      }),
     async drop() {
       await ctl('delete_vhost', name).catch(() => undefined);
     },

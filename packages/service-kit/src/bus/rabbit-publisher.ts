@@ -1,0 +1,136 @@
+import { type ConfirmChannel, type Message } from 'amqplib';
+import { toError } from './logger';
+import { EXCHANGE, type OutgoingMessage } from './types';
+
+/** Publishes on one confirm channel; a new one is made for every channel the bus opens. */
+export interface ConfirmPublisher {
+  /** Resolves on the broker's confirm; rejects on nack, return, timeout or `fail`. */
+  publish(message: OutgoingMessage): Promise<void>;
+  /** The channel is gone: rejects every publish not confirmed yet, and every later one. */
+  fail(reason: string): void;
+  /** Resolves once no publish is outstanding (each one is bounded by the confirm timeout). */
+  idle(): Promise<void>;
+}
+
+interface Pending {
+  id: string;
+  written: boolean;
+  returned: boolean;
+  done: boolean;
+  settle(err?: Error): void;
+}
+
+export function createConfirmPublisher(channel: ConfirmChannel, confirmTimeoutMs: number): ConfirmPublisher {
+  const pending = new Set<Pending>();
+  const idleWaiters = new Set<() => void>();
+  let failure: Error | undefined;
+  // While the channel's write buffer is full: publishes wait for 'drain' instead of writing more.
+  let gate: { promise: Promise<void>; open: () => void } | undefined;
+
+  const openGate = () => {
+    const g = gate;
+    gate = undefined;
+    g?.open();
+  };
+  const closeGate = () => {
+    if (gate) return;
+    let open!: () => void;
+    const promise = new Promise<void>((r) => (open = r));
+    gate = { promise, open };
+  };
+
+  channel.on('drain', openGate);
+  // With `mandatory`, basic.return arrives before the ack of the same message. Returns come in publish
+  // order, so the oldest written, unconfirmed publish with that id is the returned one.
+  channel.on('return', (msg: Message) => {
+    const id = msg.properties.messageId as unknown;
+    for (const p of pending) {
+      if (p.written && !p.returned && p.id === id) {
+        p.returned = true;
+        break;
+      }
+    }
+  });
+
+  function track(id: string, resolve: () => void, reject: (err: Error) => void): Pending {
+    const entry: Pending = {
+      id,
+      written: false,
+      returned: false,
+      done: false,
+      settle(err) {
+        if (entry.done) return;
+        entry.done = true;
+        clearTimeout(timer);
+        pending.delete(entry);
+        if (err) reject(err);
+        else resolve();
+        if (pending.size === 0) for (const wake of idleWaiters) wake();
+      },
+    };
+    const timer = setTimeout(
+      () => entry.settle(new Error(`publish of ${id} not confirmed within ${confirmTimeoutMs} ms`)),
+      confirmTimeoutMs,
+    );
+    pending.add(entry);
+    return entry;
+  }
+
+  async function write(entry: Pending, message: OutgoingMessage) {
+    // Never write more while the buffer is full, and never re-publish what was buffered (a duplicate).
+    while (gate && !entry.done) await gate.promise;
+    if (entry.done) return; // timed out or failed before it was written
+    if (failure) {
+      entry.settle(failure);
+      return;
+    }
+    try {
+      entry.written = true;
+      const ok = channel.publish(
+        EXCHANGE,
+        message.routingKey,
+        message.body,
+        {
+          persistent: true,
+          mandatory: true,
+          messageId: message.id,
+          contentType: message.contentType ?? 'application/json',
+          timestamp: Math.floor(Date.now() / 1000),
+          headers: message.headers ?? {},
+        },
+        (err: unknown) => {
+          if (err) entry.settle(new Error(`publish of ${message.id} nacked by the broker`));
+          else if (entry.returned) entry.settle(new Error(`message ${message.id} was unroutable (returned)`));
+          else entry.settle();
+        },
+      );
+      if (!ok) closeGate();
+    } catch (err) {
+      entry.settle(toError(err));
+    }
+  }
+
+  return {
+    publish(message) {
+      if (failure) return Promise.reject(failure);
+      return new Promise<void>((resolve, reject) => {
+        void write(track(message.id, resolve, reject), message);
+      });
+    },
+    fail(reason) {
+      failure ??= new Error(reason);
+      openGate();
+      for (const p of [...pending]) p.settle(failure);
+    },
+    idle() {
+      if (pending.size === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const wake = () => {
+          idleWaiters.delete(wake);
+          resolve();
+        };
+        idleWaiters.add(wake);
+      });
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { type Channel, type ChannelModel } from 'amqplib';
+import { noop } from './logger';
+import {
+  DEAD_LETTER_EXCHANGE,
+  EXCHANGE,
+  UNROUTED_EXCHANGE,
+  UNROUTED_QUEUE,
+  type ConsumerSpec,
+} from './types';
+
+const quorum = { 'x-queue-type': 'quorum' };
+
+export const deadLetterQueue = (consumerName: string): string => `${consumerName}.dlq`;
+
+/**
+ * Declarations run on a throwaway channel: an inequivalent-arguments or not-found error closes only that
+ * channel (reliability.md §1.8), never the shared publisher or a consumer. The failing call's promise
+ * carries the error, so the channel's 'error' event is only silenced.
+ */
+async function onThrowawayChannel(conn: ChannelModel, declare: (ch: Channel) => Promise<void>) {
+  const ch = await conn.createChannel();
+  ch.on('error', noop);
+  try {
+    await declare(ch);
+  } finally {
+    await ch.close().catch(noop);
+  }
+}
+
+/** The topic exchange, its alternate exchange and queue (unrouted events are kept), and the DLX. */
+export function declareTopology(conn: ChannelModel): Promise<void> {
+  return onThrowawayChannel(conn, async (ch) => {
+    await ch.assertExchange(UNROUTED_EXCHANGE, 'fanout', { durable: true });
+    await ch.assertQueue(UNROUTED_QUEUE, { durable: true, arguments: quorum });
+    await ch.bindQueue(UNROUTED_QUEUE, UNROUTED_EXCHANGE, '');
+    await ch.assertExchange(EXCHANGE, 'topic', { durable: true, alternateExchange: UNROUTED_EXCHANGE });
+    await ch.assertExchange(DEAD_LETTER_EXCHANGE, 'direct', { durable: true });
+  });
+}
+
+/**
+ * A consumer's quorum queue, with a delivery limit (3.10 has no default: reliability.md §1.5) and
+ * at-least-once dead-lettering (which needs `reject-publish`: §1.4), bound to its patterns; and its
+ * dead-letter queue, bound to the DLX under the consumer's name.
+ */
+export function declareConsumerQueues(conn: ChannelModel, spec: ConsumerSpec): Promise<void> {
+  return onThrowawayChannel(conn, async (ch) => {
+    const dlq = deadLetterQueue(spec.name);
+    await ch.assertQueue(dlq, { durable: true, arguments: quorum });
+    await ch.bindQueue(dlq, DEAD_LETTER_EXCHANGE, spec.name);
+    await ch.assertQueue(spec.name, {
+      durable: true,
+      arguments: {
+        ...quorum,
+        'x-delivery-limit': spec.deliveryLimit ?? 5,
+        'x-dead-letter-exchange': DEAD_LETTER_EXCHANGE,
+        'x-dead-letter-routing-key': spec.name,
+        'x-dead-letter-strategy': 'at-least-once',
+        'x-overflow': 'reject-publish',
+      },
+    });
+    for (const pattern of spec.bindings) await ch.bindQueue(spec.name, EXCHANGE, pattern);
+  });
+}
