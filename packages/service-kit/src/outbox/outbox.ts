@@ -47,11 +47,15 @@ export function createOutbox(deps: { source: string; registry: EventRegistry }):
         ...(trace.tracestate ? { tracestate: trace.tracestate } : {}),
         data: event.data,
       };
+      // One round trip: the row, and a notification delivered to the relay's LISTEN only if and when this
+      // transaction commits.
       await tx.execute(sql`
-        insert into outbox (id, tenant_id, type, envelope, headers)
-        values (${id}, ${event.tenantId}, ${event.type}, ${JSON.stringify(envelope)}::jsonb, ${JSON.stringify(trace)}::jsonb)`);
-      // Delivered to the relay's LISTEN only if and when this transaction commits.
-      await tx.execute(sql`select pg_notify(${OUTBOX_CHANNEL}, '')`);
+        with inserted as (
+          insert into outbox (id, tenant_id, type, envelope, headers)
+          values (${id}, ${event.tenantId}, ${event.type}, ${JSON.stringify(envelope)}::jsonb, ${JSON.stringify(trace)}::jsonb)
+          returning id
+        )
+        select pg_notify(${OUTBOX_CHANNEL}, '') from inserted`);
       return envelope;
     },
   };
