@@ -75,7 +75,7 @@ class UpstreamFailure extends Error {
  */
 export function createUpstream(options: UpstreamOptions) {
   const target = new URL(options.baseUrl);
-  const agent = new Agent({ keepAlive: true, maxSockets: 256, noDelay: true });
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const resetTimeoutMs = options.breaker?.resetTimeoutMs ?? 10_000;
 
   function send(

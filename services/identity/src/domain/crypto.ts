@@ -38,7 +38,7 @@ export function parseTenantToken(token: string): { tenantId: string; hash: strin
   return { tenantId: tenantId.toLowerCase(), hash: sha256(token) };
 }
 
-export type Purpose = 'signing-keys' | 'settings' | 'totp';
+export type Purpose = 'signing-keys' | 'settings' | 'totp' | 'reset-tokens';
 
 /** AES-256-GCM with a key derived per purpose (HKDF) from the master key. Format: v1.<iv>.<tag>.<data>. */
 export interface Cipher {

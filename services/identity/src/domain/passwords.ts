@@ -18,8 +18,9 @@ export function checkPasswordPolicy(password: string, email?: string, field = 'p
   const problems: string[] = [];
   if (password.length < PASSWORD_MIN) problems.push(`must be at least ${PASSWORD_MIN} characters`);
   if (password.length > PASSWORD_MAX) problems.push(`must be at most ${PASSWORD_MAX} characters`);
-  if (email && password.toLowerCase().includes(email.toLowerCase().split('@')[0] ?? '\u0000'))
-    problems.push('must not contain the email name');
+  const lower = password.toLowerCase();
+  if (email && (lower === email.toLowerCase() || lower === email.toLowerCase().split('@')[0]))
+    problems.push('must not be the email address');
   if (new Set(password).size < 4) problems.push('must not be a repetition of a few characters');
   if (problems.length > 0) {
     throw new ValidationError('identity.weak_password', `${field} ${problems.join(', ')}`, {

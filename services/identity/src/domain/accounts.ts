@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { PASSWORD_MAX } from './passwords';
+
+/** Input schemas of accounts (zod, strict: unknown fields such as role, status or tenantId are rejected). */
+export const Email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email())
+  .transform((e) => e.toLowerCase());
+export const Name = z.string().trim().min(1).max(200);
+export const Language = z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'a language tag like en or pt-BR');
+export const Currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code like EUR');
+export const Password = z.string().min(1).max(PASSWORD_MAX);
+export const Slug = z
+  .string()
+  .min(2)
+  .max(63)
+  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'lower-case letters, digits and dashes');
+export const Domain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(253)
+  .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/, 'a host name');
+export const HttpsUrl = z.url({ protocol: /^https?$/ }).max(2000);
+export const Uuid = z.uuid();
+
+export const NewClientInput = z
+  .object({
+    email: Email,
+    name: Name,
+    password: Password,
+    language: Language.default('en'),
+    currency: Currency.default('EUR'),
+    /** Admins only: the tenant the client belongs to (default the platform). */
+    tenantId: Uuid.optional(),
+  })
+  .strict();
+export type NewClientInput = z.infer<typeof NewClientInput>;
+
+export const SignupInput = NewClientInput.omit({ tenantId: true })
+  .extend({ tenantSlug: Slug.optional() })
+  .strict();
+
+export const ProfilePatchInput = z
+  .object({ name: Name, language: Language, currency: Currency })
+  .partial()
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, 'nothing to change');
+
+export const ClientPatchInput = z
+  .object({ name: Name, language: Language, currency: Currency, email: Email })
+  .partial()
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, 'nothing to change');
+
+export const NewResellerInput = z
+  .object({
+    slug: Slug,
+    brandName: Name,
+    logoUrl: HttpsUrl.optional(),
+    supportEmail: Email.optional(),
+    customDomains: z.array(Domain).max(10).default([]),
+    allowCustomProducts: z.boolean().default(false),
+    owner: z.object({ email: Email, name: Name, password: Password }).strict(),
+  })
+  .strict();
+export type NewResellerInput = z.infer<typeof NewResellerInput>;
+
+export const ResellerPatchInput = z
+  .object({
+    brandName: Name,
+    logoUrl: HttpsUrl.nullable(),
+    supportEmail: Email.nullable(),
+    customDomains: z.array(Domain).max(10),
+    allowCustomProducts: z.boolean(),
+  })
+  .partial()
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, 'nothing to change');
+export type ResellerPatchInput = z.infer<typeof ResellerPatchInput>;
+
+export const PageInput = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    after: Uuid.optional(),
+    tenantId: Uuid.optional(),
+  })
+  .strict();

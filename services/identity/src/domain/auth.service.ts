@@ -1,0 +1,285 @@
+import {
+  ForbiddenError,
+  newId,
+  tenantScope,
+  TooManyRequestsError,
+  UnauthenticatedError,
+  type Database,
+  type TenantScope,
+} from '@geminis/service-kit';
+import { insertAudit } from '../store/audit.store';
+import {
+  consumeRefreshToken,
+  findRefreshToken,
+  insertOneTimeToken,
+  insertRefreshToken,
+  revokeFamily,
+} from '../store/tokens.store';
+import {
+  clearFailedLogins,
+  findCredentialsByEmail,
+  findCredentialsById,
+  recordFailedLogin,
+  setPasswordHash,
+} from '../store/users.store';
+import { type AuditService } from './audit.service';
+import { type TenantRef } from './context';
+import { newTenantToken, parseTenantToken } from './crypto';
+import { type KeysService } from './keys.service';
+import { type PasswordHasher } from './passwords';
+import { type TenantsService } from './tenants.service';
+import { type User, type UserCredentials } from './types';
+
+export interface Session {
+  status: 'ok';
+  tokenType: 'Bearer';
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string;
+  user: User;
+}
+
+export interface MfaChallenge {
+  /** `mfa_required`: send a TOTP or recovery code; `mfa_enrolment_required`: 2FA is mandatory, enrol first. */
+  status: 'mfa_required' | 'mfa_enrolment_required';
+  mfaToken: string;
+  expiresIn: number;
+}
+
+export interface AuthSettings {
+  accessTokenTtlSec: number;
+  refreshTokenTtlSec: number;
+  lockoutThreshold: number;
+  lockoutSec: number;
+}
+
+export const MFA_CHALLENGE_TTL_SEC = 300;
+
+const invalidCredentials = () =>
+  new UnauthenticatedError('identity.invalid_credentials', 'email or password is incorrect');
+const invalidRefresh = () =>
+  new UnauthenticatedError('identity.invalid_refresh_token', 'the refresh token is invalid or expired');
+
+const strip = (u: UserCredentials): User => ({
+  id: u.id,
+  tenantId: u.tenantId,
+  role: u.role,
+  status: u.status,
+  email: u.email,
+  name: u.name,
+  language: u.language,
+  currency: u.currency,
+  twoFactorEnabled: u.twoFactorEnabled,
+  createdAt: u.createdAt,
+  updatedAt: u.updatedAt,
+});
+
+/** Unknown emails get the same lockout behaviour as known ones (per replica), so lockout cannot enumerate. */
+function createPhantomLockouts(threshold: number, lockSec: number) {
+  const failures = new Map<string, { count: number; lockedUntil: number }>();
+  return {
+    lockedFor(key: string): number {
+      const f = failures.get(key);
+      return f && f.lockedUntil > Date.now() ? Math.ceil((f.lockedUntil - Date.now()) / 1000) : 0;
+    },
+    fail(key: string): boolean {
+      if (failures.size > 50_000) failures.clear();
+      const f = failures.get(key) ?? { count: 0, lockedUntil: 0 };
+      f.count += 1;
+      if (f.count >= threshold) {
+        f.lockedUntil = Date.now() + lockSec * 1000;
+        f.count = 0;
+      }
+      failures.set(key, f);
+      return f.lockedUntil > Date.now();
+    },
+  };
+}
+
+export function createAuthService(deps: {
+  db: Database;
+  hasher: PasswordHasher;
+  keys: KeysService;
+  tenants: TenantsService;
+  audit: AuditService;
+  settings: AuthSettings;
+  /** Whether policy makes 2FA mandatory for this user (platform for admins, reseller for its clients). */
+  twoFactorRequired(user: User): Promise<boolean>;
+}) {
+  const { db, hasher, keys, settings } = deps;
+  const phantom = createPhantomLockouts(settings.lockoutThreshold, settings.lockoutSec);
+
+  const locked = (seconds: number) =>
+    new TooManyRequestsError('identity.account_locked', 'too many failed attempts; try again later', {
+      retryAfterSeconds: seconds,
+    });
+
+  /** Checks that nothing forbids this user from holding a session right now. */
+  async function assertMaySignIn(user: User, tenant?: TenantRef): Promise<void> {
+    if (user.status !== 'active')
+      throw new ForbiddenError('identity.account_inactive', `this account is ${user.status}`);
+    const ref = tenant ?? (await deps.tenants.ref(user.tenantId));
+    if (ref.reseller?.status === 'suspended')
+      throw new ForbiddenError('identity.tenant_suspended', 'this storefront is suspended');
+  }
+
+  /** A new session: an access token and a refresh token opening a new family (or continuing one). */
+  async function issue(user: User, familyId = newId()): Promise<Session> {
+    const scope = tenantScope(user.tenantId) as TenantScope & { kind: 'tenant' };
+    const refresh = newTenantToken(user.tenantId);
+    await db.withTenant(scope, (tx) =>
+      insertRefreshToken(tx, scope, {
+        id: newId(),
+        userId: user.id,
+        familyId,
+        hash: refresh.hash,
+        ttlSec: settings.refreshTokenTtlSec,
+      }),
+    );
+    const access = await keys.signAccessToken(user);
+    return {
+      status: 'ok',
+      tokenType: 'Bearer',
+      accessToken: access.accessToken,
+      expiresIn: access.expiresIn,
+      refreshToken: refresh.token,
+      user,
+    };
+  }
+
+  async function challenge(user: User, status: MfaChallenge['status']): Promise<MfaChallenge> {
+    const scope = tenantScope(user.tenantId) as TenantScope & { kind: 'tenant' };
+    const t = newTenantToken(user.tenantId);
+    await db.withTenant(scope, (tx) =>
+      insertOneTimeToken(tx, scope, {
+        id: newId(),
+        userId: user.id,
+        purpose: 'login_2fa',
+        hash: t.hash,
+        ttlSec: MFA_CHALLENGE_TTL_SEC,
+      }),
+    );
+    return { status, mfaToken: t.token, expiresIn: MFA_CHALLENGE_TTL_SEC };
+  }
+
+  return {
+    issue,
+    assertMaySignIn,
+
+    async login(input: {
+      tenant: TenantRef;
+      email: string;
+      password: string;
+      ip?: string | undefined;
+    }): Promise<Session | MfaChallenge> {
+      const { tenant, email, ip } = input;
+      const scope = tenantScope(tenant.tenantId) as TenantScope & { kind: 'tenant' };
+      const found = await db.withTenant(scope, (tx) => findCredentialsByEmail(tx, scope, email));
+      const phantomKey = `${tenant.tenantId}:${email.toLowerCase()}`;
+
+      if (!found) {
+        // Same work and the same answers as for a real account: hash a dummy, count towards a lockout.
+        const wait = phantom.lockedFor(phantomKey);
+        if (wait > 0) throw locked(wait);
+        await hasher.verify(undefined, input.password);
+        const nowLocked = phantom.fail(phantomKey);
+        await deps.audit.record(scope, {
+          tenantId: tenant.tenantId,
+          type: 'login.failed',
+          ip,
+          data: { reason: 'unknown_email' },
+        });
+        if (nowLocked) throw locked(settings.lockoutSec);
+        throw invalidCredentials();
+      }
+
+      if (found.lockedUntil && found.lockedUntil.getTime() > Date.now()) {
+        throw locked(Math.ceil((found.lockedUntil.getTime() - Date.now()) / 1000));
+      }
+      const ok = await hasher.verify(found.passwordHash, input.password);
+      if (!ok) {
+        const after = await db.withTenant(scope, async (tx) => {
+          const r = await recordFailedLogin(
+            tx,
+            scope,
+            found.id,
+            settings.lockoutThreshold,
+            settings.lockoutSec,
+          );
+          const nowLocked = r.lockedUntil !== null && new Date(r.lockedUntil).getTime() > Date.now();
+          await insertAudit(tx, {
+            tenantId: tenant.tenantId,
+            type: nowLocked ? 'login.locked' : 'login.failed',
+            subjectId: found.id,
+            ip,
+            data: { failedLogins: r.failedLogins },
+          });
+          return nowLocked;
+        });
+        if (after) throw locked(settings.lockoutSec);
+        throw invalidCredentials();
+      }
+
+      const user = strip(found);
+      await assertMaySignIn(user, tenant);
+      const rehash = hasher.needsRehash(found.passwordHash) ? await hasher.hash(input.password) : undefined;
+      await db.withTenant(scope, async (tx) => {
+        await clearFailedLogins(tx, scope, user.id);
+        if (rehash) await setPasswordHash(tx, scope, user.id, rehash);
+        if (!user.twoFactorEnabled) {
+          await insertAudit(tx, { tenantId: user.tenantId, type: 'login.succeeded', subjectId: user.id, ip });
+        }
+      });
+      if (user.twoFactorEnabled) return challenge(user, 'mfa_required');
+      if (await deps.twoFactorRequired(user)) return challenge(user, 'mfa_enrolment_required');
+      return issue(user);
+    },
+
+    /**
+     * Rotation: the presented token is consumed atomically (at most one concurrent caller wins); presenting
+     * a token that was already rotated or revoked revokes its whole family (RFC 9700 §4.14.2).
+     */
+    async refresh(token: string, ip?: string): Promise<Session> {
+      const parsed = parseTenantToken(token);
+      if (!parsed) throw invalidRefresh();
+      const scope = tenantScope(parsed.tenantId) as TenantScope & { kind: 'tenant' };
+      const outcome = await db.withTenant(scope, async (tx) => {
+        const consumed = await consumeRefreshToken(tx, scope, parsed.hash);
+        if (consumed) return { kind: 'ok' as const, row: consumed };
+        const known = await findRefreshToken(tx, scope, parsed.hash);
+        if (known && (known.used_at !== null || known.revoked_at !== null)) {
+          const revoked = await revokeFamily(tx, scope, known.family_id);
+          await insertAudit(tx, {
+            tenantId: parsed.tenantId,
+            type: 'token.reuse_detected',
+            subjectId: known.user_id,
+            ip,
+            data: { familyId: known.family_id, revoked },
+          });
+        }
+        return { kind: 'invalid' as const };
+      });
+      if (outcome.kind === 'invalid') throw invalidRefresh();
+      const found = await db.withTenant(scope, (tx) => findCredentialsById(tx, scope, outcome.row.user_id));
+      if (!found) throw invalidRefresh();
+      const user = strip(found);
+      await assertMaySignIn(user);
+      return issue(user, outcome.row.family_id);
+    },
+
+    /** Revokes the session (the refresh token's family). Unknown tokens are ignored: logout is idempotent. */
+    async logout(token: string, ip?: string): Promise<void> {
+      const parsed = parseTenantToken(token);
+      if (!parsed) return;
+      const scope = tenantScope(parsed.tenantId) as TenantScope & { kind: 'tenant' };
+      await db.withTenant(scope, async (tx) => {
+        const known = await findRefreshToken(tx, scope, parsed.hash);
+        if (!known) return;
+        await revokeFamily(tx, scope, known.family_id);
+        await insertAudit(tx, { tenantId: parsed.tenantId, type: 'logout', subjectId: known.user_id, ip });
+      });
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

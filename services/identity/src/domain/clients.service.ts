@@ -1,0 +1,203 @@
+import { ClientCreated, UserStatusChanged } from '@geminis/contracts';
+import {
+  ConflictError,
+  NotFoundError,
+  newId,
+  tenantScope,
+  ValidationError,
+  type Database,
+  type Outbox,
+  type Tx,
+} from '@geminis/service-kit';
+import { insertAudit } from '../store/audit.store';
+import { uniqueViolation } from '../store/errors';
+import { revokeAllForUser } from '../store/tokens.store';
+import {
+  findUser,
+  insertUser,
+  listUsers,
+  setStatus,
+  updateProfile,
+  type ProfilePatch,
+} from '../store/users.store';
+import { type NewClientInput } from './accounts';
+import { PLATFORM_TENANT_ID, type Actor, type TenantRef } from './context';
+import { checkPasswordPolicy, type PasswordHasher } from './passwords';
+import { scopeOf } from './scope';
+import { type TenantsService } from './tenants.service';
+import { type Page, type User, type UserStatus } from './types';
+
+const clientNotFound = () => new NotFoundError('identity.client_not_found', 'client not found');
+export const duplicateEmail = () =>
+  new ConflictError('identity.email_taken', 'an account with this email already exists', {
+    fieldErrors: [{ field: 'email', message: 'already registered' }],
+  });
+
+export interface ClientsDeps {
+  db: Database;
+  outbox: Outbox;
+  hasher: PasswordHasher;
+  tenants: TenantsService;
+}
+
+export function createClientsService(deps: ClientsDeps) {
+  const { db, outbox, hasher } = deps;
+
+  /** Inserts a client and announces it, in one transaction; a duplicate email in the tenant is a 409. */
+  async function insertClient(
+    tenantId: string,
+    input: Omit<NewClientInput, 'tenantId'>,
+    via: 'admin' | 'reseller' | 'signup',
+    actor?: Actor,
+  ): Promise<User> {
+    checkPasswordPolicy(input.password, input.email);
+    const passwordHash = await hasher.hash(input.password);
+    const scope = tenantScope(tenantId);
+    try {
+      return await db.withTenant(scope, async (tx) => {
+        const user = await insertUser(tx, scope, {
+          id: newId(),
+          tenantId,
+          role: 'client',
+          email: input.email,
+          name: input.name,
+          language: input.language,
+          currency: input.currency,
+          passwordHash,
+        });
+        await outbox.enqueue(tx, {
+          type: ClientCreated.type,
+          tenantId,
+          data: {
+            clientId: user.id,
+            email: user.email,
+            name: user.name,
+            language: user.language,
+            currency: user.currency,
+            ...(actor ? { createdBy: actor.auth.userId } : {}),
+            via,
+          },
+        });
+        await insertAudit(tx, {
+          tenantId,
+          type: 'user.created',
+          actorId: actor?.auth.userId,
+          subjectId: user.id,
+          ip: actor?.ip,
+          data: { role: 'client', via },
+        });
+        return user;
+      });
+    } catch (err) {
+      if (uniqueViolation(err)) throw duplicateEmail();
+      throw err;
+    }
+  }
+
+  async function changeStatus(actor: Actor, id: string, to: UserStatus): Promise<User> {
+    const { scope, audit } = scopeOf(actor);
+    return db.withTenant(scope, async (tx: Tx) => {
+      const current = await findUser(tx, scope, id);
+      if (!current || current.role !== 'client') throw clientNotFound();
+      const changed = await setStatus(tx, scope, id, to);
+      if (!changed) throw clientNotFound();
+      await audit(tx);
+      if (changed.from !== to) {
+        if (to !== 'active') await revokeAllForUser(tx, scope, id);
+        await outbox.enqueue(tx, {
+          type: UserStatusChanged.type,
+          tenantId: current.tenantId,
+          data: { userId: id, role: 'client', from: changed.from, to, changedBy: actor.auth.userId },
+        });
+        await insertAudit(tx, {
+          tenantId: current.tenantId,
+          type: 'user.status_changed',
+          actorId: actor.auth.userId,
+          subjectId: id,
+          ip: actor.ip,
+          data: { from: changed.from, to },
+        });
+      }
+      return changed.user;
+    });
+  }
+
+  return {
+    insertClient,
+
+    /** A reseller creates clients in its own tenant; an admin anywhere (default the platform). */
+    async create(actor: Actor, input: NewClientInput): Promise<User> {
+      let tenantId: string;
+      if (actor.auth.role === 'admin') {
+        tenantId = input.tenantId ?? PLATFORM_TENANT_ID;
+        if (tenantId !== PLATFORM_TENANT_ID && !(await deps.tenants.reseller(tenantId))) {
+          throw new ValidationError('identity.unknown_tenant', 'tenantId: no such reseller', {
+            fieldErrors: [{ field: 'tenantId', message: 'no such reseller' }],
+          });
+        }
+      } else {
+        if (input.tenantId !== undefined) {
+          throw new ValidationError('request.invalid', 'tenantId: not assignable', {
+            fieldErrors: [{ field: 'tenantId', message: 'only platform admins choose the tenant' }],
+          });
+        }
+        tenantId = actor.auth.tenantId;
+      }
+      const { tenantId: _ignored, ...rest } = input;
+      return insertClient(tenantId, rest, actor.auth.role === 'admin' ? 'admin' : 'reseller', actor);
+    },
+
+    async signup(tenant: TenantRef, input: Omit<NewClientInput, 'tenantId'>): Promise<User> {
+      if (tenant.reseller?.status === 'suspended') {
+        throw new NotFoundError('identity.tenant_not_found', 'no storefront with that name');
+      }
+      return insertClient(tenant.tenantId, input, 'signup');
+    },
+
+    async list(
+      actor: Actor,
+      page: { limit: number; after?: string; tenantId?: string },
+    ): Promise<Page<User>> {
+      const { scope, audit } = scopeOf(actor, page.tenantId);
+      const items = await db.withTenant(scope, async (tx) => {
+        await audit(tx);
+        return listUsers(tx, scope, {
+          role: 'client',
+          limit: page.limit + 1,
+          ...(page.after ? { after: page.after } : {}),
+        });
+      });
+      const more = items.length > page.limit;
+      const shown = items.slice(0, page.limit);
+      return { items: shown, ...(more ? { next: shown[shown.length - 1]!.id } : {}) };
+    },
+
+    async get(actor: Actor, id: string): Promise<User> {
+      const { scope } = scopeOf(actor);
+      const user = await db.withTenant(scope, (tx) => findUser(tx, scope, id));
+      if (!user || user.role !== 'client') throw clientNotFound();
+      return user;
+    },
+
+    async update(actor: Actor, id: string, patch: ProfilePatch): Promise<User> {
+      const { scope } = scopeOf(actor);
+      try {
+        return await db.withTenant(scope, async (tx) => {
+          const current = await findUser(tx, scope, id);
+          if (!current || current.role !== 'client') throw clientNotFound();
+          const user = await updateProfile(tx, scope, id, patch);
+          if (!user) throw clientNotFound();
+          return user;
+        });
+      } catch (err) {
+        if (uniqueViolation(err)) throw duplicateEmail();
+        throw err;
+      }
+    },
+
+    suspend: (actor: Actor, id: string) => changeStatus(actor, id, 'suspended'),
+    activate: (actor: Actor, id: string) => changeStatus(actor, id, 'active'),
+  };
+}
+
+export type ClientsService = ReturnType<typeof createClientsService>;

@@ -1,0 +1,93 @@
+import { createRoutes, NotFoundError, tenantScope } from '@geminis/service-kit';
+import { z } from 'zod';
+import {
+  ClientPatchInput,
+  NewClientInput,
+  NewResellerInput,
+  PageInput,
+  ProfilePatchInput,
+  ResellerPatchInput,
+} from '../domain/accounts';
+import { type ClientsService } from '../domain/clients.service';
+import { type ResellersService } from '../domain/resellers.service';
+import { type Database } from '@geminis/service-kit';
+import { findUser, updateProfile } from '../store/users.store';
+import { actorOf, bodyOf, idOf, queryOf } from './request';
+
+const SuspendInput = z.object({ reason: z.string().max(500).optional() }).strict();
+const clientNotFound = () => new NotFoundError('identity.client_not_found', 'client not found');
+const resellerNotFound = () => new NotFoundError('identity.reseller_not_found', 'reseller not found');
+
+export function accountsRoutes(deps: { db: Database; clients: ClientsService; resellers: ResellersService }) {
+  const routes = createRoutes();
+  const { clients, resellers, db } = deps;
+
+  // --- the caller's own profile (never role, status, tenant or email: those are rejected) ---
+  routes.get('/v1/me', { roles: ['admin', 'reseller', 'client'] }, async (req, res) => {
+    const { auth } = actorOf(req);
+    const scope = tenantScope(auth.tenantId);
+    const me = await db.withTenant(scope, (tx) => findUser(tx, scope, auth.userId));
+    if (!me) throw new NotFoundError('identity.user_not_found', 'user not found');
+    res.json(me);
+  });
+  routes.patch('/v1/me', { roles: ['admin', 'reseller', 'client'] }, async (req, res) => {
+    const patch = bodyOf(req, ProfilePatchInput);
+    const { auth } = actorOf(req);
+    const scope = tenantScope(auth.tenantId);
+    const me = await db.withTenant(scope, (tx) => updateProfile(tx, scope, auth.userId, patch));
+    if (!me) throw new NotFoundError('identity.user_not_found', 'user not found');
+    res.json(me);
+  });
+
+  // --- clients: resellers their own, admins anyone (optionally narrowed with ?tenantId=) ---
+  const staff = { roles: ['admin', 'reseller'] as const };
+  routes.get('/v1/clients', staff, async (req, res) => {
+    const q = queryOf(req, PageInput);
+    res.json(await clients.list(actorOf(req), q));
+  });
+  routes.post('/v1/clients', staff, async (req, res) => {
+    res.status(201).json(await clients.create(actorOf(req), bodyOf(req, NewClientInput)));
+  });
+  routes.get('/v1/clients/:id', staff, async (req, res) => {
+    res.json(await clients.get(actorOf(req), idOf(req, clientNotFound)));
+  });
+  routes.patch('/v1/clients/:id', staff, async (req, res) => {
+    const id = idOf(req, clientNotFound);
+    res.json(await clients.update(actorOf(req), id, bodyOf(req, ClientPatchInput)));
+  });
+  routes.post('/v1/clients/:id/suspend', staff, async (req, res) => {
+    const id = idOf(req, clientNotFound);
+    bodyOf(req, SuspendInput);
+    res.json(await clients.suspend(actorOf(req), id));
+  });
+  routes.post('/v1/clients/:id/activate', staff, async (req, res) => {
+    res.json(await clients.activate(actorOf(req), idOf(req, clientNotFound)));
+  });
+
+  // --- resellers (tenants): platform admins only ---
+  const admin = { roles: ['admin'] as const };
+  routes.get('/v1/resellers', admin, async (req, res) => {
+    const { tenantId: _t, ...page } = queryOf(req, PageInput);
+    res.json(await resellers.list(actorOf(req), page));
+  });
+  routes.post('/v1/resellers', admin, async (req, res) => {
+    res.status(201).json(await resellers.create(actorOf(req), bodyOf(req, NewResellerInput)));
+  });
+  routes.get('/v1/resellers/:id', admin, async (req, res) => {
+    res.json(await resellers.get(actorOf(req), idOf(req, resellerNotFound)));
+  });
+  routes.patch('/v1/resellers/:id', admin, async (req, res) => {
+    const id = idOf(req, resellerNotFound);
+    res.json(await resellers.update(actorOf(req), id, bodyOf(req, ResellerPatchInput)));
+  });
+  routes.post('/v1/resellers/:id/suspend', admin, async (req, res) => {
+    const id = idOf(req, resellerNotFound);
+    const { reason } = bodyOf(req, SuspendInput);
+    res.json(await resellers.suspend(actorOf(req), id, reason));
+  });
+  routes.post('/v1/resellers/:id/activate', admin, async (req, res) => {
+    res.json(await resellers.activate(actorOf(req), idOf(req, resellerNotFound)));
+  });
+
+  return routes;
+}

@@ -1,0 +1,95 @@
+import { createRoutes } from '@geminis/service-kit';
+import { z } from 'zod';
+import { Email, Password, SignupInput, Slug } from '../domain/accounts';
+import { type AuthService } from '../domain/auth.service';
+import { type ClientsService } from '../domain/clients.service';
+import { type KeysService } from '../domain/keys.service';
+import { type PasswordService } from '../domain/password.service';
+import { type TenantsService } from '../domain/tenants.service';
+import { type TwoFactorService } from '../domain/twofactor.service';
+import { actorOf, bodyOf } from './request';
+
+const LoginInput = z.object({ email: Email, password: Password, tenantSlug: Slug.optional() }).strict();
+const TokenInput = z.object({ refreshToken: z.string().min(1).max(200) }).strict();
+const MfaInput = z.object({ mfaToken: z.string().min(1).max(200), code: z.string().min(1).max(20) }).strict();
+const MfaTokenInput = z.object({ mfaToken: z.string().min(1).max(200) }).strict();
+const ChangeInput = z.object({ currentPassword: Password, newPassword: Password }).strict();
+const ResetRequestInput = z.object({ email: Email, tenantSlug: Slug.optional() }).strict();
+const ResetInput = z.object({ token: z.string().min(1).max(200), newPassword: Password }).strict();
+
+export function authRoutes(deps: {
+  auth: AuthService;
+  passwords: PasswordService;
+  twoFactor: TwoFactorService;
+  tenants: TenantsService;
+  clients: ClientsService;
+  keys: KeysService;
+}) {
+  const routes = createRoutes();
+  const noStore = { 'cache-control': 'no-store' };
+
+  routes.get('/.well-known/jwks.json', { public: true }, async (_req, res) => {
+    res.set('cache-control', 'public, max-age=300').json(await deps.keys.jwks());
+  });
+
+  routes.post('/v1/auth/login', { public: true }, async (req, res) => {
+    const body = bodyOf(req, LoginInput);
+    const tenant = await deps.tenants.resolve({ slug: body.tenantSlug, host: req.headers.host });
+    const result = await deps.auth.login({ tenant, email: body.email, password: body.password, ip: req.ip });
+    res.set(noStore).json(result);
+  });
+
+  routes.post('/v1/auth/login/2fa', { public: true }, async (req, res) => {
+    const body = bodyOf(req, MfaInput);
+    res.set(noStore).json(await deps.twoFactor.completeLogin(body.mfaToken, body.code, req.ip));
+  });
+
+  routes.post('/v1/auth/login/2fa/enrol', { public: true }, async (req, res) => {
+    const body = bodyOf(req, MfaTokenInput);
+    res.set(noStore).json(await deps.twoFactor.enrolAtLogin(body.mfaToken));
+  });
+
+  routes.post('/v1/auth/login/2fa/confirm', { public: true }, async (req, res) => {
+    const body = bodyOf(req, MfaInput);
+    res.set(noStore).json(await deps.twoFactor.confirmAtLogin(body.mfaToken, body.code, req.ip));
+  });
+
+  routes.post('/v1/auth/refresh', { public: true }, async (req, res) => {
+    const body = bodyOf(req, TokenInput);
+    res.set(noStore).json(await deps.auth.refresh(body.refreshToken, req.ip));
+  });
+
+  routes.post('/v1/auth/logout', { public: true }, async (req, res) => {
+    const body = bodyOf(req, TokenInput);
+    await deps.auth.logout(body.refreshToken, req.ip);
+    res.status(204).end();
+  });
+
+  routes.post('/v1/auth/password/change', { roles: ['admin', 'reseller', 'client'] }, async (req, res) => {
+    const body = bodyOf(req, ChangeInput);
+    await deps.passwords.change(actorOf(req), body.currentPassword, body.newPassword);
+    res.status(204).end();
+  });
+
+  routes.post('/v1/auth/password/reset-request', { public: true }, async (req, res) => {
+    const body = bodyOf(req, ResetRequestInput);
+    const tenant = await deps.tenants.resolve({ slug: body.tenantSlug, host: req.headers.host });
+    await deps.passwords.requestReset(tenant, body.email, req.ip);
+    res.status(202).json({ status: 'accepted' });
+  });
+
+  routes.post('/v1/auth/password/reset', { public: true }, async (req, res) => {
+    const body = bodyOf(req, ResetInput);
+    await deps.passwords.reset(body.token, body.newPassword, req.ip);
+    res.status(204).end();
+  });
+
+  routes.post('/v1/auth/signup', { public: true }, async (req, res) => {
+    const body = bodyOf(req, SignupInput);
+    const { tenantSlug, ...input } = body;
+    const tenant = await deps.tenants.resolve({ slug: tenantSlug, host: req.headers.host });
+    res.status(201).json(await deps.clients.signup(tenant, input));
+  });
+
+  return routes;
+}

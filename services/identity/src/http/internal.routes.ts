@@ -1,0 +1,42 @@
+import { TenantBrand, TenantByHost } from '@geminis/contracts';
+import { createRoutes, NotFoundError } from '@geminis/service-kit';
+import { PLATFORM_TENANT_ID } from '../domain/context';
+import { type SettingsService } from '../domain/settings.service';
+import { normaliseHost, type TenantsService } from '../domain/tenants.service';
+import { idOf } from './request';
+
+/**
+ * Lookups the gateway makes before any token exists. Public data only (brands and domains are public);
+ * cacheable. Network policy keeps /internal off the public ingress.
+ */
+export function internalRoutes(deps: { tenants: TenantsService; settings: SettingsService }) {
+  const routes = createRoutes();
+  const notFound = () => new NotFoundError('identity.tenant_not_found', 'no tenant for this host');
+
+  routes.get('/internal/v1/tenants/by-host/:host', { public: true }, async (req, res) => {
+    const host = normaliseHost(String(req.params.host));
+    const r = host ? await deps.tenants.byHost(host) : undefined;
+    if (!r) throw notFound();
+    res
+      .set('cache-control', 'public, max-age=60')
+      .json(TenantByHost.parse({ tenantId: r.id, slug: r.slug, brandName: r.brandName, status: r.status }));
+  });
+
+  routes.get('/internal/v1/tenants/:id/brand', { public: true }, async (req, res) => {
+    const id = idOf(req, notFound);
+    const values = await deps.settings.values(id === PLATFORM_TENANT_ID ? PLATFORM_TENANT_ID : id);
+    const reseller = id === PLATFORM_TENANT_ID ? undefined : await deps.tenants.reseller(id);
+    if (id !== PLATFORM_TENANT_ID && !reseller) throw notFound();
+    res.set('cache-control', 'public, max-age=60').json(
+      TenantBrand.parse({
+        tenantId: id,
+        brandName: reseller?.brandName ?? values['branding.companyName'],
+        logoUrl: reseller ? reseller.logoUrl : (values['branding.logoUrl'] ?? null),
+        supportEmail: reseller?.supportEmail ?? values['general.supportEmail'] ?? null,
+        customDomains: reseller?.customDomains ?? [],
+      }),
+    );
+  });
+
+  return routes;
+}

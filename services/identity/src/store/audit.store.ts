@@ -1,0 +1,87 @@
+import { newId, rows, type TenantScope, type Tx } from '@geminis/service-kit';
+import { sql } from 'drizzle-orm';
+
+export type AuditType =
+  | 'login.succeeded'
+  | 'login.failed'
+  | 'login.locked'
+  | 'login.2fa_failed'
+  | 'token.reuse_detected'
+  | 'logout'
+  | 'password.changed'
+  | 'password.reset_requested'
+  | 'password.reset_completed'
+  | 'user.status_changed'
+  | 'user.created'
+  | 'reseller.created'
+  | 'reseller.updated'
+  | 'reseller.status_changed'
+  | '2fa.enrolled'
+  | '2fa.disabled'
+  | '2fa.reset_by_admin'
+  | '2fa.recovery_code_used'
+  | 'settings.changed'
+  | 'admin.narrowing'
+  | 'signing_key.rotated';
+
+export interface AuditEntry {
+  tenantId: string;
+  type: AuditType;
+  actorId?: string | null | undefined;
+  subjectId?: string | null | undefined;
+  ip?: string | null | undefined;
+  data?: Record<string, unknown>;
+}
+
+export interface AuditRecord {
+  id: string;
+  tenantId: string;
+  type: AuditType;
+  actorId: string | null;
+  subjectId: string | null;
+  ip: string | null;
+  data: Record<string, unknown>;
+  createdAt: string;
+}
+
+export async function insertAudit(tx: Tx, entry: AuditEntry): Promise<void> {
+  await tx.execute(
+    sql`insert into audit_log (id, tenant_id, type, actor_id, subject_id, ip, data)
+        values (${newId()}, ${entry.tenantId}, ${entry.type}, ${entry.actorId ?? null},
+                ${entry.subjectId ?? null}, ${entry.ip ?? null}, ${JSON.stringify(entry.data ?? {})}::jsonb)`,
+  );
+}
+
+export async function listAudit(
+  tx: Tx,
+  scope: TenantScope,
+  page: { before?: string; limit: number; type?: string },
+): Promise<AuditRecord[]> {
+  const list = await rows<{
+    id: string;
+    tenant_id: string;
+    type: AuditType;
+    actor_id: string | null;
+    subject_id: string | null;
+    ip: string | null;
+    data: Record<string, unknown>;
+    created_at: Date;
+  }>(
+    tx,
+    sql`select * from audit_log
+        where ${scope.kind === 'all' ? sql`true` : sql`tenant_id = ${scope.tenantId}`}
+          ${page.before ? sql`and id < ${page.before}` : sql``}
+          ${page.type ? sql`and type = ${page.type}` : sql``}
+        order by id desc limit ${page.limit}`,
+  );
+  return list.map((r) => ({
+    id: r.id,
+    tenantId: r.tenant_id,
+    type: r.type,
+    actorId: r.actor_id,
+    subjectId: r.subject_id,
+    ip: r.ip,
+    data: r.data,
+    createdAt: new Date(r.created_at).toISOString(),
+  }));
+}

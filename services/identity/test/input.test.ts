@@ -1,0 +1,157 @@
+import { rows } from '@geminis/service-kit';
+import { sql } from 'drizzle-orm';
+import { client, startIdentity, type Client, type Harness } from './support/identity';
+import { seedIdentityDemo } from '../src/service';
+
+const PUBLIC = new Set([
+  'GET /.well-known/jwks.json',
+  'POST /v1/auth/login',
+  'POST /v1/auth/login/2fa',
+  'POST /v1/auth/login/2fa/enrol',
+  'POST /v1/auth/login/2fa/confirm',
+  'POST /v1/auth/refresh',
+  'POST /v1/auth/logout',
+  'POST /v1/auth/password/reset-request',
+  'POST /v1/auth/password/reset',
+  'POST /v1/auth/signup',
+  'GET /internal/v1/tenants/by-host/:host',
+  'GET /internal/v1/tenants/:id/brand',
+]);
+
+describe('identity input handling', () => {
+  let h: Harness;
+  let api: Client;
+  let admin: string;
+
+  beforeAll(async () => {
+    h = await startIdentity();
+    api = client(h.url);
+    const demo = await seedIdentityDemo(h.db, h.services);
+    admin = (await api.login(demo.admin.email, demo.admin.password)).accessToken;
+  }, 60_000);
+  afterAll(() => h.stop());
+
+  const count = async (table: 'users' | 'resellers') =>
+    (
+      await h.db.withTenant({ kind: 'all' }, (tx) =>
+        rows<{ n: number }>(tx, sql`select count(*)::int as n from ${sql.raw(table)}`),
+      )
+    )[0]!.n;
+
+  it('seeds the demo idempotently', async () => {
+    const users = await count('users');
+    const a = await seedIdentityDemo(h.db, h.services);
+    const b = await seedIdentityDemo(h.db, h.services);
+    expect(b).toEqual(a);
+    expect(await count('users')).toBe(users);
+  });
+
+  it('declares every route either deliberately public or with the roles allowed', () => {
+    const all = h.running.built.routes.flatMap((r) => r.list());
+    const publicOnes = all.filter((r) => r.access === 'public').map((r) => `${r.method} ${r.path}`);
+    expect(new Set(publicOnes)).toEqual(PUBLIC);
+    for (const r of all) if (r.access !== 'public') expect(r.access.roles.length).toBeGreaterThan(0);
+  });
+
+  it.each<[string, string, unknown, string[]]>([
+    ['POST', '/v1/clients', { name: 'x', password: 'long-enough-pass-1' }, ['email']],
+    ['POST', '/v1/clients', { email: 'not-an-email', name: 'x', password: 'long-enough-pass-1' }, ['email']],
+    ['POST', '/v1/clients', { email: 'a@b.co', name: 42, password: 'long-enough-pass-1' }, ['name']],
+    [
+      'POST',
+      '/v1/clients',
+      { email: 'a@b.co', name: 'x'.repeat(201), password: 'long-enough-pass-1' },
+      ['name'],
+    ],
+    ['POST', '/v1/clients', { email: 'a@b.co', name: 'x', password: 'short' }, ['password']],
+    [
+      'POST',
+      '/v1/clients',
+      { email: 'a@b.co', name: 'x', password: 'long-enough-pass-1', role: 'admin' },
+      ['(root)'],
+    ],
+    [
+      'POST',
+      '/v1/resellers',
+      {
+        slug: 'Bad Slug',
+        brandName: 'B',
+        owner: { email: 'o@b.co', name: 'o', password: 'long-enough-pass-1' },
+      },
+      ['slug'],
+    ],
+    [
+      'POST',
+      '/v1/resellers',
+      {
+        slug: 'ok',
+        brandName: 'B',
+        customDomains: ['not a domain'],
+        owner: { email: 'o@b.co', name: 'o', password: 'long-enough-pass-1' },
+      },
+      ['customDomains.0'],
+    ],
+    ['POST', '/v1/resellers', { slug: 'ok', brandName: 'B' }, ['owner']],
+    ['POST', '/v1/auth/login', { email: 'a@b.co' }, ['password']],
+    [
+      'POST',
+      '/v1/auth/signup',
+      { email: 'a@b.co', name: 'x', password: 'long-enough-pass-1', currency: 'euro' },
+      ['currency'],
+    ],
+    [
+      'PUT',
+      '/v1/settings',
+      { values: { 'billing.daysBeforeDueToInvoice': -1, 'no.such.key': 1 } },
+      ['values.billing.daysBeforeDueToInvoice', 'values.no.such.key'],
+    ],
+  ])(
+    '%s %s rejects bad input with the field names and writes nothing',
+    async (method, path, body, fields) => {
+      const users = await count('users');
+      const resellers = await count('resellers');
+      const res = await api.call(method, path, { body, token: admin });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      expect(res.body.errors.map((e: any) => e.field).sort()).toEqual([...fields].sort());
+      expect(await count('users')).toBe(users);
+      expect(await count('resellers')).toBe(resellers);
+    },
+  );
+
+  it('refuses a custom domain or slug already taken by another reseller with 409, writing nothing', async () => {
+    const owner = { email: 'o@dup.example', name: 'o', password: 'long-enough-pass-1' };
+    const taken = await api.post(
+      '/v1/resellers',
+      { slug: 'dup', brandName: 'D', customDomains: ['acme.localhost'], owner },
+      admin,
+    );
+    expect(taken.status).toBe(409);
+    expect(taken.body.code).toBe('identity.domain_taken');
+    const slug = await api.post('/v1/resellers', { slug: 'acme', brandName: 'D', owner }, admin);
+    expect(slug.body.code).toBe('identity.slug_taken');
+    expect((await api.get('/internal/v1/tenants/by-host/acme.localhost')).body.slug).toBe('acme');
+  });
+
+  it('signs a client up on the storefront named by its slug, in that tenant', async () => {
+    const res = await api.post('/v1/auth/signup', {
+      email: 'new@shop.example',
+      name: 'New',
+      password: 'long-enough-pass-1',
+      tenantSlug: 'acme',
+    });
+    expect(res.status).toBe(201);
+    const acme = (await api.get('/internal/v1/tenants/by-host/acme.localhost')).body.tenantId;
+    expect(res.body).toMatchObject({ role: 'client', tenantId: acme });
+    expect(
+      (
+        await api.post('/v1/auth/signup', {
+          email: 'x@shop.example',
+          name: 'X',
+          password: 'long-enough-pass-1',
+          tenantSlug: 'nope',
+        })
+      ).status,
+    ).toBe(404);
+  });
+});
