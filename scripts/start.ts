@@ -1,30 +1,55 @@
 /**
  * `npm start`: every service that exists, in one process, on embedded defaults — PGlite under
- * GEMINIS_DATA_DIR (one schema and role per service), the in-process bus, generated dev keys — then the
- * demo data, seeded idempotently, and the gateway on :8080. DATABASE_URL / AMQP_URL switch to real ones.
+ * GEMINIS_DATA_DIR (one schema and role per service), the in-process bus, development secrets generated
+ * once and kept under the data directory — then the demo data, seeded idempotently through the services'
+ * own use cases, and the gateway on :8080. DATABASE_URL and AMQP_URL switch to real servers.
  */
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import {
   createLogger,
   createRabbitBus,
   installSignalHandlers,
   listen,
   loadConfig,
-  processEnv,
   openEmbeddedInfrastructure,
   openPostgres,
+  processEnv,
+  runService,
   type Bus,
   type Database,
 } from '@geminis/service-kit';
-import { buildGateway } from '../services/gateway/src/gateway';
 import { gatewayConfigShape } from '../services/gateway/src/config';
+import { buildGateway } from '../services/gateway/src/gateway';
+import { identityService, seedIdentityDemo, DEMO_PASSWORDS } from '../services/identity/src/service';
 import { loadStartConfig } from './start-config';
+
+const ISSUER = 'https://identity.geminis.local';
+const AUDIENCE = 'geminis';
+
+/** Development secrets are generated once and kept, so encrypted data survives a restart. */
+function devSecrets(dir: string, names: string[]): Record<string, string> {
+  const file = join(dir, 'dev-secrets.json');
+  const known = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+  let changed = false;
+  for (const name of names) {
+    if (!known[name]) {
+      known[name] = randomBytes(32).toString('base64url');
+      changed = true;
+    }
+  }
+  if (changed) writeFileSync(file, JSON.stringify(known, null, 2), { mode: 0o600 });
+  return known;
+}
 
 async function main() {
   const { config } = loadStartConfig();
+  const env = processEnv();
   const logger = createLogger({ service: 'geminis', level: config.LOG_LEVEL });
   const stops: Array<() => Promise<void>> = [];
+  const dataDir = resolve(config.GEMINIS_DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
 
   let bus: Bus;
   let database: (service: string) => Promise<Database>;
@@ -35,42 +60,77 @@ async function main() {
     const base = config.DATABASE_URL;
     bus = createRabbitBus({ url: config.AMQP_URL, logger });
     database = async (service) => {
-      const url = new URL(base);
-      url.pathname = `/geminis_${service}`;
+      const perService = env[`${service.toUpperCase()}_DATABASE_URL`];
+      const url = new URL(perService ?? base);
+      if (!perService) url.pathname = `/geminis_${service}`;
       return openPostgres({ url: url.toString(), applicationName: service });
     };
     stops.push(() => bus.close());
   } else {
-    const dataDir = resolve(config.GEMINIS_DATA_DIR, 'pglite');
-    mkdirSync(dataDir, { recursive: true });
-    logger.info({ dataDir }, 'embedded mode: PGlite and an in-process bus');
-    const infra = await openEmbeddedInfrastructure({ dataDir });
+    const pgliteDir = join(dataDir, 'pglite');
+    mkdirSync(pgliteDir, { recursive: true });
+    logger.info({ dataDir: pgliteDir }, 'embedded mode: PGlite and an in-process bus');
+    const infra = await openEmbeddedInfrastructure({ dataDir: pgliteDir });
     bus = infra.bus;
     database = (service) => infra.database(service);
     stops.push(() => infra.close());
   }
-  void database; // services that own data are wired here as they land
 
-  const upstreamUrls: Record<string, string> = {};
+  const secrets = devSecrets(dataDir, ['IDENTITY_ENCRYPTION_KEY']);
+  const encryptionKey = env.IDENTITY_ENCRYPTION_KEY ?? secrets.IDENTITY_ENCRYPTION_KEY!;
+  if (!env.IDENTITY_ENCRYPTION_KEY) {
+    logger.warn({ file: join(dataDir, 'dev-secrets.json') }, 'using a generated development encryption key');
+  }
+
+  const identityDb = await database('identity');
+  const identity = await runService(identityService({ issuer: ISSUER, audience: AUDIENCE, encryptionKey }), {
+    db: identityDb,
+    bus,
+    logger,
+    port: 0,
+    host: '127.0.0.1',
+  });
+  stops.unshift(() => identity.stop());
+  const demo = await seedIdentityDemo(identityDb, identity.built.services);
+
   const gatewayConfig = loadConfig(gatewayConfigShape, {
-    ...processEnv(),
+    ...env,
     PORT: String(config.PORT),
     HOST: config.HOST,
-    IDENTITY_URL: upstreamUrls.identity,
-    JWKS_URL: upstreamUrls.identity ? undefined : 'http://127.0.0.1:9/.well-known/jwks.json',
-    CATALOG_URL: upstreamUrls.catalog,
+    IDENTITY_URL: identity.url,
+    JWT_ISSUER: ISSUER,
+    JWT_AUDIENCE: AUDIENCE,
+    PLATFORM_HOSTS: env.PLATFORM_HOSTS ?? 'localhost,127.0.0.1',
   }).config;
-  const built = await buildGateway({ config: gatewayConfig, logger, bus });
-  const gateway = await listen(built.app, config.PORT, config.HOST);
+  const gw = await buildGateway({ config: gatewayConfig, logger, bus });
+  const gateway = await listen(gw.app, config.PORT, config.HOST);
   stops.unshift(
     () => gateway.close(),
-    () => built.close(),
+    () => gw.close(),
   );
 
   const url = `http://localhost:${gateway.port}`;
+  const login = (email: string, password: string, tenant?: string) =>
+    `curl -s ${url}/v1/auth/login -H 'content-type: application/json' -d '{"email":"${email}","password":"${password}"${
+      tenant ? `,"tenantSlug":"${tenant}"` : ''
+    }}'`;
   process.stdout.write(
-    ['', `Geminis is running: ${url}`, `  health: ${url}/healthz   readiness: ${url}/readyz`, ''].join('\n') +
-      '\n',
+    [
+      '',
+      `Geminis is running: ${url}`,
+      `  API docs: ${url}/docs    health: ${url}/healthz    readiness: ${url}/readyz`,
+      '',
+      'Demo logins (POST /v1/auth/login):',
+      `  platform admin      ${demo.admin.email} / ${DEMO_PASSWORDS.admin}`,
+      `  reseller "Acme"     ${demo.reseller.email} / ${DEMO_PASSWORDS.reseller}   (tenantSlug "acme", domain ${demo.reseller.domain})`,
+      `  client of Acme      ${demo.resellerClient.email} / ${DEMO_PASSWORDS.resellerClient}   (tenantSlug "acme")`,
+      `  platform client     ${demo.platformClient.email} / ${DEMO_PASSWORDS.platformClient}`,
+      '',
+      'Try:',
+      `  ${login(demo.admin.email, DEMO_PASSWORDS.admin)}`,
+      `  ${login(demo.resellerClient.email, DEMO_PASSWORDS.resellerClient, 'acme')}`,
+      '',
+    ].join('\n') + '\n',
   );
   installSignalHandlers(logger, stops);
 }

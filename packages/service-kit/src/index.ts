@@ -12,5 +12,5 @@ export * from './auth';
 export * from './runtime/types';
 export * from './runtime/run-service';
 export * from './runtime/embedded';
-export * from './http-client/client';
-export * from './telemetry/telemetry';
+export * from './http-client';
+export * from './telemetry';

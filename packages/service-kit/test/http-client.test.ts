@@ -1,10 +1,16 @@
+import { context, propagation } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { createServer } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import nock from 'nock';
 import { type AppError } from '../src/errors';
 import { createHttpClient } from '../src/http-client/client';
+import { withExtractedContext } from '../src/telemetry/context';
 
 const BASE = 'https://registrar.example.test';
 
-describe('resilient http client', () => {
+describe('createHttpClient', () => {
   beforeAll(() => nock.disableNetConnect());
   afterEach(() => nock.cleanAll());
   afterAll(() => nock.enableNetConnect());
@@ -33,12 +39,28 @@ describe('resilient http client', () => {
     c.shutdown();
   });
 
-  it('does not open the breaker on 4xx answers', async () => {
-    nock(BASE).get('/v1/missing').times(10).reply(404, { error: 'not found' });
+  it('does not open the breaker on 4xx answers, and does not retry them', async () => {
+    let sent = 0;
+    nock(BASE)
+      .get('/v1/missing')
+      .times(30)
+      .reply(() => {
+        sent += 1;
+        return [404, { error: 'not found' }];
+      });
     const c = client();
     for (let i = 0; i < 10; i++)
       expect(await statusOf(c.request({ method: 'GET', path: '/v1/missing' }))).toBe(404);
     expect(c.breaker.opened).toBe(false);
+    expect(sent).toBe(10); // no retries
+    c.shutdown();
+  });
+
+  it('gives a 4xx answer to the caller with its status and parsed body', async () => {
+    nock(BASE).get('/v1/conflict').reply(409, { error: 'taken' });
+    const c = client();
+    const err = await c.request({ method: 'GET', path: '/v1/conflict' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 409, response: { status: 409, body: { error: 'taken' } } });
     c.shutdown();
   });
 
@@ -70,6 +92,111 @@ describe('resilient http client', () => {
     });
     expect(c.breaker.closed).toBe(true);
     c.shutdown();
+  });
+
+  it('answers 502 after the retries of an idempotent call are used up', async () => {
+    let sent = 0;
+    nock(BASE)
+      .get('/v1/down')
+      .times(10)
+      .reply(() => {
+        sent += 1;
+        return [503, 'down'];
+      });
+    const c = client();
+    const err = await c.request({ method: 'GET', path: '/v1/down' }).catch((e: unknown) => e as AppError);
+    expect(err).toMatchObject({ status: 502, code: 'upstream.failed' });
+    expect(sent).toBe(3); // 1 call + 2 retries
+    c.shutdown();
+  });
+
+  it('does not retry a GET marked as not idempotent', async () => {
+    let sent = 0;
+    nock(BASE)
+      .get('/v1/side-effect')
+      .times(3)
+      .reply(() => {
+        sent += 1;
+        return [500, ''];
+      });
+    const c = client();
+    expect(await statusOf(c.request({ method: 'GET', path: '/v1/side-effect', idempotent: false }))).toBe(
+      502,
+    );
+    expect(sent).toBe(1);
+    c.shutdown();
+  });
+
+  it('answers 502 for a network error', async () => {
+    nock(BASE).get('/v1/reset').times(3).replyWithError('socket hang up');
+    const c = client();
+    const err = await c.request({ method: 'GET', path: '/v1/reset' }).catch((e: unknown) => e as AppError);
+    expect(err).toMatchObject({ status: 502, code: 'upstream.failed' });
+    c.shutdown();
+  });
+
+  it('stops retrying once the breaker has opened', async () => {
+    let sent = 0;
+    nock(BASE)
+      .put('/v1/thing')
+      .times(10)
+      .reply(() => {
+        sent += 1;
+        return [500, ''];
+      });
+    const c = createHttpClient({
+      name: 'registrar',
+      baseUrl: BASE,
+      breaker: { volumeThreshold: 2, resetTimeoutMs: 60_000 },
+      retry: { retries: 5, baseDelayMs: 1, maxDelayMs: 2 },
+    });
+    await statusOf(c.request({ method: 'PUT', path: '/v1/thing', body: {} }));
+    expect(c.breaker.opened).toBe(true);
+    expect(sent).toBe(2); // the volume threshold, not 1 + 5 retries
+    c.shutdown();
+  });
+
+  it('times out a slow answer and counts it as a failure', async () => {
+    // A real server that never answers (nock's delay does not interact well with fetch aborts).
+    nock.enableNetConnect('127.0.0.1');
+    const server = createServer(() => undefined);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const c = createHttpClient({
+      name: 'slow',
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      timeoutMs: 100,
+    });
+    try {
+      const started = Date.now();
+      const err = await c.request({ method: 'POST', path: '/v1/slow', body: {} }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ status: 502, code: 'upstream.failed' });
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(c.breaker.stats.failures).toBe(1);
+    } finally {
+      c.shutdown();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      nock.disableNetConnect();
+    }
+  });
+
+  it('sends the trace context it runs in', async () => {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const scope = nock(BASE)
+      .get('/v1/traced')
+      .matchHeader('traceparent', /^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/)
+      .reply(200, {});
+    const c = client();
+    try {
+      await withExtractedContext({ traceparent }, () => c.request({ method: 'GET', path: '/v1/traced' }));
+      expect(scope.isDone()).toBe(true);
+    } finally {
+      c.shutdown();
+      context.disable();
+      propagation.disable();
+    }
   });
 
   it('retries an idempotent call and succeeds', async () => {

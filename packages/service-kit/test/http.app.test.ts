@@ -1,15 +1,17 @@
+import { Writable } from 'node:stream';
 import { z } from 'zod';
 import { createTokenVerifier } from '../src/auth';
-import { ConflictError, parseInput } from '../src/errors';
+import { ConflictError, parseInput, TooManyRequestsError } from '../src/errors';
 import { authOf, createHttpApp, createRoutes, listen, type ListeningServer } from '../src/http';
 import { createLogger } from '../src/logger';
 import { createTestIssuer } from '../src/testing/tokens';
 
 const json = async (res: Response): Promise<any> => res.json();
 const TENANT = '0190aaaa-0000-7000-8000-00000000000a';
+const USER = '0190aaaa-0000-7000-8000-000000000001';
 
-describe('http app', () => {
-  const issuer = createTestIssuer();
+describe('createHttpApp', () => {
+  const issuer = createTestIssuer({ issuer: 'https://identity.test', audience: 'geminis' });
   let server: ListeningServer;
   let dbHealthy = true;
   const received: Buffer[] = [];
@@ -22,6 +24,12 @@ describe('http app', () => {
         req.body,
       );
       res.status(201).json({ ...body, tenantId: authOf(req).tenantId });
+    });
+    routes.get('/v1/me', { authenticated: true }, (_req, res, auth) => {
+      res.json({ userId: auth.userId, role: auth.role });
+    });
+    routes.get('/v1/busy', { public: true }, () => {
+      throw new TooManyRequestsError('things.rate_limited', 'slow down', { retryAfterSeconds: 7 });
     });
     routes.get('/v1/public', { public: true }, (_req, res) => {
       res.json({ ok: true });
@@ -72,13 +80,32 @@ describe('http app', () => {
     expect(await json(res)).toEqual({ name: 'x', price: 5, tenantId: TENANT });
   });
 
-  it('answers 401 problem+json without a token and with a forged one', async () => {
-    for (const token of [undefined, createTestIssuer().sign({}, { kid: issuer.kid })]) {
-      const res = await post('/v1/things', '{}', token);
-      expect(res.status).toBe(401);
-      expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
-      expect(res.headers.get('www-authenticate')).toBe('Bearer');
-    }
+  it('answers 401 problem+json with WWW-Authenticate when the token is missing', async () => {
+    const res = await post('/v1/things', '{}');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    expect((await json(res)).code).toBe('auth.missing_token');
+  });
+
+  it('answers 401 for a token signed by another key under a known kid', async () => {
+    const forged = createTestIssuer().sign({ role: 'admin' }, { kid: issuer.kid });
+    const res = await post('/v1/things', '{}', forged);
+    expect(res.status).toBe(401);
+    expect((await json(res)).code).toBe('auth.invalid_token');
+  });
+
+  it('answers 401 for a scheme other than Bearer', async () => {
+    const res = await call('/v1/me', { headers: { authorization: `Basic ${reseller()}` } });
+    expect(res.status).toBe(401);
+  });
+
+  it('gives any authenticated caller of an { authenticated: true } route its auth context', async () => {
+    const res = await call('/v1/me', {
+      headers: { authorization: `Bearer ${issuer.tokenFor('client', TENANT, USER)}` },
+    });
+    expect(res.status).toBe(200);
+    expect(await json(res)).toEqual({ userId: USER, role: 'client' });
   });
 
   it('answers 403 for a role the route does not allow', async () => {
@@ -110,6 +137,13 @@ describe('http app', () => {
   it('answers a non-JSON body with 415', async () => {
     const res = await post('/v1/things', 'name=x', reseller(), 'application/x-www-form-urlencoded');
     expect(res.status).toBe(415);
+    expect((await json(res)).code).toBe('request.unsupported_media_type');
+  });
+
+  it('sets Retry-After from the error', async () => {
+    const res = await call('/v1/busy');
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('7');
   });
 
   it('answers an unknown route with 404 problem+json', async () => {
@@ -129,40 +163,162 @@ describe('http app', () => {
     expect(res.status).toBe(500);
     const text = await res.text();
     expect(text).not.toMatch(/hunter2|secret internals/);
-    expect(JSON.parse(text)).toMatchObject({ code: 'internal', status: 500 });
+    expect(JSON.parse(text)).toMatchObject({ code: 'internal', status: 500, type: 'about:blank' });
   });
 
-  it('echoes a sane request id and puts it in problems', async () => {
+  it('echoes a sane inbound request id and puts it in problems', async () => {
     const res = await call('/v1/nothing-here', { headers: { 'x-request-id': 'req-123' } });
     expect(res.headers.get('x-request-id')).toBe('req-123');
     expect((await json(res)).requestId).toBe('req-123');
-    const generated = await call('/v1/public', { headers: { 'x-request-id': 'bad id with spaces' } });
-    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('replaces an unsafe inbound request id with a generated UUIDv7', async () => {
+    const res = await call('/v1/nothing-here', { headers: { 'x-request-id': 'bad id\twith "quotes"' } });
+    const id = res.headers.get('x-request-id');
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect((await json(res)).requestId).toBe(id);
   });
 
   it('passes raw bytes through untouched on raw-body paths', async () => {
-    const bytes = '{"b": 1,  "a":2}\n';
-    const res = await post('/v1/callbacks/psp', bytes, undefined, 'application/json');
+    const bytes = Buffer.from('{"b": 1,  "a":2}\n\u00e9', 'utf8');
+    const res = await call('/v1/callbacks/psp', {
+      method: 'POST',
+      body: bytes,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(204);
-    expect(received.at(-1)?.toString('utf8')).toBe(bytes);
+    expect(Buffer.isBuffer(received.at(-1))).toBe(true);
+    expect(received.at(-1)?.equals(bytes)).toBe(true);
   });
 
-  it('reports readiness, and names the failing check when not ready', async () => {
+  it('reports ready when every check passes', async () => {
     expect((await call('/readyz')).status).toBe(200);
+  });
+
+  it('answers 503 problem+json naming the failing check, without its error text', async () => {
     dbHealthy = false;
     const res = await call('/readyz');
     dbHealthy = true;
     expect(res.status).toBe(503);
-    expect((await json(res)).detail).toMatch(/database \(connection refused\)/);
-    expect((await call('/healthz')).status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    const problem = await json(res);
+    expect(problem).toMatchObject({ code: 'service.not_ready', status: 503 });
+    expect(problem.detail).toContain('database');
+    expect(problem.detail).not.toContain('connection refused');
   });
 
-  it('refuses to declare a route that is neither public nor role-guarded', () => {
+  it('answers 503 for a readiness check that hangs past its timeout', async () => {
+    const app = createHttpApp({
+      service: 'test',
+      logger: createLogger({ service: 'test', level: 'silent' }),
+      routes: [],
+      readiness: { broker: () => new Promise<void>(() => undefined), database: async () => undefined },
+      readinessTimeoutMs: 50,
+    });
+    const s = await listen(app, 0);
+    try {
+      const res = await fetch(`${s.url}/readyz`);
+      expect(res.status).toBe(503);
+      const detail: string = (await json(res)).detail;
+      expect(detail).toContain('broker');
+      expect(detail).not.toContain('database');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('answers /healthz while a readiness check fails', async () => {
+    dbHealthy = false;
+    const res = await call('/healthz');
+    dbHealthy = true;
+    expect(res.status).toBe(200);
+  });
+
+  it('refuses to declare a route without an access rule', () => {
     const routes = createRoutes();
     // @ts-expect-error — the type system refuses it too
-    expect(() => routes.get('/v1/oops', {}, () => undefined)).toThrow(
-      /must be \{ public: true \} or \{ roles/,
-    );
-    expect(() => routes.get('/v1/oops', { roles: [] }, () => undefined)).toThrow();
+    expect(() => routes.get('/v1/oops', {}, () => undefined)).toThrow(/must be \{ public: true \}/);
+  });
+
+  it('refuses an empty role list, an unknown role and a route both public and guarded', () => {
+    const routes = createRoutes();
+    // @ts-expect-error — an empty role list would lock everyone out (or, worse, be read as "anyone")
+    expect(() => routes.get('/v1/a', { roles: [] }, () => undefined)).toThrow();
+    // @ts-expect-error — not a role
+    expect(() => routes.get('/v1/b', { roles: ['root'] }, () => undefined)).toThrow();
+    // @ts-expect-error — public and guarded at once is ambiguous
+    expect(() => routes.get('/v1/c', { public: true, roles: ['admin'] }, () => undefined)).toThrow();
+    // @ts-expect-error — public: false is not a rule
+    expect(() => routes.get('/v1/d', { public: false }, () => undefined)).toThrow();
+    expect(routes.list()).toEqual([]);
+  });
+
+  it('lists every route with its access rule', () => {
+    const routes = createRoutes();
+    routes.post('/v1/auth/login', { public: true }, () => undefined);
+    routes.get('/v1/things/:id', { roles: ['admin', 'reseller'] }, () => undefined);
+    routes.delete('/v1/me', { authenticated: true }, () => undefined);
+    expect(routes.list()).toEqual([
+      { method: 'POST', path: '/v1/auth/login', access: 'public' },
+      { method: 'GET', path: '/v1/things/:id', access: { roles: ['admin', 'reseller'] } },
+      { method: 'DELETE', path: '/v1/me', access: { roles: ['admin', 'reseller', 'client'] } },
+    ]);
+  });
+
+  it('logs a failure once, with the request id and tenant, and never the bearer token', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const routes = createRoutes();
+    routes.get('/v1/fail', { authenticated: true }, () => {
+      throw new Error('boom');
+    });
+    const app = createHttpApp({
+      service: 'logged',
+      logger: createLogger({ service: 'logged', level: 'info', destination }),
+      verifier: createTokenVerifier({
+        issuer: issuer.issuer,
+        audience: issuer.audience,
+        keyResolver: async (kid) => (kid === issuer.kid ? issuer.publicKey : undefined),
+      }),
+      routes: [routes],
+    });
+    const s = await listen(app, 0);
+    const token = issuer.tokenFor('reseller', TENANT);
+    try {
+      const res = await fetch(`${s.url}/v1/fail`, {
+        headers: { authorization: `Bearer ${token}`, 'x-request-id': 'log-req-1' },
+      });
+      expect(res.status).toBe(500);
+      await res.text();
+    } finally {
+      await s.close();
+    }
+    const failures = lines.filter((l) => l.msg === 'request failed');
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({
+      level: 50,
+      requestId: 'log-req-1',
+      tenantId: TENANT,
+      code: 'internal',
+    });
+    expect(JSON.stringify(lines)).not.toContain(token);
+    expect(lines.some((l) => (l.req as any)?.headers?.authorization === '[redacted]')).toBe(true);
+  });
+
+  it('refuses to build an app with authenticated routes but no verifier', () => {
+    const routes = createRoutes();
+    routes.get('/v1/things', { roles: ['admin'] }, () => undefined);
+    expect(() =>
+      createHttpApp({
+        service: 'test',
+        logger: createLogger({ service: 'test', level: 'silent' }),
+        routes: [routes],
+      }),
+    ).toThrow(/no verifier/);
   });
 });

@@ -20,7 +20,7 @@ export const gatewayConfigShape = {
   BILLING_URL: z.url().optional(),
   PROVISIONING_URL: z.url().optional(),
   SUPPORT_URL: z.url().optional(),
-  JWT_ISSUER: z.string().default('geminis-identity'),
+  JWT_ISSUER: z.string().default('https://identity.geminis.local'),
   JWT_AUDIENCE: z.string().default('geminis'),
   /** Defaults to identity's /.well-known/jwks.json. */
   JWKS_URL: z.url().optional(),

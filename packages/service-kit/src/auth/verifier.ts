@@ -2,7 +2,7 @@ import { type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { UnauthenticatedError } from '../errors';
 import { type AuthContext, type Role } from '../tenant';
-import { createJwksCache } from './jwks';
+import { createJwksCache, SAFE_KID } from './jwks';
 
 export interface TokenVerifier {
   verify(token: string): Promise<AuthContext>;
@@ -11,6 +11,8 @@ export interface TokenVerifier {
 export interface TokenVerifierOptions {
   issuer: string;
   audience: string;
+  /** Pinned: access tokens are RS256 only; the option exists to make the pin explicit at call sites. */
+  algorithms?: readonly 'RS256'[];
   /** Where the issuer publishes its keys. Either this or keyResolver. */
   jwksUri?: string;
   jwksCooldownMs?: number;
@@ -24,10 +26,9 @@ export const ACCESS_TOKEN_TYPE = 'at+jwt';
 const ALGORITHMS: jwt.Algorithm[] = ['RS256'];
 const ROLES: readonly Role[] = ['admin', 'reseller', 'client'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const KID = /^[A-Za-z0-9_.-]{1,100}$/;
 
-const invalid = (why: string) =>
-  new UnauthenticatedError('auth.invalid_token', `invalid access token: ${why}`);
+const invalid = (why: string, cause?: unknown) =>
+  new UnauthenticatedError('auth.invalid_token', `invalid access token: ${why}`, { cause });
 
 /**
  * Verifies access tokens the same way everywhere (gateway and every service): algorithm pinned to RS256,
@@ -42,47 +43,63 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         ...(options.jwksCooldownMs !== undefined ? { cooldownMs: options.jwksCooldownMs } : {}),
       })
     : undefined;
-  const resolve = options.keyResolver ?? ((kid: string) => jwks!.get(kid));
   if (!options.keyResolver && !jwks) throw new Error('createTokenVerifier needs jwksUri or keyResolver');
+  const resolve = options.keyResolver ?? ((kid: string) => jwks?.get(kid) ?? Promise.resolve(undefined));
+  if (options.algorithms && options.algorithms.some((a) => a !== 'RS256')) {
+    throw new Error('access tokens are RS256 only');
+  }
+  const tolerance = options.clockToleranceSec ?? 30;
+
+  async function check(token: string): Promise<AuthContext> {
+    const decoded = jwt.decode(token, { complete: true });
+    if (!decoded || typeof decoded.payload === 'string') throw invalid('malformed');
+    const { header } = decoded;
+    if (!ALGORITHMS.includes(header.alg as jwt.Algorithm))
+      throw invalid(`algorithm ${header.alg} not allowed`);
+    if (header.typ !== ACCESS_TOKEN_TYPE) throw invalid('not an access token');
+    if (typeof header.kid !== 'string' || !SAFE_KID.test(header.kid))
+      throw invalid('missing or malformed kid');
+    let key: KeyObject | string | undefined;
+    try {
+      key = await resolve(header.kid);
+    } catch {
+      key = undefined;
+    }
+    if (!key) throw invalid('unknown signing key');
+    let payload: jwt.JwtPayload;
+    try {
+      const verified = jwt.verify(token, key, {
+        algorithms: ALGORITHMS,
+        issuer: options.issuer,
+        audience: options.audience,
+        clockTolerance: tolerance,
+      });
+      if (typeof verified === 'string') throw new Error('string payload');
+      payload = verified;
+    } catch (err) {
+      // The caller learns "expired" or "invalid"; the library's reason (expected aud, …) stays a cause.
+      throw invalid(err instanceof jwt.TokenExpiredError ? 'expired' : 'signature or claims invalid', err);
+    }
+    if (typeof payload.exp !== 'number') throw invalid('exp is required');
+    if (typeof payload.iat !== 'number') throw invalid('iat is required');
+    if (payload.iat > Date.now() / 1000 + tolerance) throw invalid('issued in the future');
+    if (typeof payload.sub !== 'string' || !UUID.test(payload.sub)) throw invalid('sub is required');
+    const tid: unknown = payload.tid;
+    if (typeof tid !== 'string' || !UUID.test(tid)) throw invalid('tid is required');
+    const role: unknown = payload.role;
+    if (typeof role !== 'string' || !ROLES.includes(role as Role)) throw invalid('role is required');
+    if (typeof payload.jti !== 'string' || payload.jti.length === 0) throw invalid('jti is required');
+    return { userId: payload.sub, role: role as Role, tenantId: tid, tokenId: payload.jti };
+  }
 
   return {
     async verify(token) {
-      const decoded = jwt.decode(token, { complete: true });
-      if (!decoded || typeof decoded.payload === 'string') throw invalid('malformed');
-      const { header } = decoded;
-      if (!ALGORITHMS.includes(header.alg as jwt.Algorithm))
-        throw invalid(`algorithm ${header.alg} not allowed`);
-      if (header.typ !== ACCESS_TOKEN_TYPE) throw invalid('not an access token');
-      if (typeof header.kid !== 'string' || !KID.test(header.kid)) throw invalid('missing or malformed kid');
-      let key: KeyObject | string | undefined;
       try {
-        key = await resolve(header.kid);
-      } catch {
-        key = undefined;
-      }
-      if (!key) throw invalid('unknown signing key');
-      let payload: jwt.JwtPayload;
-      try {
-        const verified = jwt.verify(token, key, {
-          algorithms: ALGORITHMS,
-          issuer: options.issuer,
-          audience: options.audience,
-          clockTolerance: options.clockToleranceSec ?? 30,
-        });
-        if (typeof verified === 'string') throw new Error('string payload');
-        payload = verified;
+        return await check(token);
       } catch (err) {
-        throw invalid(err instanceof Error ? err.message : 'verification failed');
+        // Whatever goes wrong with a token is the caller's 401, never a 500.
+        throw err instanceof UnauthenticatedError ? err : invalid('malformed', err);
       }
-      if (typeof payload.exp !== 'number') throw invalid('exp is required');
-      if (typeof payload.iat !== 'number') throw invalid('iat is required');
-      if (typeof payload.sub !== 'string' || !UUID.test(payload.sub)) throw invalid('sub is required');
-      const tid: unknown = payload.tid;
-      if (typeof tid !== 'string' || !UUID.test(tid)) throw invalid('tid is required');
-      const role: unknown = payload.role;
-      if (typeof role !== 'string' || !ROLES.includes(role as Role)) throw invalid('role is required');
-      if (typeof payload.jti !== 'string' || payload.jti.length === 0) throw invalid('jti is required');
-      return { userId: payload.sub, role: role as Role, tenantId: tid, tokenId: payload.jti };
     },
   };
 }

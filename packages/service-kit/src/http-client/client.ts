@@ -1,11 +1,16 @@
 import CircuitBreaker from 'opossum';
 import { AppError, UnavailableError, UpstreamError } from '../errors';
+import { type Logger } from '../logger';
+import { injectTraceContext } from '../telemetry/context';
 
 export interface HttpClientOptions {
   /** The dependency's name: one breaker per dependency. */
   name: string;
   baseUrl: string;
+  /** Per attempt; the request is really aborted. Default 5000 ms. */
   timeoutMs?: number;
+  /** Breaker state changes and retries are logged here. */
+  logger?: Logger;
   breaker?: {
     /** Calls in the rolling window before the error rate can open the breaker. Default 10. */
     volumeThreshold?: number;
@@ -33,7 +38,11 @@ export interface HttpResponse {
   body: unknown;
 }
 
-/** A 4xx answer: the caller's problem, not a sign the dependency is unhealthy. */
+/**
+ * A 4xx answer: the caller's problem, not a sign the dependency is unhealthy (it never counts toward
+ * opening the breaker, and is never retried). Thrown with the upstream's status and the full response,
+ * so callers can branch on `status` (e.g. 404 → "not found") or read `response.body`.
+ */
 export class ClientHttpError extends AppError {
   constructor(readonly response: HttpResponse) {
     super(response.status, 'upstream.rejected', `the upstream answered ${response.status}`);
@@ -64,6 +73,7 @@ export function createHttpClient(options: HttpClientOptions) {
       body = JSON.stringify(req.body);
     }
     if (req.idempotencyKey) headers['idempotency-key'] = req.idempotencyKey;
+    injectTraceContext(headers); // global fetch is not auto-instrumented: carry the trace ourselves
     const res = await fetch(new URL(req.path, options.baseUrl), {
       method: req.method,
       headers,
@@ -95,30 +105,38 @@ export function createHttpClient(options: HttpClientOptions) {
     rollingCountTimeout: options.breaker?.rollingCountTimeoutMs ?? 10_000,
     errorFilter: (err: unknown) => err instanceof ClientHttpError,
   });
+  const log = options.logger?.child({ dependency: options.name });
+  if (log) {
+    breaker.on('open', () => log.warn('circuit opened'));
+    breaker.on('halfOpen', () => log.info('circuit half-open: probing'));
+    breaker.on('close', () => log.info('circuit closed'));
+  }
+  const unavailable = (cause?: unknown) =>
+    new UnavailableError('upstream.unavailable', `${options.name} is unavailable`, {
+      retryAfterSeconds: Math.ceil(resetTimeoutMs / 1000),
+      ...(cause !== undefined ? { cause } : {}),
+    });
 
   async function request(req: HttpRequest): Promise<HttpResponse> {
     const retryable = req.idempotent ?? (IDEMPOTENT.has(req.method) || req.idempotencyKey !== undefined);
     for (let attempt = 0; ; attempt++) {
-      if (breaker.opened) {
-        throw new UnavailableError('upstream.unavailable', `${options.name} is unavailable`, {
-          retryAfterSeconds: Math.ceil(resetTimeoutMs / 1000),
-        });
-      }
+      // An open breaker answers at once, and stops any further retry.
+      if (breaker.opened) throw unavailable();
       try {
         return await breaker.fire(req);
       } catch (err) {
         if (err instanceof ClientHttpError) throw err;
-        if (breaker.opened || (err as { code?: string }).code === 'EOPENBREAKER') {
-          throw new UnavailableError('upstream.unavailable', `${options.name} is unavailable`, {
-            retryAfterSeconds: Math.ceil(resetTimeoutMs / 1000),
-            cause: err,
-          });
-        }
-        if (!retryable || attempt >= retries) {
+        // Rejected by the breaker (open, or half-open with its probe already out): nothing was sent.
+        if ((err as { code?: string }).code === 'EOPENBREAKER') throw unavailable(err);
+        // The call went out and failed; retry only when safe, and never into a breaker this just opened.
+        if (!retryable || attempt >= retries || breaker.opened) {
           if (err instanceof AppError) throw err;
           throw new UpstreamError('upstream.failed', `${options.name} could not be reached`, { cause: err });
         }
-        await sleep(Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** attempt));
+        // Capped exponential backoff with full jitter: random(0, min(cap, base · 2^attempt)).
+        const delay = Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
+        log?.debug({ attempt: attempt + 1, delayMs: Math.round(delay), err }, 'retrying');
+        await sleep(delay);
       }
     }
   }

@@ -1,51 +1,62 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import { type TokenVerifier } from '../auth/verifier';
 import { ForbiddenError, UnauthenticatedError, UnavailableError, UnsupportedMediaTypeError } from '../errors';
 import { newId } from '../ids';
 import { type Logger } from '../logger';
-import { type TokenVerifier } from '../auth/verifier';
+import { currentTraceId } from '../telemetry/context';
 import { notFoundHandler, problemMiddleware, sendProblem } from './problem';
-import { setAuth, type RouteDefinition, type Routes } from './router';
+import { authIfAny, setAuth, type RouteDefinition, type Routes } from './router';
 
 export interface HttpAppOptions {
   service: string;
   logger: Logger;
-  /** Required when any route is authenticated. */
+  /** Required when any route is authenticated (checked when the app is built). */
   verifier?: TokenVerifier;
   routes: Routes[];
   /** Readiness checks (database, bus, …) run by /readyz, each with a timeout. */
   readiness?: Record<string, () => Promise<void>>;
+  /** Per readiness check. Default 2000 ms. */
+  readinessTimeoutMs?: number;
+  /** Largest accepted body (JSON and raw). Default '1mb'. */
   bodyLimit?: string;
-  /** Paths (exact, or prefixes ending in `*`) whose bodies reach handlers as raw Buffers. */
+  /** Paths (exact, or prefixes ending in `*`) whose bodies reach handlers as raw Buffers (webhooks). */
   rawBodyPaths?: string[];
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
-const READY_TIMEOUT_MS = 2_000;
+/** An inbound x-request-id is kept only when it is short and plain; otherwise a UUIDv7 is generated. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const JSON_TYPES = ['application/json', 'application/*+json'];
 
 function matchesAny(path: string, patterns: string[]): boolean {
   return patterns.some((p) => (p.endsWith('*') ? path.startsWith(p.slice(0, -1)) : path === p));
 }
 
+export const requestIdOf = (res: Response): string | undefined => {
+  const id = res.getHeader('x-request-id');
+  return typeof id === 'string' ? id : undefined;
+};
+
+/** The token of an `Authorization: Bearer <token>` header, if there is exactly one. */
 export function bearerToken(req: Request): string | undefined {
   const header = req.headers.authorization;
   if (!header) return undefined;
-  const [scheme, token] = header.split(' ');
-  return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
+  const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header);
+  return match?.[1];
 }
 
-function authenticate(verifier: TokenVerifier | undefined, route: RouteDefinition) {
-  return async (req: Request, _res: Response, next: NextFunction) => {
+function authenticate(verifier: TokenVerifier, route: RouteDefinition) {
+  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     if ('public' in route.access) return next();
-    if (!verifier) throw new Error(`route ${route.path} is authenticated but the app has no verifier`);
     const token = bearerToken(req);
     if (!token) throw new UnauthenticatedError('auth.missing_token', 'a bearer access token is required');
     const auth = await verifier.verify(token);
+    setAuth(req, auth);
+    req.log = req.log.child({ tenantId: auth.tenantId, userId: auth.userId });
     if (!route.access.roles.includes(auth.role)) {
       throw new ForbiddenError('auth.forbidden', `this operation is not allowed for role ${auth.role}`);
     }
-    setAuth(req, auth);
     next();
   };
 }
@@ -60,26 +71,42 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   ]).finally(() => clearTimeout(timer));
 }
 
-/** Builds a service's express app (without listening): tests use it as it is. */
+/**
+ * Builds a service's express app without listening (tests use it as it is): helmet, request ids, an access
+ * log with a child logger per request, JSON bodies (raw on webhook paths), /healthz and /readyz, the
+ * declared routes behind their access rule, then the not-found handler and the one problem middleware.
+ */
 export function createHttpApp(options: HttpAppOptions): Express {
-  const { logger } = options;
+  const { logger, verifier } = options;
   const bodyLimit = options.bodyLimit ?? '1mb';
   const rawPaths = options.rawBodyPaths ?? [];
+  const readyTimeoutMs = options.readinessTimeoutMs ?? 2_000;
+  const definitions = options.routes.flatMap((r) => r.definitions());
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
   app.use((req, res, next) => {
     const inbound = req.headers['x-request-id'];
-    const id = typeof inbound === 'string' && REQUEST_ID.test(inbound) ? inbound : newId();
-    res.setHeader('x-request-id', id);
+    res.setHeader(
+      'x-request-id',
+      typeof inbound === 'string' && REQUEST_ID.test(inbound) ? inbound : newId(),
+    );
     next();
   });
   app.use(
     pinoHttp({
       logger,
+      quietReqLogger: true,
+      customAttributeKeys: { reqId: 'requestId' },
       genReqId: (_req, res) => res.getHeader('x-request-id') as string,
-      customProps: () => ({ service: options.service }),
+      customProps: (req) => {
+        const traceId = currentTraceId();
+        const tenantId = authIfAny(req as Request)?.tenantId;
+        return { ...(traceId ? { traceId } : {}), ...(tenantId ? { tenantId } : {}) };
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'warn' : 'info'),
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
@@ -88,33 +115,30 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: options.service });
   });
-  app.get('/readyz', async (_req, res) => {
+  app.get('/readyz', async (req, res) => {
     const checks = Object.entries(options.readiness ?? {});
-    const results = await Promise.all(
+    const failing: string[] = [];
+    await Promise.all(
       checks.map(async ([name, check]) => {
         try {
-          await withTimeout(check(), READY_TIMEOUT_MS, name);
-          return [name, 'ok'] as const;
+          await withTimeout(check(), readyTimeoutMs, name);
         } catch (err) {
-          return [name, err instanceof Error ? err.message : String(err)] as const;
+          failing.push(name);
+          req.log.warn({ check: name, err }, 'readiness check failed');
         }
       }),
     );
-    const failing = results.filter(([, status]) => status !== 'ok');
     if (failing.length === 0) {
-      res.json({ status: 'ready', checks: Object.fromEntries(results) });
+      res.json({ status: 'ready', checks: checks.map(([name]) => name) });
       return;
     }
+    // Names only: a check's error text may carry hosts or connection details; it is logged instead.
     sendProblem(
       res,
-      new UnavailableError(
-        'service.not_ready',
-        `not ready: ${failing.map(([n, s]) => `${n} (${s})`).join(', ')}`,
-        {
-          retryAfterSeconds: 5,
-        },
-      ),
-      res.getHeader('x-request-id') as string,
+      new UnavailableError('service.not_ready', `not ready: ${failing.sort().join(', ')} failing`, {
+        retryAfterSeconds: 5,
+      }),
+      requestIdOf(res),
     );
   });
 
@@ -122,16 +146,12 @@ export function createHttpApp(options: HttpAppOptions): Express {
     const raw = express.raw({ type: () => true, limit: bodyLimit });
     app.use((req, res, next) => (matchesAny(req.path, rawPaths) ? raw(req, res, next) : next()));
   }
-  const json = express.json({
-    limit: bodyLimit,
-    strict: true,
-    type: ['application/json', 'application/*+json'],
-  });
+  const json = express.json({ limit: bodyLimit, strict: true, type: JSON_TYPES });
   app.use((req, res, next) => {
     if (matchesAny(req.path, rawPaths)) return next();
     const hasBody =
       Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-    if (hasBody && !req.is(['application/json', 'application/*+json'])) {
+    if (hasBody && !req.is(JSON_TYPES)) {
       return next(
         new UnsupportedMediaTypeError('request.unsupported_media_type', 'send the body as application/json'),
       );
@@ -139,10 +159,17 @@ export function createHttpApp(options: HttpAppOptions): Express {
     json(req, res, next);
   });
 
-  for (const routes of options.routes) {
-    for (const route of routes.definitions()) {
-      app[route.method](route.path, authenticate(options.verifier, route), route.handler);
+  for (const route of definitions) {
+    if ('public' in route.access) {
+      app[route.method](route.path, route.handler);
+      continue;
     }
+    if (!verifier) {
+      throw new Error(
+        `${options.service}: ${route.method.toUpperCase()} ${route.path} is authenticated but no verifier was given`,
+      );
+    }
+    app[route.method](route.path, authenticate(verifier, route), route.handler);
   }
 
   app.use(notFoundHandler);

@@ -2,7 +2,7 @@ import { type NextFunction, type Request, type Response } from 'express';
 import { AppError, NotFoundError } from '../errors';
 import { type Logger } from '../logger';
 
-interface Problem {
+export interface Problem {
   type: string;
   title: string;
   status: number;
@@ -85,21 +85,23 @@ export function notFoundHandler(req: Request, _res: Response, next: NextFunction
 /** The one error middleware: problem+json, logged once (warn for 4xx, error for 5xx). */
 export function problemMiddleware(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const requestId = res.getHeader('x-request-id') as string | undefined;
+    const header = res.getHeader('x-request-id');
+    const requestId = typeof header === 'string' ? header : undefined;
+    // The request's child logger (requestId, traceId, tenantId) when the access log made one.
+    const log = (req.log as Logger | undefined) ?? logger.child({ requestId });
     if (res.headersSent) {
-      logger.error({ err, requestId }, 'error after the response started');
+      log.error({ err }, 'error after the response started');
       res.end();
       return;
     }
     const problem = sendProblem(res, err, requestId);
     const fields = {
-      requestId,
       code: problem.code,
       status: problem.status,
       method: req.method,
       path: req.path,
     };
-    if (problem.status >= 500) logger.error({ ...fields, err }, 'request failed');
-    else logger.warn(fields, problem.detail);
+    if (problem.status >= 500) log.error({ ...fields, err }, 'request failed');
+    else log.warn(fields, problem.detail);
   };
 }

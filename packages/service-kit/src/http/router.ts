@@ -1,18 +1,37 @@
 import { type Request, type Response } from 'express';
 import { type AuthContext, type Role } from '../tenant';
 
-/** Every route says who may call it: deliberately public, or authenticated with the roles allowed. */
-export type Access = { public: true } | { roles: readonly Role[] };
+/**
+ * Every route says who may call it: deliberately public, any authenticated caller, or authenticated
+ * with the roles allowed. Anything else is a type error and, for untyped callers, a throw at declaration.
+ */
+export type PublicAccess = { public: true; roles?: never; authenticated?: never };
+export type RoleAccess = { roles: readonly [Role, ...Role[]]; public?: never; authenticated?: never };
+export type AuthenticatedAccess = { authenticated: true; public?: never; roles?: never };
+export type ProtectedAccess = RoleAccess | AuthenticatedAccess;
+export type Access = PublicAccess | ProtectedAccess;
 
-export type Handler = (req: Request, res: Response) => Promise<void> | void;
+export type PublicHandler = (req: Request, res: Response) => Promise<void> | void;
+/** Handlers of authenticated routes also get the verified caller (the same as `authOf(req)`). */
+export type AuthenticatedHandler = (req: Request, res: Response, auth: AuthContext) => Promise<void> | void;
+export type Handler = PublicHandler;
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
+/** A declared route, normalised: `roles` is the list of roles allowed, or `public`. */
 export interface RouteDefinition {
   method: Method;
   path: string;
-  access: Access;
-  handler: Handler;
+  access: { public: true } | { roles: readonly Role[] };
+  handler: PublicHandler;
 }
+
+export interface RouteInfo {
+  method: string;
+  path: string;
+  access: 'public' | { roles: Role[] };
+}
+
+export const ALL_ROLES: readonly Role[] = ['admin', 'reseller', 'client'];
 
 const AUTH = Symbol('geminis.auth');
 type WithAuth = Request & { [AUTH]?: AuthContext };
@@ -21,39 +40,76 @@ export function setAuth(req: Request, auth: AuthContext): void {
   (req as WithAuth)[AUTH] = auth;
 }
 
-/** The verified caller of an authenticated route. */
+/** The verified caller, if the route is authenticated (for logging). */
+export function authIfAny(req: Request): AuthContext | undefined {
+  return (req as WithAuth)[AUTH];
+}
+
+/** The verified caller of an authenticated route; throws on a public route (a programming error). */
 export function authOf(req: Request): AuthContext {
   const auth = (req as WithAuth)[AUTH];
-  if (!auth) throw new Error('authOf() called on a public route');
+  if (!auth) throw new Error('authOf() called on a route without authentication');
   return auth;
 }
 
-export const ALL_ROLES: readonly Role[] = ['admin', 'reseller', 'client'];
-
-function checkAccess(method: string, path: string, access: Access): void {
-  const ok =
-    typeof access === 'object' &&
-    access !== null &&
-    (('public' in access && access.public === true) ||
-      ('roles' in access && Array.isArray(access.roles) && access.roles.length > 0));
-  if (!ok)
-    throw new Error(`route ${method.toUpperCase()} ${path} must be { public: true } or { roles: [...] }`);
+function normalise(method: string, path: string, access: unknown): RouteDefinition['access'] {
+  const fail = () =>
+    new Error(
+      `route ${method.toUpperCase()} ${path} must be { public: true } or { roles: [...] } or { authenticated: true }`,
+    );
+  if (typeof access !== 'object' || access === null) throw fail();
+  const a = access as Record<string, unknown>;
+  const kinds = ['public', 'roles', 'authenticated'].filter((k) => a[k] !== undefined);
+  if (kinds.length !== 1) throw fail();
+  if (a.public === true) return { public: true };
+  if (a.authenticated === true) return { roles: ALL_ROLES };
+  const roles = a.roles;
+  if (
+    Array.isArray(roles) &&
+    roles.length > 0 &&
+    roles.every((r) => typeof r === 'string' && (ALL_ROLES as string[]).includes(r))
+  ) {
+    return { roles: [...new Set(roles as Role[])] };
+  }
+  throw fail();
 }
 
-export function createRoutes() {
+interface Register {
+  (path: string, access: PublicAccess, handler: PublicHandler): void;
+  (path: string, access: ProtectedAccess, handler: AuthenticatedHandler): void;
+}
+
+export interface Routes {
+  get: Register;
+  post: Register;
+  put: Register;
+  patch: Register;
+  delete: Register;
+  /** The normalised declarations, for createHttpApp. */
+  definitions(): readonly RouteDefinition[];
+  /** For tests and docs: every route with its access rule. */
+  list(): RouteInfo[];
+}
+
+export function createRoutes(): Routes {
   const definitions: RouteDefinition[] = [];
-  const add = (method: Method) => (path: string, access: Access, handler: Handler) => {
-    checkAccess(method, path, access);
-    definitions.push({ method, path, access, handler });
-  };
+  const add =
+    (method: Method): Register =>
+    (path: string, access: Access, handler: AuthenticatedHandler): void => {
+      const normalised = normalise(method, path, access);
+      const run: PublicHandler =
+        'public' in normalised
+          ? (req, res) => (handler as PublicHandler)(req, res)
+          : (req, res) => handler(req, res, authOf(req));
+      definitions.push({ method, path, access: normalised, handler: run });
+    };
   return {
     get: add('get'),
     post: add('post'),
     put: add('put'),
     patch: add('patch'),
     delete: add('delete'),
-    definitions: (): readonly RouteDefinition[] => definitions,
-    /** For tests and docs: every route with its access rule. */
+    definitions: () => definitions,
     list: () =>
       definitions.map((d) => ({
         method: d.method.toUpperCase(),
@@ -62,5 +118,3 @@ export function createRoutes() {
       })),
   };
 }
-
-export type Routes = ReturnType<typeof createRoutes>;

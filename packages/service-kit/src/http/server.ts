@@ -1,18 +1,33 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { type Express } from 'express';
 
 export interface ListeningServer {
   server: Server;
+  /** The actual port (useful with port 0). */
   port: number;
   url: string;
-  /** Stops accepting, lets in-flight requests finish (up to graceMs), then closes what is left. */
+  /**
+   * Stops accepting connections, closes idle keep-alive sockets, lets in-flight requests finish for up
+   * to `graceMs` (default 10 s), then destroys whatever is left. Resolves when the server is closed.
+   */
   close(graceMs?: number): Promise<void>;
 }
 
 export async function listen(app: Express, port: number, host = '127.0.0.1'): Promise<ListeningServer> {
   const server = createServer(app);
   server.keepAliveTimeout = 65_000; // above typical load-balancer idle timeouts
+  // In-flight responses, so a close can tell keep-alive clients to go and drop their sockets once done.
+  const inFlight = new Set<ServerResponse>();
+  let draining = false;
+  server.on('request', (_req, res: ServerResponse) => {
+    inFlight.add(res);
+    if (draining) res.setHeader('connection', 'close');
+    res.once('close', () => {
+      inFlight.delete(res);
+      if (draining) server.closeIdleConnections();
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -21,43 +36,66 @@ export async function listen(app: Express, port: number, host = '127.0.0.1'): Pr
     });
   });
   const actual = (server.address() as AddressInfo).port;
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
   return {
     server,
     port: actual,
-    url: `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${actual}`,
+    url: `http://${urlHost}:${actual}`,
     close: (graceMs = 10_000) =>
-      new Promise<void>((resolve) => {
+      (closing ??= new Promise<void>((resolve) => {
+        draining = true;
+        for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
         const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        force.unref();
         server.close(() => {
           clearTimeout(force);
           resolve();
         });
         server.closeIdleConnections();
-      }),
+      })),
   };
 }
 
-/** Runs the shutdown steps once, in order, on SIGTERM or SIGINT. */
+const hooks: Array<() => Promise<void>> = [];
+
+/** Registers a step to run on SIGTERM/SIGINT after the steps given to installSignalHandlers. */
+export function onShutdown(fn: () => Promise<void>): void {
+  hooks.push(fn);
+}
+
+export interface ShutdownLogger {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * Runs the shutdown steps once, in order (then the onShutdown hooks), on the first SIGTERM or SIGINT, and
+ * exits: 0 when every step succeeded, 1 otherwise. A failing step is logged and the next one still runs.
+ * Returns the shutdown function (also usable directly, e.g. from tests or a fatal error handler).
+ */
 export function installSignalHandlers(
-  logger: { info(obj: object, msg: string): void; error(obj: object, msg: string): void },
+  logger: ShutdownLogger,
   steps: Array<() => Promise<void>>,
-): void {
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    void (async () => {
-      for (const step of steps) {
+  exit: (code: number) => void = (code) => process.exit(code),
+): (signal: string) => Promise<void> {
+  let running: Promise<void> | undefined;
+  const shutdown = (signal: string): Promise<void> =>
+    (running ??= (async () => {
+      logger.info({ signal }, 'shutting down');
+      let failed = false;
+      for (const step of [...steps, ...hooks]) {
         try {
           await step();
         } catch (err) {
+          failed = true;
           logger.error({ err }, 'shutdown step failed');
         }
       }
-      process.exit(0);
-    })();
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+      logger.info({ signal }, 'shut down');
+      exit(failed ? 1 : 0);
+    })());
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  return shutdown;
 }

@@ -1,4 +1,3 @@
-import { context, propagation, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
@@ -17,9 +16,16 @@ export interface TelemetryOptions {
 }
 
 /**
- * Starts OpenTelemetry tracing for HTTP, express, pg and amqplib with W3C trace context. Call it first in
- * main.ts, before express, pg or amqplib are loaded, or their instrumentation cannot hook in. With the
- * exporter 'none' nothing is started and trace context still propagates through our own headers.
+ * Starts OpenTelemetry tracing for HTTP, express, pg and amqplib with W3C trace context (the NodeSDK
+ * default propagator).
+ *
+ * ORDER MATTERS: the instrumentations patch modules when they are first required, so call this at the very
+ * top of main.ts, before anything imports express, pg or amqplib (directly or through the kit's barrel).
+ * In practice: a tiny `src/tracing.ts` that reads its config and calls startTelemetry, imported as the
+ * first line of main.ts, or loaded with `node --require`. Modules loaded earlier stay uninstrumented.
+ *
+ * With the exporter 'none' no SDK is started: no spans, and injectTraceContext adds nothing (the global
+ * propagator is the no-op one). Call `shutdown()` last when the process stops, to flush spans.
  */
 export function startTelemetry(options: TelemetryOptions): { shutdown(): Promise<void> } {
   if (options.exporter === 'none') return { shutdown: async () => undefined };
@@ -45,13 +51,4 @@ export function startTelemetry(options: TelemetryOptions): { shutdown(): Promise
   return { shutdown: () => sdk.shutdown() };
 }
 
-/** Adds the active trace context (traceparent, tracestate) to outgoing message or request headers. */
-export function injectTraceContext(headers: Record<string, string>): Record<string, string> {
-  propagation.inject(context.active(), headers);
-  return headers;
-}
-
-/** The current trace id, for log lines. */
-export function currentTraceId(): string | undefined {
-  return trace.getSpan(context.active())?.spanContext().traceId;
-}
+export { currentTraceId, injectTraceContext, withExtractedContext } from './context';

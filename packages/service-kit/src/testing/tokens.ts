@@ -30,7 +30,22 @@ export interface TestIssuer {
   tokenFor(role: Role, tenantId: string, userId?: string): string;
 }
 
-export function createTestIssuer(issuer = 'https://identity.test', audience = 'geminis'): TestIssuer {
+export interface TestIssuerOptions {
+  issuer?: string;
+  audience?: string;
+}
+
+/**
+ * A throwaway RS256 issuer for tests: a fresh 2048-bit key pair, its JWKS document, and `sign()` for
+ * access tokens (typ at+jwt, kid set) whose claims and header can be overridden, or removed with undefined.
+ * Accepts `{ issuer, audience }` (or, for older call sites, the two as positional strings).
+ */
+export function createTestIssuer(options?: TestIssuerOptions): TestIssuer;
+export function createTestIssuer(issuer?: string, audience?: string): TestIssuer;
+export function createTestIssuer(first?: TestIssuerOptions | string, second?: string): TestIssuer {
+  const opts = typeof first === 'string' ? { issuer: first, audience: second } : (first ?? {});
+  const issuer = opts.issuer ?? 'https://identity.test';
+  const audience = opts.audience ?? 'geminis';
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const kid = `test-${newId().slice(-12)}`;
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
@@ -48,8 +63,11 @@ export function createTestIssuer(issuer = 'https://identity.test', audience = 'g
       ...claims,
     };
     for (const k of Object.keys(payload)) if (payload[k] === undefined) delete payload[k];
+    // Header fields set to undefined are left out of the encoded header (JSON drops them).
     return jwt.sign(payload, privateKey, {
       algorithm: 'RS256',
+      noTimestamp: payload.iat === undefined, // jsonwebtoken would add iat itself
+
       header: { alg: 'RS256', typ: 'at+jwt', kid, ...header },
     });
   };
