@@ -1,0 +1,130 @@
+import {
+  createLogger,
+  createRabbitBus,
+  listen,
+  loadConfig,
+  openPostgres,
+  runService,
+  type Bus,
+  type Database,
+  type ListeningServer,
+  type RunningService,
+} from '@geminis/service-kit';
+import { createTestDatabase, type TestDatabase } from '@geminis/service-kit/src/testing/postgres';
+import { createTestVhost } from '@geminis/service-kit/src/testing/rabbit';
+import {
+  identityService,
+  seedIdentityDemo,
+  DEMO_PASSWORDS,
+  type IdentityBuilt,
+} from '../../identity/src/service';
+import { gatewayConfigShape } from '../src/config';
+import { buildGateway, type BuiltGateway } from '../src/gateway';
+import { getWithHost, startEchoUpstream } from './support';
+
+jest.setTimeout(60_000);
+const json = async (res: Response): Promise<any> => res.json();
+
+// The gateway in front of the real identity service (real PostgreSQL, real RabbitMQ): tokens identity
+// signs verify at the gateway through its JWKS, storefront hosts resolve through identity's lookup, and
+// identity's reseller events drop the gateway's cached hosts.
+describe('gateway with the identity service', () => {
+  const logger = createLogger({ service: 'test', level: 'silent' });
+  let testDb: TestDatabase;
+  let vhost: Awaited<ReturnType<typeof createTestVhost>>;
+  let db: Database;
+  let identityBus: Bus;
+  let gatewayBus: Bus;
+  let identity: RunningService<IdentityBuilt>;
+  let catalog: Awaited<ReturnType<typeof startEchoUpstream>>;
+  let built: BuiltGateway;
+  let gateway: ListeningServer;
+  let demo: Awaited<ReturnType<typeof seedIdentityDemo>>;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    vhost = await createTestVhost();
+    db = openPostgres({ url: testDb.url });
+    identityBus = createRabbitBus({ url: vhost.url });
+    gatewayBus = createRabbitBus({ url: vhost.url });
+    const issuer = 'https://identity.test';
+    identity = await runService(
+      identityService({ issuer, audience: 'geminis', encryptionKey: 'k'.repeat(43) }),
+      { db, bus: identityBus, logger, port: 0, relayPollMs: 50 },
+    );
+    demo = await seedIdentityDemo(db, identity.built.services);
+    catalog = await startEchoUpstream();
+    const { config } = loadConfig(gatewayConfigShape, {
+      LOG_LEVEL: 'silent',
+      IDENTITY_URL: identity.url,
+      CATALOG_URL: catalog.url,
+      JWT_ISSUER: issuer,
+      PLATFORM_HOSTS: 'localhost',
+      HOST_CACHE_TTL_MS: '600000',
+    });
+    built = await buildGateway({ config, logger, bus: gatewayBus });
+    gateway = await listen(built.app, 0);
+  });
+
+  afterAll(async () => {
+    await gateway.close();
+    await built.close();
+    await catalog.close();
+    await identity.stop();
+    await identityBus.close();
+    await gatewayBus.close();
+    await db.close();
+    await testDb.drop();
+    await vhost.drop();
+  });
+
+  const login = async (email: string, password: string, tenantSlug?: string) => {
+    const res = await fetch(`${gateway.url}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password, ...(tenantSlug ? { tenantSlug } : {}) }),
+    });
+    expect(res.status).toBe(200);
+    return (await json(res)).accessToken as string;
+  };
+
+  it("lets a client log in through the gateway and use identity's token on authenticated routes", async () => {
+    const token = await login(demo.resellerClient.email, DEMO_PASSWORDS.resellerClient, 'acme');
+    const me = await fetch(`${gateway.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(me.status).toBe(200);
+    expect(await json(me)).toMatchObject({
+      email: demo.resellerClient.email,
+      tenantId: demo.reseller.tenantId,
+    });
+    const denied = await fetch(`${gateway.url}/v1/clients`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(denied.status).toBe(403);
+  });
+
+  it("resolves a reseller's domain, and follows a domain change announced by identity", async () => {
+    const first = await getWithHost(gateway.url, '/v1/storefront/products', demo.reseller.domain);
+    expect(first.status).toBe(200);
+    expect(catalog.seen.at(-1)!.url).toBe(`/v1/storefront/${demo.reseller.tenantId}/products`);
+
+    const admin = await login(demo.admin.email, DEMO_PASSWORDS.admin);
+    const patched = await fetch(`${gateway.url}/v1/resellers/${demo.reseller.tenantId}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ customDomains: ['shop.acme-hosting.test'] }),
+    });
+    expect(patched.status).toBe(200);
+
+    // The old domain was cached for 10 minutes: only identity's event can make it 404 this soon.
+    const deadline = Date.now() + 15_000;
+    let old = await getWithHost(gateway.url, '/v1/storefront/products', demo.reseller.domain);
+    while (old.status === 200 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      old = await getWithHost(gateway.url, '/v1/storefront/products', demo.reseller.domain);
+    }
+    expect(old.status).toBe(404);
+    const moved = await getWithHost(gateway.url, '/v1/storefront/products', 'shop.acme-hosting.test');
+    expect(moved.status).toBe(200);
+    expect(catalog.seen.at(-1)!.url).toBe(`/v1/storefront/${demo.reseller.tenantId}/products`);
+  });
+});
