@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import {
   createLogger,
   createRabbitBus,
+  createTokenVerifier,
   installSignalHandlers,
   listen,
   loadConfig,
@@ -22,6 +23,7 @@ import {
 } from '@geminis/service-kit';
 import { gatewayConfigShape } from '../services/gateway/src/config';
 import { buildGateway } from '../services/gateway/src/gateway';
+import { catalogService, seedCatalogDemo } from '../services/catalog/src/service';
 import { identityService, seedIdentityDemo, DEMO_PASSWORDS } from '../services/identity/src/service';
 import { loadStartConfig } from './start-config';
 
@@ -93,11 +95,30 @@ async function main() {
   stops.unshift(() => identity.stop());
   const demo = await seedIdentityDemo(identityDb, identity.built.services);
 
+  // Every other service verifies identity's tokens through its JWKS, like the gateway.
+  const verifier = createTokenVerifier({
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    jwksUri: `${identity.url}/.well-known/jwks.json`,
+  });
+  const catalogDb = await database('catalog');
+  const catalog = await runService(catalogService({ defaultCurrency: 'EUR' }), {
+    db: catalogDb,
+    bus,
+    logger,
+    verifier,
+    port: 0,
+    host: '127.0.0.1',
+  });
+  stops.unshift(() => catalog.stop());
+  await seedCatalogDemo(catalogDb, { resellerTenantId: demo.reseller.tenantId });
+
   const gatewayConfig = loadConfig(gatewayConfigShape, {
     ...env,
     PORT: String(config.PORT),
     HOST: config.HOST,
     IDENTITY_URL: identity.url,
+    CATALOG_URL: catalog.url,
     JWT_ISSUER: ISSUER,
     JWT_AUDIENCE: AUDIENCE,
     PLATFORM_HOSTS: env.PLATFORM_HOSTS ?? 'localhost,127.0.0.1',
@@ -125,6 +146,8 @@ async function main() {
       `  reseller "Acme"     ${demo.reseller.email} / ${DEMO_PASSWORDS.reseller}   (tenantSlug "acme", domain ${demo.reseller.domain})`,
       `  client of Acme      ${demo.resellerClient.email} / ${DEMO_PASSWORDS.resellerClient}   (tenantSlug "acme")`,
       `  platform client     ${demo.platformClient.email} / ${DEMO_PASSWORDS.platformClient}`,
+      '',
+      `Storefronts: curl ${url}/v1/storefront/products   (platform)   ·   curl -H 'Host: ${demo.reseller.domain}' ${url}/v1/storefront/products   (Acme)`,
       '',
       'Try:',
       `  ${login(demo.admin.email, DEMO_PASSWORDS.admin)}`,

@@ -1,0 +1,34 @@
+import { baseConfig, loadConfigOrExit, processEnv } from '@geminis/service-kit';
+import { z } from 'zod';
+
+export const catalogConfigShape = {
+  ...baseConfig,
+  PORT: z.coerce.number().int().min(0).max(65535).default(4002),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z.url().optional(),
+  AMQP_URL: z.url().optional(),
+  /** Where identity publishes its signing keys. */
+  JWKS_URL: z.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
+  TOKEN_ISSUER: z.string().min(1).default('https://identity.geminis.local'),
+  TOKEN_AUDIENCE: z.string().min(1).default('geminis'),
+  /** Storefront currency when the caller does not ask for one. */
+  CATALOG_DEFAULT_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .default('USD'),
+};
+
+export type CatalogEnvConfig = z.infer<z.ZodObject<typeof catalogConfigShape>>;
+
+/** What catalogService needs (main.ts maps the environment onto it; tests build it directly). */
+export interface CatalogConfig {
+  defaultCurrency?: string;
+  /** Clock for promotion dates (tests). */
+  now?: () => Date;
+}
+
+export const loadCatalogConfig = (env = processEnv()) => loadConfigOrExit('catalog', catalogConfigShape, env);
+
+export const catalogConfigFrom = (env: CatalogEnvConfig): CatalogConfig => ({
+  defaultCurrency: env.CATALOG_DEFAULT_CURRENCY,
+});

@@ -1,0 +1,23 @@
+import { PLATFORM_TENANT_ID } from '@geminis/contracts';
+import { scopeFor, tenantScope, type AuthContext, type TenantScope } from '@geminis/service-kit';
+
+export { PLATFORM_TENANT_ID };
+
+/**
+ * Scope of a read: admins see every tenant or narrow to one; resellers and clients always see their own
+ * tenant, whatever they ask for (a client-supplied tenant id never widens a scope).
+ */
+export const readScope = (auth: AuthContext, requestedTenantId?: string): TenantScope =>
+  scopeFor(auth, requestedTenantId);
+
+/**
+ * Tenant of a write: an admin writes the platform's catalog unless it names a tenant explicitly; a
+ * reseller always writes its own. Never `all`.
+ */
+export function writeScope(auth: AuthContext, requestedTenantId?: string): TenantScope & { kind: 'tenant' } {
+  if (auth.role === 'admin')
+    return tenantScope(requestedTenantId ?? PLATFORM_TENANT_ID) as TenantScope & { kind: 'tenant' };
+  return tenantScope(auth.tenantId) as TenantScope & { kind: 'tenant' };
+}
+
+export const isPlatform = (tenantId: string) => tenantId === PLATFORM_TENANT_ID;

@@ -1,0 +1,269 @@
+import {
+  allTenants,
+  BusinessRuleError,
+  newId,
+  tenantScope,
+  type AuthContext,
+  type Database,
+} from '@geminis/service-kit';
+import { listDomainPrices } from '../store/domain-prices.store';
+import { clientHasOrders } from '../store/orders.store';
+import { type OwnedPrice } from '../store/prices.store';
+import { countClientRedemptions, findPromotionByCode, platformHasCode } from '../store/promotions.store';
+import { isPlatform, PLATFORM_TENANT_ID } from './context';
+import { type Cycle } from './cycles';
+import { invalidField } from './errors';
+import { type QuoteDomainItem, type QuoteInput, type QuoteProductItem } from './inputs';
+import { toJsonMinor } from './money';
+import { checkPromotion, REFUSAL_DETAIL, type Promotion, type PromotionRefusal } from './promotion';
+import { priceQuote, type PricedLine, type QuoteResult } from './quote';
+import { type SellableCatalog, type SellableCatalogService } from './sellable.service';
+
+const unavailable = (field: string, message: string) =>
+  new BusinessRuleError('catalog.price_unavailable', `${field}: ${message}`, {
+    fieldErrors: [{ field, message }],
+  });
+
+export const promotionRefused = (reason: PromotionRefusal) =>
+  new BusinessRuleError(`catalog.promotion_${reason}`, REFUSAL_DETAIL[reason], {
+    fieldErrors: [{ field: 'promoCode', message: REFUSAL_DETAIL[reason] }],
+  });
+
+const priceFor = (prices: OwnedPrice[], ownerId: string, cycle: Cycle) =>
+  prices.find((p) => p.ownerId === ownerId && p.cycle === cycle);
+
+function productLines(catalog: SellableCatalog, item: QuoteProductItem, i: number): PricedLine[] {
+  const at = `items.${i}`;
+  const s = catalog.products.find((p) => p.product.id === item.productId);
+  if (!s) throw invalidField('catalog.invalid_quote', `${at}.productId`, 'no such product on sale here');
+  const base = priceFor(s.prices, s.product.id, item.cycle);
+  if (!base) throw unavailable(`${at}.cycle`, `not sold ${item.cycle} in this currency`);
+  let unitPrice = base.price;
+  let unitSetupFee = base.setupFee;
+  const chosen: Record<string, unknown>[] = [];
+  item.options.forEach((sel, j) => {
+    const field = `${at}.options.${j}`;
+    const option = s.options.find((o) => o.id === sel.optionId);
+    if (!option)
+      throw invalidField('catalog.invalid_quote', `${field}.optionId`, 'not an option of this product');
+    let choiceId: string | undefined;
+    let qty = 1n;
+    if (option.kind === 'select') {
+      choiceId = option.choices.find((c) => c.id === sel.choiceId)?.id;
+      if (!choiceId)
+        throw invalidField('catalog.invalid_quote', `${field}.choiceId`, 'not a choice of this option');
+    } else if (option.kind === 'quantity') {
+      const q = sel.quantity ?? option.minQuantity;
+      if (q < option.minQuantity || (option.maxQuantity !== null && q > option.maxQuantity))
+        throw invalidField('catalog.invalid_quote', `${field}.quantity`, 'outside the allowed range');
+      qty = BigInt(q);
+      choiceId = option.choices[0]?.id;
+    } else {
+      if (sel.enabled !== true) return;
+      choiceId = option.choices[0]?.id;
+    }
+    const price = choiceId ? priceFor(s.optionPrices, choiceId, item.cycle) : undefined;
+    if (!price) throw unavailable(`${field}.optionId`, `option not sold ${item.cycle} in this currency`);
+    unitPrice += price.price * qty;
+    unitSetupFee += price.setupFee * qty;
+    chosen.push({ optionId: option.id, name: option.name, choiceId, quantity: Number(qty) });
+  });
+  const lines: PricedLine[] = [
+    {
+      kind: 'product',
+      productId: s.product.id,
+      groupId: s.groupId,
+      cycle: item.cycle,
+      description: s.product.name,
+      quantity: item.quantity,
+      unitPrice,
+      unitSetupFee,
+      details: { options: chosen, source: s.source, module: s.product.module },
+    },
+  ];
+  item.addons.forEach((sel, j) => {
+    const addon = s.addons.find((a) => a.id === sel.addonId);
+    if (!addon)
+      throw invalidField(
+        'catalog.invalid_quote',
+        `${at}.addons.${j}.addonId`,
+        'not an add-on of this product',
+      );
+    const cycle = sel.cycle ?? item.cycle;
+    const price = priceFor(s.addonPrices, addon.id, cycle);
+    if (!price) throw unavailable(`${at}.addons.${j}.cycle`, `add-on not sold ${cycle} in this currency`);
+    lines.push({
+      kind: 'addon',
+      productId: null,
+      groupId: null,
+      cycle,
+      description: addon.name,
+      quantity: item.quantity,
+      unitPrice: price.price,
+      unitSetupFee: price.setupFee,
+      details: { addonId: addon.id, forProductId: s.product.id },
+    });
+  });
+  return lines;
+}
+
+/** The longest TLD with pricing that ends the domain: example.co.uk → .co.uk before .uk. */
+function domainLine(
+  prices: Awaited<ReturnType<typeof listDomainPrices>>,
+  item: QuoteDomainItem,
+  i: number,
+): PricedLine {
+  const labels = item.domain.split('.');
+  for (let k = 1; k < labels.length; k += 1) {
+    const tld = `.${labels.slice(k).join('.')}`;
+    const row = prices.find((p) => p.tld === tld && p.years === item.years);
+    if (!prices.some((p) => p.tld === tld)) continue;
+    if (!row)
+      throw unavailable(`items.${i}.years`, `${tld} is not sold for ${item.years} year(s) in this currency`);
+    return {
+      kind: 'domain',
+      productId: null,
+      groupId: null,
+      cycle: null,
+      description: `${item.action} ${item.domain} (${item.years} year${item.years > 1 ? 's' : ''})`,
+      quantity: 1,
+      unitPrice: row[item.action],
+      unitSetupFee: 0n,
+      details: { domain: item.domain, tld, action: item.action, years: item.years },
+    };
+  }
+  throw unavailable(`items.${i}.domain`, 'this TLD is not sold in this currency');
+}
+
+export function quoteView(quote: QuoteResult) {
+  return {
+    currency: quote.currency,
+    lines: quote.lines.map((l) => ({
+      kind: l.kind,
+      productId: l.productId,
+      cycle: l.cycle,
+      description: l.description,
+      quantity: l.quantity,
+      unitPrice: toJsonMinor(l.unitPrice),
+      setupFee: toJsonMinor(l.unitSetupFee),
+      subtotal: toJsonMinor(l.subtotal),
+      setupTotal: toJsonMinor(l.setupTotal),
+      discount: toJsonMinor(l.discount),
+      total: toJsonMinor(l.total),
+      recurringDiscount: toJsonMinor(l.recurringDiscount),
+      ...(l.details ? { details: l.details } : {}),
+    })),
+    totals: {
+      subtotal: toJsonMinor(quote.totals.subtotal),
+      setupTotal: toJsonMinor(quote.totals.setupTotal),
+      discountTotal: toJsonMinor(quote.totals.discountTotal),
+      total: toJsonMinor(quote.totals.total),
+    },
+  };
+}
+
+/**
+ * quote(cart, client, promoCode?): line items priced in the tenant's storefront with at most one
+ * promotion, and a snapshot billing stores with the order. A promotion that does not apply is an error
+ * saying exactly why (catalog.promotion_<reason>).
+ */
+export function createQuotesService(deps: {
+  db: Database;
+  sellable: SellableCatalogService;
+  now?: () => Date;
+}) {
+  const { db, sellable } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function findPromotionFor(tenantId: string, code: string): Promise<Promotion> {
+    const scope = tenantScope(tenantId);
+    const promo = await db.withTenant(scope, (tx) => findPromotionByCode(tx, scope, code));
+    if (promo) return promo;
+    if (
+      !isPlatform(tenantId) &&
+      (await db.withTenant(allTenants, (tx) => platformHasCode(tx, PLATFORM_TENANT_ID, code)))
+    )
+      throw promotionRefused('wrong_tenant');
+    throw new BusinessRuleError('catalog.promotion_unknown', 'there is no promotion with this code', {
+      fieldErrors: [{ field: 'promoCode', message: 'unknown code' }],
+    });
+  }
+
+  return {
+    /** Whose storefront and which client: from the token only (admins may name a reseller's tenant). */
+    partiesOf(auth: AuthContext, input: QuoteInput): { tenantId: string; clientId: string | undefined } {
+      if (auth.role === 'client') return { tenantId: auth.tenantId, clientId: auth.userId };
+      if (auth.role === 'reseller') return { tenantId: auth.tenantId, clientId: input.clientId };
+      return { tenantId: input.tenantId ?? PLATFORM_TENANT_ID, clientId: input.clientId };
+    },
+
+    async quote(parties: { tenantId: string; clientId: string | undefined }, input: QuoteInput) {
+      const { tenantId, clientId } = parties;
+      await sellable.assertStorefront(tenantId);
+      const catalog = await sellable.load(tenantId, { currency: input.currency, includeHidden: true });
+      const scope = tenantScope(tenantId);
+      const domainPrices = input.items.some((i) => 'domain' in i)
+        ? await db.withTenant(scope, (tx) => listDomainPrices(tx, scope, { currency: input.currency }))
+        : [];
+      const lines = input.items.flatMap((item, i) =>
+        'domain' in item ? [domainLine(domainPrices, item, i)] : productLines(catalog, item, i),
+      );
+      let promo: Promotion | undefined;
+      if (input.promoCode) {
+        promo = await findPromotionFor(tenantId, input.promoCode);
+        const client = clientId
+          ? await db.withTenant(scope, async (tx) => ({
+              isNew: !(await clientHasOrders(tx, scope, clientId)),
+              redemptions: await countClientRedemptions(tx, scope, promo!.id, clientId),
+            }))
+          : undefined;
+        const refusal = checkPromotion(promo, {
+          tenantId,
+          now: now(),
+          currency: input.currency,
+          lines,
+          ...(client ? { client } : {}),
+        });
+        if (refusal) throw promotionRefused(refusal);
+      }
+      const priced = priceQuote(input.currency, lines, promo);
+      const view = quoteView(priced);
+      const quoteId = newId();
+      const createdAt = now().toISOString();
+      const promotion = promo
+        ? {
+            id: promo.id,
+            code: promo.code,
+            discount:
+              promo.discount.kind === 'percent'
+                ? { kind: 'percent' as const, bps: promo.discount.bps }
+                : {
+                    kind: 'fixed' as const,
+                    amount: toJsonMinor(promo.discount.amounts[input.currency] ?? 0n),
+                  },
+            appliesTo: promo.appliesTo.kind,
+            recurrence: promo.recurrence,
+            freeSetup: promo.freeSetup,
+          }
+        : null;
+      return {
+        quoteId,
+        ...view,
+        promotion,
+        /** Everything billing stores with the order: it can rebuild the invoice lines without asking again. */
+        snapshot: {
+          version: 1 as const,
+          quoteId,
+          createdAt,
+          tenantId,
+          clientId: clientId ?? null,
+          ...view,
+          promotion,
+          rounding: 'percent discounts are rounded half-up per line, in minor units',
+        },
+      };
+    },
+  };
+}
+
+export type QuotesService = ReturnType<typeof createQuotesService>;

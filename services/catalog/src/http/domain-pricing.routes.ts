@@ -1,0 +1,36 @@
+import { createRoutes, NotFoundError, parseInput } from '@geminis/service-kit';
+import { z } from 'zod';
+import { type DomainPricingService } from '../domain/domain-pricing.service';
+import { CurrencyCode, Tld, TldPricesBody } from '../domain/inputs';
+import { queryOf, tenantOf } from './request';
+import { domainPriceView } from './views';
+
+const ListQuery = z
+  .object({ tenantId: z.uuid().optional(), currency: CurrencyCode.optional(), tld: Tld.optional() })
+  .strict();
+
+const tldOf = (raw: string | string[] | undefined) => {
+  const r = Tld.safeParse(raw);
+  if (!r.success) throw new NotFoundError('catalog.tld_not_found', 'no pricing for this TLD');
+  return r.data;
+};
+
+/** Domain pricing per TLD (`/v1/domain-pricing/.com`). */
+export function domainPricingRoutes(deps: { domainPricing: DomainPricingService }) {
+  const routes = createRoutes();
+  routes.get('/v1/domain-pricing', { roles: ['admin', 'reseller'] }, async (req, res, auth) => {
+    const q = queryOf(req, ListQuery);
+    res.json({ items: (await deps.domainPricing.list(auth, q)).map(domainPriceView) });
+  });
+  routes.put('/v1/domain-pricing/:tld', { roles: ['admin', 'reseller'] }, async (req, res, auth) => {
+    const tld = tldOf(req.params.tld);
+    const { prices } = parseInput(TldPricesBody, req.body ?? {});
+    const items = await deps.domainPricing.setTld(auth, tld, prices, tenantOf(req));
+    res.json({ items: items.map(domainPriceView) });
+  });
+  routes.delete('/v1/domain-pricing/:tld', { roles: ['admin', 'reseller'] }, async (req, res, auth) => {
+    await deps.domainPricing.deleteTld(auth, tldOf(req.params.tld), tenantOf(req));
+    res.status(204).end();
+  });
+  return routes;
+}

@@ -1,0 +1,27 @@
+import { createRoutes } from '@geminis/service-kit';
+import { productNotFound } from '../domain/errors';
+import { OfferingBody } from '../domain/inputs';
+import { type OfferingsService } from '../domain/offerings.service';
+import { bodyOf, idOf, tenantOf } from './request';
+import { priceView } from './views';
+
+/** A reseller's offer of resellable platform products (the admin may look, with ?tenantId=). */
+export function offeringsRoutes(deps: { offerings: OfferingsService }) {
+  const routes = createRoutes();
+  routes.get('/v1/offerings', { roles: ['admin', 'reseller'] }, async (req, res, auth) => {
+    const items = await deps.offerings.list(auth, tenantOf(req));
+    res.json({
+      items: items.map((o) => ({
+        ...o,
+        wholesale: o.wholesale.map(priceView),
+        retail: o.retail.map(priceView),
+      })),
+    });
+  });
+  routes.put('/v1/offerings/:productId', { roles: ['reseller'] }, async (req, res, auth) => {
+    const productId = idOf(req, productNotFound, 'productId');
+    const result = await deps.offerings.set(auth, productId, bodyOf(req, OfferingBody));
+    res.json({ ...result, retail: result.retail.map(priceView) });
+  });
+  return routes;
+}

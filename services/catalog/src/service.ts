@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { ResellerCreated, ResellerUpdated, OrderPlaced } from '@geminis/contracts';
+import { type BuiltService, type ServiceContext, type ServiceDefinition } from '@geminis/service-kit';
+import { type CatalogConfig } from './config';
+import { createDomainPricingService } from './domain/domain-pricing.service';
+import { createOfferingsService } from './domain/offerings.service';
+import { createProductsService } from './domain/products.service';
+import { createPromotionsService } from './domain/promotions.service';
+import { createQuotesService } from './domain/quotes.service';
+import { createSellableCatalog } from './domain/sellable.service';
+import { createStorefrontService } from './domain/storefront.service';
+import { orderPlacedHandler } from './events/order-placed.handler';
+import { resellerProfileHandler } from './events/reseller-profile.handler';
+import { domainPricingRoutes } from './http/domain-pricing.routes';
+import { offeringsRoutes } from './http/offerings.routes';
+import { productsRoutes } from './http/products.routes';
+import { promotionsRoutes } from './http/promotions.routes';
+import { quotesRoutes } from './http/quotes.routes';
+import { storefrontRoutes } from './http/storefront.routes';
+
+export { catalogConfigFrom, catalogConfigShape, loadCatalogConfig, type CatalogConfig } from './config';
+export { seedCatalogDemo, type CatalogDemo } from './seed';
+
+export const CATALOG_MIGRATIONS = { name: 'catalog', dir: join(__dirname, 'store', 'migrations') };
+
+function wire(config: CatalogConfig, ctx: ServiceContext) {
+  const { db, outbox } = ctx;
+  const sellable = createSellableCatalog({ db });
+  const promotions = createPromotionsService({ db, outbox });
+  return {
+    products: createProductsService({ db, outbox }),
+    offerings: createOfferingsService({ db }),
+    domainPricing: createDomainPricingService({ db }),
+    promotions,
+    storefront: createStorefrontService({ db, sellable }),
+    quotes: createQuotesService({ db, sellable, ...(config.now ? { now: config.now } : {}) }),
+    sellable,
+  };
+}
+
+export type CatalogServices = ReturnType<typeof wire>;
+
+export interface CatalogBuilt extends BuiltService {
+  services: CatalogServices;
+}
+
+/** The catalog service: what is sold, by whom, at what price, with which promotion — and the quote. */
+export function catalogService(config: CatalogConfig = {}): ServiceDefinition<CatalogBuilt> {
+  return {
+    name: 'catalog',
+    migrations: [CATALOG_MIGRATIONS],
+    async build(ctx) {
+      const services = wire(config, ctx);
+      return {
+        services,
+        routes: [
+          productsRoutes(services),
+          offeringsRoutes(services),
+          domainPricingRoutes(services),
+          promotionsRoutes(services),
+          quotesRoutes(services),
+          storefrontRoutes({ ...services, defaultCurrency: config.defaultCurrency ?? 'USD' }),
+        ],
+        handlers: {
+          [ResellerCreated.type]: resellerProfileHandler,
+          [ResellerUpdated.type]: resellerProfileHandler,
+          [OrderPlaced.type]: orderPlacedHandler({ promotions: services.promotions, logger: ctx.logger }),
+        },
+      };
+    },
+  };
+}
