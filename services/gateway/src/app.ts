@@ -15,7 +15,7 @@ import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import { buildOpenApiDocument, renderDocsPage } from './docs';
+import { buildOpenApiDocument, mergeServiceDocuments, renderDocsPage } from './docs';
 import { type Upstream } from './proxy';
 import { type RateLimits } from './rate-limit';
 import { matchRoute, ROUTES, type GatewayRoute, type UpstreamName } from './route-table';
@@ -114,8 +114,21 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   const openapi = buildOpenApiDocument(routes);
   const asyncapi = buildAsyncApiDocument();
   const docsPage = renderDocsPage(routes);
-  app.get('/v1/openapi.json', (_req, res) => {
-    res.json(openapi);
+  let merged: { doc: Record<string, unknown>; at: number } | undefined;
+  app.get('/v1/openapi.json', async (_req, res) => {
+    if (!merged || Date.now() - merged.at > 30_000) {
+      const parts = await Promise.all(
+        Object.entries(deps.upstreams).map(async ([upstream, u]) => ({
+          upstream,
+          doc: await u.openapi().catch(() => ({})),
+        })),
+      );
+      merged = {
+        doc: mergeServiceDocuments(openapi, parts, (p) => matchRoute(p, routes)),
+        at: Date.now(),
+      };
+    }
+    res.json(merged.doc);
   });
   app.get('/v1/asyncapi.json', (_req, res) => {
     res.json(asyncapi);

@@ -68,6 +68,28 @@ export function buildOpenApiDocument(routes: readonly GatewayRoute[]): Record<st
   };
 }
 
+/**
+ * The gateway's document with each service's own operations merged in: every path a service serves that
+ * the route table exposes replaces the prefix placeholder, so the document lists real operations.
+ */
+export function mergeServiceDocuments(
+  base: Record<string, unknown>,
+  services: { upstream: string; doc: { paths?: Record<string, unknown> } }[],
+  match: (path: string) => GatewayRoute | undefined,
+): Record<string, unknown> {
+  const paths = { ...(base.paths as Record<string, unknown>) };
+  for (const { upstream, doc } of services) {
+    for (const [path, item] of Object.entries(doc.paths ?? {})) {
+      const concrete = path.replace(/\{[^}]+\}/g, 'x');
+      const route = match(concrete);
+      if (!route || route.upstream !== upstream || route.storefront) continue;
+      delete paths[`${route.prefix}/{path}`];
+      paths[path] = item;
+    }
+  }
+  return { ...base, paths };
+}
+
 const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** A self-contained page (no external scripts) listing the API and linking the machine-readable documents. */

@@ -166,6 +166,15 @@ export function createUpstream(options: UpstreamOptions) {
     });
   }
 
+  /** The service's own part of the API document (its served routes). */
+  async function openapi(): Promise<{ paths?: Record<string, unknown> }> {
+    const res = await fetch(new URL('/openapi.json', options.baseUrl), {
+      signal: AbortSignal.timeout(1_500),
+    });
+    if (!res.ok) throw new Error(`answered ${res.status}`);
+    return (await res.json()) as { paths?: Record<string, unknown> };
+  }
+
   async function ready(): Promise<void> {
     const res = await fetch(new URL('/readyz', options.baseUrl), { signal: AbortSignal.timeout(1_500) });
     if (!res.ok) throw new Error(`answered ${res.status}`);
@@ -175,6 +184,7 @@ export function createUpstream(options: UpstreamOptions) {
     name: options.name,
     forward,
     ready,
+    openapi,
     breaker,
     close() {
       breaker.shutdown();

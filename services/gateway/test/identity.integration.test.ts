@@ -102,6 +102,15 @@ describe('gateway with the identity service', () => {
     expect(denied.status).toBe(403);
   });
 
+  it("documents identity's own operations in the gateway's OpenAPI document, and not its internal ones", async () => {
+    const doc = await json(await fetch(`${gateway.url}/v1/openapi.json`));
+    expect(Object.keys(doc.paths['/v1/clients/{id}'])).toEqual(expect.arrayContaining(['get', 'patch']));
+    expect(doc.paths['/v1/auth/login'].post.security).toEqual([]);
+    expect(doc.paths['/v1/clients/{id}'].get.security).toEqual([{ bearer: [] }]);
+    expect(doc.paths['/v1/clients/{path}']).toBeUndefined();
+    expect(Object.keys(doc.paths).some((p) => p.startsWith('/internal'))).toBe(false);
+  });
+
   it("resolves a reseller's domain, and follows a domain change announced by identity", async () => {
     const first = await getWithHost(gateway.url, '/v1/storefront/products', demo.reseller.domain);
     expect(first.status).toBe(200);

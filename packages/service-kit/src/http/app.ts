@@ -6,6 +6,7 @@ import { ForbiddenError, UnauthenticatedError, UnavailableError, UnsupportedMedi
 import { newId } from '../ids';
 import { type Logger } from '../logger';
 import { currentTraceId } from '../telemetry/context';
+import { serviceOpenApi } from './openapi';
 import { notFoundHandler, problemMiddleware, sendProblem } from './problem';
 import { authIfAny, setAuth, type RouteDefinition, type Routes } from './router';
 
@@ -114,6 +115,13 @@ export function createHttpApp(options: HttpAppOptions): Express {
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: options.service });
+  });
+  const openapi = serviceOpenApi(
+    options.service,
+    options.routes.flatMap((r) => r.list()),
+  );
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
   });
   app.get('/readyz', async (req, res) => {
     const checks = Object.entries(options.readiness ?? {});

@@ -2,3 +2,4 @@ export * from './router';
 export * from './problem';
 export * from './app';
 export * from './server';
+export * from './openapi';
