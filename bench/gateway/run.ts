@@ -13,6 +13,7 @@ import { createGatewayApp } from '../../services/gateway/src/app';
 import { createUpstream } from '../../services/gateway/src/proxy';
 import { createRateLimits } from '../../services/gateway/src/rate-limit';
 import { createTenantResolver } from '../../services/gateway/src/tenant-resolver';
+import { cachedVerifier } from '../../services/gateway/src/token-cache';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = 32;
@@ -48,11 +49,13 @@ async function main() {
   });
   const app = createGatewayApp({
     logger: createLogger({ service: 'gateway', level: 'silent' }),
-    verifier: createTokenVerifier({
-      issuer: issuer.issuer,
-      audience: issuer.audience,
-      keyResolver: async (kid) => (kid === issuer.kid ? issuer.publicKey : undefined),
-    }),
+    verifier: cachedVerifier(
+      createTokenVerifier({
+        issuer: issuer.issuer,
+        audience: issuer.audience,
+        keyResolver: async (kid) => (kid === issuer.kid ? issuer.publicKey : undefined),
+      }),
+    ),
     upstreams: { catalog },
     resolver: createTenantResolver({
       identityUrl: 'http://127.0.0.1:9',

@@ -7,6 +7,7 @@ import { createUpstream, type Upstream } from './proxy';
 import { createRateLimits } from './rate-limit';
 import { type UpstreamName } from './route-table';
 import { createTenantResolver } from './tenant-resolver';
+import { cachedVerifier } from './token-cache';
 
 export interface BuiltGateway {
   app: Express;
@@ -41,7 +42,9 @@ export async function buildGateway(deps: {
   const jwksUri =
     config.JWKS_URL ?? (config.IDENTITY_URL ? `${config.IDENTITY_URL}/.well-known/jwks.json` : undefined);
   if (!jwksUri) throw new Error('the gateway needs IDENTITY_URL or JWKS_URL to verify tokens');
-  const verifier = createTokenVerifier({ issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, jwksUri });
+  const verifier = cachedVerifier(
+    createTokenVerifier({ issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, jwksUri }),
+  );
   const resolver = createTenantResolver({
     identityUrl: config.IDENTITY_URL ?? 'http://identity.invalid',
     platformHosts: config.PLATFORM_HOSTS,
