@@ -1,0 +1,6 @@
+-- One database per service, owned by a login role that is neither superuser nor BYPASSRLS: the services
+-- refuse to start otherwise, and forced row-level security applies to them (DESIGN.md §4).
+CREATE ROLE identity LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD 'identity-dev-password';
+CREATE ROLE catalog LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD 'catalog-dev-password';
+CREATE DATABASE geminis_identity OWNER identity;
+CREATE DATABASE geminis_catalog OWNER catalog;
