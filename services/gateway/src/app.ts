@@ -2,7 +2,7 @@ import { buildAsyncApiDocument } from '@geminis/contracts';
 import {
   bearerToken,
   ForbiddenError,
-  newId,
+  requestId,
   notFoundHandler,
   problemMiddleware,
   sendProblem,
@@ -30,8 +30,6 @@ export interface GatewayDeps {
   routes?: readonly GatewayRoute[];
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
-
 /**
  * The front door. Nothing is parsed or buffered on proxied routes: the request streams to the upstream
  * chosen by the route table after the token (if the route needs one) is verified and the role allowed.
@@ -42,14 +40,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use((req, res, next) => {
-    const inbound = req.headers['x-request-id'];
-    res.setHeader(
-      'x-request-id',
-      typeof inbound === 'string' && REQUEST_ID.test(inbound) ? inbound : newId(),
-    );
-    next();
-  });
+  app.use(requestId);
   // One access line per request at the end, without a child logger per request: the gateway's hot path.
   app.use((req, res, next) => {
     if (!deps.logger.isLevelEnabled('info') || req.path === '/healthz' || req.path === '/readyz')

@@ -28,6 +28,13 @@ export interface HttpAppOptions {
 
 /** An inbound x-request-id is kept only when it is short and plain; otherwise a UUIDv7 is generated. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Accepts a sane inbound `x-request-id` or makes one, and echoes it on the response. */
+export function requestId(req: Request, res: Response, next: NextFunction): void {
+  const inbound = req.headers['x-request-id'];
+  res.setHeader('x-request-id', typeof inbound === 'string' && REQUEST_ID.test(inbound) ? inbound : newId());
+  next();
+}
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
 function matchesAny(path: string, patterns: string[]): boolean {
@@ -88,14 +95,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
-  app.use((req, res, next) => {
-    const inbound = req.headers['x-request-id'];
-    res.setHeader(
-      'x-request-id',
-      typeof inbound === 'string' && REQUEST_ID.test(inbound) ? inbound : newId(),
-    );
-    next();
-  });
+  app.use(requestId);
   app.use(
     pinoHttp({
       logger,

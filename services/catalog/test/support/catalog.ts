@@ -1,3 +1,4 @@
+import { createTestClient, type TestResponse } from '@geminis/service-kit/src/testing/http';
 import { eventRegistry, PLATFORM_TENANT_ID } from '@geminis/contracts';
 import {
   createEventConsumer,
@@ -88,47 +89,9 @@ export async function startCatalog(config: CatalogConfig = {}): Promise<Harness>
   };
 }
 
-export interface Res {
-  status: number;
-  body: any;
-  headers: Headers;
-}
+export type Res = TestResponse;
 
-export function client(url: string) {
-  const call = async (
-    method: string,
-    path: string,
-    opts: { token?: string; body?: unknown } = {},
-  ): Promise<Res> => {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: {
-        ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-      },
-      ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-    });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      /* not JSON */
-    }
-    return { status: res.status, body, headers: res.headers };
-  };
-  return {
-    call,
-    get: (path: string, token?: string) => call('GET', path, token ? { token } : {}),
-    post: (path: string, body: unknown, token?: string) =>
-      call('POST', path, { body, ...(token ? { token } : {}) }),
-    put: (path: string, body: unknown, token?: string) =>
-      call('PUT', path, { body, ...(token ? { token } : {}) }),
-    patch: (path: string, body: unknown, token?: string) =>
-      call('PATCH', path, { body, ...(token ? { token } : {}) }),
-    del: (path: string, token?: string) => call('DELETE', path, token ? { token } : {}),
-  };
-}
+export const client = (url: string) => createTestClient(url);
 
 export type Client = ReturnType<typeof client>;
 

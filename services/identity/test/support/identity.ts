@@ -1,3 +1,4 @@
+import { createTestClient, type TestResponse } from '@geminis/service-kit/src/testing/http';
 import {
   createInMemoryBus,
   createLogger,
@@ -54,45 +55,13 @@ export async function startIdentity(overrides: Partial<IdentityConfig> = {}): Pr
   };
 }
 
-export interface Res {
-  status: number;
-  body: any;
-  headers: Headers;
-}
+export type Res = TestResponse;
 
 export function client(url: string) {
-  const call = async (
-    method: string,
-    path: string,
-    opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-  ): Promise<Res> => {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: {
-        ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-        ...opts.headers,
-      },
-      ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-    });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      /* not JSON */
-    }
-    return { status: res.status, body, headers: res.headers };
-  };
+  const base = createTestClient(url);
+  const { call } = base;
   return {
-    call,
-    get: (path: string, token?: string) => call('GET', path, token ? { token } : {}),
-    post: (path: string, body: unknown, token?: string) =>
-      call('POST', path, { body, ...(token ? { token } : {}) }),
-    patch: (path: string, body: unknown, token?: string) =>
-      call('PATCH', path, { body, ...(token ? { token } : {}) }),
-    put: (path: string, body: unknown, token?: string) =>
-      call('PUT', path, { body, ...(token ? { token } : {}) }),
+    ...base,
     async login(email: string, password: string, tenantSlug?: string) {
       const res = await call('POST', '/v1/auth/login', {
         body: { email, password, ...(tenantSlug ? { tenantSlug } : {}) },
