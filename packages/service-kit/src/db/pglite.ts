@@ -1,8 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
-import { type TenantScope } from '../tenant';
-import { applyTenantScope } from './tenant-context';
+import { withTenantOver } from './tenant-context';
 import { assertIdentifier, type Database, type Tx } from './types';
 
 /**
@@ -49,11 +48,7 @@ function pgliteDatabase(engine: PGlite, orm: ReturnType<typeof drizzle>, schema:
   return {
     kind: 'pglite',
     transaction,
-    withTenant: <T>(scope: TenantScope, fn: (tx: Tx) => Promise<T>) =>
-      transaction(async (tx) => {
-        await applyTenantScope(tx, scope);
-        return fn(tx);
-      }),
+    withTenant: withTenantOver(transaction),
     async listen(channel, onNotify) {
       // Channels are shared by the services on this engine: a notification only wakes a poller early.
       return engine.listen(assertIdentifier(channel, 'channel'), onNotify);

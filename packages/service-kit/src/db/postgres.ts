@@ -1,8 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { Client, Pool } from 'pg';
-import { type TenantScope } from '../tenant';
-import { applyTenantScope } from './tenant-context';
+import { withTenantOver } from './tenant-context';
 import { assertIdentifier, rows, UnsafeDatabaseRoleError, type Database, type Tx } from './types';
 
 export interface PostgresOptions {
@@ -44,11 +43,7 @@ export function openPostgres(options: PostgresOptions): Database {
   return {
     kind: 'postgres',
     transaction,
-    withTenant: <T>(scope: TenantScope, fn: (tx: Tx) => Promise<T>) =>
-      transaction(async (tx) => {
-        await applyTenantScope(tx, scope);
-        return fn(tx);
-      }),
+    withTenant: withTenantOver(transaction),
     async listen(channel, onNotify) {
       assertIdentifier(channel, 'channel');
       const client = new Client({ connectionString: options.url });

@@ -16,3 +16,14 @@ export async function applyTenantScope(tx: Tx, scope: TenantScope): Promise<void
   if (!UUID.test(scope.tenantId)) throw new Error('tenant id must be a UUID');
   await tx.execute(sql`select set_config('app.tenant_id', ${scope.tenantId}, true)`);
 }
+
+type Transaction = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
+
+/** `withTenant` for any adapter: its own transaction, with the tenant applied first. */
+export const withTenantOver =
+  (transaction: Transaction) =>
+  <T>(scope: TenantScope, fn: (tx: Tx) => Promise<T>): Promise<T> =>
+    transaction(async (tx) => {
+      await applyTenantScope(tx, scope);
+      return fn(tx);
+    });
