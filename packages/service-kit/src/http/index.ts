@@ -3,3 +3,4 @@ export * from './problem';
 export * from './app';
 export * from './server';
 export * from './openapi';
+export * from './request';
