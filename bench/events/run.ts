@@ -87,7 +87,7 @@ async function outboxPipeline(
   const writeSeconds = Number(process.hrtime.bigint() - writeStart) / 1e9;
 
   // 2. The pipeline: committed outbox rows → relay (confirms) → RabbitMQ → inbox transaction → ack.
-  const relay = createOutboxRelay({ db, bus: pubBus, batchSize: 100, pollIntervalMs: 50 });
+  const relay = createOutboxRelay({ db, bus: pubBus, pollIntervalMs: 50 });
   const start = process.hrtime.bigint();
   await relay.start();
   let relayed: number | undefined;

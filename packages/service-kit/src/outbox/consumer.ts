@@ -3,7 +3,6 @@ import { type EventEnvelope, type EventRegistry } from '@geminis/contracts';
 import { sql } from 'drizzle-orm';
 import { type Bus, type Disposition, type IncomingMessage, type Subscription } from '../bus/types';
 import { rows, type Database, type Tx } from '../db/types';
-import { tenantScope } from '../tenant';
 
 export interface ConsumerLogger {
   info(obj: object, msg: string): void;
@@ -81,10 +80,14 @@ export function createEventConsumer(options: EventConsumerOptions) {
     const ctx = propagation.extract(context.active(), carrier, headerGetter);
     try {
       await context.with(ctx, () =>
-        db.withTenant(tenantScope(event.tenantId), async (tx) => {
+        db.transaction(async (tx) => {
+          // One round trip: the event's tenant (a UUID, checked by the envelope schema) for this transaction
+          // only, as withTenant sets it, and the inbox claim that makes a duplicate delivery a no-op.
           const fresh = await rows<{ event_id: string }>(
             tx,
-            sql`insert into inbox (consumer, event_id, event_type) values (${consumer}, ${event.id}, ${event.type})
+            sql`with tenant as (select set_config('app.tenant_id', ${event.tenantId}, true))
+                insert into inbox (consumer, event_id, event_type)
+                select ${consumer}, ${event.id}, ${event.type} from tenant
                 on conflict do nothing returning event_id`,
           );
           if (fresh.length === 0) return; // already applied: a duplicate delivery

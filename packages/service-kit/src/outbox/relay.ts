@@ -21,7 +21,7 @@ export interface OutboxRelayOptions {
   db: Database;
   bus: Bus;
   logger?: RelayLogger;
-  /** Rows claimed and published concurrently per round (the in-flight bound). Default 100. */
+  /** Rows claimed and published concurrently per round (the in-flight bound). Default 500. */
   batchSize?: number;
   /** How often to look for work when no notification arrives (late commits, retries). Default 500 ms. */
   pollIntervalMs?: number;
@@ -47,7 +47,7 @@ export interface OutboxRelay {
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { db, bus, logger } = options;
-  const batchSize = options.batchSize ?? 100;
+  const batchSize = options.batchSize ?? 500;
   const pollIntervalMs = options.pollIntervalMs ?? 500;
   const retryBaseMs = options.retryBaseMs ?? 200;
   const retryMaxMs = options.retryMaxMs ?? 30_000;
