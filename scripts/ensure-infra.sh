@@ -72,6 +72,29 @@ ensure_rabbitmq() {
   rabbitmqctl -q await_startup >/dev/null 2>&1 || true
 }
 
+REDIS_HOST=${TEST_REDIS_HOST:-127.0.0.1}
+REDIS_PORT=${TEST_REDIS_PORT:-6379}
+
+# Redis backs the gateway's shared rate-limit store (several replicas); its test needs one.
+ensure_redis() {
+  reachable "$REDIS_HOST" "$REDIS_PORT" && return 0
+  if ! command -v redis-server >/dev/null; then
+    if can_install; then
+      say "Redis is not installed: installing it from Debian packages"
+      apt_install redis-server
+    else
+      say "Redis is not reachable on $REDIS_HOST:$REDIS_PORT: install it (apt-get install redis-server)."
+      exit 1
+    fi
+  fi
+  say "starting Redis"
+  mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log >/dev/null 2>&1 || true
+  wait_for "$REDIS_HOST" "$REDIS_PORT" 30 || { say "Redis did not come up on $REDIS_HOST:$REDIS_PORT"; exit 1; }
+}
+
 ensure_postgres
 ensure_rabbitmq
-say "PostgreSQL on $PG_HOST:$PG_PORT and RabbitMQ on $AMQP_HOST:$AMQP_PORT are reachable"
+ensure_redis
+say "PostgreSQL on $PG_HOST:$PG_PORT, RabbitMQ on $AMQP_HOST:$AMQP_PORT and Redis on $REDIS_HOST:$REDIS_PORT are reachable"
