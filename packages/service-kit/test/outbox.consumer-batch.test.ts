@@ -117,9 +117,7 @@ describe('inbox consumer batching', () => {
     );
     const ofTenant = (tenantId: string) =>
       db.withTenant({ kind: 'tenant', tenantId }, (tx) =>
-        tx
-          .execute(sql`select n from effects order by n`)
-          .then((r) => (r as { rows: { n: number }[] }).rows),
+        tx.execute(sql`select n from effects order by n`).then((r) => (r as { rows: { n: number }[] }).rows),
       );
     expect((await ofTenant(TENANT_A)).map((r) => r.n)).toEqual([1, 3, 5]);
     expect((await ofTenant(TENANT_B)).map((r) => r.n)).toEqual([2, 4]);
