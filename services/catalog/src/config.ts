@@ -9,8 +9,8 @@ export const catalogConfigShape = {
   AMQP_URL: z.url().optional(),
   /** Where identity publishes its signing keys. */
   JWKS_URL: z.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
-  TOKEN_ISSUER: z.string().min(1).default('https://identity.geminis.local'),
-  TOKEN_AUDIENCE: z.string().min(1).default('geminis'),
+  JWT_ISSUER: z.string().min(1).default('https://identity.geminis.local'),
+  JWT_AUDIENCE: z.string().min(1).default('geminis'),
   /** Storefront currency when the caller does not ask for one. */
   CATALOG_DEFAULT_CURRENCY: z
     .string()

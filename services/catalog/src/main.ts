@@ -20,8 +20,8 @@ async function main() {
   const db = openPostgres({ url: config.DATABASE_URL, applicationName: 'catalog' });
   const bus = createRabbitBus({ url: config.AMQP_URL, logger });
   const verifier = createTokenVerifier({
-    issuer: config.TOKEN_ISSUER,
-    audience: config.TOKEN_AUDIENCE,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
     jwksUri: config.JWKS_URL,
   });
   const running = await runService(catalogService(catalogConfigFrom(config)), {
