@@ -21,10 +21,16 @@ const SECRET_FIELDS = [
   'recoveryCodes',
 ];
 
+const SECRET_KEYS = new Set(SECRET_FIELDS);
+/** A bare `code` is a secret only inside a request body or an input (a TOTP or reset code). */
+const CODE_PARENTS = new Set(['body', 'input']);
+const CENSOR = '[redacted]';
+const MAX_DEPTH = 8;
+
 /**
- * Redacted paths: credentials, tokens, secrets and one-time codes, plus credential headers. A bare `code`
- * is only redacted inside request bodies and inputs (a TOTP or reset code), not everywhere: `err.code`
- * (ECONNREFUSED, …) and our own error codes stay readable.
+ * Credential headers, redacted by path after pino's serializers have turned `req`/`res` into plain
+ * objects, and secret names at the top level (which covers child bindings). Explicit paths only: pino's wildcard paths cost ~50 µs a line (measured with 60 of them),
+ * which every access line paid; secret fields at any depth are handled by `redactSecrets` instead.
  */
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -33,12 +39,45 @@ export const REDACT_PATHS = [
   'res.headers["set-cookie"]',
   'headers.authorization',
   'headers.cookie',
-  ...SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`, `*.*.*.${f}`]),
-  'body.code',
-  'input.code',
-  '*.body.code',
-  '*.input.code',
+  'headers["x-api-key"]',
+  // Top-level names again as paths: pino formats a child's bindings without formatters.log.
+  ...SECRET_FIELDS,
 ];
+
+const isPlain = (value: object): boolean => {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+};
+
+/**
+ * `value` with every secret field (credentials, tokens, secrets, one-time codes) censored, at any depth
+ * of plain objects and arrays. One walk over the logged object instead of a lookup per wildcard path;
+ * only the objects on the way to a secret are copied, so the caller's object is never changed. Errors,
+ * requests and other class instances are left to pino's serializers (and REDACT_PATHS).
+ */
+export function redactSecrets(value: unknown, parentKey = '', depth = 0): unknown {
+  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
+  if (Array.isArray(value)) {
+    const list = value as unknown[];
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i];
+      const redacted = redactSecrets(item, parentKey, depth + 1);
+      if (redacted !== item) (copy ??= [...list])[i] = redacted;
+    }
+    return copy ?? list;
+  }
+  if (!isPlain(value)) return value;
+  const record = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(record)) {
+    const item = record[key];
+    const secret = SECRET_KEYS.has(key) || (key === 'code' && CODE_PARENTS.has(parentKey));
+    const redacted = secret ? (item === undefined ? item : CENSOR) : redactSecrets(item, key, depth + 1);
+    if (redacted !== item) (copy ??= { ...record })[key] = redacted;
+  }
+  return copy ?? record;
+}
 
 export interface LoggerOptions {
   service: string;
@@ -55,7 +94,10 @@ export function createLogger(options: LoggerOptions): Logger {
       name: options.service,
       level: options.level ?? 'info',
       base: { service: options.service },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      redact: { paths: REDACT_PATHS, censor: CENSOR },
+      formatters: {
+        log: (object) => redactSecrets(object) as Record<string, unknown>,
+      },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     options.destination,
