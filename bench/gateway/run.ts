@@ -1,94 +1,257 @@
 /**
- * bench/gateway: an authenticated GET through the gateway (token verification, route match, rate limit,
- * breaker, streaming proxy) against the same upstream called directly, in one run, with autocannon.
- * Prints requests/s and p50/p99 for both and the throughput ratio last. Goals: ≥ 0.6, ≤ 1 ms added at p50.
+ * bench/gateway: an authenticated GET through the gateway against the same upstream called directly, in
+ * one run. Every party is its own process, as deployed: the catalog service on a real PostgreSQL, the
+ * gateway (`services/gateway/src/main.ts`, production wiring, access log on), and autocannon here.
+ *
+ * Two upstreams, each measured direct and through the gateway:
+ *  - catalog `GET /v1/products` with a reseller's token (token check, tenant-scoped PostgreSQL read): the
+ *    real service the gateway fronts — the headline numbers and the ratio printed last;
+ *  - a bare node:http server that does no work: the proxy's floor, printed for comparison.
+ *
+ * Throughput is autocannon at saturation. "Added latency" is measured unloaded — one keep-alive
+ * connection, requests one after another, timed with hrtime — because at saturation p50 is queueing
+ * (connections ÷ throughput), not the hop. Goals: ratio ≥ 0.6, ≤ 1 ms added at p50.
+ *
+ *   npm run bench -- gateway          (BENCH_SECONDS=8, BENCH_CONNECTIONS=32, BENCH_PROBES=2000)
  */
-import { createServer } from 'node:http';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Agent, createServer, request, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
-import { PLATFORM_TENANT_ID } from '@geminis/contracts';
-import { createLogger, createTokenVerifier, listen } from '@geminis/service-kit';
+import { newId } from '@geminis/service-kit';
+import { openPostgres } from '../../packages/service-kit/src/db';
+import { createTestDatabase } from '../../packages/service-kit/src/testing/postgres';
+import { createTestVhost } from '../../packages/service-kit/src/testing/rabbit';
 import { createTestIssuer } from '../../packages/service-kit/src/testing/tokens';
-import { createGatewayApp } from '../../services/gateway/src/app';
-import { createUpstream } from '../../services/gateway/src/proxy';
-import { createRateLimits } from '../../services/gateway/src/rate-limit';
-import { createTenantResolver } from '../../services/gateway/src/tenant-resolver';
-import { cachedVerifier } from '../../services/gateway/src/token-cache';
+import { seedCatalogDemo } from '../../services/catalog/src/seed';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
-const CONNECTIONS = 32;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const PROBES = Number(process.env.BENCH_PROBES ?? 2000);
+/** Extra node flags for the gateway processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them. */
+const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const ISSUER = 'https://identity.geminis.local';
+const AUDIENCE = 'geminis';
 
-async function run(url: string, token: string) {
+const children: ChildProcess[] = [];
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+function spawnTs(
+  file: string,
+  args: string[],
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): ChildProcess {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', file, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'], // access logs go nowhere; errors show
+  });
+  child.on('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGTERM') console.error(`${file} exited (${code ?? signal})`);
+  });
+  children.push(child);
+  return child;
+}
+
+/** CPU time (user + system) a process has used so far, in milliseconds, from /proc (Linux). */
+function cpuMs(child: ChildProcess): number {
+  try {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, at USER_HZ = 100
+  } catch {
+    return NaN;
+  }
+}
+
+async function waitReady(url: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/readyz`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not become ready`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function saturate(url: string, token: string) {
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
     duration: DURATION,
     headers: { authorization: `Bearer ${token}` },
   });
-  if (result.non2xx > 0 || result.errors > 0)
-    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+  return {
+    rps: result.requests.average,
+    total: result.requests.total,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
+}
+
+/** Unloaded latency: PROBES requests one after another on one keep-alive connection, in microseconds. */
+async function probe(url: string, token: string) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const once = () =>
+    new Promise<number>((resolve, reject) => {
+      const started = process.hrtime.bigint();
+      const req = request(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode !== 200) reject(new Error(`${url} answered ${res.statusCode}`));
+          else resolve(Number(process.hrtime.bigint() - started) / 1e6);
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  for (let i = 0; i < 200; i++) await once(); // warm-up
+  const samples: number[] = [];
+  for (let i = 0; i < PROBES; i++) samples.push(await once());
+  agent.destroy();
+  samples.sort((a, b) => a - b);
+  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? NaN;
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+async function compare(
+  label: string,
+  direct: string,
+  viaGateway: string,
+  token: string,
+  gateway: ChildProcess,
+) {
+  await saturate(direct, token); // warm-up (JIT, pools, caches), not reported
+  await saturate(viaGateway, token);
+  const d = await saturate(direct, token);
+  const cpuBefore = cpuMs(gateway);
+  const g = await saturate(viaGateway, token);
+  const gatewayCpuUs = ((cpuMs(gateway) - cpuBefore) * 1000) / g.total;
+  const dp = await probe(direct, token);
+  const gp = await probe(viaGateway, token);
+  const f = (n: number) => n.toFixed(3);
+  console.log(`${label}`);
+  console.log(
+    `  direct:  ${d.rps.toFixed(0)} req/s (p50 ${d.p50} ms, p99 ${d.p99} ms at saturation); unloaded p50 ${f(dp.p50)} ms, p99 ${f(dp.p99)} ms`,
+  );
+  console.log(
+    `  gateway: ${g.rps.toFixed(0)} req/s (p50 ${g.p50} ms, p99 ${g.p99} ms at saturation); unloaded p50 ${f(gp.p50)} ms, p99 ${f(gp.p99)} ms; gateway CPU ${gatewayCpuUs.toFixed(0)} µs/request`,
+  );
+  return { ratio: g.rps / d.rps, addedP50: gp.p50 - dp.p50 };
 }
 
 async function main() {
-  const body = JSON.stringify({
-    items: Array.from({ length: 20 }, (_, i) => ({ id: i, name: `product ${i}` })),
-  });
-  const upstream = createServer((_req, res) => {
+  const db = await createTestDatabase('gm_bench');
+  const vhost = await createTestVhost('gm_bench');
+  const issuer = createTestIssuer(ISSUER, AUDIENCE);
+  const jwks: Server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(body);
+    res.end(JSON.stringify(issuer.jwks));
   });
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-  const issuer = createTestIssuer('geminis-identity', 'geminis');
-  const catalog = createUpstream({
-    name: 'catalog',
-    baseUrl: upstreamUrl,
-    timeoutMs: 5000,
-    bodyLimitBytes: 1 << 20,
-  });
-  const app = createGatewayApp({
-    logger: createLogger({ service: 'gateway', level: 'silent' }),
-    verifier: cachedVerifier(
-      createTokenVerifier({
-        issuer: issuer.issuer,
-        audience: issuer.audience,
-        keyResolver: async (kid) => (kid === issuer.kid ? issuer.publicKey : undefined),
-      }),
-    ),
-    upstreams: { catalog },
-    resolver: createTenantResolver({
-      identityUrl: 'http://127.0.0.1:9',
-      platformHosts: ['localhost'],
-      ttlMs: 30_000,
-    }),
-    limits: createRateLimits({ authPerMinute: 30, apiPerMinute: 100_000_000 }),
-    corsOrigins: [],
-  });
-  const gateway = await listen(app, 0);
-  const token = issuer.tokenFor('client', PLATFORM_TENANT_ID);
+  await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
+  const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/.well-known/jwks.json`;
+  const [catalogPort, barePort, gwCatalogPort, gwBarePort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  const tokenEnv = { JWKS_URL: jwksUrl, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, LOG_LEVEL: 'info' };
+  try {
+    spawnTs('services/catalog/src/main.ts', [], {
+      ...tokenEnv,
+      DATABASE_URL: db.url,
+      AMQP_URL: vhost.url,
+      PORT: String(catalogPort),
+      HOST: '127.0.0.1',
+    });
+    spawnTs('bench/gateway/upstream.ts', [String(barePort)], {});
+    const catalogUrl = `http://127.0.0.1:${catalogPort}`;
+    const bareUrl = `http://127.0.0.1:${barePort}`;
+    const gatewayTo = (port: number, upstream: string) =>
+      spawnTs(
+        'services/gateway/src/main.ts',
+        [],
+        {
+          ...tokenEnv,
+          CATALOG_URL: upstream,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          API_RATE_PER_MINUTE: '1000000000', // measure the limiter's cost, never its refusals
+        },
+        GATEWAY_NODE_ARGS,
+      );
+    const gwCatalog = gatewayTo(gwCatalogPort, catalogUrl);
+    const gwBare = gatewayTo(gwBarePort, bareUrl);
+    const gwCatalogUrl = `http://127.0.0.1:${gwCatalogPort}`;
+    const gwBareUrl = `http://127.0.0.1:${gwBarePort}`;
+    await Promise.all([catalogUrl, bareUrl, gwCatalogUrl, gwBareUrl].map(waitReady));
 
-  await run(`${upstreamUrl}/v1/products`, token); // warm-up, not reported
-  const direct = await run(`${upstreamUrl}/v1/products`, token);
-  const viaGateway = await run(`${gateway.url}/v1/products`, token);
-  console.log(`connections: ${CONNECTIONS}, duration: ${DURATION}s each, same upstream`);
-  console.log(`direct:  ${direct.rps.toFixed(0)} req/s, p50 ${direct.p50} ms, p99 ${direct.p99} ms`);
-  console.log(
-    `gateway: ${viaGateway.rps.toFixed(0)} req/s, p50 ${viaGateway.p50} ms, p99 ${viaGateway.p99} ms`,
-  );
-  console.log(`added latency at p50: ${(viaGateway.p50 - direct.p50).toFixed(2)} ms (goal ≤ 1 ms)`);
-  console.log(
-    `ratio (gateway / direct throughput): ${(viaGateway.rps / direct.rps).toFixed(2)} (goal ≥ 0.60)`,
-  );
-  await gateway.close();
-  catalog.close();
-  upstream.close();
+    // The demo catalog (platform plans, a reseller reselling two of them plus a custom product).
+    const resellerTenantId = newId();
+    const pg = openPostgres({ url: db.url, applicationName: 'bench-seed' });
+    await seedCatalogDemo(pg, { resellerTenantId });
+    await pg.close();
+    const token = issuer.tokenFor('reseller', resellerTenantId);
+    const listed = (await (
+      await fetch(`${gwCatalogUrl}/v1/products`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as { items?: unknown[] };
+    if (!listed.items?.length) throw new Error('the seeded catalog lists no products for the reseller');
+
+    console.log(
+      `connections: ${CONNECTIONS}, ${DURATION}s per saturation run, ${PROBES} unloaded probes; each party its own process`,
+    );
+    const bare = await compare(
+      'bare node:http upstream (the proxy floor: the upstream does no work)',
+      `${bareUrl}/v1/products`,
+      `${gwBareUrl}/v1/products`,
+      token,
+      gwBare,
+    );
+    const catalog = await compare(
+      `catalog GET /v1/products, reseller token, ${listed.items.length} products from PostgreSQL`,
+      `${catalogUrl}/v1/products`,
+      `${gwCatalogUrl}/v1/products`,
+      token,
+      gwCatalog,
+    );
+    console.log(
+      `bare upstream: ratio ${bare.ratio.toFixed(2)}, added unloaded p50 ${bare.addedP50.toFixed(3)} ms`,
+    );
+    console.log(`added latency at p50, catalog: ${catalog.addedP50.toFixed(3)} ms (goal ≤ 1 ms)`);
+    console.log(`ratio (gateway / direct throughput, catalog): ${catalog.ratio.toFixed(2)} (goal ≥ 0.60)`);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    const exited = (c: ChildProcess) =>
+      new Promise<void>((resolve) => {
+        if (c.exitCode !== null || c.signalCode !== null) resolve();
+        else c.once('exit', () => resolve());
+      });
+    await Promise.all(children.map(exited));
+    jwks.close();
+    await vhost.drop();
+    await db.drop();
+  }
 }
 
 void main().then(
   () => process.exit(0),
   (err) => {
     console.error(err);
+    for (const child of children) child.kill('SIGKILL');
     process.exit(1);
   },
 );
