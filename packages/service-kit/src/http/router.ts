@@ -1,5 +1,7 @@
 import { type Request, type Response } from 'express';
+import { type z } from 'zod';
 import { type AuthContext, type Role } from '../tenant';
+import { parseDeclaredInput } from './request';
 
 /**
  * Every route says who may call it: deliberately public, any authenticated caller, or authenticated
@@ -17,15 +19,29 @@ export type AuthenticatedHandler = (req: Request, res: Response, auth: AuthConte
 export type Handler = PublicHandler;
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
+/**
+ * What a route takes, declared with the schemas its handler validates with: the input is validated before
+ * the handler runs (a 400 naming the fields otherwise; `bodyOf`/`queryOf` with the same schema then return
+ * the parsed value) and the same schemas describe the operation in the service's OpenAPI document.
+ */
+export interface RouteSpec {
+  summary?: string;
+  /** The JSON body (an absent body is validated as `{}`). */
+  body?: z.ZodType;
+  /** The query string: an object, one documented parameter per property. */
+  query?: z.ZodObject;
+}
+
 /** A declared route, normalised: `roles` is the list of roles allowed, or `public`. */
 export interface RouteDefinition {
   method: Method;
   path: string;
   access: { public: true } | { roles: readonly Role[] };
+  spec: RouteSpec;
   handler: PublicHandler;
 }
 
-export interface RouteInfo {
+export interface RouteInfo extends RouteSpec {
   method: string;
   path: string;
   access: 'public' | { roles: Role[] };
@@ -76,7 +92,9 @@ function normalise(method: string, path: string, access: unknown): RouteDefiniti
 
 interface Register {
   (path: string, access: PublicAccess, handler: PublicHandler): void;
+  (path: string, access: PublicAccess, spec: RouteSpec, handler: PublicHandler): void;
   (path: string, access: ProtectedAccess, handler: AuthenticatedHandler): void;
+  (path: string, access: ProtectedAccess, spec: RouteSpec, handler: AuthenticatedHandler): void;
 }
 
 export interface Routes {
@@ -87,7 +105,7 @@ export interface Routes {
   delete: Register;
   /** The normalised declarations, for createHttpApp. */
   definitions(): readonly RouteDefinition[];
-  /** For tests and docs: every route with its access rule. */
+  /** For tests and docs: every route with its access rule and declared input. */
   list(): RouteInfo[];
 }
 
@@ -95,13 +113,23 @@ export function createRoutes(): Routes {
   const definitions: RouteDefinition[] = [];
   const add =
     (method: Method): Register =>
-    (path: string, access: Access, handler: AuthenticatedHandler): void => {
+    (
+      path: string,
+      access: Access,
+      specOrHandler: RouteSpec | AuthenticatedHandler,
+      last?: AuthenticatedHandler,
+    ): void => {
       const normalised = normalise(method, path, access);
-      const run: PublicHandler =
-        'public' in normalised
-          ? (req, res) => (handler as PublicHandler)(req, res)
-          : (req, res) => handler(req, res, authOf(req));
-      definitions.push({ method, path, access: normalised, handler: run });
+      const [spec, handler]: [RouteSpec, AuthenticatedHandler | undefined] =
+        typeof specOrHandler === 'function' ? [{}, specOrHandler] : [specOrHandler, last];
+      if (typeof handler !== 'function')
+        throw new Error(`route ${method.toUpperCase()} ${path} has no handler`);
+      const validates = spec.body !== undefined || spec.query !== undefined;
+      const run: PublicHandler = (req, res) => {
+        if (validates) parseDeclaredInput(req, spec);
+        return 'public' in normalised ? (handler as PublicHandler)(req, res) : handler(req, res, authOf(req));
+      };
+      definitions.push({ method, path, access: normalised, spec, handler: run });
     };
   return {
     get: add('get'),
@@ -115,6 +143,7 @@ export function createRoutes(): Routes {
         method: d.method.toUpperCase(),
         path: d.path,
         access: 'public' in d.access ? ('public' as const) : { roles: [...d.access.roles] },
+        ...d.spec,
       })),
   };
 }

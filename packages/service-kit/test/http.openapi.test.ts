@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { createRoutes, serviceOpenApi } from '../src/http';
+
+type Operation = {
+  summary?: string;
+  parameters?: { name: string; in: string; required: boolean; schema: Record<string, unknown> }[];
+  requestBody?: { required: boolean; content: Record<string, { schema: Record<string, unknown> }> };
+};
+
+const operation = (doc: Record<string, unknown>, path: string, method: string) =>
+  (doc.paths as Record<string, Record<string, Operation>>)[path]![method]!;
+
+describe('serviceOpenApi', () => {
+  it('documents a declared body as the JSON Schema of what the caller sends, with its required fields', () => {
+    const Body = z
+      .object({
+        name: z.string().min(1).max(200),
+        price: z.number().int().min(0),
+        currency: z.string().default('EUR'),
+        email: z.email().transform((e) => e.toLowerCase()),
+      })
+      .strict();
+    const routes = createRoutes();
+    routes.post(
+      '/v1/things',
+      { roles: ['admin'] },
+      { summary: 'Create a thing', body: Body },
+      () => undefined,
+    );
+
+    const op = operation(serviceOpenApi('things', routes.list()), '/v1/things', 'post');
+    expect(op.summary).toBe('Create a thing');
+    expect(op.requestBody).toEqual({
+      required: true,
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            properties: {
+              name: { type: 'string', minLength: 1, maxLength: 200 },
+              price: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+              currency: { type: 'string', default: 'EUR' },
+              email: expect.objectContaining({ type: 'string', format: 'email' }),
+            },
+            required: ['name', 'price', 'email'],
+            additionalProperties: false,
+          },
+        },
+      },
+    });
+  });
+
+  it('marks the body optional when the schema accepts an absent (empty) one', () => {
+    const routes = createRoutes();
+    routes.post(
+      '/v1/things/:id/suspend',
+      { roles: ['admin'] },
+      { body: z.object({ reason: z.string().optional() }) },
+      () => undefined,
+    );
+    const op = operation(serviceOpenApi('things', routes.list()), '/v1/things/{id}/suspend', 'post');
+    expect(op.requestBody?.required).toBe(false);
+  });
+
+  it('documents each property of a declared query as a query parameter, after the path parameters', () => {
+    const Query = z
+      .object({
+        tenantId: z.uuid(),
+        limit: z.coerce.number().int().min(1).default(50),
+        after: z.string().optional(),
+      })
+      .strict();
+    const routes = createRoutes();
+    routes.get('/v1/groups/:id/things', { public: true }, { query: Query }, () => undefined);
+
+    const op = operation(serviceOpenApi('things', routes.list()), '/v1/groups/{id}/things', 'get');
+    expect(op.parameters?.map((p) => [p.name, p.in, p.required])).toEqual([
+      ['id', 'path', true],
+      ['tenantId', 'query', true],
+      ['limit', 'query', false],
+      ['after', 'query', false],
+    ]);
+    expect(op.parameters?.[2]?.schema).toEqual({
+      type: 'integer',
+      minimum: 1,
+      maximum: Number.MAX_SAFE_INTEGER,
+      default: 50,
+    });
+    expect(op.requestBody).toBeUndefined();
+  });
+
+  it('refuses a schema that cannot be written inline', () => {
+    type Node = { children: Node[] };
+    const Tree: z.ZodType<Node> = z.object({ children: z.array(z.lazy(() => Tree)) });
+    const routes = createRoutes();
+    routes.post('/v1/trees', { public: true }, { body: Tree }, () => undefined);
+    expect(() => serviceOpenApi('trees', routes.list())).toThrow();
+  });
+});
