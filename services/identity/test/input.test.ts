@@ -18,6 +18,14 @@ const PUBLIC = new Set([
   'GET /internal/v1/tenants/:id/brand',
 ]);
 
+/** Writes that take no body, on purpose: each is an action named entirely by its path and caller. */
+const NO_BODY = new Set([
+  'POST /v1/clients/{id}/activate', // re-activation has no reason to give (suspend has one)
+  'POST /v1/resellers/{id}/activate', // likewise
+  'POST /v1/me/2fa/enrol', // starts enrolment of the caller: the secret comes back, nothing goes in
+  'POST /v1/users/{id}/2fa/reset', // an admin reset of the user named in the path
+]);
+
 describe('identity input handling', () => {
   let h: Harness;
   let api: Client;
@@ -51,6 +59,18 @@ describe('identity input handling', () => {
     const publicOnes = all.filter((r) => r.access === 'public').map((r) => `${r.method} ${r.path}`);
     expect(new Set(publicOnes)).toEqual(PUBLIC);
     for (const r of all) if (r.access !== 'public') expect(r.access.roles.length).toBeGreaterThan(0);
+  });
+
+  it('documents a request body for every write it serves, except the deliberate actions without one', async () => {
+    const doc = (await api.get('/openapi.json')).body as {
+      paths: Record<string, Record<string, { requestBody?: unknown }>>;
+    };
+    const withoutBody = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(([method, op]) => ['post', 'put', 'patch'].includes(method) && !op.requestBody)
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(new Set(withoutBody)).toEqual(NO_BODY);
   });
 
   it.each<[string, string, unknown, string[]]>([

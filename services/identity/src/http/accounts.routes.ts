@@ -23,71 +23,124 @@ export function accountsRoutes(deps: { db: Database; clients: ClientsService; re
   const { clients, resellers, db } = deps;
 
   // --- the caller's own profile (never role, status, tenant or email: those are rejected) ---
-  routes.get('/v1/me', { roles: ['admin', 'reseller', 'client'] }, async (req, res) => {
-    const { auth } = actorOf(req);
-    const scope = tenantScope(auth.tenantId);
-    const me = await db.withTenant(scope, (tx) => findUser(tx, scope, auth.userId));
-    if (!me) throw new NotFoundError('identity.user_not_found', 'user not found');
-    res.json(me);
-  });
-  routes.patch('/v1/me', { roles: ['admin', 'reseller', 'client'] }, async (req, res) => {
-    const patch = bodyOf(req, ProfilePatchInput);
-    const { auth } = actorOf(req);
-    const scope = tenantScope(auth.tenantId);
-    const me = await db.withTenant(scope, (tx) => updateProfile(tx, scope, auth.userId, patch));
-    if (!me) throw new NotFoundError('identity.user_not_found', 'user not found');
-    res.json(me);
-  });
+  routes.get(
+    '/v1/me',
+    { roles: ['admin', 'reseller', 'client'] },
+    { summary: 'The caller’s own profile' },
+    async (req, res) => {
+      const { auth } = actorOf(req);
+      const scope = tenantScope(auth.tenantId);
+      const me = await db.withTenant(scope, (tx) => findUser(tx, scope, auth.userId));
+      if (!me) throw new NotFoundError('identity.user_not_found', 'user not found');
+      res.json(me);
+    },
+  );
+  routes.patch(
+    '/v1/me',
+    { roles: ['admin', 'reseller', 'client'] },
+    { summary: 'Change the caller’s own profile', body: ProfilePatchInput },
+    async (req, res) => {
+      const patch = bodyOf(req, ProfilePatchInput);
+      const { auth } = actorOf(req);
+      const scope = tenantScope(auth.tenantId);
+      const me = await db.withTenant(scope, (tx) => updateProfile(tx, scope, auth.userId, patch));
+      if (!me) throw new NotFoundError('identity.user_not_found', 'user not found');
+      res.json(me);
+    },
+  );
 
   // --- clients: resellers their own, admins anyone (optionally narrowed with ?tenantId=) ---
   const staff = { roles: ['admin', 'reseller'] as const };
-  routes.get('/v1/clients', staff, async (req, res) => {
-    const q = queryOf(req, PageInput);
-    res.json(await clients.list(actorOf(req), q));
-  });
-  routes.post('/v1/clients', staff, async (req, res) => {
-    res.status(201).json(await clients.create(actorOf(req), bodyOf(req, NewClientInput)));
-  });
-  routes.get('/v1/clients/:id', staff, async (req, res) => {
+  routes.get(
+    '/v1/clients',
+    staff,
+    { summary: 'List clients (admins may narrow with ?tenantId=)', query: PageInput },
+    async (req, res) => {
+      const q = queryOf(req, PageInput);
+      res.json(await clients.list(actorOf(req), q));
+    },
+  );
+  routes.post(
+    '/v1/clients',
+    staff,
+    { summary: 'Create a client', body: NewClientInput },
+    async (req, res) => {
+      res.status(201).json(await clients.create(actorOf(req), bodyOf(req, NewClientInput)));
+    },
+  );
+  routes.get('/v1/clients/:id', staff, { summary: 'A client' }, async (req, res) => {
     res.json(await clients.get(actorOf(req), idOf(req, clientNotFound)));
   });
-  routes.patch('/v1/clients/:id', staff, async (req, res) => {
-    const id = idOf(req, clientNotFound);
-    res.json(await clients.update(actorOf(req), id, bodyOf(req, ClientPatchInput)));
-  });
-  routes.post('/v1/clients/:id/suspend', staff, async (req, res) => {
-    const id = idOf(req, clientNotFound);
-    bodyOf(req, SuspendInput);
-    res.json(await clients.suspend(actorOf(req), id));
-  });
-  routes.post('/v1/clients/:id/activate', staff, async (req, res) => {
-    res.json(await clients.activate(actorOf(req), idOf(req, clientNotFound)));
-  });
+  routes.patch(
+    '/v1/clients/:id',
+    staff,
+    { summary: 'Change a client', body: ClientPatchInput },
+    async (req, res) => {
+      const id = idOf(req, clientNotFound);
+      res.json(await clients.update(actorOf(req), id, bodyOf(req, ClientPatchInput)));
+    },
+  );
+  routes.post(
+    '/v1/clients/:id/suspend',
+    staff,
+    { summary: 'Suspend a client', body: SuspendInput },
+    async (req, res) => {
+      res.json(await clients.suspend(actorOf(req), idOf(req, clientNotFound)));
+    },
+  );
+  routes.post(
+    '/v1/clients/:id/activate',
+    staff,
+    { summary: 'Re-activate a suspended client' },
+    async (req, res) => {
+      res.json(await clients.activate(actorOf(req), idOf(req, clientNotFound)));
+    },
+  );
 
   // --- resellers (tenants): platform admins only ---
   const admin = { roles: ['admin'] as const };
-  routes.get('/v1/resellers', admin, async (req, res) => {
+  routes.get('/v1/resellers', admin, { summary: 'List resellers', query: PageInput }, async (req, res) => {
     const { tenantId: _t, ...page } = queryOf(req, PageInput);
     res.json(await resellers.list(actorOf(req), page));
   });
-  routes.post('/v1/resellers', admin, async (req, res) => {
-    res.status(201).json(await resellers.create(actorOf(req), bodyOf(req, NewResellerInput)));
-  });
-  routes.get('/v1/resellers/:id', admin, async (req, res) => {
+  routes.post(
+    '/v1/resellers',
+    admin,
+    { summary: 'Create a reseller with its owner', body: NewResellerInput },
+    async (req, res) => {
+      res.status(201).json(await resellers.create(actorOf(req), bodyOf(req, NewResellerInput)));
+    },
+  );
+  routes.get('/v1/resellers/:id', admin, { summary: 'A reseller' }, async (req, res) => {
     res.json(await resellers.get(actorOf(req), idOf(req, resellerNotFound)));
   });
-  routes.patch('/v1/resellers/:id', admin, async (req, res) => {
-    const id = idOf(req, resellerNotFound);
-    res.json(await resellers.update(actorOf(req), id, bodyOf(req, ResellerPatchInput)));
-  });
-  routes.post('/v1/resellers/:id/suspend', admin, async (req, res) => {
-    const id = idOf(req, resellerNotFound);
-    const { reason } = bodyOf(req, SuspendInput);
-    res.json(await resellers.suspend(actorOf(req), id, reason));
-  });
-  routes.post('/v1/resellers/:id/activate', admin, async (req, res) => {
-    res.json(await resellers.activate(actorOf(req), idOf(req, resellerNotFound)));
-  });
+  routes.patch(
+    '/v1/resellers/:id',
+    admin,
+    { summary: 'Change a reseller', body: ResellerPatchInput },
+    async (req, res) => {
+      const id = idOf(req, resellerNotFound);
+      res.json(await resellers.update(actorOf(req), id, bodyOf(req, ResellerPatchInput)));
+    },
+  );
+  routes.post(
+    '/v1/resellers/:id/suspend',
+    admin,
+    { summary: 'Suspend a reseller', body: SuspendInput },
+    async (req, res) => {
+      const id = idOf(req, resellerNotFound);
+      const { reason } = bodyOf(req, SuspendInput);
+      res.json(await resellers.suspend(actorOf(req), id, reason));
+    },
+  );
+  routes.post(
+    '/v1/resellers/:id/activate',
+    admin,
+    { summary: 'Re-activate a suspended reseller' },
+    async (req, res) => {
+      res.json(await resellers.activate(actorOf(req), idOf(req, resellerNotFound)));
+    },
+  );
 
   return routes;
 }

@@ -49,74 +49,118 @@ export function adminRoutes(deps: {
       throw new NotFoundError('identity.reseller_not_found', 'reseller not found');
   };
 
-  routes.get('/v1/settings', { roles: ['admin', 'reseller'] }, async (req, res) => {
-    const { tenantId } = queryOf(req, TenantQuery);
-    const actor = actorOf(req);
-    if (actor.auth.role === 'admin') await knownTenant(tenantId);
-    res.json({ items: await deps.settings.view(actor, actor.auth.role === 'admin' ? tenantId : undefined) });
-  });
-  routes.put('/v1/settings', { roles: ['admin', 'reseller'] }, async (req, res) => {
-    const { tenantId } = queryOf(req, TenantQuery);
-    const { values } = bodyOf(req, SettingsInput);
-    const actor = actorOf(req);
-    if (actor.auth.role === 'admin') await knownTenant(tenantId);
-    await deps.settings.put(actor, values, actor.auth.role === 'admin' ? tenantId : undefined);
-    res.json({ items: await deps.settings.view(actor, actor.auth.role === 'admin' ? tenantId : undefined) });
-  });
+  routes.get(
+    '/v1/settings',
+    { roles: ['admin', 'reseller'] },
+    { summary: 'Settings of the caller’s tenant (admins: any tenant)', query: TenantQuery },
+    async (req, res) => {
+      const { tenantId } = queryOf(req, TenantQuery);
+      const actor = actorOf(req);
+      if (actor.auth.role === 'admin') await knownTenant(tenantId);
+      res.json({
+        items: await deps.settings.view(actor, actor.auth.role === 'admin' ? tenantId : undefined),
+      });
+    },
+  );
+  routes.put(
+    '/v1/settings',
+    { roles: ['admin', 'reseller'] },
+    { summary: 'Change settings', query: TenantQuery, body: SettingsInput },
+    async (req, res) => {
+      const { tenantId } = queryOf(req, TenantQuery);
+      const { values } = bodyOf(req, SettingsInput);
+      const actor = actorOf(req);
+      if (actor.auth.role === 'admin') await knownTenant(tenantId);
+      await deps.settings.put(actor, values, actor.auth.role === 'admin' ? tenantId : undefined);
+      res.json({
+        items: await deps.settings.view(actor, actor.auth.role === 'admin' ? tenantId : undefined),
+      });
+    },
+  );
 
-  routes.get('/v1/audit-log', { roles: ['admin', 'reseller'] }, async (req, res) => {
-    const q = queryOf(req, AuditQuery);
-    const actor = actorOf(req);
-    const scope = scopeFor(actor.auth, q.tenantId);
-    if (actor.auth.role === 'admin' && q.tenantId) {
-      await deps.db.withTenant(scope, (tx) =>
+  routes.get(
+    '/v1/audit-log',
+    { roles: ['admin', 'reseller'] },
+    { summary: 'The audit log, newest first', query: AuditQuery },
+    async (req, res) => {
+      const q = queryOf(req, AuditQuery);
+      const actor = actorOf(req);
+      const scope = scopeFor(actor.auth, q.tenantId);
+      if (actor.auth.role === 'admin' && q.tenantId) {
+        await deps.db.withTenant(scope, (tx) =>
+          insertAudit(tx, {
+            tenantId: q.tenantId!,
+            type: 'admin.narrowing',
+            actorId: actor.auth.userId,
+            ip: actor.ip,
+          }),
+        );
+      }
+      res.json({ items: await deps.audit.list(scope, q) });
+    },
+  );
+
+  routes.post(
+    '/v1/admin/signing-keys/rotate',
+    { roles: ['admin'] },
+    { summary: 'Rotate the token signing key', body: RotateInput },
+    async (req, res) => {
+      const body = bodyOf(req, RotateInput);
+      const actor = actorOf(req);
+      const { kid } = await deps.keys.rotate(body.previousKeyOverlapSeconds);
+      await deps.db.withTenant(scopeFor(actor.auth, PLATFORM_TENANT_ID), (tx) =>
         insertAudit(tx, {
-          tenantId: q.tenantId!,
-          type: 'admin.narrowing',
+          tenantId: PLATFORM_TENANT_ID,
+          type: 'signing_key.rotated',
           actorId: actor.auth.userId,
           ip: actor.ip,
+          data: { kid },
         }),
       );
-    }
-    res.json({ items: await deps.audit.list(scope, q) });
-  });
-
-  routes.post('/v1/admin/signing-keys/rotate', { roles: ['admin'] }, async (req, res) => {
-    const body = bodyOf(req, RotateInput);
-    const actor = actorOf(req);
-    const { kid } = await deps.keys.rotate(body.previousKeyOverlapSeconds);
-    await deps.db.withTenant(scopeFor(actor.auth, PLATFORM_TENANT_ID), (tx) =>
-      insertAudit(tx, {
-        tenantId: PLATFORM_TENANT_ID,
-        type: 'signing_key.rotated',
-        actorId: actor.auth.userId,
-        ip: actor.ip,
-        data: { kid },
-      }),
-    );
-    res.status(201).json({ kid });
-  });
+      res.status(201).json({ kid });
+    },
+  );
 
   // --- two-factor: the caller's own, and an admin reset ---
-  routes.post('/v1/me/2fa/enrol', ANY, async (req, res) => {
-    res.set('cache-control', 'no-store').json(await deps.twoFactor.enrolMe(actorOf(req)));
-  });
-  routes.post('/v1/me/2fa/confirm', ANY, async (req, res) => {
-    const { code } = bodyOf(req, CodeInput);
-    res
-      .set('cache-control', 'no-store')
-      .json({ recoveryCodes: await deps.twoFactor.confirmMe(actorOf(req), code) });
-  });
-  routes.post('/v1/me/2fa/disable', ANY, async (req, res) => {
-    const { code } = bodyOf(req, CodeInput);
-    await deps.twoFactor.disableMe(actorOf(req), code);
-    res.status(204).end();
-  });
-  routes.post('/v1/users/:id/2fa/reset', { roles: ['admin'] }, async (req, res) => {
-    const id = idOf(req, () => new NotFoundError('identity.user_not_found', 'user not found'));
-    await deps.twoFactor.adminReset(actorOf(req), id);
-    res.status(204).end();
-  });
+  routes.post(
+    '/v1/me/2fa/enrol',
+    ANY,
+    { summary: 'Start enrolling the caller in two-factor authentication' },
+    async (req, res) => {
+      res.set('cache-control', 'no-store').json(await deps.twoFactor.enrolMe(actorOf(req)));
+    },
+  );
+  routes.post(
+    '/v1/me/2fa/confirm',
+    ANY,
+    { summary: 'Confirm two-factor enrolment with a code', body: CodeInput },
+    async (req, res) => {
+      const { code } = bodyOf(req, CodeInput);
+      res
+        .set('cache-control', 'no-store')
+        .json({ recoveryCodes: await deps.twoFactor.confirmMe(actorOf(req), code) });
+    },
+  );
+  routes.post(
+    '/v1/me/2fa/disable',
+    ANY,
+    { summary: 'Turn the caller’s two-factor authentication off', body: CodeInput },
+    async (req, res) => {
+      const { code } = bodyOf(req, CodeInput);
+      await deps.twoFactor.disableMe(actorOf(req), code);
+      res.status(204).end();
+    },
+  );
+  routes.post(
+    '/v1/users/:id/2fa/reset',
+    { roles: ['admin'] },
+    { summary: 'Reset a user’s two-factor authentication' },
+    async (req, res) => {
+      const id = idOf(req, () => new NotFoundError('identity.user_not_found', 'user not found'));
+      await deps.twoFactor.adminReset(actorOf(req), id);
+      res.status(204).end();
+    },
+  );
 
   return routes;
 }

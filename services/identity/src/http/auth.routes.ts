@@ -28,68 +28,128 @@ export function authRoutes(deps: {
   const routes = createRoutes();
   const noStore = { 'cache-control': 'no-store' };
 
-  routes.get('/.well-known/jwks.json', { public: true }, async (_req, res) => {
-    res.set('cache-control', 'public, max-age=300').json(await deps.keys.jwks());
-  });
+  routes.get(
+    '/.well-known/jwks.json',
+    { public: true },
+    { summary: 'Public keys that verify access tokens' },
+    async (_req, res) => {
+      res.set('cache-control', 'public, max-age=300').json(await deps.keys.jwks());
+    },
+  );
 
-  routes.post('/v1/auth/login', { public: true }, async (req, res) => {
-    const body = bodyOf(req, LoginInput);
-    const tenant = await deps.tenants.resolve({ slug: body.tenantSlug, host: req.headers.host });
-    const result = await deps.auth.login({ tenant, email: body.email, password: body.password, ip: req.ip });
-    res.set(noStore).json(result);
-  });
+  routes.post(
+    '/v1/auth/login',
+    { public: true },
+    { summary: 'Log in with email and password', body: LoginInput },
+    async (req, res) => {
+      const body = bodyOf(req, LoginInput);
+      const tenant = await deps.tenants.resolve({ slug: body.tenantSlug, host: req.headers.host });
+      const result = await deps.auth.login({
+        tenant,
+        email: body.email,
+        password: body.password,
+        ip: req.ip,
+      });
+      res.set(noStore).json(result);
+    },
+  );
 
-  routes.post('/v1/auth/login/2fa', { public: true }, async (req, res) => {
-    const body = bodyOf(req, MfaInput);
-    res.set(noStore).json(await deps.twoFactor.completeLogin(body.mfaToken, body.code, req.ip));
-  });
+  routes.post(
+    '/v1/auth/login/2fa',
+    { public: true },
+    { summary: 'Complete a login with a two-factor code', body: MfaInput },
+    async (req, res) => {
+      const body = bodyOf(req, MfaInput);
+      res.set(noStore).json(await deps.twoFactor.completeLogin(body.mfaToken, body.code, req.ip));
+    },
+  );
 
-  routes.post('/v1/auth/login/2fa/enrol', { public: true }, async (req, res) => {
-    const body = bodyOf(req, MfaTokenInput);
-    res.set(noStore).json(await deps.twoFactor.enrolAtLogin(body.mfaToken));
-  });
+  routes.post(
+    '/v1/auth/login/2fa/enrol',
+    { public: true },
+    { summary: 'Start the two-factor enrolment a login requires', body: MfaTokenInput },
+    async (req, res) => {
+      const body = bodyOf(req, MfaTokenInput);
+      res.set(noStore).json(await deps.twoFactor.enrolAtLogin(body.mfaToken));
+    },
+  );
 
-  routes.post('/v1/auth/login/2fa/confirm', { public: true }, async (req, res) => {
-    const body = bodyOf(req, MfaInput);
-    res.set(noStore).json(await deps.twoFactor.confirmAtLogin(body.mfaToken, body.code, req.ip));
-  });
+  routes.post(
+    '/v1/auth/login/2fa/confirm',
+    { public: true },
+    { summary: 'Confirm that enrolment and complete the login', body: MfaInput },
+    async (req, res) => {
+      const body = bodyOf(req, MfaInput);
+      res.set(noStore).json(await deps.twoFactor.confirmAtLogin(body.mfaToken, body.code, req.ip));
+    },
+  );
 
-  routes.post('/v1/auth/refresh', { public: true }, async (req, res) => {
-    const body = bodyOf(req, TokenInput);
-    res.set(noStore).json(await deps.auth.refresh(body.refreshToken, req.ip));
-  });
+  routes.post(
+    '/v1/auth/refresh',
+    { public: true },
+    { summary: 'Exchange a refresh token for new tokens', body: TokenInput },
+    async (req, res) => {
+      const body = bodyOf(req, TokenInput);
+      res.set(noStore).json(await deps.auth.refresh(body.refreshToken, req.ip));
+    },
+  );
 
-  routes.post('/v1/auth/logout', { public: true }, async (req, res) => {
-    const body = bodyOf(req, TokenInput);
-    await deps.auth.logout(body.refreshToken, req.ip);
-    res.status(204).end();
-  });
+  routes.post(
+    '/v1/auth/logout',
+    { public: true },
+    { summary: 'Revoke a refresh token', body: TokenInput },
+    async (req, res) => {
+      const body = bodyOf(req, TokenInput);
+      await deps.auth.logout(body.refreshToken, req.ip);
+      res.status(204).end();
+    },
+  );
 
-  routes.post('/v1/auth/password/change', { roles: ['admin', 'reseller', 'client'] }, async (req, res) => {
-    const body = bodyOf(req, ChangeInput);
-    await deps.passwords.change(actorOf(req), body.currentPassword, body.newPassword);
-    res.status(204).end();
-  });
+  routes.post(
+    '/v1/auth/password/change',
+    { roles: ['admin', 'reseller', 'client'] },
+    { summary: 'Change the caller’s password', body: ChangeInput },
+    async (req, res) => {
+      const body = bodyOf(req, ChangeInput);
+      await deps.passwords.change(actorOf(req), body.currentPassword, body.newPassword);
+      res.status(204).end();
+    },
+  );
 
-  routes.post('/v1/auth/password/reset-request', { public: true }, async (req, res) => {
-    const body = bodyOf(req, ResetRequestInput);
-    const tenant = await deps.tenants.resolve({ slug: body.tenantSlug, host: req.headers.host });
-    await deps.passwords.requestReset(tenant, body.email, req.ip);
-    res.status(202).json({ status: 'accepted' });
-  });
+  routes.post(
+    '/v1/auth/password/reset-request',
+    { public: true },
+    { summary: 'Email a password reset link', body: ResetRequestInput },
+    async (req, res) => {
+      const body = bodyOf(req, ResetRequestInput);
+      const tenant = await deps.tenants.resolve({ slug: body.tenantSlug, host: req.headers.host });
+      await deps.passwords.requestReset(tenant, body.email, req.ip);
+      res.status(202).json({ status: 'accepted' });
+    },
+  );
 
-  routes.post('/v1/auth/password/reset', { public: true }, async (req, res) => {
-    const body = bodyOf(req, ResetInput);
-    await deps.passwords.reset(body.token, body.newPassword, req.ip);
-    res.status(204).end();
-  });
+  routes.post(
+    '/v1/auth/password/reset',
+    { public: true },
+    { summary: 'Set a new password with a reset token', body: ResetInput },
+    async (req, res) => {
+      const body = bodyOf(req, ResetInput);
+      await deps.passwords.reset(body.token, body.newPassword, req.ip);
+      res.status(204).end();
+    },
+  );
 
-  routes.post('/v1/auth/signup', { public: true }, async (req, res) => {
-    const body = bodyOf(req, SignupInput);
-    const { tenantSlug, ...input } = body;
-    const tenant = await deps.tenants.resolve({ slug: tenantSlug, host: req.headers.host });
-    res.status(201).json(await deps.clients.signup(tenant, input));
-  });
+  routes.post(
+    '/v1/auth/signup',
+    { public: true },
+    { summary: 'Sign up as a client', body: SignupInput },
+    async (req, res) => {
+      const body = bodyOf(req, SignupInput);
+      const { tenantSlug, ...input } = body;
+      const tenant = await deps.tenants.resolve({ slug: tenantSlug, host: req.headers.host });
+      res.status(201).json(await deps.clients.signup(tenant, input));
+    },
+  );
 
   return routes;
 }
