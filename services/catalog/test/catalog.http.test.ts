@@ -243,6 +243,36 @@ describe('catalog over HTTP', () => {
     });
   });
 
+  describe('API document', () => {
+    /** Writes that take no body, on purpose. */
+    const NO_BODY = new Set([
+      'POST /v1/products/{id}/retire', // an action named entirely by its path
+    ]);
+
+    it('documents a request body for every write it serves, except the deliberate actions without one', async () => {
+      const doc = (await api.get('/openapi.json')).body as {
+        paths: Record<string, Record<string, { requestBody?: unknown }>>;
+      };
+      const withoutBody = Object.entries(doc.paths).flatMap(([path, item]) =>
+        Object.entries(item)
+          .filter(([method, op]) => ['post', 'put', 'patch'].includes(method) && !op.requestBody)
+          .map(([method]) => `${method.toUpperCase()} ${path}`),
+      );
+      expect(new Set(withoutBody)).toEqual(NO_BODY);
+    });
+
+    it('documents the ?tenantId= narrowing and the storefront currency as query parameters', async () => {
+      const doc = (await api.get('/openapi.json')).body;
+      expect(doc.paths['/v1/products'].get.parameters).toEqual([
+        expect.objectContaining({ name: 'tenantId', in: 'query', required: false }),
+      ]);
+      expect(doc.paths['/v1/storefront/{id}/products'].get.parameters).toEqual([
+        expect.objectContaining({ name: 'id', in: 'path' }),
+        expect.objectContaining({ name: 'currency', in: 'query', required: false }),
+      ]);
+    });
+  });
+
   describe('bad input', () => {
     const countProducts = async (token: string) => (await api.get('/v1/products', token)).body.items.length;
 

@@ -2,26 +2,36 @@ import { createRoutes } from '@geminis/service-kit';
 import { productNotFound } from '../domain/errors';
 import { OfferingBody } from '../domain/inputs';
 import { type OfferingsService } from '../domain/offerings.service';
-import { bodyOf, idOf, tenantOf } from './request';
+import { bodyOf, idOf, TenantQuery, tenantOf } from './request';
 import { priceView } from './views';
 
 /** A reseller's offer of resellable platform products (the admin may look, with ?tenantId=). */
 export function offeringsRoutes(deps: { offerings: OfferingsService }) {
   const routes = createRoutes();
-  routes.get('/v1/offerings', { roles: ['admin', 'reseller'] }, async (req, res, auth) => {
-    const items = await deps.offerings.list(auth, tenantOf(req));
-    res.json({
-      items: items.map((o) => ({
-        ...o,
-        wholesale: o.wholesale.map(priceView),
-        retail: o.retail.map(priceView),
-      })),
-    });
-  });
-  routes.put('/v1/offerings/:productId', { roles: ['reseller'] }, async (req, res, auth) => {
-    const productId = idOf(req, productNotFound, 'productId');
-    const result = await deps.offerings.set(auth, productId, bodyOf(req, OfferingBody));
-    res.json({ ...result, retail: result.retail.map(priceView) });
-  });
+  routes.get(
+    '/v1/offerings',
+    { roles: ['admin', 'reseller'] },
+    { summary: 'Resellable platform products and the reseller’s offer of them', query: TenantQuery },
+    async (req, res, auth) => {
+      const items = await deps.offerings.list(auth, tenantOf(req));
+      res.json({
+        items: items.map((o) => ({
+          ...o,
+          wholesale: o.wholesale.map(priceView),
+          retail: o.retail.map(priceView),
+        })),
+      });
+    },
+  );
+  routes.put(
+    '/v1/offerings/:productId',
+    { roles: ['reseller'] },
+    { summary: 'Offer a platform product (or stop), with retail prices', body: OfferingBody },
+    async (req, res, auth) => {
+      const productId = idOf(req, productNotFound, 'productId');
+      const result = await deps.offerings.set(auth, productId, bodyOf(req, OfferingBody));
+      res.json({ ...result, retail: result.retail.map(priceView) });
+    },
+  );
   return routes;
 }

@@ -6,9 +6,14 @@ import { bodyOf } from './request';
 /** POST /v1/quotes: a client quotes for itself; staff for a client of their tenant. */
 export function quotesRoutes(deps: { quotes: QuotesService }) {
   const routes = createRoutes();
-  routes.post('/v1/quotes', { authenticated: true }, async (req, res, auth) => {
-    const input = bodyOf(req, QuoteInput);
-    res.json(await deps.quotes.quote(deps.quotes.partiesOf(auth, input), input));
-  });
+  routes.post(
+    '/v1/quotes',
+    { authenticated: true },
+    { summary: 'Price a cart: products, options, add-ons, domains and a promotion', body: QuoteInput },
+    async (req, res, auth) => {
+      const input = bodyOf(req, QuoteInput);
+      res.json(await deps.quotes.quote(deps.quotes.partiesOf(auth, input), input));
+    },
+  );
   return routes;
 }

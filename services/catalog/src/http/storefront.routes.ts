@@ -13,15 +13,25 @@ import { idOf, queryOf } from './request';
 export function storefrontRoutes(deps: { storefront: StorefrontService; defaultCurrency: string }) {
   const Query = z.object({ currency: CurrencyCode.default(deps.defaultCurrency) }).strict();
   const routes = createRoutes();
-  routes.get('/v1/storefront/:id/products', { public: true }, async (req, res) => {
-    const tenantId = idOf(req, tenantNotFound);
-    const { currency } = queryOf(req, Query);
-    res.json(await deps.storefront.products(tenantId, currency));
-  });
-  routes.get('/v1/storefront/:id/domains', { public: true }, async (req, res) => {
-    const tenantId = idOf(req, tenantNotFound);
-    const { currency } = queryOf(req, Query);
-    res.json(await deps.storefront.domains(tenantId, currency));
-  });
+  routes.get(
+    '/v1/storefront/:id/products',
+    { public: true },
+    { summary: 'The storefront’s visible products with prices', query: Query },
+    async (req, res) => {
+      const tenantId = idOf(req, tenantNotFound);
+      const { currency } = queryOf(req, Query);
+      res.json(await deps.storefront.products(tenantId, currency));
+    },
+  );
+  routes.get(
+    '/v1/storefront/:id/domains',
+    { public: true },
+    { summary: 'The storefront’s domain prices', query: Query },
+    async (req, res) => {
+      const tenantId = idOf(req, tenantNotFound);
+      const { currency } = queryOf(req, Query);
+      res.json(await deps.storefront.domains(tenantId, currency));
+    },
+  );
   return routes;
 }
