@@ -3,8 +3,9 @@ import { type GatewayRoute } from './route-table';
 
 /**
  * The OpenAPI 3.1 document of the `/v1` surface as the gateway routes it: every prefix, which service
- * answers it, and whether it needs a bearer token. (Per-operation request/response schemas contributed by
- * each service from its zod contracts are not merged in yet.)
+ * answers it, and whether it needs a bearer token. Each service's own operations (with the request bodies
+ * and query parameters of the zod schemas it validates with) replace these placeholders; see
+ * `mergeServiceDocuments`. (Response schemas are not documented yet.)
  */
 export function buildOpenApiDocument(routes: readonly GatewayRoute[]): Record<string, unknown> {
   const paths: Record<string, unknown> = {};

@@ -102,11 +102,18 @@ describe('gateway with the identity service', () => {
     expect(denied.status).toBe(403);
   });
 
-  it("documents identity's own operations in the gateway's OpenAPI document, and not its internal ones", async () => {
+  it("documents identity's own operations in the gateway's OpenAPI document with their bodies and query parameters, and not its internal ones", async () => {
     const doc = await json(await fetch(`${gateway.url}/v1/openapi.json`));
     expect(Object.keys(doc.paths['/v1/clients/{id}'])).toEqual(expect.arrayContaining(['get', 'patch']));
     expect(doc.paths['/v1/auth/login'].post.security).toEqual([]);
     expect(doc.paths['/v1/clients/{id}'].get.security).toEqual([{ bearer: [] }]);
+    expect(doc.paths['/v1/auth/login'].post.requestBody.content['application/json'].schema).toMatchObject({
+      type: 'object',
+      required: ['email', 'password'],
+    });
+    expect(doc.paths['/v1/clients'].get.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'limit', in: 'query' })]),
+    );
     expect(doc.paths['/v1/clients/{path}']).toBeUndefined();
     expect(Object.keys(doc.paths).some((p) => p.startsWith('/internal'))).toBe(false);
   });
