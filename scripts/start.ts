@@ -78,7 +78,7 @@ async function main() {
     stops.push(() => infra.close());
   }
 
-  const secrets = devSecrets(dataDir, ['IDENTITY_ENCRYPTION_KEY']);
+  const secrets = devSecrets(dataDir, ['IDENTITY_ENCRYPTION_KEY', 'INTERNAL_SERVICE_KEY']);
   const encryptionKey = env.IDENTITY_ENCRYPTION_KEY ?? secrets.IDENTITY_ENCRYPTION_KEY!;
   if (!env.IDENTITY_ENCRYPTION_KEY) {
     logger.warn({ file: join(dataDir, 'dev-secrets.json') }, 'using a generated development encryption key');
@@ -89,6 +89,7 @@ async function main() {
     db: identityDb,
     bus,
     logger,
+    serviceKey: env.INTERNAL_SERVICE_KEY ?? secrets.INTERNAL_SERVICE_KEY!,
     port: 0,
     host: '127.0.0.1',
   });

@@ -43,7 +43,13 @@ async function main() {
       argon2Concurrency: CAP,
       lockoutThreshold: 1_000_000,
     }),
-    { db, bus, logger: createLogger({ service: 'identity', level: 'silent' }), port: 0 },
+    {
+      db,
+      bus,
+      logger: createLogger({ service: 'identity', level: 'silent' }),
+      serviceKey: 'bench-service-key-0123456789-0123456789',
+      port: 0,
+    },
   );
   try {
     const demo = await seedIdentityDemo(db, running.built.services);

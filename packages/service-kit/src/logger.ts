@@ -36,10 +36,12 @@ export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-api-key"]',
+  'req.headers["x-geminis-service-key"]',
   'res.headers["set-cookie"]',
   'headers.authorization',
   'headers.cookie',
   'headers["x-api-key"]',
+  'headers["x-geminis-service-key"]',
   // Top-level names again as paths: pino formats a child's bindings without formatters.log.
   ...SECRET_FIELDS,
 ];

@@ -2,7 +2,14 @@ import { Writable } from 'node:stream';
 import { z } from 'zod';
 import { createTokenVerifier } from '../src/auth';
 import { ConflictError, parseInput, TooManyRequestsError } from '../src/errors';
-import { authOf, createHttpApp, createRoutes, listen, type ListeningServer } from '../src/http';
+import {
+  authOf,
+  createHttpApp,
+  createRoutes,
+  listen,
+  SERVICE_KEY_HEADER,
+  type ListeningServer,
+} from '../src/http';
 import { createLogger } from '../src/logger';
 import { createTestIssuer } from '../src/testing/tokens';
 
@@ -258,11 +265,15 @@ describe('createHttpApp', () => {
     routes.post('/v1/auth/login', { public: true }, () => undefined);
     routes.get('/v1/things/:id', { roles: ['admin', 'reseller'] }, () => undefined);
     routes.delete('/v1/me', { authenticated: true }, () => undefined);
+    routes.get('/internal/v1/secrets/:id', { service: true }, () => undefined);
     expect(routes.list()).toEqual([
       { method: 'POST', path: '/v1/auth/login', access: 'public' },
       { method: 'GET', path: '/v1/things/:id', access: { roles: ['admin', 'reseller'] } },
       { method: 'DELETE', path: '/v1/me', access: { roles: ['admin', 'reseller', 'client'] } },
+      { method: 'GET', path: '/internal/v1/secrets/:id', access: 'service' },
     ]);
+    // @ts-expect-error — a route is for services or for users, not both
+    expect(() => routes.get('/v1/e', { service: true, roles: ['admin'] }, () => undefined)).toThrow();
   });
 
   it('logs a failure once, with the request id and tenant, and never the bearer token', async () => {
@@ -320,5 +331,83 @@ describe('createHttpApp', () => {
         routes: [routes],
       }),
     ).toThrow(/no verifier/);
+  });
+
+  it('refuses to build an app with service routes but no service key', () => {
+    const routes = createRoutes();
+    routes.get('/internal/v1/secrets/:id', { service: true }, () => undefined);
+    expect(() =>
+      createHttpApp({
+        service: 'test',
+        logger: createLogger({ service: 'test', level: 'silent' }),
+        routes: [routes],
+      }),
+    ).toThrow(/no serviceKey/);
+  });
+});
+
+describe('service routes', () => {
+  const issuer = createTestIssuer({ issuer: 'https://identity.test', audience: 'geminis' });
+  const KEY = 'k'.repeat(40);
+  let server: ListeningServer;
+  const lines: Record<string, unknown>[] = [];
+
+  beforeAll(async () => {
+    const routes = createRoutes();
+    routes.get('/internal/v1/secrets/:id', { service: true }, (req, res) => {
+      req.log.info('secret served');
+      res.json({ id: req.params.id, secret: 's3cr3t' });
+    });
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const app = createHttpApp({
+      service: 'test',
+      logger: createLogger({ service: 'test', level: 'info', destination: sink }),
+      verifier: createTokenVerifier({
+        issuer: issuer.issuer,
+        audience: issuer.audience,
+        keyResolver: async (kid) => (kid === issuer.kid ? issuer.publicKey : undefined),
+      }),
+      serviceKey: KEY,
+      routes: [routes],
+    });
+    server = await listen(app, 0);
+  });
+  afterAll(() => server.close());
+
+  const get = (headers: Record<string, string>) => fetch(`${server.url}/internal/v1/secrets/7`, { headers });
+
+  it('serves a caller presenting the service key', async () => {
+    const res = await get({ [SERVICE_KEY_HEADER]: KEY });
+    expect(res.status).toBe(200);
+    expect(await json(res)).toEqual({ id: '7', secret: 's3cr3t' });
+  });
+
+  it.each([
+    ['no key', {}],
+    ['a wrong key', { [SERVICE_KEY_HEADER]: 'x'.repeat(40) }],
+    ['a prefix of the key', { [SERVICE_KEY_HEADER]: KEY.slice(0, 20) }],
+  ])('answers 401 problem+json for %s', async (_what, headers: Record<string, string>) => {
+    const res = await get(headers);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(await json(res)).toMatchObject({ code: 'auth.service_key' });
+  });
+
+  it("does not accept a user's token, not even an admin's", async () => {
+    const res = await get({ authorization: `Bearer ${issuer.tokenFor('admin', TENANT)}` });
+    expect(res.status).toBe(401);
+    expect(await json(res)).toMatchObject({ code: 'auth.service_key' });
+  });
+
+  it('never logs the key', async () => {
+    const res = await get({ [SERVICE_KEY_HEADER]: KEY });
+    await res.text();
+    expect(lines.some((l) => l.msg === 'secret served' && l.caller === 'service')).toBe(true);
+    expect(JSON.stringify(lines)).not.toContain(KEY);
   });
 });

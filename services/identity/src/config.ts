@@ -13,6 +13,8 @@ export const identityConfigShape = {
   IDENTITY_AUDIENCE: z.string().min(1).default('geminis'),
   /** Master key for data encrypted at rest (signing keys, secret settings, TOTP secrets). */
   IDENTITY_ENCRYPTION_KEY: secret(32),
+  /** Shared key other Geminis services present on identity's service-only internal routes. */
+  INTERNAL_SERVICE_KEY: secret(32),
   /** Concurrent argon2id hashes allowed (each ~19 MiB, one thread-pool slot). */
   IDENTITY_ARGON2_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
 };

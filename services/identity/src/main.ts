@@ -23,6 +23,7 @@ async function main() {
     db,
     bus,
     logger,
+    serviceKey: config.INTERNAL_SERVICE_KEY!,
     port: config.PORT,
     host: config.HOST,
   });

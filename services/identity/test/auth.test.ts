@@ -1,10 +1,19 @@
 import { request } from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
-import { rows } from '@geminis/service-kit';
+import { IDENTITY_INTERNAL, PasswordResetToken } from '@geminis/contracts';
+import { rows, SERVICE_KEY_HEADER } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 import jwt from 'jsonwebtoken';
 import { authenticator } from 'otplib';
-import { AUDIENCE, client, ISSUER, startIdentity, type Client, type Harness } from './support/identity';
+import {
+  AUDIENCE,
+  client,
+  ISSUER,
+  SERVICE_KEY,
+  startIdentity,
+  type Client,
+  type Harness,
+} from './support/identity';
 import { seedIdentityDemo, type IdentityDemo } from '../src/service';
 
 /** fetch() does not let a caller set Host; node:http does (the storefront's custom domain). */
@@ -289,14 +298,26 @@ describe('identity authentication', () => {
     );
     expect(events).toHaveLength(1);
     const { resetId } = events[0]!.envelope.data;
-    const token = await h.services.passwords.resetTokenFor(demo.resellerClient.tenantId, resetId);
-    expect(token).toBeDefined();
+    // Whoever emails the link fetches the token with the service key; nobody else can.
+    const tokenPath = (tenantId: string) => IDENTITY_INTERNAL.passwordResetToken(tenantId, resetId);
+    const asService = { headers: { [SERVICE_KEY_HEADER]: SERVICE_KEY } };
+    const fetched = await api.call('GET', tokenPath(demo.resellerClient.tenantId), asService);
+    expect(fetched.status).toBe(200);
+    expect(fetched.headers.get('cache-control')).toBe('no-store');
+    const { token } = PasswordResetToken.parse(fetched.body);
     expect(JSON.stringify(events)).not.toContain(token);
+    expect((await api.get(tokenPath(demo.resellerClient.tenantId))).status).toBe(401);
+    const staff = await api.login(demo.admin.email, demo.admin.password);
+    expect((await api.get(tokenPath(demo.resellerClient.tenantId), staff.accessToken)).status).toBe(401);
+    // Under another tenant the same reset id does not exist.
+    expect((await api.call('GET', tokenPath(demo.platformClient.tenantId), asService)).status).toBe(404);
     const reset = await api.post('/v1/auth/password/reset', { token, newPassword: 'reset-new-pass-3' });
     expect(reset.status).toBe(204);
     expect(
       (await api.post('/v1/auth/password/reset', { token, newPassword: 'reset-new-pass-4' })).status,
     ).toBe(400);
+    // A used reset has no token to hand out any more.
+    expect((await api.call('GET', tokenPath(demo.resellerClient.tenantId), asService)).status).toBe(404);
     await api.login(demo.resellerClient.email, 'reset-new-pass-3', 'acme');
   });
 

@@ -18,6 +18,9 @@ const PUBLIC = new Set([
   'GET /internal/v1/tenants/:id/brand',
 ]);
 
+/** Routes only our own services may call, with the shared service key. */
+const SERVICE_ONLY = new Set(['GET /internal/v1/tenants/:id/password-resets/:resetId']);
+
 /** Writes that take no body, on purpose: each is an action named entirely by its path and caller. */
 const NO_BODY = new Set([
   'POST /v1/clients/{id}/activate', // re-activation has no reason to give (suspend has one)
@@ -54,11 +57,13 @@ describe('identity input handling', () => {
     expect(await count('users')).toBe(users);
   });
 
-  it('declares every route either deliberately public or with the roles allowed', () => {
+  it('declares every route deliberately public, for services only, or with the roles allowed', () => {
     const all = h.running.built.routes.flatMap((r) => r.list());
-    const publicOnes = all.filter((r) => r.access === 'public').map((r) => `${r.method} ${r.path}`);
-    expect(new Set(publicOnes)).toEqual(PUBLIC);
-    for (const r of all) if (r.access !== 'public') expect(r.access.roles.length).toBeGreaterThan(0);
+    const named = (kind: 'public' | 'service') =>
+      new Set(all.filter((r) => r.access === kind).map((r) => `${r.method} ${r.path}`));
+    expect(named('public')).toEqual(PUBLIC);
+    expect(named('service')).toEqual(SERVICE_ONLY);
+    for (const r of all) if (typeof r.access === 'object') expect(r.access.roles.length).toBeGreaterThan(0);
   });
 
   it('documents a request body for every write it serves, except the deliberate actions without one', async () => {

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -16,6 +17,8 @@ export interface HttpAppOptions {
   /** Required when any route is authenticated (checked when the app is built). */
   verifier?: TokenVerifier;
   routes: Routes[];
+  /** The shared key our own services present on `{ service: true }` routes (required when there are any). */
+  serviceKey?: string;
   /** Readiness checks (database, bus, …) run by /readyz, each with a timeout. */
   readiness?: Record<string, () => Promise<void>>;
   /** Per readiness check. Default 2000 ms. */
@@ -56,7 +59,7 @@ export function bearerToken(req: Request): string | undefined {
 
 function authenticate(verifier: TokenVerifier, route: RouteDefinition) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
-    if ('public' in route.access) return next();
+    if (!('roles' in route.access)) return next();
     const token = bearerToken(req);
     if (!token) throw new UnauthenticatedError('auth.missing_token', 'a bearer access token is required');
     const auth = await verifier.verify(token);
@@ -65,6 +68,24 @@ function authenticate(verifier: TokenVerifier, route: RouteDefinition) {
     if (!route.access.roles.includes(auth.role)) {
       throw new ForbiddenError('auth.forbidden', `this operation is not allowed for role ${auth.role}`);
     }
+    next();
+  };
+}
+
+/** The header our services present their shared key in (the gateway strips `x-geminis-*` from clients). */
+export const SERVICE_KEY_HEADER = 'x-geminis-service-key';
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** `{ service: true }` routes: the shared service key, compared in constant time; a user's token is not enough. */
+function authenticateService(serviceKey: string) {
+  const expected = digest(serviceKey);
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    const presented = req.headers[SERVICE_KEY_HEADER];
+    if (typeof presented !== 'string' || !timingSafeEqual(digest(presented), expected)) {
+      throw new UnauthenticatedError('auth.service_key', 'this route is for Geminis services only');
+    }
+    req.log = req.log.child({ caller: 'service' });
     next();
   };
 }
@@ -170,6 +191,15 @@ export function createHttpApp(options: HttpAppOptions): Express {
   for (const route of definitions) {
     if ('public' in route.access) {
       app[route.method](route.path, route.handler);
+      continue;
+    }
+    if ('service' in route.access) {
+      if (!options.serviceKey) {
+        throw new Error(
+          `${options.service}: ${route.method.toUpperCase()} ${route.path} is for services but no serviceKey was given`,
+        );
+      }
+      app[route.method](route.path, authenticateService(options.serviceKey), route.handler);
       continue;
     }
     if (!verifier) {

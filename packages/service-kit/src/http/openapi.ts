@@ -38,7 +38,7 @@ function queryParameters(query: z.ZodObject, where: string) {
 export function serviceOpenApi(service: string, routes: RouteInfo[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
-    if (route.path.startsWith('/internal/')) continue;
+    if (route.path.startsWith('/internal/') || route.access === 'service') continue;
     const where = `${route.method} ${route.path}`;
     const path = route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     const params = [

@@ -4,14 +4,22 @@ import { type AuthContext, type Role } from '../tenant';
 import { parseDeclaredInput } from './request';
 
 /**
- * Every route says who may call it: deliberately public, any authenticated caller, or authenticated
- * with the roles allowed. Anything else is a type error and, for untyped callers, a throw at declaration.
+ * Every route says who may call it: deliberately public, any authenticated caller, authenticated with the
+ * roles allowed, or our own services only (the shared service key, for `/internal/*` routes). Anything
+ * else is a type error and, for untyped callers, a throw at declaration.
  */
-export type PublicAccess = { public: true; roles?: never; authenticated?: never };
-export type RoleAccess = { roles: readonly [Role, ...Role[]]; public?: never; authenticated?: never };
-export type AuthenticatedAccess = { authenticated: true; public?: never; roles?: never };
+export type PublicAccess = { public: true; roles?: never; authenticated?: never; service?: never };
+export type RoleAccess = {
+  roles: readonly [Role, ...Role[]];
+  public?: never;
+  authenticated?: never;
+  service?: never;
+};
+export type AuthenticatedAccess = { authenticated: true; public?: never; roles?: never; service?: never };
+/** Called by another Geminis service with the shared service key, never by a user. */
+export type ServiceAccess = { service: true; public?: never; roles?: never; authenticated?: never };
 export type ProtectedAccess = RoleAccess | AuthenticatedAccess;
-export type Access = PublicAccess | ProtectedAccess;
+export type Access = PublicAccess | ProtectedAccess | ServiceAccess;
 
 export type PublicHandler = (req: Request, res: Response) => Promise<void> | void;
 /** Handlers of authenticated routes also get the verified caller (the same as `authOf(req)`). */
@@ -32,11 +40,11 @@ export interface RouteSpec {
   query?: z.ZodObject;
 }
 
-/** A declared route, normalised: `roles` is the list of roles allowed, or `public`. */
+/** A declared route, normalised: `roles` is the list of roles allowed, or `public`, or `service`. */
 export interface RouteDefinition {
   method: Method;
   path: string;
-  access: { public: true } | { roles: readonly Role[] };
+  access: { public: true } | { service: true } | { roles: readonly Role[] };
   spec: RouteSpec;
   handler: PublicHandler;
 }
@@ -44,7 +52,7 @@ export interface RouteDefinition {
 export interface RouteInfo extends RouteSpec {
   method: string;
   path: string;
-  access: 'public' | { roles: Role[] };
+  access: 'public' | 'service' | { roles: Role[] };
 }
 
 export const ALL_ROLES: readonly Role[] = ['admin', 'reseller', 'client'];
@@ -71,13 +79,14 @@ export function authOf(req: Request): AuthContext {
 function normalise(method: string, path: string, access: unknown): RouteDefinition['access'] {
   const fail = () =>
     new Error(
-      `route ${method.toUpperCase()} ${path} must be { public: true } or { roles: [...] } or { authenticated: true }`,
+      `route ${method.toUpperCase()} ${path} must be { public: true }, { roles: [...] }, { authenticated: true } or { service: true }`,
     );
   if (typeof access !== 'object' || access === null) throw fail();
   const a = access as Record<string, unknown>;
-  const kinds = ['public', 'roles', 'authenticated'].filter((k) => a[k] !== undefined);
+  const kinds = ['public', 'roles', 'authenticated', 'service'].filter((k) => a[k] !== undefined);
   if (kinds.length !== 1) throw fail();
   if (a.public === true) return { public: true };
+  if (a.service === true) return { service: true };
   if (a.authenticated === true) return { roles: ALL_ROLES };
   const roles = a.roles;
   if (
@@ -91,8 +100,8 @@ function normalise(method: string, path: string, access: unknown): RouteDefiniti
 }
 
 interface Register {
-  (path: string, access: PublicAccess, handler: PublicHandler): void;
-  (path: string, access: PublicAccess, spec: RouteSpec, handler: PublicHandler): void;
+  (path: string, access: PublicAccess | ServiceAccess, handler: PublicHandler): void;
+  (path: string, access: PublicAccess | ServiceAccess, spec: RouteSpec, handler: PublicHandler): void;
   (path: string, access: ProtectedAccess, handler: AuthenticatedHandler): void;
   (path: string, access: ProtectedAccess, spec: RouteSpec, handler: AuthenticatedHandler): void;
 }
@@ -127,7 +136,7 @@ export function createRoutes(): Routes {
       const validates = spec.body !== undefined || spec.query !== undefined;
       const run: PublicHandler = (req, res) => {
         if (validates) parseDeclaredInput(req, spec);
-        return 'public' in normalised ? (handler as PublicHandler)(req, res) : handler(req, res, authOf(req));
+        return 'roles' in normalised ? handler(req, res, authOf(req)) : (handler as PublicHandler)(req, res);
       };
       definitions.push({ method, path, access: normalised, spec, handler: run });
     };
@@ -142,7 +151,12 @@ export function createRoutes(): Routes {
       definitions.map((d) => ({
         method: d.method.toUpperCase(),
         path: d.path,
-        access: 'public' in d.access ? ('public' as const) : { roles: [...d.access.roles] },
+        access:
+          'public' in d.access
+            ? ('public' as const)
+            : 'service' in d.access
+              ? ('service' as const)
+              : { roles: [...d.access.roles] },
         ...d.spec,
       })),
   };

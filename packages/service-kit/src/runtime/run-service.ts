@@ -16,6 +16,8 @@ export interface RunServiceOptions {
   logger: Logger;
   /** Verifies access tokens on authenticated routes (unless the service brings its own). */
   verifier?: TokenVerifier;
+  /** The shared key of `{ service: true }` routes (service-to-service calls). */
+  serviceKey?: string;
   port: number;
   host?: string;
   /** Outbox relay polling, for tests that want it snappier. */
@@ -54,6 +56,7 @@ export async function runService<TBuilt extends BuiltService>(
     service: definition.name,
     logger,
     ...(verifier ? { verifier } : {}),
+    ...(options.serviceKey ? { serviceKey: options.serviceKey } : {}),
     routes: built.routes,
     readiness: { database: () => db.check(), bus: () => bus.check(), ...built.readiness },
     ...(built.rawBodyPaths ? { rawBodyPaths: built.rawBodyPaths } : {}),

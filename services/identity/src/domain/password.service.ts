@@ -98,7 +98,7 @@ export function createPasswordService(deps: {
       });
     },
 
-    /** The token of a live reset, for whoever sends the email (in-process only: no HTTP route yet). */
+    /** The token of a live reset, for whoever sends the email (the service-key internal route). */
     async resetTokenFor(tenantId: string, resetId: string): Promise<string | undefined> {
       const scope = scopeOf(tenantId);
       const sealed = await db.withTenant(scope, (tx) => sealedResetToken(tx, scope, resetId));

@@ -1,15 +1,21 @@
-import { TenantBrand, TenantByHost } from '@geminis/contracts';
+import { PasswordResetToken, TenantBrand, TenantByHost } from '@geminis/contracts';
 import { createRoutes, NotFoundError } from '@geminis/service-kit';
 import { PLATFORM_TENANT_ID } from '../domain/context';
+import { type PasswordService } from '../domain/password.service';
 import { type SettingsService } from '../domain/settings.service';
 import { normaliseHost, type TenantsService } from '../domain/tenants.service';
 import { idOf } from './request';
 
 /**
- * Lookups the gateway makes before any token exists. Public data only (brands and domains are public);
- * cacheable. Network policy keeps /internal off the public ingress.
+ * Lookups the gateway makes before any token exists: public data only (brands and domains are public),
+ * cacheable. And the one private answer, a live reset token for whoever emails the link: only with the
+ * shared service key. The gateway never routes /internal, and network policy keeps it off the ingress.
  */
-export function internalRoutes(deps: { tenants: TenantsService; settings: SettingsService }) {
+export function internalRoutes(deps: {
+  tenants: TenantsService;
+  settings: SettingsService;
+  passwords: PasswordService;
+}) {
   const routes = createRoutes();
   const notFound = () => new NotFoundError('identity.tenant_not_found', 'no tenant for this host');
 
@@ -36,6 +42,16 @@ export function internalRoutes(deps: { tenants: TenantsService; settings: Settin
         customDomains: reseller?.customDomains ?? [],
       }),
     );
+  });
+
+  routes.get('/internal/v1/tenants/:id/password-resets/:resetId', { service: true }, async (req, res) => {
+    const missing = () =>
+      new NotFoundError('identity.reset_not_found', 'no live password reset with this id in this tenant');
+    const tenantId = idOf(req, missing);
+    const resetId = idOf(req, missing, 'resetId');
+    const token = await deps.passwords.resetTokenFor(tenantId, resetId);
+    if (!token) throw missing();
+    res.set('cache-control', 'no-store').json(PasswordResetToken.parse({ resetId, token }));
   });
 
   return routes;

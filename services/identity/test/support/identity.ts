@@ -17,6 +17,8 @@ import {
 
 export const ISSUER = 'https://identity.test';
 export const AUDIENCE = 'geminis';
+/** The shared key of identity's service-only internal routes in tests. */
+export const SERVICE_KEY = 'test-service-key-that-is-long-enough-0123456789';
 
 export interface Harness {
   url: string;
@@ -38,7 +40,14 @@ export async function startIdentity(overrides: Partial<IdentityConfig> = {}): Pr
       encryptionKey: 'test-encryption-key-that-is-long-enough-0123456789',
       ...overrides,
     }),
-    { db, bus, logger: createLogger({ service: 'identity', level: 'silent' }), port: 0, relayPollMs: 50 },
+    {
+      db,
+      bus,
+      logger: createLogger({ service: 'identity', level: 'silent' }),
+      serviceKey: SERVICE_KEY,
+      port: 0,
+      relayPollMs: 50,
+    },
   );
   return {
     url: running.url,
