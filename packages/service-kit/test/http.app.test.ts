@@ -411,3 +411,64 @@ describe('service routes', () => {
     expect(JSON.stringify(lines)).not.toContain(KEY);
   });
 });
+
+describe('checkResponses', () => {
+  const Thing = z.object({ id: z.string(), at: z.iso.datetime(), note: z.string().optional() });
+  const build = (checkResponses: boolean) => {
+    const routes = createRoutes();
+    const spec = { responses: { 200: Thing, 204: null } };
+    routes.get('/v1/ok', { public: true }, spec, (_req, res) => {
+      res.json({ id: 'a', at: new Date(0) }); // a Date goes on the wire as an ISO string
+    });
+    routes.get('/v1/wrong-type', { public: true }, spec, (_req, res) => {
+      res.json({ id: 1, at: new Date(0) });
+    });
+    routes.get('/v1/extra-field', { public: true }, spec, (_req, res) => {
+      res.json({ id: 'a', at: new Date(0), passwordHash: 'x' });
+    });
+    routes.get('/v1/undeclared-status', { public: true }, spec, (_req, res) => {
+      res.status(201).json({ id: 'a', at: new Date(0) });
+    });
+    routes.get('/v1/empty', { public: true }, spec, (_req, res) => {
+      res.status(204).end();
+    });
+    routes.get('/v1/problem', { public: true }, spec, () => {
+      throw new ConflictError('things.duplicate', 'a thing with this name exists');
+    });
+    return createHttpApp({
+      service: 'test',
+      logger: createLogger({ service: 'test', level: 'silent' }),
+      routes: [routes],
+      checkResponses,
+    });
+  };
+  let checked: ListeningServer;
+  let unchecked: ListeningServer;
+  beforeAll(async () => {
+    checked = await listen(build(true), 0);
+    unchecked = await listen(build(false), 0);
+  });
+  afterAll(async () => {
+    await checked.close();
+    await unchecked.close();
+  });
+
+  it('lets through an answer that matches its schema as sent', async () => {
+    const res = await fetch(`${checked.url}/v1/ok`);
+    expect(res.status).toBe(200);
+    expect(await json(res)).toEqual({ id: 'a', at: '1970-01-01T00:00:00.000Z' });
+    expect((await fetch(`${checked.url}/v1/empty`)).status).toBe(204);
+    expect((await fetch(`${checked.url}/v1/problem`)).status).toBe(409);
+  });
+
+  it.each(['/v1/wrong-type', '/v1/extra-field', '/v1/undeclared-status'])(
+    'turns %s into a 500',
+    async (path) => {
+      const res = await fetch(checked.url + path);
+      expect(res.status).toBe(500);
+      await res.text();
+      // Without the check the same handlers answer as they are.
+      expect((await fetch(unchecked.url + path)).status).not.toBe(500);
+    },
+  );
+});

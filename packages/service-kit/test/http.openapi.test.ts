@@ -5,6 +5,7 @@ type Operation = {
   summary?: string;
   parameters?: { name: string; in: string; required: boolean; schema: Record<string, unknown> }[];
   requestBody?: { required: boolean; content: Record<string, { schema: Record<string, unknown> }> };
+  responses: Record<string, { description: string; content?: Record<string, { schema: unknown }> }>;
 };
 
 const operation = (doc: Record<string, unknown>, path: string, method: string) =>
@@ -95,5 +96,55 @@ describe('serviceOpenApi', () => {
     const routes = createRoutes();
     routes.post('/v1/trees', { public: true }, { body: Tree }, () => undefined);
     expect(() => serviceOpenApi('trees', routes.list())).toThrow();
+  });
+
+  it('documents the declared answers as sent, and the errors each kind of route can give', () => {
+    const Thing = z.object({ id: z.uuid(), name: z.string(), createdAt: z.iso.datetime() });
+    const routes = createRoutes();
+    routes.post(
+      '/v1/things/:id',
+      { roles: ['admin'] },
+      { body: z.object({ name: z.string() }), responses: { 200: Thing, 201: Thing } },
+      () => undefined,
+    );
+    routes.delete('/v1/things/:id', { roles: ['admin'] }, { responses: { 204: null } }, () => undefined);
+    routes.get(
+      '/v1/open',
+      { public: true },
+      { responses: { 200: z.object({ ok: z.boolean() }) } },
+      () => undefined,
+    );
+    const doc = serviceOpenApi('things', routes.list());
+
+    const post = operation(doc, '/v1/things/{id}', 'post');
+    expect(Object.keys(post.responses).sort()).toEqual(['200', '201', '400', '401', '403', '404', 'default']);
+    expect(post.responses['201']!.content!['application/json']!.schema).toEqual({
+      type: 'object',
+      properties: {
+        id: expect.objectContaining({ type: 'string', format: 'uuid' }),
+        name: { type: 'string' },
+        createdAt: expect.objectContaining({ type: 'string', format: 'date-time' }),
+      },
+      required: ['id', 'name', 'createdAt'],
+      additionalProperties: false,
+    });
+    expect(post.responses['404']!.content).toEqual({
+      'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+    });
+
+    const del = operation(doc, '/v1/things/{id}', 'delete');
+    expect(Object.keys(del.responses).sort()).toEqual(['204', '401', '403', '404', 'default']);
+    expect(del.responses['204']).toEqual({ description: 'No content' });
+
+    const open = operation(doc, '/v1/open', 'get');
+    expect(Object.keys(open.responses).sort()).toEqual(['200', 'default']);
+  });
+
+  it('leaves service-only and /internal routes out', () => {
+    const routes = createRoutes();
+    routes.get('/internal/v1/brand', { public: true }, () => undefined);
+    routes.get('/v1/service-only', { service: true }, () => undefined);
+    routes.get('/v1/open', { public: true }, () => undefined);
+    expect(Object.keys(serviceOpenApi('things', routes.list()).paths as object)).toEqual(['/v1/open']);
   });
 });

@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
+import { z } from 'zod';
 import { pinoHttp } from 'pino-http';
 import { type TokenVerifier } from '../auth/verifier';
 import { ForbiddenError, UnauthenticatedError, UnavailableError, UnsupportedMediaTypeError } from '../errors';
@@ -19,6 +21,11 @@ export interface HttpAppOptions {
   routes: Routes[];
   /** The shared key our own services present on `{ service: true }` routes (required when there are any). */
   serviceKey?: string;
+  /**
+   * Check every JSON success answer against the route's declared `responses` (a mismatch or an undeclared
+   * field is a 500 naming the route). For tests: it costs a serialise + parse per answer.
+   */
+  checkResponses?: boolean;
   /** Readiness checks (database, bus, …) run by /readyz, each with a timeout. */
   readiness?: Record<string, () => Promise<void>>;
   /** Per readiness check. Default 2000 ms. */
@@ -86,6 +93,40 @@ function authenticateService(serviceKey: string) {
       throw new UnauthenticatedError('auth.service_key', 'this route is for Geminis services only');
     }
     req.log = req.log.child({ caller: 'service' });
+    next();
+  };
+}
+
+/**
+ * Wraps `res.json` so that a success answer must match the route's declared schema for its status, field
+ * for field: what the OpenAPI document promises is what the route sends. Errors (4xx/5xx) are not checked.
+ */
+function responseCheck(route: RouteDefinition) {
+  const where = `${route.method.toUpperCase()} ${route.path}`;
+  const declared = route.spec.responses ?? {};
+  return (_req: Request, res: Response, next: NextFunction): void => {
+    const send = res.json.bind(res);
+    res.json = (body: unknown) => {
+      const status = res.statusCode;
+      if (status >= 200 && status < 300) {
+        const schema = declared[status as keyof typeof declared];
+        if (!schema) throw new Error(`${where} answered ${status} with a body, which it does not declare`);
+        const wire = JSON.parse(JSON.stringify(body)) as unknown;
+        const parsed = schema.safeParse(wire);
+        if (!parsed.success) {
+          throw new Error(
+            `${where} ${status}: the answer does not match its schema\n${z.prettifyError(parsed.error)}`,
+          );
+        }
+        if (!isDeepStrictEqual(parsed.data, wire)) {
+          throw new Error(
+            `${where} ${status}: the answer has fields its schema does not declare\n` +
+              `sent:     ${JSON.stringify(wire)}\ndeclared: ${JSON.stringify(parsed.data)}`,
+          );
+        }
+      }
+      return send(body);
+    };
     next();
   };
 }
@@ -189,6 +230,9 @@ export function createHttpApp(options: HttpAppOptions): Express {
   });
 
   for (const route of definitions) {
+    if (options.checkResponses && route.spec.responses) {
+      app[route.method](route.path, responseCheck(route));
+    }
     if ('public' in route.access) {
       app[route.method](route.path, route.handler);
       continue;

@@ -4,12 +4,12 @@ import { type RouteInfo } from './router';
 type JsonSchema = Record<string, unknown>;
 
 /**
- * The JSON Schema of what a zod schema accepts (its input side: before defaults and transforms), inline
- * so it can be moved into another document as it is.
+ * The JSON Schema of what a zod schema accepts (`input`: before defaults and transforms) or of what a
+ * route sends (`output`), inline so it can be moved into another document as it is.
  */
-function jsonSchemaOf(schema: z.ZodType, where: string): JsonSchema {
+function jsonSchemaOf(schema: z.ZodType, where: string, io: 'input' | 'output' = 'input'): JsonSchema {
   const { $schema: _, ...json } = z.toJSONSchema(schema, {
-    io: 'input',
+    io,
     unrepresentable: 'any',
     cycles: 'throw',
   });
@@ -28,6 +28,40 @@ function queryParameters(query: z.ZodObject, where: string) {
     required: required.has(name),
     schema,
   }));
+}
+
+const SUCCESS_DESCRIPTION: Record<number, string> = {
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  204: 'No content',
+};
+
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+
+/** The declared success answers, then the errors this kind of route can answer with. */
+function responsesOf(route: RouteInfo, where: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [status, schema] of Object.entries(route.responses ?? {})) {
+    out[status] =
+      schema === null || schema === undefined
+        ? { description: SUCCESS_DESCRIPTION[Number(status)] ?? 'Success' }
+        : {
+            description: SUCCESS_DESCRIPTION[Number(status)] ?? 'Success',
+            content: { 'application/json': { schema: jsonSchemaOf(schema, where, 'output') } },
+          };
+  }
+  if (route.body || route.query) out['400'] = problem('Invalid input: `errors` names every invalid field');
+  if (route.access !== 'public') {
+    out['401'] = problem('Missing, expired or invalid bearer token');
+    out['403'] = problem('Authenticated, but this role may not call this operation');
+  }
+  if (route.path.includes(':')) out['404'] = problem('Nothing with this id in the tenant of the caller');
+  out.default = problem('Any other error, as application/problem+json');
+  return out;
 }
 
 /**
@@ -68,12 +102,7 @@ export function serviceOpenApi(service: string, routes: RouteInfo[]): Record<str
       ...(route.access === 'public'
         ? { security: [] }
         : { security: [{ bearer: [] }], description: `Roles: ${route.access.roles.join(', ')}` }),
-      responses: {
-        default: {
-          description: 'JSON answer, or an application/problem+json error',
-          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-        },
-      },
+      responses: responsesOf(route, where),
     };
   }
   return { openapi: '3.1.0', info: { title: `Geminis ${service}`, version: '1.0.0' }, paths };

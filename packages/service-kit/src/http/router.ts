@@ -38,7 +38,15 @@ export interface RouteSpec {
   body?: z.ZodType;
   /** The query string: an object, one documented parameter per property. */
   query?: z.ZodObject;
+  /**
+   * The success answers, by status: the zod schema of the JSON body as it goes on the wire (dates as ISO
+   * strings), or `null` for an answer without a body (204, 202). Documented in the OpenAPI part; with
+   * `checkResponses` (tests) an answer that does not match exactly, with no undeclared field, is a 500.
+   */
+  responses?: Partial<Record<SuccessStatus, z.ZodType | null>>;
 }
+
+export type SuccessStatus = 200 | 201 | 202 | 204;
 
 /** A declared route, normalised: `roles` is the list of roles allowed, or `public`, or `service`. */
 export interface RouteDefinition {

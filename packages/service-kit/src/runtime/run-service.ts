@@ -18,6 +18,8 @@ export interface RunServiceOptions {
   verifier?: TokenVerifier;
   /** The shared key of `{ service: true }` routes (service-to-service calls). */
   serviceKey?: string;
+  /** Check JSON success answers against the routes' declared `responses` (tests). */
+  checkResponses?: boolean;
   port: number;
   host?: string;
   /** Outbox relay polling, for tests that want it snappier. */
@@ -57,6 +59,7 @@ export async function runService<TBuilt extends BuiltService>(
     logger,
     ...(verifier ? { verifier } : {}),
     ...(options.serviceKey ? { serviceKey: options.serviceKey } : {}),
+    ...(options.checkResponses ? { checkResponses: true } : {}),
     routes: built.routes,
     readiness: { database: () => db.check(), bus: () => bus.check(), ...built.readiness },
     ...(built.rawBodyPaths ? { rawBodyPaths: built.rawBodyPaths } : {}),
