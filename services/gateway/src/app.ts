@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { buildAsyncApiDocument } from '@geminis/contracts';
 import {
   bearerToken,
@@ -14,7 +15,14 @@ import {
 import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { buildOpenApiDocument, mergeServiceDocuments, renderDocsPage } from './docs';
+import {
+  buildOpenApiDocument,
+  DOCS_ASSETS,
+  DOCS_OWN_ASSETS,
+  mergeServiceDocuments,
+  renderDocsPage,
+  SWAGGER_UI_FILES,
+} from './docs';
 import { type Upstream } from './proxy';
 import { type RateLimits } from './rate-limit';
 import { matchRoute, ROUTES, type GatewayRoute, type UpstreamName } from './route-table';
@@ -116,19 +124,25 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   const openapi = buildOpenApiDocument(routes);
   const asyncapi = buildAsyncApiDocument();
   const docsPage = renderDocsPage(routes);
+  // Cached for 30 s once every service contributed its part; while one is down, its prefixes keep their
+  // placeholders and the next request asks again.
   let merged: { doc: Record<string, unknown>; at: number } | undefined;
   app.get('/v1/openapi.json', async (_req, res) => {
     if (!merged || Date.now() - merged.at > 30_000) {
+      let complete = true;
       const parts = await Promise.all(
         Object.entries(deps.upstreams).map(async ([upstream, u]) => ({
           upstream,
-          doc: await u.openapi().catch(() => ({})),
+          doc: await u.openapi().catch(() => {
+            complete = false;
+            return {};
+          }),
         })),
       );
-      merged = {
-        doc: mergeServiceDocuments(openapi, parts, (p) => matchRoute(p, routes)),
-        at: Date.now(),
-      };
+      const doc = mergeServiceDocuments(openapi, parts, (p) => matchRoute(p, routes));
+      merged = complete ? { doc, at: Date.now() } : undefined;
+      res.json(doc);
+      return;
     }
     res.json(merged.doc);
   });
@@ -137,6 +151,17 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   });
   app.get('/docs', (_req, res) => {
     res.type('html').send(docsPage);
+  });
+  const swaggerUiDir = dirname(require.resolve('swagger-ui-dist/package.json'));
+  app.get(`${DOCS_ASSETS}/:file`, (req, res, next) => {
+    const file = req.params.file;
+    const own = DOCS_OWN_ASSETS[file];
+    if (own) {
+      res.type(own.type).set('cache-control', 'public, max-age=300').send(own.body);
+      return;
+    }
+    if (!(SWAGGER_UI_FILES as readonly string[]).includes(file)) return next();
+    res.sendFile(join(swaggerUiDir, file), { maxAge: '1d' }, (err) => (err ? next(err) : undefined));
   });
 
   app.use(async (req: Request, res: Response, next: NextFunction) => {

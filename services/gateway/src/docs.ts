@@ -4,8 +4,8 @@ import { type GatewayRoute } from './route-table';
 /**
  * The OpenAPI 3.1 document of the `/v1` surface as the gateway routes it: every prefix, which service
  * answers it, and whether it needs a bearer token. Each service's own operations (with the request bodies
- * and query parameters of the zod schemas it validates with) replace these placeholders; see
- * `mergeServiceDocuments`. (Response schemas are not documented yet.)
+ * and query parameters of the zod schemas it validates with, and the answers it declares) replace these
+ * placeholders; see `mergeServiceDocuments`.
  */
 export function buildOpenApiDocument(routes: readonly GatewayRoute[]): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
@@ -73,6 +73,32 @@ export function buildOpenApiDocument(routes: readonly GatewayRoute[]): Record<st
  * The gateway's document with each service's own operations merged in: every path a service serves that
  * the route table exposes replaces the prefix placeholder, so the document lists real operations.
  */
+type Operation = { parameters?: { name: string; in: string }[] } & Record<string, unknown>;
+
+/**
+ * A storefront operation as the public sees it: the service serves `/v1/storefront/{id}/products`, the
+ * gateway answers `/v1/storefront/products` and fills the tenant in from the Host, so the tenant segment
+ * and its path parameter are not part of the public operation.
+ */
+function publicStorefrontItem(prefix: string, path: string, item: Record<string, Operation>) {
+  const rest = path.slice(prefix.length).split('/').filter(Boolean);
+  const tenantParam = /^\{(.+)\}$/.exec(rest[0] ?? '')?.[1];
+  if (!tenantParam) return undefined;
+  const operations = Object.fromEntries(
+    Object.entries(item).map(([method, op]) => {
+      const parameters = (op.parameters ?? []).filter((p) => !(p.in === 'path' && p.name === tenantParam));
+      const { parameters: _, ...rest } = op;
+      return [method, parameters.length > 0 ? { ...rest, parameters } : rest];
+    }),
+  );
+  return { path: [prefix, ...rest.slice(1)].join('/'), item: operations };
+}
+
+/**
+ * The gateway's document with each service's own operations in place of the placeholder of the prefix
+ * that routes to it. Operations the gateway does not route to that service (`/internal`, other
+ * prefixes) are left out; storefront operations appear under their public, tenant-less paths.
+ */
 export function mergeServiceDocuments(
   base: Record<string, unknown>,
   services: { upstream: string; doc: { paths?: Record<string, unknown> } }[],
@@ -83,7 +109,14 @@ export function mergeServiceDocuments(
     for (const [path, item] of Object.entries(doc.paths ?? {})) {
       const concrete = path.replace(/\{[^}]+\}/g, 'x');
       const route = match(concrete);
-      if (!route || route.upstream !== upstream || route.storefront) continue;
+      if (!route || route.upstream !== upstream) continue;
+      if (route.storefront) {
+        const visible = publicStorefrontItem(route.prefix, path, item as Record<string, Operation>);
+        if (!visible) continue;
+        delete paths[`${route.prefix}/{path}`];
+        paths[visible.path] = visible.item;
+        continue;
+      }
       delete paths[`${route.prefix}/{path}`];
       paths[path] = item;
     }
@@ -93,7 +126,11 @@ export function mergeServiceDocuments(
 
 const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** A self-contained page (no external scripts) listing the API and linking the machine-readable documents. */
+/**
+ * The browsable API reference at /docs: Swagger UI (from the swagger-ui-dist package, served by the
+ * gateway itself: no CDN, nothing inline, so the default Content-Security-Policy holds) reading the merged
+ * /v1/openapi.json. Without JavaScript the page still lists every prefix.
+ */
 export function renderDocsPage(routes: readonly GatewayRoute[]): string {
   const rows = routes
     .map(
@@ -105,11 +142,49 @@ export function renderDocsPage(routes: readonly GatewayRoute[]): string {
     .join('\n');
   const events = Object.keys((buildAsyncApiDocument().channels as Record<string, unknown>) ?? {}).length;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Geminis API</title>
-<style>body{font:15px system-ui,sans-serif;margin:2rem;max-width:70rem}td,th{padding:.3rem .8rem;text-align:left;border-bottom:1px solid #ddd}code{font-size:14px}</style>
-</head><body><h1>Geminis API</h1>
-<p>Machine-readable: <a href="/v1/openapi.json">OpenAPI 3.1</a> · <a href="/v1/asyncapi.json">AsyncAPI 3.0</a> (${events} events).
-Authenticated routes take <code>Authorization: Bearer &lt;access token&gt;</code> from <code>POST /v1/auth/login</code>. Errors are <code>application/problem+json</code>.</p>
-<table><thead><tr><th>path</th><th>service</th><th>access</th><th>what</th></tr></thead><tbody>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" type="image/png" href="${DOCS_ASSETS}/favicon-32x32.png">
+<link rel="stylesheet" href="${DOCS_ASSETS}/swagger-ui.css">
+<link rel="stylesheet" href="${DOCS_ASSETS}/docs.css">
+</head><body>
+<header class="geminis"><strong>Geminis API</strong> · <a href="/v1/openapi.json">OpenAPI 3.1</a> · <a href="/v1/asyncapi.json">AsyncAPI 3.0</a> (${events} events) ·
+authenticated operations take <code>Authorization: Bearer &lt;access token&gt;</code> from <code>POST /v1/auth/login</code>; errors are <code>application/problem+json</code>.</header>
+<div id="api"></div>
+<noscript><table><thead><tr><th>path</th><th>service</th><th>access</th><th>what</th></tr></thead><tbody>
 ${rows}
-</tbody></table></body></html>`;
+</tbody></table></noscript>
+<script src="${DOCS_ASSETS}/swagger-ui-bundle.js"></script>
+<script src="${DOCS_ASSETS}/docs.js"></script>
+</body></html>`;
 }
+
+/** Where /docs loads its scripts and styles from. */
+export const DOCS_ASSETS = '/docs/assets';
+
+/** Our own two assets: Swagger UI's start (no inline script) and the header's style. */
+export const DOCS_OWN_ASSETS: Record<string, { type: string; body: string }> = {
+  'docs.js': {
+    type: 'text/javascript',
+    body: `window.ui = SwaggerUIBundle({
+  url: '/v1/openapi.json',
+  dom_id: '#api',
+  deepLinking: true,
+  validatorUrl: null,
+  defaultModelsExpandDepth: 0,
+  docExpansion: 'none',
+  filter: true,
+});
+`,
+  },
+  'docs.css': {
+    type: 'text/css',
+    body: `body{margin:0}
+.geminis{font:14px system-ui,sans-serif;padding:.8rem 1.2rem;background:#1b1f23;color:#eee}
+.geminis a{color:#9cdcfe}.geminis code{font-size:13px}
+noscript table{font:14px system-ui,sans-serif;margin:1rem}noscript td,noscript th{padding:.3rem .8rem;text-align:left}
+`,
+  },
+};
+
+/** The files of swagger-ui-dist /docs needs, and nothing else of the package. */
+export const SWAGGER_UI_FILES = ['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png'] as const;

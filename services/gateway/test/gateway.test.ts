@@ -288,7 +288,33 @@ describe('gateway', () => {
       expect((await json(await call('/v1/asyncapi.json'))).asyncapi).toBe('3.0.0');
       const page = await call('/docs');
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
-      expect(await page.text()).toContain('/v1/storefront');
+      const html = await page.text();
+      expect(html).toContain('/v1/storefront');
+      // Swagger UI and its start script come from the gateway itself (the CSP allows only 'self').
+      expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+      const scripts = [...html.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]!);
+      expect(scripts).toEqual(['/docs/assets/swagger-ui-bundle.js', '/docs/assets/docs.js']);
+      expect(html).not.toMatch(/<script>/);
+      const bundle = await call(scripts[0]!);
+      expect(bundle.status).toBe(200);
+      expect(bundle.headers.get('content-type')).toMatch(/javascript/);
+      expect((await bundle.text()).length).toBeGreaterThan(100_000);
+      const start = await (await call(scripts[1]!)).text();
+      expect(start).toContain("url: '/v1/openapi.json'");
+      expect((await call('/docs/assets/swagger-ui.css')).headers.get('content-type')).toMatch(/text\/css/);
+    });
+
+    it('serves only the Swagger UI files /docs needs, nothing else of the package or the disk', async () => {
+      for (const path of [
+        '/docs/assets/package.json',
+        '/docs/assets/index.html',
+        '/docs/assets/..%2Fpackage.json',
+        '/docs/assets/%2e%2e%2f%2e%2e%2fpackage.json',
+      ]) {
+        const res = await call(path);
+        expect([path, res.status]).toEqual([path, 404]);
+        await res.text();
+      }
     });
   });
 });

@@ -1,0 +1,107 @@
+import { compileErrors, validate } from '@readme/openapi-parser';
+import { createRoutes, serviceOpenApi } from '@geminis/service-kit';
+import { z } from 'zod';
+import { buildOpenApiDocument, mergeServiceDocuments } from '../src/docs';
+import { matchRoute, ROUTES } from '../src/route-table';
+
+const merge = (upstream: string, paths: Record<string, unknown>) =>
+  mergeServiceDocuments(buildOpenApiDocument(ROUTES), [{ upstream, doc: { paths } }], (p) =>
+    matchRoute(p, ROUTES),
+  ).paths as Record<string, any>;
+
+const op = (parameters: { name: string; in: string }[]) => ({
+  summary: 'x',
+  parameters,
+  responses: { '200': { description: 'OK' } },
+});
+
+describe('mergeServiceDocuments', () => {
+  it("replaces a prefix's placeholder with the service's own operations", () => {
+    const paths = merge('identity', {
+      '/v1/clients': { get: op([]) },
+      '/v1/clients/{id}': { get: op([{ name: 'id', in: 'path' }]) },
+    });
+    expect(paths['/v1/clients/{path}']).toBeUndefined();
+    expect(paths['/v1/clients/{id}'].get.parameters).toEqual([{ name: 'id', in: 'path' }]);
+    // Prefixes of other services keep their placeholder.
+    expect(paths['/v1/products/{path}']).toBeDefined();
+  });
+
+  it('leaves out operations the gateway does not route to that service', () => {
+    const paths = merge('identity', {
+      '/internal/v1/tenants/{id}/brand': { get: op([]) },
+      '/v1/products': { get: op([]) }, // a catalog prefix: identity cannot claim it
+    });
+    expect(paths['/internal/v1/tenants/{id}/brand']).toBeUndefined();
+    expect(paths['/v1/products']).toBeUndefined();
+  });
+
+  it('documents storefront operations under their public path, without the tenant the gateway fills in', () => {
+    const paths = merge('catalog', {
+      '/v1/storefront/{id}/products': {
+        get: op([
+          { name: 'id', in: 'path' },
+          { name: 'currency', in: 'query' },
+        ]),
+      },
+      '/v1/storefront/{id}/domains': { get: op([{ name: 'id', in: 'path' }]) },
+    });
+    expect(paths['/v1/storefront/{path}']).toBeUndefined();
+    expect(paths['/v1/storefront/{id}/products']).toBeUndefined();
+    expect(paths['/v1/storefront/products'].get.parameters).toEqual([{ name: 'currency', in: 'query' }]);
+    expect(paths['/v1/storefront/domains'].get).not.toHaveProperty('parameters');
+    expect(paths['/v1/storefront/domains'].get.responses).toEqual({ '200': { description: 'OK' } });
+  });
+
+  it('yields a valid OpenAPI 3.1 document, placeholders and service operations alike', async () => {
+    const routes = createRoutes();
+    const Client = z.object({ id: z.uuid(), email: z.email(), createdAt: z.iso.datetime() });
+    routes.get(
+      '/v1/clients/:id',
+      { roles: ['admin', 'reseller'] },
+      { summary: 'A client', responses: { 200: Client } },
+      () => undefined,
+    );
+    routes.post(
+      '/v1/clients',
+      { roles: ['admin', 'reseller'] },
+      {
+        body: z.object({ email: z.email() }),
+        query: z.object({ dryRun: z.coerce.boolean().optional() }),
+        responses: { 201: Client },
+      },
+      () => undefined,
+    );
+    routes.get(
+      '/v1/storefront/:id/products',
+      { public: true },
+      { responses: { 200: z.object({ items: z.array(z.string()) }) } },
+      () => undefined,
+    );
+    const doc = mergeServiceDocuments(
+      buildOpenApiDocument(ROUTES),
+      [
+        {
+          upstream: 'identity',
+          doc: serviceOpenApi('identity', routes.list()),
+        },
+        {
+          upstream: 'catalog',
+          doc: serviceOpenApi('catalog', routes.list()),
+        },
+      ],
+      (p) => matchRoute(p, ROUTES),
+    );
+    const result = await validate(structuredClone(doc) as never);
+    expect(result.valid ? 'valid' : compileErrors(result)).toBe('valid');
+    // And the check can fail: a path parameter the path does not have.
+    const broken = structuredClone(doc) as { paths: Record<string, any> };
+    broken.paths['/v1/clients/{id}'].get.parameters.push({
+      name: 'nope',
+      in: 'path',
+      required: true,
+      schema: {},
+    });
+    expect((await validate(broken as never)).valid).toBe(false);
+  });
+});
