@@ -50,7 +50,15 @@ describe('gateway with the identity service', () => {
     const issuer = 'https://identity.test';
     identity = await runService(
       identityService({ issuer, audience: 'geminis', encryptionKey: 'k'.repeat(43) }),
-      { db, bus: identityBus, logger, serviceKey: 's'.repeat(43), port: 0, relayPollMs: 50 },
+      {
+        db,
+        bus: identityBus,
+        logger,
+        serviceKey: 's'.repeat(43),
+        port: 0,
+        relayPollMs: 50,
+        checkResponses: true,
+      },
     );
     demo = await seedIdentityDemo(db, identity.built.services);
     catalog = await startEchoUpstream();

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
-import { IDENTITY_INTERNAL, PasswordResetToken } from '@geminis/contracts';
+import { IDENTITY_INTERNAL, PasswordResetToken, User } from '@geminis/contracts';
 import { rows, SERVICE_KEY_HEADER } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 import jwt from 'jsonwebtoken';
@@ -345,6 +345,8 @@ describe('identity authentication', () => {
     const code = confirm.body.recoveryCodes[0];
     const second = await api.post('/v1/auth/login/2fa', { mfaToken: first.body.mfaToken, code });
     expect(second.body.status).toBe('ok');
+    // The session's user is the public profile, never the credentials the second step had to read.
+    expect(Object.keys(second.body.user).sort()).toEqual(Object.keys(User.shape).sort());
     const again = await api.post('/v1/auth/login', {
       email: demo.platformClient.email,
       password: demo.platformClient.password,
@@ -383,6 +385,7 @@ describe('identity authentication', () => {
       code: authenticator.generate(enrol.body.secret),
     });
     expect(done.body).toMatchObject({ status: 'ok', recoveryCodes: expect.any(Array) });
+    expect(Object.keys(done.body.user).sort()).toEqual(Object.keys(User.shape).sort());
     // The platform-only admin rule is not the reseller's to set.
     const denied = await api.put(
       '/v1/settings',

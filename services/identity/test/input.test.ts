@@ -78,6 +78,49 @@ describe('identity input handling', () => {
     expect(new Set(withoutBody)).toEqual(NO_BODY);
   });
 
+  it('declares the success answers of every route it serves', () => {
+    const all = h.running.built.routes.flatMap((r) => r.list());
+    const undeclared = all
+      .filter((r) => Object.keys(r.responses ?? {}).length === 0)
+      .map((r) => `${r.method} ${r.path}`);
+    expect(undeclared).toEqual([]);
+  });
+
+  it('documents a success answer for every operation in its OpenAPI part', async () => {
+    const doc = (await api.get('/openapi.json')).body as {
+      paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>;
+    };
+    const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => ({
+        name: `${method.toUpperCase()} ${path}`,
+        statuses: Object.keys(op.responses ?? {}),
+      })),
+    );
+    expect(operations.length).toBeGreaterThan(20);
+    const without = operations.filter((o) => !o.statuses.some((s) => /^2\d\d$/.test(s))).map((o) => o.name);
+    expect(without).toEqual([]);
+  });
+
+  it('answers the operations other tests only refuse in their declared shapes', async () => {
+    // The harness checks every JSON answer against its declared schema: a mismatch is a 500.
+    const owner = { email: 'o@shapes.example', name: 'O', password: 'long-enough-pass-1' };
+    const created = await api.post('/v1/resellers', { slug: 'shapes', brandName: 'Shapes', owner }, admin);
+    expect(created.status).toBe(201);
+    const id = created.body.reseller.id;
+    expect((await api.get(`/v1/resellers/${id}`, admin)).body).toEqual(created.body.reseller);
+    const page = await api.get('/v1/resellers?limit=1', admin);
+    expect([page.status, page.body.next]).toEqual([200, page.body.items[0].id]);
+    const clients = await api.get('/v1/clients?limit=1', admin);
+    expect([clients.status, clients.body.next]).toEqual([200, clients.body.items[0].id]);
+    expect((await api.post(`/v1/resellers/${id}/suspend`, {}, admin)).body.status).toBe('suspended');
+    expect((await api.post(`/v1/resellers/${id}/activate`, {}, admin)).body.status).toBe('active');
+    const me = await api.patch('/v1/me', { language: 'pt-BR' }, admin);
+    expect([me.status, me.body.language]).toEqual([200, 'pt-BR']);
+    const log = await api.get('/v1/audit-log?limit=200', admin);
+    expect(log.status).toBe(200);
+    expect(log.body.items.length).toBeGreaterThan(0);
+  });
+
   it.each<[string, string, unknown, string[]]>([
     ['POST', '/v1/clients', { name: 'x', password: 'long-enough-pass-1' }, ['email']],
     ['POST', '/v1/clients', { email: 'not-an-email', name: 'x', password: 'long-enough-pass-1' }, ['email']],

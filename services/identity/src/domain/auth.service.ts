@@ -60,7 +60,8 @@ const invalidCredentials = () =>
 const invalidRefresh = () =>
   new UnauthenticatedError('identity.invalid_refresh_token', 'the refresh token is invalid or expired');
 
-const strip = (u: UserCredentials): User => ({
+/** The public profile only: a `UserCredentials` is a `User` to the type checker, so this copies field by field. */
+const strip = (u: User | UserCredentials): User => ({
   id: u.id,
   tenantId: u.tenantId,
   role: u.role,
@@ -123,7 +124,10 @@ export function createAuthService(deps: {
       throw new ForbiddenError('identity.tenant_suspended', 'this storefront is suspended');
   }
 
-  /** A new session: an access token and a refresh token opening a new family (or continuing one). */
+  /**
+   * A new session: an access token and a refresh token opening a new family (or continuing one). The
+   * answer carries the public profile whatever it was given (the 2FA steps hold the user's credentials).
+   */
   async function issue(user: User, familyId = newId()): Promise<Session> {
     const scope = tenantScope(user.tenantId) as TenantScope & { kind: 'tenant' };
     const refresh = newTenantToken(user.tenantId);
@@ -143,7 +147,7 @@ export function createAuthService(deps: {
       accessToken: access.accessToken,
       expiresIn: access.expiresIn,
       refreshToken: refresh.token,
-      user,
+      user: strip(user),
     };
   }
 

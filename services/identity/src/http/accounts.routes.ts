@@ -1,3 +1,4 @@
+import { CreatedReseller, Reseller, ResellerPage, User, UserPage } from '@geminis/contracts';
 import { createRoutes, NotFoundError, tenantScope } from '@geminis/service-kit';
 import { z } from 'zod';
 import {
@@ -26,7 +27,7 @@ export function accountsRoutes(deps: { db: Database; clients: ClientsService; re
   routes.get(
     '/v1/me',
     { roles: ['admin', 'reseller', 'client'] },
-    { summary: 'The caller’s own profile' },
+    { summary: 'The caller’s own profile', responses: { 200: User } },
     async (req, res) => {
       const { auth } = actorOf(req);
       const scope = tenantScope(auth.tenantId);
@@ -38,7 +39,7 @@ export function accountsRoutes(deps: { db: Database; clients: ClientsService; re
   routes.patch(
     '/v1/me',
     { roles: ['admin', 'reseller', 'client'] },
-    { summary: 'Change the caller’s own profile', body: ProfilePatchInput },
+    { summary: 'Change the caller’s own profile', body: ProfilePatchInput, responses: { 200: User } },
     async (req, res) => {
       const patch = bodyOf(req, ProfilePatchInput);
       const { auth } = actorOf(req);
@@ -54,7 +55,11 @@ export function accountsRoutes(deps: { db: Database; clients: ClientsService; re
   routes.get(
     '/v1/clients',
     staff,
-    { summary: 'List clients (admins may narrow with ?tenantId=)', query: PageInput },
+    {
+      summary: 'List clients (admins may narrow with ?tenantId=)',
+      query: PageInput,
+      responses: { 200: UserPage },
+    },
     async (req, res) => {
       const q = queryOf(req, PageInput);
       res.json(await clients.list(actorOf(req), q));
@@ -63,18 +68,23 @@ export function accountsRoutes(deps: { db: Database; clients: ClientsService; re
   routes.post(
     '/v1/clients',
     staff,
-    { summary: 'Create a client', body: NewClientInput },
+    { summary: 'Create a client', body: NewClientInput, responses: { 201: User } },
     async (req, res) => {
       res.status(201).json(await clients.create(actorOf(req), bodyOf(req, NewClientInput)));
     },
   );
-  routes.get('/v1/clients/:id', staff, { summary: 'A client' }, async (req, res) => {
-    res.json(await clients.get(actorOf(req), idOf(req, clientNotFound)));
-  });
+  routes.get(
+    '/v1/clients/:id',
+    staff,
+    { summary: 'A client', responses: { 200: User } },
+    async (req, res) => {
+      res.json(await clients.get(actorOf(req), idOf(req, clientNotFound)));
+    },
+  );
   routes.patch(
     '/v1/clients/:id',
     staff,
-    { summary: 'Change a client', body: ClientPatchInput },
+    { summary: 'Change a client', body: ClientPatchInput, responses: { 200: User } },
     async (req, res) => {
       const id = idOf(req, clientNotFound);
       res.json(await clients.update(actorOf(req), id, bodyOf(req, ClientPatchInput)));
@@ -83,7 +93,7 @@ export function accountsRoutes(deps: { db: Database; clients: ClientsService; re
   routes.post(
     '/v1/clients/:id/suspend',
     staff,
-    { summary: 'Suspend a client', body: SuspendInput },
+    { summary: 'Suspend a client', body: SuspendInput, responses: { 200: User } },
     async (req, res) => {
       res.json(await clients.suspend(actorOf(req), idOf(req, clientNotFound)));
     },
@@ -91,7 +101,7 @@ export function accountsRoutes(deps: { db: Database; clients: ClientsService; re
   routes.post(
     '/v1/clients/:id/activate',
     staff,
-    { summary: 'Re-activate a suspended client' },
+    { summary: 'Re-activate a suspended client', responses: { 200: User } },
     async (req, res) => {
       res.json(await clients.activate(actorOf(req), idOf(req, clientNotFound)));
     },
@@ -99,25 +109,39 @@ export function accountsRoutes(deps: { db: Database; clients: ClientsService; re
 
   // --- resellers (tenants): platform admins only ---
   const admin = { roles: ['admin'] as const };
-  routes.get('/v1/resellers', admin, { summary: 'List resellers', query: PageInput }, async (req, res) => {
-    const { tenantId: _t, ...page } = queryOf(req, PageInput);
-    res.json(await resellers.list(actorOf(req), page));
-  });
+  routes.get(
+    '/v1/resellers',
+    admin,
+    { summary: 'List resellers', query: PageInput, responses: { 200: ResellerPage } },
+    async (req, res) => {
+      const { tenantId: _t, ...page } = queryOf(req, PageInput);
+      res.json(await resellers.list(actorOf(req), page));
+    },
+  );
   routes.post(
     '/v1/resellers',
     admin,
-    { summary: 'Create a reseller with its owner', body: NewResellerInput },
+    {
+      summary: 'Create a reseller with its owner',
+      body: NewResellerInput,
+      responses: { 201: CreatedReseller },
+    },
     async (req, res) => {
       res.status(201).json(await resellers.create(actorOf(req), bodyOf(req, NewResellerInput)));
     },
   );
-  routes.get('/v1/resellers/:id', admin, { summary: 'A reseller' }, async (req, res) => {
-    res.json(await resellers.get(actorOf(req), idOf(req, resellerNotFound)));
-  });
+  routes.get(
+    '/v1/resellers/:id',
+    admin,
+    { summary: 'A reseller', responses: { 200: Reseller } },
+    async (req, res) => {
+      res.json(await resellers.get(actorOf(req), idOf(req, resellerNotFound)));
+    },
+  );
   routes.patch(
     '/v1/resellers/:id',
     admin,
-    { summary: 'Change a reseller', body: ResellerPatchInput },
+    { summary: 'Change a reseller', body: ResellerPatchInput, responses: { 200: Reseller } },
     async (req, res) => {
       const id = idOf(req, resellerNotFound);
       res.json(await resellers.update(actorOf(req), id, bodyOf(req, ResellerPatchInput)));
@@ -126,7 +150,7 @@ export function accountsRoutes(deps: { db: Database; clients: ClientsService; re
   routes.post(
     '/v1/resellers/:id/suspend',
     admin,
-    { summary: 'Suspend a reseller', body: SuspendInput },
+    { summary: 'Suspend a reseller', body: SuspendInput, responses: { 200: Reseller } },
     async (req, res) => {
       const id = idOf(req, resellerNotFound);
       const { reason } = bodyOf(req, SuspendInput);
@@ -136,7 +160,7 @@ export function accountsRoutes(deps: { db: Database; clients: ClientsService; re
   routes.post(
     '/v1/resellers/:id/activate',
     admin,
-    { summary: 'Re-activate a suspended reseller' },
+    { summary: 'Re-activate a suspended reseller', responses: { 200: Reseller } },
     async (req, res) => {
       res.json(await resellers.activate(actorOf(req), idOf(req, resellerNotFound)));
     },

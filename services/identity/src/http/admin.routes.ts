@@ -1,8 +1,18 @@
+import {
+  AuditLog,
+  MaskedSecret,
+  RecoveryCodes,
+  RotatedSigningKey,
+  SettingsList,
+  SettingView,
+  TotpEnrolment,
+} from '@geminis/contracts';
 import { createRoutes, NotFoundError, scopeFor } from '@geminis/service-kit';
 import { z } from 'zod';
 import { type AuditService } from '../domain/audit.service';
 import { PLATFORM_TENANT_ID } from '../domain/context';
 import { type KeysService } from '../domain/keys.service';
+import { SETTINGS } from '../domain/settings';
 import { type SettingsService } from '../domain/settings.service';
 import { type TenantsService } from '../domain/tenants.service';
 import { type TwoFactorService } from '../domain/twofactor.service';
@@ -33,6 +43,17 @@ const RotateInput = z
 const CodeInput = z.object({ code: z.string().min(1).max(20) }).strict();
 const ANY = { roles: ['admin', 'reseller', 'client'] as const };
 
+/** The settings answer with each value typed by its key in the registry (secrets masked; null when unset). */
+const [firstSetting, ...moreSettings] = SETTINGS.map((d) =>
+  SettingView.extend({
+    key: z.literal(d.key),
+    value: (d.secret ? MaskedSecret : d.schema).nullable().describe(d.description),
+  }),
+);
+const Settings = SettingsList.extend({
+  items: z.array(z.discriminatedUnion('key', [firstSetting!, ...moreSettings])),
+});
+
 export function adminRoutes(deps: {
   db: Database;
   settings: SettingsService;
@@ -52,7 +73,11 @@ export function adminRoutes(deps: {
   routes.get(
     '/v1/settings',
     { roles: ['admin', 'reseller'] },
-    { summary: 'Settings of the caller’s tenant (admins: any tenant)', query: TenantQuery },
+    {
+      summary: 'Settings of the caller’s tenant (admins: any tenant)',
+      query: TenantQuery,
+      responses: { 200: Settings },
+    },
     async (req, res) => {
       const { tenantId } = queryOf(req, TenantQuery);
       const actor = actorOf(req);
@@ -65,7 +90,7 @@ export function adminRoutes(deps: {
   routes.put(
     '/v1/settings',
     { roles: ['admin', 'reseller'] },
-    { summary: 'Change settings', query: TenantQuery, body: SettingsInput },
+    { summary: 'Change settings', query: TenantQuery, body: SettingsInput, responses: { 200: Settings } },
     async (req, res) => {
       const { tenantId } = queryOf(req, TenantQuery);
       const { values } = bodyOf(req, SettingsInput);
@@ -81,7 +106,7 @@ export function adminRoutes(deps: {
   routes.get(
     '/v1/audit-log',
     { roles: ['admin', 'reseller'] },
-    { summary: 'The audit log, newest first', query: AuditQuery },
+    { summary: 'The audit log, newest first', query: AuditQuery, responses: { 200: AuditLog } },
     async (req, res) => {
       const q = queryOf(req, AuditQuery);
       const actor = actorOf(req);
@@ -103,7 +128,7 @@ export function adminRoutes(deps: {
   routes.post(
     '/v1/admin/signing-keys/rotate',
     { roles: ['admin'] },
-    { summary: 'Rotate the token signing key', body: RotateInput },
+    { summary: 'Rotate the token signing key', body: RotateInput, responses: { 201: RotatedSigningKey } },
     async (req, res) => {
       const body = bodyOf(req, RotateInput);
       const actor = actorOf(req);
@@ -125,7 +150,7 @@ export function adminRoutes(deps: {
   routes.post(
     '/v1/me/2fa/enrol',
     ANY,
-    { summary: 'Start enrolling the caller in two-factor authentication' },
+    { summary: 'Start enrolling the caller in two-factor authentication', responses: { 200: TotpEnrolment } },
     async (req, res) => {
       res.set('cache-control', 'no-store').json(await deps.twoFactor.enrolMe(actorOf(req)));
     },
@@ -133,7 +158,11 @@ export function adminRoutes(deps: {
   routes.post(
     '/v1/me/2fa/confirm',
     ANY,
-    { summary: 'Confirm two-factor enrolment with a code', body: CodeInput },
+    {
+      summary: 'Confirm two-factor enrolment with a code',
+      body: CodeInput,
+      responses: { 200: RecoveryCodes },
+    },
     async (req, res) => {
       const { code } = bodyOf(req, CodeInput);
       res
@@ -144,7 +173,11 @@ export function adminRoutes(deps: {
   routes.post(
     '/v1/me/2fa/disable',
     ANY,
-    { summary: 'Turn the caller’s two-factor authentication off', body: CodeInput },
+    {
+      summary: 'Turn the caller’s two-factor authentication off',
+      body: CodeInput,
+      responses: { 204: null },
+    },
     async (req, res) => {
       const { code } = bodyOf(req, CodeInput);
       await deps.twoFactor.disableMe(actorOf(req), code);
@@ -154,7 +187,7 @@ export function adminRoutes(deps: {
   routes.post(
     '/v1/users/:id/2fa/reset',
     { roles: ['admin'] },
-    { summary: 'Reset a user’s two-factor authentication' },
+    { summary: 'Reset a user’s two-factor authentication', responses: { 204: null } },
     async (req, res) => {
       const id = idOf(req, () => new NotFoundError('identity.user_not_found', 'user not found'));
       await deps.twoFactor.adminReset(actorOf(req), id);

@@ -1,3 +1,12 @@
+import {
+  EnrolledSession,
+  Jwks,
+  LoginResult,
+  ResetRequestAccepted,
+  Session,
+  TotpEnrolment,
+  User,
+} from '@geminis/contracts';
 import { createRoutes } from '@geminis/service-kit';
 import { z } from 'zod';
 import { Email, Password, SignupInput, Slug } from '../domain/accounts';
@@ -31,7 +40,7 @@ export function authRoutes(deps: {
   routes.get(
     '/.well-known/jwks.json',
     { public: true },
-    { summary: 'Public keys that verify access tokens' },
+    { summary: 'Public keys that verify access tokens', responses: { 200: Jwks } },
     async (_req, res) => {
       res.set('cache-control', 'public, max-age=300').json(await deps.keys.jwks());
     },
@@ -40,7 +49,7 @@ export function authRoutes(deps: {
   routes.post(
     '/v1/auth/login',
     { public: true },
-    { summary: 'Log in with email and password', body: LoginInput },
+    { summary: 'Log in with email and password', body: LoginInput, responses: { 200: LoginResult } },
     async (req, res) => {
       const body = bodyOf(req, LoginInput);
       const tenant = await deps.tenants.resolve({ slug: body.tenantSlug, host: req.headers.host });
@@ -57,7 +66,7 @@ export function authRoutes(deps: {
   routes.post(
     '/v1/auth/login/2fa',
     { public: true },
-    { summary: 'Complete a login with a two-factor code', body: MfaInput },
+    { summary: 'Complete a login with a two-factor code', body: MfaInput, responses: { 200: Session } },
     async (req, res) => {
       const body = bodyOf(req, MfaInput);
       res.set(noStore).json(await deps.twoFactor.completeLogin(body.mfaToken, body.code, req.ip));
@@ -67,7 +76,11 @@ export function authRoutes(deps: {
   routes.post(
     '/v1/auth/login/2fa/enrol',
     { public: true },
-    { summary: 'Start the two-factor enrolment a login requires', body: MfaTokenInput },
+    {
+      summary: 'Start the two-factor enrolment a login requires',
+      body: MfaTokenInput,
+      responses: { 200: TotpEnrolment },
+    },
     async (req, res) => {
       const body = bodyOf(req, MfaTokenInput);
       res.set(noStore).json(await deps.twoFactor.enrolAtLogin(body.mfaToken));
@@ -77,7 +90,11 @@ export function authRoutes(deps: {
   routes.post(
     '/v1/auth/login/2fa/confirm',
     { public: true },
-    { summary: 'Confirm that enrolment and complete the login', body: MfaInput },
+    {
+      summary: 'Confirm that enrolment and complete the login',
+      body: MfaInput,
+      responses: { 200: EnrolledSession },
+    },
     async (req, res) => {
       const body = bodyOf(req, MfaInput);
       res.set(noStore).json(await deps.twoFactor.confirmAtLogin(body.mfaToken, body.code, req.ip));
@@ -87,7 +104,7 @@ export function authRoutes(deps: {
   routes.post(
     '/v1/auth/refresh',
     { public: true },
-    { summary: 'Exchange a refresh token for new tokens', body: TokenInput },
+    { summary: 'Exchange a refresh token for new tokens', body: TokenInput, responses: { 200: Session } },
     async (req, res) => {
       const body = bodyOf(req, TokenInput);
       res.set(noStore).json(await deps.auth.refresh(body.refreshToken, req.ip));
@@ -97,7 +114,7 @@ export function authRoutes(deps: {
   routes.post(
     '/v1/auth/logout',
     { public: true },
-    { summary: 'Revoke a refresh token', body: TokenInput },
+    { summary: 'Revoke a refresh token', body: TokenInput, responses: { 204: null } },
     async (req, res) => {
       const body = bodyOf(req, TokenInput);
       await deps.auth.logout(body.refreshToken, req.ip);
@@ -108,7 +125,7 @@ export function authRoutes(deps: {
   routes.post(
     '/v1/auth/password/change',
     { roles: ['admin', 'reseller', 'client'] },
-    { summary: 'Change the caller’s password', body: ChangeInput },
+    { summary: 'Change the caller’s password', body: ChangeInput, responses: { 204: null } },
     async (req, res) => {
       const body = bodyOf(req, ChangeInput);
       await deps.passwords.change(actorOf(req), body.currentPassword, body.newPassword);
@@ -119,7 +136,11 @@ export function authRoutes(deps: {
   routes.post(
     '/v1/auth/password/reset-request',
     { public: true },
-    { summary: 'Email a password reset link', body: ResetRequestInput },
+    {
+      summary: 'Email a password reset link',
+      body: ResetRequestInput,
+      responses: { 202: ResetRequestAccepted },
+    },
     async (req, res) => {
       const body = bodyOf(req, ResetRequestInput);
       const tenant = await deps.tenants.resolve({ slug: body.tenantSlug, host: req.headers.host });
@@ -131,7 +152,7 @@ export function authRoutes(deps: {
   routes.post(
     '/v1/auth/password/reset',
     { public: true },
-    { summary: 'Set a new password with a reset token', body: ResetInput },
+    { summary: 'Set a new password with a reset token', body: ResetInput, responses: { 204: null } },
     async (req, res) => {
       const body = bodyOf(req, ResetInput);
       await deps.passwords.reset(body.token, body.newPassword, req.ip);
@@ -142,7 +163,7 @@ export function authRoutes(deps: {
   routes.post(
     '/v1/auth/signup',
     { public: true },
-    { summary: 'Sign up as a client', body: SignupInput },
+    { summary: 'Sign up as a client', body: SignupInput, responses: { 201: User } },
     async (req, res) => {
       const body = bodyOf(req, SignupInput);
       const { tenantSlug, ...input } = body;

@@ -19,40 +19,55 @@ export function internalRoutes(deps: {
   const routes = createRoutes();
   const notFound = () => new NotFoundError('identity.tenant_not_found', 'no tenant for this host');
 
-  routes.get('/internal/v1/tenants/by-host/:host', { public: true }, async (req, res) => {
-    const host = normaliseHost(String(req.params.host));
-    const r = host ? await deps.tenants.byHost(host) : undefined;
-    if (!r) throw notFound();
-    res
-      .set('cache-control', 'public, max-age=60')
-      .json(TenantByHost.parse({ tenantId: r.id, slug: r.slug, brandName: r.brandName, status: r.status }));
-  });
+  routes.get(
+    '/internal/v1/tenants/by-host/:host',
+    { public: true },
+    { summary: 'The tenant whose custom domain a host is', responses: { 200: TenantByHost } },
+    async (req, res) => {
+      const host = normaliseHost(String(req.params.host));
+      const r = host ? await deps.tenants.byHost(host) : undefined;
+      if (!r) throw notFound();
+      res
+        .set('cache-control', 'public, max-age=60')
+        .json(TenantByHost.parse({ tenantId: r.id, slug: r.slug, brandName: r.brandName, status: r.status }));
+    },
+  );
 
-  routes.get('/internal/v1/tenants/:id/brand', { public: true }, async (req, res) => {
-    const id = idOf(req, notFound);
-    const values = await deps.settings.values(id === PLATFORM_TENANT_ID ? PLATFORM_TENANT_ID : id);
-    const reseller = id === PLATFORM_TENANT_ID ? undefined : await deps.tenants.reseller(id);
-    if (id !== PLATFORM_TENANT_ID && !reseller) throw notFound();
-    res.set('cache-control', 'public, max-age=60').json(
-      TenantBrand.parse({
-        tenantId: id,
-        brandName: reseller?.brandName ?? values['branding.companyName'],
-        logoUrl: reseller ? reseller.logoUrl : (values['branding.logoUrl'] ?? null),
-        supportEmail: reseller?.supportEmail ?? values['general.supportEmail'] ?? null,
-        customDomains: reseller?.customDomains ?? [],
-      }),
-    );
-  });
+  routes.get(
+    '/internal/v1/tenants/:id/brand',
+    { public: true },
+    { summary: 'A tenant’s public brand', responses: { 200: TenantBrand } },
+    async (req, res) => {
+      const id = idOf(req, notFound);
+      const values = await deps.settings.values(id === PLATFORM_TENANT_ID ? PLATFORM_TENANT_ID : id);
+      const reseller = id === PLATFORM_TENANT_ID ? undefined : await deps.tenants.reseller(id);
+      if (id !== PLATFORM_TENANT_ID && !reseller) throw notFound();
+      res.set('cache-control', 'public, max-age=60').json(
+        TenantBrand.parse({
+          tenantId: id,
+          brandName: reseller?.brandName ?? values['branding.companyName'],
+          logoUrl: reseller ? reseller.logoUrl : (values['branding.logoUrl'] ?? null),
+          supportEmail: reseller?.supportEmail ?? values['general.supportEmail'] ?? null,
+          customDomains: reseller?.customDomains ?? [],
+        }),
+      );
+    },
+  );
 
-  routes.get('/internal/v1/tenants/:id/password-resets/:resetId', { service: true }, async (req, res) => {
-    const missing = () =>
-      new NotFoundError('identity.reset_not_found', 'no live password reset with this id in this tenant');
-    const tenantId = idOf(req, missing);
-    const resetId = idOf(req, missing, 'resetId');
-    const token = await deps.passwords.resetTokenFor(tenantId, resetId);
-    if (!token) throw missing();
-    res.set('cache-control', 'no-store').json(PasswordResetToken.parse({ resetId, token }));
-  });
+  routes.get(
+    '/internal/v1/tenants/:id/password-resets/:resetId',
+    { service: true },
+    { summary: 'The token of a live password reset', responses: { 200: PasswordResetToken } },
+    async (req, res) => {
+      const missing = () =>
+        new NotFoundError('identity.reset_not_found', 'no live password reset with this id in this tenant');
+      const tenantId = idOf(req, missing);
+      const resetId = idOf(req, missing, 'resetId');
+      const token = await deps.passwords.resetTokenFor(tenantId, resetId);
+      if (!token) throw missing();
+      res.set('cache-control', 'no-store').json(PasswordResetToken.parse({ resetId, token }));
+    },
+  );
 
   return routes;
 }

@@ -1,28 +1,9 @@
+import { type AuditEntryType } from '@geminis/contracts';
 import { newId, rows, type TenantScope, type Tx } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 
-export type AuditType =
-  | 'login.succeeded'
-  | 'login.failed'
-  | 'login.locked'
-  | 'login.2fa_failed'
-  | 'token.reuse_detected'
-  | 'logout'
-  | 'password.changed'
-  | 'password.reset_requested'
-  | 'password.reset_completed'
-  | 'user.status_changed'
-  | 'user.created'
-  | 'reseller.created'
-  | 'reseller.updated'
-  | 'reseller.status_changed'
-  | '2fa.enrolled'
-  | '2fa.disabled'
-  | '2fa.reset_by_admin'
-  | '2fa.recovery_code_used'
-  | 'settings.changed'
-  | 'admin.narrowing'
-  | 'signing_key.rotated';
+/** What the audit log records: the contract's list, so an entry the API would not document cannot be written. */
+export type AuditType = AuditEntryType;
 
 export interface AuditEntry {
   tenantId: string;

@@ -47,6 +47,7 @@ export async function startIdentity(overrides: Partial<IdentityConfig> = {}): Pr
       serviceKey: SERVICE_KEY,
       port: 0,
       relayPollMs: 50,
+      checkResponses: true,
     },
   );
   return {
