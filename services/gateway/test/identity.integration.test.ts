@@ -1,3 +1,4 @@
+import { compileErrors, validate } from '@readme/openapi-parser';
 import {
   createLogger,
   createRabbitBus,
@@ -124,6 +125,18 @@ describe('gateway with the identity service', () => {
     );
     expect(doc.paths['/v1/clients/{path}']).toBeUndefined();
     expect(Object.keys(doc.paths).some((p) => p.startsWith('/internal'))).toBe(false);
+    // The answers too, from the schemas identity's responses are checked against in its tests.
+    expect(
+      doc.paths['/v1/clients/{id}'].get.responses['200'].content['application/json'].schema,
+    ).toMatchObject({
+      type: 'object',
+      required: expect.arrayContaining(['id', 'email', 'tenantId']),
+    });
+    expect(Object.keys(doc.paths['/v1/clients/{id}'].get.responses)).toEqual(
+      expect.arrayContaining(['401', '403', '404']),
+    );
+    const result = await validate(structuredClone(doc) as never);
+    expect(result.valid ? 'valid' : compileErrors(result)).toBe('valid');
   });
 
   it("resolves a reseller's domain, and follows a domain change announced by identity", async () => {
