@@ -3,3 +3,4 @@ export * from './registry';
 export * from './events';
 export * from './asyncapi';
 export * from './http/identity';
+export * from './http/catalog';

@@ -201,6 +201,19 @@ describe('catalog over HTTP', () => {
       ]);
     });
 
+    it('shows a reseller the platform products it may resell, not how the platform provisions them', async () => {
+      const res = await api.get('/v1/offerings', t.resellerA);
+      expect(res.status).toBe(200);
+      const starter = res.body.items.find((o: any) => o.product.id === demo.platform.starter);
+      expect(starter.product).toEqual({
+        id: demo.platform.starter,
+        name: 'Starter',
+        description: '10 GB SSD, 1 site',
+        type: 'shared_hosting',
+        module: 'cpanel',
+      });
+    });
+
     it('lets the admin see every tenant and narrow to one', async () => {
       const all = await api.get('/v1/products', t.admin);
       expect(all.body.items.map((p: any) => p.name)).toEqual(
@@ -261,6 +274,38 @@ describe('catalog over HTTP', () => {
           .map(([method]) => `${method.toUpperCase()} ${path}`),
       );
       expect(new Set(withoutBody)).toEqual(NO_BODY);
+    });
+
+    it('declares the success answers of every route', () => {
+      const undeclared = h.running.built.routes
+        .flatMap((r) => r.list())
+        .filter((r) => Object.keys(r.responses ?? {}).length === 0)
+        .map((r) => `${r.method} ${r.path}`);
+      expect(undeclared).toEqual([]);
+    });
+
+    it('documents a success answer for every operation, with the schema of its body unless it has none', async () => {
+      type Answer = { content?: { 'application/json'?: { schema?: object } } };
+      const doc = (await api.get('/openapi.json')).body as {
+        paths: Record<string, Record<string, { responses: Record<string, Answer> }>>;
+      };
+      const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+        Object.entries(item).map(([method, { responses }]) => ({
+          name: `${method.toUpperCase()} ${path}`,
+          success: Object.entries(responses).filter(([status]) => /^2\d\d$/.test(status)),
+        })),
+      );
+      expect(operations).toHaveLength(h.running.built.routes.flatMap((r) => r.list()).length);
+      const undocumented = operations
+        .filter(
+          ({ success }) =>
+            success.length === 0 ||
+            success.some(
+              ([status, answer]) => status !== '204' && !answer.content?.['application/json']?.schema,
+            ),
+        )
+        .map(({ name }) => name);
+      expect(undocumented).toEqual([]);
     });
 
     it('documents the ?tenantId= narrowing and the storefront currency as query parameters', async () => {

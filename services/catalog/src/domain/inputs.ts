@@ -1,3 +1,4 @@
+import { ProductVisibility } from '@geminis/contracts';
 import { z } from 'zod';
 import { BillingCycle } from './cycles';
 import { ProductType, ProvisioningModule } from './modules';
@@ -47,7 +48,7 @@ export const GroupPatch = z
   .partial()
   .strict();
 
-export const Visibility = z.enum(['visible', 'hidden', 'retired']);
+export const Visibility = ProductVisibility;
 export const ProductInput = z
   .object({
     groupId: z.uuid(),

@@ -1,3 +1,4 @@
+import { type PromotionRefusalReason } from '@geminis/contracts';
 import { type Cycle } from './cycles';
 import { type Minor } from './money';
 
@@ -35,16 +36,7 @@ export interface Promotion {
 }
 
 /** Why a promotion does not apply; each maps to an error code `catalog.promotion_<reason>`. */
-export type PromotionRefusal =
-  | 'wrong_tenant'
-  | 'inactive'
-  | 'not_yet_valid'
-  | 'expired'
-  | 'limit_reached'
-  | 'client_limit_reached'
-  | 'new_clients_only'
-  | 'currency_not_supported'
-  | 'not_applicable';
+export type PromotionRefusal = PromotionRefusalReason;
 
 export const REFUSAL_DETAIL: Readonly<Record<PromotionRefusal, string>> = {
   wrong_tenant: 'this promotion belongs to another storefront and cannot be used here',

@@ -1,3 +1,4 @@
+import { QUOTE_ROUNDING_RULE } from '@geminis/contracts';
 import {
   allTenants,
   BusinessRuleError,
@@ -259,7 +260,7 @@ export function createQuotesService(deps: {
           clientId: clientId ?? null,
           ...view,
           promotion,
-          rounding: 'percent discounts are rounded half-up per line, in minor units',
+          rounding: QUOTE_ROUNDING_RULE,
         },
       };
     },

@@ -1,3 +1,4 @@
+import { DomainPriceList } from '@geminis/contracts';
 import { createRoutes, NotFoundError } from '@geminis/service-kit';
 import { z } from 'zod';
 import { type DomainPricingService } from '../domain/domain-pricing.service';
@@ -21,7 +22,11 @@ export function domainPricingRoutes(deps: { domainPricing: DomainPricingService 
   routes.get(
     '/v1/domain-pricing',
     { roles: ['admin', 'reseller'] },
-    { summary: 'Domain prices per TLD, currency and term', query: ListQuery },
+    {
+      summary: 'Domain prices per TLD, currency and term',
+      query: ListQuery,
+      responses: { 200: DomainPriceList },
+    },
     async (req, res, auth) => {
       const q = queryOf(req, ListQuery);
       res.json({ items: (await deps.domainPricing.list(auth, q)).map(domainPriceView) });
@@ -30,7 +35,12 @@ export function domainPricingRoutes(deps: { domainPricing: DomainPricingService 
   routes.put(
     '/v1/domain-pricing/:tld',
     { roles: ['admin', 'reseller'] },
-    { summary: 'Set the prices of a TLD', query: TenantQuery, body: TldPricesBody },
+    {
+      summary: 'Set the prices of a TLD',
+      query: TenantQuery,
+      body: TldPricesBody,
+      responses: { 200: DomainPriceList },
+    },
     async (req, res, auth) => {
       const tld = tldOf(req.params.tld);
       const { prices } = bodyOf(req, TldPricesBody);
@@ -41,7 +51,7 @@ export function domainPricingRoutes(deps: { domainPricing: DomainPricingService 
   routes.delete(
     '/v1/domain-pricing/:tld',
     { roles: ['admin', 'reseller'] },
-    { summary: 'Stop selling a TLD', query: TenantQuery },
+    { summary: 'Stop selling a TLD', query: TenantQuery, responses: { 204: null } },
     async (req, res, auth) => {
       await deps.domainPricing.deleteTld(auth, tldOf(req.params.tld), tenantOf(req));
       res.status(204).end();

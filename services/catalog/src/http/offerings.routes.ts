@@ -1,9 +1,10 @@
+import { OfferingList, ResellerOffering } from '@geminis/contracts';
 import { createRoutes } from '@geminis/service-kit';
 import { productNotFound } from '../domain/errors';
 import { OfferingBody } from '../domain/inputs';
 import { type OfferingsService } from '../domain/offerings.service';
 import { bodyOf, idOf, TenantQuery, tenantOf } from './request';
-import { priceView } from './views';
+import { priceView, resellableProductView } from './views';
 
 /** A reseller's offer of resellable platform products (the admin may look, with ?tenantId=). */
 export function offeringsRoutes(deps: { offerings: OfferingsService }) {
@@ -11,12 +12,17 @@ export function offeringsRoutes(deps: { offerings: OfferingsService }) {
   routes.get(
     '/v1/offerings',
     { roles: ['admin', 'reseller'] },
-    { summary: 'Resellable platform products and the reseller’s offer of them', query: TenantQuery },
+    {
+      summary: 'Resellable platform products and the reseller’s offer of them',
+      query: TenantQuery,
+      responses: { 200: OfferingList },
+    },
     async (req, res, auth) => {
       const items = await deps.offerings.list(auth, tenantOf(req));
       res.json({
         items: items.map((o) => ({
           ...o,
+          product: resellableProductView(o.product),
           wholesale: o.wholesale.map(priceView),
           retail: o.retail.map(priceView),
         })),
@@ -26,7 +32,11 @@ export function offeringsRoutes(deps: { offerings: OfferingsService }) {
   routes.put(
     '/v1/offerings/:productId',
     { roles: ['reseller'] },
-    { summary: 'Offer a platform product (or stop), with retail prices', body: OfferingBody },
+    {
+      summary: 'Offer a platform product (or stop), with retail prices',
+      body: OfferingBody,
+      responses: { 200: ResellerOffering },
+    },
     async (req, res, auth) => {
       const productId = idOf(req, productNotFound, 'productId');
       const result = await deps.offerings.set(auth, productId, bodyOf(req, OfferingBody));

@@ -1,3 +1,13 @@
+import {
+  AddonList,
+  ConfigOptionList,
+  PriceViewList,
+  ProductDetailView,
+  ProductGroupList,
+  ProductGroupView,
+  ProductList,
+  ProductView,
+} from '@geminis/contracts';
 import { createRoutes } from '@geminis/service-kit';
 import { groupNotFound, productNotFound } from '../domain/errors';
 import {
@@ -24,7 +34,7 @@ export function productsRoutes(deps: { products: ProductsService }) {
   routes.get(
     '/v1/product-groups',
     STAFF,
-    { summary: 'List product groups', query: TenantQuery },
+    { summary: 'List product groups', query: TenantQuery, responses: { 200: ProductGroupList } },
     async (req, res, auth) => {
       res.json({ items: await products.listGroups(auth, tenantOf(req)) });
     },
@@ -32,7 +42,12 @@ export function productsRoutes(deps: { products: ProductsService }) {
   routes.post(
     '/v1/product-groups',
     STAFF,
-    { summary: 'Create a product group', query: TenantQuery, body: GroupInput },
+    {
+      summary: 'Create a product group',
+      query: TenantQuery,
+      body: GroupInput,
+      responses: { 201: ProductGroupView },
+    },
     async (req, res, auth) => {
       const input = bodyOf(req, GroupInput);
       res.status(201).json(await products.createGroup(auth, input, tenantOf(req)));
@@ -41,7 +56,7 @@ export function productsRoutes(deps: { products: ProductsService }) {
   routes.get(
     '/v1/product-groups/:id',
     STAFF,
-    { summary: 'A product group', query: TenantQuery },
+    { summary: 'A product group', query: TenantQuery, responses: { 200: ProductGroupView } },
     async (req, res, auth) => {
       res.json(await products.getGroup(auth, idOf(req, groupNotFound), tenantOf(req)));
     },
@@ -49,7 +64,12 @@ export function productsRoutes(deps: { products: ProductsService }) {
   routes.patch(
     '/v1/product-groups/:id',
     STAFF,
-    { summary: 'Change a product group', query: TenantQuery, body: GroupPatch },
+    {
+      summary: 'Change a product group',
+      query: TenantQuery,
+      body: GroupPatch,
+      responses: { 200: ProductGroupView },
+    },
     async (req, res, auth) => {
       const id = idOf(req, groupNotFound);
       res.json(await products.updateGroup(auth, id, bodyOf(req, GroupPatch), tenantOf(req)));
@@ -58,7 +78,7 @@ export function productsRoutes(deps: { products: ProductsService }) {
   routes.delete(
     '/v1/product-groups/:id',
     STAFF,
-    { summary: 'Delete an empty product group', query: TenantQuery },
+    { summary: 'Delete an empty product group', query: TenantQuery, responses: { 204: null } },
     async (req, res, auth) => {
       await products.deleteGroup(auth, idOf(req, groupNotFound), tenantOf(req));
       res.status(204).end();
@@ -68,7 +88,7 @@ export function productsRoutes(deps: { products: ProductsService }) {
   routes.get(
     '/v1/products',
     STAFF,
-    { summary: 'List products', query: TenantQuery },
+    { summary: 'List products', query: TenantQuery, responses: { 200: ProductList } },
     async (req, res, auth) => {
       res.json({ items: await products.listProducts(auth, tenantOf(req)) });
     },
@@ -76,7 +96,7 @@ export function productsRoutes(deps: { products: ProductsService }) {
   routes.post(
     '/v1/products',
     STAFF,
-    { summary: 'Create a product', query: TenantQuery, body: ProductInput },
+    { summary: 'Create a product', query: TenantQuery, body: ProductInput, responses: { 201: ProductView } },
     async (req, res, auth) => {
       const input = bodyOf(req, ProductInput);
       res.status(201).json(await products.createProduct(auth, input, tenantOf(req)));
@@ -85,20 +105,23 @@ export function productsRoutes(deps: { products: ProductsService }) {
   routes.get(
     '/v1/products/:id',
     STAFF,
-    { summary: 'A product with its prices, options and add-ons', query: TenantQuery },
+    {
+      summary: 'A product with its prices, options and add-ons',
+      query: TenantQuery,
+      responses: { 200: ProductDetailView },
+    },
     async (req, res, auth) => {
       const view = await products.getProduct(auth, idOf(req, productNotFound), tenantOf(req));
       res.json({
         ...view.product,
         prices: view.prices.map(priceView),
         ...(view.wholesale ? { wholesale: view.wholesale.map(priceView) } : {}),
-        options: view.options.map((o) => ({
+        options: view.options.map(({ prices, ...o }) => ({
           ...o,
           choices: o.choices.map((c) => ({
             ...c,
-            prices: o.prices.filter((p) => p.ownerId === c.id).map(priceView),
+            prices: prices.filter((p) => p.ownerId === c.id).map(priceView),
           })),
-          prices: undefined,
         })),
         addons: view.addons.map((a) => ({
           ...a,
@@ -110,7 +133,7 @@ export function productsRoutes(deps: { products: ProductsService }) {
   routes.patch(
     '/v1/products/:id',
     STAFF,
-    { summary: 'Change a product', query: TenantQuery, body: ProductPatch },
+    { summary: 'Change a product', query: TenantQuery, body: ProductPatch, responses: { 200: ProductView } },
     async (req, res, auth) => {
       const id = idOf(req, productNotFound);
       res.json(await products.updateProduct(auth, id, bodyOf(req, ProductPatch), tenantOf(req)));
@@ -119,7 +142,7 @@ export function productsRoutes(deps: { products: ProductsService }) {
   routes.post(
     '/v1/products/:id/retire',
     STAFF,
-    { summary: 'Retire a product', query: TenantQuery },
+    { summary: 'Retire a product', query: TenantQuery, responses: { 200: ProductView } },
     async (req, res, auth) => {
       res.json(await products.retireProduct(auth, idOf(req, productNotFound), tenantOf(req)));
     },
@@ -127,7 +150,12 @@ export function productsRoutes(deps: { products: ProductsService }) {
   routes.put(
     '/v1/products/:id/prices',
     STAFF,
-    { summary: 'Replace a product’s prices', query: TenantQuery, body: PricesBody },
+    {
+      summary: 'Replace a product’s prices',
+      query: TenantQuery,
+      body: PricesBody,
+      responses: { 200: PriceViewList },
+    },
     async (req, res, auth) => {
       const id = idOf(req, productNotFound);
       const { prices } = bodyOf(req, PricesBody);
@@ -137,7 +165,7 @@ export function productsRoutes(deps: { products: ProductsService }) {
   routes.put(
     '/v1/products/:id/wholesale-prices',
     ADMIN,
-    { summary: 'Replace a product’s wholesale prices', body: PricesBody },
+    { summary: 'Replace a product’s wholesale prices', body: PricesBody, responses: { 200: PriceViewList } },
     async (req, res, auth) => {
       const id = idOf(req, productNotFound);
       const { prices } = bodyOf(req, PricesBody);
@@ -147,7 +175,12 @@ export function productsRoutes(deps: { products: ProductsService }) {
   routes.put(
     '/v1/products/:id/options',
     STAFF,
-    { summary: 'Replace a product’s configurable options', query: TenantQuery, body: OptionsBody },
+    {
+      summary: 'Replace a product’s configurable options',
+      query: TenantQuery,
+      body: OptionsBody,
+      responses: { 200: ConfigOptionList },
+    },
     async (req, res, auth) => {
       const id = idOf(req, productNotFound);
       res.json({ items: await products.setOptions(auth, id, bodyOf(req, OptionsBody), tenantOf(req)) });
@@ -156,7 +189,12 @@ export function productsRoutes(deps: { products: ProductsService }) {
   routes.put(
     '/v1/products/:id/addons',
     STAFF,
-    { summary: 'Replace a product’s add-ons', query: TenantQuery, body: AddonsBody },
+    {
+      summary: 'Replace a product’s add-ons',
+      query: TenantQuery,
+      body: AddonsBody,
+      responses: { 200: AddonList },
+    },
     async (req, res, auth) => {
       const id = idOf(req, productNotFound);
       res.json({ items: await products.setAddons(auth, id, bodyOf(req, AddonsBody), tenantOf(req)) });

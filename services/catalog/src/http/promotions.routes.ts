@@ -1,3 +1,4 @@
+import { PromotionList, PromotionView } from '@geminis/contracts';
 import { createRoutes } from '@geminis/service-kit';
 import { promotionNotFound } from '../domain/errors';
 import { PromotionInput, PromotionPatch } from '../domain/inputs';
@@ -14,7 +15,7 @@ export function promotionsRoutes(deps: { promotions: PromotionsService }) {
   routes.get(
     '/v1/promotions',
     STAFF,
-    { summary: 'List promotions', query: TenantQuery },
+    { summary: 'List promotions', query: TenantQuery, responses: { 200: PromotionList } },
     async (req, res, auth) => {
       res.json({ items: (await promotions.list(auth, tenantOf(req))).map(promotionView) });
     },
@@ -22,7 +23,12 @@ export function promotionsRoutes(deps: { promotions: PromotionsService }) {
   routes.post(
     '/v1/promotions',
     STAFF,
-    { summary: 'Create a promotion', query: TenantQuery, body: PromotionInput },
+    {
+      summary: 'Create a promotion',
+      query: TenantQuery,
+      body: PromotionInput,
+      responses: { 201: PromotionView },
+    },
     async (req, res, auth) => {
       const input = bodyOf(req, PromotionInput);
       res.status(201).json(promotionView(await promotions.create(auth, input, tenantOf(req))));
@@ -31,7 +37,7 @@ export function promotionsRoutes(deps: { promotions: PromotionsService }) {
   routes.get(
     '/v1/promotions/:id',
     STAFF,
-    { summary: 'A promotion', query: TenantQuery },
+    { summary: 'A promotion', query: TenantQuery, responses: { 200: PromotionView } },
     async (req, res, auth) => {
       res.json(promotionView(await promotions.get(auth, idOf(req, promotionNotFound), tenantOf(req))));
     },
@@ -39,7 +45,12 @@ export function promotionsRoutes(deps: { promotions: PromotionsService }) {
   routes.patch(
     '/v1/promotions/:id',
     STAFF,
-    { summary: 'Change a promotion', query: TenantQuery, body: PromotionPatch },
+    {
+      summary: 'Change a promotion',
+      query: TenantQuery,
+      body: PromotionPatch,
+      responses: { 200: PromotionView },
+    },
     async (req, res, auth) => {
       const id = idOf(req, promotionNotFound);
       res.json(promotionView(await promotions.update(auth, id, bodyOf(req, PromotionPatch), tenantOf(req))));

@@ -1,3 +1,4 @@
+import { QuoteView } from '@geminis/contracts';
 import { createRoutes } from '@geminis/service-kit';
 import { QuoteInput } from '../domain/inputs';
 import { type QuotesService } from '../domain/quotes.service';
@@ -9,7 +10,11 @@ export function quotesRoutes(deps: { quotes: QuotesService }) {
   routes.post(
     '/v1/quotes',
     { authenticated: true },
-    { summary: 'Price a cart: products, options, add-ons, domains and a promotion', body: QuoteInput },
+    {
+      summary: 'Price a cart: products, options, add-ons, domains and a promotion',
+      body: QuoteInput,
+      responses: { 200: QuoteView },
+    },
     async (req, res, auth) => {
       const input = bodyOf(req, QuoteInput);
       res.json(await deps.quotes.quote(deps.quotes.partiesOf(auth, input), input));

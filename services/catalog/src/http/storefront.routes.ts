@@ -1,3 +1,4 @@
+import { StorefrontDomains, StorefrontProducts } from '@geminis/contracts';
 import { createRoutes } from '@geminis/service-kit';
 import { z } from 'zod';
 import { tenantNotFound } from '../domain/errors';
@@ -16,7 +17,11 @@ export function storefrontRoutes(deps: { storefront: StorefrontService; defaultC
   routes.get(
     '/v1/storefront/:id/products',
     { public: true },
-    { summary: 'The storefront’s visible products with prices', query: Query },
+    {
+      summary: 'The storefront’s visible products with prices',
+      query: Query,
+      responses: { 200: StorefrontProducts },
+    },
     async (req, res) => {
       const tenantId = idOf(req, tenantNotFound);
       const { currency } = queryOf(req, Query);
@@ -26,7 +31,7 @@ export function storefrontRoutes(deps: { storefront: StorefrontService; defaultC
   routes.get(
     '/v1/storefront/:id/domains',
     { public: true },
-    { summary: 'The storefront’s domain prices', query: Query },
+    { summary: 'The storefront’s domain prices', query: Query, responses: { 200: StorefrontDomains } },
     async (req, res) => {
       const tenantId = idOf(req, tenantNotFound);
       const { currency } = queryOf(req, Query);

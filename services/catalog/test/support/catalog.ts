@@ -44,6 +44,8 @@ export async function startCatalog(config: CatalogConfig = {}): Promise<Harness>
     bus,
     logger,
     verifier,
+    // Every answer a test gets was checked against the schema its route declares (a 500 otherwise).
+    checkResponses: true,
     port: 0,
     relayPollMs: 50,
   });
