@@ -3,6 +3,18 @@ import { type RouteInfo } from './router';
 
 type JsonSchema = Record<string, unknown>;
 
+const STANDARD_FORMATS = new Set([
+  'uuid',
+  'date-time',
+  'date',
+  'time',
+  'email',
+  'uri',
+  'ipv4',
+  'ipv6',
+  'duration',
+]);
+
 /**
  * The JSON Schema of what a zod schema accepts (`input`: before defaults and transforms) or of what a
  * route sends (`output`), inline so it can be moved into another document as it is.
@@ -12,6 +24,13 @@ function jsonSchemaOf(schema: z.ZodType, where: string, io: 'input' | 'output' =
     io,
     unrepresentable: 'any',
     cycles: 'throw',
+    // A standard format (uuid, date-time, email, …) says it; zod's own regex for it repeated on every
+    // field made the document several times larger without telling a reader anything.
+    override: ({ jsonSchema }) => {
+      if (typeof jsonSchema.format === 'string' && STANDARD_FORMATS.has(jsonSchema.format)) {
+        delete jsonSchema.pattern;
+      }
+    },
   });
   if ('$defs' in json)
     throw new Error(`${where}: the schema must convert inline (it has schemas with an id)`);
