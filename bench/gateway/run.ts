@@ -102,29 +102,49 @@ async function saturate(url: string, token: string) {
   };
 }
 
-/** Unloaded latency: PROBES requests one after another on one keep-alive connection, in microseconds. */
-async function probe(url: string, token: string) {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const once = () =>
-    new Promise<number>((resolve, reject) => {
-      const started = process.hrtime.bigint();
-      const req = request(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          if (res.statusCode !== 200) reject(new Error(`${url} answered ${res.statusCode}`));
-          else resolve(Number(process.hrtime.bigint() - started) / 1e6);
+/**
+ * Unloaded latency: PROBES requests one after another on one keep-alive connection per target, direct
+ * and through the gateway alternately, so both see the same machine at the same moments (drift in CPU
+ * frequency or in the neighbours' load would otherwise land on one side only). In milliseconds.
+ */
+async function probe(direct: string, viaGateway: string, token: string) {
+  const timer = (url: string) => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const once = () =>
+      new Promise<number>((resolve, reject) => {
+        const started = process.hrtime.bigint();
+        const req = request(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+          res.resume();
+          res.on('end', () => {
+            if (res.statusCode !== 200) reject(new Error(`${url} answered ${res.statusCode}`));
+            else resolve(Number(process.hrtime.bigint() - started) / 1e6);
+          });
         });
+        req.on('error', reject);
+        req.end();
       });
-      req.on('error', reject);
-      req.end();
-    });
-  for (let i = 0; i < 200; i++) await once(); // warm-up
-  const samples: number[] = [];
-  for (let i = 0; i < PROBES; i++) samples.push(await once());
-  agent.destroy();
-  samples.sort((a, b) => a - b);
-  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? NaN;
-  return { p50: at(0.5), p99: at(0.99) };
+    return { once, close: () => agent.destroy() };
+  };
+  const d = timer(direct);
+  const g = timer(viaGateway);
+  for (let i = 0; i < 200; i++) {
+    await d.once(); // warm-up
+    await g.once();
+  }
+  const ds: number[] = [];
+  const gs: number[] = [];
+  for (let i = 0; i < PROBES; i++) {
+    ds.push(await d.once());
+    gs.push(await g.once());
+  }
+  d.close();
+  g.close();
+  const summary = (samples: number[]) => {
+    samples.sort((a, b) => a - b);
+    const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? NaN;
+    return { p50: at(0.5), p99: at(0.99) };
+  };
+  return { direct: summary(ds), gateway: summary(gs) };
 }
 
 async function compare(
@@ -140,8 +160,7 @@ async function compare(
   const cpuBefore = cpuMs(gateway);
   const g = await saturate(viaGateway, token);
   const gatewayCpuUs = ((cpuMs(gateway) - cpuBefore) * 1000) / g.total;
-  const dp = await probe(direct, token);
-  const gp = await probe(viaGateway, token);
+  const { direct: dp, gateway: gp } = await probe(direct, viaGateway, token);
   const f = (n: number) => n.toFixed(3);
   console.log(`${label}`);
   console.log(
