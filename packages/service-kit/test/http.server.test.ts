@@ -78,10 +78,10 @@ describe('installSignalHandlers', () => {
       let out = '';
       child.stdout.on('data', (c: Buffer) => {
         out += c.toString();
-        if (out === 'ready\n') {
-          child.kill('SIGTERM');
-          child.kill('SIGTERM'); // a second signal must not run the steps again
-        }
+        if (out === 'ready\n') child.kill('SIGTERM');
+        // A second signal once shutdown is under way must neither run the steps again nor kill the
+        // process half-way through them.
+        if (out === 'ready\nstop-http\n') child.kill('SIGTERM');
       });
       child.on('exit', (code) => resolve({ code, out }));
     });

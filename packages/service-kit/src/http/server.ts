@@ -95,7 +95,9 @@ export function installSignalHandlers(
       logger.info({ signal }, 'shut down');
       exit(failed ? 1 : 0);
     })());
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  // `on`, not `once`: with no listener left, a second signal (an orchestrator repeating SIGTERM, a
+  // second Ctrl-C) would get the default action and kill the process half-way through its shutdown.
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
   return shutdown;
 }
