@@ -177,6 +177,64 @@ describe('createRabbitBus', () => {
     expect(calls).toBe(1);
   });
 
+  it('gives every instance of a per-instance consumer every message, and removes an unused instance queue', async () => {
+    const [a, b] = [open(), open()];
+    const name = uniqueName('replicas');
+    const seen: Record<string, string[]> = { a: [], b: [] };
+    const spec = (instance: string) => ({ name, bindings: ['test.replica.#'], instance, expiresMs: 1_500 });
+    const subA = await a.subscribe(spec('a'), async (m) => {
+      seen.a!.push(m.id ?? '');
+      return 'ack';
+    });
+    await b.subscribe(spec('b'), async (m) => {
+      seen.b!.push(m.id ?? '');
+      return m.id === 'replica-poison' ? 'dead-letter' : 'ack';
+    });
+    await a.publish(event('replica-1', 'test.replica.x'));
+    await a.publish(event('replica-2', 'test.replica.y'));
+    await until(
+      () => seen,
+      (s) => s.a!.length === 2 && s.b!.length === 2,
+    );
+    expect(seen.a!.sort()).toEqual(['replica-1', 'replica-2']);
+    expect(seen.b!.sort()).toEqual(['replica-1', 'replica-2']);
+
+    // An instance's dead letters go to the consumer's one dead-letter queue.
+    await a.publish(event('replica-poison', 'test.replica.z'));
+    const dead = await until(
+      () => vhost.takeMessages(`${name}.dlq`),
+      (msgs) => msgs.length > 0,
+    );
+    expect(dead.map((m) => m.properties.messageId as unknown)).toEqual(['replica-poison']);
+
+    // A replica that is gone leaves no queue behind once the expiry passes; the live one keeps its own.
+    await subA.cancel();
+    const conn = await amqp.connect(vhost.url);
+    const exists = async (queue: string) => {
+      const ch = await conn.createChannel();
+      ch.on('error', noop);
+      try {
+        await ch.checkQueue(queue);
+        await ch.close();
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      expect(await exists(`${name}.a`)).toBe(true);
+      expect(
+        await until(
+          () => exists(`${name}.a`),
+          (e) => !e,
+        ),
+      ).toBe(false);
+      expect(await exists(`${name}.b`)).toBe(true);
+    } finally {
+      await conn.close();
+    }
+  });
+
   it('never has more deliveries in flight than the prefetch', async () => {
     const bus = open();
     let inFlight = 0;

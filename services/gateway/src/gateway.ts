@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { createTokenVerifier, type Bus, type Logger, type Subscription } from '@geminis/service-kit';
 import Redis from 'ioredis';
 import { type Express } from 'express';
@@ -9,6 +11,11 @@ import { type UpstreamName } from './route-table';
 import { createTenantResolver } from './tenant-resolver';
 import { cachedVerifier } from './token-cache';
 
+/** A name no other running replica has: the host (a pod's name in Kubernetes), the pid and a random part. */
+function instanceId(): string {
+  return `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+}
+
 export interface BuiltGateway {
   app: Express;
   close(): Promise<void>;
@@ -19,6 +26,8 @@ export async function buildGateway(deps: {
   config: GatewayConfig;
   logger: Logger;
   bus?: Bus;
+  /** This replica's name among the gateway's replicas (its cache-invalidation queue); unique by default. */
+  instance?: string;
 }): Promise<BuiltGateway> {
   const { config, logger } = deps;
   const urls: Record<UpstreamName, string | undefined> = {
@@ -58,7 +67,7 @@ export async function buildGateway(deps: {
     ...(redis ? { redis } : {}),
   });
   let subscription: Subscription | undefined;
-  if (deps.bus) subscription = await resolver.subscribe(deps.bus);
+  if (deps.bus) subscription = await resolver.subscribe(deps.bus, deps.instance ?? instanceId());
 
   const app = createGatewayApp({
     logger,

@@ -78,10 +78,14 @@ export function createTenantResolver(options: TenantResolverOptions) {
     if (tenantId) for (const [h, e] of cache) if (e.value?.tenantId === tenantId) cache.delete(h);
   }
 
-  /** Drops cached hosts when identity announces a reseller's domains or status changed. */
-  async function subscribe(bus: Bus): Promise<Subscription> {
+  /**
+   * Drops cached hosts when identity announces a reseller's domains or status changed. Every replica has
+   * its own cache, so every replica reads every event: a per-instance queue, not one shared by replicas
+   * (with a shared queue only the replica that happened to get the event would forget the old domain).
+   */
+  async function subscribe(bus: Bus, instance: string): Promise<Subscription> {
     return bus.subscribe(
-      { name: 'gateway', bindings: ['identity.reseller.*.v1'] },
+      { name: 'gateway.hosts', bindings: ['identity.reseller.*.v1'], instance },
       async (message): Promise<Disposition> => {
         let raw: unknown;
         try {

@@ -26,6 +26,7 @@ describe('gateway', () => {
   const hosts = new Map<string, { tenantId: string; slug: string; brandName: string; status: string }>();
   const bus = createInMemoryBus();
   let resolver: ReturnType<typeof createTenantResolver>;
+  let otherReplica: ReturnType<typeof createTenantResolver>; // a second gateway replica's resolver
 
   beforeAll(async () => {
     upstream = await startEchoUpstream();
@@ -43,7 +44,13 @@ describe('gateway', () => {
       platformHosts: ['localhost'],
       ttlMs: 60_000,
     });
-    await resolver.subscribe(bus);
+    await resolver.subscribe(bus, 'replica-1');
+    otherReplica = createTenantResolver({
+      identityUrl: identity.url,
+      platformHosts: ['localhost'],
+      ttlMs: 60_000,
+    });
+    await otherReplica.subscribe(bus, 'replica-2');
     const make = (name: string) =>
       createUpstream({
         name,
@@ -72,6 +79,7 @@ describe('gateway', () => {
     await upstream.close();
     await bus.close();
     resolver.close();
+    otherReplica.close();
   });
 
   const call = (path: string, init: RequestInit = {}) => fetch(gateway.url + path, init);
@@ -168,11 +176,13 @@ describe('gateway', () => {
       expect(upstream.seen.length).toBe(before);
     });
 
-    it("forgets a cached host when identity announces the reseller's domains changed", async () => {
+    it("forgets a cached host on every replica when identity announces the reseller's domains changed", async () => {
       hosts.set('old.acme.test', { tenantId: ACME, slug: 'acme', brandName: 'Acme', status: 'active' });
       expect((await getWithHost(gateway.url, '/v1/storefront/p', 'old.acme.test')).status).toBe(200);
-      hosts.delete('old.acme.test'); // identity moved the domain; the gateway still has it cached
+      await expect(otherReplica.resolve('old.acme.test')).resolves.toMatchObject({ tenantId: ACME });
+      hosts.delete('old.acme.test'); // identity moved the domain; the replicas still have it cached
       expect((await getWithHost(gateway.url, '/v1/storefront/p', 'old.acme.test')).status).toBe(200);
+      await expect(otherReplica.resolve('old.acme.test')).resolves.toMatchObject({ tenantId: ACME });
       await bus.publish({
         id: 'evt-1',
         routingKey: 'identity.reseller.updated.v1',
@@ -198,6 +208,9 @@ describe('gateway', () => {
       });
       await new Promise((r) => setTimeout(r, 50));
       expect((await getWithHost(gateway.url, '/v1/storefront/p', 'old.acme.test')).status).toBe(404);
+      await expect(otherReplica.resolve('old.acme.test')).rejects.toMatchObject({
+        code: 'storefront.unknown_host',
+      });
     });
   });
 

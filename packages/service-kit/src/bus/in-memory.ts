@@ -1,6 +1,7 @@
 import { type BusLogger } from './logger';
 import { topicMatches } from './topic';
 import {
+  consumerQueue,
   type Bus,
   type Disposition,
   type IncomingMessage,
@@ -176,7 +177,7 @@ export function createInMemoryBus(options: InMemoryBusOptions = {}): InMemoryBus
 
     async subscribe(spec, handler): Promise<Subscription> {
       if (closed) throw new Error('bus is closed');
-      const queue = declareQueue(spec.name, spec.bindings, spec.deliveryLimit ?? 5);
+      const queue = declareQueue(consumerQueue(spec), spec.bindings, spec.deliveryLimit ?? 5);
       const consumer: Consumer = { handler, prefetch: spec.prefetch ?? 20, inFlight: new Set() };
       queue.consumers.push(consumer);
       schedule(queue);

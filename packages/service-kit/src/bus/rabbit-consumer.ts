@@ -1,7 +1,13 @@
 import { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { noop, type BusLogger } from './logger';
 import { declareConsumerQueues } from './rabbit-topology';
-import { type ConsumerSpec, type Disposition, type IncomingMessage, type MessageHandler } from './types';
+import {
+  consumerQueue,
+  type ConsumerSpec,
+  type Disposition,
+  type IncomingMessage,
+  type MessageHandler,
+} from './types';
 
 /** One subscription's consumer: re-started by the bus on every connection it gets. */
 export interface RabbitConsumer {
@@ -59,7 +65,7 @@ export function createRabbitConsumer(
   deps: ConsumerDeps,
 ): RabbitConsumer {
   const log = deps.logger;
-  const context = { consumer: spec.name };
+  const context = { consumer: consumerQueue(spec) };
   const inFlight = new Set<Promise<void>>();
   let channel: Channel | undefined;
   let consumerTag: string | undefined;
@@ -128,7 +134,7 @@ export function createRabbitConsumer(
       // Per consumer (global=false): quorum queues don't support global QoS.
       await ch.prefetch(spec.prefetch ?? 20, false);
       channel = ch;
-      const reply = await ch.consume(spec.name, (msg) => onDelivery(ch, msg), { noAck: false });
+      const reply = await ch.consume(consumerQueue(spec), (msg) => onDelivery(ch, msg), { noAck: false });
       if (channel === ch) consumerTag = reply.consumerTag;
     } catch (err) {
       if (channel === ch) channel = undefined;

@@ -5,6 +5,7 @@ import {
   EXCHANGE,
   UNROUTED_EXCHANGE,
   UNROUTED_QUEUE,
+  consumerQueue,
   type ConsumerSpec,
 } from './types';
 
@@ -41,17 +42,20 @@ export function declareTopology(conn: ChannelModel): Promise<void> {
 /**
  * A consumer's quorum queue, with a delivery limit (3.10 has no default: reliability.md §1.5) and
  * at-least-once dead-lettering (which needs `reject-publish`: §1.4), bound to its patterns; and its
- * dead-letter queue, bound to the DLX under the consumer's name.
+ * dead-letter queue, bound to the DLX under the consumer's name. A per-instance queue also expires once
+ * unused (x-expires, which quorum queues support), so replicas that are gone leave nothing behind.
  */
 export function declareConsumerQueues(conn: ChannelModel, spec: ConsumerSpec): Promise<void> {
   return onThrowawayChannel(conn, async (ch) => {
     const dlq = deadLetterQueue(spec.name);
     await ch.assertQueue(dlq, { durable: true, arguments: quorum });
     await ch.bindQueue(dlq, DEAD_LETTER_EXCHANGE, spec.name);
-    await ch.assertQueue(spec.name, {
+    const queue = consumerQueue(spec);
+    await ch.assertQueue(queue, {
       durable: true,
       arguments: {
         ...quorum,
+        ...(spec.instance ? { 'x-expires': spec.expiresMs ?? 60_000 } : {}),
         'x-delivery-limit': spec.deliveryLimit ?? 5,
         'x-dead-letter-exchange': DEAD_LETTER_EXCHANGE,
         'x-dead-letter-routing-key': spec.name,
@@ -59,6 +63,6 @@ export function declareConsumerQueues(conn: ChannelModel, spec: ConsumerSpec): P
         'x-overflow': 'reject-publish',
       },
     });
-    for (const pattern of spec.bindings) await ch.bindQueue(spec.name, EXCHANGE, pattern);
+    for (const pattern of spec.bindings) await ch.bindQueue(queue, EXCHANGE, pattern);
   });
 }

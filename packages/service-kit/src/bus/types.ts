@@ -47,7 +47,20 @@ export interface ConsumerSpec {
   prefetch?: number;
   /** Deliveries before a message is dead-lettered. Default 5. */
   deliveryLimit?: number;
+  /**
+   * Set for a consumer every replica needs to see every message of (cache invalidation): the queue is
+   * `<name>.<instance>`, one per process, and the broker deletes it once unused for `expiresMs` (a
+   * replica gone for good); dead letters still go to `<name>.dlq`. Leave unset for work that one
+   * replica must do once (the default: replicas share `<name>` as competing consumers).
+   */
+  instance?: string;
+  /** Unused time after which an instance queue is deleted. Default 60 000 ms. */
+  expiresMs?: number;
 }
+
+/** The queue a consumer reads: its name, or `<name>.<instance>` for a per-instance consumer. */
+export const consumerQueue = (spec: Pick<ConsumerSpec, 'name' | 'instance'>): string =>
+  spec.instance ? `${spec.name}.${spec.instance}` : spec.name;
 
 export interface Subscription {
   /** Stops receiving new deliveries and waits for in-flight handlers to settle. */
