@@ -84,12 +84,13 @@ async function main() {
     logger.warn({ file: join(dataDir, 'dev-secrets.json') }, 'using a generated development encryption key');
   }
 
+  const serviceKey = env.INTERNAL_SERVICE_KEY ?? secrets.INTERNAL_SERVICE_KEY!;
   const identityDb = await database('identity');
   const identity = await runService(identityService({ issuer: ISSUER, audience: AUDIENCE, encryptionKey }), {
     db: identityDb,
     bus,
     logger,
-    serviceKey: env.INTERNAL_SERVICE_KEY ?? secrets.INTERNAL_SERVICE_KEY!,
+    serviceKey,
     port: 0,
     host: '127.0.0.1',
   });
@@ -119,6 +120,7 @@ async function main() {
     PORT: String(config.PORT),
     HOST: config.HOST,
     IDENTITY_URL: identity.url,
+    INTERNAL_SERVICE_KEY: serviceKey,
     CATALOG_URL: catalog.url,
     JWT_ISSUER: ISSUER,
     JWT_AUDIENCE: AUDIENCE,

@@ -17,4 +17,6 @@ export interface AuthContext {
   tenantId: string;
   /** The token's `jti`. */
   tokenId: string;
+  /** The token's `iat` (seconds since the epoch): the gateway refuses tokens issued before a revocation. */
+  issuedAt: number;
 }

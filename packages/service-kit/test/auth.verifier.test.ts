@@ -53,6 +53,7 @@ describe('createTokenVerifier', () => {
       role: 'reseller',
       tenantId: TENANT,
       tokenId: 'j1',
+      issuedAt: expect.any(Number) as number,
     });
   });
 

@@ -5,7 +5,13 @@ import { type AuthContext, type Role } from '../src/tenant';
 const TENANT = '0190aaaa-0000-7000-8000-00000000000a';
 const OTHER = '0190bbbb-0000-7000-8000-00000000000b';
 const USER = '0190aaaa-0000-7000-8000-000000000001';
-const ctx = (role: Role): AuthContext => ({ userId: USER, role, tenantId: TENANT, tokenId: 'j' });
+const ctx = (role: Role): AuthContext => ({
+  userId: USER,
+  role,
+  tenantId: TENANT,
+  tokenId: 'j',
+  issuedAt: 0,
+});
 
 describe('scopeFor', () => {
   it('gives an admin without a filter every tenant, without an audit entry', () => {

@@ -25,6 +25,7 @@ import {
 } from './docs';
 import { type Upstream } from './proxy';
 import { type RateLimits } from './rate-limit';
+import { type RevocationList } from './revocations';
 import { matchRoute, ROUTES, type GatewayRoute, type UpstreamName } from './route-table';
 import { normaliseHost, type TenantResolver } from './tenant-resolver';
 
@@ -36,6 +37,8 @@ export interface GatewayDeps {
   limits: RateLimits;
   corsOrigins: string[];
   routes?: readonly GatewayRoute[];
+  /** Tokens of suspended users and resellers, refused before their expiry. */
+  revocations?: RevocationList;
 }
 
 /**
@@ -104,6 +107,10 @@ export function createGatewayApp(deps: GatewayDeps): Express {
         }
       }),
     );
+    if (deps.revocations && !deps.revocations.ready) {
+      // A replica that does not yet know whose tokens identity revoked must not take traffic.
+      results.push(['revocations', 'not yet loaded from identity']);
+    }
     const failing = results.filter(([, s]) => s !== 'ok');
     if (failing.length === 0) {
       res.json({ status: 'ready', upstreams: Object.fromEntries(results) });
@@ -173,6 +180,12 @@ export function createGatewayApp(deps: GatewayDeps): Express {
       const token = bearerToken(req);
       if (!token) throw new UnauthenticatedError('auth.missing_token', 'a bearer access token is required');
       const auth = await deps.verifier.verify(token);
+      if (deps.revocations?.isRevoked(auth)) {
+        throw new UnauthenticatedError(
+          'auth.revoked',
+          'this access token was issued before its account was suspended; sign in again',
+        );
+      }
       if (!route.access.roles.includes(auth.role)) {
         throw new ForbiddenError('auth.forbidden', `this operation is not allowed for role ${auth.role}`);
       }

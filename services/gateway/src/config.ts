@@ -1,4 +1,4 @@
-import { baseConfig, loadConfigOrExit, processEnv } from '@geminis/service-kit';
+import { baseConfig, loadConfigOrExit, processEnv, secret } from '@geminis/service-kit';
 import { z } from 'zod';
 
 const list = z
@@ -33,6 +33,13 @@ export const gatewayConfigShape = {
   AMQP_URL: z.url().optional(),
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  /**
+   * Identity's service key: the gateway asks identity, when it starts, whose tokens were revoked within
+   * the last ACCESS_TOKEN_MAX_AGE_SEC (suspended users and resellers); later ones arrive as events.
+   */
+  INTERNAL_SERVICE_KEY: secret(32),
+  /** The longest an access token lives: identity's access-token lifetime (900 s) or more. */
+  ACCESS_TOKEN_MAX_AGE_SEC: z.coerce.number().int().positive().default(900),
   HOST_CACHE_TTL_MS: z.coerce.number().int().positive().default(30_000),
   AUTH_RATE_PER_MINUTE: z.coerce.number().int().positive().default(30),
   API_RATE_PER_MINUTE: z.coerce.number().int().positive().default(1200),

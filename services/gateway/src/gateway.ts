@@ -8,6 +8,7 @@ import { type GatewayConfig } from './config';
 import { createUpstream, type Upstream } from './proxy';
 import { createRateLimits } from './rate-limit';
 import { type UpstreamName } from './route-table';
+import { createRevocations } from './revocations';
 import { createTenantResolver } from './tenant-resolver';
 import { cachedVerifier } from './token-cache';
 
@@ -66,8 +67,21 @@ export async function buildGateway(deps: {
     apiPerMinute: config.API_RATE_PER_MINUTE,
     ...(redis ? { redis } : {}),
   });
-  let subscription: Subscription | undefined;
-  if (deps.bus) subscription = await resolver.subscribe(deps.bus, deps.instance ?? instanceId());
+  const revocations = createRevocations({
+    windowMs: config.ACCESS_TOKEN_MAX_AGE_SEC * 1000,
+    logger,
+    ...(config.IDENTITY_URL && config.INTERNAL_SERVICE_KEY
+      ? { identityUrl: config.IDENTITY_URL, serviceKey: config.INTERNAL_SERVICE_KEY }
+      : {}),
+  });
+  const subscriptions: Subscription[] = [];
+  if (deps.bus) {
+    const instance = deps.instance ?? instanceId();
+    subscriptions.push(await resolver.subscribe(deps.bus, instance));
+    // Listening before loading: a suspension between the two is heard, never missed.
+    subscriptions.push(await revocations.subscribe(deps.bus, instance));
+  }
+  if (config.IDENTITY_URL) await revocations.loadUntilDone();
 
   const app = createGatewayApp({
     logger,
@@ -76,11 +90,13 @@ export async function buildGateway(deps: {
     resolver,
     limits,
     corsOrigins: config.CORS_ORIGINS,
+    revocations,
   });
   return {
     app,
     async close() {
-      await subscription?.cancel();
+      for (const s of subscriptions) await s.cancel();
+      revocations.close();
       for (const u of Object.values(upstreams)) u.close();
       resolver.close();
       redis?.disconnect();

@@ -66,6 +66,7 @@ describe('gateway with the identity service', () => {
     const { config } = loadConfig(gatewayConfigShape, {
       LOG_LEVEL: 'silent',
       IDENTITY_URL: identity.url,
+      INTERNAL_SERVICE_KEY: 's'.repeat(43),
       CATALOG_URL: catalog.url,
       JWT_ISSUER: issuer,
       PLATFORM_HOSTS: 'localhost',
@@ -163,5 +164,89 @@ describe('gateway with the identity service', () => {
     const moved = await getWithHost(gateway.url, '/v1/storefront/products', 'shop.acme-hosting.test');
     expect(moved.status).toBe(200);
     expect(catalog.seen.at(-1)!.url).toBe(`/v1/storefront/${demo.reseller.tenantId}/products`);
+  });
+  it('refuses the tokens of a suspended client and of a suspended reseller’s users before they expire, on a running replica and on one started later', async () => {
+    const admin = await login(demo.admin.email, DEMO_PASSWORDS.admin);
+    const call = (base: string, method: string, path: string, token: string, body?: unknown) =>
+      fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+    const password = 'long-enough-pass-1';
+    const created = await call(gateway.url, 'POST', '/v1/clients', admin, {
+      email: 'suspend-me@example.com',
+      name: 'S',
+      password,
+    });
+    expect(created.status).toBe(201);
+    const clientId = (await json(created)).id as string;
+    const reseller = await call(gateway.url, 'POST', '/v1/resellers', admin, {
+      slug: 'soon-suspended',
+      brandName: 'Soon',
+      owner: { email: 'owner@soon.example', name: 'O', password },
+    });
+    expect(reseller.status).toBe(201);
+    const resellerId = (await json(reseller)).reseller.id as string;
+    const clientToken = await login('suspend-me@example.com', password);
+    const ownerToken = await login('owner@soon.example', password, 'soon-suspended');
+    for (const token of [clientToken, ownerToken]) {
+      expect((await call(gateway.url, 'GET', '/v1/me', token)).status).toBe(200);
+    }
+
+    expect((await call(gateway.url, 'POST', `/v1/clients/${clientId}/suspend`, admin, {})).status).toBe(200);
+    expect((await call(gateway.url, 'POST', `/v1/resellers/${resellerId}/suspend`, admin, {})).status).toBe(
+      200,
+    );
+    // Identity's events reach this replica: both tokens, still unexpired, are refused at the front door.
+    const refusal = async (base: string, token: string) => {
+      const res = await call(base, 'GET', '/v1/me', token);
+      return [res.status, (await json(res)).code as string | undefined] as const;
+    };
+    for (const token of [clientToken, ownerToken]) {
+      const deadline = Date.now() + 15_000;
+      let seen = await refusal(gateway.url, token);
+      while (seen[1] !== 'auth.revoked' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        seen = await refusal(gateway.url, token);
+      }
+      expect(seen).toEqual([401, 'auth.revoked']);
+    }
+    expect((await call(gateway.url, 'GET', '/v1/me', admin)).status).toBe(200);
+
+    // A replica started afterwards, without the bus, learns them from identity before it is ready.
+    const { config } = loadConfig(gatewayConfigShape, {
+      LOG_LEVEL: 'silent',
+      IDENTITY_URL: identity.url,
+      INTERNAL_SERVICE_KEY: 's'.repeat(43),
+      JWT_ISSUER: 'https://identity.test',
+      PLATFORM_HOSTS: 'localhost',
+    });
+    const later = await buildGateway({ config, logger });
+    const laterServer = await listen(later.app, 0);
+    try {
+      expect((await fetch(`${laterServer.url}/readyz`)).status).toBe(200);
+      expect(await refusal(laterServer.url, clientToken)).toEqual([401, 'auth.revoked']);
+      expect(await refusal(laterServer.url, ownerToken)).toEqual([401, 'auth.revoked']);
+      expect((await call(laterServer.url, 'GET', '/v1/me', admin)).status).toBe(200);
+    } finally {
+      await laterServer.close();
+      await later.close();
+    }
+
+    // With a wrong service key identity refuses to tell: that replica stays unready instead of serving.
+    const wrong = await buildGateway({
+      config: { ...config, INTERNAL_SERVICE_KEY: 'w'.repeat(43) },
+      logger,
+    });
+    const wrongServer = await listen(wrong.app, 0);
+    try {
+      const ready = await fetch(`${wrongServer.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect((await json(ready)).detail).toContain('revocations');
+    } finally {
+      await wrongServer.close();
+      await wrong.close();
+    }
   });
 });

@@ -71,6 +71,7 @@ export async function seedIdentityDemo(
       role: 'admin',
       tenantId: PLATFORM_TENANT_ID,
       tokenId: 'seed',
+      issuedAt: Math.floor(Date.now() / 1000),
     } satisfies AuthContext,
   };
 
@@ -103,7 +104,15 @@ export async function seedIdentityDemo(
         currency: 'EUR',
       },
       'reseller',
-      { auth: { userId: resellerUser.id, role: 'reseller', tenantId: acme.id, tokenId: 'seed' } },
+      {
+        auth: {
+          userId: resellerUser.id,
+          role: 'reseller',
+          tenantId: acme.id,
+          tokenId: 'seed',
+          issuedAt: Math.floor(Date.now() / 1000),
+        },
+      },
     ));
 
   const platformClientEmail = 'client@geminis.local';

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
-import { IDENTITY_INTERNAL, PasswordResetToken, User } from '@geminis/contracts';
+import { IDENTITY_INTERNAL, PasswordResetToken, Revocations, User } from '@geminis/contracts';
 import { rows, SERVICE_KEY_HEADER } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 import jwt from 'jsonwebtoken';
@@ -319,6 +319,50 @@ describe('identity authentication', () => {
     // A used reset has no token to hand out any more.
     expect((await api.call('GET', tokenPath(demo.resellerClient.tenantId), asService)).status).toBe(404);
     await api.login(demo.resellerClient.email, 'reset-new-pass-3', 'acme');
+  });
+
+  it('tells our services (with the service key) whose tokens were revoked since a time', async () => {
+    const admin = (await loginAdmin()).accessToken;
+    const asService = { headers: { [SERVICE_KEY_HEADER]: SERVICE_KEY } };
+    const owner = { email: 'o@revoked.example', name: 'O', password: 'long-enough-pass-1' };
+    const reseller = (await api.post('/v1/resellers', { slug: 'revoked', brandName: 'R', owner }, admin)).body
+      .reseller.id as string;
+    const client = (
+      await api.post(
+        '/v1/clients',
+        { email: 'gone@example.com', name: 'G', password: 'long-enough-pass-1' },
+        admin,
+      )
+    ).body.id as string;
+    const before = new Date(Date.now() - 1_000);
+    const path = IDENTITY_INTERNAL.revocations(before);
+    expect((await api.call('GET', path, asService)).body.items).toEqual([]);
+
+    expect((await api.post(`/v1/clients/${client}/suspend`, {}, admin)).status).toBe(200);
+    expect((await api.post(`/v1/resellers/${reseller}/suspend`, {}, admin)).status).toBe(200);
+    const listed = await api.call('GET', path, asService);
+    expect(listed.status).toBe(200);
+    expect(listed.headers.get('cache-control')).toBe('no-store');
+    const { items } = Revocations.parse(listed.body);
+    expect(items.map((r) => [r.kind, r.id])).toEqual([
+      ['user', client],
+      ['tenant', reseller],
+    ]);
+    for (const r of items) expect(Date.parse(r.at)).toBeGreaterThanOrEqual(before.getTime());
+    // Only changes after `since`: asking from now on lists nothing.
+    const later = await api.call(
+      'GET',
+      IDENTITY_INTERNAL.revocations(new Date(Date.now() + 1_000)),
+      asService,
+    );
+    expect(later.body.items).toEqual([]);
+
+    // Without the key, or with a staff token instead, nothing; a malformed time names the field.
+    expect((await api.get(path)).status).toBe(401);
+    expect((await api.get(path, admin)).status).toBe(401);
+    const bad = await api.call('GET', '/internal/v1/revocations?since=yesterday', asService);
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('since');
   });
 
   it('enrols TOTP, requires the second step at login, accepts a recovery code once, and disables', async () => {

@@ -19,7 +19,10 @@ const PUBLIC = new Set([
 ]);
 
 /** Routes only our own services may call, with the shared service key. */
-const SERVICE_ONLY = new Set(['GET /internal/v1/tenants/:id/password-resets/:resetId']);
+const SERVICE_ONLY = new Set([
+  'GET /internal/v1/tenants/:id/password-resets/:resetId',
+  'GET /internal/v1/revocations',
+]);
 
 /** Writes that take no body, on purpose: each is an action named entirely by its path and caller. */
 const NO_BODY = new Set([

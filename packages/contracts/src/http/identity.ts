@@ -8,13 +8,31 @@ import { Currency, Domain, Email, Id, Language, ResellerStatus, Role, UserStatus
  *   GET /internal/v1/tenants/:tenantId/password-resets/:resetId → PasswordResetToken, for the notifications
  *     side that emails the link after `identity.password_reset.requested.v1`; only with the shared service
  *     key in the `x-geminis-service-key` header; 404 once the reset is used, expired or replaced
+ *   GET /internal/v1/revocations?since=<date-time> → Revocations: users not active and suspended resellers
+ *     whose status changed since then, for the gateway to refuse access tokens issued before (it keeps
+ *     them from identity's events; this fills a replica that starts later); only with the service key
  */
 export const IDENTITY_INTERNAL = {
   tenantByHost: (host: string) => `/internal/v1/tenants/by-host/${encodeURIComponent(host)}`,
   tenantBrand: (tenantId: string) => `/internal/v1/tenants/${encodeURIComponent(tenantId)}/brand`,
   passwordResetToken: (tenantId: string, resetId: string) =>
     `/internal/v1/tenants/${encodeURIComponent(tenantId)}/password-resets/${encodeURIComponent(resetId)}`,
+  revocations: (since: Date) => `/internal/v1/revocations?since=${encodeURIComponent(since.toISOString())}`,
 } as const;
+
+export const RevocationsQuery = z.object({ since: z.iso.datetime({ offset: true }) });
+export type RevocationsQuery = z.infer<typeof RevocationsQuery>;
+
+/** Tokens of this user (`user`), or of every user of this tenant (`tenant`), issued at or before `at`. */
+export const Revocation = z.object({
+  kind: z.enum(['user', 'tenant']),
+  id: z.uuid(),
+  at: z.iso.datetime({ offset: true }),
+});
+export type Revocation = z.infer<typeof Revocation>;
+
+export const Revocations = z.object({ items: z.array(Revocation) });
+export type Revocations = z.infer<typeof Revocations>;
 
 export const PasswordResetToken = z.object({ resetId: z.uuid(), token: z.string().min(1) });
 export type PasswordResetToken = z.infer<typeof PasswordResetToken>;

@@ -89,7 +89,13 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     const role: unknown = payload.role;
     if (typeof role !== 'string' || !ROLES.includes(role as Role)) throw invalid('role is required');
     if (typeof payload.jti !== 'string' || payload.jti.length === 0) throw invalid('jti is required');
-    return { userId: payload.sub, role: role as Role, tenantId: tid, tokenId: payload.jti };
+    return {
+      userId: payload.sub,
+      role: role as Role,
+      tenantId: tid,
+      tokenId: payload.jti,
+      issuedAt: payload.iat,
+    };
   }
 
   return {

@@ -132,7 +132,8 @@ export function createKeysService(deps: {
     }> {
       const { kid, privateKey } = await currentSigner();
       const jti = newId();
-      const accessToken = jwt.sign({ role: user.role, tid: user.tenantId }, privateKey, {
+      const iat = Math.floor(Date.now() / 1000);
+      const accessToken = jwt.sign({ role: user.role, tid: user.tenantId, iat }, privateKey, {
         algorithm: 'RS256',
         keyid: kid,
         header: { alg: 'RS256', typ: 'at+jwt', kid },
@@ -145,7 +146,7 @@ export function createKeysService(deps: {
       return {
         accessToken,
         expiresIn: deps.accessTokenTtlSec,
-        claims: { userId: user.id, role: user.role, tenantId: user.tenantId, tokenId: jti },
+        claims: { userId: user.id, role: user.role, tenantId: user.tenantId, tokenId: jti, issuedAt: iat },
       };
     },
   };

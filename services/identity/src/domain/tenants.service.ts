@@ -1,5 +1,5 @@
 import { allTenants, NotFoundError, tenantScope, type Database } from '@geminis/service-kit';
-import { findReseller, resolveTenant } from '../store/resellers.store';
+import { findReseller, resolveTenant, revokedSince } from '../store/resellers.store';
 import { PLATFORM_TENANT_ID, type TenantRef } from './context';
 import { type Reseller } from './types';
 
@@ -50,6 +50,12 @@ export function createTenantsService(deps: { db: Database }) {
       );
       if (!r) throw notFound();
       return toRef(r);
+    },
+
+    /** Users no longer active and suspended resellers whose status changed since then (for the gateway). */
+    async revokedSince(since: Date): Promise<{ kind: 'user' | 'tenant'; id: string; at: Date }[]> {
+      const found = await db.withTenant(allTenants, (tx) => revokedSince(tx, since));
+      return found.map((r) => ({ kind: r.kind, id: r.id, at: new Date(r.at) }));
     },
 
     async reseller(tenantId: string): Promise<Reseller | undefined> {

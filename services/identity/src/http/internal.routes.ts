@@ -1,5 +1,11 @@
-import { PasswordResetToken, TenantBrand, TenantByHost } from '@geminis/contracts';
-import { createRoutes, NotFoundError } from '@geminis/service-kit';
+import {
+  PasswordResetToken,
+  Revocations,
+  RevocationsQuery,
+  TenantBrand,
+  TenantByHost,
+} from '@geminis/contracts';
+import { createRoutes, NotFoundError, queryOf } from '@geminis/service-kit';
 import { PLATFORM_TENANT_ID } from '../domain/context';
 import { type PasswordService } from '../domain/password.service';
 import { type SettingsService } from '../domain/settings.service';
@@ -66,6 +72,25 @@ export function internalRoutes(deps: {
       const token = await deps.passwords.resetTokenFor(tenantId, resetId);
       if (!token) throw missing();
       res.set('cache-control', 'no-store').json(PasswordResetToken.parse({ resetId, token }));
+    },
+  );
+
+  routes.get(
+    '/internal/v1/revocations',
+    { service: true },
+    {
+      summary: 'Users and resellers whose tokens were revoked since a time',
+      query: RevocationsQuery,
+      responses: { 200: Revocations },
+    },
+    async (req, res) => {
+      const { since } = queryOf(req, RevocationsQuery);
+      const items = await deps.tenants.revokedSince(new Date(since));
+      res.set('cache-control', 'no-store').json(
+        Revocations.parse({
+          items: items.map((r) => ({ kind: r.kind, id: r.id, at: r.at.toISOString() })),
+        }),
+      );
     },
   );
 

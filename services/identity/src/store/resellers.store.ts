@@ -145,3 +145,23 @@ export async function resolveTenant(
   const [row] = await rows<ResellerRow>(tx, sql`${SELECT} where ${where}`);
   return row && toReseller(row);
 }
+
+/**
+ * Whose access tokens stopped being good since `since`: users no longer active (or deleted) and
+ * suspended resellers (all their tenant's users), with the time of the change. Cross-tenant: the caller
+ * opens the transaction with `allTenants`.
+ */
+export async function revokedSince(
+  tx: Tx,
+  since: Date,
+): Promise<{ kind: 'user' | 'tenant'; id: string; at: Date }[]> {
+  return rows<{ kind: 'user' | 'tenant'; id: string; at: Date }>(
+    tx,
+    sql`select 'user' as kind, id, updated_at as at from users
+          where (status <> 'active' or deleted_at is not null) and updated_at >= ${since}
+        union all
+        select 'tenant' as kind, id, updated_at as at from resellers
+          where status = 'suspended' and updated_at >= ${since}
+        order by at`,
+  );
+}
