@@ -72,7 +72,7 @@ export const ROUTES: readonly GatewayRoute[] = [
     upstream: 'identity',
     access: { roles: ALL },
     limit: 'api',
-    summary: 'Own profile and 2FA',
+    summary: 'Own profile and 2FA; a reseller’s own brand',
   },
   {
     prefix: '/v1/resellers',

@@ -102,6 +102,54 @@ describe('identity tenancy', () => {
     }
   });
 
+  it('lets a reseller read its own profile and change its brand, and nothing else of it or of another', async () => {
+    for (const [p, tenant] of [
+      [w.resellerA, w.tenantA],
+      [w.resellerB, w.tenantB],
+    ] as const) {
+      const own = await api.get('/v1/me/reseller', p.token);
+      expect(own.status).toBe(200);
+      expect(own.body).toEqual((await api.get(`/v1/resellers/${tenant}`, w.admin.token)).body);
+    }
+    const changed = await api.patch(
+      '/v1/me/reseller',
+      { brandName: 'Bravo Web', supportEmail: 'help@bravo.example' },
+      w.resellerB.token,
+    );
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({
+      id: w.tenantB,
+      brandName: 'Bravo Web',
+      supportEmail: 'help@bravo.example',
+    });
+    expect((await api.get(`/v1/resellers/${w.tenantA}`, w.admin.token)).body.brandName).not.toBe('Bravo Web');
+    const events = await h.db.transaction((tx) =>
+      rows<{ envelope: any }>(
+        tx,
+        sql`select envelope from outbox where type = 'identity.reseller.updated.v1' and tenant_id = ${w.tenantB}
+            order by created_at`,
+      ),
+    );
+    expect(events.at(-1)!.envelope.data).toMatchObject({ resellerId: w.tenantB, brandName: 'Bravo Web' });
+
+    // Domains, custom products, slug and status are the admins' to change: refused, nothing written.
+    for (const field of [
+      { customDomains: ['taken-by-someone.example'] },
+      { allowCustomProducts: true },
+      { slug: 'other' },
+      { status: 'active' },
+    ]) {
+      const res = await api.patch('/v1/me/reseller', { brandName: 'Sneaky', ...field }, w.resellerB.token);
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(res.body.errors)).toContain(Object.keys(field)[0]);
+    }
+    expect((await api.get('/v1/me/reseller', w.resellerB.token)).body.brandName).toBe('Bravo Web');
+    for (const p of [w.admin, w.clientA1, w.platformClient]) {
+      expect((await api.get('/v1/me/reseller', p.token)).status).toBe(403);
+      expect((await api.patch('/v1/me/reseller', { brandName: 'x' }, p.token)).status).toBe(403);
+    }
+  });
+
   it('rejects mass assignment of role, status, tenant or email on the own profile, writing nothing', async () => {
     for (const field of [
       { role: 'admin' },

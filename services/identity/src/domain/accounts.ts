@@ -81,6 +81,17 @@ export const ResellerPatchInput = z
   .refine((p) => Object.keys(p).length > 0, 'nothing to change');
 export type ResellerPatchInput = z.infer<typeof ResellerPatchInput>;
 
+/**
+ * What a reseller may change of its own profile: its brand. Domains (globally unique, so a claim on a
+ * name someone else owns would block them), the slug, custom products and status stay with the admins.
+ */
+export const OwnResellerPatchInput = z
+  .object({ brandName: Name, logoUrl: HttpsUrl.nullable(), supportEmail: Email.nullable() })
+  .partial()
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, 'nothing to change');
+export type OwnResellerPatchInput = z.infer<typeof OwnResellerPatchInput>;
+
 export const PageInput = z
   .object({
     limit: z.coerce.number().int().min(1).max(200).default(50),

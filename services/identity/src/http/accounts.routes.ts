@@ -5,6 +5,7 @@ import {
   ClientPatchInput,
   NewClientInput,
   NewResellerInput,
+  OwnResellerPatchInput,
   PageInput,
   ProfilePatchInput,
   ResellerPatchInput,
@@ -47,6 +48,30 @@ export function accountsRoutes(deps: { db: Database; clients: ClientsService; re
       const me = await db.withTenant(scope, (tx) => updateProfile(tx, scope, auth.userId, patch));
       if (!me) throw new NotFoundError('identity.user_not_found', 'user not found');
       res.json(me);
+    },
+  );
+
+  // --- a reseller's own profile (its tenant): read all of it, change its brand ---
+  routes.get(
+    '/v1/me/reseller',
+    { roles: ['reseller'] },
+    { summary: 'The calling reseller’s own profile', responses: { 200: Reseller } },
+    async (req, res) => {
+      const actor = actorOf(req);
+      res.json(await resellers.get(actor, actor.auth.tenantId));
+    },
+  );
+  routes.patch(
+    '/v1/me/reseller',
+    { roles: ['reseller'] },
+    {
+      summary: 'Change the calling reseller’s brand (name, logo, support email)',
+      body: OwnResellerPatchInput,
+      responses: { 200: Reseller },
+    },
+    async (req, res) => {
+      const actor = actorOf(req);
+      res.json(await resellers.update(actor, actor.auth.tenantId, bodyOf(req, OwnResellerPatchInput)));
     },
   );
 
