@@ -432,6 +432,12 @@ describe('checkResponses', () => {
     routes.get('/v1/empty', { public: true }, spec, (_req, res) => {
       res.status(204).end();
     });
+    routes.get('/v1/bodiless-200', { public: true }, spec, (_req, res) => {
+      res.sendStatus(200); // 200 promises a Thing
+    });
+    routes.get('/v1/undeclared-bodiless', { public: true }, { responses: { 200: Thing } }, (_req, res) => {
+      res.status(204).end();
+    });
     routes.get('/v1/problem', { public: true }, spec, () => {
       throw new ConflictError('things.duplicate', 'a thing with this name exists');
     });
@@ -461,14 +467,17 @@ describe('checkResponses', () => {
     expect((await fetch(`${checked.url}/v1/problem`)).status).toBe(409);
   });
 
-  it.each(['/v1/wrong-type', '/v1/extra-field', '/v1/undeclared-status'])(
-    'turns %s into a 500',
-    async (path) => {
-      const res = await fetch(checked.url + path);
-      expect(res.status).toBe(500);
-      await res.text();
-      // Without the check the same handlers answer as they are.
-      expect((await fetch(unchecked.url + path)).status).not.toBe(500);
-    },
-  );
+  it.each([
+    '/v1/wrong-type',
+    '/v1/extra-field',
+    '/v1/undeclared-status',
+    '/v1/bodiless-200',
+    '/v1/undeclared-bodiless',
+  ])('turns %s into a 500', async (path) => {
+    const res = await fetch(checked.url + path);
+    expect(res.status).toBe(500);
+    await res.text();
+    // Without the check the same handlers answer as they are.
+    expect((await fetch(unchecked.url + path)).status).not.toBe(500);
+  });
 });

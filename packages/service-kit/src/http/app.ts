@@ -106,7 +106,19 @@ function responseCheck(route: RouteDefinition) {
   const declared = route.spec.responses ?? {};
   return (_req: Request, res: Response, next: NextFunction): void => {
     const send = res.json.bind(res);
+    const end = res.end.bind(res) as (...args: unknown[]) => Response;
+    let json = false;
+    // A success answered without JSON (`res.status(204).end()`, `sendStatus(200)`) must be declared
+    // bodiless (`204: null`) too: otherwise the document promises a body the client never gets.
+    res.end = ((...args: unknown[]) => {
+      const status = res.statusCode;
+      if (!json && status >= 200 && status < 300 && declared[status as keyof typeof declared] !== null) {
+        throw new Error(`${where} answered ${status} without a JSON body, which it does not declare`);
+      }
+      return end(...args);
+    }) as Response['end'];
     res.json = (body: unknown) => {
+      json = true;
       const status = res.statusCode;
       if (status >= 200 && status < 300) {
         const schema = declared[status as keyof typeof declared];
