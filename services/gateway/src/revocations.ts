@@ -1,5 +1,4 @@
 import {
-  eventRegistry,
   IDENTITY_INTERNAL,
   Revocations,
   type EventData,
@@ -12,10 +11,10 @@ import {
   SERVICE_KEY_HEADER,
   type AuthContext,
   type Bus,
-  type Disposition,
   type Logger,
   type Subscription,
 } from '@geminis/service-kit';
+import { onEvent } from './events';
 
 export interface RevocationsOptions {
   /** How long a revocation matters: the access-token lifetime. Older entries are dropped. */
@@ -116,16 +115,7 @@ export function createRevocations(options: RevocationsOptions) {
         bindings: ['identity.user.status_changed.v1', 'identity.reseller.suspended.v1'],
         instance,
       },
-      async (message): Promise<Disposition> => {
-        let raw: unknown;
-        try {
-          raw = JSON.parse(message.body.toString('utf8'));
-        } catch {
-          return 'dead-letter';
-        }
-        const parsed = eventRegistry.parse(raw);
-        if (!parsed.ok) return 'dead-letter';
-        const { event } = parsed;
+      onEvent((event) => {
         const at = Date.parse(event.time);
         if (event.type === 'identity.user.status_changed.v1') {
           const data = event.data as EventData<typeof UserStatusChanged>;
@@ -133,8 +123,7 @@ export function createRevocations(options: RevocationsOptions) {
         } else if (event.type === 'identity.reseller.suspended.v1') {
           revoke('tenant', (event.data as EventData<typeof ResellerSuspended>).resellerId, at);
         }
-        return 'ack';
-      },
+      }),
     );
   }
 

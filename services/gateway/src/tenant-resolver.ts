@@ -1,11 +1,6 @@
-import { eventRegistry, IDENTITY_INTERNAL, PLATFORM_TENANT_ID, TenantByHost } from '@geminis/contracts';
-import {
-  createHttpClient,
-  NotFoundError,
-  type Bus,
-  type Disposition,
-  type Subscription,
-} from '@geminis/service-kit';
+import { IDENTITY_INTERNAL, PLATFORM_TENANT_ID, TenantByHost } from '@geminis/contracts';
+import { createHttpClient, NotFoundError, type Bus, type Subscription } from '@geminis/service-kit';
+import { onEvent } from './events';
 
 export interface ResolvedTenant {
   tenantId: string;
@@ -86,23 +81,14 @@ export function createTenantResolver(options: TenantResolverOptions) {
   async function subscribe(bus: Bus, instance: string): Promise<Subscription> {
     return bus.subscribe(
       { name: 'gateway.hosts', bindings: ['identity.reseller.*.v1'], instance },
-      async (message): Promise<Disposition> => {
-        let raw: unknown;
-        try {
-          raw = JSON.parse(message.body.toString('utf8'));
-        } catch {
-          return 'dead-letter';
-        }
-        const parsed = eventRegistry.parse(raw);
-        if (!parsed.ok) return 'dead-letter';
-        const data = parsed.event.data as {
+      onEvent((event) => {
+        const data = event.data as {
           resellerId: string;
           customDomains?: string[];
           previousCustomDomains?: string[];
         };
         invalidate([...(data.customDomains ?? []), ...(data.previousCustomDomains ?? [])], data.resellerId);
-        return 'ack';
-      },
+      }),
     );
   }
 
