@@ -67,12 +67,14 @@ export async function buildGateway(deps: {
     apiPerMinute: config.API_RATE_PER_MINUTE,
     ...(redis ? { redis } : {}),
   });
+  const revocationSource =
+    config.IDENTITY_URL && config.INTERNAL_SERVICE_KEY
+      ? { identityUrl: config.IDENTITY_URL, serviceKey: config.INTERNAL_SERVICE_KEY }
+      : undefined;
   const revocations = createRevocations({
     windowMs: config.ACCESS_TOKEN_MAX_AGE_SEC * 1000,
     logger,
-    ...(config.IDENTITY_URL && config.INTERNAL_SERVICE_KEY
-      ? { identityUrl: config.IDENTITY_URL, serviceKey: config.INTERNAL_SERVICE_KEY }
-      : {}),
+    ...revocationSource,
   });
   const subscriptions: Subscription[] = [];
   if (deps.bus) {
@@ -81,7 +83,7 @@ export async function buildGateway(deps: {
     // Listening before loading: a suspension between the two is heard, never missed.
     subscriptions.push(await revocations.subscribe(deps.bus, instance));
   }
-  if (config.IDENTITY_URL) await revocations.loadUntilDone();
+  if (revocationSource) await revocations.loadUntilDone();
 
   const app = createGatewayApp({
     logger,
