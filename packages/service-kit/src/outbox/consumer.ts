@@ -34,6 +34,23 @@ export interface EventConsumerOptions {
   maxBatch?: number;
 }
 
+/**
+ * A delivery read as a registered, valid event; or why not (a body that is not JSON, or an envelope or
+ * data that does not match its contract). Either kind is for the dead-letter queue, never a retry.
+ */
+export function readEvent(
+  registry: EventRegistry,
+  message: IncomingMessage,
+): { ok: true; event: EventEnvelope } | { ok: false; error: string | undefined } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(message.body.toString('utf8'));
+  } catch {
+    return { ok: false, error: undefined };
+  }
+  return registry.parse(raw);
+}
+
 const headerGetter: TextMapGetter<Record<string, unknown>> = {
   keys: (carrier) => Object.keys(carrier),
   get: (carrier, key) => {
@@ -56,14 +73,11 @@ export function createEventConsumer(options: EventConsumerOptions) {
 
   /** Parses and validates a delivery: an invalid one is dead-lettered, never retried. */
   function prepare(message: IncomingMessage): Prepared | 'dead-letter' {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(message.body.toString('utf8'));
-    } catch {
+    const parsed = readEvent(registry, message);
+    if (!parsed.ok && parsed.error === undefined) {
       logger?.warn({ consumer, messageId: message.id }, 'dead-lettering a message that is not JSON');
       return 'dead-letter';
     }
-    const parsed = registry.parse(raw);
     if (!parsed.ok) {
       logger?.warn(
         { consumer, messageId: message.id, error: parsed.error },
