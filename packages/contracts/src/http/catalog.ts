@@ -395,6 +395,14 @@ export type QuotePromotionView = z.infer<typeof QuotePromotionView>;
 
 export const QUOTE_ROUNDING_RULE = 'percent discounts are rounded half-up per line, in minor units';
 
+/** The priced cart, as both the quote answer and its stored snapshot carry it. */
+const pricedCart = {
+  currency: Currency,
+  lines: z.array(QuoteLineView),
+  totals: QuoteTotalsView,
+  promotion: QuotePromotionView.nullable(),
+};
+
 /** Everything billing stores with the order: it can rebuild the invoice lines without asking again. */
 export const QuoteSnapshot = z.object({
   version: z.literal(1),
@@ -402,23 +410,13 @@ export const QuoteSnapshot = z.object({
   createdAt: Timestamp,
   tenantId: Id.describe('Whose storefront priced it'),
   clientId: Id.nullable().describe('null: staff quoted without naming a client'),
-  currency: Currency,
-  lines: z.array(QuoteLineView),
-  totals: QuoteTotalsView,
-  promotion: QuotePromotionView.nullable(),
+  ...pricedCart,
   rounding: z.literal(QUOTE_ROUNDING_RULE),
 });
 export type QuoteSnapshot = z.infer<typeof QuoteSnapshot>;
 
 /** POST /v1/quotes: the priced cart and its snapshot. */
-export const QuoteView = z.object({
-  quoteId: Id,
-  currency: Currency,
-  lines: z.array(QuoteLineView),
-  totals: QuoteTotalsView,
-  promotion: QuotePromotionView.nullable(),
-  snapshot: QuoteSnapshot,
-});
+export const QuoteView = z.object({ quoteId: Id, ...pricedCart, snapshot: QuoteSnapshot });
 export type QuoteView = z.infer<typeof QuoteView>;
 
 // --- the public storefront (prices in the requested currency, so without it) ---
