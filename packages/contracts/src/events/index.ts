@@ -2,13 +2,20 @@ import { EventRegistry, type EventDefinition } from '../registry';
 import { billingEvents } from './billing';
 import { catalogEvents } from './catalog';
 import { identityEvents } from './identity';
+import { lifecycleEvents } from './lifecycle';
 
 export * from './common';
 export * from './identity';
 export * from './catalog';
 export * from './billing';
+export * from './lifecycle';
 
 /** Every published event version. Adding one here makes it part of the contract (fixtures + AsyncAPI). */
-export const allEvents: readonly EventDefinition[] = [...identityEvents, ...catalogEvents, ...billingEvents];
+export const allEvents: readonly EventDefinition[] = [
+  ...identityEvents,
+  ...catalogEvents,
+  ...billingEvents,
+  ...lifecycleEvents,
+];
 
 export const eventRegistry = new EventRegistry(allEvents);
