@@ -4,3 +4,4 @@ export * from './events';
 export * from './asyncapi';
 export * from './http/identity';
 export * from './http/catalog';
+export * from './http/provisioning';

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { Domain, Id } from '../events/common';
+
+// --- the answers of provisioning's HTTP API, as they go on the wire ---
+// Dates are ISO 8601 strings. No answer ever carries a server credential; an account's password is only
+// in the credentials answer, to the client it belongs to and its tenant's staff.
+
+const Timestamp = z.iso.datetime();
+const itemsOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
+
+export const PanelModule = z.enum(['cpanel', 'plesk', 'directadmin']);
+export type PanelModule = z.infer<typeof PanelModule>;
+
+export const FillStrategy = z
+  .enum(['least_accounts', 'fill_in_order'])
+  .describe(
+    'least_accounts: the enabled server with the fewest accounts; fill_in_order: the first with room',
+  );
+export type FillStrategy = z.infer<typeof FillStrategy>;
+
+export const ServerGroupView = z.object({
+  id: Id,
+  tenantId: Id,
+  name: z.string().min(1).max(200),
+  fillStrategy: FillStrategy,
+  createdAt: Timestamp,
+});
+export type ServerGroupView = z.infer<typeof ServerGroupView>;
+export const ServerGroupList = itemsOf(ServerGroupView);
+export type ServerGroupList = z.infer<typeof ServerGroupList>;
+
+/** A server as its owner sees it: where it is and how full, never its credentials. */
+export const ServerView = z.object({
+  id: Id,
+  tenantId: Id,
+  groupId: Id.nullable(),
+  name: z.string().min(1).max(200),
+  module: PanelModule,
+  hostname: z.string().min(1).max(253),
+  port: z.number().int().min(1).max(65535),
+  tls: z.boolean(),
+  nameservers: z.array(Domain),
+  maxAccounts: z.number().int().min(1),
+  accounts: z.number().int().min(0).describe('Accounts placed on it (not terminated), every tenant counted'),
+  enabled: z.boolean(),
+  sortOrder: z.number().int().min(0),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type ServerView = z.infer<typeof ServerView>;
+export const ServerList = itemsOf(ServerView);
+export type ServerList = z.infer<typeof ServerList>;
+
+/** POST /v1/servers/:id/test-connection: what the panel answered (its reason, never a credential). */
+export const ConnectionTestView = z.object({
+  ok: z.boolean(),
+  error: z.string().max(1000).optional(),
+});
+export type ConnectionTestView = z.infer<typeof ConnectionTestView>;
+
+export const JobAction = z.enum(['provision', 'suspend', 'unsuspend', 'terminate']);
+export type JobAction = z.infer<typeof JobAction>;
+export const JobStatus = z.enum(['pending', 'running', 'done', 'failed']);
+export type JobStatus = z.infer<typeof JobStatus>;
+
+export const JobView = z.object({
+  id: Id,
+  tenantId: Id,
+  serviceId: Id,
+  clientId: Id,
+  action: JobAction,
+  status: JobStatus,
+  attempts: z.number().int().min(0),
+  maxAttempts: z.number().int().min(1),
+  nextRunAt: Timestamp,
+  lastError: z.string().nullable().describe("The panel's reason for the last failed attempt"),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  finishedAt: Timestamp.nullable(),
+});
+export type JobView = z.infer<typeof JobView>;
+export const JobList = itemsOf(JobView);
+export type JobList = z.infer<typeof JobList>;
+
+export const AccountStatus = z.enum(['pending', 'active', 'suspended', 'terminated']);
+export type AccountStatus = z.infer<typeof AccountStatus>;
+
+/** A provisioned account of a client service. `host` is where the client logs in, never more. */
+export const AccountView = z.object({
+  id: Id,
+  tenantId: Id,
+  serviceId: Id,
+  clientId: Id,
+  productId: Id,
+  module: z.enum(['cpanel', 'plesk', 'directadmin', 'none']),
+  username: z.string().nullable(),
+  domain: z.string().nullable(),
+  host: z.string().nullable(),
+  status: AccountStatus,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type AccountView = z.infer<typeof AccountView>;
+export const AccountList = itemsOf(AccountView);
+export type AccountList = z.infer<typeof AccountList>;
+
+/** GET /v1/accounts/:id/credentials: the panel login of the client's own account. */
+export const AccountCredentialsView = z.object({
+  username: z.string(),
+  password: z.string(),
+  host: z.string().nullable(),
+});
+export type AccountCredentialsView = z.infer<typeof AccountCredentialsView>;

@@ -1,0 +1,55 @@
+import { baseConfig, loadConfigOrExit, processEnv, secret } from '@geminis/service-kit';
+import { z } from 'zod';
+
+export const provisioningConfigShape = {
+  ...baseConfig,
+  PORT: z.coerce.number().int().min(0).max(65535).default(4004),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z.url().optional(),
+  AMQP_URL: z.url().optional(),
+  /** Where identity publishes its signing keys. */
+  JWKS_URL: z.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
+  JWT_ISSUER: z.string().min(1).default('https://identity.geminis.local'),
+  JWT_AUDIENCE: z.string().min(1).default('geminis'),
+  /** Master key for panel credentials and account passwords encrypted at rest (AES-256-GCM, HKDF). */
+  PROVISIONING_ENCRYPTION_KEY: secret(32),
+  /** How often the job runner looks for due jobs when it found none. */
+  PROVISIONING_JOB_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** Attempts before a job fails visibly for staff. */
+  PROVISIONING_JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  /** Jobs run at the same time by one replica. */
+  PROVISIONING_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+};
+
+export type ProvisioningEnvConfig = z.infer<z.ZodObject<typeof provisioningConfigShape>>;
+
+/** What provisioningService needs (main.ts maps the environment onto it; tests build it directly). */
+export interface ProvisioningConfig {
+  encryptionKey: string;
+  jobs?: {
+    pollMs?: number;
+    maxAttempts?: number;
+    concurrency?: number;
+    /** Backoff of a failed attempt: base · 2^attempt, capped, with full jitter. */
+    baseDelayMs?: number;
+    maxDelayMs?: number;
+    /** How long a claimed job is held before another runner may take it over (a crashed worker). */
+    leaseMs?: number;
+    /** Tests drive the runner themselves. */
+    autoStart?: boolean;
+  };
+  /** Per-call timeouts towards the panels (createacct is slow: minutes, not seconds). */
+  panelTimeouts?: { defaultMs?: number; createMs?: number };
+}
+
+export const loadProvisioningConfig = (env = processEnv()) =>
+  loadConfigOrExit('provisioning', provisioningConfigShape, env);
+
+export const provisioningConfigFrom = (env: ProvisioningEnvConfig): ProvisioningConfig => ({
+  encryptionKey: env.PROVISIONING_ENCRYPTION_KEY!,
+  jobs: {
+    pollMs: env.PROVISIONING_JOB_POLL_MS,
+    maxAttempts: env.PROVISIONING_JOB_MAX_ATTEMPTS,
+    concurrency: env.PROVISIONING_JOB_CONCURRENCY,
+  },
+});

@@ -1,0 +1,79 @@
+import { type PanelModule } from '@geminis/contracts';
+import { type Credentials } from '../domain/inputs';
+
+/** Which account on a panel: its user name, and its primary domain where the panel keys on it (Plesk). */
+export interface AccountRef {
+  username: string;
+  domain: string | null;
+}
+
+/** An account as the panel reports it. */
+export interface PanelAccount {
+  username: string;
+  domain: string | null;
+  suspended: boolean;
+  package: string | null;
+}
+
+export interface NewPanelAccount {
+  username: string;
+  domain: string;
+  password: string;
+  package: string;
+  email: string;
+  /** The client's name (Plesk's customer `pname`). */
+  contactName: string;
+  reseller: boolean;
+}
+
+/**
+ * The one module contract every panel adapter implements. Every method either does what it says or throws
+ * a PanelError; the adapter normalises its API's envelopes into that error in one place.
+ */
+export interface PanelAdapter {
+  testConnection(): Promise<void>;
+  /** The account, or null when the panel has no account of that name. */
+  lookup(ref: AccountRef): Promise<PanelAccount | null>;
+  create(account: NewPanelAccount): Promise<void>;
+  suspend(ref: AccountRef, reason: string): Promise<void>;
+  unsuspend(ref: AccountRef): Promise<void>;
+  terminate(ref: AccountRef): Promise<void>;
+  changePackage(ref: AccountRef, pkg: string): Promise<void>;
+  changePassword(ref: AccountRef, password: string): Promise<void>;
+}
+
+/** How to reach one server's panel. */
+export interface PanelConnection {
+  serverId: string;
+  module: PanelModule;
+  hostname: string;
+  port: number;
+  tls: boolean;
+  credentials: Credentials;
+}
+
+/**
+ * - `auth`: the panel refused our credentials (staff must fix the server);
+ * - `rejected`: the panel understood and said no (bad package, name taken): repeating will not help;
+ * - `not_found`: no such account;
+ * - `unavailable`: not reached, a 5xx, or the server's breaker is open: try again later;
+ * - `timeout`: sent, no answer in time: the call may have happened — read state before retrying.
+ */
+export type PanelErrorKind = 'auth' | 'rejected' | 'not_found' | 'unavailable' | 'timeout';
+
+export class PanelError extends Error {
+  override name = 'PanelError';
+  constructor(
+    readonly kind: PanelErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  /** Whether a later attempt may succeed without anyone changing anything. */
+  get retryable(): boolean {
+    return this.kind === 'unavailable' || this.kind === 'timeout';
+  }
+}
+
+export const isPanelError = (err: unknown): err is PanelError => err instanceof PanelError;

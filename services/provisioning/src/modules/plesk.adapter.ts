@@ -1,0 +1,128 @@
+import { type PleskCredentials } from '../domain/inputs';
+import { PanelError, type AccountRef, type PanelAdapter, type PanelConnection } from './panel';
+import { type PanelHttp } from './panel-http';
+import { type PanelTimeouts } from './timeouts';
+import { blockOf, esc, textOf } from './xml';
+
+const AUTH_CODES = new Set(['1001', '11003']);
+const NOT_FOUND = '1013';
+
+/**
+ * Plesk XML API (`POST /enterprise/control/agent.php`, `KEY: <secret key>` or HTTP_AUTH_LOGIN/PASSWD). An
+ * account is a customer (login = our user name) owning one webspace (name = the domain) on a service
+ * plan. Errors arrive as `<system>` (auth, malformed packet) or a per-operation `<result>` with `errcode`;
+ * `packet()` below is the one place that reads an answer.
+ */
+export function pleskAdapter(conn: PanelConnection, http: PanelHttp, timeouts: PanelTimeouts): PanelAdapter {
+  const creds = conn.credentials as PleskCredentials;
+  const url = `${conn.tls ? 'https' : 'http'}://${conn.hostname}:${conn.port}/enterprise/control/agent.php`;
+  const auth: Record<string, string> =
+    'secretKey' in creds
+      ? { KEY: creds.secretKey }
+      : { HTTP_AUTH_LOGIN: creds.login, HTTP_AUTH_PASSWD: creds.password };
+
+  /** Sends one operation; answers its `<result>` block, or throws the normalised error. */
+  async function packet(operation: string, timeoutMs = timeouts.defaultMs): Promise<string> {
+    const res = await http.send(conn.serverId, {
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'text/xml', ...auth },
+      body: `<?xml version="1.0" encoding="UTF-8"?><packet>${operation}</packet>`,
+      timeoutMs,
+    });
+    if (res.status === 401 || res.status === 403)
+      throw new PanelError('auth', `Plesk refused the credentials (HTTP ${res.status})`);
+    const system = blockOf(res.text, 'system');
+    if (system !== undefined) {
+      const code = textOf(system, 'errcode') ?? '';
+      const text = textOf(system, 'errtext') ?? 'error';
+      throw new PanelError(AUTH_CODES.has(code) ? 'auth' : 'rejected', `Plesk ${code}: ${text}`);
+    }
+    const result = blockOf(res.text, 'result');
+    if (res.status >= 400 || result === undefined)
+      throw new PanelError('unavailable', `Plesk answered HTTP ${res.status} without a result`);
+    if (textOf(result, 'status') !== 'ok') {
+      const code = textOf(result, 'errcode') ?? '';
+      const text = textOf(result, 'errtext') ?? 'error';
+      const kind = code === NOT_FOUND ? 'not_found' : AUTH_CODES.has(code) ? 'auth' : 'rejected';
+      throw new PanelError(kind, `Plesk ${code}: ${text}`);
+    }
+    return result;
+  }
+
+  const orNull = async <T>(p: Promise<T>): Promise<T | null> => {
+    try {
+      return await p;
+    } catch (err) {
+      if (err instanceof PanelError && err.kind === 'not_found') return null;
+      throw err;
+    }
+  };
+
+  const byLogin = (login: string) => `<filter><login>${esc(login)}</login></filter>`;
+  const byName = (name: string) => `<filter><name>${esc(name)}</name></filter>`;
+  const domainOf = (ref: AccountRef) => {
+    if (!ref.domain) throw new PanelError('rejected', 'a Plesk account needs a domain (its webspace name)');
+    return ref.domain;
+  };
+  const customer = (login: string) =>
+    orNull(packet(`<customer><get>${byLogin(login)}<dataset><gen_info/></dataset></get></customer>`));
+  const webspace = (name: string) =>
+    orNull(packet(`<webspace><get>${byName(name)}<dataset><gen_info/></dataset></get></webspace>`));
+  const setWebspaceStatus = (ref: AccountRef, status: 0 | 16) =>
+    packet(
+      `<webspace><set>${byName(domainOf(ref))}<values><gen_setup><status>${status}</status></gen_setup></values></set></webspace>`,
+    );
+
+  return {
+    async testConnection() {
+      await packet('<server><get><gen_info/></get></server>');
+    },
+    async lookup(ref) {
+      if (!(await customer(ref.username)) || !ref.domain) return null;
+      const space = await webspace(ref.domain);
+      if (!space) return null;
+      const status = textOf(space, 'status') ?? '0';
+      return { username: ref.username, domain: ref.domain, suspended: status !== '0', package: null };
+    },
+    async create(a) {
+      // A customer left by an earlier attempt (the webspace step timed out) is ours: only the login names it.
+      if (!(await customer(a.username)))
+        await packet(
+          `<customer><add><gen_info><pname>${esc(a.contactName)}</pname><login>${esc(a.username)}</login>` +
+            `<passwd>${esc(a.password)}</passwd><email>${esc(a.email)}</email></gen_info></add></customer>`,
+        );
+      await packet(
+        `<webspace><add><gen_setup><name>${esc(a.domain)}</name><owner-login>${esc(a.username)}</owner-login>` +
+          `<htype>vrt_hst</htype></gen_setup><hosting><vrt_hst>` +
+          `<property><name>ftp_login</name><value>${esc(a.username)}</value></property>` +
+          `<property><name>ftp_password</name><value>${esc(a.password)}</value></property>` +
+          `</vrt_hst></hosting><plan-name>${esc(a.package)}</plan-name></add></webspace>`,
+        timeouts.createMs,
+      );
+    },
+    async suspend(ref) {
+      await setWebspaceStatus(ref, 16);
+    },
+    async unsuspend(ref) {
+      await setWebspaceStatus(ref, 0);
+    },
+    async terminate(ref) {
+      if (ref.domain) await orNull(packet(`<webspace><del>${byName(ref.domain)}</del></webspace>`));
+      await orNull(packet(`<customer><del>${byLogin(ref.username)}</del></customer>`));
+    },
+    async changePackage(ref, pkg) {
+      const plan = await packet(`<service-plan><get>${byName(pkg)}</get></service-plan>`);
+      const guid = textOf(plan, 'guid');
+      if (!guid) throw new PanelError('rejected', `Plesk: service plan ${pkg} has no guid`);
+      await packet(
+        `<webspace><switch-subscription>${byName(domainOf(ref))}<plan-guid>${esc(guid)}</plan-guid></switch-subscription></webspace>`,
+      );
+    },
+    async changePassword(ref, password) {
+      await packet(
+        `<customer><set>${byLogin(ref.username)}<values><gen_info><passwd>${esc(password)}</passwd></gen_info></values></set></customer>`,
+      );
+    },
+  };
+}
