@@ -1,6 +1,7 @@
 import { newId, rows, tenantScope } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 import nock from 'nock';
+import { usePanelNock } from './support/nock';
 import { createCipher } from '../src/domain/crypto';
 import {
   client,
@@ -22,10 +23,9 @@ describe('servers over HTTP', () => {
   let aServer: string;
   let platformServer: string;
   let aGroup: string;
+  usePanelNock();
 
   beforeAll(async () => {
-    nock.disableNetConnect();
-    nock.enableNetConnect((host) => host.startsWith('127.0.0.1') || host.startsWith('localhost'));
     h = await startProvisioning();
     api = client(h.url);
     t.admin = h.issuer.tokenFor('admin', PLATFORM_TENANT_ID);
@@ -50,12 +50,7 @@ describe('servers over HTTP', () => {
     expect(p.status).toBe(201);
     platformServer = p.body.id;
   }, 60_000);
-  afterAll(async () => {
-    nock.cleanAll();
-    nock.enableNetConnect();
-    await h.stop();
-  });
-  afterEach(() => nock.cleanAll());
+  afterAll(() => h.stop());
 
   describe('credentials', () => {
     it('answers a new server without its credentials, with its defaults and its account count', async () => {

@@ -1,0 +1,161 @@
+import { newId } from '@geminis/service-kit';
+import nock from 'nock';
+import { usePanelNock } from './support/nock';
+import { type PanelConnection, type PanelError } from '../src/modules/panel';
+import { createPanelHttp } from '../src/modules/panel-http';
+import { pleskAdapter } from '../src/modules/plesk.adapter';
+import { pleskCustomer, pleskFail, pleskOk, pleskSystemError, pleskWebspace } from './support/panel-fixtures';
+
+const HOST = 'https://plesk.test:8443';
+const AGENT = '/enterprise/control/agent.php';
+
+const connection = (): PanelConnection => ({
+  serverId: newId(),
+  module: 'plesk',
+  hostname: 'plesk.test',
+  port: 8443,
+  tls: true,
+  credentials: { secretKey: 'PLESKKEY-123456' },
+});
+
+const failureOf = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a PanelError');
+    },
+    (err: PanelError) => ({ kind: err.kind, message: err.message }),
+  );
+
+/** Matches a packet by the operator and operation it carries (and any other fragments). */
+const op =
+  (...fragments: string[]) =>
+  (body: string) =>
+    fragments.every((f) => body.includes(f));
+
+describe('Plesk adapter (XML API)', () => {
+  const http = createPanelHttp();
+  const panel = () => pleskAdapter(connection(), http, { defaultMs: 2_000, createMs: 2_000 });
+  const ref = { username: 'example', domain: 'example.com' };
+  const plesk = () => nock(HOST, { reqheaders: { KEY: 'PLESKKEY-123456', 'content-type': 'text/xml' } });
+
+  usePanelNock();
+  afterAll(() => http.shutdown());
+
+  it('creates the customer, then its webspace on the service plan', async () => {
+    const scope = plesk()
+      .post(AGENT, op('<customer><get>', '<login>example</login>'))
+      .reply(200, pleskFail('customer', 'get', 1013, 'Client does not exist'))
+      .post(AGENT, op('<customer><add>', '<login>example</login>', '<pname>Ann &amp; Co</pname>'))
+      .reply(200, pleskOk('customer', 'add', '<id>12</id><guid>g-12</guid>'))
+      .post(
+        AGENT,
+        op(
+          '<webspace><add>',
+          '<name>example.com</name>',
+          '<owner-login>example</owner-login>',
+          '<plan-name>Business</plan-name>',
+        ),
+      )
+      .reply(200, pleskOk('webspace', 'add', '<id>57</id><guid>g-57</guid>'));
+    await panel().create({
+      username: 'example',
+      domain: 'example.com',
+      password: 'S3cret-pass!',
+      package: 'Business',
+      email: 'a@example.com',
+      contactName: 'Ann & Co',
+      reseller: false,
+    });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('reuses a customer an earlier attempt left behind instead of adding it again', async () => {
+    const scope = plesk()
+      .post(AGENT, op('<customer><get>'))
+      .reply(200, pleskCustomer('example'))
+      .post(AGENT, op('<webspace><add>'))
+      .reply(200, pleskOk('webspace', 'add', '<id>57</id>'));
+    await panel().create({
+      username: 'example',
+      domain: 'example.com',
+      password: 'x',
+      package: 'Business',
+      email: 'a@example.com',
+      contactName: 'Ann',
+      reseller: false,
+    });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('reads a suspended webspace (status 16) and a missing customer', async () => {
+    plesk()
+      .post(AGENT, op('<customer><get>'))
+      .reply(200, pleskCustomer('example'))
+      .post(AGENT, op('<webspace><get>', '<name>example.com</name>'))
+      .reply(200, pleskWebspace('example.com', 16));
+    expect(await panel().lookup(ref)).toEqual({
+      username: 'example',
+      domain: 'example.com',
+      suspended: true,
+      package: null,
+    });
+    plesk()
+      .post(AGENT, op('<customer><get>'))
+      .reply(200, pleskFail('customer', 'get', 1013, 'Object not found.'));
+    expect(await panel().lookup(ref)).toBeNull();
+  });
+
+  it('suspends with status 16 and reactivates with status 0 on the webspace', async () => {
+    const scope = plesk()
+      .post(AGENT, op('<webspace><set>', '<name>example.com</name>', '<status>16</status>'))
+      .reply(200, pleskOk('webspace', 'set'))
+      .post(AGENT, op('<webspace><set>', '<status>0</status>'))
+      .reply(200, pleskOk('webspace', 'set'));
+    await panel().suspend(ref, 'Overdue');
+    await panel().unsuspend(ref);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('switches the subscription to the guid of the named service plan', async () => {
+    const scope = plesk()
+      .post(AGENT, op('<service-plan><get>', '<name>Pro</name>'))
+      .reply(200, pleskOk('service-plan', 'get', '<id>3</id><guid>plan-guid-3</guid><name>Pro</name>'))
+      .post(AGENT, op('<switch-subscription>', '<plan-guid>plan-guid-3</plan-guid>'))
+      .reply(200, pleskOk('webspace', 'switch-subscription'));
+    await panel().changePackage(ref, 'Pro');
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('treats a webspace or customer already gone as terminated', async () => {
+    const scope = plesk()
+      .post(AGENT, op('<webspace><del>'))
+      .reply(200, pleskFail('webspace', 'del', 1013, 'Object not found.'))
+      .post(AGENT, op('<customer><del>'))
+      .reply(200, pleskOk('customer', 'del'));
+    await panel().terminate(ref);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('maps a <system> error 1001 to an auth failure and a per-operation errcode to a rejection', async () => {
+    plesk().post(AGENT).reply(200, pleskSystemError(1001, 'Authentication failed - wrong password.'));
+    expect(await failureOf(panel().testConnection())).toMatchObject({ kind: 'auth' });
+    plesk()
+      .post(AGENT)
+      .reply(200, pleskFail('webspace', 'set', 1023, 'Operation failed.'));
+    expect(await failureOf(panel().suspend(ref, ''))).toEqual({
+      kind: 'rejected',
+      message: 'Plesk 1023: Operation failed.',
+    });
+  });
+
+  it('sends HTTP_AUTH_LOGIN/HTTP_AUTH_PASSWD when the server has a login instead of a key', async () => {
+    const scope = nock(HOST, { reqheaders: { HTTP_AUTH_LOGIN: 'admin', HTTP_AUTH_PASSWD: 'AdminPass-1' } })
+      .post(AGENT, op('<server><get>'))
+      .reply(200, pleskOk('server', 'get', '<gen_info><server_name>plesk.test</server_name></gen_info>'));
+    await pleskAdapter({ ...connection(), credentials: { login: 'admin', password: 'AdminPass-1' } }, http, {
+      defaultMs: 2_000,
+      createMs: 2_000,
+    }).testConnection();
+    expect(scope.isDone()).toBe(true);
+  });
+});
