@@ -5,3 +5,4 @@ export * from './asyncapi';
 export * from './http/identity';
 export * from './http/catalog';
 export * from './http/provisioning';
+export * from './http/billing';

@@ -16,6 +16,8 @@ export const catalogConfigShape = {
     .string()
     .regex(/^[A-Z]{3}$/)
     .default('USD'),
+  /** Shared key billing presents on the promotion-reservation routes; without it they are not served. */
+  INTERNAL_SERVICE_KEY: z.string().min(32).optional(),
 };
 
 export type CatalogEnvConfig = z.infer<z.ZodObject<typeof catalogConfigShape>>;
@@ -23,6 +25,11 @@ export type CatalogEnvConfig = z.infer<z.ZodObject<typeof catalogConfigShape>>;
 /** What catalogService needs (main.ts maps the environment onto it; tests build it directly). */
 export interface CatalogConfig {
   defaultCurrency?: string;
+  /**
+   * Serve the service-key routes (/internal/v1/…, promotion reservations for billing); runService must
+   * then be given the serviceKey.
+   */
+  internalRoutes?: boolean;
   /** Clock for promotion dates (tests). */
   now?: () => Date;
 }
@@ -31,4 +38,5 @@ export const loadCatalogConfig = (env = processEnv()) => loadConfigOrExit('catal
 
 export const catalogConfigFrom = (env: CatalogEnvConfig): CatalogConfig => ({
   defaultCurrency: env.CATALOG_DEFAULT_CURRENCY,
+  internalRoutes: env.INTERNAL_SERVICE_KEY !== undefined,
 });

@@ -29,6 +29,7 @@ async function main() {
     bus,
     logger,
     verifier,
+    ...(config.INTERNAL_SERVICE_KEY ? { serviceKey: config.INTERNAL_SERVICE_KEY } : {}),
     port: config.PORT,
     host: config.HOST,
   });

@@ -14,6 +14,7 @@ import { resellerProfileHandler } from './events/reseller-profile.handler';
 import { domainPricingRoutes } from './http/domain-pricing.routes';
 import { offeringsRoutes } from './http/offerings.routes';
 import { productsRoutes } from './http/products.routes';
+import { promotionReservationsRoutes } from './http/promotion-reservations.routes';
 import { promotionsRoutes } from './http/promotions.routes';
 import { quotesRoutes } from './http/quotes.routes';
 import { storefrontRoutes } from './http/storefront.routes';
@@ -26,7 +27,7 @@ export const CATALOG_MIGRATIONS = { name: 'catalog', dir: join(__dirname, 'store
 function wire(config: CatalogConfig, ctx: ServiceContext) {
   const { db, outbox } = ctx;
   const sellable = createSellableCatalog({ db });
-  const promotions = createPromotionsService({ db, outbox });
+  const promotions = createPromotionsService({ db, outbox, ...(config.now ? { now: config.now } : {}) });
   return {
     products: createProductsService({ db, outbox }),
     offerings: createOfferingsService({ db }),
@@ -60,6 +61,8 @@ export function catalogService(config: CatalogConfig = {}): ServiceDefinition<Ca
           promotionsRoutes(services),
           quotesRoutes(services),
           storefrontRoutes({ ...services, defaultCurrency: config.defaultCurrency ?? 'USD' }),
+          // Service-key routes need runService's serviceKey: served only when the config says it is given.
+          ...(config.internalRoutes ? [promotionReservationsRoutes(services)] : []),
         ],
         handlers: {
           [ResellerCreated.type]: resellerProfileHandler,

@@ -347,6 +347,11 @@ export const QuoteLineView = z.discriminatedUnion('kind', [
       ),
       source: z.enum(['own', 'resold']).describe('own: the storefront’s product; resold: a platform product'),
       module: ProvisioningModule,
+      productType: ProductType.optional(),
+      moduleConfig: z
+        .record(z.string().max(64), z.unknown())
+        .optional()
+        .describe('The product’s module configuration, for the provisioning request billing makes later'),
     }),
   }),
   z.object({
@@ -476,3 +481,40 @@ export const StorefrontDomains = z.object({
   ),
 });
 export type StorefrontDomains = z.infer<typeof StorefrontDomains>;
+
+// --- internal: promotion reservations (billing → catalog, with the shared service key) ---
+
+/**
+ * Service-key routes billing calls while placing and cancelling orders:
+ *   PUT    /internal/v1/tenants/:tenantId/promotion-reservations/:orderId → PromotionReservation
+ *          (body PromotionReservationInput): reserves one use of the promotion for the order, or refuses it
+ *          with the reason; idempotent per order (the same order is answered the same way again)
+ *   DELETE /internal/v1/tenants/:tenantId/promotion-reservations/:orderId → PromotionRelease: gives the use
+ *          back (a cancelled order); idempotent
+ * A reservation counts as the promotion's use: `billing.order.placed.v1` for the same order is not counted
+ * again.
+ */
+export const CATALOG_INTERNAL = {
+  promotionReservation: (tenantId: string, orderId: string) =>
+    `/internal/v1/tenants/${encodeURIComponent(tenantId)}/promotion-reservations/${encodeURIComponent(orderId)}`,
+} as const;
+
+export const PromotionReservationInput = z.object({ promotionId: Id, clientId: Id }).strict();
+export type PromotionReservationInput = z.infer<typeof PromotionReservationInput>;
+
+export const PromotionReservation = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('reserved'), promotionId: Id, orderId: Id }),
+  z.object({
+    status: z.literal('refused'),
+    promotionId: Id,
+    orderId: Id,
+    reason: PromotionRefusalReason,
+  }),
+]);
+export type PromotionReservation = z.infer<typeof PromotionReservation>;
+
+export const PromotionRelease = z.object({
+  orderId: Id,
+  status: z.enum(['released', 'not_reserved']).describe('not_reserved: nothing was held for this order'),
+});
+export type PromotionRelease = z.infer<typeof PromotionRelease>;

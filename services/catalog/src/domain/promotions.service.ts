@@ -2,6 +2,7 @@ import { PromotionRedeemed } from '@geminis/contracts';
 import {
   ConflictError,
   newId,
+  tenantScope,
   type AuthContext,
   type Database,
   type Outbox,
@@ -17,13 +18,15 @@ import {
   listPromotions,
   lockPromotion,
   redemptionExists,
+  findRedemption,
+  releaseRedemption,
   savePromotion,
 } from '../store/promotions.store';
 import { isUniqueViolation } from '../store/sql';
 import { readScope, writeScope } from './context';
 import { invalidField, promotionNotFound } from './errors';
 import { type PromotionInput, type PromotionPatch } from './inputs';
-import { normaliseCode, type Promotion } from './promotion';
+import { normaliseCode, type Promotion, type PromotionRefusal } from './promotion';
 
 const codeTaken = () =>
   new ConflictError('catalog.promotion_code_taken', 'a promotion with this code already exists', {
@@ -86,8 +89,14 @@ function toInput(p: Promotion): PromotionInput {
 export type RedemptionOutcome =
   'counted' | 'duplicate' | 'limit_reached' | 'client_limit_reached' | 'unknown';
 
-export function createPromotionsService(deps: { db: Database; outbox: Outbox }) {
+export type ReservationOutcome = { status: 'reserved' } | { status: 'refused'; reason: PromotionRefusal };
+
+const reservationReleased = () =>
+  new ConflictError('catalog.reservation_released', 'the promotion use of this order was already released');
+
+export function createPromotionsService(deps: { db: Database; outbox: Outbox; now?: () => Date }) {
   const { db, outbox } = deps;
+  const now = deps.now ?? (() => new Date());
 
   async function save(scope: TenantScope, p: Promotion, isNew: boolean) {
     try {
@@ -95,6 +104,34 @@ export function createPromotionsService(deps: { db: Database; outbox: Outbox }) 
     } catch (err) {
       throw isUniqueViolation(err) ? codeTaken() : err;
     }
+  }
+
+  /** Counts one use on a locked promotion: per-client limit, then the global limit, then the event. */
+  async function claimUse(
+    tx: Tx,
+    scope: TenantScope,
+    promo: Promotion,
+    r: { orderId: string; clientId: string; causationId?: string },
+  ): Promise<'counted' | 'limit_reached' | 'client_limit_reached'> {
+    const ids = { promotionId: promo.id, orderId: r.orderId, clientId: r.clientId };
+    const refuse = async (reason: 'limit_reached' | 'client_limit_reached') => {
+      await insertRedemption(tx, scope, { ...ids, status: 'refused', reason });
+      return reason;
+    };
+    if (
+      promo.maxUsesPerClient !== null &&
+      (await countClientRedemptions(tx, scope, promo.id, r.clientId)) >= promo.maxUsesPerClient
+    )
+      return refuse('client_limit_reached');
+    if (!(await incrementRedeemed(tx, scope, promo.id))) return refuse('limit_reached');
+    await insertRedemption(tx, scope, { ...ids, status: 'counted' });
+    await outbox.enqueue(tx, {
+      type: PromotionRedeemed.type,
+      tenantId: promo.tenantId,
+      data: { promotionId: promo.id, code: promo.code, orderId: r.orderId, clientId: r.clientId },
+      ...(r.causationId ? { causationId: r.causationId } : {}),
+    });
+    return 'counted';
   }
 
   return {
@@ -146,26 +183,48 @@ export function createPromotionsService(deps: { db: Database; outbox: Outbox }) 
           : null;
       if (!found) return 'unknown';
       const promo = (await lockPromotion(tx, scope, found.id))!;
+      // Reserved at checkout (or already counted from an earlier delivery): never counted twice.
       if (await redemptionExists(tx, scope, promo.id, r.orderId)) return 'duplicate';
-      const ids = { promotionId: promo.id, orderId: r.orderId, clientId: r.clientId };
-      const refuse = async (reason: 'limit_reached' | 'client_limit_reached') => {
-        await insertRedemption(tx, scope, { ...ids, status: 'refused', reason });
-        return reason;
-      };
-      if (
-        promo.maxUsesPerClient !== null &&
-        (await countClientRedemptions(tx, scope, promo.id, r.clientId)) >= promo.maxUsesPerClient
-      )
-        return refuse('client_limit_reached');
-      if (!(await incrementRedeemed(tx, scope, promo.id))) return refuse('limit_reached');
-      await insertRedemption(tx, scope, { ...ids, status: 'counted' });
-      await outbox.enqueue(tx, {
-        type: PromotionRedeemed.type,
-        tenantId: promo.tenantId,
-        data: { promotionId: promo.id, code: promo.code, orderId: r.orderId, clientId: r.clientId },
-        ...(r.causationId ? { causationId: r.causationId } : {}),
+      return claimUse(tx, scope, promo, r);
+    },
+
+    /**
+     * Reserves one use of a promotion for an order being placed (billing, service key): the promotion row
+     * is locked, so concurrent checkouts are counted one at a time and never past the limit. A promotion
+     * that is withdrawn, out of its dates or used up is refused with the reason. Asking again for the
+     * same order gives the same answer; an order whose use was released cannot take it back.
+     */
+    async reserve(tenantId: string, r: { promotionId: string; orderId: string; clientId: string }) {
+      const scope = tenantScope(tenantId);
+      return db.withTenant(scope, async (tx): Promise<ReservationOutcome> => {
+        const promo = await lockPromotion(tx, scope, r.promotionId);
+        if (!promo) throw promotionNotFound();
+        const existing = await findRedemption(tx, scope, promo.id, r.orderId);
+        if (existing?.status === 'counted') return { status: 'reserved' };
+        if (existing?.status === 'refused')
+          return { status: 'refused', reason: existing.reason as PromotionRefusal };
+        if (existing) throw reservationReleased();
+        const at = now().getTime();
+        const closed: PromotionRefusal | null = !promo.active
+          ? 'inactive'
+          : promo.startsAt && at < promo.startsAt.getTime()
+            ? 'not_yet_valid'
+            : promo.endsAt && at >= promo.endsAt.getTime()
+              ? 'expired'
+              : null;
+        if (closed) {
+          await insertRedemption(tx, scope, { ...r, status: 'refused', reason: closed });
+          return { status: 'refused', reason: closed };
+        }
+        const outcome = await claimUse(tx, scope, promo, r);
+        return outcome === 'counted' ? { status: 'reserved' } : { status: 'refused', reason: outcome };
       });
-      return 'counted';
+    },
+
+    /** Gives back the use reserved for an order (cancelled); false when none was held. Idempotent. */
+    async release(tenantId: string, orderId: string): Promise<boolean> {
+      const scope = tenantScope(tenantId);
+      return (await db.withTenant(scope, (tx) => releaseRedemption(tx, scope, orderId))) !== null;
     },
   };
 }

@@ -79,7 +79,13 @@ function productLines(catalog: SellableCatalog, item: QuoteProductItem, i: numbe
       quantity: item.quantity,
       unitPrice,
       unitSetupFee,
-      details: { options: chosen, source: s.source, module: s.product.module },
+      details: {
+        options: chosen,
+        source: s.source,
+        module: s.product.module,
+        productType: s.product.type,
+        moduleConfig: s.product.moduleConfig,
+      },
     },
   ];
   item.addons.forEach((sel, j) => {

@@ -211,3 +211,43 @@ export async function redemptionExists(tx: Tx, scope: TenantScope, promotionId: 
   );
   return r.length > 0;
 }
+
+export interface RedemptionRow {
+  promotionId: string;
+  status: 'counted' | 'refused' | 'released';
+  reason: string | null;
+}
+
+/** The redemption recorded for (promotion, order), if any. */
+export async function findRedemption(
+  tx: Tx,
+  scope: TenantScope,
+  promotionId: string,
+  orderId: string,
+): Promise<RedemptionRow | null> {
+  const [r] = await rows<{ promotion_id: string; status: RedemptionRow['status']; reason: string | null }>(
+    tx,
+    sql`select promotion_id, status, reason from promotion_redemptions
+        where ${tenantIs(scope)} and promotion_id = ${promotionId} and order_id = ${orderId}`,
+  );
+  return r ? { promotionId: r.promotion_id, status: r.status, reason: r.reason } : null;
+}
+
+/**
+ * Gives back the counted use of an order (at most one promotion per order): the row becomes 'released'
+ * and the promotion's count goes down by one, in the same transaction. Returns the promotion released.
+ */
+export async function releaseRedemption(tx: Tx, scope: TenantScope, orderId: string): Promise<string | null> {
+  const [r] = await rows<{ promotion_id: string }>(
+    tx,
+    sql`update promotion_redemptions set status = 'released', released_at = now()
+        where ${tenantIs(scope)} and order_id = ${orderId} and status = 'counted'
+        returning promotion_id`,
+  );
+  if (!r) return null;
+  await tx.execute(
+    sql`update promotions set redeemed = redeemed - 1
+        where ${tenantIs(scope)} and id = ${r.promotion_id} and redeemed > 0`,
+  );
+  return r.promotion_id;
+}

@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import { BillingCycle } from '../events/billing';
+import { ProductType, ProvisioningModule } from '../events/catalog';
+import { Currency, Domain, Id } from '../events/common';
+import { QuoteSnapshot } from './catalog';
+
+// --- the answers of billing's HTTP API, as they go on the wire ---
+// Money is integer minor units of the currency next to it (a JSON number within the safe integer range),
+// never a float or a decimal string. Dates are ISO 8601: timestamps with a time, due dates as YYYY-MM-DD.
+
+const Timestamp = z.iso.datetime();
+const DateOnly = z.iso.date();
+const Amount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const itemsOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
+
+export const OrderStatus = z
+  .enum(['pending', 'active', 'cancelled'])
+  .describe('pending: its first invoice is unpaid; active: paid; cancelled: withdrawn before payment');
+export type OrderStatus = z.infer<typeof OrderStatus>;
+
+export const OrderView = z.object({
+  id: Id,
+  tenantId: Id,
+  clientId: Id,
+  status: OrderStatus,
+  currency: Currency,
+  total: Amount.describe('What the first invoice charges before tax'),
+  promotion: z.object({ id: Id, code: z.string().min(1).max(64) }).nullable(),
+  invoiceId: Id.describe('The first invoice'),
+  serviceIds: z.array(Id).describe('The client services created for its products'),
+  snapshot: QuoteSnapshot.describe(
+    'Catalog’s quote as priced at checkout: later price changes never alter it',
+  ),
+  createdAt: Timestamp,
+  cancelledAt: Timestamp.nullable(),
+});
+export type OrderView = z.infer<typeof OrderView>;
+
+export const OrderList = itemsOf(OrderView);
+export type OrderList = z.infer<typeof OrderList>;
+
+export const InvoiceStatus = z.enum(['draft', 'unpaid', 'partially_paid', 'paid', 'cancelled', 'refunded']);
+export type InvoiceStatus = z.infer<typeof InvoiceStatus>;
+
+export const InvoiceLineView = z.object({
+  description: z.string().min(1),
+  quantity: z.number().int().min(1),
+  unitPrice: Amount,
+  setupFee: Amount.describe('All units'),
+  discount: Amount,
+  amount: Amount.describe('Net: unitPrice × quantity + setupFee − discount'),
+  tax: Amount.describe('amount × the invoice’s tax rate, rounded half-up on this line'),
+  total: Amount.describe('amount + tax'),
+  serviceId: Id.nullable(),
+  periodStart: DateOnly.nullable(),
+  periodEnd: DateOnly.nullable().describe('Exclusive'),
+});
+export type InvoiceLineView = z.infer<typeof InvoiceLineView>;
+
+export const InvoiceView = z.object({
+  id: Id,
+  tenantId: Id,
+  clientId: Id,
+  orderId: Id.nullable(),
+  number: z.string().min(1).max(64).nullable().describe('Gapless per tenant; null for a draft'),
+  status: InvoiceStatus,
+  currency: Currency,
+  subtotal: Amount.describe('Sum of the lines’ net amounts'),
+  taxName: z.string(),
+  taxRateBps: z.number().int().min(0).max(10_000),
+  taxTotal: Amount,
+  total: Amount,
+  amountPaid: Amount,
+  balance: Amount.describe('total − amountPaid'),
+  issuedAt: Timestamp,
+  dueDate: DateOnly,
+  paidAt: Timestamp.nullable(),
+  lines: z.array(InvoiceLineView),
+});
+export type InvoiceView = z.infer<typeof InvoiceView>;
+
+export const InvoiceList = itemsOf(InvoiceView);
+export type InvoiceList = z.infer<typeof InvoiceList>;
+
+export const PaymentMethod = z.enum(['manual', 'bank_transfer', 'credit']);
+export type PaymentMethod = z.infer<typeof PaymentMethod>;
+
+export const PaymentView = z.object({
+  id: Id,
+  invoiceId: Id,
+  clientId: Id,
+  method: PaymentMethod,
+  amount: Amount,
+  currency: Currency,
+  reference: z.string().nullable(),
+  createdAt: Timestamp,
+});
+export type PaymentView = z.infer<typeof PaymentView>;
+
+/** POST /v1/invoices/:id/payments and /apply-credit: the payment and the invoice after it. */
+export const PaymentResult = z.object({ payment: PaymentView, invoice: InvoiceView });
+export type PaymentResult = z.infer<typeof PaymentResult>;
+
+export const PaymentList = itemsOf(PaymentView);
+export type PaymentList = z.infer<typeof PaymentList>;
+
+export const ClientServiceStatus = z.enum([
+  'pending',
+  'provisioning',
+  'active',
+  'provision_failed',
+  'suspended',
+  'terminated',
+  'cancelled',
+]);
+export type ClientServiceStatus = z.infer<typeof ClientServiceStatus>;
+
+export const ClientServiceView = z.object({
+  id: Id,
+  tenantId: Id,
+  clientId: Id,
+  orderId: Id,
+  productId: Id,
+  productName: z.string().min(1),
+  productType: ProductType,
+  module: ProvisioningModule,
+  domain: Domain.nullable(),
+  cycle: BillingCycle,
+  quantity: z.number().int().min(1),
+  currency: Currency,
+  recurringAmount: Amount.describe('Price of each renewal before tax'),
+  registrationDate: DateOnly,
+  nextDueDate: DateOnly.nullable().describe('null for one-time and free cycles'),
+  status: ClientServiceStatus,
+  username: z.string().nullable(),
+  host: z.string().nullable(),
+  lastError: z.string().nullable().describe('Why provisioning failed, for staff'),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type ClientServiceView = z.infer<typeof ClientServiceView>;
+
+export const ClientServiceList = itemsOf(ClientServiceView);
+export type ClientServiceList = z.infer<typeof ClientServiceList>;
+
+/** GET /v1/clients/:id/credit: the balance per currency, derived from the append-only ledger. */
+export const CreditBalanceView = z.object({
+  clientId: Id,
+  balances: z.array(z.object({ currency: Currency, amount: Amount })),
+});
+export type CreditBalanceView = z.infer<typeof CreditBalanceView>;
+
+export const BillingSettingsView = z.object({
+  tenantId: Id,
+  taxName: z.string().max(40),
+  taxRateBps: z.number().int().min(0).max(10_000).describe('Basis points: 21% = 2100'),
+  invoicePrefix: z.string().max(20),
+  invoicePadding: z.number().int().min(1).max(12),
+  invoiceYearlyReset: z.boolean().describe('Numbers restart at 1 each year (and carry the year)'),
+  invoiceDueDays: z.number().int().min(0).max(365),
+});
+export type BillingSettingsView = z.infer<typeof BillingSettingsView>;

@@ -1,0 +1,68 @@
+import {
+  BusinessRuleError,
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+  type FieldError,
+} from '@geminis/service-kit';
+
+// The error catalogue of billing: one constructor per code (`billing.<what>`), the status implied.
+
+export const orderNotFound = () => new NotFoundError('billing.order_not_found', 'order not found');
+export const invoiceNotFound = () => new NotFoundError('billing.invoice_not_found', 'invoice not found');
+export const serviceNotFound = () =>
+  new NotFoundError('billing.service_not_found', 'client service not found');
+export const clientNotFound = () => new NotFoundError('billing.client_not_found', 'client not found');
+
+const fieldError = (field: string, message: string): { fieldErrors: FieldError[] } => ({
+  fieldErrors: [{ field, message }],
+});
+
+export const invalidField = (code: string, field: string, message: string) =>
+  new ValidationError(code, `invalid request: ${field}: ${message}`, fieldError(field, message));
+
+/** A client this tenant does not have (or not yet: identity's event has not arrived). */
+export const unknownClient = () =>
+  new BusinessRuleError('billing.client_unknown', 'clientId: no such client in this tenant', {
+    ...fieldError('clientId', 'no such client in this tenant'),
+  });
+
+export const idempotencyKeyReused = () =>
+  new BusinessRuleError(
+    'billing.idempotency_key_reused',
+    'this Idempotency-Key was used for another request (another body or operation)',
+    fieldError('Idempotency-Key', 'already used for a different request'),
+  );
+
+export const idempotencyInProgress = () =>
+  new ConflictError(
+    'billing.idempotency_in_progress',
+    'a request with this Idempotency-Key is still being processed; retry shortly',
+    { retryAfterSeconds: 1 },
+  );
+
+export const promotionRefused = (reason: string, detail: string) =>
+  new BusinessRuleError(`billing.promotion_${reason}`, detail, fieldError('promoCode', detail));
+
+export const amountOverBalance = (balance: bigint) =>
+  new BusinessRuleError(
+    'billing.amount_over_balance',
+    `amount: more than the invoice's balance (${balance})`,
+    fieldError('amount', `must not exceed the balance of ${balance}`),
+  );
+
+export const insufficientCredit = (available: bigint) =>
+  new BusinessRuleError(
+    'billing.insufficient_credit',
+    `amount: more than the client's credit (${available})`,
+    fieldError('amount', `must not exceed the available credit of ${available}`),
+  );
+
+export const invoiceNotPayable = (status: string) =>
+  new ConflictError('billing.invoice_not_payable', `the invoice is ${status}: it takes no payment`);
+
+export const orderNotCancellable = (status: string) =>
+  new ConflictError(
+    'billing.order_not_cancellable',
+    `the order is ${status}: only a pending order can be cancelled`,
+  );

@@ -1,0 +1,89 @@
+import { BillingCycle } from '@geminis/contracts';
+import { z } from 'zod';
+
+const CurrencyCode = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code like EUR');
+const Domain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/, 'a domain name like example.com');
+/** Minor units: a whole, positive, safe JSON number (never a float or a string). */
+const PositiveAmount = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+/** One product of the cart: catalog's quote item, plus the primary domain of a hosting account. */
+export const OrderItem = z
+  .object({
+    productId: z.uuid(),
+    cycle: BillingCycle,
+    quantity: z.number().int().min(1).max(100).default(1),
+    options: z
+      .array(
+        z
+          .object({
+            optionId: z.uuid(),
+            choiceId: z.uuid().optional(),
+            quantity: z.number().int().min(0).max(100_000).optional(),
+            enabled: z.boolean().optional(),
+          })
+          .strict(),
+      )
+      .max(50)
+      .default([]),
+    addons: z
+      .array(z.object({ addonId: z.uuid(), cycle: BillingCycle.optional() }).strict())
+      .max(50)
+      .default([]),
+    domain: Domain.optional(),
+  })
+  .strict();
+export type OrderItem = z.infer<typeof OrderItem>;
+
+export const OrderInput = z
+  .object({
+    items: z.array(OrderItem).min(1).max(20),
+    promoCode: z.string().trim().min(1).max(64).optional(),
+    /** Default: the client's own currency. */
+    currency: CurrencyCode.optional(),
+    /** Staff ordering for a client of their tenant; a client always orders for itself. */
+    clientId: z.uuid().optional(),
+    /** Admin only: the reseller tenant of the client (default: the platform). */
+    tenantId: z.uuid().optional(),
+  })
+  .strict();
+export type OrderInput = z.infer<typeof OrderInput>;
+
+export const PaymentInput = z
+  .object({
+    amount: PositiveAmount.describe('Minor units of the invoice currency'),
+    method: z.enum(['manual', 'bank_transfer']).default('manual'),
+    reference: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+export type PaymentInput = z.infer<typeof PaymentInput>;
+
+export const ApplyCreditInput = z
+  .object({ amount: PositiveAmount.optional().describe('Default: as much as both balances allow') })
+  .strict();
+export type ApplyCreditInput = z.infer<typeof ApplyCreditInput>;
+
+export const CreditDepositInput = z
+  .object({
+    amount: PositiveAmount,
+    currency: CurrencyCode,
+    description: z.string().trim().max(200).default(''),
+  })
+  .strict();
+export type CreditDepositInput = z.infer<typeof CreditDepositInput>;
+
+export const SettingsInput = z
+  .object({
+    taxName: z.string().trim().min(1).max(40),
+    taxRateBps: z.number().int().min(0).max(10_000),
+    invoicePrefix: z.string().regex(/^[A-Za-z0-9/_-]{0,20}$/, 'letters, digits, / _ -, at most 20'),
+    invoicePadding: z.number().int().min(1).max(12),
+    invoiceYearlyReset: z.boolean(),
+    invoiceDueDays: z.number().int().min(0).max(365),
+  })
+  .partial()
+  .strict();
+export type SettingsInput = z.infer<typeof SettingsInput>;

@@ -1,0 +1,116 @@
+import { type QuoteSnapshot } from '@geminis/contracts';
+import { addCycle, type Cycle } from './cycles';
+import { rateOf, sumOf, type Minor } from './money';
+
+type SnapshotLine = QuoteSnapshot['lines'][number];
+type ProductLine = Extract<SnapshotLine, { kind: 'product' }>;
+type ProductType = NonNullable<ProductLine['details']['productType']>;
+
+/** A client service to create for one product line of the order. */
+export interface ServicePlan {
+  productId: string;
+  productName: string;
+  productType: ProductType;
+  module: ProductLine['details']['module'];
+  moduleConfig: Record<string, unknown>;
+  domain: string | null;
+  cycle: Cycle;
+  quantity: number;
+  /** Each renewal: the line's price less the promotion's recurring discount (setup fees are paid once). */
+  recurringAmount: Minor;
+  registrationDate: string;
+  nextDueDate: string | null;
+}
+
+export interface LinePlan {
+  description: string;
+  quantity: number;
+  unitPrice: Minor;
+  setupFee: Minor;
+  discount: Minor;
+  /** Net: subtotal + setup − discount, as the quote priced it. */
+  amount: Minor;
+  tax: Minor;
+  total: Minor;
+  /** Index into `services` of the service this line pays for. */
+  service: number | null;
+  periodStart: string | null;
+  periodEnd: string | null;
+}
+
+export interface OrderPlan {
+  services: ServicePlan[];
+  lines: LinePlan[];
+  subtotal: Minor;
+  taxTotal: Minor;
+  total: Minor;
+}
+
+/**
+ * The first invoice and the client services of an order, from catalog's snapshot only (later price
+ * changes never alter them). Lines come in the snapshot's order: each product line starts an item of the
+ * cart (the n-th product line is the n-th item, whose primary domain it carries); its add-on lines follow
+ * it and pay for the same service. Tax: `rateOf(line amount)`, rounded half-up per line (money.ts).
+ */
+export function planOrder(
+  snapshot: QuoteSnapshot,
+  domains: (string | undefined)[],
+  today: string,
+  taxRateBps: number,
+): OrderPlan {
+  const services: ServicePlan[] = [];
+  const lines: LinePlan[] = [];
+  let item = -1;
+  for (const line of snapshot.lines) {
+    const amount = BigInt(line.total);
+    const tax = rateOf(amount, taxRateBps);
+    let service: number | null = null;
+    let period: [string | null, string | null] = [null, null];
+    if (line.kind === 'product') {
+      item += 1;
+      services.push({
+        productId: line.productId,
+        productName: line.description,
+        productType: line.details.productType ?? 'other',
+        module: line.details.module,
+        moduleConfig: line.details.moduleConfig ?? {},
+        domain: domains[item] ?? null,
+        cycle: line.cycle,
+        quantity: line.quantity,
+        recurringAmount: BigInt(line.subtotal) - BigInt(line.recurringDiscount),
+        registrationDate: today,
+        nextDueDate: addCycle(today, line.cycle),
+      });
+      service = services.length - 1;
+      period = [today, addCycle(today, line.cycle)];
+    } else if (line.kind === 'addon' && services.length > 0) {
+      service = services.length - 1;
+      period = [today, addCycle(today, line.cycle)];
+    }
+    lines.push({
+      description: line.description,
+      quantity: line.quantity,
+      unitPrice: BigInt(line.unitPrice),
+      setupFee: BigInt(line.setupTotal),
+      discount: BigInt(line.discount),
+      amount,
+      tax,
+      total: amount + tax,
+      service,
+      periodStart: period[1] === null ? null : period[0],
+      periodEnd: period[1],
+    });
+  }
+  const subtotal = sumOf(lines.map((l) => l.amount));
+  const taxTotal = sumOf(lines.map((l) => l.tax));
+  return { services, lines, subtotal, taxTotal, total: subtotal + taxTotal };
+}
+
+/** `INV-2026-000123` (yearly reset) or `INV-000123`: the tenant's prefix and padding. */
+export function formatNumber(
+  s: { invoicePrefix: string; invoicePadding: number; invoiceYearlyReset: boolean },
+  year: number,
+  n: bigint,
+): string {
+  return `${s.invoicePrefix}${s.invoiceYearlyReset ? `${year}-` : ''}${n.toString().padStart(s.invoicePadding, '0')}`;
+}

@@ -1,0 +1,258 @@
+import { InvoiceIssued, OrderPlaced, type OrderView, type QuoteSnapshot } from '@geminis/contracts';
+import {
+  newId,
+  tenantScope,
+  UpstreamError,
+  type AuthContext,
+  type Database,
+  type KitLogger,
+  type Outbox,
+  type Tx,
+} from '@geminis/service-kit';
+import { type CatalogClient } from '../upstream/catalog.client';
+import { findClient, type Client } from '../store/clients.store';
+import { cancelOrderInvoice, insertInvoice } from '../store/invoices.store';
+import { findOrder, insertOrder, listOrders, setOrderStatus } from '../store/orders.store';
+import { insertService, moveOrderServices } from '../store/services.store';
+import { getSettings, nextNumber } from '../store/settings.store';
+import { staffTenantOf, viewerOf } from './context';
+import { addDays, dateOf } from './cycles';
+import { invalidField, orderNotCancellable, orderNotFound, promotionRefused, unknownClient } from './errors';
+import { type Answer, type Complete, type Idempotent } from './idempotency.service';
+import { type OrderInput } from './inputs';
+import { toJsonMinor } from './money';
+import { formatNumber, planOrder } from './order-plan';
+import { orderView } from './views';
+
+const REFUSALS: Record<string, string> = {
+  limit_reached: 'this promotion has reached its usage limit',
+  client_limit_reached: 'you have already used this promotion as many times as allowed',
+};
+
+/** Whose order it is: a client orders for itself; staff name a client of their tenant. */
+function partiesOf(auth: AuthContext, input: OrderInput): { tenantId: string; clientId: string } {
+  if (auth.role !== 'admin' && input.tenantId !== undefined)
+    throw invalidField('request.invalid', 'tenantId', 'only an admin may name a tenant');
+  if (auth.role === 'client') {
+    if (input.clientId !== undefined && input.clientId !== auth.userId)
+      throw invalidField('request.invalid', 'clientId', 'a client orders for itself');
+    return { tenantId: auth.tenantId, clientId: auth.userId };
+  }
+  if (!input.clientId)
+    throw invalidField('request.invalid', 'clientId', 'required when staff place an order');
+  return { tenantId: staffTenantOf(auth, input.tenantId), clientId: input.clientId };
+}
+
+export function createOrdersService(deps: {
+  db: Database;
+  outbox: Outbox;
+  catalog: CatalogClient;
+  idempotent: Idempotent;
+  logger: KitLogger;
+  now?: () => Date;
+}) {
+  const { db, outbox, catalog, idempotent, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  /** Everything of a placed order in one transaction: order, services, numbered invoice, events, answer. */
+  async function record(
+    tx: Tx,
+    o: { id: string; client: Client; snapshot: QuoteSnapshot; input: OrderInput; placedBy: string },
+    complete: Complete,
+  ): Promise<OrderView> {
+    const scope = tenantScope(o.client.tenantId);
+    const settings = await getSettings(tx, o.client.tenantId);
+    const at = now();
+    const today = dateOf(at);
+    const plan = planOrder(
+      o.snapshot,
+      o.input.items.map((i) => i.domain),
+      today,
+      settings.taxRateBps,
+    );
+    const currency = o.snapshot.currency;
+    await insertOrder(tx, scope, {
+      id: o.id,
+      clientId: o.client.id,
+      currency,
+      total: BigInt(o.snapshot.totals.total),
+      snapshot: o.snapshot,
+      placedBy: o.placedBy,
+    });
+    const serviceIds = plan.services.map(() => newId());
+    for (const [i, s] of plan.services.entries())
+      await insertService(tx, scope, {
+        ...s,
+        id: serviceIds[i]!,
+        clientId: o.client.id,
+        orderId: o.id,
+        currency,
+      });
+    const year = at.getUTCFullYear();
+    const n = await nextNumber(tx, o.client.tenantId, 'invoice', settings.invoiceYearlyReset ? year : 0);
+    const invoice = {
+      id: newId(),
+      number: formatNumber(settings, year, n),
+      dueDate: addDays(today, settings.invoiceDueDays),
+    };
+    await insertInvoice(tx, scope, {
+      ...invoice,
+      clientId: o.client.id,
+      orderId: o.id,
+      reason: 'order',
+      currency,
+      subtotal: plan.subtotal,
+      taxName: settings.taxName,
+      taxRateBps: settings.taxRateBps,
+      taxTotal: plan.taxTotal,
+      total: plan.total,
+      buyer: { name: o.client.name, email: o.client.email },
+      lines: plan.lines.map(({ service, ...l }) => ({
+        ...l,
+        serviceId: service === null ? null : serviceIds[service]!,
+      })),
+    });
+    const placed = await outbox.enqueue(tx, {
+      type: OrderPlaced.type,
+      tenantId: o.client.tenantId,
+      data: {
+        orderId: o.id,
+        clientId: o.client.id,
+        currency,
+        total: o.snapshot.totals.total,
+        ...(o.snapshot.promotion
+          ? { promotionId: o.snapshot.promotion.id, promotionCode: o.snapshot.promotion.code }
+          : {}),
+        items: plan.services.map((s) => ({ productId: s.productId, cycle: s.cycle, quantity: s.quantity })),
+      },
+    });
+    await outbox.enqueue(tx, {
+      type: InvoiceIssued.type,
+      tenantId: o.client.tenantId,
+      correlationId: placed.correlationId,
+      causationId: placed.id,
+      data: {
+        invoiceId: invoice.id,
+        number: invoice.number,
+        clientId: o.client.id,
+        currency,
+        subtotal: toJsonMinor(plan.subtotal),
+        tax: toJsonMinor(plan.taxTotal),
+        total: toJsonMinor(plan.total),
+        dueDate: invoice.dueDate,
+        reason: 'order',
+        orderId: o.id,
+      },
+    });
+    const order = await findOrder(tx, scope, o.id);
+    const view = orderView(order!);
+    await complete(tx, { status: 201, body: view });
+    return view;
+  }
+
+  return {
+    /**
+     * Places an order: priced by catalog's quote (the caller's own token, so catalog applies the same
+     * storefront and client rules), the promotion's use reserved at catalog (refused with the reason when
+     * used up), then everything recorded in one transaction. If that transaction fails, the reservation
+     * is released again.
+     */
+    async place(
+      auth: AuthContext,
+      token: string,
+      input: OrderInput,
+      key: string | undefined,
+    ): Promise<Answer<OrderView> & { replayed: boolean }> {
+      const { tenantId, clientId } = partiesOf(auth, input);
+      const scope = tenantScope(tenantId);
+      return idempotent<OrderView>(
+        { tenantId, callerId: auth.userId, key, fingerprint: ['POST /v1/orders', input] },
+        async (complete) => {
+          const client = await db.withTenant(scope, (tx) => findClient(tx, scope, clientId));
+          if (!client) throw unknownClient();
+          const quote = await catalog.quote(token, {
+            currency: input.currency ?? client.currency,
+            items: input.items.map(({ domain: _domain, ...item }) => item),
+            ...(input.promoCode ? { promoCode: input.promoCode } : {}),
+            ...(auth.role !== 'client' ? { clientId } : {}),
+            ...(auth.role === 'admin' ? { tenantId } : {}),
+          });
+          const snapshot = quote.snapshot;
+          if (snapshot.tenantId !== tenantId)
+            throw new UpstreamError(
+              'billing.catalog_failed',
+              'catalog priced the cart in another storefront',
+            );
+          const id = newId();
+          if (snapshot.promotion) {
+            const r = await catalog.reserve(tenantId, id, { promotionId: snapshot.promotion.id, clientId });
+            if (r.status === 'refused')
+              throw promotionRefused(
+                r.reason,
+                REFUSALS[r.reason] ?? `this promotion cannot be used (${r.reason})`,
+              );
+          }
+          try {
+            const body = await db.withTenant(scope, (tx) =>
+              record(tx, { id, client, snapshot, input, placedBy: auth.userId }, complete),
+            );
+            return { status: 201, body };
+          } catch (err) {
+            if (snapshot.promotion)
+              await catalog
+                .release(tenantId, id)
+                .catch((e: unknown) =>
+                  logger.error(
+                    { orderId: id, err: e },
+                    'could not release the promotion use of a failed order',
+                  ),
+                );
+            throw err;
+          }
+        },
+      );
+    },
+
+    async list(auth: AuthContext, tenantId?: string) {
+      const v = viewerOf(auth, tenantId);
+      return db.withTenant(v.scope, (tx) => listOrders(tx, v.scope, v.clientId));
+    },
+
+    async get(auth: AuthContext, id: string, tenantId?: string) {
+      const v = viewerOf(auth, tenantId);
+      const order = await db.withTenant(v.scope, (tx) => findOrder(tx, v.scope, id, v.clientId));
+      if (!order) throw orderNotFound();
+      return order;
+    },
+
+    /**
+     * Cancels a pending order whose first invoice is still unpaid: invoice cancelled, services cancelled,
+     * and afterwards the promotion's use released at catalog.
+     */
+    async cancel(auth: AuthContext, id: string, tenantId?: string) {
+      const v = viewerOf(auth, tenantId);
+      const order = await db.withTenant(v.scope, async (tx) => {
+        const found = await findOrder(tx, v.scope, id, v.clientId, true);
+        if (!found) throw orderNotFound();
+        const scope = tenantScope(found.tenantId);
+        if (found.status !== 'pending') throw orderNotCancellable(found.status);
+        if (!(await cancelOrderInvoice(tx, scope, id))) throw orderNotCancellable('partly paid');
+        await setOrderStatus(tx, scope, id, 'pending', 'cancelled');
+        await moveOrderServices(tx, scope, id, 'pending', 'cancelled');
+        return (await findOrder(tx, scope, id))!;
+      });
+      if (order.promotion)
+        await catalog
+          .release(order.tenantId, order.id)
+          .catch((err: unknown) =>
+            logger.error(
+              { orderId: order.id, err },
+              'could not release the promotion use of a cancelled order',
+            ),
+          );
+      return order;
+    },
+  };
+}
+
+export type OrdersService = ReturnType<typeof createOrdersService>;

@@ -1,0 +1,242 @@
+import { type CreditBalanceView, type PaymentResult } from '@geminis/contracts';
+import {
+  newId,
+  tenantScope,
+  type AuthContext,
+  type Database,
+  type TenantScope,
+  type Tx,
+} from '@geminis/service-kit';
+import { findClient, lockClient } from '../store/clients.store';
+import { addPaid, findInvoice, type Invoice } from '../store/invoices.store';
+import {
+  creditBalances,
+  insertCreditEntry,
+  insertPayment,
+  listPayments,
+  type PaymentMethod,
+} from '../store/payments.store';
+import { staffTenantOf, viewerOf, type Viewer } from './context';
+import {
+  amountOverBalance,
+  clientNotFound,
+  insufficientCredit,
+  invoiceNotFound,
+  invoiceNotPayable,
+} from './errors';
+import { type Answer, type Complete, type Idempotent } from './idempotency.service';
+import { type ApplyCreditInput, type CreditDepositInput, type PaymentInput } from './inputs';
+import { toJsonMinor } from './money';
+import { type Settlement } from './settlement.service';
+import { invoiceView, paymentView } from './views';
+
+export function createPaymentsService(deps: {
+  db: Database;
+  idempotent: Idempotent;
+  settlement: Settlement;
+}) {
+  const { db, idempotent, settlement } = deps;
+
+  /** The invoice as the caller may see it (404 otherwise, the same as a missing one). */
+  async function visibleInvoice(v: Viewer, id: string): Promise<Invoice> {
+    const invoice = await db.withTenant(v.scope, (tx) => findInvoice(tx, v.scope, id, v.clientId));
+    if (!invoice) throw invoiceNotFound();
+    return invoice;
+  }
+
+  /**
+   * One payment on a locked invoice, in one transaction: the payment row (append-only), the invoice's
+   * paid amount and status, and when it is now paid in full, what follows (settlement) and the answer.
+   */
+  async function pay(
+    tx: Tx,
+    scope: TenantScope,
+    invoiceId: string,
+    p: { amount: bigint; method: PaymentMethod; reference: string | null; by: string },
+    complete: Complete,
+  ): Promise<PaymentResult> {
+    const invoice = (await findInvoice(tx, scope, invoiceId, undefined, true))!;
+    if (invoice.status !== 'unpaid' && invoice.status !== 'partially_paid')
+      throw invoiceNotPayable(invoice.status);
+    const balance = invoice.total - invoice.amountPaid;
+    if (p.amount > balance) throw amountOverBalance(balance);
+    const id = newId();
+    const payment = await insertPayment(tx, scope, {
+      id,
+      invoiceId,
+      clientId: invoice.clientId,
+      method: p.method,
+      amount: p.amount,
+      currency: invoice.currency,
+      reference: p.reference,
+      recordedBy: p.by,
+    });
+    if (p.method === 'credit')
+      await insertCreditEntry(tx, scope, {
+        id: newId(),
+        clientId: invoice.clientId,
+        currency: invoice.currency,
+        amount: -p.amount,
+        kind: 'applied',
+        invoiceId,
+        paymentId: id,
+        description: `applied to invoice ${invoice.number ?? invoice.id}`,
+        createdBy: p.by,
+      });
+    await addPaid(tx, scope, invoiceId, p.amount);
+    const after = (await findInvoice(tx, scope, invoiceId))!;
+    if (after.status === 'paid') await settlement.invoicePaid(tx, scope, after, after.paidAt!);
+    const body = { payment: paymentView(payment), invoice: invoiceView(after) };
+    await complete(tx, { status: 201, body });
+    return body;
+  }
+
+  return {
+    /** Staff record a manual or bank-transfer payment (full or partial; never more than the balance). */
+    async record(
+      auth: AuthContext,
+      invoiceId: string,
+      input: PaymentInput,
+      key: string | undefined,
+      tenantId?: string,
+    ): Promise<Answer<PaymentResult> & { replayed: boolean }> {
+      const invoice = await visibleInvoice(viewerOf(auth, tenantId), invoiceId);
+      const scope = tenantScope(invoice.tenantId);
+      return idempotent<PaymentResult>(
+        {
+          tenantId: invoice.tenantId,
+          callerId: auth.userId,
+          key,
+          fingerprint: ['POST /v1/invoices/:id/payments', invoiceId, input],
+        },
+        async (complete) => ({
+          status: 201,
+          body: await db.withTenant(scope, (tx) =>
+            pay(
+              tx,
+              scope,
+              invoiceId,
+              {
+                amount: BigInt(input.amount),
+                method: input.method,
+                reference: input.reference ?? null,
+                by: auth.userId,
+              },
+              complete,
+            ),
+          ),
+        }),
+      );
+    },
+
+    /**
+     * Pays an invoice from the client's account credit (the client itself, or staff): the client's row is
+     * locked first, so concurrent spends of one balance never overdraw it.
+     */
+    async applyCredit(
+      auth: AuthContext,
+      invoiceId: string,
+      input: ApplyCreditInput,
+      key: string | undefined,
+      tenantId?: string,
+    ): Promise<Answer<PaymentResult> & { replayed: boolean }> {
+      const invoice = await visibleInvoice(viewerOf(auth, tenantId), invoiceId);
+      const scope = tenantScope(invoice.tenantId);
+      return idempotent<PaymentResult>(
+        {
+          tenantId: invoice.tenantId,
+          callerId: auth.userId,
+          key,
+          fingerprint: ['POST /v1/invoices/:id/apply-credit', invoiceId, input],
+        },
+        async (complete) => ({
+          status: 201,
+          body: await db.withTenant(scope, async (tx) => {
+            await lockClient(tx, scope, invoice.clientId);
+            const available =
+              (await creditBalances(tx, scope, invoice.clientId)).find((b) => b.currency === invoice.currency)
+                ?.amount ?? 0n;
+            const locked = (await findInvoice(tx, scope, invoiceId, undefined, true))!;
+            const balance = locked.total - locked.amountPaid;
+            const amount =
+              input.amount !== undefined ? BigInt(input.amount) : available < balance ? available : balance;
+            if (amount > available || amount <= 0n) throw insufficientCredit(available);
+            return pay(
+              tx,
+              scope,
+              invoiceId,
+              { amount, method: 'credit', reference: null, by: auth.userId },
+              complete,
+            );
+          }),
+        }),
+      );
+    },
+
+    async payments(auth: AuthContext, invoiceId: string, tenantId?: string) {
+      const v = viewerOf(auth, tenantId);
+      const invoice = await visibleInvoice(v, invoiceId);
+      const scope = tenantScope(invoice.tenantId);
+      return db.withTenant(scope, (tx) => listPayments(tx, scope, invoiceId));
+    },
+
+    /** Staff add account credit to a client of their tenant (a deposit entry in the ledger). */
+    async deposit(
+      auth: AuthContext,
+      clientId: string,
+      input: CreditDepositInput,
+      key: string | undefined,
+      tenantId?: string,
+    ): Promise<Answer<CreditBalanceView> & { replayed: boolean }> {
+      const owner = staffTenantOf(auth, tenantId);
+      const scope = tenantScope(owner);
+      return idempotent<CreditBalanceView>(
+        {
+          tenantId: owner,
+          callerId: auth.userId,
+          key,
+          fingerprint: ['POST /v1/clients/:id/credit', clientId, input],
+        },
+        async (complete) => {
+          const body = await db.withTenant(scope, async (tx) => {
+            if (!(await lockClient(tx, scope, clientId))) throw clientNotFound();
+            await insertCreditEntry(tx, scope, {
+              id: newId(),
+              clientId,
+              currency: input.currency,
+              amount: BigInt(input.amount),
+              kind: 'deposit',
+              description: input.description,
+              createdBy: auth.userId,
+            });
+            const view = balanceView(clientId, await creditBalances(tx, scope, clientId));
+            await complete(tx, { status: 201, body: view });
+            return view;
+          });
+          return { status: 201, body };
+        },
+      );
+    },
+
+    /** A client's credit: the client itself, or staff of its tenant. */
+    async balance(auth: AuthContext, clientId: string, tenantId?: string): Promise<CreditBalanceView> {
+      const v = viewerOf(auth, tenantId);
+      if (v.clientId !== undefined && v.clientId !== clientId) throw clientNotFound();
+      return db.withTenant(v.scope, async (tx) => {
+        const client = await findClient(tx, v.scope, clientId);
+        if (!client) throw clientNotFound();
+        return balanceView(clientId, await creditBalances(tx, tenantScope(client.tenantId), clientId));
+      });
+    },
+  };
+}
+
+const balanceView = (
+  clientId: string,
+  balances: { currency: string; amount: bigint }[],
+): CreditBalanceView => ({
+  clientId,
+  balances: balances.map((b) => ({ currency: b.currency, amount: toJsonMinor(b.amount) })),
+});
+
+export type PaymentsService = ReturnType<typeof createPaymentsService>;

@@ -1,0 +1,72 @@
+import { InvoiceList, InvoiceView, PaymentList, PaymentResult } from '@geminis/contracts';
+import { createRoutes } from '@geminis/service-kit';
+import { invoiceNotFound } from '../domain/errors';
+import { ApplyCreditInput, PaymentInput } from '../domain/inputs';
+import { type InvoicesService } from '../domain/invoices.service';
+import { type PaymentsService } from '../domain/payments.service';
+import { invoiceView, paymentView } from '../domain/views';
+import { bodyOf, idempotencyKeyOf, idOf, sendAnswer, TenantQuery, tenantOf } from './request';
+
+const STAFF = { roles: ['admin', 'reseller'] as const };
+
+/** Invoices and their payments (manual payments by staff; account credit by the client or staff). */
+export function invoicesRoutes(deps: { invoices: InvoicesService; payments: PaymentsService }) {
+  const { invoices, payments } = deps;
+  const routes = createRoutes();
+  routes.get(
+    '/v1/invoices',
+    { authenticated: true },
+    { summary: 'List invoices', query: TenantQuery, responses: { 200: InvoiceList } },
+    async (req, res, auth) => {
+      res.json({ items: (await invoices.list(auth, tenantOf(req))).map(invoiceView) });
+    },
+  );
+  routes.get(
+    '/v1/invoices/:id',
+    { authenticated: true },
+    { summary: 'An invoice with its lines', query: TenantQuery, responses: { 200: InvoiceView } },
+    async (req, res, auth) => {
+      res.json(invoiceView(await invoices.get(auth, idOf(req, invoiceNotFound), tenantOf(req))));
+    },
+  );
+  routes.get(
+    '/v1/invoices/:id/payments',
+    { authenticated: true },
+    { summary: 'The payments of an invoice', query: TenantQuery, responses: { 200: PaymentList } },
+    async (req, res, auth) => {
+      const items = await payments.payments(auth, idOf(req, invoiceNotFound), tenantOf(req));
+      res.json({ items: items.map(paymentView) });
+    },
+  );
+  routes.post(
+    '/v1/invoices/:id/payments',
+    STAFF,
+    {
+      summary: 'Record a manual or bank-transfer payment (Idempotency-Key honoured)',
+      query: TenantQuery,
+      body: PaymentInput,
+      responses: { 201: PaymentResult },
+    },
+    async (req, res, auth) => {
+      const id = idOf(req, invoiceNotFound);
+      const input = bodyOf(req, PaymentInput);
+      sendAnswer(res, await payments.record(auth, id, input, idempotencyKeyOf(req), tenantOf(req)));
+    },
+  );
+  routes.post(
+    '/v1/invoices/:id/apply-credit',
+    { authenticated: true },
+    {
+      summary: 'Pay an invoice from the client’s account credit (Idempotency-Key honoured)',
+      query: TenantQuery,
+      body: ApplyCreditInput,
+      responses: { 201: PaymentResult },
+    },
+    async (req, res, auth) => {
+      const id = idOf(req, invoiceNotFound);
+      const input = bodyOf(req, ApplyCreditInput);
+      sendAnswer(res, await payments.applyCredit(auth, id, input, idempotencyKeyOf(req), tenantOf(req)));
+    },
+  );
+  return routes;
+}

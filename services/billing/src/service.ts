@@ -1,0 +1,98 @@
+import { join } from 'node:path';
+import {
+  ClientCreated,
+  ServiceProvisioned,
+  ServiceProvisionFailed,
+  ServiceSuspended,
+  ServiceTerminated,
+  ServiceUnsuspended,
+} from '@geminis/contracts';
+import {
+  type BuiltService,
+  type Logger,
+  type ServiceContext,
+  type ServiceDefinition,
+} from '@geminis/service-kit';
+import { type BillingConfig } from './config';
+import { createIdempotency } from './domain/idempotency.service';
+import { createInvoicesService } from './domain/invoices.service';
+import { createOrdersService } from './domain/orders.service';
+import { createPaymentsService } from './domain/payments.service';
+import { createSettingsService } from './domain/settings.service';
+import { createSettlement } from './domain/settlement.service';
+import { clientCreatedHandler } from './events/client-created.handler';
+import { serviceProvisionFailedHandler } from './events/service-provision-failed.handler';
+import { serviceProvisionedHandler } from './events/service-provisioned.handler';
+import { serviceSuspendedHandler } from './events/service-suspended.handler';
+import { serviceTerminatedHandler } from './events/service-terminated.handler';
+import { serviceUnsuspendedHandler } from './events/service-unsuspended.handler';
+import { clientServicesRoutes } from './http/client-services.routes';
+import { creditRoutes } from './http/credit.routes';
+import { invoicesRoutes } from './http/invoices.routes';
+import { ordersRoutes } from './http/orders.routes';
+import { settingsRoutes } from './http/settings.routes';
+import { createCatalogClient } from './upstream/catalog.client';
+
+export { billingConfigFrom, billingConfigShape, loadBillingConfig, type BillingConfig } from './config';
+
+export const BILLING_MIGRATIONS = { name: 'billing', dir: join(__dirname, 'store', 'migrations') };
+
+function wire(config: BillingConfig, ctx: ServiceContext) {
+  const { db, outbox, logger } = ctx;
+  const catalog = createCatalogClient({
+    baseUrl: config.catalogUrl,
+    serviceKey: config.serviceKey,
+    ...(config.catalogTimeoutMs ? { timeoutMs: config.catalogTimeoutMs } : {}),
+    // runService hands every service a pino child logger; the kit's client wants that type.
+    logger: logger as unknown as Logger,
+  });
+  const idempotent = createIdempotency({ db });
+  const settlement = createSettlement({ outbox });
+  const clock = config.now ? { now: config.now } : {};
+  return {
+    catalog,
+    orders: createOrdersService({ db, outbox, catalog, idempotent, logger, ...clock }),
+    invoices: createInvoicesService({ db }),
+    payments: createPaymentsService({ db, idempotent, settlement }),
+    settings: createSettingsService({ db }),
+  };
+}
+
+export type BillingServices = ReturnType<typeof wire>;
+
+export interface BillingBuilt extends BuiltService {
+  services: BillingServices;
+}
+
+/** The billing service: orders, client services, invoices, payments and account credit. */
+export function billingService(config: BillingConfig): ServiceDefinition<BillingBuilt> {
+  return {
+    name: 'billing',
+    migrations: [BILLING_MIGRATIONS],
+    async build(ctx) {
+      const services = wire(config, ctx);
+      const { logger } = ctx;
+      return {
+        services,
+        routes: [
+          ordersRoutes(services),
+          invoicesRoutes(services),
+          clientServicesRoutes(services),
+          creditRoutes(services),
+          settingsRoutes(services),
+        ],
+        handlers: {
+          [ClientCreated.type]: clientCreatedHandler,
+          [ServiceProvisioned.type]: serviceProvisionedHandler(logger),
+          [ServiceProvisionFailed.type]: serviceProvisionFailedHandler(logger),
+          [ServiceSuspended.type]: serviceSuspendedHandler(logger),
+          [ServiceUnsuspended.type]: serviceUnsuspendedHandler(logger),
+          [ServiceTerminated.type]: serviceTerminatedHandler(logger),
+        },
+        async stop() {
+          services.catalog.shutdown();
+        },
+      };
+    },
+  };
+}

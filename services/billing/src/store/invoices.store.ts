@@ -1,0 +1,207 @@
+import { rows, type TenantScope, type Tx } from '@geminis/service-kit';
+import { sql } from 'drizzle-orm';
+import { fromDbMinor, type Minor } from '../domain/money';
+import { type LinePlan } from '../domain/order-plan';
+import { clientIs, iso, tenantIs, writeTenant } from './sql';
+
+export type InvoiceStatus = 'draft' | 'unpaid' | 'partially_paid' | 'paid' | 'cancelled' | 'refunded';
+
+export interface InvoiceLine {
+  description: string;
+  quantity: number;
+  unitPrice: Minor;
+  setupFee: Minor;
+  discount: Minor;
+  amount: Minor;
+  tax: Minor;
+  total: Minor;
+  serviceId: string | null;
+  periodStart: string | null;
+  periodEnd: string | null;
+}
+
+export interface Invoice {
+  id: string;
+  tenantId: string;
+  clientId: string;
+  orderId: string | null;
+  reason: 'order' | 'renewal' | 'manual';
+  number: string | null;
+  status: InvoiceStatus;
+  currency: string;
+  subtotal: Minor;
+  taxName: string;
+  taxRateBps: number;
+  taxTotal: Minor;
+  total: Minor;
+  amountPaid: Minor;
+  issuedAt: string;
+  dueDate: string;
+  paidAt: string | null;
+  lines: InvoiceLine[];
+}
+
+type LineJson = Record<keyof InvoiceLine, string | number | null>;
+interface Row {
+  id: string;
+  tenant_id: string;
+  client_id: string;
+  order_id: string | null;
+  reason: Invoice['reason'];
+  number: string | null;
+  status: InvoiceStatus;
+  currency: string;
+  subtotal: string;
+  tax_name: string;
+  tax_rate_bps: number;
+  tax_total: string;
+  total: string;
+  amount_paid: string;
+  issued_at: Date;
+  due_date: string;
+  paid_at: Date | null;
+  lines: LineJson[] | null;
+}
+
+const SELECT = sql`
+  select i.id, i.tenant_id, i.client_id, i.order_id, i.reason, i.number, i.status, i.currency, i.subtotal,
+         i.tax_name, i.tax_rate_bps, i.tax_total, i.total, i.amount_paid, i.issued_at, i.due_date::text,
+         i.paid_at,
+         (select json_agg(json_build_object(
+                   'description', l.description, 'quantity', l.quantity, 'unitPrice', l.unit_price::text,
+                   'setupFee', l.setup_fee::text, 'discount', l.discount::text, 'amount', l.amount::text,
+                   'tax', l.tax::text, 'total', l.total::text, 'serviceId', l.service_id,
+                   'periodStart', l.period_start::text, 'periodEnd', l.period_end::text) order by l.position)
+            from invoice_lines l where l.tenant_id = i.tenant_id and l.invoice_id = i.id) as lines
+    from invoices i`;
+
+const minor = (v: string | number | null) => fromDbMinor(v ?? 0);
+const text = (v: string | number | null) => (v === null ? null : String(v));
+
+function toInvoice(r: Row): Invoice {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    clientId: r.client_id,
+    orderId: r.order_id,
+    reason: r.reason,
+    number: r.number,
+    status: r.status,
+    currency: r.currency,
+    subtotal: fromDbMinor(r.subtotal),
+    taxName: r.tax_name,
+    taxRateBps: r.tax_rate_bps,
+    taxTotal: fromDbMinor(r.tax_total),
+    total: fromDbMinor(r.total),
+    amountPaid: fromDbMinor(r.amount_paid),
+    issuedAt: iso(r.issued_at),
+    dueDate: r.due_date,
+    paidAt: r.paid_at ? iso(r.paid_at) : null,
+    lines: (r.lines ?? []).map((l) => ({
+      description: String(l.description),
+      quantity: Number(l.quantity),
+      unitPrice: minor(l.unitPrice),
+      setupFee: minor(l.setupFee),
+      discount: minor(l.discount),
+      amount: minor(l.amount),
+      tax: minor(l.tax),
+      total: minor(l.total),
+      serviceId: text(l.serviceId),
+      periodStart: text(l.periodStart),
+      periodEnd: text(l.periodEnd),
+    })),
+  };
+}
+
+export interface NewInvoice {
+  id: string;
+  clientId: string;
+  orderId: string | null;
+  reason: Invoice['reason'];
+  number: string;
+  currency: string;
+  subtotal: Minor;
+  taxName: string;
+  taxRateBps: number;
+  taxTotal: Minor;
+  total: Minor;
+  buyer: { name: string; email: string };
+  dueDate: string;
+  lines: (Omit<LinePlan, 'service'> & { serviceId: string | null })[];
+}
+
+/** Issues an invoice with its number and lines (unpaid), in the caller's transaction. */
+export async function insertInvoice(tx: Tx, scope: TenantScope, inv: NewInvoice): Promise<void> {
+  const tenantId = writeTenant(scope);
+  await tx.execute(sql`
+    insert into invoices (id, tenant_id, client_id, order_id, reason, number, status, currency, subtotal, tax_name,
+                          tax_rate_bps, tax_total, total, buyer, due_date)
+    values (${inv.id}, ${tenantId}, ${inv.clientId}, ${inv.orderId}, ${inv.reason}, ${inv.number}, 'unpaid',
+            ${inv.currency}, ${inv.subtotal.toString()}::bigint, ${inv.taxName}, ${inv.taxRateBps},
+            ${inv.taxTotal.toString()}::bigint, ${inv.total.toString()}::bigint, ${JSON.stringify(inv.buyer)}::jsonb,
+            ${inv.dueDate}::date)`);
+  let position = 0;
+  for (const l of inv.lines) {
+    position += 1;
+    await tx.execute(sql`
+      insert into invoice_lines (tenant_id, invoice_id, position, description, quantity, unit_price, setup_fee,
+                                 discount, amount, tax, total, service_id, period_start, period_end)
+      values (${tenantId}, ${inv.id}, ${position}, ${l.description}, ${l.quantity}, ${l.unitPrice.toString()}::bigint,
+              ${l.setupFee.toString()}::bigint, ${l.discount.toString()}::bigint, ${l.amount.toString()}::bigint,
+              ${l.tax.toString()}::bigint, ${l.total.toString()}::bigint, ${l.serviceId},
+              ${l.periodStart}::date, ${l.periodEnd}::date)`);
+  }
+}
+
+export async function findInvoice(
+  tx: Tx,
+  scope: TenantScope,
+  id: string,
+  clientId?: string,
+  lock = false,
+): Promise<Invoice | null> {
+  if (lock)
+    await tx.execute(
+      sql`select id from invoices where ${tenantIs(scope)} and ${clientIs(clientId)} and id = ${id} for update`,
+    );
+  const [r] = await rows<Row>(
+    tx,
+    sql`${SELECT} where ${tenantIs(scope, sql`i.tenant_id`)} and ${clientIs(clientId, sql`i.client_id`)}
+        and i.id = ${id}`,
+  );
+  return r ? toInvoice(r) : null;
+}
+
+export async function listInvoices(tx: Tx, scope: TenantScope, clientId?: string): Promise<Invoice[]> {
+  const rs = await rows<Row>(
+    tx,
+    sql`${SELECT} where ${tenantIs(scope, sql`i.tenant_id`)} and ${clientIs(clientId, sql`i.client_id`)}
+        order by i.id desc limit 500`,
+  );
+  return rs.map(toInvoice);
+}
+
+/** Adds a payment to a locked invoice: partially paid, or paid once nothing is left. */
+export async function addPaid(tx: Tx, scope: TenantScope, id: string, amount: Minor): Promise<InvoiceStatus> {
+  const [r] = await rows<{ status: InvoiceStatus }>(
+    tx,
+    sql`update invoices set amount_paid = amount_paid + ${amount.toString()}::bigint,
+          status = case when amount_paid + ${amount.toString()}::bigint = total then 'paid' else 'partially_paid' end,
+          paid_at = case when amount_paid + ${amount.toString()}::bigint = total then now() else null end
+        where ${tenantIs(scope)} and id = ${id} and status in ('unpaid', 'partially_paid')
+        returning status`,
+  );
+  if (!r) throw new Error('addPaid: the invoice is not payable (lock it and check its status first)');
+  return r.status;
+}
+
+/** Cancels an order's unpaid first invoice; false when it has been paid (even in part). */
+export async function cancelOrderInvoice(tx: Tx, scope: TenantScope, orderId: string): Promise<boolean> {
+  const r = await rows<{ id: string }>(
+    tx,
+    sql`update invoices set status = 'cancelled'
+        where ${tenantIs(scope)} and order_id = ${orderId} and reason = 'order' and status = 'unpaid'
+        returning id`,
+  );
+  return r.length > 0;
+}

@@ -1,0 +1,70 @@
+import { rows, type Tx } from '@geminis/service-kit';
+import { sql } from 'drizzle-orm';
+
+export interface BillingSettings {
+  taxName: string;
+  taxRateBps: number;
+  invoicePrefix: string;
+  invoicePadding: number;
+  invoiceYearlyReset: boolean;
+  invoiceDueDays: number;
+}
+
+export const DEFAULT_SETTINGS: BillingSettings = {
+  taxName: 'Tax',
+  taxRateBps: 0,
+  invoicePrefix: 'INV-',
+  invoicePadding: 6,
+  invoiceYearlyReset: true,
+  invoiceDueDays: 7,
+};
+
+type Row = {
+  tax_name: string;
+  tax_rate_bps: number;
+  invoice_prefix: string;
+  invoice_padding: number;
+  invoice_yearly_reset: boolean;
+  invoice_due_days: number;
+};
+
+/** A tenant's settings, or the defaults when it never set any. */
+export async function getSettings(tx: Tx, tenantId: string): Promise<BillingSettings> {
+  const [r] = await rows<Row>(tx, sql`select * from billing_settings where tenant_id = ${tenantId}`);
+  if (!r) return DEFAULT_SETTINGS;
+  return {
+    taxName: r.tax_name,
+    taxRateBps: r.tax_rate_bps,
+    invoicePrefix: r.invoice_prefix,
+    invoicePadding: r.invoice_padding,
+    invoiceYearlyReset: r.invoice_yearly_reset,
+    invoiceDueDays: r.invoice_due_days,
+  };
+}
+
+export async function saveSettings(tx: Tx, tenantId: string, s: BillingSettings): Promise<void> {
+  await tx.execute(sql`
+    insert into billing_settings (tenant_id, tax_name, tax_rate_bps, invoice_prefix, invoice_padding,
+                                  invoice_yearly_reset, invoice_due_days, updated_at)
+    values (${tenantId}, ${s.taxName}, ${s.taxRateBps}, ${s.invoicePrefix}, ${s.invoicePadding},
+            ${s.invoiceYearlyReset}, ${s.invoiceDueDays}, now())
+    on conflict (tenant_id) do update set tax_name = excluded.tax_name, tax_rate_bps = excluded.tax_rate_bps,
+      invoice_prefix = excluded.invoice_prefix, invoice_padding = excluded.invoice_padding,
+      invoice_yearly_reset = excluded.invoice_yearly_reset, invoice_due_days = excluded.invoice_due_days,
+      updated_at = now()`);
+}
+
+/**
+ * The next number of a tenant's series for a period, taken in the caller's transaction: the upsert locks
+ * the counter row until commit (concurrent issuers queue behind it) and a rollback undoes the increment,
+ * so numbers are gapless and unique. Never a sequence (sequences leave gaps).
+ */
+export async function nextNumber(tx: Tx, tenantId: string, series: string, period: number): Promise<bigint> {
+  const [r] = await rows<{ value: string }>(
+    tx,
+    sql`insert into number_counters (tenant_id, series, period, value) values (${tenantId}, ${series}, ${period}, 1)
+        on conflict (tenant_id, series, period) do update set value = number_counters.value + 1
+        returning value`,
+  );
+  return BigInt(r!.value);
+}
