@@ -3,3 +3,4 @@ export type { BusLogger } from './logger';
 export { createRabbitBus, type RabbitBusOptions } from './rabbitmq';
 export { createInMemoryBus, type InMemoryBus, type InMemoryBusOptions } from './in-memory';
 export { topicMatches } from './topic';
+export { countDeadLetters, replayDeadLetters } from './dead-letters';

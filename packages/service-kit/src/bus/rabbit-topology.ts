@@ -1,5 +1,5 @@
 import { type Channel, type ChannelModel } from 'amqplib';
-import { noop } from './logger';
+import { noop, type BusLogger } from './logger';
 import {
   DEAD_LETTER_EXCHANGE,
   EXCHANGE,
@@ -28,11 +28,41 @@ async function onThrowawayChannel(conn: ChannelModel, declare: (ch: Channel) => 
   }
 }
 
+/**
+ * Events no consumer is bound to yet are kept for a while, not without bound: the newest UNROUTED_MAX_LENGTH
+ * (older ones are dropped from the head) for at most UNROUTED_TTL_MS. They are kept to be looked at, not
+ * replayed: a consumer added later starts from its own queue.
+ */
+export const UNROUTED_MAX_LENGTH = 100_000;
+export const UNROUTED_TTL_MS = 7 * 24 * 3600 * 1000;
+
 /** The topic exchange, its alternate exchange and queue (unrouted events are kept), and the DLX. */
-export function declareTopology(conn: ChannelModel): Promise<void> {
-  return onThrowawayChannel(conn, async (ch) => {
+export async function declareTopology(conn: ChannelModel, log?: BusLogger): Promise<void> {
+  await onThrowawayChannel(conn, async (ch) => {
     await ch.assertExchange(UNROUTED_EXCHANGE, 'fanout', { durable: true });
-    await ch.assertQueue(UNROUTED_QUEUE, { durable: true, arguments: quorum });
+  });
+  await onThrowawayChannel(conn, async (ch) => {
+    await ch.assertQueue(UNROUTED_QUEUE, {
+      durable: true,
+      arguments: {
+        ...quorum,
+        'x-max-length': UNROUTED_MAX_LENGTH,
+        'x-overflow': 'drop-head',
+        'x-message-ttl': UNROUTED_TTL_MS,
+      },
+    });
+  }).catch(async (err: unknown) => {
+    // Declared unbounded by an earlier version: queue arguments cannot change in place. Keep it and say
+    // how to bound it (a policy applies to an existing queue).
+    log?.warn(
+      { err, queue: UNROUTED_QUEUE },
+      `${UNROUTED_QUEUE} exists without a length limit; bound it with: rabbitmqctl set_policy unrouted "^geminis\\.unrouted$" '{"max-length":${UNROUTED_MAX_LENGTH},"message-ttl":${UNROUTED_TTL_MS}}' --apply-to queues`,
+    );
+    await onThrowawayChannel(conn, async (ch) => {
+      await ch.checkQueue(UNROUTED_QUEUE);
+    });
+  });
+  return onThrowawayChannel(conn, async (ch) => {
     await ch.bindQueue(UNROUTED_QUEUE, UNROUTED_EXCHANGE, '');
     await ch.assertExchange(EXCHANGE, 'topic', { durable: true, alternateExchange: UNROUTED_EXCHANGE });
     await ch.assertExchange(DEAD_LETTER_EXCHANGE, 'direct', { durable: true });

@@ -14,7 +14,10 @@ export interface RabbitBusOptions {
   logger?: BusLogger;
   /** Every publish fails if its confirm has not arrived by then. Default 10 s. */
   confirmTimeoutMs?: number;
-  /** Reconnection delays: capped exponential backoff with full jitter. Defaults 500 ms and 30 s. */
+  /**
+   * Reconnection delays: capped exponential backoff with full jitter. Defaults 500 ms and 5 s: a broker
+   * that returns is found within seconds (a larger cap left a backlog waiting half a minute after it).
+   */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
   /** Default 10 s; a `heartbeat` in the URL wins. */
   heartbeatSeconds?: number;
@@ -42,7 +45,7 @@ export function createRabbitBus(options: RabbitBusOptions): Bus {
   const url = withHeartbeat(options.url, options.heartbeatSeconds ?? 10);
   const confirmTimeoutMs = options.confirmTimeoutMs ?? 10_000;
   const initialDelayMs = options.reconnect?.initialDelayMs ?? 500;
-  const maxDelayMs = options.reconnect?.maxDelayMs ?? 30_000;
+  const maxDelayMs = options.reconnect?.maxDelayMs ?? 5_000;
 
   let connection: ChannelModel | undefined;
   let publisher: ConfirmPublisher | undefined;
@@ -163,7 +166,7 @@ export function createRabbitBus(options: RabbitBusOptions): Bus {
       watchConnection(conn);
       if (closed) throw new Error('bus is closed');
       // Recovery order (reliability.md §1.6): connection → channels → topology → consumers last.
-      await declareTopology(conn);
+      await declareTopology(conn, log);
       const p = await openPublisher(conn);
       if (closed) throw new Error('bus is closed');
       connection = conn;

@@ -3,3 +3,4 @@ export * from './migrate';
 export * from './postgres';
 export * from './pglite';
 export { applyTenantScope } from './tenant-context';
+export { isTransientDatabaseError } from './errors';

@@ -33,10 +33,16 @@ export function openPostgres(options: PostgresOptions): Database {
     application_name: options.applicationName ?? 'geminis',
     connectionTimeoutMillis: 10_000,
   });
-  // An idle client that loses its connection emits 'error' on the pool; without a listener it would crash.
+  // A client whose connection dies emits 'error'. The pool listens only while the client is idle; a client
+  // checked out by a running transaction (terminated backend, PostgreSQL stopping) would emit it with no
+  // listener and crash the process. Every client gets its own listener: the failure then reaches the
+  // transaction as a rejected query, and the pool discards the broken client when it is released.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const orm = drizzle(pool);
-  const listeners: Client[] = [];
+  const listeners: Listener[] = [];
 
   const transaction = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => orm.transaction((tx) => fn(tx as Tx));
 
@@ -46,17 +52,11 @@ export function openPostgres(options: PostgresOptions): Database {
     withTenant: withTenantOver(transaction),
     async listen(channel, onNotify) {
       assertIdentifier(channel, 'channel');
-      const client = new Client({ connectionString: options.url });
-      client.on('error', () => undefined);
-      await client.connect();
-      client.on('notification', (n) => {
-        if (n.channel === channel) onNotify(n.payload ?? '');
-      });
-      await client.query(`listen ${channel}`);
-      listeners.push(client);
+      const listener = await openListener(options, channel, onNotify);
+      listeners.push(listener);
       return async () => {
-        listeners.splice(listeners.indexOf(client), 1);
-        await client.end().catch(() => undefined);
+        listeners.splice(listeners.indexOf(listener), 1);
+        await listener.close();
       };
     },
     async execScript(tx, script) {
@@ -67,8 +67,81 @@ export function openPostgres(options: PostgresOptions): Database {
       await pool.query('select 1');
     },
     async close() {
-      await Promise.all(listeners.splice(0).map((c) => c.end().catch(() => undefined)));
+      await Promise.all(listeners.splice(0).map((l) => l.close()));
       await pool.end();
+    },
+  };
+}
+
+interface Listener {
+  close(): Promise<void>;
+}
+
+/**
+ * A LISTEN connection that comes back: when PostgreSQL restarts or the backend is terminated, it
+ * reconnects with capped backoff and LISTENs again, then calls onNotify('') once, because notifications
+ * sent while it was away are lost (the caller treats a notification as "look for work").
+ */
+async function openListener(
+  options: PostgresOptions,
+  channel: string,
+  onNotify: (payload: string) => void,
+): Promise<Listener> {
+  let closed = false;
+  let client: Client | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let attempt = 0;
+
+  async function connect(): Promise<void> {
+    const c = new Client({
+      connectionString: options.url,
+      application_name: `${options.applicationName ?? 'geminis'}:listen`,
+      connectionTimeoutMillis: 10_000,
+    });
+    c.on('error', () => undefined);
+    c.on('notification', (n) => {
+      if (n.channel === channel) onNotify(n.payload ?? '');
+    });
+    c.on('end', () => {
+      if (client !== c || closed) return;
+      client = undefined;
+      reconnectLater();
+    });
+    try {
+      await c.connect();
+      await c.query(`listen ${channel}`);
+    } catch (err) {
+      await c.end().catch(() => undefined);
+      throw err;
+    }
+    if (closed) {
+      await c.end().catch(() => undefined);
+      return;
+    }
+    client = c;
+    attempt = 0;
+  }
+
+  function reconnectLater() {
+    if (closed || timer) return;
+    const delay = Math.min(5_000, 100 * 2 ** Math.min(attempt++, 10));
+    timer = setTimeout(() => {
+      timer = undefined;
+      connect().then(
+        () => onNotify(''),
+        () => reconnectLater(),
+      );
+    }, delay);
+  }
+
+  await connect();
+  return {
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      const c = client;
+      client = undefined;
+      await c?.end().catch(() => undefined);
     },
   };
 }

@@ -28,6 +28,12 @@ export interface HttpAppOptions {
   checkResponses?: boolean;
   /** Readiness checks (database, bus, …) run by /readyz, each with a timeout. */
   readiness?: Record<string, () => Promise<void>>;
+  /**
+   * Dependencies the service works without for a while (the bus: the outbox keeps events, the consumer
+   * waits): /readyz reports them failing under `degraded` but stays 200, so an outage of the broker never
+   * takes a working API out of service.
+   */
+  degradedWithout?: Record<string, () => Promise<void>>;
   /** Per readiness check. Default 2000 ms. */
   readinessTimeoutMs?: number;
   /** Largest accepted body (JSON and raw). Default '1mb'. */
@@ -210,8 +216,23 @@ export function createHttpApp(options: HttpAppOptions): Express {
         }
       }),
     );
+    const degraded: string[] = [];
+    await Promise.all(
+      Object.entries(options.degradedWithout ?? {}).map(async ([name, check]) => {
+        try {
+          await withTimeout(check(), readyTimeoutMs, name);
+        } catch (err) {
+          degraded.push(name);
+          req.log.warn({ check: name, err }, 'a dependency is down; serving without it');
+        }
+      }),
+    );
     if (failing.length === 0) {
-      res.json({ status: 'ready', checks: checks.map(([name]) => name) });
+      res.json({
+        status: degraded.length > 0 ? 'degraded' : 'ready',
+        checks: checks.map(([name]) => name),
+        ...(degraded.length > 0 ? { degraded: degraded.sort() } : {}),
+      });
       return;
     }
     // Names only: a check's error text may carry hosts or connection details; it is logged instead.

@@ -1,5 +1,6 @@
 import { type NextFunction, type Request, type Response } from 'express';
-import { AppError, NotFoundError } from '../errors';
+import { isTransientDatabaseError } from '../db/errors';
+import { AppError, NotFoundError, UnavailableError } from '../errors';
 import { type Logger } from '../logger';
 
 export interface Problem {
@@ -45,8 +46,29 @@ function fromBodyParser(err: unknown): AppError | undefined {
   }
 }
 
+/**
+ * The database being down, restarting or read-only is the service being unavailable for a moment, not a
+ * bug: 503 with Retry-After (the gateway's breaker counts 503s, and clients know to come back).
+ */
+function fromDatabase(err: unknown): AppError | undefined {
+  if (!isTransientDatabaseError(err)) return undefined;
+  return new UnavailableError(
+    'service.unavailable',
+    'the service is briefly unavailable; try again shortly',
+    {
+      retryAfterSeconds: 5,
+      cause: err,
+    },
+  );
+}
+
+/** What an error means for the caller: an AppError, or undefined for an unknown failure (a 500). */
+function asAppError(err: unknown): AppError | undefined {
+  return err instanceof AppError ? err : (fromBodyParser(err) ?? fromDatabase(err));
+}
+
 export function toProblem(err: unknown, requestId?: string): Problem {
-  const app = err instanceof AppError ? err : fromBodyParser(err);
+  const app = asAppError(err);
   if (!app) {
     return {
       type: 'about:blank',
@@ -69,9 +91,10 @@ export function toProblem(err: unknown, requestId?: string): Problem {
 }
 
 export function sendProblem(res: Response, err: unknown, requestId?: string): Problem {
-  const problem = toProblem(err, requestId);
-  if (err instanceof AppError && err.retryAfterSeconds !== undefined) {
-    res.setHeader('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
+  const app = asAppError(err);
+  const problem = toProblem(app ?? err, requestId);
+  if (app?.retryAfterSeconds !== undefined) {
+    res.setHeader('Retry-After', String(Math.max(1, Math.ceil(app.retryAfterSeconds))));
   }
   if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));

@@ -2,6 +2,7 @@ import { context, propagation, type Context, type TextMapGetter } from '@opentel
 import { type EventEnvelope, type EventRegistry } from '@geminis/contracts';
 import { sql } from 'drizzle-orm';
 import { type Bus, type Disposition, type IncomingMessage, type Subscription } from '../bus/types';
+import { isTransientDatabaseError } from '../db/errors';
 import { rows, type Database, type Tx } from '../db/types';
 import { createBatcher } from './batcher';
 
@@ -30,9 +31,19 @@ export interface EventConsumerOptions {
   logger?: ConsumerLogger;
   prefetch?: number;
   deliveryLimit?: number;
-  /** Deliveries applied in one transaction (each in its own savepoint). Default 50. */
+  /** Deliveries applied together in one transaction. Default 50. */
   maxBatch?: number;
+  /**
+   * While the database is unavailable a delivery is held (not returned to the queue, so it uses up none
+   * of its delivery attempts) and applied again after a capped backoff. Defaults 200 ms and 5 s.
+   */
+  unavailableRetry?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** A handler's own failure waits min(max, initial·2^deliveryCount) before it is returned for redelivery. */
+  failureDelay?: { initialDelayMs?: number; maxDelayMs?: number };
 }
+
+/** How applying a delivery ended: a disposition for the bus, or 'unavailable' (hold it and try again). */
+type Outcome = Disposition | 'unavailable';
 
 /**
  * A delivery read as a registered, valid event; or why not (a body that is not JSON, or an envelope or
@@ -63,7 +74,16 @@ const headerGetter: TextMapGetter<Record<string, unknown>> = {
  * The inbox side of DESIGN.md §3: each event is validated (an invalid one is dead-lettered, never retried),
  * then applied in ONE transaction that first records (consumer, eventId) — a duplicate finds its row and
  * is acknowledged without effect — and the message is acked only after that transaction commits.
- * A handler failure rolls everything back and the message is retried up to the delivery limit.
+ *
+ * Two kinds of failure, two fates:
+ * - The database is unavailable (down, restarting, refusing connections or writes — isTransientDatabaseError,
+ *   or any failure while a `select 1` fails too): nothing is wrong with the event. The delivery is held
+ *   and applied again with capped backoff until the database is back, however long that takes; it is
+ *   never returned to the queue for it, so it spends none of its delivery attempts (on RabbitMQ 3.10 every
+ *   return counts). Holding prefetch-many deliveries pauses the consumer: nothing more arrives meanwhile.
+ * - The handler failed because of the event (or a bug): the transaction rolls back and, after a delay
+ *   growing with its delivery count, the message is returned for redelivery, up to the delivery limit,
+ *   then dead-lettered (see replayDeadLetters). PermanentEventError dead-letters at once.
  */
 export function createEventConsumer(options: EventConsumerOptions) {
   const { db, bus, registry, consumer, handlers, logger } = options;
@@ -116,7 +136,14 @@ export function createEventConsumer(options: EventConsumerOptions) {
     await context.with(ctx, () => handler(tx, event));
   }
 
-  function failed(p: Prepared, err: unknown): Disposition {
+  async function failed(p: Prepared, err: unknown): Promise<Outcome> {
+    if (isTransientDatabaseError(err) || !(await databaseAnswers())) {
+      logger?.warn(
+        { consumer, eventId: p.event.id, type: p.event.type, err },
+        'database unavailable; holding the event until it is back',
+      );
+      return 'unavailable';
+    }
     if (err instanceof PermanentEventError) {
       logger?.warn({ consumer, eventId: p.event.id, err }, 'dead-lettering an event that cannot be applied');
       return 'dead-letter';
@@ -128,13 +155,22 @@ export function createEventConsumer(options: EventConsumerOptions) {
     return 'retry';
   }
 
+  async function databaseAnswers(): Promise<boolean> {
+    try {
+      await db.check();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** One delivery, one transaction: applied and committed before the caller acks. */
   async function handle(message: IncomingMessage): Promise<Disposition> {
     const p = prepare(message);
-    return p === 'dead-letter' ? p : handlePrepared(p);
+    return p === 'dead-letter' ? p : settleOutcome(p, () => handlePrepared(p));
   }
 
-  async function handlePrepared(p: Prepared): Promise<Disposition> {
+  async function handlePrepared(p: Prepared): Promise<Outcome> {
     try {
       await db.transaction((tx) => apply(tx, p));
       return 'ack';
@@ -148,7 +184,7 @@ export function createEventConsumer(options: EventConsumerOptions) {
    * before it commits. If any event of the batch fails, the whole transaction rolls back and each event is
    * applied again in its own transaction, so only the failing one is retried or dead-lettered.
    */
-  const batcher = createBatcher<Prepared, Disposition>({
+  const batcher = createBatcher<Prepared, Outcome>({
     maxBatch: options.maxBatch ?? 50,
     maxConcurrent: 4,
     run: async (batch) => {
@@ -165,15 +201,59 @@ export function createEventConsumer(options: EventConsumerOptions) {
     },
   });
 
+  const unavailableInitial = options.unavailableRetry?.initialDelayMs ?? 200;
+  const unavailableMax = options.unavailableRetry?.maxDelayMs ?? 5_000;
+  const failureInitial = options.failureDelay?.initialDelayMs ?? 250;
+  const failureMax = options.failureDelay?.maxDelayMs ?? 10_000;
+  let stopping = false;
+  const pauses = new Set<() => void>();
+
+  /** Waits ms, or less if the consumer is stopping. */
+  function pause(ms: number): Promise<void> {
+    if (stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        pauses.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      pauses.add(done);
+    });
+  }
+
+  /**
+   * Applies until the outcome is a disposition: while the database is unavailable, the delivery is held
+   * and tried again; a handler failure waits before its redelivery. Stopping returns a held delivery to
+   * the queue (it then counts one delivery, as any delivery interrupted by a shutdown does).
+   */
+  async function settleOutcome(p: Prepared, attempt: () => Promise<Outcome>): Promise<Disposition> {
+    for (let n = 0; ; n++) {
+      const outcome = await attempt();
+      if (outcome === 'retry') {
+        await pause(Math.min(failureMax, failureInitial * 2 ** Math.min(p.message.deliveryCount, 16)));
+        return 'retry';
+      }
+      if (outcome !== 'unavailable') {
+        if (n > 0)
+          logger?.info({ consumer, eventId: p.event.id, attempts: n + 1 }, 'database back; event applied');
+        return outcome;
+      }
+      if (stopping) return 'retry';
+      await pause(Math.min(unavailableMax, unavailableInitial * 2 ** Math.min(n, 16)));
+    }
+  }
+
   async function handleBatched(message: IncomingMessage): Promise<Disposition> {
     const p = prepare(message);
     if (p === 'dead-letter') return p;
-    return batcher.submit(p);
+    return settleOutcome(p, () => batcher.submit(p));
   }
 
   return {
     handle,
     async start() {
+      stopping = false;
       subscription = await bus.subscribe(
         {
           name: consumer,
@@ -185,6 +265,8 @@ export function createEventConsumer(options: EventConsumerOptions) {
       );
     },
     async stop() {
+      stopping = true;
+      for (const wake of [...pauses]) wake();
       await subscription?.cancel();
       subscription = undefined;
     },

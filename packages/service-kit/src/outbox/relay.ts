@@ -30,6 +30,13 @@ export interface OutboxRelayOptions {
   retryMaxMs?: number;
 }
 
+class BusDownError extends Error {
+  override name = 'BusDownError';
+  constructor() {
+    super('the bus cannot publish now');
+  }
+}
+
 export interface OutboxRelay {
   start(): Promise<void>;
   /** One round: claim, publish, mark. Returns how many rows were published. */
@@ -61,7 +68,18 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const backoffMs = (attempts: number) =>
     Math.floor(Math.random() * Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(attempts, 20)));
 
+  /** Whether the bus can publish now; while it cannot, nothing is claimed and no row spends an attempt. */
+  async function busUp(): Promise<boolean> {
+    try {
+      await bus.check();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async function relayOnce(): Promise<number> {
+    if (!(await busUp())) throw new BusDownError();
     return db.transaction(async (tx) => {
       const claimed = await rows<OutboxRow>(
         tx,
@@ -83,6 +101,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         ),
       );
       const published: string[] = [];
+      // Publishes that failed because the connection went away say nothing about their rows: those are
+      // due again as soon as the bus is back, instead of waiting out a per-row backoff after it returns.
+      const busLost = results.some((r) => r.status === 'rejected') && !(await busUp());
       for (const [i, result] of results.entries()) {
         const row = claimed[i]!;
         if (result.status === 'fulfilled') {
@@ -90,7 +111,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           continue;
         }
         const reason = result.reason instanceof Error ? result.reason.message : String(result.reason);
-        const delay = backoffMs(row.attempts);
+        const delay = busLost ? 0 : backoffMs(row.attempts);
         await tx.execute(sql`
           update outbox set attempts = attempts + 1, last_error = ${reason.slice(0, 500)},
                  next_attempt_at = clock_timestamp() + make_interval(secs => ${delay / 1000})
@@ -144,6 +165,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         if (n === batchSize) continue; // more may be waiting
         await sleep(pollIntervalMs);
       } catch (err) {
+        if (err instanceof BusDownError) {
+          // Check again soon: the backlog drains within moments of the broker's return.
+          await sleep(Math.min(pollIntervalMs, 250));
+          continue;
+        }
         failures += 1;
         logger?.error({ err }, 'outbox relay round failed');
         await sleep(Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(failures, 10)));

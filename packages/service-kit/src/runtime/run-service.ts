@@ -61,7 +61,11 @@ export async function runService<TBuilt extends BuiltService>(
     ...(options.serviceKey ? { serviceKey: options.serviceKey } : {}),
     ...(options.checkResponses ? { checkResponses: true } : {}),
     routes: built.routes,
-    readiness: { database: () => db.check(), bus: () => bus.check(), ...built.readiness },
+    // Ready = can answer its API, which needs the database. The bus is not a readiness condition: writes
+    // keep their events in the outbox and the consumer waits for the broker, so /readyz reports it as
+    // degraded instead of taking a working API out of service while RabbitMQ is down.
+    readiness: { database: () => db.check(), ...built.readiness },
+    degradedWithout: { bus: () => bus.check() },
     ...(built.rawBodyPaths ? { rawBodyPaths: built.rawBodyPaths } : {}),
   });
   const relay = createOutboxRelay({
