@@ -51,7 +51,7 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
   const clock = config.now ? { now: config.now } : {};
   return {
     catalog,
-    orders: createOrdersService({ db, outbox, catalog, idempotent, logger, ...clock }),
+    orders: createOrdersService({ db, outbox, catalog, idempotent, settlement, logger, ...clock }),
     invoices: createInvoicesService({ db }),
     payments: createPaymentsService({ db, idempotent, settlement }),
     settings: createSettingsService({ db }),

@@ -73,6 +73,20 @@ describe('orders over HTTP', () => {
     expect(issued).toContainEqual(expect.objectContaining({ invoiceId: res.body.invoiceId, total: 1399 }));
   });
 
+  it('pays an order of nothing (a 100% promotion with free setup) at once and requests provisioning', async () => {
+    await promotion(h, shop, 'FREEBIE', { discount: { kind: 'percent', bps: 10_000 }, freeSetup: true });
+    const c = await newClient(h, shop.tenantId);
+    const res = await api.post('/v1/orders', cart(shop, { promoCode: 'FREEBIE' }), c.token);
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ total: 0, status: 'active' });
+    const invoice = await api.get(`/v1/invoices/${res.body.invoiceId}`, c.token);
+    expect(invoice.body).toMatchObject({ total: 0, status: 'paid' });
+    const requested = await outboxEvents(h, shop.tenantId, 'billing.service.provision_requested.v1');
+    expect(requested).toContainEqual(
+      expect.objectContaining({ orderId: res.body.id, domain: 'example.com' }),
+    );
+  });
+
   it('lets staff order for a client of their tenant, never for a client of another', async () => {
     const c = await newClient(h, shop.tenantId);
     const mine = await api.post('/v1/orders', cart(shop, { clientId: c.id }), shop.resellerToken);

@@ -11,7 +11,7 @@ import {
 } from '@geminis/service-kit';
 import { type CatalogClient } from '../upstream/catalog.client';
 import { findClient, type Client } from '../store/clients.store';
-import { cancelOrderInvoice, insertInvoice } from '../store/invoices.store';
+import { cancelOrderInvoice, findInvoice, insertInvoice, settleFree } from '../store/invoices.store';
 import { findOrder, insertOrder, listOrders, setOrderStatus } from '../store/orders.store';
 import { insertService, moveOrderServices } from '../store/services.store';
 import { getSettings, nextNumber } from '../store/settings.store';
@@ -22,6 +22,7 @@ import { type Answer, type Complete, type Idempotent } from './idempotency.servi
 import { type OrderInput } from './inputs';
 import { toJsonMinor } from './money';
 import { formatNumber, planOrder } from './order-plan';
+import { type Settlement } from './settlement.service';
 import { orderView } from './views';
 
 const REFUSALS: Record<string, string> = {
@@ -48,10 +49,11 @@ export function createOrdersService(deps: {
   outbox: Outbox;
   catalog: CatalogClient;
   idempotent: Idempotent;
+  settlement: Settlement;
   logger: KitLogger;
   now?: () => Date;
 }) {
-  const { db, outbox, catalog, idempotent, logger } = deps;
+  const { db, outbox, catalog, idempotent, settlement, logger } = deps;
   const now = deps.now ?? (() => new Date());
 
   /** Everything of a placed order in one transaction: order, services, numbered invoice, events, answer. */
@@ -144,6 +146,11 @@ export function createOrdersService(deps: {
         orderId: o.id,
       },
     });
+    // Nothing to pay (a free product, a 100% promotion): the invoice is paid as it is issued.
+    if (plan.total === 0n && (await settleFree(tx, scope, invoice.id))) {
+      const issued = (await findInvoice(tx, scope, invoice.id))!;
+      await settlement.invoicePaid(tx, scope, issued, issued.paidAt!, placed.id);
+    }
     const order = await findOrder(tx, scope, o.id);
     const view = orderView(order!);
     await complete(tx, { status: 201, body: view });

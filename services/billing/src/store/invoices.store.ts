@@ -205,3 +205,13 @@ export async function cancelOrderInvoice(tx: Tx, scope: TenantScope, orderId: st
   );
   return r.length > 0;
 }
+
+/** An unpaid invoice of nothing is paid at once; false when it was not (it has a total, or is settled). */
+export async function settleFree(tx: Tx, scope: TenantScope, id: string): Promise<boolean> {
+  const r = await rows<{ id: string }>(
+    tx,
+    sql`update invoices set status = 'paid', paid_at = now()
+        where ${tenantIs(scope)} and id = ${id} and status = 'unpaid' and total = 0 returning id`,
+  );
+  return r.length > 0;
+}
