@@ -40,6 +40,8 @@ export interface ProvisioningConfig {
   };
   /** Per-call timeouts towards the panels (createacct is slow: minutes, not seconds). */
   panelTimeouts?: { defaultMs?: number; createMs?: number };
+  /** The per-server breaker towards the panels. */
+  panelBreaker?: { volumeThreshold?: number; errorThresholdPercentage?: number; resetTimeoutMs?: number };
 }
 
 export const loadProvisioningConfig = (env = processEnv()) =>

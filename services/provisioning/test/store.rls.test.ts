@@ -4,7 +4,7 @@ import { findGroup, insertGroup, listGroups } from '../src/store/server-groups.s
 import { findServer, findServerCredentials, insertServer, listServers } from '../src/store/servers.store';
 import { startProvisioning, type Harness } from './support/provisioning';
 
-const TABLES = ['server_groups', 'servers', 'accounts', 'jobs'];
+const TABLES = ['server_groups', 'servers', 'accounts', 'jobs', 'placements'];
 
 /** Tenant isolation twice: the stores' own filter, and row-level security under it. */
 describe('provisioning store isolation', () => {
@@ -32,6 +32,9 @@ describe('provisioning store isolation', () => {
         sortOrder: 0,
         sealedCredentials: 'v1.x.y.z',
       });
+      await tx.execute(
+        sql`insert into placements (tenant_id, product_id, group_id) values (${A}, ${newId()}, ${group})`,
+      );
       await tx.execute(sql`insert into accounts (id, tenant_id, service_id, client_id, product_id, module, status)
                            values (${newId()}, ${A}, ${newId()}, ${newId()}, ${newId()}, 'none', 'active')`);
       await tx.execute(sql`insert into jobs (id, tenant_id, service_id, client_id, action, status, request, event_id,

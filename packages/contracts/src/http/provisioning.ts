@@ -111,3 +111,14 @@ export const AccountCredentialsView = z.object({
   host: z.string().nullable(),
 });
 export type AccountCredentialsView = z.infer<typeof AccountCredentialsView>;
+
+/** PUT /v1/provisioning/placements/:productId: the server group a product's new accounts go to. */
+export const PlacementView = z.object({
+  tenantId: Id,
+  productId: Id,
+  groupId: Id,
+  updatedAt: Timestamp,
+});
+export type PlacementView = z.infer<typeof PlacementView>;
+export const PlacementList = itemsOf(PlacementView);
+export type PlacementList = z.infer<typeof PlacementList>;

@@ -92,3 +92,20 @@ export const ManualAction = z
   .object({ action: z.enum(['suspend', 'unsuspend']), reason: z.string().max(500).default('') })
   .strict();
 export type ManualAction = z.infer<typeof ManualAction>;
+
+export const PlacementInput = z.object({ groupId: z.uuid() }).strict();
+export type PlacementInput = z.infer<typeof PlacementInput>;
+
+export const JobsQuery = z
+  .object({
+    tenantId: z.uuid().optional(),
+    status: z.enum(['pending', 'running', 'done', 'failed']).optional(),
+    serviceId: z.uuid().optional(),
+  })
+  .strict();
+export const AccountsQuery = z
+  .object({
+    tenantId: z.uuid().optional(),
+    status: z.enum(['pending', 'active', 'suspended', 'terminated']).optional(),
+  })
+  .strict();

@@ -149,3 +149,19 @@ export async function liveAccountCounts(tx: Tx, serverIds: string[]): Promise<Ma
   );
   return new Map(rs.map((r) => [r.server_id, r.n]));
 }
+
+/**
+ * THE cross-tenant read of one server for the job runner (run with `withTenant(allTenants, …)`): the
+ * server an account was placed on, which may be the platform's while the account is a reseller's client's.
+ * Pinned to that one id; it answers the sealed credentials for the call to the panel, never to a caller.
+ */
+export async function readServerOfAccount(
+  tx: Tx,
+  serverId: string,
+): Promise<{ server: Server; sealed: string } | null> {
+  const [r] = await rows<ServerRow & { credentials: string }>(
+    tx,
+    sql`select ${COLUMNS}, credentials from servers where id = ${serverId}`,
+  );
+  return r ? { server: toServer(r), sealed: r.credentials } : null;
+}

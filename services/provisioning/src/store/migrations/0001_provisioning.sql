@@ -78,6 +78,8 @@ CREATE TABLE jobs (
   request jsonb NOT NULL,
   event_id uuid NOT NULL,
   correlation_id uuid,
+  -- When the current request was made: a service's jobs run in this order (suspend before unsuspend).
+  requested_at timestamptz NOT NULL DEFAULT clock_timestamp(),
   attempts integer NOT NULL DEFAULT 0,
   max_attempts integer NOT NULL CHECK (max_attempts >= 1),
   next_run_at timestamptz NOT NULL DEFAULT clock_timestamp(),
@@ -91,3 +93,16 @@ CREATE TABLE jobs (
 );
 SELECT geminis_enable_tenant_rls('jobs');
 CREATE INDEX jobs_due ON jobs (next_run_at) WHERE status IN ('pending', 'running');
+CREATE INDEX jobs_service ON jobs (tenant_id, service_id, requested_at);
+
+-- Where a product's accounts go: a server group of the same tenant. The platform's placement of a
+-- platform product also places the services resellers sell of it.
+CREATE TABLE placements (
+  tenant_id uuid NOT NULL,
+  product_id uuid NOT NULL,
+  group_id uuid NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, product_id),
+  FOREIGN KEY (tenant_id, group_id) REFERENCES server_groups (tenant_id, id)
+);
+SELECT geminis_enable_tenant_rls('placements');

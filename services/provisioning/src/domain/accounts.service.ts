@@ -1,0 +1,49 @@
+import { type AccountStatus } from '@geminis/contracts';
+import { type AuthContext, type Database, type TenantScope } from '@geminis/service-kit';
+import { findAccount, findAccountPassword, listAccounts, type Account } from '../store/accounts.store';
+import { readScope } from './context';
+import { type Cipher } from './crypto';
+import { accountNotFound } from './errors';
+
+/** A client sees its own accounts only; staff their tenant's (admins every tenant's, or one). */
+const visibleTo = (auth: AuthContext, account: Account | null): Account | null =>
+  account && (auth.role !== 'client' || account.clientId === auth.userId) ? account : null;
+
+export function createAccountsService(deps: { db: Database; cipher: Cipher }) {
+  const { db, cipher } = deps;
+
+  async function find(auth: AuthContext, scope: TenantScope, id: string) {
+    const account = visibleTo(auth, await db.withTenant(scope, (tx) => findAccount(tx, scope, id)));
+    if (!account) throw accountNotFound();
+    return account;
+  }
+
+  return {
+    async list(auth: AuthContext, filter: { status?: AccountStatus; tenantId?: string }) {
+      const scope = readScope(auth, filter.tenantId);
+      return db.withTenant(scope, (tx) =>
+        listAccounts(tx, scope, {
+          ...(auth.role === 'client' ? { clientId: auth.userId } : {}),
+          ...(filter.status ? { status: filter.status } : {}),
+        }),
+      );
+    },
+    get: (auth: AuthContext, id: string, tenantId?: string) => find(auth, readScope(auth, tenantId), id),
+
+    /** The panel login of an account: to its client and its tenant's staff, never in a list or an event. */
+    async credentials(auth: AuthContext, id: string, tenantId?: string) {
+      const scope = readScope(auth, tenantId);
+      const account = await find(auth, scope, id);
+      const sealed = await db.withTenant(scope, (tx) => findAccountPassword(tx, scope, id));
+      if (!sealed || !account.username || account.status === 'pending' || account.status === 'terminated')
+        throw accountNotFound();
+      return {
+        username: account.username,
+        password: cipher.open('account-passwords', sealed),
+        host: account.host,
+      };
+    },
+  };
+}
+
+export type AccountsService = ReturnType<typeof createAccountsService>;

@@ -1,0 +1,198 @@
+import { PLATFORM_TENANT_ID, ServiceProvisioned, ServiceProvisionRequested } from '@geminis/contracts';
+import { allTenants, newId, tenantScope, type Tx } from '@geminis/service-kit';
+import { type z } from 'zod';
+import { generatePassword } from '../domain/crypto';
+import { pickServer } from '../domain/fill';
+import { usernameBase, usernameCandidate } from '../domain/usernames';
+import { isPanelError, type PanelAdapter } from '../modules/panel';
+import {
+  findAccountOfService,
+  findAccountPassword,
+  insertAccount,
+  renameAccount,
+  setAccountStatus,
+  type Account,
+} from '../store/accounts.store';
+import { type Job } from '../store/jobs.store';
+import { lockCandidateServers, usernameTaken } from '../store/placements.store';
+import { JobFailure, type Completion, type JobDeps } from './job-context';
+import { panelOfAccount } from './panel-of-account';
+
+type Request = z.infer<typeof ServiceProvisionRequested.schema>;
+type PanelModuleName = 'cpanel' | 'plesk' | 'directadmin';
+
+const MAX_NAME_TRIES = 20;
+const sameDomain = (a: string | null, b: string | null) =>
+  (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
+
+/**
+ * Creates the account of a client service, safe to repeat at any point: the account row (server, user
+ * name, sealed password) is written before the panel is called, and every attempt asks the panel whether
+ * that account already exists before creating it — so an attempt after a timeout adopts the account the
+ * previous one created instead of creating a second. A name the panel holds for another domain is someone
+ * else's: the next candidate name is taken.
+ */
+export async function provisionStep(deps: JobDeps, job: Job): Promise<Completion> {
+  const req = ServiceProvisionRequested.schema.parse(job.request);
+  const scope = tenantScope(job.tenantId);
+  const existing = await deps.db.withTenant(scope, (tx) => findAccountOfService(tx, scope, req.serviceId));
+  if (existing && existing.status === 'terminated')
+    throw new JobFailure('this service was terminated; its account is not created again', false);
+  if (existing && existing.status !== 'pending') return provisioned(deps, job, existing, existing.host);
+
+  if (req.module === 'none') {
+    return async (tx) => {
+      const account = await insertAccount(tx, scope, {
+        id: newId(),
+        serviceId: req.serviceId,
+        clientId: req.client.clientId,
+        productId: req.productId,
+        module: 'none',
+        serverId: null,
+        host: null,
+        username: null,
+        domain: req.domain ?? null,
+        package: null,
+        status: 'active',
+        sealedPassword: null,
+      });
+      await publish(deps, tx, job, account, null);
+    };
+  }
+  if (req.module === 'registrar')
+    throw new JobFailure(
+      'registrar products are provisioned by the domains part, which is not built yet',
+      false,
+    );
+  if (!req.domain) throw new JobFailure('a hosting account needs a domain and the order named none', false);
+
+  let account = existing ?? (await place(deps, job, req, req.module, req.domain));
+  const { panel, server } = await panelOfAccount(deps, account);
+  const sealed = await deps.db.withTenant(scope, (tx) => findAccountPassword(tx, scope, account.id));
+  if (!sealed) throw new JobFailure('the account has no password to create it with', false);
+  const password = deps.cipher.open('account-passwords', sealed);
+  const base = usernameBase(req.domain, req.serviceId);
+
+  for (let n = 0; ; n++) {
+    if (n >= MAX_NAME_TRIES) throw new JobFailure('no free user name on the panel for this domain', true);
+    const ref = { username: account.username!, domain: account.domain };
+    const found = await panel.lookup(ref);
+    if (found && sameDomain(found.domain, account.domain)) break; // ours: created by an earlier attempt
+    if (found) {
+      account = await rename(deps, account, base, n);
+      continue;
+    }
+    try {
+      await panel.create({
+        username: ref.username,
+        domain: req.domain,
+        password,
+        package: packageOf(req),
+        email: req.client.email,
+        contactName: req.client.name,
+        reseller: req.moduleConfig.reseller === true,
+      });
+      break;
+    } catch (err) {
+      // WHM may refuse a create it in fact carried out ("a group for that username already exists").
+      if (isPanelError(err) && err.kind === 'rejected' && (await adopted(panel, ref))) break;
+      throw err;
+    }
+  }
+  return provisioned(deps, job, account, server.hostname);
+}
+
+const packageOf = (req: Request): string => {
+  const c = req.moduleConfig;
+  const pkg =
+    typeof c.package === 'string' ? c.package : typeof c.servicePlan === 'string' ? c.servicePlan : '';
+  if (!pkg) throw new JobFailure('the product names no panel package', false);
+  return pkg;
+};
+
+async function adopted(panel: PanelAdapter, ref: { username: string; domain: string | null }) {
+  const after = await panel.lookup(ref);
+  return after !== null && sameDomain(after.domain, ref.domain);
+}
+
+function provisioned(deps: JobDeps, job: Job, account: Account, host: string | null): Completion {
+  const scope = tenantScope(job.tenantId);
+  return async (tx) => {
+    const active =
+      account.status === 'pending'
+        ? ((await setAccountStatus(tx, scope, account.id, 'active')) ?? account)
+        : account;
+    await publish(deps, tx, job, active, host);
+  };
+}
+
+async function publish(deps: JobDeps, tx: Tx, job: Job, account: Account, host: string | null) {
+  await deps.outbox.enqueue(tx, {
+    type: ServiceProvisioned.type,
+    tenantId: job.tenantId,
+    ...(job.correlationId ? { correlationId: job.correlationId } : {}),
+    causationId: job.eventId,
+    data: {
+      serviceId: account.serviceId,
+      clientId: account.clientId,
+      module: account.module,
+      ...(account.username ? { username: account.username } : {}),
+      ...(host ? { host } : {}),
+    },
+  });
+}
+
+/**
+ * Chooses the server (placement, fill strategy, capacity) and a free user name, and writes the pending
+ * account with a new sealed password — all under the candidate servers' row locks, so two runners never
+ * both take a server's last slot or the same name.
+ */
+async function place(deps: JobDeps, job: Job, req: Request, module: PanelModuleName, domain: string) {
+  const scope = tenantScope(job.tenantId);
+  return deps.db.withTenant(allTenants, async (tx) => {
+    const candidates = await lockCandidateServers(
+      tx,
+      job.tenantId,
+      PLATFORM_TENANT_ID,
+      req.productId,
+      module,
+    );
+    const server = pickServer(candidates.strategy, candidates.servers);
+    if (!server) throw new JobFailure(`no enabled ${module} server with room for this product`, true);
+    const base = usernameBase(domain, req.serviceId);
+    let username: string | undefined;
+    for (let n = 0; n < 100 && !username; n++) {
+      const candidate = usernameCandidate(base, n);
+      if (!(await usernameTaken(tx, server.id, candidate))) username = candidate;
+    }
+    if (!username) throw new JobFailure('no free user name on the chosen server', true);
+    return insertAccount(tx, scope, {
+      id: newId(),
+      serviceId: req.serviceId,
+      clientId: req.client.clientId,
+      productId: req.productId,
+      module,
+      serverId: server.id,
+      host: server.hostname,
+      username,
+      domain,
+      package: packageOf(req),
+      status: 'pending',
+      sealedPassword: deps.cipher.seal('account-passwords', generatePassword()),
+    });
+  });
+}
+
+/** The next candidate name free on the server (the current one belongs to another account there). */
+async function rename(deps: JobDeps, account: Account, base: string, from: number): Promise<Account> {
+  const scope = tenantScope(account.tenantId);
+  return deps.db.withTenant(allTenants, async (tx) => {
+    for (let n = from + 1; n < from + 100; n++) {
+      const candidate = usernameCandidate(base, n);
+      if (candidate === account.username || (await usernameTaken(tx, account.serverId!, candidate))) continue;
+      await renameAccount(tx, scope, account.id, candidate);
+      return { ...account, username: candidate };
+    }
+    throw new JobFailure('no free user name on the panel for this domain', true);
+  });
+}

@@ -1,0 +1,144 @@
+import { type AccountStatus } from '@geminis/contracts';
+import { rows, type TenantScope, type Tx } from '@geminis/service-kit';
+import { sql } from 'drizzle-orm';
+import { iso, tenantIs, writeTenant } from './sql';
+
+export type AccountModule = 'cpanel' | 'plesk' | 'directadmin' | 'none';
+
+/** A provisioned account; its sealed password is only read by `findAccountPassword`. */
+export interface Account {
+  id: string;
+  tenantId: string;
+  serviceId: string;
+  clientId: string;
+  productId: string;
+  module: AccountModule;
+  serverId: string | null;
+  host: string | null;
+  username: string | null;
+  domain: string | null;
+  package: string | null;
+  status: AccountStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface AccountRow {
+  id: string;
+  tenant_id: string;
+  service_id: string;
+  client_id: string;
+  product_id: string;
+  module: AccountModule;
+  server_id: string | null;
+  host: string | null;
+  username: string | null;
+  domain: string | null;
+  package: string | null;
+  status: AccountStatus;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = sql`id, tenant_id, service_id, client_id, product_id, module, server_id, host, username, domain,
+                    package, status, created_at, updated_at`;
+
+const toAccount = (r: AccountRow): Account => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  serviceId: r.service_id,
+  clientId: r.client_id,
+  productId: r.product_id,
+  module: r.module,
+  serverId: r.server_id,
+  host: r.host,
+  username: r.username,
+  domain: r.domain,
+  package: r.package,
+  status: r.status,
+  createdAt: iso(r.created_at),
+  updatedAt: iso(r.updated_at),
+});
+
+export type NewAccount = Omit<Account, 'tenantId' | 'createdAt' | 'updatedAt'> & {
+  sealedPassword: string | null;
+};
+
+/** Inserts an account; a taken (server, username) raises the unique violation for the caller to handle. */
+export async function insertAccount(tx: Tx, scope: TenantScope, a: NewAccount): Promise<Account> {
+  const [r] = await rows<AccountRow>(
+    tx,
+    sql`insert into accounts (id, tenant_id, service_id, client_id, product_id, module, server_id, host, username,
+                              domain, package, password, status)
+        values (${a.id}, ${writeTenant(scope)}, ${a.serviceId}, ${a.clientId}, ${a.productId}, ${a.module},
+                ${a.serverId}, ${a.host}, ${a.username}, ${a.domain}, ${a.package}, ${a.sealedPassword}, ${a.status})
+        returning ${COLUMNS}`,
+  );
+  return toAccount(r!);
+}
+
+export async function setAccountStatus(
+  tx: Tx,
+  scope: TenantScope,
+  id: string,
+  status: AccountStatus,
+): Promise<Account | null> {
+  const [r] = await rows<AccountRow>(
+    tx,
+    sql`update accounts set status = ${status}, updated_at = now()
+        where ${tenantIs(scope)} and id = ${id} returning ${COLUMNS}`,
+  );
+  return r ? toAccount(r) : null;
+}
+
+/** Moves a pending account to another user name (the first one is someone else's on the panel). */
+export async function renameAccount(tx: Tx, scope: TenantScope, id: string, username: string): Promise<void> {
+  await tx.execute(
+    sql`update accounts set username = ${username}, updated_at = now()
+        where ${tenantIs(scope)} and id = ${id} and status = 'pending'`,
+  );
+}
+
+export async function findAccount(tx: Tx, scope: TenantScope, id: string): Promise<Account | null> {
+  const [r] = await rows<AccountRow>(
+    tx,
+    sql`select ${COLUMNS} from accounts where ${tenantIs(scope)} and id = ${id}`,
+  );
+  return r ? toAccount(r) : null;
+}
+
+export async function findAccountOfService(
+  tx: Tx,
+  scope: TenantScope,
+  serviceId: string,
+): Promise<Account | null> {
+  const [r] = await rows<AccountRow>(
+    tx,
+    sql`select ${COLUMNS} from accounts where ${tenantIs(scope)} and service_id = ${serviceId}`,
+  );
+  return r ? toAccount(r) : null;
+}
+
+/** The sealed panel password of one account (for the runner and the credentials answer only). */
+export async function findAccountPassword(tx: Tx, scope: TenantScope, id: string): Promise<string | null> {
+  const [r] = await rows<{ password: string | null }>(
+    tx,
+    sql`select password from accounts where ${tenantIs(scope)} and id = ${id}`,
+  );
+  return r?.password ?? null;
+}
+
+export async function listAccounts(
+  tx: Tx,
+  scope: TenantScope,
+  filter: { clientId?: string; status?: AccountStatus } = {},
+): Promise<Account[]> {
+  const rs = await rows<AccountRow>(
+    tx,
+    sql`select ${COLUMNS} from accounts where ${tenantIs(scope)}
+          ${filter.clientId ? sql`and client_id = ${filter.clientId}` : sql``}
+          ${filter.status ? sql`and status = ${filter.status}` : sql``}
+        order by created_at desc, id desc limit 500`,
+  );
+  return rs.map(toAccount);
+}

@@ -1,0 +1,110 @@
+import { type FillStrategy, type PanelModule } from '@geminis/contracts';
+import { rows, type TenantScope, type Tx } from '@geminis/service-kit';
+import { sql } from 'drizzle-orm';
+import { type Server, toServer } from './servers.store';
+import { iso, tenantIs, writeTenant } from './sql';
+
+export interface Placement {
+  tenantId: string;
+  productId: string;
+  groupId: string;
+  updatedAt: string;
+}
+
+interface PlacementRow {
+  tenant_id: string;
+  product_id: string;
+  group_id: string;
+  updated_at: Date;
+}
+
+const toPlacement = (r: PlacementRow): Placement => ({
+  tenantId: r.tenant_id,
+  productId: r.product_id,
+  groupId: r.group_id,
+  updatedAt: iso(r.updated_at),
+});
+
+export async function upsertPlacement(
+  tx: Tx,
+  scope: TenantScope,
+  productId: string,
+  groupId: string,
+): Promise<Placement> {
+  const [r] = await rows<PlacementRow>(
+    tx,
+    sql`insert into placements (tenant_id, product_id, group_id) values (${writeTenant(scope)}, ${productId}, ${groupId})
+        on conflict (tenant_id, product_id) do update set group_id = excluded.group_id, updated_at = now()
+        returning *`,
+  );
+  return toPlacement(r!);
+}
+
+export async function listPlacements(tx: Tx, scope: TenantScope): Promise<Placement[]> {
+  const rs = await rows<PlacementRow>(
+    tx,
+    sql`select * from placements where ${tenantIs(scope)} order by tenant_id, product_id`,
+  );
+  return rs.map(toPlacement);
+}
+
+export async function deletePlacement(tx: Tx, scope: TenantScope, productId: string): Promise<boolean> {
+  const gone = await rows<{ product_id: string }>(
+    tx,
+    sql`delete from placements where ${tenantIs(scope)} and product_id = ${productId} returning product_id`,
+  );
+  return gone.length > 0;
+}
+
+export interface Candidates {
+  strategy: FillStrategy;
+  /** Enabled servers of the module, in the group's order, each with its live accounts (every tenant's). */
+  servers: (Server & { accounts: number })[];
+}
+
+/**
+ * THE cross-tenant read of placement, for the job runner only (run with `withTenant(allTenants, …)` and in
+ * the transaction that then inserts the account). The servers an account of `tenantId`'s product may go
+ * to: the group the tenant placed the product in; else the group the platform placed it in (a resold
+ * platform product); else any server of the tenant's own. The candidate rows are locked (FOR UPDATE) so
+ * two runners never both take a server's last free slot.
+ */
+export async function lockCandidateServers(
+  tx: Tx,
+  tenantId: string,
+  platformTenantId: string,
+  productId: string,
+  module: PanelModule,
+): Promise<Candidates> {
+  const [placed] = await rows<{ tenant_id: string; group_id: string; fill_strategy: FillStrategy }>(
+    tx,
+    sql`select p.tenant_id, p.group_id, g.fill_strategy from placements p
+          join server_groups g on g.tenant_id = p.tenant_id and g.id = p.group_id
+        where p.product_id = ${productId} and p.tenant_id in (${tenantId}, ${platformTenantId})
+        order by (p.tenant_id = ${tenantId}) desc limit 1`,
+  );
+  const servers = await rows<Parameters<typeof toServer>[0] & { accounts: number }>(
+    tx,
+    sql`select s.id, s.tenant_id, s.group_id, s.name, s.module, s.hostname, s.port, s.tls, s.nameservers,
+               s.max_accounts, s.enabled, s.sort_order, s.created_at, s.updated_at,
+               (select count(*)::int from accounts a where a.server_id = s.id and a.status <> 'terminated') as accounts
+        from servers s
+        where s.enabled and s.module = ${module}
+          and ${placed ? sql`s.tenant_id = ${placed.tenant_id} and s.group_id = ${placed.group_id}` : sql`s.tenant_id = ${tenantId}`}
+        order by s.sort_order, s.name, s.id
+        for update of s`,
+  );
+  return {
+    strategy: placed?.fill_strategy ?? 'least_accounts',
+    servers: servers.map((r) => ({ ...toServer(r), accounts: r.accounts })),
+  };
+}
+
+/** Whether a user name is taken on a server, whoever's it is (under the server's row lock). */
+export async function usernameTaken(tx: Tx, serverId: string, username: string): Promise<boolean> {
+  const r = await rows<{ one: number }>(
+    tx,
+    sql`select 1 as one from accounts where server_id = ${serverId} and username = ${username}`,
+  );
+  return r.length > 0;
+}
