@@ -104,8 +104,13 @@ export function createJobRunner(deps: JobDeps & { logger: KitLogger; options?: P
           clientId: job.clientId,
           module: req.module,
           error: message.slice(0, 1000),
+          // Whether staff may make it work by retrying later (the panel back, credentials fixed), or not.
           retryable:
-            err instanceof JobFailure ? err.retryable : isPanelError(err) ? err.kind === 'auth' : true,
+            err instanceof JobFailure
+              ? err.retryable
+              : isPanelError(err)
+                ? err.retryable || err.kind === 'auth'
+                : true,
         },
       });
     });
@@ -138,16 +143,20 @@ export function createJobRunner(deps: JobDeps & { logger: KitLogger; options?: P
       wake = done;
     });
 
+  async function runOnce(): Promise<number> {
+    const n = await claimAndStart(options.concurrency - inFlight.size);
+    await Promise.all([...inFlight]);
+    return n;
+  }
+
   return {
+    /** Claims one round of due jobs and waits for them; the number claimed. */
+    runOnce,
     /** Claims and runs due jobs until none is due (tests, and a replica draining on purpose). */
     async runDue(): Promise<number> {
       let total = 0;
-      for (;;) {
-        const n = await claimAndStart(options.concurrency);
-        await Promise.all([...inFlight]);
-        total += n;
-        if (n === 0) return total;
-      }
+      for (let n = await runOnce(); n > 0; n = await runOnce()) total += n;
+      return total;
     },
     async start() {
       if (running) return;
