@@ -17,6 +17,10 @@ export const billingConfigShape = {
   CATALOG_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   /** Shared key billing presents on catalog's service-only routes. */
   INTERNAL_SERVICE_KEY: secret(32),
+  /** Master key of the tenants' payment credentials sealed at rest (Stripe keys, webhook secrets). */
+  BILLING_ENCRYPTION_KEY: secret(32),
+  /** Per call to Stripe. */
+  STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
 };
 
 export type BillingEnvConfig = z.infer<z.ZodObject<typeof billingConfigShape>>;
@@ -26,6 +30,9 @@ export interface BillingConfig {
   catalogUrl: string;
   serviceKey: string;
   catalogTimeoutMs?: number;
+  /** Seals tenants' payment credentials (32+ characters). */
+  encryptionKey: string;
+  stripeTimeoutMs?: number;
   /** Clock for order dates, due dates and periods (tests). */
   now?: () => Date;
 }
@@ -36,4 +43,6 @@ export const billingConfigFrom = (env: BillingEnvConfig): BillingConfig => ({
   catalogUrl: env.CATALOG_URL,
   serviceKey: env.INTERNAL_SERVICE_KEY!,
   catalogTimeoutMs: env.CATALOG_TIMEOUT_MS,
+  encryptionKey: env.BILLING_ENCRYPTION_KEY!,
+  stripeTimeoutMs: env.STRIPE_TIMEOUT_MS,
 });

@@ -19,7 +19,9 @@ import { createInvoicesService } from './domain/invoices.service';
 import { createOrdersService } from './domain/orders.service';
 import { createPaymentsService } from './domain/payments.service';
 import { createSettingsService } from './domain/settings.service';
+import { createSealer } from './domain/secrets';
 import { createSettlement } from './domain/settlement.service';
+import { createStripeService } from './domain/stripe.service';
 import { clientCreatedHandler } from './events/client-created.handler';
 import { serviceProvisionFailedHandler } from './events/service-provision-failed.handler';
 import { serviceProvisionedHandler } from './events/service-provisioned.handler';
@@ -31,7 +33,9 @@ import { creditRoutes } from './http/credit.routes';
 import { invoicesRoutes } from './http/invoices.routes';
 import { ordersRoutes } from './http/orders.routes';
 import { settingsRoutes } from './http/settings.routes';
+import { STRIPE_WEBHOOK_PATHS, stripeRoutes } from './http/stripe.routes';
 import { createCatalogClient } from './upstream/catalog.client';
+import { createStripeClient } from './upstream/stripe.client';
 
 export { billingConfigFrom, billingConfigShape, loadBillingConfig, type BillingConfig } from './config';
 
@@ -49,12 +53,25 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
   const idempotent = createIdempotency({ db });
   const settlement = createSettlement({ outbox });
   const clock = config.now ? { now: config.now } : {};
+  const stripe = createStripeClient({
+    ...(config.stripeTimeoutMs ? { timeoutMs: config.stripeTimeoutMs } : {}),
+    logger,
+  });
   return {
     catalog,
     orders: createOrdersService({ db, outbox, catalog, idempotent, settlement, logger, ...clock }),
     invoices: createInvoicesService({ db }),
     payments: createPaymentsService({ db, idempotent, settlement }),
     settings: createSettingsService({ db }),
+    stripeClient: stripe,
+    stripe: createStripeService({
+      db,
+      stripe,
+      sealer: createSealer(config.encryptionKey),
+      idempotent,
+      settlement,
+      logger,
+    }),
   };
 }
 
@@ -80,7 +97,9 @@ export function billingService(config: BillingConfig): ServiceDefinition<Billing
           clientServicesRoutes(services),
           creditRoutes(services),
           settingsRoutes(services),
+          stripeRoutes(services),
         ],
+        rawBodyPaths: STRIPE_WEBHOOK_PATHS,
         handlers: {
           [ClientCreated.type]: clientCreatedHandler,
           [ServiceProvisioned.type]: serviceProvisionedHandler(logger),
@@ -91,6 +110,7 @@ export function billingService(config: BillingConfig): ServiceDefinition<Billing
         },
         async stop() {
           services.catalog.shutdown();
+          services.stripeClient.shutdown();
         },
       };
     },

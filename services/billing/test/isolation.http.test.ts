@@ -72,6 +72,7 @@ describe('billing isolation', () => {
       ['GET', `/v1/invoices/${id.invoice}/payments`, undefined],
       ['POST', `/v1/invoices/${id.invoice}/payments`, { amount: 1 }],
       ['POST', `/v1/invoices/${id.invoice}/apply-credit`, { amount: 1 }],
+      ['POST', `/v1/invoices/${id.invoice}/stripe-payment-intent`, undefined],
       ['GET', `/v1/client-services/${id.service}`, undefined],
       ['GET', `/v1/credit/${id.client}`, undefined],
       ['POST', `/v1/credit/${id.client}`, { amount: 1, currency: 'EUR' }],
@@ -139,10 +140,13 @@ describe('billing isolation', () => {
     },
   );
 
-  it('refuses every route without a token (401) and every route is authenticated', async () => {
+  it('refuses every route without a token (401); only the signed Stripe webhook is public', async () => {
     const routes = h.billing.built.routes.flatMap((r) => r.list());
     expect(routes.length).toBeGreaterThan(10);
-    for (const r of routes) {
+    expect(routes.filter((r) => r.access === 'public').map((r) => r.path)).toEqual([
+      '/v1/callbacks/payments/stripe/:tenantId',
+    ]);
+    for (const r of routes.filter((x) => x.access !== 'public')) {
       expect([r.method, r.path, r.access]).toEqual([r.method, r.path, { roles: expect.any(Array) }]);
       const path = r.path.replace(/:[a-zA-Z]+/g, newId());
       const res = await api.call(r.method, path, r.method === 'GET' ? {} : { body: {} });
@@ -171,6 +175,9 @@ describe('billing isolation', () => {
         'number_counters',
         'orders',
         'payments',
+        'payment_attempts',
+        'payment_gateways',
+        'stripe_events',
       ].sort(),
     );
     for (const x of tables) {

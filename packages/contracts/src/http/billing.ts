@@ -82,7 +82,7 @@ export type InvoiceView = z.infer<typeof InvoiceView>;
 export const InvoiceList = itemsOf(InvoiceView);
 export type InvoiceList = z.infer<typeof InvoiceList>;
 
-export const PaymentMethod = z.enum(['manual', 'bank_transfer', 'credit']);
+export const PaymentMethod = z.enum(['manual', 'bank_transfer', 'credit', 'stripe']);
 export type PaymentMethod = z.infer<typeof PaymentMethod>;
 
 export const PaymentView = z.object({
@@ -160,3 +160,31 @@ export const BillingSettingsView = z.object({
   invoiceDueDays: z.number().int().min(0).max(365),
 });
 export type BillingSettingsView = z.infer<typeof BillingSettingsView>;
+
+// --- Stripe (each tenant's own account; a reseller never uses the platform's) ---
+
+/** GET/PUT /v1/payment-gateways/stripe: whether the tenant's Stripe account is set, never its secrets. */
+export const StripeGatewayView = z.object({
+  tenantId: Id,
+  provider: z.literal('stripe'),
+  configured: z.boolean(),
+  publishableKey: z.string().nullable(),
+  secretKeyHint: z.string().nullable().describe('The key’s mode and last 4 characters, e.g. sk_test_…4242'),
+});
+export type StripeGatewayView = z.infer<typeof StripeGatewayView>;
+
+/** POST /v1/invoices/:id/stripe-payment-intent: what the browser needs to confirm the card payment. */
+export const StripePaymentIntentView = z.object({
+  invoiceId: Id,
+  paymentIntentId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  status: z.string().min(1),
+  amount: Amount,
+  currency: Currency,
+  publishableKey: z.string().nullable(),
+});
+export type StripePaymentIntentView = z.infer<typeof StripePaymentIntentView>;
+
+/** POST /v1/callbacks/payments/stripe/:tenantId: the signed event was accepted (applied now or before). */
+export const WebhookAck = z.object({ received: z.literal(true), duplicate: z.boolean() });
+export type WebhookAck = z.infer<typeof WebhookAck>;

@@ -66,3 +66,13 @@ export const orderNotCancellable = (status: string) =>
     'billing.order_not_cancellable',
     `the order is ${status}: only a pending order can be cancelled`,
   );
+
+/** Secrets never inherit across tenants: a reseller without its own Stripe account cannot take cards. */
+export const gatewayNotConfigured = () =>
+  new BusinessRuleError(
+    'billing.gateway_not_configured',
+    'this storefront does not take card payments (no Stripe account)',
+  );
+
+export const webhookNotFound = () =>
+  new NotFoundError('billing.webhook_not_found', 'no Stripe webhook is configured here');

@@ -87,3 +87,17 @@ export const SettingsInput = z
   .partial()
   .strict();
 export type SettingsInput = z.infer<typeof SettingsInput>;
+
+export const StripeGatewayInput = z
+  .object({
+    secretKey: z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{8,}$/, 'a Stripe secret key (sk_test_…, sk_live_…)'),
+    webhookSecret: z.string().regex(/^whsec_[A-Za-z0-9+/=]{8,}$/, 'a webhook signing secret (whsec_…)'),
+    publishableKey: z
+      .string()
+      .regex(/^pk_(test|live)_[A-Za-z0-9]{8,}$/, 'a publishable key (pk_test_…)')
+      .optional(),
+  })
+  .strict();
+export type StripeGatewayInput = z.infer<typeof StripeGatewayInput>;

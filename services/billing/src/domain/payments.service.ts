@@ -8,23 +8,12 @@ import {
   type Tx,
 } from '@geminis/service-kit';
 import { findClient, lockClient } from '../store/clients.store';
-import { addPaid, findInvoice, type Invoice } from '../store/invoices.store';
-import {
-  creditBalances,
-  insertCreditEntry,
-  insertPayment,
-  listPayments,
-  type PaymentMethod,
-} from '../store/payments.store';
+import { findInvoice, type Invoice } from '../store/invoices.store';
+import { creditBalances, insertCreditEntry, listPayments } from '../store/payments.store';
 import { staffTenantOf, viewerOf, type Viewer } from './context';
-import {
-  amountOverBalance,
-  clientNotFound,
-  insufficientCredit,
-  invoiceNotFound,
-  invoiceNotPayable,
-} from './errors';
+import { clientNotFound, insufficientCredit, invoiceNotFound } from './errors';
 import { type Answer, type Complete, type Idempotent } from './idempotency.service';
+import { applyPayment, type PaymentToApply } from './invoice-payment';
 import { type ApplyCreditInput, type CreditDepositInput, type PaymentInput } from './inputs';
 import { toJsonMinor } from './money';
 import { type Settlement } from './settlement.service';
@@ -44,49 +33,15 @@ export function createPaymentsService(deps: {
     return invoice;
   }
 
-  /**
-   * One payment on a locked invoice, in one transaction: the payment row (append-only), the invoice's
-   * paid amount and status, and when it is now paid in full, what follows (settlement) and the answer.
-   */
   async function pay(
     tx: Tx,
     scope: TenantScope,
     invoiceId: string,
-    p: { amount: bigint; method: PaymentMethod; reference: string | null; by: string },
+    p: PaymentToApply,
     complete: Complete,
   ): Promise<PaymentResult> {
-    const invoice = (await findInvoice(tx, scope, invoiceId, undefined, true))!;
-    if (invoice.status !== 'unpaid' && invoice.status !== 'partially_paid')
-      throw invoiceNotPayable(invoice.status);
-    const balance = invoice.total - invoice.amountPaid;
-    if (p.amount > balance) throw amountOverBalance(balance);
-    const id = newId();
-    const payment = await insertPayment(tx, scope, {
-      id,
-      invoiceId,
-      clientId: invoice.clientId,
-      method: p.method,
-      amount: p.amount,
-      currency: invoice.currency,
-      reference: p.reference,
-      recordedBy: p.by,
-    });
-    if (p.method === 'credit')
-      await insertCreditEntry(tx, scope, {
-        id: newId(),
-        clientId: invoice.clientId,
-        currency: invoice.currency,
-        amount: -p.amount,
-        kind: 'applied',
-        invoiceId,
-        paymentId: id,
-        description: `applied to invoice ${invoice.number ?? invoice.id}`,
-        createdBy: p.by,
-      });
-    await addPaid(tx, scope, invoiceId, p.amount);
-    const after = (await findInvoice(tx, scope, invoiceId))!;
-    if (after.status === 'paid') await settlement.invoicePaid(tx, scope, after, after.paidAt!);
-    const body = { payment: paymentView(payment), invoice: invoiceView(after) };
+    const { payment, invoice } = await applyPayment(tx, scope, settlement, invoiceId, p);
+    const body = { payment: paymentView(payment), invoice: invoiceView(invoice) };
     await complete(tx, { status: 201, body });
     return body;
   }

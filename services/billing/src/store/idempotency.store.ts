@@ -55,7 +55,7 @@ export async function readKey(tx: Tx, ref: KeyRef): Promise<IdempotencyRecord | 
 export async function completeKey(tx: Tx, ref: KeyRef, status: number, body: unknown): Promise<void> {
   await tx.execute(sql`
     update idempotency_keys set status = 'done', response_status = ${status},
-           response_body = ${JSON.stringify(body)}::jsonb
+           response_body = ${JSON.stringify(body)}::json
      where tenant_id = ${ref.tenantId} and caller_id = ${ref.callerId} and key = ${ref.key}`);
 }
 

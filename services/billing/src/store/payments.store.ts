@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { fromDbMinor, type Minor } from '../domain/money';
 import { clientIs, iso, tenantIs, writeTenant } from './sql';
 
-export type PaymentMethod = 'manual' | 'bank_transfer' | 'credit';
+export type PaymentMethod = 'manual' | 'bank_transfer' | 'credit' | 'stripe';
 
 export interface Payment {
   id: string;

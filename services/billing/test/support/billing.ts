@@ -99,7 +99,13 @@ export async function startBilling(config: Partial<BillingConfig> = {}): Promise
     serviceKey,
   });
   const billing = await runService(
-    billingService({ catalogUrl: catalog.url, serviceKey, catalogTimeoutMs: 5_000, ...config }),
+    billingService({
+      catalogUrl: catalog.url,
+      serviceKey,
+      catalogTimeoutMs: 5_000,
+      encryptionKey: randomBytes(32).toString('base64url'),
+      ...config,
+    }),
     { ...common, db },
   );
   return {
