@@ -43,7 +43,7 @@ describe('provisioning jobs', () => {
     );
     expect(s.status).toBe(201);
   }, 60_000);
-  afterAll(() => h.stop());
+  afterAll(() => h?.stop());
 
   const jobsOf = async (serviceId: string) =>
     (await api.get(`/v1/provisioning/jobs?serviceId=${serviceId}`, resellerA)).body.items as any[];

@@ -72,7 +72,7 @@ describe('jobs and accounts over HTTP', () => {
     job = (await api.get('/v1/provisioning/jobs', t.resellerA)).body.items[0];
     expect(account).toMatchObject({ status: 'active', clientId: clientA1, host: 'whm-a.test' });
   }, 60_000);
-  afterAll(() => h.stop());
+  afterAll(() => h?.stop());
 
   describe('cross-tenant matrix', () => {
     const calls = (accountId: string, jobId: string): [string, string, unknown][] => [

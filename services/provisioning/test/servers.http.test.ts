@@ -50,7 +50,7 @@ describe('servers over HTTP', () => {
     expect(p.status).toBe(201);
     platformServer = p.body.id;
   }, 60_000);
-  afterAll(() => h.stop());
+  afterAll(() => h?.stop());
 
   describe('credentials', () => {
     it('answers a new server without its credentials, with its defaults and its account count', async () => {

@@ -42,7 +42,7 @@ describe('provisioning store isolation', () => {
                            values (${newId()}, ${A}, ${newId()}, ${newId()}, 'provision', 'pending', '{}', ${newId()}, 3)`);
     });
   }, 60_000);
-  afterAll(() => h.stop());
+  afterAll(() => h?.stop());
 
   it('enables and forces row-level security on every provisioning table', async () => {
     const flags = await h.db.transaction((tx) =>

@@ -40,7 +40,7 @@ export interface HarnessOptions {
 
 export async function startProvisioning(options: HarnessOptions = {}): Promise<Harness> {
   const testDb = await createTestDatabase('gm_provisioning');
-  const db = openPostgres({ url: testDb.url, max: 12 });
+  const db = openPostgres({ url: testDb.url, max: 6 });
   const bus = options.bus ?? createInMemoryBus();
   const issuer = createTestIssuer();
   const verifier = createTokenVerifier({
@@ -64,6 +64,11 @@ export async function startProvisioning(options: HarnessOptions = {}): Promise<H
     checkResponses: true,
     port: 0,
     relayPollMs: 50,
+  }).catch(async (err: unknown) => {
+    // Leave nothing behind on a shared PostgreSQL when the service cannot start.
+    await db.close().catch(() => undefined);
+    await testDb.drop().catch(() => undefined);
+    throw err;
   });
   const consumer = createEventConsumer({
     db,
