@@ -33,6 +33,8 @@ export interface BillingConfig {
   /** Seals tenants' payment credentials (32+ characters). */
   encryptionKey: string;
   stripeTimeoutMs?: number;
+  /** A promotion hold whose order never committed is released after this long (tests: 0). */
+  holdStaleMs?: number;
   /** Clock for order dates, due dates and periods (tests). */
   now?: () => Date;
 }

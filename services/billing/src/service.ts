@@ -17,6 +17,7 @@ import { type BillingConfig } from './config';
 import { createIdempotency } from './domain/idempotency.service';
 import { createInvoicesService } from './domain/invoices.service';
 import { createOrdersService } from './domain/orders.service';
+import { createPromotionHolds } from './domain/promotion-holds.service';
 import { createPaymentsService } from './domain/payments.service';
 import { createSettingsService } from './domain/settings.service';
 import { createSealer } from './domain/secrets';
@@ -52,6 +53,12 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
   });
   const idempotent = createIdempotency({ db });
   const settlement = createSettlement({ outbox });
+  const holds = createPromotionHolds({
+    db,
+    catalog,
+    logger,
+    ...(config.holdStaleMs !== undefined ? { staleMs: config.holdStaleMs } : {}),
+  });
   const clock = config.now ? { now: config.now } : {};
   const stripe = createStripeClient({
     ...(config.stripeTimeoutMs ? { timeoutMs: config.stripeTimeoutMs } : {}),
@@ -59,7 +66,8 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
   });
   return {
     catalog,
-    orders: createOrdersService({ db, outbox, catalog, idempotent, settlement, logger, ...clock }),
+    holds,
+    orders: createOrdersService({ db, outbox, catalog, idempotent, settlement, holds, ...clock }),
     invoices: createInvoicesService({ db }),
     payments: createPaymentsService({ db, idempotent, settlement }),
     settings: createSettingsService({ db }),
@@ -100,6 +108,17 @@ export function billingService(config: BillingConfig): ServiceDefinition<Billing
           stripeRoutes(services),
         ],
         rawBodyPaths: STRIPE_WEBHOOK_PATHS,
+        jobs: [
+          {
+            name: 'billing.promotion-holds.sweep',
+            everyMs: 60_000,
+            // one run per minute across replicas; each run releases what is due
+            period: (now) => now.toISOString().slice(0, 16),
+            run: async () => {
+              await services.holds.sweep();
+            },
+          },
+        ],
         handlers: {
           [ClientCreated.type]: clientCreatedHandler,
           [ServiceProvisioned.type]: serviceProvisionedHandler(logger),

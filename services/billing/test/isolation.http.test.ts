@@ -177,6 +177,7 @@ describe('billing isolation', () => {
         'payments',
         'payment_attempts',
         'payment_gateways',
+        'promotion_holds',
         'stripe_events',
       ].sort(),
     );

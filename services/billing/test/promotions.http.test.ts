@@ -1,4 +1,4 @@
-import { rows, tenantScope } from '@geminis/service-kit';
+import { newId, rows, tenantScope } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 import {
   client,
@@ -94,6 +94,43 @@ describe('promotion reservations', () => {
     // a cancelled order cannot be cancelled again (and its use is not released twice)
     expect((await api.post(`/v1/orders/${first.body.id}/cancel`, {}, a.token)).status).toBe(409);
     expect((await catalogCounts(id)).redeemed).toBe(1);
+  });
+
+  it('gives back a use held for an order that never committed (a crash between reserve and commit)', async () => {
+    const id = await promotion(h, shop, 'CRASH', { maxUses: 1 });
+    const c = await newClient(h, shop.tenantId);
+    const { holds, catalog } = h.billing.built.services;
+    const orderId = newId();
+    // what place() does before its transaction, then the process "dies"
+    await holds.hold(shop.tenantId, orderId, id);
+    expect((await catalog.reserve(shop.tenantId, orderId, { promotionId: id, clientId: c.id })).status).toBe(
+      'reserved',
+    );
+    expect((await catalogCounts(id)).redeemed).toBe(1);
+    expect(await holds.sweep()).toBe(0); // too recent: it may still be an order in flight
+    await h.db.withTenant(tenantScope(shop.tenantId), (tx) =>
+      tx.execute(
+        sql`update promotion_holds set created_at = now() - interval '10 minutes' where order_id = ${orderId}`,
+      ),
+    );
+    expect(await holds.sweep()).toBe(1);
+    expect((await catalogCounts(id)).redeemed).toBe(0);
+    expect(await holds.sweep()).toBe(0);
+    expect((await order(c.token, 'CRASH')).status).toBe(201);
+  });
+
+  it('keeps releasing a cancelled order’s use until catalog confirms', async () => {
+    const id = await promotion(h, shop, 'RETRY', { maxUses: 1 });
+    const c = await newClient(h, shop.tenantId);
+    const placed = await order(c.token, 'RETRY');
+    expect(placed.status).toBe(201);
+    // the cancel committed but catalog never heard of it (the hold is left 'releasing')
+    await h.db.withTenant(tenantScope(shop.tenantId), (tx) =>
+      tx.execute(sql`update promotion_holds set status = 'releasing' where order_id = ${placed.body.id}`),
+    );
+    expect((await catalogCounts(id)).redeemed).toBe(1);
+    expect(await h.billing.built.services.holds.sweep()).toBe(1);
+    expect((await catalogCounts(id)).redeemed).toBe(0);
   });
 
   it('holds the per-client limit under concurrent orders of one client', async () => {

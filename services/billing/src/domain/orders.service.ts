@@ -5,7 +5,6 @@ import {
   UpstreamError,
   type AuthContext,
   type Database,
-  type KitLogger,
   type Outbox,
   type Tx,
 } from '@geminis/service-kit';
@@ -22,6 +21,7 @@ import { type Answer, type Complete, type Idempotent } from './idempotency.servi
 import { type OrderInput } from './inputs';
 import { toJsonMinor } from './money';
 import { formatNumber, planOrder } from './order-plan';
+import { type PromotionHolds } from './promotion-holds.service';
 import { type Settlement } from './settlement.service';
 import { orderView } from './views';
 
@@ -50,10 +50,10 @@ export function createOrdersService(deps: {
   catalog: CatalogClient;
   idempotent: Idempotent;
   settlement: Settlement;
-  logger: KitLogger;
+  holds: PromotionHolds;
   now?: () => Date;
 }) {
-  const { db, outbox, catalog, idempotent, settlement, logger } = deps;
+  const { db, outbox, catalog, idempotent, settlement, holds } = deps;
   const now = deps.now ?? (() => new Date());
 
   /** Everything of a placed order in one transaction: order, services, numbered invoice, events, answer. */
@@ -81,6 +81,8 @@ export function createOrdersService(deps: {
       snapshot: o.snapshot,
       placedBy: o.placedBy,
     });
+    if (o.snapshot.promotion && !(await holds.placed(tx, scope, o.id)))
+      throw new Error(`order ${o.id}: its promotion hold is no longer open`);
     const serviceIds = plan.services.map(() => newId());
     for (const [i, s] of plan.services.entries())
       await insertService(tx, scope, {
@@ -162,7 +164,7 @@ export function createOrdersService(deps: {
      * Places an order: priced by catalog's quote (the caller's own token, so catalog applies the same
      * storefront and client rules), the promotion's use reserved at catalog (refused with the reason when
      * used up), then everything recorded in one transaction. If that transaction fails, the reservation
-     * is released again.
+     * is released again (and if catalog cannot be told, or the process dies first, the holds sweep does).
      */
     async place(
       auth: AuthContext,
@@ -192,12 +194,21 @@ export function createOrdersService(deps: {
             );
           const id = newId();
           if (snapshot.promotion) {
-            const r = await catalog.reserve(tenantId, id, { promotionId: snapshot.promotion.id, clientId });
-            if (r.status === 'refused')
+            // Recorded before catalog is asked, so a use held for an order that never commits is found again.
+            await holds.hold(tenantId, id, snapshot.promotion.id);
+            const r = await catalog
+              .reserve(tenantId, id, { promotionId: snapshot.promotion.id, clientId })
+              .catch(async (err: unknown) => {
+                await holds.release(tenantId, id);
+                throw err;
+              });
+            if (r.status === 'refused') {
+              await holds.release(tenantId, id);
               throw promotionRefused(
                 r.reason,
                 REFUSALS[r.reason] ?? `this promotion cannot be used (${r.reason})`,
               );
+            }
           }
           try {
             const body = await db.withTenant(scope, (tx) =>
@@ -205,15 +216,7 @@ export function createOrdersService(deps: {
             );
             return { status: 201, body };
           } catch (err) {
-            if (snapshot.promotion)
-              await catalog
-                .release(tenantId, id)
-                .catch((e: unknown) =>
-                  logger.error(
-                    { orderId: id, err: e },
-                    'could not release the promotion use of a failed order',
-                  ),
-                );
+            if (snapshot.promotion) await holds.release(tenantId, id);
             throw err;
           }
         },
@@ -234,7 +237,7 @@ export function createOrdersService(deps: {
 
     /**
      * Cancels a pending order whose first invoice is still unpaid: invoice cancelled, services cancelled,
-     * and afterwards the promotion's use released at catalog.
+     * and after the commit the promotion's use released at catalog (or by the sweep, until it is).
      */
     async cancel(auth: AuthContext, id: string, tenantId?: string) {
       const v = viewerOf(auth, tenantId);
@@ -246,17 +249,10 @@ export function createOrdersService(deps: {
         if (!(await cancelOrderInvoice(tx, scope, id))) throw orderNotCancellable('partly paid');
         await setOrderStatus(tx, scope, id, 'pending', 'cancelled');
         await moveOrderServices(tx, scope, id, 'pending', 'cancelled');
+        if (found.promotion) await holds.releasing(tx, scope, id);
         return (await findOrder(tx, scope, id))!;
       });
-      if (order.promotion)
-        await catalog
-          .release(order.tenantId, order.id)
-          .catch((err: unknown) =>
-            logger.error(
-              { orderId: order.id, err },
-              'could not release the promotion use of a cancelled order',
-            ),
-          );
+      if (order.promotion) await holds.release(order.tenantId, order.id);
       return order;
     },
   };
