@@ -10,6 +10,7 @@ import { type ProvisioningConfig } from './config';
 import { createAccountsService } from './domain/accounts.service';
 import { createCipher } from './domain/crypto';
 import { createJobsService } from './domain/jobs.service';
+import { createLoginService } from './domain/login.service';
 import { createPlacementsService } from './domain/placements.service';
 import { createServerGroupsService } from './domain/server-groups.service';
 import { createServersService } from './domain/servers.service';
@@ -45,6 +46,7 @@ function wire(config: ProvisioningConfig, ctx: ServiceContext) {
   );
   const maxAttempts = config.jobs?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const { autoStart: _, maxAttempts: __, ...runnerOptions } = config.jobs ?? {};
+  const accounts = createAccountsService({ db, cipher });
   return {
     cipher,
     panels,
@@ -53,7 +55,8 @@ function wire(config: ProvisioningConfig, ctx: ServiceContext) {
     serverGroups: createServerGroupsService({ db }),
     placements: createPlacementsService({ db }),
     jobs: createJobsService({ db, maxAttempts }),
-    accounts: createAccountsService({ db, cipher }),
+    accounts,
+    login: createLoginService({ db, outbox, cipher, panels, accounts }),
     runner: createJobRunner({ db, outbox, cipher, panels, logger, options: runnerOptions }),
   };
 }

@@ -34,6 +34,7 @@ describe('provisioning API document and configuration', () => {
       .map((r) => `${r.method} ${r.path}`)
       .sort();
     expect(withoutBody).toEqual([
+      'POST /v1/provisioning/accounts/:id/login-url',
       'POST /v1/provisioning/jobs/:id/retry',
       'POST /v1/servers/:id/test-connection',
     ]);

@@ -1,4 +1,5 @@
 import { newId } from '@geminis/service-kit';
+import nock from 'nock';
 import { outboxEvents, provisionRequest, runJobsUntil } from './support/jobs';
 import { usePanelNock } from './support/nock';
 import {
@@ -78,6 +79,7 @@ describe('jobs and accounts over HTTP', () => {
     const calls = (accountId: string, jobId: string): [string, string, unknown][] => [
       ['GET', `/v1/provisioning/accounts/${accountId}`, undefined],
       ['GET', `/v1/provisioning/accounts/${accountId}/credentials`, undefined],
+      ['POST', `/v1/provisioning/accounts/${accountId}/login-url`, {}],
       ['POST', `/v1/provisioning/accounts/${accountId}/actions`, { action: 'suspend' }],
       ['GET', `/v1/provisioning/jobs/${jobId}`, undefined],
       ['POST', `/v1/provisioning/jobs/${jobId}/retry`, {}],
@@ -134,6 +136,42 @@ describe('jobs and accounts over HTTP', () => {
       ).toContain(account.id);
       expect((await api.get(`/v1/provisioning/accounts?tenantId=${B}`, t.admin)).body.items).toEqual([]);
       expect((await api.get(`/v1/provisioning/accounts/${account.id}`, t.admin)).status).toBe(200);
+    });
+  });
+
+  describe('single sign-on', () => {
+    const session = () =>
+      nock('https://whm-a.test:2087', { reqheaders: { authorization: 'whm root:TOKEN-A-123456' } })
+        .get('/json-api/create_user_session')
+        .query({ 'api.version': '1', user: 'alpha', service: 'cpaneld' });
+
+    it('gives the client a one-time cPanel login URL from WHM create_user_session', async () => {
+      const url = 'https://whm-a.test:2083/cpsess7654321/login/?session=alpha%3aAbCd%2c0123';
+      session().reply(200, {
+        metadata: { command: 'create_user_session', version: 1, result: 1, reason: 'OK' },
+        data: { url, session: 'alpha:AbCd,0123', expires: 1800000000, service: 'cpaneld' },
+      });
+      const res = await api.post(`/v1/provisioning/accounts/${account.id}/login-url`, {}, t.clientA1);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ url });
+      expect(res.headers.get('cache-control')).toBe('no-store');
+    });
+
+    it('answers 503 when WHM is down and 502 when it refuses, never a URL', async () => {
+      session().reply(503, 'down');
+      const down = await api.post(`/v1/provisioning/accounts/${account.id}/login-url`, {}, t.clientA1);
+      expect([down.status, down.body.code]).toEqual([503, 'provisioning.panel_unavailable']);
+      session().reply(200, {
+        metadata: {
+          command: 'create_user_session',
+          version: 1,
+          result: 0,
+          reason: 'The user “alpha” does not exist.',
+        },
+      });
+      const refused = await api.post(`/v1/provisioning/accounts/${account.id}/login-url`, {}, t.clientA1);
+      expect([refused.status, refused.body.code]).toEqual([502, 'provisioning.panel_refused']);
+      expect(JSON.stringify(refused.body)).not.toContain('TOKEN');
     });
   });
 

@@ -122,3 +122,7 @@ export const PlacementView = z.object({
 export type PlacementView = z.infer<typeof PlacementView>;
 export const PlacementList = itemsOf(PlacementView);
 export type PlacementList = z.infer<typeof PlacementList>;
+
+/** POST /v1/provisioning/accounts/:id/login-url: a one-time single sign-on URL into the panel. */
+export const LoginUrlView = z.object({ url: z.url() });
+export type LoginUrlView = z.infer<typeof LoginUrlView>;

@@ -1,17 +1,18 @@
-import { AccountCredentialsView, AccountList, AccountView, JobView } from '@geminis/contracts';
+import { AccountCredentialsView, AccountList, AccountView, JobView, LoginUrlView } from '@geminis/contracts';
 import { createRoutes } from '@geminis/service-kit';
 import { type AccountsService } from '../domain/accounts.service';
 import { accountNotFound } from '../domain/errors';
 import { AccountsQuery, ManualAction } from '../domain/inputs';
 import { type JobsService } from '../domain/jobs.service';
+import { type LoginService } from '../domain/login.service';
 import { bodyOf, idOf, queryOf, STAFF, TenantQuery, tenantOf } from './request';
 import { accountView, jobView } from './views';
 
 const EVERYONE = { authenticated: true } as const;
 
 /** Provisioned accounts: clients their own, staff their tenant's; manual suspend/unsuspend for staff. */
-export function accountsRoutes(deps: { accounts: AccountsService; jobs: JobsService }) {
-  const { accounts, jobs } = deps;
+export function accountsRoutes(deps: { accounts: AccountsService; jobs: JobsService; login: LoginService }) {
+  const { accounts, jobs, login } = deps;
   const routes = createRoutes();
   routes.get(
     '/v1/provisioning/accounts',
@@ -44,6 +45,19 @@ export function accountsRoutes(deps: { accounts: AccountsService; jobs: JobsServ
     async (req, res, auth) => {
       res.setHeader('cache-control', 'no-store');
       res.json(await accounts.credentials(auth, idOf(req, accountNotFound), tenantOf(req)));
+    },
+  );
+  routes.post(
+    '/v1/provisioning/accounts/:id/login-url',
+    EVERYONE,
+    {
+      summary: "A one-time single sign-on URL into the account's panel (cPanel)",
+      query: TenantQuery,
+      responses: { 200: LoginUrlView },
+    },
+    async (req, res, auth) => {
+      res.setHeader('cache-control', 'no-store');
+      res.json(await login.loginUrl(auth, idOf(req, accountNotFound), tenantOf(req)));
     },
   );
   routes.post(

@@ -111,5 +111,11 @@ export function cpanelAdapter(conn: PanelConnection, http: PanelHttp, timeouts: 
     async changePassword(ref, password) {
       await whm('passwd', { user: ref.username, password }, { post: true });
     },
+    async loginUrl(ref) {
+      const data = await whm('create_user_session', { user: ref.username, service: 'cpaneld' });
+      if (typeof data.url !== 'string' || !/^https?:\/\//.test(data.url))
+        throw new PanelError('unavailable', 'WHM create_user_session answered without a URL');
+      return data.url;
+    },
   };
 }

@@ -40,6 +40,8 @@ export interface PanelAdapter {
   terminate(ref: AccountRef): Promise<void>;
   changePackage(ref: AccountRef, pkg: string): Promise<void>;
   changePassword(ref: AccountRef, password: string): Promise<void>;
+  /** A one-time single sign-on URL into the account's panel; absent where the panel has none we use. */
+  loginUrl?(ref: AccountRef): Promise<string>;
 }
 
 /** How to reach one server's panel. */
