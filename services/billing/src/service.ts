@@ -14,6 +14,8 @@ import {
   type ServiceDefinition,
 } from '@geminis/service-kit';
 import { type BillingConfig } from './config';
+import { createClientServicesService } from './domain/client-services.service';
+import { createCreditNotesService } from './domain/credit-notes.service';
 import { createIdempotency } from './domain/idempotency.service';
 import { createInvoicesService } from './domain/invoices.service';
 import { createOrdersService } from './domain/orders.service';
@@ -30,6 +32,7 @@ import { serviceSuspendedHandler } from './events/service-suspended.handler';
 import { serviceTerminatedHandler } from './events/service-terminated.handler';
 import { serviceUnsuspendedHandler } from './events/service-unsuspended.handler';
 import { clientServicesRoutes } from './http/client-services.routes';
+import { creditNotesRoutes } from './http/credit-notes.routes';
 import { creditRoutes } from './http/credit.routes';
 import { invoicesRoutes } from './http/invoices.routes';
 import { ordersRoutes } from './http/orders.routes';
@@ -69,6 +72,8 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
     holds,
     orders: createOrdersService({ db, outbox, catalog, idempotent, settlement, holds, ...clock }),
     invoices: createInvoicesService({ db }),
+    clientServices: createClientServicesService({ db }),
+    creditNotes: createCreditNotesService({ db, idempotent, ...clock }),
     payments: createPaymentsService({ db, idempotent, settlement }),
     settings: createSettingsService({ db }),
     stripeClient: stripe,
@@ -104,6 +109,7 @@ export function billingService(config: BillingConfig): ServiceDefinition<Billing
           invoicesRoutes(services),
           clientServicesRoutes(services),
           creditRoutes(services),
+          creditNotesRoutes(services),
           settingsRoutes(services),
           stripeRoutes(services),
         ],

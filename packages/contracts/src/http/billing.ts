@@ -188,3 +188,25 @@ export type StripePaymentIntentView = z.infer<typeof StripePaymentIntentView>;
 /** POST /v1/callbacks/payments/stripe/:tenantId: the signed event was accepted (applied now or before). */
 export const WebhookAck = z.object({ received: z.literal(true), duplicate: z.boolean() });
 export type WebhookAck = z.infer<typeof WebhookAck>;
+
+// --- credit notes ---
+
+export const CreditNoteView = z.object({
+  id: Id,
+  invoiceId: Id,
+  clientId: Id,
+  number: z.string().min(1).max(64).describe('Gapless per tenant, in its own series'),
+  currency: Currency,
+  amount: Amount,
+  reason: z.string(),
+  refundTo: z.enum(['credit']).describe('Where the money went back: the client’s account credit'),
+  createdAt: Timestamp,
+});
+export type CreditNoteView = z.infer<typeof CreditNoteView>;
+
+export const CreditNoteList = itemsOf(CreditNoteView);
+export type CreditNoteList = z.infer<typeof CreditNoteList>;
+
+/** POST /v1/invoices/:id/credit-notes: the credit note and the invoice after it. */
+export const CreditNoteResult = z.object({ creditNote: CreditNoteView, invoice: InvoiceView });
+export type CreditNoteResult = z.infer<typeof CreditNoteResult>;

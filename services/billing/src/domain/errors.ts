@@ -76,3 +76,20 @@ export const gatewayNotConfigured = () =>
 
 export const webhookNotFound = () =>
   new NotFoundError('billing.webhook_not_found', 'no Stripe webhook is configured here');
+
+export const creditOverPaid = (available: bigint) =>
+  new BusinessRuleError(
+    'billing.credit_over_paid',
+    `amount: more than is left to credit on this invoice (${available})`,
+    {
+      fieldErrors: [
+        { field: 'amount', message: `must not exceed ${available}, what was paid and not yet credited` },
+      ],
+    },
+  );
+
+export const invoiceNotCreditable = (status: string) =>
+  new ConflictError(
+    'billing.invoice_not_creditable',
+    `the invoice is ${status}: only a paid invoice can be credited`,
+  );

@@ -101,3 +101,11 @@ export const StripeGatewayInput = z
   })
   .strict();
 export type StripeGatewayInput = z.infer<typeof StripeGatewayInput>;
+
+export const CreditNoteInput = z
+  .object({
+    amount: PositiveAmount.optional().describe('Default: everything paid and not yet credited'),
+    reason: z.string().trim().min(1).max(500),
+  })
+  .strict();
+export type CreditNoteInput = z.infer<typeof CreditNoteInput>;

@@ -1,10 +1,9 @@
 import { type AuthContext, type Database } from '@geminis/service-kit';
 import { findInvoice, listInvoices } from '../store/invoices.store';
-import { findService, listServices } from '../store/services.store';
 import { viewerOf } from './context';
-import { invoiceNotFound, serviceNotFound } from './errors';
+import { invoiceNotFound } from './errors';
 
-/** Reading invoices and client services: clients their own, resellers their tenant's, admins all. */
+/** Reading invoices: clients their own, resellers their tenant's, admins all (or one they name). */
 export function createInvoicesService(deps: { db: Database }) {
   const { db } = deps;
   return {
@@ -17,16 +16,6 @@ export function createInvoicesService(deps: { db: Database }) {
       const invoice = await db.withTenant(v.scope, (tx) => findInvoice(tx, v.scope, id, v.clientId));
       if (!invoice) throw invoiceNotFound();
       return invoice;
-    },
-    async listServices(auth: AuthContext, tenantId?: string) {
-      const v = viewerOf(auth, tenantId);
-      return db.withTenant(v.scope, (tx) => listServices(tx, v.scope, v.clientId));
-    },
-    async getService(auth: AuthContext, id: string, tenantId?: string) {
-      const v = viewerOf(auth, tenantId);
-      const service = await db.withTenant(v.scope, (tx) => findService(tx, v.scope, id, v.clientId));
-      if (!service) throw serviceNotFound();
-      return service;
     },
   };
 }

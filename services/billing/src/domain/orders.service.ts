@@ -2,6 +2,7 @@ import { InvoiceIssued, OrderPlaced, type OrderView, type QuoteSnapshot } from '
 import {
   newId,
   tenantScope,
+  UnavailableError,
   UpstreamError,
   type AuthContext,
   type Database,
@@ -81,8 +82,11 @@ export function createOrdersService(deps: {
       snapshot: o.snapshot,
       placedBy: o.placedBy,
     });
+    // The sweep gives back holds of orders that take too long to commit: then this one must not commit.
     if (o.snapshot.promotion && !(await holds.placed(tx, scope, o.id)))
-      throw new Error(`order ${o.id}: its promotion hold is no longer open`);
+      throw new UnavailableError('billing.order_expired', 'placing the order took too long; try again', {
+        retryAfterSeconds: 1,
+      });
     const serviceIds = plan.services.map(() => newId());
     for (const [i, s] of plan.services.entries())
       await insertService(tx, scope, {

@@ -1,0 +1,118 @@
+import { type CreditNoteResult, type CreditNoteView } from '@geminis/contracts';
+import { newId, tenantScope, type AuthContext, type Database } from '@geminis/service-kit';
+import {
+  creditedOn,
+  insertCreditNote,
+  listCreditNotes,
+  markRefunded,
+  type CreditNote,
+} from '../store/credit-notes.store';
+import { findInvoice } from '../store/invoices.store';
+import { insertCreditEntry } from '../store/payments.store';
+import { getSettings, nextNumber } from '../store/settings.store';
+import { viewerOf } from './context';
+import { creditOverPaid, invoiceNotCreditable, invoiceNotFound } from './errors';
+import { type Answer, type Idempotent } from './idempotency.service';
+import { type CreditNoteInput } from './inputs';
+import { toJsonMinor } from './money';
+import { formatNumber } from './order-plan';
+import { invoiceView } from './views';
+
+export const creditNoteView = (n: CreditNote): CreditNoteView => ({
+  id: n.id,
+  invoiceId: n.invoiceId,
+  clientId: n.clientId,
+  number: n.number,
+  currency: n.currency,
+  amount: toJsonMinor(n.amount),
+  reason: n.reason,
+  refundTo: n.refundTo,
+  createdAt: n.createdAt,
+});
+
+/**
+ * Credit notes against a paid invoice (staff): never more than was paid and not yet credited (checked under
+ * the invoice's row lock), numbered in their own gapless series in the same transaction, refunded to the
+ * client's account credit; an invoice credited in full becomes 'refunded'.
+ */
+export function createCreditNotesService(deps: { db: Database; idempotent: Idempotent; now?: () => Date }) {
+  const { db, idempotent } = deps;
+  const now = deps.now ?? (() => new Date());
+  return {
+    async issue(
+      auth: AuthContext,
+      invoiceId: string,
+      input: CreditNoteInput,
+      key: string | undefined,
+      tenantId?: string,
+    ): Promise<Answer<CreditNoteResult> & { replayed: boolean }> {
+      const v = viewerOf(auth, tenantId);
+      const visible = await db.withTenant(v.scope, (tx) => findInvoice(tx, v.scope, invoiceId, v.clientId));
+      if (!visible) throw invoiceNotFound();
+      const scope = tenantScope(visible.tenantId);
+      return idempotent<CreditNoteResult>(
+        {
+          tenantId: visible.tenantId,
+          callerId: auth.userId,
+          key,
+          fingerprint: ['POST /v1/invoices/:id/credit-notes', invoiceId, input],
+        },
+        async (complete) => {
+          const body = await db.withTenant(scope, async (tx) => {
+            const invoice = (await findInvoice(tx, scope, invoiceId, undefined, true))!;
+            if (invoice.status !== 'paid') throw invoiceNotCreditable(invoice.status);
+            const left = invoice.amountPaid - (await creditedOn(tx, scope, invoiceId));
+            const amount = input.amount !== undefined ? BigInt(input.amount) : left;
+            if (amount > left || amount <= 0n) throw creditOverPaid(left);
+            const settings = await getSettings(tx, invoice.tenantId);
+            const year = now().getUTCFullYear();
+            const n = await nextNumber(
+              tx,
+              invoice.tenantId,
+              'credit_note',
+              settings.invoiceYearlyReset ? year : 0,
+            );
+            const id = newId();
+            const note = await insertCreditNote(tx, scope, {
+              id,
+              invoiceId,
+              clientId: invoice.clientId,
+              number: formatNumber({ ...settings, invoicePrefix: 'CN-' }, year, n),
+              currency: invoice.currency,
+              amount,
+              reason: input.reason,
+              refundTo: 'credit',
+              createdBy: auth.userId,
+            });
+            await insertCreditEntry(tx, scope, {
+              id: newId(),
+              clientId: invoice.clientId,
+              currency: invoice.currency,
+              amount,
+              kind: 'deposit',
+              invoiceId,
+              description: `credit note ${note.number}`,
+              createdBy: auth.userId,
+            });
+            if (amount === left) await markRefunded(tx, scope, invoiceId);
+            const after = (await findInvoice(tx, scope, invoiceId))!;
+            const result = { creditNote: creditNoteView(note), invoice: invoiceView(after) };
+            await complete(tx, { status: 201, body: result });
+            return result;
+          });
+          return { status: 201, body };
+        },
+      );
+    },
+
+    async list(auth: AuthContext, invoiceId: string, tenantId?: string) {
+      const v = viewerOf(auth, tenantId);
+      const invoice = await db.withTenant(v.scope, (tx) => findInvoice(tx, v.scope, invoiceId, v.clientId));
+      if (!invoice) throw invoiceNotFound();
+      const scope = tenantScope(invoice.tenantId);
+      return db.withTenant(scope, (tx) => listCreditNotes(tx, scope, invoiceId));
+    },
+  };
+}
+
+export type CreditNotesService = ReturnType<typeof createCreditNotesService>;
