@@ -17,6 +17,7 @@ const connection = (): PanelConnection => ({
   hostname: 'whm.test',
   port: 2087,
   tls: true,
+  ipAddress: null,
   credentials: { username: 'root', apiToken: 'WHMTOKEN123' },
 });
 

@@ -17,6 +17,7 @@ const connection = (): PanelConnection => ({
   hostname: 'da.test',
   port: 2222,
   tls: true,
+  ipAddress: null,
   credentials: { username: 'admin', loginKey: 'DAKEY-123456' },
 });
 
@@ -54,6 +55,25 @@ describe('DirectAdmin adapter (legacy CMD_API)', () => {
       })
       .reply(200, daOk('User created'));
     await panel().create({
+      username: 'example',
+      domain: 'example.com',
+      password: 'S3cret-pass!',
+      package: 'basic',
+      email: 'a@example.com',
+      contactName: 'Ann',
+      reseller: false,
+    });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("creates on the server's own shared IP when it names one, without asking for the reseller's IPs", async () => {
+    const scope = nock(HOST, AUTH)
+      .post('/CMD_API_ACCOUNT_USER', (b: Record<string, string>) => b.ip === '192.0.2.99')
+      .reply(200, daOk('User created'));
+    await directAdminAdapter({ ...connection(), ipAddress: '192.0.2.99' }, http, {
+      defaultMs: 2_000,
+      createMs: 2_000,
+    }).create({
       username: 'example',
       domain: 'example.com',
       password: 'S3cret-pass!',

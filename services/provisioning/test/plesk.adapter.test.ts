@@ -15,6 +15,7 @@ const connection = (): PanelConnection => ({
   hostname: 'plesk.test',
   port: 8443,
   tls: true,
+  ipAddress: '192.0.2.30',
   credentials: { secretKey: 'PLESKKEY-123456' },
 });
 

@@ -179,6 +179,12 @@ describe('servers over HTTP', () => {
       ['a zero capacity', { maxAccounts: 0 }, 'maxAccounts'],
       ['a port out of range', { port: 70000 }, 'port'],
       ['an unknown field', { sshKey: 'x' }, '(root)'],
+      ['a malformed IP', { ipAddress: '300.1.2.3' }, 'ipAddress'],
+      [
+        'a Plesk server without its IP',
+        { module: 'plesk', credentials: { secretKey: 'PLESKKEY-123456' } },
+        'ipAddress',
+      ],
     ];
     it.each(cases)('answers %s with a 400 naming the field, and writes nothing', async (_, patch, field) => {
       const body = { ...cpanelServer(`bad-${newId()}`), ...patch };

@@ -26,6 +26,7 @@ describe('provisioning store isolation', () => {
         hostname: 'whm.test',
         port: 2087,
         tls: true,
+        ipAddress: null,
         nameservers: [],
         maxAccounts: 5,
         enabled: true,

@@ -39,6 +39,7 @@ export const ServerView = z.object({
   hostname: z.string().min(1).max(253),
   port: z.number().int().min(1).max(65535),
   tls: z.boolean(),
+  ipAddress: z.string().nullable().describe('The shared IPv4 new accounts go on (required for Plesk)'),
   nameservers: z.array(Domain),
   maxAccounts: z.number().int().min(1),
   accounts: z.number().int().min(0).describe('Accounts placed on it (not terminated), every tenant counted'),

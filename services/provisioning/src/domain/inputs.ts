@@ -13,6 +13,10 @@ export const Hostname = z
     'a host name like whm1.example.com or an IPv4 address (no scheme, path or port)',
   );
 const Secret = z.string().min(8).max(4096);
+const Ipv4 = z
+  .string()
+  .trim()
+  .regex(/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/, 'an IPv4 address');
 const PanelUser = z
   .string()
   .trim()
@@ -47,6 +51,7 @@ const serverFields = {
   hostname: Hostname,
   port: z.number().int().min(1).max(65535).optional(),
   tls: z.boolean().default(true),
+  ipAddress: Ipv4.nullable().default(null),
   groupId: z.uuid().nullable().default(null),
   nameservers: z.array(Domain).max(4).default([]),
   maxAccounts: z.number().int().min(1).max(1_000_000),
@@ -56,7 +61,10 @@ const serverFields = {
 
 export const ServerInput = z.discriminatedUnion('module', [
   z.object({ ...serverFields, module: z.literal('cpanel'), credentials: CpanelCredentials }).strict(),
-  z.object({ ...serverFields, module: z.literal('plesk'), credentials: PleskCredentials }).strict(),
+  // Plesk hosts a new webspace on an IP named in the request: its server must say which.
+  z
+    .object({ ...serverFields, module: z.literal('plesk'), ipAddress: Ipv4, credentials: PleskCredentials })
+    .strict(),
   z
     .object({ ...serverFields, module: z.literal('directadmin'), credentials: DirectAdminCredentials })
     .strict(),
@@ -70,6 +78,7 @@ export const ServerPatch = z
     hostname: Hostname,
     port: z.number().int().min(1).max(65535),
     tls: z.boolean(),
+    ipAddress: Ipv4.nullable(),
     groupId: z.uuid().nullable(),
     nameservers: z.array(Domain).max(4),
     maxAccounts: z.number().int().min(1).max(1_000_000),

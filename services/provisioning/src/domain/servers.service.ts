@@ -40,6 +40,7 @@ export function connectionOf(cipher: Cipher, server: Server, sealed: string): Pa
     hostname: server.hostname,
     port: server.port,
     tls: server.tls,
+    ipAddress: server.ipAddress,
     credentials: JSON.parse(cipher.open('server-credentials', sealed)) as Credentials,
   };
 }
@@ -115,6 +116,12 @@ export function createServersService(deps: { db: Database; cipher: Cipher; panel
           if (patch.groupId !== undefined) await assertGroup(tx, scope, patch.groupId);
           const { credentials: _, ...fields } = patch;
           const next = { ...current, ...fields };
+          if (next.module === 'plesk' && !next.ipAddress)
+            throw invalidField(
+              'provisioning.invalid_server',
+              'ipAddress',
+              'a Plesk server needs its shared IP',
+            );
           if (next.maxAccounts < current.maxAccounts) {
             const live = (await viewOf(current)).accounts;
             if (next.maxAccounts < live)

@@ -73,7 +73,7 @@ export function directAdminAdapter(
       };
     },
     async create(a) {
-      const ip = (await call('CMD_API_SHOW_RESELLER_IPS', {})).getAll('list[]')[0];
+      const ip = conn.ipAddress ?? (await call('CMD_API_SHOW_RESELLER_IPS', {})).getAll('list[]')[0];
       if (!ip) throw new PanelError('rejected', 'DirectAdmin: the reseller has no IP to give the account');
       await call(
         'CMD_API_ACCOUNT_USER',

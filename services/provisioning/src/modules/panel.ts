@@ -51,6 +51,8 @@ export interface PanelConnection {
   hostname: string;
   port: number;
   tls: boolean;
+  /** The shared IP new accounts go on, when the server names one. */
+  ipAddress: string | null;
   credentials: Credentials;
 }
 

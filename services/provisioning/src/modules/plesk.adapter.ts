@@ -59,6 +59,11 @@ export function pleskAdapter(conn: PanelConnection, http: PanelHttp, timeouts: P
     }
   };
 
+  const ip = () => {
+    if (!conn.ipAddress)
+      throw new PanelError('rejected', 'a Plesk server needs its shared IP to host a webspace');
+    return conn.ipAddress;
+  };
   const byLogin = (login: string) => `<filter><login>${esc(login)}</login></filter>`;
   const byName = (name: string) => `<filter><name>${esc(name)}</name></filter>`;
   const domainOf = (ref: AccountRef) => {
@@ -94,10 +99,10 @@ export function pleskAdapter(conn: PanelConnection, http: PanelHttp, timeouts: P
         );
       await packet(
         `<webspace><add><gen_setup><name>${esc(a.domain)}</name><owner-login>${esc(a.username)}</owner-login>` +
-          `<htype>vrt_hst</htype></gen_setup><hosting><vrt_hst>` +
+          `<htype>vrt_hst</htype><ip_address>${esc(ip())}</ip_address></gen_setup><hosting><vrt_hst>` +
           `<property><name>ftp_login</name><value>${esc(a.username)}</value></property>` +
           `<property><name>ftp_password</name><value>${esc(a.password)}</value></property>` +
-          `</vrt_hst></hosting><plan-name>${esc(a.package)}</plan-name></add></webspace>`,
+          `<ip_address>${esc(ip())}</ip_address></vrt_hst></hosting><plan-name>${esc(a.package)}</plan-name></add></webspace>`,
         timeouts.createMs,
       );
     },

@@ -85,7 +85,7 @@ export async function lockCandidateServers(
   );
   const servers = await rows<Parameters<typeof toServer>[0] & { accounts: number }>(
     tx,
-    sql`select s.id, s.tenant_id, s.group_id, s.name, s.module, s.hostname, s.port, s.tls, s.nameservers,
+    sql`select s.id, s.tenant_id, s.group_id, s.name, s.module, s.hostname, s.port, s.tls, s.ip_address, s.nameservers,
                s.max_accounts, s.enabled, s.sort_order, s.created_at, s.updated_at,
                (select count(*)::int from accounts a where a.server_id = s.id and a.status <> 'terminated') as accounts
         from servers s

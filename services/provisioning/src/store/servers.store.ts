@@ -13,6 +13,7 @@ export interface Server {
   hostname: string;
   port: number;
   tls: boolean;
+  ipAddress: string | null;
   nameservers: string[];
   maxAccounts: number;
   enabled: boolean;
@@ -30,6 +31,7 @@ interface ServerRow {
   hostname: string;
   port: number;
   tls: boolean;
+  ip_address: string | null;
   nameservers: string[];
   max_accounts: number;
   enabled: boolean;
@@ -38,7 +40,7 @@ interface ServerRow {
   updated_at: Date;
 }
 
-const COLUMNS = sql`id, tenant_id, group_id, name, module, hostname, port, tls, nameservers, max_accounts,
+const COLUMNS = sql`id, tenant_id, group_id, name, module, hostname, port, tls, ip_address, nameservers, max_accounts,
                     enabled, sort_order, created_at, updated_at`;
 
 export const toServer = (r: ServerRow): Server => ({
@@ -50,6 +52,7 @@ export const toServer = (r: ServerRow): Server => ({
   hostname: r.hostname,
   port: r.port,
   tls: r.tls,
+  ipAddress: r.ip_address,
   nameservers: r.nameservers,
   maxAccounts: r.max_accounts,
   enabled: r.enabled,
@@ -65,11 +68,11 @@ export type NewServer = Omit<Server, 'tenantId' | 'createdAt' | 'updatedAt'> & {
 export async function insertServer(tx: Tx, scope: TenantScope, s: NewServer): Promise<Server> {
   const [r] = await rows<ServerRow>(
     tx,
-    sql`insert into servers (id, tenant_id, group_id, name, module, hostname, port, tls, credentials, nameservers,
-                             max_accounts, enabled, sort_order)
+    sql`insert into servers (id, tenant_id, group_id, name, module, hostname, port, tls, ip_address, credentials,
+                             nameservers, max_accounts, enabled, sort_order)
         values (${s.id}, ${writeTenant(scope)}, ${s.groupId}, ${s.name}, ${s.module}, ${s.hostname}, ${s.port},
-                ${s.tls}, ${s.sealedCredentials}, ${textArray(s.nameservers)}, ${s.maxAccounts}, ${s.enabled},
-                ${s.sortOrder})
+                ${s.tls}, ${s.ipAddress}, ${s.sealedCredentials}, ${textArray(s.nameservers)}, ${s.maxAccounts},
+                ${s.enabled}, ${s.sortOrder})
         returning ${COLUMNS}`,
   );
   return toServer(r!);
@@ -85,7 +88,7 @@ export async function saveServer(
   const [r] = await rows<ServerRow>(
     tx,
     sql`update servers set group_id = ${s.groupId}, name = ${s.name}, hostname = ${s.hostname}, port = ${s.port},
-               tls = ${s.tls}, nameservers = ${textArray(s.nameservers)}, max_accounts = ${s.maxAccounts},
+               tls = ${s.tls}, ip_address = ${s.ipAddress}, nameservers = ${textArray(s.nameservers)}, max_accounts = ${s.maxAccounts},
                enabled = ${s.enabled}, sort_order = ${s.sortOrder},
                credentials = coalesce(${sealedCredentials ?? null}, credentials), updated_at = now()
         where ${tenantIs(scope)} and id = ${s.id} returning ${COLUMNS}`,
