@@ -124,6 +124,15 @@ export function billingService(config: BillingConfig): ServiceDefinition<Billing
               await services.holds.sweep();
             },
           },
+          {
+            name: 'billing.orders.expire',
+            everyMs: 5 * 60_000,
+            // once an hour across replicas: orders left unpaid past their tenant's limit are cancelled
+            period: (now) => now.toISOString().slice(0, 13),
+            run: async () => {
+              await services.orders.expire();
+            },
+          },
         ],
         handlers: {
           [ClientCreated.type]: clientCreatedHandler,

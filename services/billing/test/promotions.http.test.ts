@@ -133,6 +133,33 @@ describe('promotion reservations', () => {
     expect((await catalogCounts(id)).redeemed).toBe(0);
   });
 
+  it("cancels orders left unpaid past the tenant's limit and gives their promotion use back", async () => {
+    const res = await api.patch('/v1/billing-settings', { orderExpiryDays: 2 }, shop.resellerToken);
+    expect(res.body.orderExpiryDays).toBe(2);
+    const id = await promotion(h, shop, 'EXPIRE', { maxUses: 5 });
+    const [a, b] = await Promise.all([newClient(h, shop.tenantId), newClient(h, shop.tenantId)]);
+    const unpaid = await order(a.token, 'EXPIRE');
+    const paid = await order(b.token, 'EXPIRE');
+    const due = (await api.get(`/v1/invoices/${paid.body.invoiceId}`, b.token)).body.total as number;
+    await api.post(`/v1/invoices/${paid.body.invoiceId}/payments`, { amount: due }, shop.resellerToken);
+    const age = (orderId: string, days: number) =>
+      h.db.withTenant(tenantScope(shop.tenantId), (tx) =>
+        tx.execute(
+          sql`update orders set created_at = now() - make_interval(days => ${days}) where id = ${orderId}`,
+        ),
+      );
+    await age(unpaid.body.id, 1);
+    expect(await h.billing.built.services.orders.expire()).toBe(0); // not old enough yet
+    await age(unpaid.body.id, 3);
+    await age(paid.body.id, 3);
+    expect(await h.billing.built.services.orders.expire()).toBe(1);
+    expect((await api.get(`/v1/orders/${unpaid.body.id}`, a.token)).body.status).toBe('cancelled');
+    expect((await api.get(`/v1/invoices/${unpaid.body.invoiceId}`, a.token)).body.status).toBe('cancelled');
+    expect((await api.get(`/v1/orders/${paid.body.id}`, b.token)).body.status).toBe('active');
+    expect((await catalogCounts(id)).redeemed).toBe(1);
+    expect(await h.billing.built.services.orders.expire()).toBe(0);
+  });
+
   it('holds the per-client limit under concurrent orders of one client', async () => {
     const id = await promotion(h, shop, 'ONCE', { maxUsesPerClient: 1 });
     const c = await newClient(h, shop.tenantId);

@@ -158,6 +158,13 @@ export const BillingSettingsView = z.object({
   invoicePadding: z.number().int().min(1).max(12),
   invoiceYearlyReset: z.boolean().describe('Numbers restart at 1 each year (and carry the year)'),
   invoiceDueDays: z.number().int().min(0).max(365),
+  orderExpiryDays: z
+    .number()
+    .int()
+    .min(1)
+    .max(365)
+    .nullable()
+    .describe('Days an unpaid first invoice keeps its order open (then cancelled, promotion released)'),
 });
 export type BillingSettingsView = z.infer<typeof BillingSettingsView>;
 

@@ -83,6 +83,7 @@ export const SettingsInput = z
     invoicePadding: z.number().int().min(1).max(12),
     invoiceYearlyReset: z.boolean(),
     invoiceDueDays: z.number().int().min(0).max(365),
+    orderExpiryDays: z.number().int().min(1).max(365).nullable(),
   })
   .partial()
   .strict();

@@ -1,5 +1,6 @@
 import { InvoiceIssued, OrderPlaced, type OrderView, type QuoteSnapshot } from '@geminis/contracts';
 import {
+  allTenants,
   newId,
   tenantScope,
   UnavailableError,
@@ -12,7 +13,14 @@ import {
 import { type CatalogClient } from '../upstream/catalog.client';
 import { findClient, type Client } from '../store/clients.store';
 import { cancelOrderInvoice, findInvoice, insertInvoice, settleFree } from '../store/invoices.store';
-import { findOrder, insertOrder, listOrders, setOrderStatus } from '../store/orders.store';
+import {
+  expiredOrders,
+  findOrder,
+  insertOrder,
+  listOrders,
+  setOrderStatus,
+  type Order,
+} from '../store/orders.store';
 import { insertService, moveOrderServices } from '../store/services.store';
 import { getSettings, nextNumber } from '../store/settings.store';
 import { staffTenantOf, viewerOf } from './context';
@@ -163,6 +171,17 @@ export function createOrdersService(deps: {
     return view;
   }
 
+  /** Cancels a locked pending order whose first invoice is unpaid: invoice, services, promotion hold. */
+  async function cancelLocked(tx: Tx, found: Order): Promise<Order> {
+    const scope = tenantScope(found.tenantId);
+    if (found.status !== 'pending') throw orderNotCancellable(found.status);
+    if (!(await cancelOrderInvoice(tx, scope, found.id))) throw orderNotCancellable('partly paid');
+    await setOrderStatus(tx, scope, found.id, 'pending', 'cancelled');
+    await moveOrderServices(tx, scope, found.id, 'pending', 'cancelled');
+    if (found.promotion) await holds.releasing(tx, scope, found.id);
+    return (await findOrder(tx, scope, found.id))!;
+  }
+
   return {
     /**
      * Places an order: priced by catalog's quote (the caller's own token, so catalog applies the same
@@ -248,16 +267,28 @@ export function createOrdersService(deps: {
       const order = await db.withTenant(v.scope, async (tx) => {
         const found = await findOrder(tx, v.scope, id, v.clientId, true);
         if (!found) throw orderNotFound();
-        const scope = tenantScope(found.tenantId);
-        if (found.status !== 'pending') throw orderNotCancellable(found.status);
-        if (!(await cancelOrderInvoice(tx, scope, id))) throw orderNotCancellable('partly paid');
-        await setOrderStatus(tx, scope, id, 'pending', 'cancelled');
-        await moveOrderServices(tx, scope, id, 'pending', 'cancelled');
-        if (found.promotion) await holds.releasing(tx, scope, id);
-        return (await findOrder(tx, scope, id))!;
+        return cancelLocked(tx, found);
       });
       if (order.promotion) await holds.release(order.tenantId, order.id);
       return order;
+    },
+
+    /** The expiry job: cancels orders left unpaid past their tenant's limit. Returns how many. */
+    async expire(): Promise<number> {
+      const due = await db.withTenant(allTenants, (tx) => expiredOrders(tx, allTenants));
+      let cancelled = 0;
+      for (const d of due) {
+        const scope = tenantScope(d.tenantId);
+        const order = await db
+          .withTenant(scope, async (tx) =>
+            cancelLocked(tx, (await findOrder(tx, scope, d.orderId, undefined, true))!),
+          )
+          .catch(() => null); // paid or cancelled meanwhile: nothing to do
+        if (!order) continue;
+        cancelled += 1;
+        if (order.promotion) await holds.release(order.tenantId, order.id);
+      }
+      return cancelled;
     },
   };
 }

@@ -123,3 +123,21 @@ export async function setOrderStatus(
   );
   return r.length > 0;
 }
+
+/**
+ * Pending orders whose unpaid first invoice has outlived their tenant's order expiry (run for all tenants
+ * by the expiry job), oldest first, a bounded batch.
+ */
+export async function expiredOrders(tx: Tx, scope: TenantScope, limit = 100) {
+  const r = await rows<{ tenant_id: string; id: string }>(
+    tx,
+    sql`select o.tenant_id, o.id from orders o
+          join billing_settings s on s.tenant_id = o.tenant_id
+          join invoices i on i.tenant_id = o.tenant_id and i.order_id = o.id and i.reason = 'order'
+         where ${tenantIs(scope, sql`o.tenant_id`)} and o.status = 'pending' and i.status = 'unpaid'
+           and s.order_expiry_days is not null
+           and o.created_at < now() - make_interval(days => s.order_expiry_days)
+         order by o.created_at limit ${limit}`,
+  );
+  return r.map((x) => ({ tenantId: x.tenant_id, orderId: x.id }));
+}

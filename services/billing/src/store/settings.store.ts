@@ -8,6 +8,8 @@ export interface BillingSettings {
   invoicePadding: number;
   invoiceYearlyReset: boolean;
   invoiceDueDays: number;
+  /** Days an unpaid first invoice keeps its order open; null: until staff cancel it. */
+  orderExpiryDays: number | null;
 }
 
 export const DEFAULT_SETTINGS: BillingSettings = {
@@ -17,6 +19,7 @@ export const DEFAULT_SETTINGS: BillingSettings = {
   invoicePadding: 6,
   invoiceYearlyReset: true,
   invoiceDueDays: 7,
+  orderExpiryDays: null,
 };
 
 type Row = {
@@ -26,6 +29,7 @@ type Row = {
   invoice_padding: number;
   invoice_yearly_reset: boolean;
   invoice_due_days: number;
+  order_expiry_days: number | null;
 };
 
 /** A tenant's settings, or the defaults when it never set any. */
@@ -39,18 +43,20 @@ export async function getSettings(tx: Tx, tenantId: string): Promise<BillingSett
     invoicePadding: r.invoice_padding,
     invoiceYearlyReset: r.invoice_yearly_reset,
     invoiceDueDays: r.invoice_due_days,
+    orderExpiryDays: r.order_expiry_days,
   };
 }
 
 export async function saveSettings(tx: Tx, tenantId: string, s: BillingSettings): Promise<void> {
   await tx.execute(sql`
     insert into billing_settings (tenant_id, tax_name, tax_rate_bps, invoice_prefix, invoice_padding,
-                                  invoice_yearly_reset, invoice_due_days, updated_at)
+                                  invoice_yearly_reset, invoice_due_days, order_expiry_days, updated_at)
     values (${tenantId}, ${s.taxName}, ${s.taxRateBps}, ${s.invoicePrefix}, ${s.invoicePadding},
-            ${s.invoiceYearlyReset}, ${s.invoiceDueDays}, now())
+            ${s.invoiceYearlyReset}, ${s.invoiceDueDays}, ${s.orderExpiryDays}, now())
     on conflict (tenant_id) do update set tax_name = excluded.tax_name, tax_rate_bps = excluded.tax_rate_bps,
       invoice_prefix = excluded.invoice_prefix, invoice_padding = excluded.invoice_padding,
       invoice_yearly_reset = excluded.invoice_yearly_reset, invoice_due_days = excluded.invoice_due_days,
+      order_expiry_days = excluded.order_expiry_days,
       updated_at = now()`);
 }
 
