@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { SERVICES, serviceUrlVariable, type ServiceName } from '@geminis/contracts';
 import {
   createLogger,
   createRabbitBus,
@@ -18,13 +19,20 @@ import {
   openPostgres,
   processEnv,
   runService,
+  secretNames,
+  sharedServiceConfig,
   type Bus,
   type Database,
+  type Env,
+  type RunningService,
+  type SharedServiceConfig,
 } from '@geminis/service-kit';
+import { z } from 'zod';
 import { gatewayConfigShape } from '../services/gateway/src/config';
 import { buildGateway } from '../services/gateway/src/gateway';
-import { catalogService, seedCatalogDemo } from '../services/catalog/src/service';
-import { identityService, seedIdentityDemo, DEMO_PASSWORDS } from '../services/identity/src/service';
+import { seedCatalogDemo } from '../services/catalog/src/service';
+import { seedIdentityDemo, DEMO_PASSWORDS, type IdentityBuilt } from '../services/identity/src/service';
+import { SERVICE_ENTRIES } from './services';
 import { loadStartConfig } from './start-config';
 
 const ISSUER = 'https://identity.geminis.local';
@@ -78,50 +86,65 @@ async function main() {
     stops.push(() => infra.close());
   }
 
-  const secrets = devSecrets(dataDir, ['IDENTITY_ENCRYPTION_KEY', 'INTERNAL_SERVICE_KEY']);
-  const encryptionKey = env.IDENTITY_ENCRYPTION_KEY ?? secrets.IDENTITY_ENCRYPTION_KEY!;
-  if (!env.IDENTITY_ENCRYPTION_KEY) {
-    logger.warn({ file: join(dataDir, 'dev-secrets.json') }, 'using a generated development encryption key');
+  // Every service of the list, in order, on its own schema of the shared infrastructure. Secrets the
+  // environment does not give are generated once into dev-secrets.json and reused, so data encrypted at
+  // rest survives a restart.
+  const secretsFile = join(dataDir, 'dev-secrets.json');
+  const withDevSecrets = (shape: z.ZodRawShape): Env => {
+    const generated = secretNames(shape).filter((name) => !env[name]);
+    if (generated.length === 0) return env;
+    logger.warn({ file: secretsFile, generated }, 'using generated development secrets');
+    return { ...devSecrets(dataDir, generated), ...env };
+  };
+  const sharedEnv = withDevSecrets(sharedServiceConfig);
+  const running: Partial<Record<ServiceName, RunningService>> = {};
+  const databases: Partial<Record<ServiceName, Database>> = {};
+  for (const { name } of SERVICES) {
+    const load = SERVICE_ENTRIES[name];
+    if (!load) continue;
+    const entry = await load();
+    const identityUrl = running.identity?.url;
+    const shared = loadConfig(
+      { ...sharedServiceConfig, PORT: z.coerce.number().default(0) },
+      {
+        ...sharedEnv,
+        DATABASE_URL: 'postgres://embedded.invalid/unused',
+        AMQP_URL: 'amqp://embedded.invalid',
+        ...(identityUrl ? { JWKS_URL: `${identityUrl}/.well-known/jwks.json` } : {}),
+        JWT_ISSUER: ISSUER,
+        JWT_AUDIENCE: AUDIENCE,
+      },
+    ).config as SharedServiceConfig;
+    const own = loadConfig(entry.config as z.ZodRawShape, withDevSecrets(entry.config)).config;
+    const db = await database(name);
+    databases[name] = db;
+    const service = await runService(entry.definition(own, shared), {
+      db,
+      bus,
+      logger,
+      verifier: createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwksUri: shared.JWKS_URL }),
+      ...(shared.INTERNAL_SERVICE_KEY ? { serviceKey: shared.INTERNAL_SERVICE_KEY } : {}),
+      port: 0,
+      host: '127.0.0.1',
+    });
+    running[name] = service;
+    stops.unshift(() => service.stop());
   }
+  const serviceKey = sharedEnv.INTERNAL_SERVICE_KEY!;
 
-  const serviceKey = env.INTERNAL_SERVICE_KEY ?? secrets.INTERNAL_SERVICE_KEY!;
-  const identityDb = await database('identity');
-  const identity = await runService(identityService({ issuer: ISSUER, audience: AUDIENCE, encryptionKey }), {
-    db: identityDb,
-    bus,
-    logger,
-    serviceKey,
-    port: 0,
-    host: '127.0.0.1',
-  });
-  stops.unshift(() => identity.stop());
-  const demo = await seedIdentityDemo(identityDb, identity.built.services);
-
-  // Every other service verifies identity's tokens through its JWKS, like the gateway.
-  const verifier = createTokenVerifier({
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    jwksUri: `${identity.url}/.well-known/jwks.json`,
-  });
-  const catalogDb = await database('catalog');
-  const catalog = await runService(catalogService({ defaultCurrency: 'EUR' }), {
-    db: catalogDb,
-    bus,
-    logger,
-    verifier,
-    port: 0,
-    host: '127.0.0.1',
-  });
-  stops.unshift(() => catalog.stop());
-  await seedCatalogDemo(catalogDb, { resellerTenantId: demo.reseller.tenantId });
+  // The demo data, through the services' own use cases.
+  const identity = running.identity as RunningService<IdentityBuilt>;
+  const demo = await seedIdentityDemo(databases.identity!, identity.built.services);
+  await seedCatalogDemo(databases.catalog!, { resellerTenantId: demo.reseller.tenantId });
 
   const gatewayConfig = loadConfig(gatewayConfigShape, {
     ...env,
     PORT: String(config.PORT),
     HOST: config.HOST,
-    IDENTITY_URL: identity.url,
+    ...Object.fromEntries(
+      Object.entries(running).map(([name, r]) => [serviceUrlVariable(name as ServiceName), r.url]),
+    ),
     INTERNAL_SERVICE_KEY: serviceKey,
-    CATALOG_URL: catalog.url,
     JWT_ISSUER: ISSUER,
     JWT_AUDIENCE: AUDIENCE,
     PLATFORM_HOSTS: env.PLATFORM_HOSTS ?? 'localhost,127.0.0.1',

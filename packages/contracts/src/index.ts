@@ -6,3 +6,4 @@ export * from './http/identity';
 export * from './http/catalog';
 export * from './http/provisioning';
 export * from './http/billing';
+export * from './services';

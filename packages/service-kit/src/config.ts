@@ -28,6 +28,12 @@ export function secret(minLength = 16): SecretSchema {
 const isSecret = (schema: unknown): boolean =>
   typeof schema === 'object' && schema !== null && (schema as Record<symbol, unknown>)[SECRET] === true;
 
+/** The names of a shape's secret variables (`npm start` keeps generated development values for them). */
+export const secretNames = (shape: z.ZodRawShape): string[] =>
+  Object.entries(shape)
+    .filter(([, field]) => isSecret(field))
+    .map(([name]) => name);
+
 export class ConfigError extends Error {
   /** One line per invalid variable: `NAME: reason`, sorted by name. */
   readonly problems: string[];

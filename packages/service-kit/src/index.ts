@@ -11,6 +11,7 @@ export * from './http';
 export * from './auth';
 export * from './runtime/types';
 export * from './runtime/run-service';
+export * from './runtime/entry';
 export * from './runtime/embedded';
 export * from './http-client';
 export * from './telemetry';

@@ -19,7 +19,7 @@ import { promotionsRoutes } from './http/promotions.routes';
 import { quotesRoutes } from './http/quotes.routes';
 import { storefrontRoutes } from './http/storefront.routes';
 
-export { catalogConfigFrom, catalogConfigShape, loadCatalogConfig, type CatalogConfig } from './config';
+export { catalogConfigFrom, catalogConfigShape, type CatalogConfig } from './config';
 export { seedCatalogDemo, type CatalogDemo } from './seed';
 
 export const CATALOG_MIGRATIONS = { name: 'catalog', dir: join(__dirname, 'store', 'migrations') };

@@ -1,3 +1,4 @@
+import { SERVICES, serviceUrlVariable, type ServiceName } from '@geminis/contracts';
 import { baseConfig, loadConfigOrExit, processEnv, secret } from '@geminis/service-kit';
 import { z } from 'zod';
 
@@ -11,15 +12,17 @@ const list = z
       .filter(Boolean),
   );
 
+type UpstreamUrls = { [N in ServiceName as `${Uppercase<N>}_URL`]: z.ZodOptional<z.ZodURL> };
+const upstreamUrls = Object.fromEntries(
+  SERVICES.map((s) => [serviceUrlVariable(s.name), z.url().optional()]),
+) as UpstreamUrls;
+
 export const gatewayConfigShape = {
   ...baseConfig,
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default('0.0.0.0'),
-  IDENTITY_URL: z.url().optional(),
-  CATALOG_URL: z.url().optional(),
-  BILLING_URL: z.url().optional(),
-  PROVISIONING_URL: z.url().optional(),
-  SUPPORT_URL: z.url().optional(),
+  /** IDENTITY_URL, CATALOG_URL…: one per service of the service list; a service without one is not routed. */
+  ...upstreamUrls,
   JWT_ISSUER: z.string().default('https://identity.geminis.local'),
   JWT_AUDIENCE: z.string().default('geminis'),
   /** Defaults to identity's /.well-known/jwks.json. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { SERVICES, serviceUrlVariable } from '@geminis/contracts';
 import { hostname } from 'node:os';
 import { createTokenVerifier, type Bus, type Logger, type Subscription } from '@geminis/service-kit';
 import Redis from 'ioredis';
@@ -31,15 +32,9 @@ export async function buildGateway(deps: {
   instance?: string;
 }): Promise<BuiltGateway> {
   const { config, logger } = deps;
-  const urls: Record<UpstreamName, string | undefined> = {
-    identity: config.IDENTITY_URL,
-    catalog: config.CATALOG_URL,
-    billing: config.BILLING_URL,
-    provisioning: config.PROVISIONING_URL,
-    support: config.SUPPORT_URL,
-  };
   const upstreams: Partial<Record<UpstreamName, Upstream>> = {};
-  for (const [name, url] of Object.entries(urls) as [UpstreamName, string | undefined][]) {
+  for (const { name } of SERVICES) {
+    const url = config[serviceUrlVariable(name)];
     if (url) {
       upstreams[name] = createUpstream({
         name,

@@ -1,6 +1,8 @@
+import { type ServiceName } from '@geminis/contracts';
 import { type Role } from '@geminis/service-kit';
 
-export type UpstreamName = 'identity' | 'catalog' | 'billing' | 'provisioning' | 'support';
+/** Every service of the service list (packages/contracts/src/services.ts) can be an upstream. */
+export type UpstreamName = ServiceName;
 
 const ALL: Role[] = ['admin', 'reseller', 'client'];
 const STAFF: Role[] = ['admin', 'reseller'];

@@ -1,27 +1,20 @@
-import { baseConfig, loadConfigOrExit, processEnv, secret } from '@geminis/service-kit';
+import { secret } from '@geminis/service-kit';
 import { z } from 'zod';
 
+/**
+ * Identity's own environment variables. The shared ones (PORT, DATABASE_URL, AMQP_URL, JWT_ISSUER and
+ * JWT_AUDIENCE — the `iss` and `aud` identity signs —, INTERNAL_SERVICE_KEY…) are the kit's.
+ */
 export const identityConfigShape = {
-  ...baseConfig,
-  PORT: z.coerce.number().int().min(0).max(65535).default(4001),
-  HOST: z.string().default('0.0.0.0'),
-  DATABASE_URL: z.string().url().optional(),
-  AMQP_URL: z.string().url().optional(),
-  /** `iss` of every access token. */
-  IDENTITY_ISSUER: z.string().min(1).default('https://identity.geminis.local'),
-  /** `aud` of every access token. */
-  IDENTITY_AUDIENCE: z.string().min(1).default('geminis'),
   /** Master key for data encrypted at rest (signing keys, secret settings, TOTP secrets). */
   IDENTITY_ENCRYPTION_KEY: secret(32),
-  /** Shared key other Geminis services present on identity's service-only internal routes. */
-  INTERNAL_SERVICE_KEY: secret(32),
   /** Concurrent argon2id hashes allowed (each ~19 MiB, one thread-pool slot). */
   IDENTITY_ARGON2_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
 };
 
 export type IdentityEnvConfig = z.infer<z.ZodObject<typeof identityConfigShape>>;
 
-/** What identityService needs (main.ts maps the environment onto it; tests build it directly). */
+/** What identityService needs (its entry maps the environment onto it; tests build it directly). */
 export interface IdentityConfig {
   issuer: string;
   audience: string;
@@ -39,13 +32,13 @@ export interface IdentityConfig {
   resetTokenTtlSec?: number;
 }
 
-export const loadIdentityConfig = (env = processEnv()) =>
-  loadConfigOrExit('identity', identityConfigShape, env);
-
-export function identityConfigFrom(env: IdentityEnvConfig): IdentityConfig {
+export function identityConfigFrom(
+  env: IdentityEnvConfig,
+  shared: { JWT_ISSUER: string; JWT_AUDIENCE: string },
+): IdentityConfig {
   return {
-    issuer: env.IDENTITY_ISSUER,
-    audience: env.IDENTITY_AUDIENCE,
+    issuer: shared.JWT_ISSUER,
+    audience: shared.JWT_AUDIENCE,
     encryptionKey: env.IDENTITY_ENCRYPTION_KEY!,
     argon2Concurrency: env.IDENTITY_ARGON2_CONCURRENCY,
   };

@@ -18,7 +18,7 @@ import { adminRoutes } from './http/admin.routes';
 import { authRoutes } from './http/auth.routes';
 import { internalRoutes } from './http/internal.routes';
 
-export { identityConfigFrom, loadIdentityConfig, type IdentityConfig } from './config';
+export { identityConfigFrom, type IdentityConfig } from './config';
 export { seedIdentityDemo, DEMO_PASSWORDS, type IdentityDemo } from './seed';
 
 export const IDENTITY_MIGRATIONS = { name: 'identity', dir: join(__dirname, 'store', 'migrations') };

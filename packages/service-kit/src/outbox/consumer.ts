@@ -1,10 +1,12 @@
-import { context, propagation, type Context, type TextMapGetter } from '@opentelemetry/api';
+import { context, propagation, SpanKind, trace, type Context, type TextMapGetter } from '@opentelemetry/api';
 import { type EventEnvelope, type EventRegistry } from '@geminis/contracts';
 import { sql } from 'drizzle-orm';
 import { type Bus, type Disposition, type IncomingMessage, type Subscription } from '../bus/types';
 import { isTransientDatabaseError } from '../db/errors';
 import { rows, type Database, type Tx } from '../db/types';
 import { createBatcher } from './batcher';
+
+const tracer = trace.getTracer('@geminis/service-kit/inbox');
 
 export interface ConsumerLogger {
   info(obj: object, msg: string): void;
@@ -133,7 +135,21 @@ export function createEventConsumer(options: EventConsumerOptions) {
           on conflict do nothing returning event_id`,
     );
     if (fresh.length === 0) return; // already applied: a duplicate delivery
-    await context.with(ctx, () => handler(tx, event));
+    // The handler's work (and its queries) continues the trace of the request that wrote the event.
+    await context.with(ctx, () =>
+      tracer.startActiveSpan(
+        `${consumer} process ${event.type}`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            'messaging.system': 'rabbitmq',
+            'messaging.consumer.group.name': consumer,
+            'messaging.message.id': event.id,
+          },
+        },
+        (span) => handler(tx, event).finally(() => span.end()),
+      ),
+    );
   }
 
   async function failed(p: Prepared, err: unknown): Promise<Outcome> {

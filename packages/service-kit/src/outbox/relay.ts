@@ -1,7 +1,11 @@
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { sql } from 'drizzle-orm';
 import { type Bus } from '../bus/types';
 import { rows, type Database } from '../db/types';
+import { withExtractedContext } from '../telemetry/context';
 import { OUTBOX_CHANNEL } from './outbox';
+
+const tracer = trace.getTracer('@geminis/service-kit/outbox');
 
 interface OutboxRow {
   id: string;
@@ -92,12 +96,29 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       if (claimed.length === 0) return 0;
       const results = await Promise.allSettled(
         claimed.map((row) =>
-          bus.publish({
-            id: row.id,
-            routingKey: row.type,
-            body: Buffer.from(JSON.stringify(row.envelope)),
-            headers: { ...row.headers, 'x-tenant-id': row.tenant_id },
-          }),
+          // The publish continues the trace of the request that wrote the event (its stored context).
+          withExtractedContext(row.headers, () =>
+            tracer.startActiveSpan(
+              `outbox publish ${row.type}`,
+              {
+                kind: SpanKind.PRODUCER,
+                attributes: { 'messaging.system': 'rabbitmq', 'messaging.message.id': row.id },
+              },
+              (span) =>
+                bus
+                  .publish({
+                    id: row.id,
+                    routingKey: row.type,
+                    body: Buffer.from(JSON.stringify(row.envelope)),
+                    headers: { ...row.headers, 'x-tenant-id': row.tenant_id },
+                  })
+                  .catch((err: unknown) => {
+                    span.setStatus({ code: SpanStatusCode.ERROR });
+                    throw err;
+                  })
+                  .finally(() => span.end()),
+            ),
+          ),
         ),
       );
       const published: string[] = [];

@@ -1,0 +1,1 @@
+export { launch, launchWith, type Telemetry } from './src/launch';
