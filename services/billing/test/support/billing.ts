@@ -3,6 +3,7 @@ import { eventRegistry, PLATFORM_TENANT_ID } from '@geminis/contracts';
 import {
   createEventConsumer,
   createInMemoryBus,
+  createRabbitBus,
   createLogger,
   createTokenVerifier,
   newId,
@@ -10,6 +11,7 @@ import {
   rows,
   runService,
   tenantScope,
+  type Bus,
   type Database,
   type EventHandler,
   type RunningService,
@@ -38,6 +40,7 @@ export interface Harness {
   billing: RunningService<BillingBuilt>;
   catalog: RunningService<CatalogBuilt>;
   serviceKey: string;
+  bus: Bus;
   /** Delivers an event to billing's consumer as the bus would (inbox, validation, tenant set). */
   deliver(type: string, tenantId: string, data: unknown, id?: string): Promise<string>;
   /** The same for catalog's consumer. */
@@ -74,8 +77,14 @@ function deliverer(db: Database, consumer: string, handlers: Record<string, Even
   };
 }
 
-/** Billing and the real catalog, each on its own throwaway PostgreSQL database, sharing one bus. */
-export async function startBilling(config: Partial<BillingConfig> = {}): Promise<Harness> {
+/**
+ * Billing and the real catalog, each on its own throwaway PostgreSQL database, sharing one bus: the kit's
+ * in-process bus, or a real RabbitMQ when `amqpUrl` is given (a test vhost).
+ */
+export async function startBilling(
+  config: Partial<BillingConfig> = {},
+  options: { amqpUrl?: string } = {},
+): Promise<Harness> {
   const [billingTestDb, catalogTestDb] = await Promise.all([
     createTestDatabase('gm_billing'),
     createTestDatabase('gm_bcatalog'),
@@ -83,7 +92,7 @@ export async function startBilling(config: Partial<BillingConfig> = {}): Promise
   const testDbs: TestDatabase[] = [billingTestDb, catalogTestDb];
   const db = openPostgres({ url: billingTestDb.url, max: 16 });
   const catalogDb = openPostgres({ url: catalogTestDb.url, max: 12 });
-  const bus = createInMemoryBus();
+  const bus: Bus = options.amqpUrl ? createRabbitBus({ url: options.amqpUrl }) : createInMemoryBus();
   const issuer = createTestIssuer();
   const verifier = createTokenVerifier({
     issuer: issuer.issuer,
@@ -117,6 +126,7 @@ export async function startBilling(config: Partial<BillingConfig> = {}): Promise
     billing,
     catalog,
     serviceKey,
+    bus,
     deliver: deliverer(db, 'billing', billing.built.handlers ?? {}),
     deliverToCatalog: deliverer(catalogDb, 'catalog', catalog.built.handlers ?? {}),
     async stop() {
