@@ -88,6 +88,28 @@ describe('Plesk adapter (XML API)', () => {
     expect(scope.isDone()).toBe(true);
   });
 
+  it('refuses to put a webspace under an existing customer of that login with another e-mail', async () => {
+    const scope = plesk()
+      .post(AGENT, op('<customer><get>'))
+      .reply(200, pleskCustomer('example', 'someone@else.test'));
+    const err = await failureOf(
+      panel().create({
+        username: 'example',
+        domain: 'example.com',
+        password: 'x',
+        package: 'Business',
+        email: 'a@example.com',
+        contactName: 'Ann',
+        reseller: false,
+      }),
+    );
+    expect(err).toEqual({
+      kind: 'rejected',
+      message: 'Plesk: the login example belongs to another customer',
+    });
+    expect(scope.isDone()).toBe(true);
+  });
+
   it('reads a suspended webspace (status 16) and a missing customer', async () => {
     plesk()
       .post(AGENT, op('<customer><get>'))

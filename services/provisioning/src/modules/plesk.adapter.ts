@@ -91,8 +91,13 @@ export function pleskAdapter(conn: PanelConnection, http: PanelHttp, timeouts: P
       return { username: ref.username, domain: ref.domain, suspended: status !== '0', package: null };
     },
     async create(a) {
-      // A customer left by an earlier attempt (the webspace step timed out) is ours: only the login names it.
-      if (!(await customer(a.username)))
+      // A customer left by an earlier attempt (the webspace step timed out) is reused — if it is ours: a
+      // login held by a customer with another e-mail is someone else's, and gets no webspace of ours.
+      const existing = await customer(a.username);
+      const email = existing ? textOf(existing, 'email') : undefined;
+      if (existing && email !== undefined && email.toLowerCase() !== a.email.toLowerCase())
+        throw new PanelError('rejected', `Plesk: the login ${a.username} belongs to another customer`);
+      if (!existing)
         await packet(
           `<customer><add><gen_info><pname>${esc(a.contactName)}</pname><login>${esc(a.username)}</login>` +
             `<passwd>${esc(a.password)}</passwd><email>${esc(a.email)}</email></gen_info></add></customer>`,

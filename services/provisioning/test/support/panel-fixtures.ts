@@ -52,11 +52,11 @@ export const pleskWebspace = (name: string, status: number) =>
     `<id>57</id><data><gen_info><name>${name}</name><status>${status}</status></gen_info></data>`,
   );
 
-export const pleskCustomer = (login: string) =>
+export const pleskCustomer = (login: string, email = 'a@example.com') =>
   pleskOk(
     'customer',
     'get',
-    `<id>12</id><data><gen_info><login>${login}</login><status>0</status></gen_info></data>`,
+    `<id>12</id><data><gen_info><login>${login}</login><email>${email}</email><status>0</status></gen_info></data>`,
   );
 
 export const daOk = (text = 'Success') => `error=0&text=${encodeURIComponent(text)}&details=`;
