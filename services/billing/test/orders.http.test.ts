@@ -87,6 +87,75 @@ describe('orders over HTTP', () => {
     );
   });
 
+  it('bills configurable options in the product line and add-ons on their own lines, paying for the same service', async () => {
+    const catalogApi = client(h.catalogUrl);
+    const eur = (price: number) => [{ currency: 'EUR', cycle: 'monthly', price }];
+    const options = await catalogApi.put(
+      `/v1/products/${shop.productId}/options`,
+      {
+        options: [
+          {
+            name: 'Extra IPs',
+            kind: 'quantity',
+            maxQuantity: 4,
+            choices: [{ label: 'IP', prices: eur(200) }],
+          },
+          { name: 'Backups', kind: 'yesno', choices: [{ label: 'Yes', prices: eur(150) }] },
+        ],
+      },
+      shop.resellerToken,
+    );
+    expect(options.status).toBe(200);
+    const addons = await catalogApi.put(
+      `/v1/products/${shop.productId}/addons`,
+      { addons: [{ name: 'SSL', prices: eur(300) }] },
+      shop.resellerToken,
+    );
+    expect(addons.status).toBe(200);
+    const byName = (name: string) => options.body.items.find((o: { name: string }) => o.name === name);
+    const [ips, backups] = [byName('Extra IPs'), byName('Backups')];
+    const c = await newClient(h, shop.tenantId);
+    const res = await api.post(
+      '/v1/orders',
+      {
+        items: [
+          {
+            productId: shop.productId,
+            cycle: 'monthly',
+            options: [
+              { optionId: ips.id, quantity: 2 },
+              { optionId: backups.id, enabled: true },
+            ],
+            addons: [{ addonId: addons.body.items[0].id }],
+          },
+        ],
+      },
+      c.token,
+    );
+    expect(res.status).toBe(201);
+    const invoice = (await api.get(`/v1/invoices/${res.body.invoiceId}`, c.token)).body;
+    const [serviceId] = res.body.serviceIds;
+    expect(invoice.lines).toEqual([
+      expect.objectContaining({
+        unitPrice: 999 + 2 * 200 + 150,
+        setupFee: 500,
+        amount: 1549 + 500,
+        serviceId,
+      }),
+      expect.objectContaining({ description: 'SSL', unitPrice: 300, amount: 300, serviceId }),
+    ]);
+    expect(invoice.total).toBe(2049 + 300);
+    const service = (await api.get(`/v1/client-services/${serviceId}`, c.token)).body;
+    expect(service.recurringAmount).toBe(1549);
+    // the options stay in the order's snapshot, as priced
+    expect(res.body.snapshot.lines[0].details.options).toEqual([
+      expect.objectContaining({ name: 'Extra IPs', quantity: 2 }),
+      expect.objectContaining({ name: 'Backups', quantity: 1 }),
+    ]);
+    await catalogApi.put(`/v1/products/${shop.productId}/options`, { options: [] }, shop.resellerToken);
+    await catalogApi.put(`/v1/products/${shop.productId}/addons`, { addons: [] }, shop.resellerToken);
+  });
+
   it('lets staff order for a client of their tenant, never for a client of another', async () => {
     const c = await newClient(h, shop.tenantId);
     const mine = await api.post('/v1/orders', cart(shop, { clientId: c.id }), shop.resellerToken);
