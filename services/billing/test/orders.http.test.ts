@@ -147,6 +147,15 @@ describe('orders over HTTP', () => {
     expect(invoice.total).toBe(2049 + 300);
     const service = (await api.get(`/v1/client-services/${serviceId}`, c.token)).body;
     expect(service.recurringAmount).toBe(1549);
+    expect(service.addons).toEqual([
+      {
+        addonId: addons.body.items[0].id,
+        description: 'SSL',
+        cycle: 'monthly',
+        quantity: 1,
+        recurringAmount: 300,
+      },
+    ]);
     // the options stay in the order's snapshot, as priced
     expect(res.body.snapshot.lines[0].details.options).toEqual([
       expect.objectContaining({ name: 'Extra IPs', quantity: 2 }),

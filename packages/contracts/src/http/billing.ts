@@ -128,7 +128,18 @@ export const ClientServiceView = z.object({
   cycle: BillingCycle,
   quantity: z.number().int().min(1),
   currency: Currency,
-  recurringAmount: Amount.describe('Price of each renewal before tax'),
+  recurringAmount: Amount.describe('Price of each renewal before tax (options included, add-ons apart)'),
+  addons: z
+    .array(
+      z.object({
+        addonId: Id,
+        description: z.string().min(1),
+        cycle: BillingCycle,
+        quantity: z.number().int().min(1),
+        recurringAmount: Amount,
+      }),
+    )
+    .describe('Add-ons bought with the service; each renews with its own cycle'),
   registrationDate: DateOnly,
   nextDueDate: DateOnly.nullable().describe('null for one-time and free cycles'),
   status: ClientServiceStatus,

@@ -6,6 +6,15 @@ type SnapshotLine = QuoteSnapshot['lines'][number];
 type ProductLine = Extract<SnapshotLine, { kind: 'product' }>;
 type ProductType = NonNullable<ProductLine['details']['productType']>;
 
+/** An add-on bought with a service: it renews with its own cycle, at its price less any recurring discount. */
+export interface AddonPlan {
+  addonId: string;
+  description: string;
+  cycle: Cycle;
+  quantity: number;
+  recurringAmount: Minor;
+}
+
 /** A client service to create for one product line of the order. */
 export interface ServicePlan {
   productId: string;
@@ -18,6 +27,7 @@ export interface ServicePlan {
   quantity: number;
   /** Each renewal: the line's price less the promotion's recurring discount (setup fees are paid once). */
   recurringAmount: Minor;
+  addons: AddonPlan[];
   registrationDate: string;
   nextDueDate: string | null;
 }
@@ -78,6 +88,7 @@ export function planOrder(
         cycle: line.cycle,
         quantity: line.quantity,
         recurringAmount: BigInt(line.subtotal) - BigInt(line.recurringDiscount),
+        addons: [],
         registrationDate: today,
         nextDueDate: addCycle(today, line.cycle),
       });
@@ -85,6 +96,13 @@ export function planOrder(
       period = [today, addCycle(today, line.cycle)];
     } else if (line.kind === 'addon' && services.length > 0) {
       service = services.length - 1;
+      services[service]!.addons.push({
+        addonId: line.details.addonId,
+        description: line.description,
+        cycle: line.cycle,
+        quantity: line.quantity,
+        recurringAmount: BigInt(line.subtotal) - BigInt(line.recurringDiscount),
+      });
       period = [today, addCycle(today, line.cycle)];
     }
     lines.push({

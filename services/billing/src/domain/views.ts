@@ -86,6 +86,7 @@ export const serviceView = (s: ClientService): ClientServiceView => ({
   quantity: s.quantity,
   currency: s.currency,
   recurringAmount: toJsonMinor(s.recurringAmount),
+  addons: s.addons.map((a) => ({ ...a, recurringAmount: toJsonMinor(a.recurringAmount) })),
   registrationDate: s.registrationDate,
   nextDueDate: s.nextDueDate,
   status: s.status,

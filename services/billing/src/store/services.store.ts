@@ -2,12 +2,13 @@ import { type ClientServiceStatus } from '@geminis/contracts';
 import { rows, type TenantScope, type Tx } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 import { fromDbMinor, type Minor } from '../domain/money';
-import { type ServicePlan } from '../domain/order-plan';
+import { type AddonPlan, type ServicePlan } from '../domain/order-plan';
 import { clientIs, iso, json, tenantIs, writeTenant } from './sql';
 
 export type ServiceStatus = ClientServiceStatus;
 
-export interface ClientService extends Omit<ServicePlan, 'recurringAmount'> {
+export interface ClientService extends Omit<ServicePlan, 'recurringAmount' | 'addons'> {
+  addons: AddonPlan[];
   id: string;
   tenantId: string;
   clientId: string;
@@ -32,6 +33,7 @@ interface Row {
   product_type: ServicePlan['productType'];
   module: ServicePlan['module'];
   module_config: Record<string, unknown>;
+  addons: (Omit<AddonPlan, 'recurringAmount'> & { recurringAmount: string })[];
   domain: string | null;
   cycle: ServicePlan['cycle'];
   quantity: number;
@@ -60,6 +62,7 @@ const toService = (r: Row): ClientService => ({
   productType: r.product_type,
   module: r.module,
   moduleConfig: r.module_config,
+  addons: r.addons.map((a) => ({ ...a, recurringAmount: fromDbMinor(a.recurringAmount) })),
   domain: r.domain,
   cycle: r.cycle,
   quantity: r.quantity,
@@ -83,11 +86,12 @@ export async function insertService(
   await tx.execute(sql`
     insert into client_services (id, tenant_id, client_id, order_id, product_id, product_name, product_type, module,
                                  module_config, domain, cycle, quantity, currency, recurring_amount,
-                                 registration_date, next_due_date, status)
+                                 registration_date, next_due_date, status, addons)
     values (${s.id}, ${writeTenant(scope)}, ${s.clientId}, ${s.orderId}, ${s.productId}, ${s.productName},
             ${s.productType}, ${s.module}, ${json(s.moduleConfig)}, ${s.domain}, ${s.cycle}, ${s.quantity},
             ${s.currency}, ${s.recurringAmount.toString()}::bigint, ${s.registrationDate}::date,
-            ${s.nextDueDate}::date, 'pending')`);
+            ${s.nextDueDate}::date, 'pending',
+            ${json(s.addons.map((a) => ({ ...a, recurringAmount: a.recurringAmount.toString() })))})`);
 }
 
 export async function findService(
