@@ -180,6 +180,20 @@ describe('Stripe', () => {
       expect(seen.every((k) => k === `geminis-invoice-${invoiceId}-0`)).toBe(true);
     });
 
+    it('refuses a 3-decimal amount Stripe cannot take (KWD not ending in 0) before calling Stripe', async () => {
+      const c = await newClient(h, shop.tenantId, 'KWD');
+      const order = await api.post(
+        '/v1/orders',
+        { items: [{ productId: shop.productId, cycle: 'monthly' }] },
+        c.token,
+      );
+      expect(order.body.total).toBe(3335);
+      const res = await intent(order.body.invoiceId, c.token);
+      expect(res.status).toBe(422);
+      expect(res.body.code).toBe('billing.stripe_amount_unsupported');
+      expect(nock.pendingMocks()).toEqual([]);
+    });
+
     it("answers another tenant's invoice like a missing one", async () => {
       const { invoiceId } = await unpaidInvoice();
       const stranger = await newClient(h, other.tenantId);

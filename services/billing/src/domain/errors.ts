@@ -93,3 +93,10 @@ export const invoiceNotCreditable = (status: string) =>
     'billing.invoice_not_creditable',
     `the invoice is ${status}: only a paid invoice can be credited`,
   );
+
+/** Stripe takes 3-decimal currencies (KWD, BHD…) only in whole hundredths: the last digit must be 0. */
+export const stripeAmountUnsupported = (amount: bigint, currency: string) =>
+  new BusinessRuleError(
+    'billing.stripe_amount_unsupported',
+    `Stripe cannot charge ${amount} ${currency} minor units: for this currency the last digit must be 0; pay the rest another way`,
+  );

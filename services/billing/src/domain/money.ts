@@ -36,3 +36,7 @@ export function toJsonMinor(value: Minor): number {
   if (value > MAX_JSON || value < -MAX_JSON) throw new RangeError('amount beyond the safe JSON range');
   return Number(value);
 }
+
+/** Currencies whose minor unit is a thousandth (ISO 4217); the rest billing meets have 0 or 2 decimals. */
+const THREE_DECIMALS = new Set(['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND']);
+export const hasThreeDecimals = (currency: string): boolean => THREE_DECIMALS.has(currency);

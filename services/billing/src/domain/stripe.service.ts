@@ -22,11 +22,17 @@ import { findInvoice } from '../store/invoices.store';
 import { insertCreditEntry } from '../store/payments.store';
 import { type StripeClient } from '../upstream/stripe.client';
 import { staffTenantOf, viewerOf } from './context';
-import { gatewayNotConfigured, invoiceNotFound, invoiceNotPayable, webhookNotFound } from './errors';
+import {
+  gatewayNotConfigured,
+  invoiceNotFound,
+  invoiceNotPayable,
+  stripeAmountUnsupported,
+  webhookNotFound,
+} from './errors';
 import { type Answer, type Idempotent } from './idempotency.service';
 import { type StripeGatewayInput } from './inputs';
 import { applyPayment, SYSTEM_ACTOR } from './invoice-payment';
-import { toJsonMinor } from './money';
+import { hasThreeDecimals, toJsonMinor } from './money';
 import { type Sealer } from './secrets';
 import { type Settlement } from './settlement.service';
 
@@ -143,6 +149,8 @@ export function createStripeService(deps: {
           const gateway = await db.withTenant(scope, (tx) => findStripeGateway(tx, scope));
           if (!gateway) throw gatewayNotConfigured();
           const amount = current.total - current.amountPaid;
+          if (hasThreeDecimals(current.currency) && amount % 10n !== 0n)
+            throw stripeAmountUnsupported(amount, current.currency);
           const intent = await stripe.createPaymentIntent(
             sealer.open(invoice.tenantId, gateway.secretKeyEnc),
             {
