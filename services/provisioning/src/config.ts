@@ -19,6 +19,14 @@ export const provisioningConfigShape = {
   PROVISIONING_JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   /** Jobs run at the same time by one replica. */
   PROVISIONING_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** How often the state sync compares a batch of accounts per server with its panel. */
+  PROVISIONING_SYNC_EVERY_MS: z.coerce
+    .number()
+    .int()
+    .min(10_000)
+    .default(5 * 60_000),
+  /** Accounts compared per server per run (never all at once). */
+  PROVISIONING_SYNC_PER_SERVER: z.coerce.number().int().min(1).max(1000).default(25),
 };
 
 export type ProvisioningEnvConfig = z.infer<z.ZodObject<typeof provisioningConfigShape>>;
@@ -40,6 +48,8 @@ export interface ProvisioningConfig {
   };
   /** Per-call timeouts towards the panels (createacct is slow: minutes, not seconds). */
   panelTimeouts?: { defaultMs?: number; createMs?: number };
+  /** The scheduled state sync (drift for staff); off: tests run it by hand. */
+  sync?: { enabled?: boolean; everyMs?: number; perServer?: number };
   /** The per-server breaker towards the panels. */
   panelBreaker?: { volumeThreshold?: number; errorThresholdPercentage?: number; resetTimeoutMs?: number };
 }
@@ -54,4 +64,5 @@ export const provisioningConfigFrom = (env: ProvisioningEnvConfig): Provisioning
     maxAttempts: env.PROVISIONING_JOB_MAX_ATTEMPTS,
     concurrency: env.PROVISIONING_JOB_CONCURRENCY,
   },
+  sync: { everyMs: env.PROVISIONING_SYNC_EVERY_MS, perServer: env.PROVISIONING_SYNC_PER_SERVER },
 });

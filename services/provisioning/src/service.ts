@@ -23,6 +23,7 @@ import { jobsRoutes } from './http/jobs.routes';
 import { placementsRoutes } from './http/placements.routes';
 import { serversRoutes } from './http/servers.routes';
 import { createJobRunner } from './jobs/job-runner';
+import { createStateSync } from './jobs/state-sync';
 import { createPanelHttp } from './modules/panel-http';
 import { createPanels } from './modules/panels';
 
@@ -58,6 +59,14 @@ function wire(config: ProvisioningConfig, ctx: ServiceContext) {
     accounts,
     login: createLoginService({ db, outbox, cipher, panels, accounts }),
     runner: createJobRunner({ db, outbox, cipher, panels, logger, options: runnerOptions }),
+    stateSync: createStateSync({
+      db,
+      outbox,
+      cipher,
+      panels,
+      logger,
+      options: { everyMs: config.sync?.everyMs ?? 5 * 60_000, perServer: config.sync?.perServer ?? 25 },
+    }),
   };
 }
 
@@ -83,6 +92,8 @@ export function provisioningService(config: ProvisioningConfig): ServiceDefiniti
           jobsRoutes(services),
           accountsRoutes(services),
         ],
+        // The state sync runs once per period across replicas (the kit's scheduler, an advisory lock).
+        jobs: config.sync?.enabled === false ? [] : [services.stateSync.job],
         handlers: {
           [ServiceProvisionRequested.type]: provisionRequestedHandler(services.maxAttempts),
           [ServiceSuspendRequested.type]: suspendRequestedHandler(services.maxAttempts),

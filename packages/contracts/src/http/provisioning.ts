@@ -98,6 +98,11 @@ export const AccountView = z.object({
   domain: z.string().nullable(),
   host: z.string().nullable(),
   status: AccountStatus,
+  syncedAt: Timestamp.nullable().describe('When the state sync last compared it with its panel'),
+  drift: z
+    .enum(['missing_on_panel', 'suspended_on_panel', 'active_on_panel'])
+    .nullable()
+    .describe('How the panel differed at the last comparison (null: in line, or never compared)'),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

@@ -19,12 +19,13 @@ export function createAccountsService(deps: { db: Database; cipher: Cipher }) {
   }
 
   return {
-    async list(auth: AuthContext, filter: { status?: AccountStatus; tenantId?: string }) {
+    async list(auth: AuthContext, filter: { status?: AccountStatus; tenantId?: string; drift?: 'true' }) {
       const scope = readScope(auth, filter.tenantId);
       return db.withTenant(scope, (tx) =>
         listAccounts(tx, scope, {
           ...(auth.role === 'client' ? { clientId: auth.userId } : {}),
           ...(filter.status ? { status: filter.status } : {}),
+          ...(filter.drift ? { drifted: true } : {}),
         }),
       );
     },

@@ -116,5 +116,6 @@ export const AccountsQuery = z
   .object({
     tenantId: z.uuid().optional(),
     status: z.enum(['pending', 'active', 'suspended', 'terminated']).optional(),
+    drift: z.enum(['true']).optional().describe('Only accounts whose panel differed at the last comparison'),
   })
   .strict();

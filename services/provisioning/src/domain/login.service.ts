@@ -6,7 +6,7 @@ import {
   type AuthContext,
   type Database,
 } from '@geminis/service-kit';
-import { panelOfAccount } from '../jobs/panel-of-account';
+import { panelOfServer } from '../jobs/panel-of-account';
 import { JobFailure, type JobDeps } from '../jobs/job-context';
 import { isPanelError } from '../modules/panel';
 import { type AccountsService } from './accounts.service';
@@ -23,7 +23,7 @@ export function createLoginService(deps: JobDeps & { db: Database; accounts: Acc
       if (account.status !== 'active')
         throw new ConflictError('provisioning.account_not_active', `the account is ${account.status}`);
       try {
-        const { panel } = await panelOfAccount(deps, account);
+        const { panel } = await panelOfServer(deps, account.serverId);
         if (!panel.loginUrl || !account.username)
           throw new BusinessRuleError(
             'provisioning.sso_unsupported',

@@ -31,6 +31,8 @@ export const accountView = (a: Account): AccountView => ({
   domain: a.domain,
   host: a.host,
   status: a.status,
+  syncedAt: a.syncedAt,
+  drift: a.drift,
   createdAt: a.createdAt,
   updatedAt: a.updatedAt,
 });

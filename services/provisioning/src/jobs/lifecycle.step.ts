@@ -9,7 +9,7 @@ import { tenantScope } from '@geminis/service-kit';
 import { findAccountOfService, setAccountStatus } from '../store/accounts.store';
 import { type Job } from '../store/jobs.store';
 import { JobFailure, type Completion, type JobDeps } from './job-context';
-import { panelOfAccount } from './panel-of-account';
+import { panelOfServer } from './panel-of-account';
 
 type LifecycleAction = 'suspend' | 'unsuspend' | 'terminate';
 
@@ -56,7 +56,7 @@ export async function lifecycleStep(deps: JobDeps, job: Job, action: LifecycleAc
   }
   if (account.module === 'none') return complete('none');
 
-  const { panel } = await panelOfAccount(deps, account);
+  const { panel } = await panelOfServer(deps, account.serverId);
   const ref = { username: account.username!, domain: account.domain };
   const found = await panel.lookup(ref);
   switch (action) {

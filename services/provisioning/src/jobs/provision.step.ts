@@ -16,7 +16,7 @@ import {
 import { type Job } from '../store/jobs.store';
 import { lockCandidateServers, usernameTaken } from '../store/placements.store';
 import { JobFailure, type Completion, type JobDeps } from './job-context';
-import { panelOfAccount } from './panel-of-account';
+import { panelOfServer } from './panel-of-account';
 
 type Request = z.infer<typeof ServiceProvisionRequested.schema>;
 type PanelModuleName = 'cpanel' | 'plesk' | 'directadmin';
@@ -67,7 +67,7 @@ export async function provisionStep(deps: JobDeps, job: Job): Promise<Completion
   if (!req.domain) throw new JobFailure('a hosting account needs a domain and the order named none', false);
 
   let account = existing ?? (await place(deps, job, req, req.module, req.domain));
-  const { panel, server } = await panelOfAccount(deps, account);
+  const { panel, server } = await panelOfServer(deps, account.serverId);
   const sealed = await deps.db.withTenant(scope, (tx) => findAccountPassword(tx, scope, account.id));
   if (!sealed) throw new JobFailure('the account has no password to create it with', false);
   const password = deps.cipher.open('account-passwords', sealed);

@@ -1,7 +1,8 @@
 import { type AccountStatus } from '@geminis/contracts';
 import { rows, type TenantScope, type Tx } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
-import { iso, tenantIs, writeTenant } from './sql';
+import { iso, isoOrNull, tenantIs, writeTenant } from './sql';
+import { type Drift } from './sync.store';
 
 export type AccountModule = 'cpanel' | 'plesk' | 'directadmin' | 'none';
 
@@ -19,6 +20,9 @@ export interface Account {
   domain: string | null;
   package: string | null;
   status: AccountStatus;
+  /** Last comparison with the panel, and how it differed (null: in line, or never compared). */
+  syncedAt: string | null;
+  drift: Drift | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -36,12 +40,14 @@ interface AccountRow {
   domain: string | null;
   package: string | null;
   status: AccountStatus;
+  synced_at: Date | null;
+  drift: Drift | null;
   created_at: Date;
   updated_at: Date;
 }
 
 const COLUMNS = sql`id, tenant_id, service_id, client_id, product_id, module, server_id, host, username, domain,
-                    package, status, created_at, updated_at`;
+                    package, status, synced_at, drift, created_at, updated_at`;
 
 const toAccount = (r: AccountRow): Account => ({
   id: r.id,
@@ -56,11 +62,13 @@ const toAccount = (r: AccountRow): Account => ({
   domain: r.domain,
   package: r.package,
   status: r.status,
+  syncedAt: isoOrNull(r.synced_at),
+  drift: r.drift,
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
 });
 
-export type NewAccount = Omit<Account, 'tenantId' | 'createdAt' | 'updatedAt'> & {
+export type NewAccount = Omit<Account, 'tenantId' | 'createdAt' | 'updatedAt' | 'syncedAt' | 'drift'> & {
   sealedPassword: string | null;
 };
 
@@ -131,13 +139,14 @@ export async function findAccountPassword(tx: Tx, scope: TenantScope, id: string
 export async function listAccounts(
   tx: Tx,
   scope: TenantScope,
-  filter: { clientId?: string; status?: AccountStatus } = {},
+  filter: { clientId?: string; status?: AccountStatus; drifted?: boolean } = {},
 ): Promise<Account[]> {
   const rs = await rows<AccountRow>(
     tx,
     sql`select ${COLUMNS} from accounts where ${tenantIs(scope)}
           ${filter.clientId ? sql`and client_id = ${filter.clientId}` : sql``}
           ${filter.status ? sql`and status = ${filter.status}` : sql``}
+          ${filter.drifted ? sql`and drift is not null` : sql``}
         order by created_at desc, id desc limit 500`,
   );
   return rs.map(toAccount);

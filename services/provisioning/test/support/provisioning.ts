@@ -54,6 +54,7 @@ export async function startProvisioning(options: HarnessOptions = {}): Promise<H
     ...options.config,
     // Tests drive the job runner themselves unless they ask for it to run on its own.
     jobs: { autoStart: false, baseDelayMs: 1, maxDelayMs: 5, ...options.config?.jobs },
+    sync: { enabled: false, ...options.config?.sync },
   };
   const running = await runService(provisioningService(config), {
     db,
