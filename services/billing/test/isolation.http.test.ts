@@ -107,6 +107,22 @@ describe('billing isolation', () => {
     },
   );
 
+  it("never lets a reseller read or change another tenant's settings or Stripe account by naming it", async () => {
+    const A = (await api.get(`/v1/orders/${ids.order}`, t.clientA1)).body.tenantId as string;
+    const before = (await api.get('/v1/billing-settings', t.resellerA)).body;
+    const patched = await api.patch(`/v1/billing-settings?tenantId=${A}`, { taxRateBps: 9999 }, t.resellerB);
+    expect(patched.body.tenantId).not.toBe(A);
+    expect((await api.get(`/v1/billing-settings?tenantId=${A}`, t.resellerB)).body.tenantId).not.toBe(A);
+    expect((await api.get('/v1/billing-settings', t.resellerA)).body).toEqual(before);
+    const stripe = await api.put(
+      `/v1/payment-gateways/stripe?tenantId=${A}`,
+      { secretKey: 'sk_test_51Hijacker000000000000', webhookSecret: 'whsec_Hijacker00000000' },
+      t.resellerB,
+    );
+    expect(stripe.body.tenantId).not.toBe(A);
+    expect((await api.get('/v1/payment-gateways/stripe', t.resellerA)).body.configured).toBe(false);
+  });
+
   it('lets the owner, its reseller and the admin see it', async () => {
     for (const who of ['clientA1', 'resellerA', 'admin'] as const) {
       expect([who, (await api.get(`/v1/orders/${ids.order}`, t[who])).status]).toEqual([who, 200]);
