@@ -2,6 +2,7 @@ import { newId } from '@geminis/service-kit';
 import {
   client,
   countRows,
+  PLATFORM_TENANT_ID,
   newClient,
   openShop,
   outboxEvents,
@@ -174,6 +175,27 @@ describe('orders over HTTP', () => {
     const res = await api.post('/v1/orders', cart(shop, { clientId: foreign.id }), shop.resellerToken);
     expect(res.status).toBe(422);
     expect(res.body.errors).toEqual([{ field: 'clientId', message: expect.any(String) }]);
+  });
+
+  it("lets an admin order for a reseller's client by naming the tenant, and take its payment", async () => {
+    const admin = h.issuer.tokenFor('admin', PLATFORM_TENANT_ID);
+    const c = await newClient(h, shop.tenantId);
+    const platformSide = await api.post('/v1/orders', cart(shop, { clientId: c.id }), admin);
+    expect(platformSide.status).toBe(422); // not a client of the platform tenant
+    const res = await api.post('/v1/orders', cart(shop, { clientId: c.id, tenantId: shop.tenantId }), admin);
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ tenantId: shop.tenantId, clientId: c.id });
+    const paid = await api.post(`/v1/invoices/${res.body.invoiceId}/payments`, { amount: 1499 }, admin);
+    expect(paid.status).toBe(201);
+    expect(paid.body.invoice.status).toBe('paid');
+    // a reseller naming a tenant is refused, it only ever orders in its own
+    const named = await api.post(
+      '/v1/orders',
+      cart(shop, { clientId: c.id, tenantId: other.tenantId }),
+      shop.resellerToken,
+    );
+    expect(named.status).toBe(400);
+    expect(named.body.errors[0].field).toBe('tenantId');
   });
 
   describe('refuses bad input with a problem naming the field, writing nothing', () => {
