@@ -23,9 +23,34 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
     },
   },
+  // A service never imports another service (STYLE.md): not by package name, not by a relative path
+  // (`../../../identity/src/service` from catalog's src). Composition roots under scripts/ may, and so may
+  // tests, which compose real services (billing's tests run the real catalog). test/lint.test.ts holds it.
+  ...services.map((self) => ({
+    files: [`services/${self}/src/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: services
+                .filter((other) => other !== self)
+                .flatMap((other) => [
+                  `@geminis/${other}`,
+                  `@geminis/${other}/**`,
+                  `**/${other}/src`,
+                  `**/${other}/src/**`,
+                ]),
+              message: 'Services never import each other: use @geminis/contracts.',
+            },
+          ],
+        },
+      ],
+    },
+  })),
   {
-    // A service never imports another service (STYLE.md); composition roots under scripts/ may.
-    files: ['services/**/*.ts', 'packages/**/*.ts'],
+    files: ['packages/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -33,7 +58,7 @@ export default tseslint.config(
           patterns: [
             {
               group: [...services.map((s) => `@geminis/${s}`), '**/services/*/src/**'],
-              message: 'Services never import each other: use @geminis/contracts.',
+              message: 'Packages never import a service.',
             },
           ],
         },
