@@ -19,6 +19,8 @@ export const provisioningConfigShape = {
   PROVISIONING_JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   /** Jobs run at the same time by one replica. */
   PROVISIONING_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Calls in flight towards one panel server at most (per replica). */
+  PROVISIONING_PANEL_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** How often the state sync compares a batch of accounts per server with its panel. */
   PROVISIONING_SYNC_EVERY_MS: z.coerce
     .number()
@@ -50,6 +52,8 @@ export interface ProvisioningConfig {
   panelTimeouts?: { defaultMs?: number; createMs?: number };
   /** The scheduled state sync (drift for staff); off: tests run it by hand. */
   sync?: { enabled?: boolean; everyMs?: number; perServer?: number };
+  /** Calls in flight towards one panel at most. Default 4. */
+  panelConcurrency?: number;
   /** The per-server breaker towards the panels. */
   panelBreaker?: { volumeThreshold?: number; errorThresholdPercentage?: number; resetTimeoutMs?: number };
 }
@@ -64,5 +68,6 @@ export const provisioningConfigFrom = (env: ProvisioningEnvConfig): Provisioning
     maxAttempts: env.PROVISIONING_JOB_MAX_ATTEMPTS,
     concurrency: env.PROVISIONING_JOB_CONCURRENCY,
   },
+  panelConcurrency: env.PROVISIONING_PANEL_CONCURRENCY,
   sync: { everyMs: env.PROVISIONING_SYNC_EVERY_MS, perServer: env.PROVISIONING_SYNC_PER_SERVER },
 });

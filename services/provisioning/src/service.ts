@@ -42,7 +42,11 @@ function wire(config: ProvisioningConfig, ctx: ServiceContext) {
   const { db, outbox, logger } = ctx;
   const cipher = createCipher(config.encryptionKey);
   const panels = createPanels(
-    createPanelHttp({ logger, ...(config.panelBreaker ? { breaker: config.panelBreaker } : {}) }),
+    createPanelHttp({
+      logger,
+      ...(config.panelBreaker ? { breaker: config.panelBreaker } : {}),
+      ...(config.panelConcurrency ? { perServerConcurrency: config.panelConcurrency } : {}),
+    }),
     config.panelTimeouts,
   );
   const maxAttempts = config.jobs?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;

@@ -19,12 +19,15 @@ export interface PanelResponse {
 
 export interface PanelHttpOptions {
   logger?: KitLogger;
+  /** Calls in flight towards one server at most (a panel creating accounts is slow; don't pile on). */
+  perServerConcurrency?: number;
   breaker?: { volumeThreshold?: number; errorThresholdPercentage?: number; resetTimeoutMs?: number };
 }
 
 /**
- * HTTP towards the panels: a real timeout on every call (the request is aborted), and one opossum breaker
- * per server, so one dead panel fails fast without touching the others. Only transport failures and 5xx
+ * HTTP towards the panels: a real timeout on every call (the request is aborted), a bound on the calls in
+ * flight per server, and one opossum breaker per server, so one dead panel fails fast without touching
+ * the others. Only transport failures and 5xx
  * count towards opening it; a panel that answers "no" is healthy. No retries here: a mutating panel call
  * is never repeated blindly; the job runner retries after reading state.
  *
@@ -33,6 +36,23 @@ export interface PanelHttpOptions {
  */
 export function createPanelHttp(options: PanelHttpOptions = {}) {
   const breakers = new Map<string, CircuitBreaker<[PanelRequest], PanelResponse>>();
+  const limit = options.perServerConcurrency ?? 4;
+  const slots = new Map<string, { busy: number; waiting: (() => void)[] }>();
+
+  /** Waits for a free slot of this server's (FIFO); the returned function frees it. */
+  async function acquire(serverId: string): Promise<() => void> {
+    let s = slots.get(serverId);
+    if (!s) slots.set(serverId, (s = { busy: 0, waiting: [] }));
+    const slot = s;
+    if (slot.busy >= limit) await new Promise<void>((resolve) => slot.waiting.push(resolve));
+    else slot.busy += 1;
+    return () => {
+      const next = slot.waiting.shift();
+      if (next)
+        next(); // the slot passes straight to the next caller
+      else slot.busy -= 1;
+    };
+  }
 
   async function once(req: PanelRequest): Promise<PanelResponse> {
     let res: Response;
@@ -83,6 +103,7 @@ export function createPanelHttp(options: PanelHttpOptions = {}) {
     async send(serverId: string, req: PanelRequest): Promise<PanelResponse> {
       const breaker = breakerFor(serverId);
       if (breaker.opened) throw new PanelError('unavailable', 'the panel is failing: its circuit is open');
+      const release = await acquire(serverId);
       try {
         return await breaker.fire(req);
       } catch (err) {
@@ -90,6 +111,8 @@ export function createPanelHttp(options: PanelHttpOptions = {}) {
         if ((err as { code?: string }).code === 'EOPENBREAKER')
           throw new PanelError('unavailable', 'the panel is failing: its circuit is open');
         throw new PanelError('unavailable', 'the panel call failed');
+      } finally {
+        release();
       }
     },
     isOpen: (serverId: string) => breakers.get(serverId)?.opened ?? false,
