@@ -289,6 +289,10 @@ describe('jobs and accounts over HTTP', () => {
       expect(bad.status).toBe(400);
       expect(bad.body.errors.map((e: any) => e.field)).toEqual(['groupId']);
       const listed = (await api.get('/v1/provisioning/placements', t.resellerB)).body.items;
+      // A group a product is placed in cannot go (nor can one with servers): 409, never a 500.
+      const emptyGroup = await api.post('/v1/server-groups', { name: 'placed-only' }, t.resellerB);
+      await api.put(`/v1/provisioning/placements/${newId()}`, { groupId: emptyGroup.body.id }, t.resellerB);
+      expect((await api.del(`/v1/server-groups/${emptyGroup.body.id}`, t.resellerB)).status).toBe(409);
       expect(listed.every((p: any) => p.tenantId === B && p.groupId !== g.body.id)).toBe(true);
       expect((await api.del(`/v1/provisioning/placements/${listed[0].productId}`, t.resellerA)).status).toBe(
         404,

@@ -45,7 +45,10 @@ export function createServerGroupsService(deps: { db: Database }) {
       const outcome = await db.withTenant(scope, (tx) => deleteGroup(tx, scope, id));
       if (outcome === 'missing') throw groupNotFound();
       if (outcome === 'in_use')
-        throw new ConflictError('provisioning.server_group_in_use', 'move the servers of this group first');
+        throw new ConflictError(
+          'provisioning.server_group_in_use',
+          'move the servers and product placements of this group first',
+        );
     },
   };
 }

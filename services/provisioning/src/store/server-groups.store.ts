@@ -71,7 +71,7 @@ export async function listGroups(tx: Tx, scope: TenantScope): Promise<ServerGrou
   return rs.map(toGroup);
 }
 
-/** Deletes a group no server is in; 'in_use' otherwise. */
+/** Deletes a group no server is in and no product is placed in; 'in_use' otherwise. */
 export async function deleteGroup(
   tx: Tx,
   scope: TenantScope,
@@ -79,7 +79,8 @@ export async function deleteGroup(
 ): Promise<'deleted' | 'missing' | 'in_use'> {
   const [used] = await rows<{ n: number }>(
     tx,
-    sql`select count(*)::int as n from servers where ${tenantIs(scope)} and group_id = ${id}`,
+    sql`select (select count(*) from servers where ${tenantIs(scope)} and group_id = ${id})
+             + (select count(*) from placements where ${tenantIs(scope)} and group_id = ${id}) as n`,
   );
   if (used && used.n > 0) return 'in_use';
   const gone = await rows<{ id: string }>(
