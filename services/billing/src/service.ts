@@ -24,6 +24,7 @@ import { createPaymentsService } from './domain/payments.service';
 import { createSettingsService } from './domain/settings.service';
 import { createSealer } from './domain/secrets';
 import { createSettlement } from './domain/settlement.service';
+import { createStripeRefunds } from './domain/stripe-refunds.service';
 import { createStripeService } from './domain/stripe.service';
 import { clientCreatedHandler } from './events/client-created.handler';
 import { serviceProvisionFailedHandler } from './events/service-provision-failed.handler';
@@ -67,20 +68,24 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
     ...(config.stripeTimeoutMs ? { timeoutMs: config.stripeTimeoutMs } : {}),
     logger,
   });
+  const sealer = createSealer(config.encryptionKey);
+  const refunds = createStripeRefunds({ db, stripe, sealer, logger });
   return {
     catalog,
     holds,
     orders: createOrdersService({ db, outbox, catalog, idempotent, settlement, holds, ...clock }),
     invoices: createInvoicesService({ db }),
     clientServices: createClientServicesService({ db }),
-    creditNotes: createCreditNotesService({ db, idempotent, ...clock }),
+
     payments: createPaymentsService({ db, idempotent, settlement }),
     settings: createSettingsService({ db }),
     stripeClient: stripe,
+    creditNotes: createCreditNotesService({ db, idempotent, refunds, ...clock }),
+    refunds,
     stripe: createStripeService({
       db,
       stripe,
-      sealer: createSealer(config.encryptionKey),
+      sealer,
       idempotent,
       settlement,
       logger,
@@ -122,6 +127,14 @@ export function billingService(config: BillingConfig): ServiceDefinition<Billing
             period: (now) => now.toISOString().slice(0, 16),
             run: async () => {
               await services.holds.sweep();
+            },
+          },
+          {
+            name: 'billing.refunds.retry',
+            everyMs: 60_000,
+            period: (now) => now.toISOString().slice(0, 16),
+            run: async () => {
+              await services.refunds.retryPending();
             },
           },
           {

@@ -188,6 +188,7 @@ describe('billing isolation', () => {
         'clients',
         'credit_entries',
         'credit_notes',
+        'credit_note_refunds',
         'idempotency_keys',
         'invoice_lines',
         'invoices',

@@ -204,6 +204,135 @@ describe('Stripe', () => {
     });
   });
 
+  describe('card refunds of credit notes', () => {
+    let invoiceId: string;
+    let payer: { id: string; token: string };
+    let id: string;
+
+    /** An invoice paid by card: PaymentIntent created, then Stripe's signed payment_intent.succeeded. */
+    beforeAll(async () => {
+      const made = await unpaidInvoice();
+      invoiceId = made.invoiceId;
+      payer = made.client;
+      id = piId();
+      stripeCreates(invoiceId, id);
+      expect((await intent(invoiceId, payer.token)).status).toBe(201);
+      const base = fixture('payment-intent-succeeded.event.json');
+      const event = {
+        ...base,
+        id: `evt_${newId().replace(/-/g, '')}`,
+        data: { object: { ...base.data.object, id } },
+      };
+      const payload = JSON.stringify(event);
+      const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: WHSEC_A });
+      const res = await fetch(`${h.url}/v1/callbacks/payments/stripe/${shop.tenantId}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+        body: payload,
+      });
+      expect(res.status).toBe(200);
+    });
+
+    const creditNote = (body: object) =>
+      api.post(
+        `/v1/invoices/${invoiceId}/credit-notes`,
+        { reason: 'refund', refundTo: 'stripe', ...body },
+        shop.resellerToken,
+      );
+    const stripeRefunds = (amount: number, keys: string[], status = 200) =>
+      nock(STRIPE)
+        .post(
+          '/v1/refunds',
+          (body) => JSON.stringify(body).includes(id) && JSON.stringify(body).includes(String(amount)),
+        )
+        .matchHeader('authorization', `Bearer ${KEY_A}`)
+        .matchHeader('idempotency-key', (value: string | null) => {
+          if (!value?.startsWith('geminis-credit-note-')) return false;
+          keys.push(value);
+          return true;
+        })
+        .reply(
+          status,
+          status === 200
+            ? { ...fixture('refund.json'), amount, payment_intent: id }
+            : fixture('error-api.json'),
+        );
+    const notes = async () =>
+      (await api.get(`/v1/invoices/${invoiceId}/credit-notes`, payer.token)).body.items;
+
+    it('refunds to the card with a key of the credit note, not to account credit', async () => {
+      const keys: string[] = [];
+      const scope = stripeRefunds(500, keys);
+      const res = await creditNote({ amount: 500 });
+      expect(res.status).toBe(201);
+      expect(res.body.creditNote).toMatchObject({
+        amount: 500,
+        refundTo: 'stripe',
+        refund: { status: 'pending' },
+      });
+      expect(scope.isDone()).toBe(true);
+      expect(keys).toEqual([`geminis-credit-note-${res.body.creditNote.id}`]);
+      expect((await notes())[0].refund).toEqual({
+        status: 'succeeded',
+        refundId: 're_3SZmPzLkdIwHu7ix1Qw2Er3T',
+      });
+      expect((await api.get(`/v1/credit/${payer.id}`, payer.token)).body.balances).toEqual([]);
+    });
+
+    it('keeps a refund Stripe did not confirm pending and retries it with the same key (never twice)', async () => {
+      const keys: string[] = [];
+      stripeRefunds(300, keys, 500);
+      const res = await creditNote({ amount: 300 });
+      expect(res.status).toBe(201);
+      const noteId = res.body.creditNote.id as string;
+      expect((await notes()).find((n: { id: string }) => n.id === noteId).refund.status).toBe('pending');
+      const retried = stripeRefunds(300, keys);
+      expect(await h.billing.built.services.refunds.retryPending()).toBe(1);
+      expect(retried.isDone()).toBe(true);
+      expect(keys).toEqual([`geminis-credit-note-${noteId}`, `geminis-credit-note-${noteId}`]);
+      expect((await notes()).find((n: { id: string }) => n.id === noteId).refund.status).toBe('succeeded');
+      expect(await h.billing.built.services.refunds.retryPending()).toBe(0);
+    });
+
+    it('refuses to refund more than the card payment holds, naming the amount', async () => {
+      // €9.99 paid by bank transfer, the last €5.00 by card: a €6.00 credit is fine, but not to the card
+      const made = await unpaidInvoice();
+      await api.post(`/v1/invoices/${made.invoiceId}/payments`, { amount: 999 }, shop.resellerToken);
+      const pi = piId();
+      nock(STRIPE)
+        .post('/v1/payment_intents')
+        .reply(200, { ...fixture('payment-intent.json'), id: pi, amount: 500 });
+      expect((await intent(made.invoiceId, made.client.token)).body.amount).toBe(500);
+      const base = fixture('payment-intent-succeeded.event.json');
+      const payload = JSON.stringify({
+        ...base,
+        id: `evt_${newId().replace(/-/g, '')}`,
+        data: { object: { ...base.data.object, id: pi, amount: 500, amount_received: 500 } },
+      });
+      const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: WHSEC_A });
+      await fetch(`${h.url}/v1/callbacks/payments/stripe/${shop.tenantId}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+        body: payload,
+      });
+      expect((await api.get(`/v1/invoices/${made.invoiceId}`, shop.resellerToken)).body.status).toBe('paid');
+      const res = await api.post(
+        `/v1/invoices/${made.invoiceId}/credit-notes`,
+        { amount: 600, reason: 'x', refundTo: 'stripe' },
+        shop.resellerToken,
+      );
+      expect(res.status).toBe(422);
+      expect(res.body.code).toBe('billing.refund_over_card');
+      expect(res.body.errors[0].field).toBe('amount');
+      const toCredit = await api.post(
+        `/v1/invoices/${made.invoiceId}/credit-notes`,
+        { amount: 600, reason: 'x' },
+        shop.resellerToken,
+      );
+      expect(toCredit.status).toBe(201);
+    });
+  });
+
   describe('webhook', () => {
     let invoiceId: string;
     let orderId: string;
@@ -272,10 +401,11 @@ describe('Stripe', () => {
       'refuses %s (400) and applies nothing',
       async (_what, make) => {
         const [payload, signature] = make();
+        const before = await countRows(h, 'stripe_events', shop.tenantId);
         const res = await post(payload, signature);
         expect(res.status).toBe(400);
         expect(await invoiceStatus()).toBe('unpaid');
-        expect(await countRows(h, 'stripe_events', shop.tenantId)).toBe(0);
+        expect(await countRows(h, 'stripe_events', shop.tenantId)).toBe(before);
       },
     );
 

@@ -217,7 +217,15 @@ export const CreditNoteView = z.object({
   currency: Currency,
   amount: Amount,
   reason: z.string(),
-  refundTo: z.enum(['credit']).describe('Where the money went back: the client’s account credit'),
+  refundTo: z
+    .enum(['credit', 'stripe'])
+    .describe('Where the money goes back: the client’s account credit, or the card it was paid with'),
+  refund: z
+    .object({ status: z.enum(['pending', 'succeeded', 'failed']), refundId: z.string().nullable() })
+    .nullable()
+    .describe(
+      'The card refund (refundTo stripe): requested after the credit note, retried until Stripe answers',
+    ),
   createdAt: Timestamp,
 });
 export type CreditNoteView = z.infer<typeof CreditNoteView>;

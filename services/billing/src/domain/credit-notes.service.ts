@@ -9,16 +9,21 @@ import {
 } from '../store/credit-notes.store';
 import { findInvoice } from '../store/invoices.store';
 import { insertCreditEntry } from '../store/payments.store';
+import { cardPaymentsOf, findRefund, insertRefund, type RefundStatus } from '../store/refunds.store';
 import { getSettings, nextNumber } from '../store/settings.store';
 import { viewerOf } from './context';
-import { creditOverPaid, invoiceNotCreditable, invoiceNotFound } from './errors';
+import { creditOverPaid, invoiceNotCreditable, invoiceNotFound, refundOverCard } from './errors';
 import { type Answer, type Idempotent } from './idempotency.service';
 import { type CreditNoteInput } from './inputs';
 import { toJsonMinor } from './money';
 import { formatNumber } from './order-plan';
+import { type StripeRefunds } from './stripe-refunds.service';
 import { invoiceView } from './views';
 
-export const creditNoteView = (n: CreditNote): CreditNoteView => ({
+export const creditNoteView = (
+  n: CreditNote,
+  refund: { status: RefundStatus; refundId: string | null } | null,
+): CreditNoteView => ({
   id: n.id,
   invoiceId: n.invoiceId,
   clientId: n.clientId,
@@ -27,6 +32,7 @@ export const creditNoteView = (n: CreditNote): CreditNoteView => ({
   amount: toJsonMinor(n.amount),
   reason: n.reason,
   refundTo: n.refundTo,
+  refund,
   createdAt: n.createdAt,
 });
 
@@ -35,8 +41,13 @@ export const creditNoteView = (n: CreditNote): CreditNoteView => ({
  * the invoice's row lock), numbered in their own gapless series in the same transaction, refunded to the
  * client's account credit; an invoice credited in full becomes 'refunded'.
  */
-export function createCreditNotesService(deps: { db: Database; idempotent: Idempotent; now?: () => Date }) {
-  const { db, idempotent } = deps;
+export function createCreditNotesService(deps: {
+  db: Database;
+  idempotent: Idempotent;
+  refunds: StripeRefunds;
+  now?: () => Date;
+}) {
+  const { db, idempotent, refunds } = deps;
   const now = deps.now ?? (() => new Date());
   return {
     async issue(
@@ -64,6 +75,18 @@ export function createCreditNotesService(deps: { db: Database; idempotent: Idemp
             const left = invoice.amountPaid - (await creditedOn(tx, scope, invoiceId));
             const amount = input.amount !== undefined ? BigInt(input.amount) : left;
             if (amount > left || amount <= 0n) throw creditOverPaid(left);
+            // back to a card: one card payment of this invoice must still hold the whole amount
+            const card =
+              input.refundTo === 'stripe'
+                ? (await cardPaymentsOf(tx, scope, invoiceId)).find((p) => p.amount - p.refunded >= amount)
+                : undefined;
+            if (input.refundTo === 'stripe' && !card) {
+              const most = (await cardPaymentsOf(tx, scope, invoiceId)).reduce(
+                (m, p) => (p.amount - p.refunded > m ? p.amount - p.refunded : m),
+                0n,
+              );
+              throw refundOverCard(most);
+            }
             const settings = await getSettings(tx, invoice.tenantId);
             const year = now().getUTCFullYear();
             const n = await nextNumber(
@@ -81,25 +104,37 @@ export function createCreditNotesService(deps: { db: Database; idempotent: Idemp
               currency: invoice.currency,
               amount,
               reason: input.reason,
-              refundTo: 'credit',
+              refundTo: input.refundTo,
               createdBy: auth.userId,
             });
-            await insertCreditEntry(tx, scope, {
-              id: newId(),
-              clientId: invoice.clientId,
-              currency: invoice.currency,
-              amount,
-              kind: 'deposit',
-              invoiceId,
-              description: `credit note ${note.number}`,
-              createdBy: auth.userId,
-            });
+            if (card)
+              await insertRefund(tx, scope, {
+                creditNoteId: id,
+                invoiceId,
+                paymentIntent: card.paymentIntent,
+                amount,
+                currency: invoice.currency,
+              });
+            else
+              await insertCreditEntry(tx, scope, {
+                id: newId(),
+                clientId: invoice.clientId,
+                currency: invoice.currency,
+                amount,
+                kind: 'deposit',
+                invoiceId,
+                description: `credit note ${note.number}`,
+                createdBy: auth.userId,
+              });
             if (amount === left) await markRefunded(tx, scope, invoiceId);
             const after = (await findInvoice(tx, scope, invoiceId))!;
-            const result = { creditNote: creditNoteView(note), invoice: invoiceView(after) };
+            const refund = card ? { status: 'pending' as const, refundId: null } : null;
+            const result = { creditNote: creditNoteView(note, refund), invoice: invoiceView(after) };
             await complete(tx, { status: 201, body: result });
             return result;
           });
+          // after the commit: the card refund (its outcome shows on the credit note; the job retries it)
+          if (body.creditNote.refund) await refunds.request(visible.tenantId, body.creditNote.id);
           return { status: 201, body };
         },
       );
@@ -110,7 +145,15 @@ export function createCreditNotesService(deps: { db: Database; idempotent: Idemp
       const invoice = await db.withTenant(v.scope, (tx) => findInvoice(tx, v.scope, invoiceId, v.clientId));
       if (!invoice) throw invoiceNotFound();
       const scope = tenantScope(invoice.tenantId);
-      return db.withTenant(scope, (tx) => listCreditNotes(tx, scope, invoiceId));
+      return db.withTenant(scope, async (tx) => {
+        const notes = await listCreditNotes(tx, scope, invoiceId);
+        return Promise.all(
+          notes.map(async (n) => {
+            const r = n.refundTo === 'stripe' ? await findRefund(tx, scope, n.id) : null;
+            return creditNoteView(n, r ? { status: r.status, refundId: r.refundId } : null);
+          }),
+        );
+      });
     },
   };
 }

@@ -100,3 +100,14 @@ export const stripeAmountUnsupported = (amount: bigint, currency: string) =>
     'billing.stripe_amount_unsupported',
     `Stripe cannot charge ${amount} ${currency} minor units: for this currency the last digit must be 0; pay the rest another way`,
   );
+
+export const refundOverCard = (available: bigint) =>
+  new BusinessRuleError(
+    'billing.refund_over_card',
+    `amount: more than one card payment of this invoice can take back (${available})`,
+    {
+      fieldErrors: [
+        { field: 'amount', message: `at most ${available} can go back to a card payment of this invoice` },
+      ],
+    },
+  );

@@ -107,6 +107,8 @@ export const CreditNoteInput = z
   .object({
     amount: PositiveAmount.optional().describe('Default: everything paid and not yet credited'),
     reason: z.string().trim().min(1).max(500),
+    /** credit: the client's account credit; stripe: back to the card it was paid with. */
+    refundTo: z.enum(['credit', 'stripe']).default('credit'),
   })
   .strict();
 export type CreditNoteInput = z.infer<typeof CreditNoteInput>;

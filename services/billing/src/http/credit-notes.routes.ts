@@ -1,6 +1,6 @@
 import { CreditNoteList, CreditNoteResult } from '@geminis/contracts';
 import { createRoutes } from '@geminis/service-kit';
-import { creditNoteView, type CreditNotesService } from '../domain/credit-notes.service';
+import { type CreditNotesService } from '../domain/credit-notes.service';
 import { invoiceNotFound } from '../domain/errors';
 import { CreditNoteInput } from '../domain/inputs';
 import { bodyOf, idempotencyKeyOf, idOf, sendAnswer, TenantQuery, tenantOf } from './request';
@@ -15,7 +15,7 @@ export function creditNotesRoutes(deps: { creditNotes: CreditNotesService }) {
     { summary: 'The credit notes of an invoice', query: TenantQuery, responses: { 200: CreditNoteList } },
     async (req, res, auth) => {
       const items = await creditNotes.list(auth, idOf(req, invoiceNotFound), tenantOf(req));
-      res.json({ items: items.map(creditNoteView) });
+      res.json({ items });
     },
   );
   routes.post(

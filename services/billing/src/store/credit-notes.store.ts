@@ -11,7 +11,7 @@ export interface CreditNote {
   currency: string;
   amount: Minor;
   reason: string;
-  refundTo: 'credit';
+  refundTo: 'credit' | 'stripe';
   createdAt: string;
 }
 
@@ -23,7 +23,7 @@ interface Row {
   currency: string;
   amount: string;
   reason: string;
-  refund_to: 'credit';
+  refund_to: 'credit' | 'stripe';
   created_at: Date;
 }
 

@@ -129,6 +129,20 @@ export function createStripeClient(options: StripeClientOptions = {}) {
       };
     },
 
+    /** Refunds (part of) a PaymentIntent; the same idempotency key finds the same refund again. */
+    async refund(
+      secretKey: string,
+      p: { paymentIntent: string; amount: bigint; idempotencyKey: string },
+    ): Promise<{ id: string; status: string }> {
+      const refund = await guarded(() =>
+        clientFor(secretKey).refunds.create(
+          { payment_intent: p.paymentIntent, amount: Number(p.amount) },
+          { idempotencyKey: p.idempotencyKey },
+        ),
+      );
+      return { id: refund.id, status: refund.status ?? 'pending' };
+    },
+
     /**
      * Verifies a webhook with the library on the raw bytes (any `v1` signature may match, which is what
      * lets a secret rotate) and refuses timestamps more than 5 minutes away in EITHER direction.
