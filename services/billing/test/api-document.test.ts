@@ -1,0 +1,56 @@
+import { compileErrors, validate } from '@readme/openapi-parser';
+import { ConfigError, loadConfig } from '@geminis/service-kit';
+import { billingConfigShape } from '../src/config';
+import { client, startBilling, type Harness } from './support/billing';
+
+/** What billing tells the gateway about itself, and what it refuses to start without. */
+describe('billing API document and configuration', () => {
+  let h: Harness;
+  let doc: any;
+
+  beforeAll(async () => {
+    h = await startBilling();
+    doc = (await client(h.url).get('/openapi.json')).body;
+  }, 60_000);
+  afterAll(() => h?.stop());
+
+  it('is a valid OpenAPI 3.1 document once given what the gateway adds (the Problem schema, bearer auth)', async () => {
+    const whole = {
+      ...structuredClone(doc),
+      components: {
+        schemas: { Problem: { type: 'object', properties: { code: { type: 'string' } } } },
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    };
+    const result = await validate(whole as never);
+    expect(result.valid ? 'valid' : compileErrors(result)).toBe('valid');
+  });
+
+  it('declares the success answers of every route', () => {
+    const routes = h.billing.built.routes.flatMap((r) => r.list());
+    expect(routes.filter((r) => Object.keys(r.responses ?? {}).length === 0)).toEqual([]);
+  });
+
+  it('never describes a gateway secret in any answer', () => {
+    const answers = JSON.stringify(
+      Object.values(doc.paths).flatMap((item: any) => Object.values(item).map((op: any) => op.responses)),
+    );
+    for (const secret of ['secretKey"', 'webhookSecret', 'secretKeyEnc'])
+      expect(answers).not.toContain(secret);
+  });
+
+  it('refuses to start in production mode without its keys, naming them', () => {
+    try {
+      loadConfig(billingConfigShape, { GEMINIS_MODE: 'production' });
+      throw new Error('loaded');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems).toEqual(
+        expect.arrayContaining([
+          'BILLING_ENCRYPTION_KEY: required in production mode',
+          'INTERNAL_SERVICE_KEY: required in production mode',
+        ]),
+      );
+    }
+  });
+});
