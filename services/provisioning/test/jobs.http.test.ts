@@ -36,7 +36,8 @@ describe('jobs and accounts over HTTP', () => {
   };
 
   beforeAll(async () => {
-    h = await startProvisioning();
+    // Only the stores' own tenant filters stand between tenants here (store.rls.test covers RLS).
+    h = await startProvisioning({ firstWallOnly: true });
     api = client(h.url);
     t.admin = h.issuer.tokenFor('admin', PLATFORM_TENANT_ID);
     t.resellerA = h.issuer.tokenFor('reseller', A);
@@ -294,9 +295,11 @@ describe('jobs and accounts over HTTP', () => {
       await api.put(`/v1/provisioning/placements/${newId()}`, { groupId: emptyGroup.body.id }, t.resellerB);
       expect((await api.del(`/v1/server-groups/${emptyGroup.body.id}`, t.resellerB)).status).toBe(409);
       expect(listed.every((p: any) => p.tenantId === B && p.groupId !== g.body.id)).toBe(true);
-      expect((await api.del(`/v1/provisioning/placements/${listed[0].productId}`, t.resellerA)).status).toBe(
-        404,
-      );
+      const theirs = await api.del(`/v1/provisioning/placements/${listed[0].productId}`, t.resellerA);
+      const missing = await api.del(`/v1/provisioning/placements/${newId()}`, t.resellerA);
+      expect([theirs.status, theirs.body.code]).toEqual([404, missing.body.code]);
+      const after = (await api.get('/v1/provisioning/placements', t.resellerB)).body.items;
+      expect(after.map((p: any) => p.productId)).toContain(listed[0].productId);
     });
   });
 });

@@ -26,7 +26,8 @@ describe('servers over HTTP', () => {
   usePanelNock();
 
   beforeAll(async () => {
-    h = await startProvisioning();
+    // Only the stores' own tenant filters stand between tenants here (store.rls.test covers RLS).
+    h = await startProvisioning({ firstWallOnly: true });
     api = client(h.url);
     t.admin = h.issuer.tokenFor('admin', PLATFORM_TENANT_ID);
     t.resellerA = h.issuer.tokenFor('reseller', A);
@@ -152,6 +153,13 @@ describe('servers over HTTP', () => {
         expect((await api.call(method, path, { token: t.clientA, ...(body ? { body } : {}) })).status).toBe(
           403,
         );
+    });
+
+    it("lets the admin change a reseller's server only by naming its tenant", async () => {
+      expect((await api.patch(`/v1/servers/${aServer}`, { enabled: false }, t.admin)).status).toBe(404);
+      const res = await api.patch(`/v1/servers/${aServer}?tenantId=${A}`, { enabled: false }, t.admin);
+      expect([res.status, res.body.enabled]).toEqual([200, false]);
+      await api.patch(`/v1/servers/${aServer}`, { enabled: true }, t.resellerA);
     });
 
     it('shows the admin every tenant, or one when it narrows', async () => {

@@ -1,5 +1,5 @@
 import { PLATFORM_TENANT_ID } from '@geminis/contracts';
-import { scopeFor, tenantScope, type AuthContext, type TenantScope } from '@geminis/service-kit';
+import { scopeFor, type AuthContext, type TenantScope } from '@geminis/service-kit';
 
 export { PLATFORM_TENANT_ID };
 
@@ -10,10 +10,10 @@ export { PLATFORM_TENANT_ID };
 export const readScope = (auth: AuthContext, requestedTenantId?: string): TenantScope =>
   scopeFor(auth, requestedTenantId);
 
-export type WriteScope = TenantScope & { kind: 'tenant' };
+export type WriteScope = Extract<TenantScope, { kind: 'tenant' }>;
 
 /** Tenant of a write: an admin writes the platform's unless it names a tenant; a reseller its own. */
 export function writeScope(auth: AuthContext, requestedTenantId?: string): WriteScope {
-  if (auth.role === 'admin') return tenantScope(requestedTenantId ?? PLATFORM_TENANT_ID) as WriteScope;
-  return tenantScope(auth.tenantId) as WriteScope;
+  const tenantId = auth.role === 'admin' ? (requestedTenantId ?? PLATFORM_TENANT_ID) : auth.tenantId;
+  return { kind: 'tenant', tenantId };
 }

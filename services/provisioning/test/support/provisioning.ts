@@ -1,5 +1,6 @@
 import { eventRegistry, PLATFORM_TENANT_ID } from '@geminis/contracts';
 import {
+  allTenants,
   createEventConsumer,
   createInMemoryBus,
   createLogger,
@@ -34,6 +35,12 @@ export interface Harness {
 
 export interface HarnessOptions {
   config?: Partial<ProvisioningConfig>;
+  /**
+   * Row-level security opened for every tenant scope the service asks for: only the stores' own tenant
+   * filters isolate tenants, so a cross-tenant test that passes with RLS and fails here has found a store
+   * that forgot its filter (the second wall was hiding it).
+   */
+  firstWallOnly?: boolean;
   /** A real bus (RabbitMQ); the in-memory one otherwise. */
   bus?: Bus;
 }
@@ -56,8 +63,11 @@ export async function startProvisioning(options: HarnessOptions = {}): Promise<H
     jobs: { autoStart: false, baseDelayMs: 1, maxDelayMs: 5, ...options.config?.jobs },
     sync: { enabled: false, ...options.config?.sync },
   };
+  const served: Database = options.firstWallOnly
+    ? { ...db, withTenant: (_scope, fn) => db.withTenant(allTenants, fn) }
+    : db;
   const running = await runService(provisioningService(config), {
-    db,
+    db: served,
     bus,
     logger,
     verifier,
