@@ -80,7 +80,8 @@ describe('provisioning jobs', () => {
     let sent: Record<string, string> = {};
     const look = whm.listaccts('adaexamp');
     const create = whm.createacct((b) => (sent = b));
-    expect(await h.deliver(PROVISION, A, req)).toBe('ack');
+    const requestId = newId();
+    expect(await h.deliver(PROVISION, A, req, requestId)).toBe('ack');
     await runJobsUntil(h, settled(req.serviceId));
 
     expect(look.isDone() && create.isDone()).toBe(true);
@@ -104,6 +105,8 @@ describe('provisioning jobs', () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       tenantId: A,
+      causationId: requestId,
+      correlationId: requestId,
       data: {
         serviceId: req.serviceId,
         clientId: req.client.clientId,

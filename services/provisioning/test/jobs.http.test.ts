@@ -205,6 +205,7 @@ describe('jobs and accounts over HTTP', () => {
       );
       const ev = await outboxEvents(h, 'provisioning.service.suspended.v1');
       expect(ev.map((e) => e.data.serviceId)).toEqual([account.serviceId]);
+      expect(ev[0]!.causationId).toBeUndefined(); // started by staff, not caused by an event
     });
   });
 

@@ -26,3 +26,10 @@ export class JobFailure extends Error {
     super(message);
   }
 }
+
+/**
+ * The chain a job's result event belongs to: a job billing asked for carries its request's correlation
+ * and is caused by that event; a job staff started by hand starts a chain of its own.
+ */
+export const causedBy = (job: { correlationId: string | null; eventId: string }) =>
+  job.correlationId ? { correlationId: job.correlationId, causationId: job.eventId } : {};

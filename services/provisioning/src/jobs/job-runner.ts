@@ -3,7 +3,7 @@ import { allTenants, tenantScope, type KitLogger } from '@geminis/service-kit';
 import { backoffMs } from '../domain/fill';
 import { isPanelError } from '../modules/panel';
 import { claimDueJobs, failJob, finishJob, JOBS_CHANNEL, retryJobLater, type Job } from '../store/jobs.store';
-import { JobFailure, type Completion, type JobDeps } from './job-context';
+import { causedBy, JobFailure, type Completion, type JobDeps } from './job-context';
 import { lifecycleStep } from './lifecycle.step';
 import { provisionStep } from './provision.step';
 
@@ -97,8 +97,7 @@ export function createJobRunner(deps: JobDeps & { logger: KitLogger; options?: P
       await outbox.enqueue(tx, {
         type: ServiceProvisionFailed.type,
         tenantId: job.tenantId,
-        ...(job.correlationId ? { correlationId: job.correlationId } : {}),
-        causationId: job.eventId,
+        ...causedBy(job),
         data: {
           serviceId: job.serviceId,
           clientId: job.clientId,

@@ -8,7 +8,7 @@ import {
 import { tenantScope } from '@geminis/service-kit';
 import { findAccountOfService, setAccountStatus } from '../store/accounts.store';
 import { type Job } from '../store/jobs.store';
-import { JobFailure, type Completion, type JobDeps } from './job-context';
+import { causedBy, JobFailure, type Completion, type JobDeps } from './job-context';
 import { panelOfServer } from './panel-of-account';
 
 type LifecycleAction = 'suspend' | 'unsuspend' | 'terminate';
@@ -40,8 +40,7 @@ export async function lifecycleStep(deps: JobDeps, job: Job, action: LifecycleAc
       await deps.outbox.enqueue(tx, {
         type: result.event,
         tenantId: job.tenantId,
-        ...(job.correlationId ? { correlationId: job.correlationId } : {}),
-        causationId: job.eventId,
+        ...causedBy(job),
         data: { serviceId: req.serviceId, clientId: req.clientId, module },
       });
     };

@@ -15,7 +15,7 @@ import {
 } from '../store/accounts.store';
 import { type Job } from '../store/jobs.store';
 import { lockCandidateServers, usernameTaken } from '../store/placements.store';
-import { JobFailure, type Completion, type JobDeps } from './job-context';
+import { causedBy, JobFailure, type Completion, type JobDeps } from './job-context';
 import { panelOfServer } from './panel-of-account';
 
 type Request = z.infer<typeof ServiceProvisionRequested.schema>;
@@ -130,8 +130,7 @@ async function publish(deps: JobDeps, tx: Tx, job: Job, account: Account, host: 
   await deps.outbox.enqueue(tx, {
     type: ServiceProvisioned.type,
     tenantId: job.tenantId,
-    ...(job.correlationId ? { correlationId: job.correlationId } : {}),
-    causationId: job.eventId,
+    ...causedBy(job),
     data: {
       serviceId: account.serviceId,
       clientId: account.clientId,

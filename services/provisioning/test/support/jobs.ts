@@ -29,6 +29,7 @@ export interface PublishedEvent {
   id: string;
   type: string;
   tenantId: string;
+  correlationId: string;
   causationId?: string;
   data: Record<string, any>;
 }
