@@ -5,7 +5,10 @@
  */
 export type TenantScope = { kind: 'tenant'; tenantId: string } | { kind: 'all' };
 
-export const tenantScope = (tenantId: string): TenantScope => ({ kind: 'tenant', tenantId });
+/** A scope naming exactly one tenant: what every write takes. */
+export type SingleTenantScope = Extract<TenantScope, { kind: 'tenant' }>;
+
+export const tenantScope = (tenantId: string): SingleTenantScope => ({ kind: 'tenant', tenantId });
 export const allTenants: TenantScope = { kind: 'all' };
 
 export type Role = 'admin' | 'reseller' | 'client';

@@ -9,8 +9,14 @@ import {
   type Harness,
 } from './support/catalog';
 
-/** The cross-tenant matrix and the API's answers to bad input, against a real PostgreSQL. */
-describe('catalog over HTTP', () => {
+/**
+ * The cross-tenant matrix and the API's answers to bad input, against a real PostgreSQL — twice: with both
+ * walls, and with row-level security opened so that each store's own tenant filter must hold alone.
+ */
+describe.each([
+  ['with both walls', false],
+  ['with RLS opened (the stores’ tenant filters alone)', true],
+])('catalog over HTTP %s', (_walls, firstWallOnly) => {
   let h: Harness;
   let api: Client;
   let demo: CatalogDemo;
@@ -24,7 +30,7 @@ describe('catalog over HTTP', () => {
   let aPromo: string;
 
   beforeAll(async () => {
-    h = await startCatalog();
+    h = await startCatalog({}, { firstWallOnly });
     api = client(h.url);
     expect(await h.deliver('identity.reseller.created.v1', A, resellerProfile(A, true))).toBe('ack');
     expect(await h.deliver('identity.reseller.created.v1', B, resellerProfile(B, false))).toBe('ack');

@@ -3,13 +3,16 @@ import { sql } from 'drizzle-orm';
 import { buildWorld, client, startIdentity, type Client, type Harness, type World } from './support/identity';
 
 /** The cross-tenant matrix: every endpoint, every party; another tenant's object answers like a missing one. */
-describe('identity tenancy', () => {
+describe.each([
+  ['with both walls', false],
+  ['with RLS opened (the stores’ tenant filters alone)', true],
+])('identity tenancy %s', (_walls, firstWallOnly) => {
   let h: Harness;
   let api: Client;
   let w: World;
 
   beforeAll(async () => {
-    h = await startIdentity();
+    h = await startIdentity({}, { firstWallOnly });
     api = client(h.url);
     w = await buildWorld(h, api);
   }, 60_000);

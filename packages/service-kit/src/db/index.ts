@@ -4,3 +4,4 @@ export * from './postgres';
 export * from './pglite';
 export { applyTenantScope } from './tenant-context';
 export { isTransientDatabaseError } from './errors';
+export * from './tenancy';

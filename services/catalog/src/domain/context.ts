@@ -1,5 +1,11 @@
 import { PLATFORM_TENANT_ID } from '@geminis/contracts';
-import { scopeFor, tenantScope, type AuthContext, type TenantScope } from '@geminis/service-kit';
+import {
+  scopeFor,
+  tenantScope,
+  type AuthContext,
+  type TenantScope,
+  type SingleTenantScope,
+} from '@geminis/service-kit';
 
 export { PLATFORM_TENANT_ID };
 
@@ -14,10 +20,9 @@ export const readScope = (auth: AuthContext, requestedTenantId?: string): Tenant
  * Tenant of a write: an admin writes the platform's catalog unless it names a tenant explicitly; a
  * reseller always writes its own. Never `all`.
  */
-export function writeScope(auth: AuthContext, requestedTenantId?: string): TenantScope & { kind: 'tenant' } {
-  if (auth.role === 'admin')
-    return tenantScope(requestedTenantId ?? PLATFORM_TENANT_ID) as TenantScope & { kind: 'tenant' };
-  return tenantScope(auth.tenantId) as TenantScope & { kind: 'tenant' };
+export function writeScope(auth: AuthContext, requestedTenantId?: string): SingleTenantScope {
+  if (auth.role === 'admin') return tenantScope(requestedTenantId ?? PLATFORM_TENANT_ID);
+  return tenantScope(auth.tenantId);
 }
 
 export const isPlatform = (tenantId: string) => tenantId === PLATFORM_TENANT_ID;

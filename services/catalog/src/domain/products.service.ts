@@ -6,8 +6,8 @@ import {
   type AuthContext,
   type Database,
   type Outbox,
-  type TenantScope,
   type Tx,
+  type SingleTenantScope,
 } from '@geminis/service-kit';
 import {
   deleteGroup,
@@ -62,7 +62,7 @@ export function createProductsService(deps: { db: Database; outbox: Outbox }) {
   const { db, outbox } = deps;
 
   /** A reseller's own products need allowCustomProducts (known from identity's events). */
-  async function assertMayOwnProducts(tx: Tx, scope: TenantScope & { kind: 'tenant' }) {
+  async function assertMayOwnProducts(tx: Tx, scope: SingleTenantScope) {
     if (isPlatform(scope.tenantId)) return;
     const reseller = await findReseller(tx, scope, scope.tenantId);
     if (!reseller?.allowCustomProducts || reseller.status !== 'active')
@@ -88,7 +88,7 @@ export function createProductsService(deps: { db: Database; outbox: Outbox }) {
   }
 
   /** The product a writer may change: in its write tenant, and (for resellers) with the permission. */
-  async function writable(tx: Tx, scope: TenantScope & { kind: 'tenant' }, id: string): Promise<Product> {
+  async function writable(tx: Tx, scope: SingleTenantScope, id: string): Promise<Product> {
     const product = await findProduct(tx, scope, id);
     if (!product) throw productNotFound();
     await assertMayOwnProducts(tx, scope);

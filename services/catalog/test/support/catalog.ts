@@ -12,6 +12,7 @@ import {
   type RunningService,
 } from '@geminis/service-kit';
 import { createTestDatabase, type TestDatabase } from '@geminis/service-kit/src/testing/postgres';
+import { withRowLevelSecurityOpened } from '@geminis/service-kit/src/testing/first-wall';
 import { createTestIssuer, type TestIssuer } from '@geminis/service-kit/src/testing/tokens';
 import { catalogService, type CatalogBuilt, type CatalogConfig } from '../../src/service';
 
@@ -28,9 +29,18 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startCatalog(config: CatalogConfig = {}): Promise<Harness> {
+export interface HarnessOptions {
+  /** Run catalog with row-level security opened: its stores' tenant filters are the only wall. */
+  firstWallOnly?: boolean;
+}
+
+export async function startCatalog(
+  config: CatalogConfig = {},
+  options: HarnessOptions = {},
+): Promise<Harness> {
   const testDb = await createTestDatabase('gm_catalog');
-  const db = openPostgres({ url: testDb.url, max: 12 });
+  const pool = openPostgres({ url: testDb.url, max: 12 });
+  const db = options.firstWallOnly ? withRowLevelSecurityOpened(pool) : pool;
   const bus = createInMemoryBus();
   const issuer = createTestIssuer();
   const verifier = createTokenVerifier({

@@ -5,7 +5,6 @@ import {
   TooManyRequestsError,
   UnauthenticatedError,
   type Database,
-  type TenantScope,
 } from '@geminis/service-kit';
 import { insertAudit } from '../store/audit.store';
 import {
@@ -129,7 +128,7 @@ export function createAuthService(deps: {
    * answer carries the public profile whatever it was given (the 2FA steps hold the user's credentials).
    */
   async function issue(user: User, familyId = newId()): Promise<Session> {
-    const scope = tenantScope(user.tenantId) as TenantScope & { kind: 'tenant' };
+    const scope = tenantScope(user.tenantId);
     const refresh = newTenantToken(user.tenantId);
     await db.withTenant(scope, (tx) =>
       insertRefreshToken(tx, scope, {
@@ -152,7 +151,7 @@ export function createAuthService(deps: {
   }
 
   async function challenge(user: User, status: MfaChallenge['status']): Promise<MfaChallenge> {
-    const scope = tenantScope(user.tenantId) as TenantScope & { kind: 'tenant' };
+    const scope = tenantScope(user.tenantId);
     const t = newTenantToken(user.tenantId);
     await db.withTenant(scope, (tx) =>
       insertOneTimeToken(tx, scope, {
@@ -177,7 +176,7 @@ export function createAuthService(deps: {
       ip?: string | undefined;
     }): Promise<Session | MfaChallenge> {
       const { tenant, email, ip } = input;
-      const scope = tenantScope(tenant.tenantId) as TenantScope & { kind: 'tenant' };
+      const scope = tenantScope(tenant.tenantId);
       const found = await db.withTenant(scope, (tx) => findCredentialsByEmail(tx, scope, email));
       const phantomKey = `${tenant.tenantId}:${email.toLowerCase()}`;
 
@@ -246,7 +245,7 @@ export function createAuthService(deps: {
     async refresh(token: string, ip?: string): Promise<Session> {
       const parsed = parseTenantToken(token);
       if (!parsed) throw invalidRefresh();
-      const scope = tenantScope(parsed.tenantId) as TenantScope & { kind: 'tenant' };
+      const scope = tenantScope(parsed.tenantId);
       const outcome = await db.withTenant(scope, async (tx) => {
         const consumed = await consumeRefreshToken(tx, scope, parsed.hash);
         if (consumed) return { kind: 'ok' as const, row: consumed };
@@ -275,7 +274,7 @@ export function createAuthService(deps: {
     async logout(token: string, ip?: string): Promise<void> {
       const parsed = parseTenantToken(token);
       if (!parsed) return;
-      const scope = tenantScope(parsed.tenantId) as TenantScope & { kind: 'tenant' };
+      const scope = tenantScope(parsed.tenantId);
       await db.withTenant(scope, async (tx) => {
         const known = await findRefreshToken(tx, scope, parsed.hash);
         if (!known) return;

@@ -6,7 +6,6 @@ import {
   ValidationError,
   type Database,
   type Outbox,
-  type TenantScope,
 } from '@geminis/service-kit';
 import { insertAudit } from '../store/audit.store';
 import {
@@ -21,8 +20,7 @@ import { type Actor, type TenantRef } from './context';
 import { newTenantToken, parseTenantToken, type Cipher } from './crypto';
 import { checkPasswordPolicy, type PasswordHasher } from './passwords';
 
-type Scope = TenantScope & { kind: 'tenant' };
-const scopeOf = (tenantId: string) => tenantScope(tenantId) as Scope;
+const scopeOf = (tenantId: string) => tenantScope(tenantId);
 
 export function createPasswordService(deps: {
   db: Database;

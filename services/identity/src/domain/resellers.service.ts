@@ -6,7 +6,6 @@ import {
   tenantScope,
   type Database,
   type Outbox,
-  type TenantScope,
   type Tx,
 } from '@geminis/service-kit';
 import { insertAudit } from '../store/audit.store';
@@ -62,7 +61,7 @@ export function createResellersService(deps: { db: Database; outbox: Outbox; has
     to: ResellerStatus,
     reason?: string,
   ): Promise<Reseller> {
-    const scope = tenantScope(id) as TenantScope & { kind: 'tenant' };
+    const scope = tenantScope(id);
     return db.withTenant(scope, async (tx: Tx) => {
       const before = await findReseller(tx, scope, id);
       if (!before) throw resellerNotFound();
@@ -97,7 +96,7 @@ export function createResellersService(deps: { db: Database; outbox: Outbox; has
       checkPasswordPolicy(input.owner.password, input.owner.email, 'owner.password');
       const passwordHash = await hasher.hash(input.owner.password);
       const id = newId();
-      const scope = tenantScope(id) as TenantScope & { kind: 'tenant' };
+      const scope = tenantScope(id);
       try {
         return await db.withTenant(scope, async (tx) => {
           await insertReseller(tx, scope, {
@@ -152,7 +151,7 @@ export function createResellersService(deps: { db: Database; outbox: Outbox; has
     },
 
     async update(actor: Actor, id: string, patch: ResellerPatchInput): Promise<Reseller> {
-      const scope = tenantScope(id) as TenantScope & { kind: 'tenant' };
+      const scope = tenantScope(id);
       try {
         return await db.withTenant(scope, async (tx) => {
           const before = await findReseller(tx, scope, id);

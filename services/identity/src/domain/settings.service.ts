@@ -6,7 +6,6 @@ import {
   type Database,
   type FieldError,
   type Outbox,
-  type TenantScope,
   type Tx,
 } from '@geminis/service-kit';
 import { insertAudit } from '../store/audit.store';
@@ -14,8 +13,6 @@ import { deleteSetting, settingsOf, upsertSetting, type SettingRow } from '../st
 import { PLATFORM_TENANT_ID, type Actor } from './context';
 import { type Cipher } from './crypto';
 import { maskSecret, SETTINGS, SETTINGS_BY_KEY, type SettingDefinition } from './settings';
-
-type Scope = TenantScope & { kind: 'tenant' };
 
 export interface SettingView {
   key: string;
@@ -34,7 +31,7 @@ export function createSettingsService(deps: { db: Database; outbox: Outbox; ciph
   const { db, cipher } = deps;
 
   const read = (tenantId: string) => {
-    const scope = tenantScope(tenantId) as Scope;
+    const scope = tenantScope(tenantId);
     return db.withTenant(scope, (tx) => settingsOf(tx, scope));
   };
 
@@ -63,7 +60,7 @@ export function createSettingsService(deps: { db: Database; outbox: Outbox; ciph
       const tenantId =
         actor.auth.role === 'admin' ? (requestedTenantId ?? PLATFORM_TENANT_ID) : actor.auth.tenantId;
       if (actor.auth.role === 'admin' && requestedTenantId) {
-        const scope = tenantScope(requestedTenantId) as Scope;
+        const scope = tenantScope(requestedTenantId);
         await db.withTenant(scope, (tx) =>
           insertAudit(tx, {
             tenantId: requestedTenantId,
@@ -146,7 +143,7 @@ export function createSettingsService(deps: { db: Database; outbox: Outbox; ciph
         throw new ValidationError('request.invalid', 'values: nothing to change', {
           fieldErrors: [{ field: 'values', message: 'nothing to change' }],
         });
-      const scope = tenantScope(tenantId) as Scope;
+      const scope = tenantScope(tenantId);
       await db.withTenant(scope, async (tx: Tx) => {
         for (const { d, value } of parsed) {
           if (value === null) await deleteSetting(tx, scope, d.key);

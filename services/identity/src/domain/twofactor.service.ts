@@ -6,7 +6,7 @@ import {
   UnauthenticatedError,
   ValidationError,
   type Database,
-  type TenantScope,
+  type SingleTenantScope,
 } from '@geminis/service-kit';
 import { authenticator } from 'otplib';
 import { insertAudit } from '../store/audit.store';
@@ -18,7 +18,7 @@ import { type Actor } from './context';
 import { parseTenantToken, randomToken, sha256, type Cipher } from './crypto';
 import { type UserCredentials } from './types';
 
-type Scope = TenantScope & { kind: 'tenant' };
+type Scope = SingleTenantScope;
 const STEP_SEC = 30;
 const CHALLENGE_ATTEMPTS = 5;
 const RECOVERY_CODES = 10;
@@ -127,7 +127,7 @@ export function createTwoFactorService(deps: {
     const invalid = () =>
       new UnauthenticatedError('identity.invalid_mfa_token', 'the sign-in step expired; sign in again');
     if (!parsed) throw invalid();
-    const scope = tenantScope(parsed.tenantId) as Scope;
+    const scope = tenantScope(parsed.tenantId);
     const ch = await db.withTenant(scope, (tx) =>
       touchOneTimeToken(tx, scope, 'login_2fa', parsed.hash, CHALLENGE_ATTEMPTS),
     );
@@ -138,13 +138,13 @@ export function createTwoFactorService(deps: {
   }
 
   return {
-    enrolMe: (actor: Actor) => enrol(tenantScope(actor.auth.tenantId) as Scope, actor.auth.userId),
+    enrolMe: (actor: Actor) => enrol(tenantScope(actor.auth.tenantId), actor.auth.userId),
     confirmMe: (actor: Actor, code: string) =>
-      confirm(tenantScope(actor.auth.tenantId) as Scope, actor.auth.userId, code, actor.ip),
+      confirm(tenantScope(actor.auth.tenantId), actor.auth.userId, code, actor.ip),
 
     /** Disabling needs a current code (or a recovery code): a stolen access token alone cannot do it. */
     async disableMe(actor: Actor, code: string): Promise<void> {
-      const scope = tenantScope(actor.auth.tenantId) as Scope;
+      const scope = tenantScope(actor.auth.tenantId);
       const user = await db.withTenant(scope, (tx) => findCredentialsById(tx, scope, actor.auth.userId));
       if (!user?.totpSecretEnc) throw new BusinessRuleError('identity.2fa_not_enabled', '2FA is not enabled');
       const ok =
@@ -169,7 +169,7 @@ export function createTwoFactorService(deps: {
     async adminReset(actor: Actor, userId: string): Promise<void> {
       const target = await db.withTenant(allTenants, (tx) => findUser(tx, allTenants, userId));
       if (!target) throw new NotFoundError('identity.user_not_found', 'user not found');
-      const scope = tenantScope(target.tenantId) as Scope;
+      const scope = tenantScope(target.tenantId);
       await clear(scope, userId);
       await db.withTenant(scope, async (tx) => {
         await revokeAllForUser(tx, scope, userId);

@@ -1,5 +1,5 @@
 import { type AuditEntryType } from '@geminis/contracts';
-import { newId, rows, type TenantScope, type Tx } from '@geminis/service-kit';
+import { newId, rows, type TenantScope, type Tx, tenantIs } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 
 /** What the audit log records: the contract's list, so an entry the API would not document cannot be written. */
@@ -50,7 +50,7 @@ export async function listAudit(
   }>(
     tx,
     sql`select * from audit_log
-        where ${scope.kind === 'all' ? sql`true` : sql`tenant_id = ${scope.tenantId}`}
+        where ${tenantIs(scope)}
           ${page.before ? sql`and id < ${page.before}` : sql``}
           ${page.type ? sql`and type = ${page.type}` : sql``}
         order by id desc limit ${page.limit}`,

@@ -1,7 +1,7 @@
-import { newId, rows, type TenantScope, type Tx } from '@geminis/service-kit';
+import { newId, rows, type Tx, type SingleTenantScope } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 
-type Scope = TenantScope & { kind: 'tenant' };
+type Scope = SingleTenantScope;
 
 export async function replaceRecoveryCodes(
   tx: Tx,

@@ -1,4 +1,4 @@
-import { rows, type TenantScope, type Tx } from '@geminis/service-kit';
+import { rows, type TenantScope, type Tx, tenantIs } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 import { type Reseller, type ResellerStatus } from '../domain/types';
 
@@ -28,8 +28,7 @@ const toReseller = (r: ResellerRow): Reseller => ({
   updatedAt: new Date(r.updated_at).toISOString(),
 });
 
-const tenantFilter = (scope: TenantScope) =>
-  scope.kind === 'all' ? sql`true` : sql`r.tenant_id = ${scope.tenantId}`;
+const tenantFilter = (scope: TenantScope) => tenantIs(scope, sql`r.tenant_id`);
 
 const SELECT = sql`select r.*, (select coalesce(array_agg(d.domain order by d.domain), '{}')
                     from reseller_domains d where d.reseller_id = r.id) as domains

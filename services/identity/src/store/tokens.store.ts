@@ -1,7 +1,7 @@
-import { rows, type TenantScope, type Tx } from '@geminis/service-kit';
+import { rows, type TenantScope, type Tx, type SingleTenantScope } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 
-type Scope = TenantScope & { kind: 'tenant' };
+type Scope = SingleTenantScope;
 
 export interface RefreshRow {
   id: string;

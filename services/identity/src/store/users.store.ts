@@ -1,4 +1,11 @@
-import { rows, type Role, type TenantScope, type Tx } from '@geminis/service-kit';
+import {
+  rows,
+  type Role,
+  type TenantScope,
+  type Tx,
+  tenantIs,
+  type SingleTenantScope,
+} from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 import { type User, type UserCredentials, type UserStatus } from '../domain/types';
 
@@ -47,8 +54,7 @@ const toCredentials = (r: UserRow): UserCredentials => ({
 });
 
 /** The tenant filter on top of RLS: both walls must agree. */
-const tenantFilter = (scope: TenantScope) =>
-  scope.kind === 'all' ? sql`true` : sql`tenant_id = ${scope.tenantId}`;
+const tenantFilter = (scope: TenantScope) => tenantIs(scope);
 
 export interface NewUser {
   id: string;
@@ -97,7 +103,7 @@ export async function findCredentialsById(
 
 export async function findCredentialsByEmail(
   tx: Tx,
-  scope: TenantScope & { kind: 'tenant' },
+  scope: SingleTenantScope,
   email: string,
 ): Promise<UserCredentials | undefined> {
   const [row] = await rows<UserRow>(
@@ -201,11 +207,7 @@ export async function clearFailedLogins(tx: Tx, scope: TenantScope, id: string):
   );
 }
 
-export async function userIdsOfTenant(
-  tx: Tx,
-  scope: TenantScope & { kind: 'tenant' },
-  role: Role,
-): Promise<string[]> {
+export async function userIdsOfTenant(tx: Tx, scope: SingleTenantScope, role: Role): Promise<string[]> {
   const list = await rows<{ id: string }>(
     tx,
     sql`select id from users where tenant_id = ${scope.tenantId} and role = ${role} and deleted_at is null`,

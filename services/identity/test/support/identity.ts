@@ -14,6 +14,7 @@ import {
   type IdentityBuilt,
   type IdentityConfig,
 } from '../../src/service';
+import { withRowLevelSecurityOpened } from '@geminis/service-kit/src/testing/first-wall';
 
 export const ISSUER = 'https://identity.test';
 export const AUDIENCE = 'geminis';
@@ -29,9 +30,14 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startIdentity(overrides: Partial<IdentityConfig> = {}): Promise<Harness> {
+export async function startIdentity(
+  overrides: Partial<IdentityConfig> = {},
+  options: { firstWallOnly?: boolean } = {},
+): Promise<Harness> {
   const testDb = await createTestDatabase('gm_identity');
-  const db = openPostgres({ url: testDb.url, max: 12 });
+  const pool = openPostgres({ url: testDb.url, max: 12 });
+  // firstWallOnly: RLS opened, so the stores' own tenant filters must isolate alone.
+  const db = options.firstWallOnly ? withRowLevelSecurityOpened(pool) : pool;
   const bus = createInMemoryBus();
   const running = await runService(
     identityService({
