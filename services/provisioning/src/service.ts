@@ -34,6 +34,9 @@ export {
   type ProvisioningConfig,
 } from './config';
 
+export { seedProvisioningDemo, type ProvisioningDemo, type ProvisioningDemoOptions } from './seed';
+export { startWhmStandIn, type WhmStandIn } from './dev/whm-stand-in';
+
 export const PROVISIONING_MIGRATIONS = { name: 'provisioning', dir: join(__dirname, 'store', 'migrations') };
 
 const DEFAULT_MAX_ATTEMPTS = 8;

@@ -1,0 +1,115 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type AddressInfo, type Socket } from 'node:net';
+
+// WHM API 1 envelopes (shared/reference/providers.md §1): HTTP 200 even on failure, metadata.result 0/1.
+const whmOk = (command: string, data?: Record<string, unknown>, reason = 'OK') => ({
+  metadata: { command, version: 1, result: 1, reason, output: { raw: '' } },
+  ...(data ? { data } : {}),
+});
+const whmFail = (command: string, reason: string) => ({
+  metadata: { command, version: 1, result: 0, reason, output: { raw: '' } },
+});
+const whmAcct = (user: string, domain: string, suspended: number, plan: string) => ({
+  user,
+  domain,
+  plan,
+  suspended,
+  suspendreason: suspended ? 'Suspended' : 'not suspended',
+  diskused: '0M',
+  owner: 'root',
+});
+
+interface Acct {
+  user: string;
+  domain: string;
+  plan: string;
+  suspended: number;
+}
+
+/**
+ * A WHM on loopback answering API 1 like the real one, with state and call counts: the panel of the
+ * embedded demo (`npm start` completes the journey offline) and of the job tests, which also use its
+ * failures — down (503), or a createacct that creates the account and then never answers (the call
+ * "timed out" but happened). It checks no credentials: never expose it beyond loopback.
+ */
+export async function startWhmStandIn(options: { port?: number } = {}) {
+  const accounts = new Map<string, Acct>();
+  const calls: Record<string, number> = {};
+  const sockets = new Set<Socket>();
+  const state = { down: false, hangCreates: 0 };
+
+  async function body(req: IncomingMessage): Promise<URLSearchParams> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  }
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const fn = url.pathname.replace('/json-api/', '');
+    calls[fn] = (calls[fn] ?? 0) + 1;
+    const params = req.method === 'POST' ? await body(req) : url.searchParams;
+    const send = (payload: unknown, status = 200) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(payload));
+    };
+    if (state.down) return send({ error: 'service unavailable' }, 503);
+    if (url.searchParams.get('api.version') !== '1') return send({ result: [{ status: 0 }] });
+    switch (fn) {
+      case 'listaccts': {
+        const a = accounts.get(params.get('search') ?? '');
+        return send(whmOk('listaccts', { acct: a ? [whmAcct(a.user, a.domain, a.suspended, a.plan)] : [] }));
+      }
+      case 'createacct': {
+        const user = params.get('username')!;
+        if (accounts.has(user))
+          return send(whmFail('createacct', 'Sorry, a group for that username already exists.'));
+        accounts.set(user, { user, domain: params.get('domain')!, plan: params.get('plan')!, suspended: 0 });
+        if (state.hangCreates > 0) {
+          state.hangCreates -= 1;
+          return; // created, but the answer never comes
+        }
+        return send(
+          whmOk('createacct', { ip: '127.0.0.1', nameserver: 'ns1.demo.test', package: params.get('plan') }),
+        );
+      }
+      case 'suspendacct':
+      case 'unsuspendacct': {
+        const a = accounts.get(params.get('user') ?? '');
+        if (!a) return send(whmFail(fn, 'Account does not exist.'));
+        a.suspended = fn === 'suspendacct' ? 1 : 0;
+        return send(whmOk(fn));
+      }
+      case 'listpkgs':
+        return send(whmOk(fn, { pkg: [{ name: 'starter' }, { name: 'pro' }] }));
+      case 'create_user_session':
+        return send(
+          whmOk(fn, { url: `http://127.0.0.1:${port}/cpsess0000000000/login/?user=${params.get('user')}` }),
+        );
+      case 'removeacct':
+        accounts.delete(params.get('username') ?? '');
+        return send(whmOk(fn));
+      default:
+        return send(whmFail(fn, 'Unknown function'));
+    }
+  };
+
+  const server = createServer((req, res) => void handle(req, res)).on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    accounts,
+    calls,
+    state,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+export type WhmStandIn = Awaited<ReturnType<typeof startWhmStandIn>>;

@@ -1,0 +1,65 @@
+import { newId } from '@geminis/service-kit';
+import { seedProvisioningDemo, startWhmStandIn, type WhmStandIn } from '../src/service';
+import { provisionRequest, runJobsUntil } from './support/jobs';
+import {
+  client,
+  PLATFORM_TENANT_ID,
+  startProvisioning,
+  TEST_ENCRYPTION_KEY,
+  type Harness,
+} from './support/provisioning';
+
+/** The embedded demo: seeded servers on the loopback WHM stand-in, and an order that becomes an account. */
+describe('provisioning demo seed', () => {
+  let whm: WhmStandIn;
+  let h: Harness;
+  const R = newId();
+  const resold = newId();
+  const own = newId();
+
+  beforeAll(async () => {
+    whm = await startWhmStandIn();
+    h = await startProvisioning();
+  }, 60_000);
+  afterAll(async () => {
+    await h?.stop();
+    await whm.close();
+  });
+
+  it('seeds once however often it runs, and provisions both resold and own products on the demo panel', async () => {
+    const options = {
+      encryptionKey: TEST_ENCRYPTION_KEY,
+      panel: { hostname: '127.0.0.1', port: whm.port, tls: false },
+      resellerTenantId: R,
+      platformProductIds: [resold],
+      resellerProductIds: [own],
+    };
+    const first = await seedProvisioningDemo(h.db, options);
+    expect(await seedProvisioningDemo(h.db, options)).toEqual(first);
+    const reseller = h.issuer.tokenFor('reseller', R);
+    expect((await client(h.url).get('/v1/servers', reseller)).body.items).toHaveLength(1);
+
+    await h.deliver(
+      'billing.service.provision_requested.v1',
+      R,
+      provisionRequest({ productId: resold, domain: 'resold.example' }),
+    );
+    await h.deliver(
+      'billing.service.provision_requested.v1',
+      R,
+      provisionRequest({ productId: own, domain: 'own.example' }),
+    );
+    const accounts = async () =>
+      (await client(h.url).get('/v1/provisioning/accounts', reseller)).body.items as any[];
+    await runJobsUntil(h, async () => (await accounts()).filter((a) => a.status === 'active').length === 2);
+    expect([...whm.accounts.keys()].sort()).toEqual(['own', 'resold']);
+    expect(
+      (
+        await client(h.url).get(
+          `/v1/servers/${first.platform.serverId}`,
+          h.issuer.tokenFor('admin', PLATFORM_TENANT_ID),
+        )
+      ).status,
+    ).toBe(200);
+  });
+});
