@@ -9,4 +9,5 @@ import { type AnyServiceEntry } from '@geminis/service-kit';
 export const SERVICE_ENTRIES: Partial<Record<ServiceName, () => Promise<AnyServiceEntry>>> = {
   identity: async () => (await import('../services/identity/src/entry')).identityEntry,
   catalog: async () => (await import('../services/catalog/src/entry')).catalogEntry,
+  billing: async () => (await import('../services/billing/src/entry')).billingEntry,
 };

@@ -115,7 +115,14 @@ async function main() {
         JWT_AUDIENCE: AUDIENCE,
       },
     ).config as SharedServiceConfig;
-    const own = loadConfig(entry.config as z.ZodRawShape, withDevSecrets(entry.config)).config;
+    // The URLs of the services already running (billing calls catalog at CATALOG_URL).
+    const upstreams = Object.fromEntries(
+      Object.entries(running).map(([n, r]) => [serviceUrlVariable(n as ServiceName), r.url]),
+    );
+    const own = loadConfig(entry.config as z.ZodRawShape, {
+      ...withDevSecrets(entry.config),
+      ...upstreams,
+    }).config;
     const db = await database(name);
     databases[name] = db;
     const service = await runService(entry.definition(own, shared), {

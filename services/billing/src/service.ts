@@ -42,7 +42,7 @@ import { STRIPE_WEBHOOK_PATHS, stripeRoutes } from './http/stripe.routes';
 import { createCatalogClient } from './upstream/catalog.client';
 import { createStripeClient } from './upstream/stripe.client';
 
-export { billingConfigFrom, billingConfigShape, loadBillingConfig, type BillingConfig } from './config';
+export { billingConfigFrom, billingConfigShape, type BillingConfig } from './config';
 
 export const BILLING_MIGRATIONS = { name: 'billing', dir: join(__dirname, 'store', 'migrations') };
 

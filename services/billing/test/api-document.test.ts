@@ -1,5 +1,5 @@
 import { compileErrors, validate } from '@readme/openapi-parser';
-import { ConfigError, loadConfig } from '@geminis/service-kit';
+import { ConfigError, loadConfig, sharedServiceConfig } from '@geminis/service-kit';
 import { billingConfigShape } from '../src/config';
 import { client, startBilling, type Harness } from './support/billing';
 
@@ -41,7 +41,7 @@ describe('billing API document and configuration', () => {
 
   it('refuses to start in production mode without its keys, naming them', () => {
     try {
-      loadConfig(billingConfigShape, { GEMINIS_MODE: 'production' });
+      loadConfig({ ...sharedServiceConfig, ...billingConfigShape }, { GEMINIS_MODE: 'production' });
       throw new Error('loaded');
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);

@@ -148,6 +148,42 @@ export const ROUTES: readonly GatewayRoute[] = [
     summary: 'Promotions',
   },
   { prefix: '/v1/quotes', upstream: 'catalog', access: { roles: ALL }, limit: 'api', summary: 'Quotes' },
+  { prefix: '/v1/orders', upstream: 'billing', access: { roles: ALL }, limit: 'api', summary: 'Orders' },
+  {
+    prefix: '/v1/invoices',
+    upstream: 'billing',
+    access: { roles: ALL },
+    limit: 'api',
+    summary: 'Invoices, payments, credit notes',
+  },
+  {
+    prefix: '/v1/client-services',
+    upstream: 'billing',
+    access: { roles: ALL },
+    limit: 'api',
+    summary: 'Client services (what a client bought, its cycle and due date)',
+  },
+  {
+    prefix: '/v1/credit',
+    upstream: 'billing',
+    access: { roles: ALL },
+    limit: 'api',
+    summary: 'Account credit',
+  },
+  {
+    prefix: '/v1/billing-settings',
+    upstream: 'billing',
+    access: { roles: STAFF },
+    limit: 'api',
+    summary: 'Billing settings (taxes, numbering, due days)',
+  },
+  {
+    prefix: '/v1/payment-gateways',
+    upstream: 'billing',
+    access: { roles: STAFF },
+    limit: 'api',
+    summary: "The tenant's payment gateways (Stripe)",
+  },
 ];
 
 export function matchRoute(path: string, routes: readonly GatewayRoute[] = ROUTES): GatewayRoute | undefined {
