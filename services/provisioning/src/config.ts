@@ -1,16 +1,8 @@
-import { baseConfig, loadConfigOrExit, processEnv, secret } from '@geminis/service-kit';
+import { secret } from '@geminis/service-kit';
 import { z } from 'zod';
 
+/** Provisioning's own environment variables (the shared ones — PORT, DATABASE_URL, JWT… — are the kit's). */
 export const provisioningConfigShape = {
-  ...baseConfig,
-  PORT: z.coerce.number().int().min(0).max(65535).default(4004),
-  HOST: z.string().default('0.0.0.0'),
-  DATABASE_URL: z.url().optional(),
-  AMQP_URL: z.url().optional(),
-  /** Where identity publishes its signing keys. */
-  JWKS_URL: z.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
-  JWT_ISSUER: z.string().min(1).default('https://identity.geminis.local'),
-  JWT_AUDIENCE: z.string().min(1).default('geminis'),
   /** Master key for panel credentials and account passwords encrypted at rest (AES-256-GCM, HKDF). */
   PROVISIONING_ENCRYPTION_KEY: secret(32),
   /** How often the job runner looks for due jobs when it found none. */
@@ -33,7 +25,7 @@ export const provisioningConfigShape = {
 
 export type ProvisioningEnvConfig = z.infer<z.ZodObject<typeof provisioningConfigShape>>;
 
-/** What provisioningService needs (main.ts maps the environment onto it; tests build it directly). */
+/** What provisioningService needs (its entry maps the environment onto it; tests build it directly). */
 export interface ProvisioningConfig {
   encryptionKey: string;
   jobs?: {
@@ -57,9 +49,6 @@ export interface ProvisioningConfig {
   /** The per-server breaker towards the panels. */
   panelBreaker?: { volumeThreshold?: number; errorThresholdPercentage?: number; resetTimeoutMs?: number };
 }
-
-export const loadProvisioningConfig = (env = processEnv()) =>
-  loadConfigOrExit('provisioning', provisioningConfigShape, env);
 
 export const provisioningConfigFrom = (env: ProvisioningEnvConfig): ProvisioningConfig => ({
   encryptionKey: env.PROVISIONING_ENCRYPTION_KEY!,

@@ -27,12 +27,7 @@ import { createStateSync } from './jobs/state-sync';
 import { createPanelHttp } from './modules/panel-http';
 import { createPanels } from './modules/panels';
 
-export {
-  loadProvisioningConfig,
-  provisioningConfigFrom,
-  provisioningConfigShape,
-  type ProvisioningConfig,
-} from './config';
+export { provisioningConfigFrom, provisioningConfigShape, type ProvisioningConfig } from './config';
 
 export { seedProvisioningDemo, type ProvisioningDemo, type ProvisioningDemoOptions } from './seed';
 export { startWhmStandIn, type WhmStandIn } from './dev/whm-stand-in';

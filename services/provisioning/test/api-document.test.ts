@@ -1,5 +1,5 @@
 import { compileErrors, validate } from '@readme/openapi-parser';
-import { loadConfig, ConfigError } from '@geminis/service-kit';
+import { baseConfig, loadConfig, ConfigError } from '@geminis/service-kit';
 import { provisioningConfigShape } from '../src/config';
 import { client, startProvisioning, type Harness } from './support/provisioning';
 
@@ -49,19 +49,24 @@ describe('provisioning API document and configuration', () => {
   });
 
   it('refuses to start in production mode without its encryption key, naming it', () => {
-    expect(() => loadConfig(provisioningConfigShape, { GEMINIS_MODE: 'production' })).toThrow(ConfigError);
+    expect(() =>
+      loadConfig({ ...baseConfig, ...provisioningConfigShape }, { GEMINIS_MODE: 'production' }),
+    ).toThrow(ConfigError);
     try {
-      loadConfig(provisioningConfigShape, { GEMINIS_MODE: 'production' });
+      loadConfig({ ...baseConfig, ...provisioningConfigShape }, { GEMINIS_MODE: 'production' });
     } catch (err) {
       expect((err as ConfigError).problems).toContain(
         'PROVISIONING_ENCRYPTION_KEY: required in production mode',
       );
     }
     const short = () =>
-      loadConfig(provisioningConfigShape, {
-        GEMINIS_MODE: 'production',
-        PROVISIONING_ENCRYPTION_KEY: 'short',
-      });
+      loadConfig(
+        { ...baseConfig, ...provisioningConfigShape },
+        {
+          GEMINIS_MODE: 'production',
+          PROVISIONING_ENCRYPTION_KEY: 'short',
+        },
+      );
     expect(short).toThrow(/PROVISIONING_ENCRYPTION_KEY/);
   });
 });
