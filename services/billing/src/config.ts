@@ -25,6 +25,10 @@ export interface BillingConfig {
   stripeTimeoutMs?: number;
   /** A promotion hold whose order never committed is released after this long (tests: 0). */
   holdStaleMs?: number;
+  /** Schedule the renewal and dunning jobs (default true; tests drive them by hand). */
+  lifecycleJobs?: boolean;
+  /** Rows per set-based batch of the renewal and dunning jobs (default 500). */
+  lifecycleBatchSize?: number;
   /** Clock for order dates, due dates and periods (tests). */
   now?: () => Date;
 }

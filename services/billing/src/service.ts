@@ -8,6 +8,7 @@ import {
   ServiceUnsuspended,
 } from '@geminis/contracts';
 import {
+  hourlyUtc,
   type BuiltService,
   type Logger,
   type ServiceContext,
@@ -18,6 +19,7 @@ import { createClientServicesService } from './domain/client-services.service';
 import { createCreditNotesService } from './domain/credit-notes.service';
 import { createIdempotency } from './domain/idempotency.service';
 import { createInvoicesService } from './domain/invoices.service';
+import { createLifecycleJobs } from './domain/lifecycle-jobs.service';
 import { createOrdersService } from './domain/orders.service';
 import { createPromotionHolds } from './domain/promotion-holds.service';
 import { createPaymentsService } from './domain/payments.service';
@@ -56,14 +58,14 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
     logger: logger as unknown as Logger,
   });
   const idempotent = createIdempotency({ db });
-  const settlement = createSettlement({ outbox });
+  const clock = config.now ? { now: config.now } : {};
+  const settlement = createSettlement({ outbox, ...clock });
   const holds = createPromotionHolds({
     db,
     catalog,
     logger,
     ...(config.holdStaleMs !== undefined ? { staleMs: config.holdStaleMs } : {}),
   });
-  const clock = config.now ? { now: config.now } : {};
   const stripe = createStripeClient({
     ...(config.stripeTimeoutMs ? { timeoutMs: config.stripeTimeoutMs } : {}),
     logger,
@@ -76,6 +78,12 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
     orders: createOrdersService({ db, outbox, catalog, idempotent, settlement, holds, ...clock }),
     invoices: createInvoicesService({ db }),
     clientServices: createClientServicesService({ db }),
+    lifecycle: createLifecycleJobs({
+      db,
+      settlement,
+      ...clock,
+      ...(config.lifecycleBatchSize ? { batchSize: config.lifecycleBatchSize } : {}),
+    }),
 
     payments: createPaymentsService({ db, idempotent, settlement }),
     settings: createSettingsService({ db }),
@@ -137,6 +145,30 @@ export function billingService(config: BillingConfig): ServiceDefinition<Billing
               await services.refunds.retryPending();
             },
           },
+          ...(config.lifecycleJobs === false
+            ? []
+            : [
+                {
+                  name: 'billing.renewals',
+                  everyMs: 5 * 60_000,
+                  // once an hour across replicas (each run is idempotent per service and period)
+                  period: hourlyUtc,
+                  leaseMs: 60 * 60_000,
+                  run: async () => {
+                    const issued = await services.lifecycle.renew();
+                    logger.info({ issued }, 'renewal invoices issued');
+                  },
+                },
+                {
+                  name: 'billing.dunning',
+                  everyMs: 5 * 60_000,
+                  period: hourlyUtc,
+                  leaseMs: 60 * 60_000,
+                  run: async () => {
+                    logger.info(await services.lifecycle.dun(), 'dunning done');
+                  },
+                },
+              ]),
           {
             name: 'billing.orders.expire',
             everyMs: 5 * 60_000,

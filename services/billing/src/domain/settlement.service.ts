@@ -3,7 +3,15 @@ import { type Outbox, type TenantScope, type Tx } from '@geminis/service-kit';
 import { findClient } from '../store/clients.store';
 import { type Invoice } from '../store/invoices.store';
 import { setOrderStatus } from '../store/orders.store';
-import { moveOrderServices } from '../store/services.store';
+import { renewalOf, hasOverdueRenewal } from '../store/renewals.store';
+import {
+  advanceDueDate,
+  findService,
+  moveOrderServices,
+  requestServiceAction,
+} from '../store/services.store';
+import { dateOf } from './cycles';
+import { enqueueRequest } from './lifecycle-requests';
 import { toJsonMinor } from './money';
 
 /**
@@ -12,8 +20,34 @@ import { toJsonMinor } from './money';
  * each of its pending services asks provisioning for its account (`billing.service.provision_requested.v1`,
  * carrying the client's snapshot and the module config from the order's snapshot — never a password).
  */
-export function createSettlement(deps: { outbox: Outbox }) {
+export function createSettlement(deps: { outbox: Outbox; now?: () => Date }) {
   const { outbox } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  /**
+   * A paid renewal: the service's next due date moves one cycle from the old due date (never from the
+   * payment date); a service suspended for non-payment with no other renewal overdue is unsuspended and
+   * provisioning asked to lift it — a suspension by staff (or found on the panel) stays.
+   */
+  async function renewalPaid(
+    tx: Tx,
+    scope: TenantScope,
+    invoice: Invoice,
+    paid: { id: string; correlationId: string },
+  ) {
+    const renewal = await renewalOf(tx, scope, invoice.id);
+    if (!renewal) return;
+    await advanceDueDate(tx, scope, renewal.serviceId, renewal.periodStart, renewal.periodEnd);
+    const s = await findService(tx, scope, renewal.serviceId, undefined, true);
+    if (!s || s.status !== 'suspended' || s.suspendReason !== 'overdue') return;
+    if (await hasOverdueRenewal(tx, scope, s.id, dateOf(now()))) return;
+    if (!(await requestServiceAction(tx, scope, s.id, ['suspended'], 'active', 'unsuspend'))) return;
+    await enqueueRequest(tx, outbox, 'unsuspend', s, `invoice ${invoice.number ?? invoice.id} paid`, {
+      correlationId: paid.correlationId,
+      causationId: paid.id,
+    });
+  }
+
   return {
     async invoicePaid(tx: Tx, scope: TenantScope, invoice: Invoice, paidAt: string, causationId?: string) {
       const cause = causationId ? { causationId } : {};
@@ -30,6 +64,7 @@ export function createSettlement(deps: { outbox: Outbox }) {
         },
         ...cause,
       });
+      if (invoice.reason === 'renewal') return renewalPaid(tx, scope, invoice, paid);
       if (invoice.reason !== 'order' || !invoice.orderId) return;
       await setOrderStatus(tx, scope, invoice.orderId, 'pending', 'active');
       const services = await moveOrderServices(tx, scope, invoice.orderId, 'pending', 'provisioning');

@@ -1,11 +1,17 @@
 import { PermanentEventError, tenantScope, type EventHandler, type KitLogger } from '@geminis/service-kit';
-import { transitionService, type ServiceStatus } from '../store/services.store';
+import { transitionService, type PendingAction, type ServiceStatus } from '../store/services.store';
 
 export interface StatusChange {
   /** The statuses this result may move a service from; anything else is stale or repeated (ignored). */
   from: readonly ServiceStatus[];
   to: ServiceStatus;
-  extra?: (data: Record<string, unknown>) => { username?: string; host?: string; lastError?: string | null };
+  extra?: (data: Record<string, unknown>) => {
+    username?: string;
+    host?: string;
+    lastError?: string | null;
+    /** The request this result confirms (cleared from the service once seen). */
+    done?: PendingAction;
+  };
 }
 
 /**

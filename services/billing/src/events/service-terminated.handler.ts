@@ -7,6 +7,7 @@ export const serviceTerminatedHandler = (logger?: KitLogger) =>
     {
       from: ['pending', 'provisioning', 'active', 'provision_failed', 'suspended', 'cancelled'],
       to: 'terminated',
+      extra: () => ({ done: 'terminate' }),
     },
     logger,
   );

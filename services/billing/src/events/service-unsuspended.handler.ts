@@ -3,4 +3,4 @@ import { serviceStatusHandler } from './service-status';
 
 /** provisioning.service.unsuspended.v1: the account is active again. */
 export const serviceUnsuspendedHandler = (logger?: KitLogger) =>
-  serviceStatusHandler({ from: ['suspended'], to: 'active' }, logger);
+  serviceStatusHandler({ from: ['suspended'], to: 'active', extra: () => ({ done: 'unsuspend' }) }, logger);

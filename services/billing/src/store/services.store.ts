@@ -19,9 +19,20 @@ export interface ClientService extends Omit<ServicePlan, 'recurringAmount' | 'ad
   username: string | null;
   host: string | null;
   lastError: string | null;
+  /** Why it is suspended (null unless suspended): overdue (lifted by paying), staff, provisioning. */
+  suspendReason: SuspendReason | null;
+  suspendNote: string | null;
+  suspendedOn: string | null;
+  /** What billing asked provisioning and has not seen done yet (staff see a request that stays pending). */
+  pendingAction: PendingAction | null;
+  cancelAt: 'end_of_period' | 'immediate' | null;
+  cancelReason: string | null;
   createdAt: string;
   updatedAt: string;
 }
+
+export type SuspendReason = 'overdue' | 'staff' | 'provisioning';
+export type PendingAction = 'suspend' | 'unsuspend' | 'terminate';
 
 interface Row {
   id: string;
@@ -45,11 +56,18 @@ interface Row {
   username: string | null;
   host: string | null;
   last_error: string | null;
+  suspend_reason: SuspendReason | null;
+  suspend_note: string | null;
+  suspended_on: string | null;
+  pending_action: PendingAction | null;
+  cancel_at: 'end_of_period' | 'immediate' | null;
+  cancel_reason: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
-const SELECT = sql`select s.*, s.registration_date::text as registration_date, s.next_due_date::text as next_due_date
+const SELECT = sql`select s.*, s.registration_date::text as registration_date, s.next_due_date::text as next_due_date,
+                          s.suspended_on::text as suspended_on
                      from client_services s`;
 
 const toService = (r: Row): ClientService => ({
@@ -74,6 +92,12 @@ const toService = (r: Row): ClientService => ({
   username: r.username,
   host: r.host,
   lastError: r.last_error,
+  suspendReason: r.suspend_reason,
+  suspendNote: r.suspend_note,
+  suspendedOn: r.suspended_on,
+  pendingAction: r.pending_action,
+  cancelAt: r.cancel_at,
+  cancelReason: r.cancel_reason,
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
 });
@@ -99,11 +123,12 @@ export async function findService(
   scope: TenantScope,
   id: string,
   clientId?: string,
+  lock = false,
 ): Promise<ClientService | null> {
   const [r] = await rows<Row>(
     tx,
     sql`${SELECT} where ${tenantIs(scope, sql`s.tenant_id`)} and ${clientIs(clientId, sql`s.client_id`)}
-        and s.id = ${id}`,
+        and s.id = ${id} ${lock ? sql`for update of s` : sql``}`,
   );
   return r ? toService(r) : null;
 }
@@ -136,7 +161,9 @@ export async function moveOrderServices(
 
 /**
  * Moves one service to `to` when it is in one of `from` (a conditional UPDATE: an event arriving late or
- * twice changes nothing). 'missing' when the tenant has no such service.
+ * twice changes nothing). 'missing' when the tenant has no such service. Provisioning's results land here:
+ * a service found suspended keeps billing's reason (or gets 'provisioning'), any other status has none;
+ * a result that does what billing asked clears the pending request.
  */
 export async function transitionService(
   tx: Tx,
@@ -144,22 +171,114 @@ export async function transitionService(
   id: string,
   from: readonly ServiceStatus[],
   to: ServiceStatus,
-  extra: { username?: string; host?: string; lastError?: string | null } = {},
+  extra: { username?: string; host?: string; lastError?: string | null; done?: PendingAction } = {},
 ): Promise<'moved' | 'ignored' | 'missing'> {
   const moved = await rows<{ id: string }>(
     tx,
     sql`update client_services set status = ${to}, updated_at = now(),
           username = coalesce(${extra.username ?? null}, username), host = coalesce(${extra.host ?? null}, host),
-          last_error = ${extra.lastError === undefined ? sql`last_error` : extra.lastError}
+          last_error = ${extra.lastError === undefined ? sql`last_error` : extra.lastError},
+          suspend_reason = case when ${to} = 'suspended' then coalesce(suspend_reason, 'provisioning') end,
+          suspended_on = case when ${to} = 'suspended' then suspended_on end,
+          suspend_note = case when ${to} = 'suspended' then suspend_note end,
+          pending_action = case when pending_action = ${extra.done ?? null} then null else pending_action end,
+          pending_since = case when pending_action = ${extra.done ?? null} then null else pending_since end
         where ${tenantIs(scope)} and id = ${id} and status in (${sql.join(
           from.map((f) => sql`${f}`),
           sql`, `,
-        )}) returning id`,
+        )})
+          -- a result against what billing asked since (suspended after billing asked to unsuspend) is stale
+          and (pending_action is null or pending_action = ${extra.done ?? null})
+        returning id`,
   );
   if (moved.length > 0) return 'moved';
+  // Already there because billing moved it when asking: the result confirms the request.
+  if (extra.done) {
+    const confirmed = await rows<{ id: string }>(
+      tx,
+      sql`update client_services set pending_action = null, pending_since = null, updated_at = now()
+          where ${tenantIs(scope)} and id = ${id} and status = ${to} and pending_action = ${extra.done}
+          returning id`,
+    );
+    if (confirmed.length > 0) return 'moved';
+  }
   const exists = await rows<{ id: string }>(
     tx,
     sql`select id from client_services where ${tenantIs(scope)} and id = ${id}`,
   );
   return exists.length > 0 ? 'ignored' : 'missing';
+}
+
+/**
+ * Billing acts on a service (suspend, unsuspend, terminate, cancel) when it is in one of `from`: its status
+ * moves now, and the request to provisioning is recorded as pending until provisioning's result confirms it.
+ * False when the service is not (or no longer) in `from`.
+ */
+export async function requestServiceAction(
+  tx: Tx,
+  scope: TenantScope,
+  id: string,
+  from: readonly ServiceStatus[],
+  to: ServiceStatus,
+  action: PendingAction,
+  suspension?: { reason: SuspendReason; note: string | null; on: string },
+): Promise<boolean> {
+  const r = await rows<{ id: string }>(
+    tx,
+    sql`update client_services
+           set status = ${to}, suspend_reason = ${suspension?.reason ?? null},
+               suspend_note = ${suspension?.note ?? null}, suspended_on = ${suspension?.on ?? null}::date,
+               pending_action = ${action}, pending_since = now(), updated_at = now()
+         where ${tenantIs(scope)} and id = ${id}
+           and status in (${sql.join(
+             from.map((f) => sql`${f}`),
+             sql`, `,
+           )})
+        returning id`,
+  );
+  return r.length > 0;
+}
+
+/** A client's cancellation at the end of the period: recorded (no renewal is issued any more). */
+export async function requestCancellation(
+  tx: Tx,
+  scope: TenantScope,
+  id: string,
+  reason: string,
+): Promise<boolean> {
+  const r = await rows<{ id: string }>(
+    tx,
+    sql`update client_services
+           set cancel_at = 'end_of_period', cancel_reason = ${reason}, cancel_requested_at = now(), updated_at = now()
+         where ${tenantIs(scope)} and id = ${id} and status in ('active', 'suspended') and cancel_at is null
+        returning id`,
+  );
+  return r.length > 0;
+}
+
+/** Records an immediate cancellation's reason beside the status change. */
+export async function recordImmediateCancellation(tx: Tx, scope: TenantScope, id: string, reason: string) {
+  await tx.execute(sql`
+    update client_services set cancel_at = 'immediate', cancel_reason = ${reason}, cancel_requested_at = now()
+     where ${tenantIs(scope)} and id = ${id}`);
+}
+
+/**
+ * A paid renewal moves the next due date one cycle on, from the old due date (the period's end), never
+ * from the payment date; only from that period's start, so a repeat changes nothing.
+ */
+export async function advanceDueDate(
+  tx: Tx,
+  scope: TenantScope,
+  id: string,
+  periodStart: string,
+  periodEnd: string,
+): Promise<boolean> {
+  const r = await rows<{ id: string }>(
+    tx,
+    sql`update client_services set next_due_date = ${periodEnd}::date, updated_at = now()
+         where ${tenantIs(scope)} and id = ${id} and next_due_date = ${periodStart}::date
+        returning id`,
+  );
+  return r.length > 0;
 }

@@ -1,0 +1,86 @@
+import { allTenants, tenantScope, type Database, type Tx } from '@geminis/service-kit';
+import {
+  cancelEndedBatch,
+  suspendOverdueBatch,
+  terminateOverdueBatch,
+  type StepBatch,
+} from '../store/dunning.store';
+import { findInvoice, settleFree } from '../store/invoices.store';
+import { issueRenewalBatch, type RenewalBatch } from '../store/renewals.store';
+import { dateOf } from './cycles';
+import { type Settlement } from './settlement.service';
+
+export const DEFAULT_BATCH_SIZE = 500;
+
+/**
+ * The nightly lifecycle, set-based: each batch is one SQL statement over at most `batchSize` due rows in
+ * its own transaction (never the whole due set in Node, never one giant transaction), repeated until a
+ * batch comes back short. Everything is idempotent per period (renewal key, dunning steps, conditional
+ * status changes), so a rerun, a crash mid-way or a second replica issues and requests nothing twice.
+ */
+export function createLifecycleJobs(deps: {
+  db: Database;
+  settlement: Settlement;
+  now?: () => Date;
+  batchSize?: number;
+}) {
+  const { db, settlement } = deps;
+  const now = deps.now ?? (() => new Date());
+  const batchSize = deps.batchSize ?? DEFAULT_BATCH_SIZE;
+
+  async function batches<T extends { selected: number }>(
+    one: (tx: Tx, today: string) => Promise<T>,
+    count: (b: T) => number,
+  ): Promise<number> {
+    const today = dateOf(now());
+    let total = 0;
+    for (;;) {
+      const b = await db.withTenant(allTenants, (tx) => one(tx, today));
+      total += count(b);
+      if (b.selected < batchSize) return total;
+    }
+  }
+
+  /** A renewal invoice of nothing (a 100% recurring discount) is paid as it is issued. */
+  async function settleFreeRenewals(tx: Tx, b: RenewalBatch) {
+    for (const f of b.free) {
+      const scope = tenantScope(f.tenantId);
+      if (!(await settleFree(tx, scope, f.invoiceId))) continue;
+      const invoice = (await findInvoice(tx, scope, f.invoiceId))!;
+      await settlement.invoicePaid(tx, scope, invoice, invoice.paidAt!);
+    }
+  }
+
+  return {
+    /** Issues the renewal invoices of every due service; returns how many were issued. */
+    renew: () =>
+      batches(
+        async (tx, today) => {
+          const b = await issueRenewalBatch(tx, allTenants, today, batchSize);
+          await settleFreeRenewals(tx, b);
+          return b;
+        },
+        (b) => b.issued,
+      ),
+
+    /** Dunning: suspensions for non-payment, then terminations, then cancellations whose period ended. */
+    async dun(): Promise<{ suspended: number; terminated: number; cancelled: number }> {
+      const moved = (b: StepBatch) => b.moved;
+      const suspended = await batches(
+        (tx, today) => suspendOverdueBatch(tx, allTenants, today, batchSize),
+        moved,
+      );
+      const terminated = await batches(
+        (tx, today) => terminateOverdueBatch(tx, allTenants, today, batchSize),
+        moved,
+      );
+      const cancelled = await batches(
+        (tx, today) => cancelEndedBatch(tx, allTenants, today, batchSize),
+        moved,
+      );
+      return { suspended, terminated, cancelled };
+    },
+  };
+}
+
+export type LifecycleJobs = ReturnType<typeof createLifecycleJobs>;

@@ -1,0 +1,172 @@
+import { rows, type TenantScope, type Tx } from '@geminis/service-kit';
+import { sql, type SQL } from 'drizzle-orm';
+import { tenantIs } from './sql';
+
+/** A lifecycle request's envelope (billing.service.*_requested.v1), built in SQL from a row `e`. */
+const requestEnvelope = (type: string) => sql`jsonb_build_object(
+  'id', e.event_id, 'type', ${type}::text, 'source', 'billing',
+  'time', to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  'tenantId', e.tenant_id, 'correlationId', e.event_id,
+  'data', jsonb_build_object('serviceId', e.id, 'clientId', e.client_id, 'module', e.module,
+                             'reason', left(e.reason, 500)))`;
+
+/** The tenant's setting, or its default when the tenant never saved settings (a null setting: off). */
+const setting = (column: string, fallback: number | null): SQL =>
+  sql`(case when b.tenant_id is null then ${fallback}::int else ${sql.identifier('b')}.${sql.identifier(column)} end)`;
+
+/** The oldest renewal invoice of service `s` still unpaid past `since` days after its due date, whose step has not run. */
+const overdueInvoice = (today: string, days: SQL, step: string) => sql`
+  cross join lateral (
+    select i.id as invoice_id, i.number
+      from service_renewals r join invoices i on i.tenant_id = r.tenant_id and i.id = r.invoice_id
+     where r.tenant_id = s.tenant_id and r.service_id = s.id and i.status in ('unpaid', 'partially_paid')
+       and i.due_date + ${days} <= ${today}::date
+       and not exists (select 1 from dunning_steps d
+                        where d.tenant_id = i.tenant_id and d.invoice_id = i.id and d.step = ${step})
+     order by i.due_date limit 1) o`;
+
+export interface StepBatch {
+  selected: number;
+  moved: number;
+}
+
+async function runStep(tx: Tx, statement: SQL): Promise<StepBatch> {
+  const [r] = await rows<StepBatch>(tx, statement);
+  if (r!.moved > 0) await tx.execute(sql`select pg_notify('geminis_outbox', '')`);
+  return r!;
+}
+
+/**
+ * Suspends, in one statement, a bounded batch of active services whose renewal invoice is overdue by the
+ * tenant's `suspend_after_days`: the (invoice, 'suspend') step is claimed first (ON CONFLICT DO NOTHING, so
+ * it never runs twice for an invoice, even after staff lift the suspension), the service moves to suspended
+ * for non-payment, and `billing.service.suspend_requested.v1` goes to the outbox in the same transaction.
+ */
+export function suspendOverdueBatch(tx: Tx, scope: TenantScope, today: string, limit: number) {
+  const days = setting('suspend_after_days', 5);
+  return runStep(
+    tx,
+    sql`
+    with due as (
+      select s.tenant_id, s.id, o.invoice_id, o.number
+        from client_services s
+        left join billing_settings b on b.tenant_id = s.tenant_id
+        ${overdueInvoice(today, days, 'suspend')}
+       where ${tenantIs(scope, sql`s.tenant_id`)} and s.status = 'active' and ${days} is not null
+       order by s.tenant_id, s.id
+       limit ${limit}
+       for update of s skip locked
+    ),
+    steps as (
+      insert into dunning_steps (tenant_id, invoice_id, step, service_id, taken_on)
+      select tenant_id, invoice_id, 'suspend', id, ${today}::date from due
+      on conflict do nothing
+      returning tenant_id, invoice_id, service_id
+    ),
+    moved as (
+      update client_services s
+         set status = 'suspended', suspend_reason = 'overdue', suspended_on = ${today}::date,
+             suspend_note = 'invoice ' || d.number || ' overdue', pending_action = 'suspend', pending_since = now(),
+             updated_at = now()
+        from steps t join due d on d.tenant_id = t.tenant_id and d.invoice_id = t.invoice_id
+       where s.tenant_id = t.tenant_id and s.id = t.service_id and s.status = 'active'
+      returning s.tenant_id, s.id, s.client_id, s.module, s.suspend_note as reason
+    ),
+    e as materialized (select m.*, billing_uuidv7() as event_id from moved m),
+    events as (
+      insert into outbox (id, tenant_id, type, envelope)
+      select e.event_id, e.tenant_id, 'billing.service.suspend_requested.v1',
+             ${requestEnvelope('billing.service.suspend_requested.v1')}
+        from e
+      returning id
+    )
+    select (select count(*) from due)::int as selected, (select count(*) from events)::int as moved`,
+  );
+}
+
+/**
+ * Terminates, in one statement, a bounded batch of services suspended for non-payment for the tenant's
+ * `terminate_after_days` (off by default) whose renewal invoice is still unpaid: the (invoice, 'terminate')
+ * step claimed once, the service terminated, `billing.service.terminate_requested.v1` in the outbox.
+ */
+export function terminateOverdueBatch(tx: Tx, scope: TenantScope, today: string, limit: number) {
+  const days = setting('terminate_after_days', null);
+  return runStep(
+    tx,
+    sql`
+    with due as (
+      select s.tenant_id, s.id, o.invoice_id, o.number
+        from client_services s
+        left join billing_settings b on b.tenant_id = s.tenant_id
+        ${overdueInvoice(today, sql`0`, 'terminate')}
+       where ${tenantIs(scope, sql`s.tenant_id`)} and s.status = 'suspended' and s.suspend_reason = 'overdue'
+         and ${days} is not null and s.suspended_on + ${days} <= ${today}::date
+       order by s.tenant_id, s.id
+       limit ${limit}
+       for update of s skip locked
+    ),
+    steps as (
+      insert into dunning_steps (tenant_id, invoice_id, step, service_id, taken_on)
+      select tenant_id, invoice_id, 'terminate', id, ${today}::date from due
+      on conflict do nothing
+      returning tenant_id, invoice_id, service_id
+    ),
+    moved as (
+      update client_services s
+         set status = 'terminated', suspend_reason = null, suspend_note = null, suspended_on = null,
+             pending_action = 'terminate', pending_since = now(), updated_at = now()
+        from steps t
+       where s.tenant_id = t.tenant_id and s.id = t.service_id and s.status = 'suspended'
+      returning s.tenant_id, s.id, s.client_id, s.module
+    ),
+    e as materialized (
+      select m.*, 'invoice ' || d.number || ' unpaid: suspended too long' as reason, billing_uuidv7() as event_id
+        from moved m join due d on d.tenant_id = m.tenant_id and d.id = m.id
+    ),
+    events as (
+      insert into outbox (id, tenant_id, type, envelope)
+      select e.event_id, e.tenant_id, 'billing.service.terminate_requested.v1',
+             ${requestEnvelope('billing.service.terminate_requested.v1')}
+        from e
+      returning id
+    )
+    select (select count(*) from due)::int as selected, (select count(*) from events)::int as moved`,
+  );
+}
+
+/**
+ * Ends, in one statement, a bounded batch of services whose client asked to cancel at the end of the
+ * period, once that period is over: cancelled, `billing.service.terminate_requested.v1` in the outbox.
+ */
+export function cancelEndedBatch(tx: Tx, scope: TenantScope, today: string, limit: number) {
+  return runStep(
+    tx,
+    sql`
+    with due as (
+      select s.tenant_id, s.id from client_services s
+       where ${tenantIs(scope, sql`s.tenant_id`)} and s.status in ('active', 'suspended')
+         and s.cancel_at = 'end_of_period' and s.next_due_date <= ${today}::date
+       order by s.tenant_id, s.id
+       limit ${limit}
+       for update of s skip locked
+    ),
+    moved as (
+      update client_services s
+         set status = 'cancelled', suspend_reason = null, suspend_note = null, suspended_on = null,
+             pending_action = 'terminate', pending_since = now(), updated_at = now()
+        from due d
+       where s.tenant_id = d.tenant_id and s.id = d.id
+      returning s.tenant_id, s.id, s.client_id, s.module,
+                'cancelled by the client at the end of its period: ' || coalesce(s.cancel_reason, '') as reason
+    ),
+    e as materialized (select m.*, billing_uuidv7() as event_id from moved m),
+    events as (
+      insert into outbox (id, tenant_id, type, envelope)
+      select e.event_id, e.tenant_id, 'billing.service.terminate_requested.v1',
+             ${requestEnvelope('billing.service.terminate_requested.v1')}
+        from e
+      returning id
+    )
+    select (select count(*) from due)::int as selected, (select count(*) from events)::int as moved`,
+  );
+}

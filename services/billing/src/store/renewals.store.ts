@@ -1,0 +1,201 @@
+import { rows, type TenantScope, type Tx } from '@geminis/service-kit';
+import { sql, type SQL } from 'drizzle-orm';
+import { tenantIs } from './sql';
+
+/** Months of each renewing cycle, as SQL (the same table as domain/cycles.ts). */
+const MONTHS = sql`(case s.cycle when 'monthly' then 1 when 'quarterly' then 3 when 'semiannually' then 6
+                     when 'annually' then 12 when 'biennially' then 24 when 'triennially' then 36 end)`;
+
+/** `date + n months`: PostgreSQL clamps to the month's last day (31 Jan + 1 month = 28/29 Feb), as addCycle. */
+const plusMonths = (date: SQL, months: SQL) => sql`((${date}) + make_interval(months => ${months}))::date`;
+
+/** The invoice-issued envelope of one renewal invoice, built in SQL (its shape is tested against the contract). */
+const ISSUED_ENVELOPE = sql`jsonb_build_object(
+  'id', e.event_id, 'type', 'billing.invoice.issued.v1', 'source', 'billing',
+  'time', to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  'tenantId', e.tenant_id, 'correlationId', e.event_id,
+  'data', jsonb_build_object(
+    'invoiceId', e.invoice_id, 'number', e.number, 'clientId', e.client_id, 'currency', e.currency,
+    'subtotal', e.subtotal, 'tax', e.tax_total, 'total', e.total, 'dueDate', e.due_date::text,
+    'reason', 'renewal'))`;
+
+export interface RenewalBatch {
+  /** Due services this batch looked at (a full batch means there may be more). */
+  selected: number;
+  /** Invoices issued by this batch (a service already renewed for its period is never issued again). */
+  issued: number;
+  /** Issued invoices of nothing (settled at once by the caller). */
+  free: { tenantId: string; invoiceId: string }[];
+}
+
+/**
+ * Issues the renewal invoices of one bounded batch of due services, in ONE statement in the caller's
+ * transaction, never a row at a time:
+ *   due      services active or suspended, renewing, not pending cancellation, whose due date minus their
+ *            tenant's lead days has come, with no renewal for that period yet (locked, SKIP LOCKED so a
+ *            concurrent run takes other rows);
+ *   claimed  the (service, period start) key inserted ON CONFLICT DO NOTHING: what another run issued
+ *            meanwhile is dropped here, so nothing is ever issued twice;
+ *   numbered each tenant's counter bumped once by its count (the row lock serialises issuers, a rollback
+ *            gives the numbers back: gapless) and the numbers handed out in order;
+ *   lines    the recurring amount and each add-on whose cycle divides the service's, tax half-up per line;
+ *   then the invoices, their lines and one `billing.invoice.issued.v1` outbox row each.
+ */
+export async function issueRenewalBatch(
+  tx: Tx,
+  scope: TenantScope,
+  today: string,
+  limit: number,
+): Promise<RenewalBatch> {
+  const year = Number(today.slice(0, 4));
+  const [r] = await rows<{ selected: number; issued: number; free: { t: string; i: string }[] | null }>(
+    tx,
+    sql`
+    with due as (
+      select s.tenant_id, s.id, s.client_id, s.currency, s.cycle, s.quantity, s.product_name,
+             s.recurring_amount, s.addons, s.next_due_date, ${MONTHS} as months,
+             coalesce(b.tax_name, 'Tax') as tax_name, coalesce(b.tax_rate_bps, 0) as tax_rate_bps,
+             coalesce(b.invoice_prefix, 'INV-') as prefix, coalesce(b.invoice_padding, 6) as padding,
+             coalesce(b.invoice_yearly_reset, true) as yearly
+        from client_services s
+        left join billing_settings b on b.tenant_id = s.tenant_id
+       where ${tenantIs(scope, sql`s.tenant_id`)}
+         and s.status in ('active', 'suspended') and s.cancel_at is null and s.next_due_date is not null
+         and s.cycle not in ('onetime', 'free')
+         and s.next_due_date - coalesce(b.renewal_lead_days, 14) <= ${today}::date
+         and not exists (select 1 from service_renewals r
+                          where r.tenant_id = s.tenant_id and r.service_id = s.id
+                            and r.period_start = s.next_due_date)
+       order by s.next_due_date, s.id
+       limit ${limit}
+       for update of s skip locked
+    ),
+    claimed as (
+      insert into service_renewals (tenant_id, service_id, period_start, period_end, invoice_id)
+      select d.tenant_id, d.id, d.next_due_date, ${plusMonths(sql`d.next_due_date`, sql`d.months`)},
+             billing_uuidv7()
+        from due d
+      on conflict do nothing
+      returning tenant_id, service_id, period_start, period_end, invoice_id
+    ),
+    work as materialized (
+      select c.invoice_id, c.period_start, c.period_end, d.*,
+             case when d.yearly then ${year} else 0 end as counter_period,
+             row_number() over (partition by d.tenant_id order by d.next_due_date, d.id) as nth,
+             billing_uuidv7() as event_id
+        from claimed c join due d on d.tenant_id = c.tenant_id and d.id = c.service_id
+    ),
+    counts as (
+      select tenant_id, counter_period, count(*) as n from work group by tenant_id, counter_period
+    ),
+    bumped as (
+      insert into number_counters (tenant_id, series, period, value)
+      select tenant_id, 'invoice', counter_period, n from counts
+      on conflict (tenant_id, series, period) do update set value = number_counters.value + excluded.value
+      returning tenant_id, period, value
+    ),
+    numbered as (
+      select w.*, (k.value - c.n + w.nth)::text as seq
+        from work w
+        join counts c on c.tenant_id = w.tenant_id
+        join bumped k on k.tenant_id = w.tenant_id and k.period = w.counter_period
+    ),
+    lines as (
+      select w.tenant_id, w.invoice_id, 1 as position,
+             w.product_name || case when w.quantity > 1 then ' × ' || w.quantity else '' end
+               || ' (' || w.period_start || ' – ' || w.period_end || ')' as description,
+             w.recurring_amount as amount, w.id as service_id, w.period_start, w.period_end, w.tax_rate_bps
+        from work w
+      union all
+      select w.tenant_id, w.invoice_id, 1 + a.ord::int,
+             (a.x ->> 'description') || ' × ' || (a.x ->> 'quantity')
+               || case when w.months / am.months > 1 then ' × ' || (w.months / am.months) || ' ' || (a.x ->> 'cycle')
+                       else '' end,
+             (a.x ->> 'recurringAmount')::bigint * (w.months / am.months),
+             w.id, w.period_start, w.period_end, w.tax_rate_bps
+        from work w
+        cross join lateral jsonb_array_elements(w.addons) with ordinality as a(x, ord)
+        cross join lateral (select (case a.x ->> 'cycle' when 'monthly' then 1 when 'quarterly' then 3
+                                      when 'semiannually' then 6 when 'annually' then 12 when 'biennially' then 24
+                                      when 'triennially' then 36 end) as months) am
+       where am.months is not null and w.months % am.months = 0
+    ),
+    taxed as (
+      select l.*, (l.amount * l.tax_rate_bps + 5000) / 10000 as tax from lines l
+    ),
+    totals as (
+      select invoice_id, sum(amount)::bigint as subtotal, sum(tax)::bigint as tax_total from taxed group by invoice_id
+    ),
+    issued as (
+      select n.*, t.subtotal, t.tax_total, t.subtotal + t.tax_total as total, n.period_start as due_date,
+             n.prefix || case when n.yearly then ${year} || '-' else '' end
+               || case when length(n.seq) >= n.padding then n.seq else lpad(n.seq, n.padding, '0') end as number
+        from numbered n join totals t on t.invoice_id = n.invoice_id
+    ),
+    inv as (
+      insert into invoices (id, tenant_id, client_id, order_id, reason, number, status, currency, subtotal, tax_name,
+                            tax_rate_bps, tax_total, total, buyer, due_date)
+      select e.invoice_id, e.tenant_id, e.client_id, null, 'renewal', e.number, 'unpaid', e.currency, e.subtotal,
+             e.tax_name, e.tax_rate_bps, e.tax_total, e.total,
+             jsonb_build_object('name', c.name, 'email', c.email), e.due_date
+        from issued e join clients c on c.tenant_id = e.tenant_id and c.id = e.client_id
+      returning id
+    ),
+    lns as (
+      insert into invoice_lines (tenant_id, invoice_id, position, description, quantity, unit_price, setup_fee,
+                                 discount, amount, tax, total, service_id, period_start, period_end)
+      select tenant_id, invoice_id, position, description, 1, amount, 0, 0, amount, tax, amount + tax,
+             service_id, period_start, period_end
+        from taxed
+      returning invoice_id
+    ),
+    events as (
+      insert into outbox (id, tenant_id, type, envelope)
+      select e.event_id, e.tenant_id, 'billing.invoice.issued.v1', ${ISSUED_ENVELOPE} from issued e
+      returning id
+    )
+    select (select count(*) from due)::int as selected,
+           (select count(*) from inv)::int as issued,
+           (select count(*) from lns)::int as lines,
+           (select count(*) from events)::int as events,
+           (select json_agg(json_build_object('t', tenant_id, 'i', invoice_id)) from issued where total = 0) as free`,
+  );
+  if (r!.issued > 0) await tx.execute(sql`select pg_notify('geminis_outbox', '')`);
+  return {
+    selected: r!.selected,
+    issued: r!.issued,
+    free: (r!.free ?? []).map((f) => ({ tenantId: f.t, invoiceId: f.i })),
+  };
+}
+
+/** The renewal an invoice pays for (service and period), or null when it is not a renewal invoice. */
+export async function renewalOf(
+  tx: Tx,
+  scope: TenantScope,
+  invoiceId: string,
+): Promise<{ serviceId: string; periodStart: string; periodEnd: string } | null> {
+  const [r] = await rows<{ service_id: string; period_start: string; period_end: string }>(
+    tx,
+    sql`select service_id, period_start::text, period_end::text from service_renewals
+         where ${tenantIs(scope)} and invoice_id = ${invoiceId}`,
+  );
+  return r ? { serviceId: r.service_id, periodStart: r.period_start, periodEnd: r.period_end } : null;
+}
+
+/** Whether the service still has an unpaid renewal invoice due on or before `today` (other than one). */
+export async function hasOverdueRenewal(
+  tx: Tx,
+  scope: TenantScope,
+  serviceId: string,
+  today: string,
+): Promise<boolean> {
+  const r = await rows<{ id: string }>(
+    tx,
+    sql`select i.id from service_renewals r
+          join invoices i on i.tenant_id = r.tenant_id and i.id = r.invoice_id
+         where ${tenantIs(scope, sql`r.tenant_id`)} and r.service_id = ${serviceId}
+           and i.status in ('unpaid', 'partially_paid') and i.due_date < ${today}::date
+         limit 1`,
+  );
+  return r.length > 0;
+}

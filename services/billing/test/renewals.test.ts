@@ -1,0 +1,184 @@
+import { EventEnvelopeSchema, InvoiceIssued } from '@geminis/contracts';
+import { rows, tenantScope } from '@geminis/service-kit';
+import { sql } from 'drizzle-orm';
+import { client, type Client, type Harness, type Shop } from './support/billing';
+import {
+  activeService,
+  jobsOf,
+  openShop,
+  outboxInOrder,
+  renewalInvoices,
+  startLifecycle,
+  testClock,
+} from './support/lifecycle';
+
+/** The renewal job: set-based, bounded batches, once per service and period, gapless numbers. */
+describe('renewals', () => {
+  const clock = testClock('2026-03-01T10:00:00Z');
+  let h: Harness;
+  let api: Client;
+
+  beforeAll(async () => {
+    h = await startLifecycle(clock, { lifecycleBatchSize: 3 });
+    api = client(h.url);
+  }, 60_000);
+  afterAll(() => h.stop());
+  beforeEach(() => clock.set('2026-03-01'));
+
+  it('issues a renewal invoice the tenant’s lead days before the due date, with lines, tax, number and event', async () => {
+    const shop = await openShop(h);
+    await api.patch('/v1/billing-settings', { taxRateBps: 2100, taxName: 'VAT' }, shop.resellerToken);
+    const s = await activeService(h, shop);
+    expect((await s.service()).nextDueDate).toBe('2026-04-01');
+    clock.set('2026-03-17'); // 15 days before: not yet (default lead: 14 days)
+    expect(await jobsOf(h).renew()).toBe(0);
+    clock.set('2026-03-18');
+    expect(await jobsOf(h).renew()).toBe(1);
+    const [renewal] = await renewalInvoices(h, shop.tenantId);
+    const invoice = (await api.get(`/v1/invoices/${renewal!.id}`, s.client.token)).body;
+    expect(invoice).toMatchObject({
+      number: 'INV-2026-000002', // the order's invoice was 000001: one series
+      status: 'unpaid',
+      currency: 'EUR',
+      subtotal: 999,
+      taxName: 'VAT',
+      taxRateBps: 2100,
+      taxTotal: 210, // 209.79 rounded half-up on the line
+      total: 1209,
+      dueDate: '2026-04-01',
+      lines: [
+        expect.objectContaining({
+          amount: 999,
+          tax: 210,
+          total: 1209,
+          serviceId: s.serviceId,
+          periodStart: '2026-04-01',
+          periodEnd: '2026-05-01',
+        }),
+      ],
+    });
+    const issued = (await outboxInOrder(h, shop.tenantId, ['billing.invoice.issued.v1'])).map((e) => e.data);
+    expect(issued).toHaveLength(2);
+    expect(issued[1]).toEqual({
+      invoiceId: renewal!.id,
+      number: 'INV-2026-000002',
+      clientId: s.client.id,
+      currency: 'EUR',
+      subtotal: 999,
+      tax: 210,
+      total: 1209,
+      dueDate: '2026-04-01',
+      reason: 'renewal',
+    });
+  });
+
+  it('writes envelopes the contract accepts', async () => {
+    const shop = await openShop(h);
+    await activeService(h, shop);
+    clock.set('2026-03-25');
+    await jobsOf(h).renew();
+    const [env] = await h.db.transaction((tx) =>
+      rows<{ envelope: any }>(
+        tx,
+        sql`select envelope from outbox where tenant_id = ${shop.tenantId}
+              and type = 'billing.invoice.issued.v1' and envelope->'data'->>'reason' = 'renewal'`,
+      ),
+    );
+    expect(EventEnvelopeSchema.safeParse(env!.envelope).success).toBe(true);
+    expect(InvoiceIssued.schema.strict().safeParse(env!.envelope.data).success).toBe(true);
+    expect(env!.envelope.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('issues nothing twice: run again, or two runs at once', async () => {
+    const shop = await openShop(h);
+    for (let i = 0; i < 4; i += 1) await activeService(h, shop);
+    clock.set('2026-03-20');
+    const [a, b] = await Promise.all([jobsOf(h).renew(), jobsOf(h).renew()]);
+    expect(a + b).toBeGreaterThanOrEqual(4); // other tests' tenants may be due too
+    expect(await jobsOf(h).renew()).toBe(0);
+    const invoices = await renewalInvoices(h, shop.tenantId);
+    expect(invoices).toHaveLength(4);
+    expect(new Set(invoices.map((i) => i.service_id)).size).toBe(4);
+    expect(invoices.map((i) => i.number)).toEqual([
+      'INV-2026-000005',
+      'INV-2026-000006',
+      'INV-2026-000007',
+      'INV-2026-000008',
+    ]);
+    const events = await outboxInOrder(h, shop.tenantId, ['billing.invoice.issued.v1']);
+    expect(events.filter((e) => e.data.reason === 'renewal')).toHaveLength(4);
+  });
+
+  it('refuses a second renewal of the same service and period in the database itself', async () => {
+    const shop = await openShop(h);
+    const s = await activeService(h, shop);
+    clock.set('2026-03-20');
+    await jobsOf(h).renew();
+    expect(await renewalInvoices(h, shop.tenantId)).toHaveLength(1);
+    // another invoice, the same service and period
+    await expect(
+      h.db.withTenant(tenantScope(shop.tenantId), (tx) =>
+        tx.execute(sql`insert into service_renewals (tenant_id, service_id, period_start, period_end, invoice_id)
+                       values (${shop.tenantId}, ${s.serviceId}, '2026-04-01', '2026-05-01', ${s.orderInvoiceId})`),
+      ),
+    ).rejects.toThrow();
+  });
+
+  it('issues a due set bigger than a batch (batch size 3) completely, numbers gapless per tenant', async () => {
+    const [A, B] = [await openShop(h), await openShop(h)];
+    for (let i = 0; i < 5; i += 1) await activeService(h, A);
+    for (let i = 0; i < 3; i += 1) await activeService(h, B);
+    clock.set('2026-03-31');
+    expect(await jobsOf(h).renew()).toBeGreaterThanOrEqual(8);
+    const numbers = async (shop: Shop) => (await renewalInvoices(h, shop.tenantId)).map((i) => i.number);
+    expect(await numbers(A)).toEqual([6, 7, 8, 9, 10].map((n) => `INV-2026-${String(n).padStart(6, '0')}`));
+    expect(await numbers(B)).toEqual([4, 5, 6].map((n) => `INV-2026-${String(n).padStart(6, '0')}`));
+  });
+
+  it('moves the next due date one cycle from the old due date when the renewal is paid, even late', async () => {
+    const shop = await openShop(h);
+    const s = await activeService(h, shop);
+    clock.set('2026-03-20');
+    await jobsOf(h).renew();
+    const [renewal] = await renewalInvoices(h, shop.tenantId);
+    clock.set('2026-04-09'); // paid 8 days late
+    const paid = await api.post(`/v1/invoices/${renewal!.id}/payments`, { amount: 999 }, shop.resellerToken);
+    expect(paid.body.invoice.status).toBe('paid');
+    expect((await s.service()).nextDueDate).toBe('2026-05-01');
+    // the next period is renewed once, from the new due date
+    clock.set('2026-04-20');
+    await jobsOf(h).renew();
+    const invoices = await renewalInvoices(h, shop.tenantId);
+    expect(invoices.map((i) => i.due_date)).toEqual(['2026-04-01', '2026-05-01']);
+  });
+
+  it('renews a service due on 31 January for the month that ends on the last day of February', async () => {
+    clock.set('2027-12-31');
+    const shop = await openShop(h);
+    const s = await activeService(h, shop);
+    expect((await s.service()).nextDueDate).toBe('2028-01-31');
+    clock.set('2028-01-20');
+    await jobsOf(h).renew();
+    const [renewal] = await renewalInvoices(h, shop.tenantId);
+    const invoice = (await api.get(`/v1/invoices/${renewal!.id}`, s.client.token)).body;
+    expect(invoice.number).toBe('INV-2028-000001'); // the year of issue, its own yearly series
+    expect(invoice.lines[0]).toMatchObject({ periodStart: '2028-01-31', periodEnd: '2028-02-29' }); // leap year
+  });
+
+  it('issues no renewal for a service pending cancellation or not active', async () => {
+    const shop = await openShop(h);
+    const s = await activeService(h, shop);
+    await h.db.withTenant(tenantScope(shop.tenantId), (tx) =>
+      tx.execute(sql`update client_services set cancel_at = 'end_of_period' where id = ${s.serviceId}`),
+    );
+    const pendingOrder = await api.post(
+      '/v1/orders',
+      { items: [{ productId: shop.productId, cycle: 'monthly' }] },
+      s.client.token,
+    );
+    expect(pendingOrder.status).toBe(201);
+    clock.set('2026-03-31');
+    await jobsOf(h).renew();
+    expect(await renewalInvoices(h, shop.tenantId)).toEqual([]);
+  });
+});
