@@ -7,3 +7,4 @@ export * from './http/catalog';
 export * from './http/provisioning';
 export * from './http/billing';
 export * from './services';
+export * from './http/support';

@@ -3,12 +3,14 @@ import { billingEvents } from './billing';
 import { catalogEvents } from './catalog';
 import { identityEvents } from './identity';
 import { lifecycleEvents } from './lifecycle';
+import { supportEvents } from './support';
 
 export * from './common';
 export * from './identity';
 export * from './catalog';
 export * from './billing';
 export * from './lifecycle';
+export * from './support';
 
 /** Every published event version. Adding one here makes it part of the contract (fixtures + AsyncAPI). */
 export const allEvents: readonly EventDefinition[] = [
@@ -16,6 +18,7 @@ export const allEvents: readonly EventDefinition[] = [
   ...catalogEvents,
   ...billingEvents,
   ...lifecycleEvents,
+  ...supportEvents,
 ];
 
 export const eventRegistry = new EventRegistry(allEvents);

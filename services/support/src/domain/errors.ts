@@ -1,0 +1,29 @@
+import { BusinessRuleError, ConflictError, NotFoundError, ValidationError } from '@geminis/service-kit';
+
+/** Every error support answers with, by code (mapped to HTTP by the kit's problem middleware). */
+export const departmentNotFound = () =>
+  new NotFoundError('support.department_not_found', 'department not found');
+export const ticketNotFound = () => new NotFoundError('support.ticket_not_found', 'ticket not found');
+export const cannedReplyNotFound = () =>
+  new NotFoundError('support.canned_reply_not_found', 'canned reply not found');
+
+export const invalidField = (code: string, field: string, message: string) =>
+  new ValidationError(code, `invalid request: ${field}: ${message}`, { fieldErrors: [{ field, message }] });
+
+/** A department the caller may not open a ticket in answers exactly like one that does not exist. */
+export const unknownDepartment = () =>
+  invalidField('support.unknown_department', 'departmentId', 'no such department');
+
+export const departmentNameTaken = () =>
+  new ConflictError('support.department_name_taken', 'a department with this name already exists');
+export const departmentInUse = () =>
+  new ConflictError('support.department_in_use', 'the department has tickets: move or delete them first');
+export const onlyPlatformShares = () =>
+  invalidField('support.share_not_allowed', 'shared', 'only platform departments can be shared');
+export const cannedTitleTaken = () =>
+  new ConflictError('support.canned_reply_title_taken', 'a canned reply with this title already exists');
+
+export const ticketClosed = () =>
+  new BusinessRuleError('support.ticket_closed', 'the ticket is closed: reopen it first');
+export const ticketNotClosed = () =>
+  new BusinessRuleError('support.ticket_not_closed', 'only a closed ticket can be reopened');

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/** What support's routes accept (validated before a use case runs: a 400 naming every bad field). */
+const Text = (max: number) => z.string().trim().min(1).max(max);
+const Tag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'letters, digits, - and _ (up to 40)');
+
+export const DepartmentInput = z
+  .object({
+    name: Text(100),
+    email: z.email().max(254),
+    visibility: z.enum(['public', 'hidden']).default('public'),
+    shared: z.boolean().default(false),
+    defaultAssigneeId: z.uuid().nullable().default(null),
+    firstResponseMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(60 * 24 * 30)
+      .nullable()
+      .default(null),
+  })
+  .strict();
+export type DepartmentInput = z.infer<typeof DepartmentInput>;
+
+export const DepartmentPatch = z
+  .object({
+    name: Text(100),
+    email: z.email().max(254),
+    visibility: z.enum(['public', 'hidden']),
+    shared: z.boolean(),
+    defaultAssigneeId: z.uuid().nullable(),
+    firstResponseMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(60 * 24 * 30)
+      .nullable(),
+  })
+  .partial()
+  .strict();
+export type DepartmentPatch = z.infer<typeof DepartmentPatch>;
+
+export const Priority = z.enum(['low', 'medium', 'high', 'urgent']);
+
+export const TicketInput = z
+  .object({
+    departmentId: z.uuid(),
+    subject: Text(200),
+    message: Text(20_000),
+    priority: Priority.default('medium'),
+    relatedServiceId: z.uuid().optional(),
+    relatedInvoiceId: z.uuid().optional(),
+  })
+  .strict();
+export type TicketInput = z.infer<typeof TicketInput>;
+
+export const ReplyInput = z.object({ message: Text(20_000) }).strict();
+export type ReplyInput = z.infer<typeof ReplyInput>;
+
+export const TicketPatch = z
+  .object({
+    status: z.enum(['open', 'on_hold']),
+    priority: Priority,
+    assigneeId: z.uuid().nullable(),
+    departmentId: z.uuid(),
+    tags: z.array(Tag).max(20),
+  })
+  .partial()
+  .strict();
+export type TicketPatch = z.infer<typeof TicketPatch>;
+
+export const TicketQuery = z
+  .object({
+    tenantId: z.uuid().optional(),
+    status: z.enum(['open', 'answered', 'customer_reply', 'on_hold', 'closed']).optional(),
+    departmentId: z.uuid().optional(),
+    assigneeId: z.uuid().optional(),
+    breached: z.enum(['true', 'false']).optional(),
+    cursor: z.uuid().optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+  })
+  .strict();
+export type TicketQuery = z.infer<typeof TicketQuery>;
+
+export const CannedReplyInput = z.object({ title: Text(100), body: Text(20_000) }).strict();
+export type CannedReplyInput = z.infer<typeof CannedReplyInput>;

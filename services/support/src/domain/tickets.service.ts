@@ -1,0 +1,309 @@
+import { TicketOpened, TicketReplied } from '@geminis/contracts';
+import {
+  newId,
+  tenantScope,
+  type AuthContext,
+  type Database,
+  type Outbox,
+  type SingleTenantScope,
+  type Tx,
+} from '@geminis/service-kit';
+import { insertMessage, listMessages } from '../store/messages.store';
+import {
+  deleteTicket,
+  findTicket,
+  insertTicket,
+  listTickets,
+  updateTicket,
+  type TicketChange,
+} from '../store/tickets.store';
+import { viewerOf, type Viewer } from './context';
+import { type DepartmentsService } from './departments.service';
+import { ticketClosed, ticketNotClosed, ticketNotFound, unknownDepartment, invalidField } from './errors';
+import { type TicketInput, type TicketPatch, type TicketQuery } from './inputs';
+import { slaDueAt, statusAfterReply, type Message, type Ticket } from './ticket';
+
+export interface TicketDetail {
+  ticket: Ticket;
+  messages: Message[];
+  /** Whether the caller is staff (the answer then carries staff-only facts). */
+  staff: boolean;
+}
+
+export interface SystemNotice {
+  clientId: string;
+  subject: string;
+  message: string;
+  priority: Ticket['priority'];
+  relatedServiceId?: string;
+  /** The event that asked for it: one notice per event. */
+  originEventId: string;
+}
+
+/**
+ * Tickets: clients open them in a department they may use and talk with staff; staff answer, leave
+ * internal notes, assign, tag, move and close them. Every change runs in one transaction with its event.
+ */
+export function createTicketsService(deps: {
+  db: Database;
+  outbox: Outbox;
+  departments: DepartmentsService;
+  now?: () => Date;
+}) {
+  const { db, outbox, departments } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  const detail = async (tx: Tx, viewer: Viewer, ticket: Ticket): Promise<TicketDetail> => {
+    const staff = viewer.clientId === undefined;
+    const messages = await listMessages(tx, tenantScope(ticket.tenantId), ticket.id, {
+      includeInternal: staff,
+    });
+    return { ticket, messages, staff };
+  };
+
+  /** Runs fn on a ticket the viewer may see (locked), with a write scope of the ticket's own tenant. */
+  const onTicket = <T>(
+    viewer: Viewer,
+    id: string,
+    fn: (tx: Tx, ticket: Ticket, scope: SingleTenantScope) => Promise<T>,
+  ): Promise<T> =>
+    db.withTenant(viewer.scope, async (tx) => {
+      const ticket = await findTicket(tx, viewer, id, { forUpdate: true });
+      if (!ticket) throw ticketNotFound();
+      return fn(tx, ticket, tenantScope(ticket.tenantId));
+    });
+
+  const changed = async (tx: Tx, scope: SingleTenantScope, id: string, c: TicketChange, at: Date) => {
+    const t = await updateTicket(tx, scope, id, c, at);
+    if (!t) throw ticketNotFound();
+    return t;
+  };
+
+  async function get(auth: AuthContext, id: string, tenantId?: string): Promise<TicketDetail> {
+    const viewer = viewerOf(auth, tenantId);
+    return db.withTenant(viewer.scope, async (tx) => {
+      const ticket = await findTicket(tx, viewer, id);
+      if (!ticket) throw ticketNotFound();
+      return detail(tx, viewer, ticket);
+    });
+  }
+
+  return {
+    /** A client opens a ticket with its first message. */
+    async open(auth: AuthContext, input: TicketInput): Promise<TicketDetail> {
+      const department = await departments.openable(auth.tenantId, input.departmentId);
+      if (!department) throw unknownDepartment();
+      const viewer = viewerOf(auth);
+      const scope = tenantScope(auth.tenantId);
+      const at = now();
+      return db.withTenant(scope, async (tx) => {
+        const ticket = await insertTicket(tx, scope, {
+          id: newId(),
+          clientId: auth.userId,
+          departmentId: department.id,
+          subject: input.subject,
+          priority: input.priority,
+          status: 'open',
+          openedBy: 'client',
+          assigneeId: department.defaultAssigneeId,
+          relatedServiceId: input.relatedServiceId ?? null,
+          relatedInvoiceId: input.relatedInvoiceId ?? null,
+          tags: [],
+          slaDueAt: slaDueAt(at, department.firstResponseMinutes),
+          at,
+        });
+        if (!ticket) throw new Error('a new ticket cannot collide');
+        await insertMessage(
+          tx,
+          scope,
+          ticket.id,
+          { id: newId(), authorId: auth.userId, author: 'client', body: input.message, internal: false },
+          at,
+        );
+        await outbox.enqueue(tx, {
+          type: TicketOpened.type,
+          tenantId: ticket.tenantId,
+          data: {
+            ticketId: ticket.id,
+            clientId: ticket.clientId,
+            departmentId: ticket.departmentId,
+            priority: ticket.priority,
+            openedBy: 'client',
+            ...(ticket.relatedServiceId ? { relatedServiceId: ticket.relatedServiceId } : {}),
+            ...(ticket.relatedInvoiceId ? { relatedInvoiceId: ticket.relatedInvoiceId } : {}),
+          },
+        });
+        return detail(tx, viewer, ticket);
+      });
+    },
+
+    /**
+     * A notice opened by the system for a client (e.g. its service was suspended), in the caller's
+     * transaction (an event handler's inbox transaction). Undefined when this event already opened one.
+     */
+    async openSystemNotice(
+      tx: Tx,
+      scope: SingleTenantScope,
+      notice: SystemNotice,
+      causation: { eventId: string; correlationId: string },
+    ): Promise<Ticket | undefined> {
+      const at = now();
+      const ticket = await insertTicket(tx, scope, {
+        id: newId(),
+        clientId: notice.clientId,
+        departmentId: null,
+        subject: notice.subject,
+        priority: notice.priority,
+        // a notice waits for the client, like a staff answer (and auto-closes like one)
+        status: 'answered',
+        openedBy: 'system',
+        assigneeId: null,
+        relatedServiceId: notice.relatedServiceId ?? null,
+        relatedInvoiceId: null,
+        tags: ['system'],
+        slaDueAt: null,
+        originEventId: notice.originEventId,
+        at,
+      });
+      if (!ticket) return undefined;
+      await insertMessage(
+        tx,
+        scope,
+        ticket.id,
+        { id: newId(), authorId: null, author: 'system', body: notice.message, internal: false },
+        at,
+      );
+      await outbox.enqueue(tx, {
+        type: TicketOpened.type,
+        tenantId: ticket.tenantId,
+        correlationId: causation.correlationId,
+        causationId: causation.eventId,
+        data: {
+          ticketId: ticket.id,
+          clientId: ticket.clientId,
+          departmentId: null,
+          priority: ticket.priority,
+          openedBy: 'system',
+          ...(ticket.relatedServiceId ? { relatedServiceId: ticket.relatedServiceId } : {}),
+        },
+      });
+      return ticket;
+    },
+
+    async list(auth: AuthContext, q: TicketQuery): Promise<{ items: Ticket[]; nextCursor: string | null }> {
+      const viewer = viewerOf(auth, q.tenantId);
+      const page = await db.withTenant(viewer.scope, (tx) =>
+        listTickets(tx, viewer, {
+          ...(q.status ? { status: q.status } : {}),
+          ...(q.departmentId ? { departmentId: q.departmentId } : {}),
+          ...(q.assigneeId ? { assigneeId: q.assigneeId } : {}),
+          ...(q.breached ? { breached: q.breached === 'true' } : {}),
+          ...(q.cursor ? { before: q.cursor } : {}),
+          limit: q.limit,
+        }),
+      );
+      const last = page.items.at(-1);
+      return { items: page.items, nextCursor: page.more && last ? last.id : null };
+    },
+
+    get,
+
+    /** A public reply: the client's sets customer_reply, staff's sets answered (and the first response). */
+    async reply(auth: AuthContext, id: string, message: string, tenantId?: string): Promise<TicketDetail> {
+      const viewer = viewerOf(auth, tenantId);
+      const author = auth.role === 'client' ? 'client' : 'staff';
+      const at = now();
+      return onTicket(viewer, id, async (tx, ticket, scope) => {
+        if (ticket.status === 'closed') throw ticketClosed();
+        const m = await insertMessage(
+          tx,
+          scope,
+          ticket.id,
+          { id: newId(), authorId: auth.userId, author, body: message, internal: false },
+          at,
+        );
+        const status = statusAfterReply(author);
+        const updated = await changed(
+          tx,
+          scope,
+          ticket.id,
+          { status, ...(author === 'staff' ? { firstResponseAt: at } : {}) },
+          at,
+        );
+        await outbox.enqueue(tx, {
+          type: TicketReplied.type,
+          tenantId: ticket.tenantId,
+          data: { ticketId: ticket.id, messageId: m.id, clientId: ticket.clientId, author, status },
+        });
+        return detail(tx, viewer, updated);
+      });
+    },
+
+    /** An internal note: staff only, never shown to the client, changes no status, publishes nothing. */
+    async note(auth: AuthContext, id: string, message: string, tenantId?: string): Promise<TicketDetail> {
+      const viewer = viewerOf(auth, tenantId);
+      const at = now();
+      return onTicket(viewer, id, async (tx, ticket, scope) => {
+        await insertMessage(
+          tx,
+          scope,
+          ticket.id,
+          { id: newId(), authorId: auth.userId, author: 'staff', body: message, internal: true },
+          at,
+        );
+        return detail(tx, viewer, await changed(tx, scope, ticket.id, {}, at));
+      });
+    },
+
+    async update(
+      auth: AuthContext,
+      id: string,
+      patch: TicketPatch,
+      tenantId?: string,
+    ): Promise<TicketDetail> {
+      const viewer = viewerOf(auth, tenantId);
+      const at = now();
+      // The ticket's tenant decides which departments it may move to: read it first.
+      const current = await get(auth, id, tenantId);
+      if (patch.departmentId) {
+        const d = await departments.openable(current.ticket.tenantId, patch.departmentId, { staff: true });
+        if (!d) throw invalidField('support.unknown_department', 'departmentId', 'no such department');
+      }
+      return onTicket(viewer, id, async (tx, ticket, scope) => {
+        if (ticket.status === 'closed' && patch.status) throw ticketClosed();
+        const updated = await changed(tx, scope, ticket.id, patch, at);
+        return detail(tx, viewer, updated);
+      });
+    },
+
+    async close(auth: AuthContext, id: string, tenantId?: string): Promise<TicketDetail> {
+      const viewer = viewerOf(auth, tenantId);
+      const at = now();
+      return onTicket(viewer, id, async (tx, ticket, scope) =>
+        detail(
+          tx,
+          viewer,
+          ticket.status === 'closed' ? ticket : await changed(tx, scope, ticket.id, { status: 'closed' }, at),
+        ),
+      );
+    },
+
+    async reopen(auth: AuthContext, id: string, tenantId?: string): Promise<TicketDetail> {
+      const viewer = viewerOf(auth, tenantId);
+      const at = now();
+      return onTicket(viewer, id, async (tx, ticket, scope) => {
+        if (ticket.status !== 'closed') throw ticketNotClosed();
+        return detail(tx, viewer, await changed(tx, scope, ticket.id, { status: 'open' }, at));
+      });
+    },
+
+    async remove(auth: AuthContext, id: string, tenantId?: string): Promise<void> {
+      const viewer = viewerOf(auth, tenantId);
+      await onTicket(viewer, id, async (tx, ticket, scope) => {
+        if (!(await deleteTicket(tx, scope, ticket.id))) throw ticketNotFound();
+      });
+    },
+  };
+}
+
+export type TicketsService = ReturnType<typeof createTicketsService>;

@@ -1,0 +1,137 @@
+import { createTestClient, type TestResponse } from '@geminis/service-kit/src/testing/http';
+import { eventRegistry, PLATFORM_TENANT_ID } from '@geminis/contracts';
+import {
+  createEventConsumer,
+  createInMemoryBus,
+  createLogger,
+  createTokenVerifier,
+  newId,
+  openPostgres,
+  rows,
+  runService,
+  type Database,
+  type RunningService,
+} from '@geminis/service-kit';
+import { createTestDatabase, type TestDatabase } from '@geminis/service-kit/src/testing/postgres';
+import { withRowLevelSecurityOpened } from '@geminis/service-kit/src/testing/first-wall';
+import { createTestIssuer, type TestIssuer } from '@geminis/service-kit/src/testing/tokens';
+import { sql } from 'drizzle-orm';
+import { supportService, type SupportBuilt, type SupportConfig } from '../../src/service';
+
+export { PLATFORM_TENANT_ID };
+
+export interface Harness {
+  url: string;
+  db: Database;
+  testDb: TestDatabase;
+  issuer: TestIssuer;
+  running: RunningService<SupportBuilt>;
+  /** Delivers an event to support's consumer as the bus would (inbox, validation, tenant set). */
+  deliver(type: string, tenantId: string, data: unknown, id?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  /** Run support with row-level security opened: its stores' tenant filters are the only wall. */
+  firstWallOnly?: boolean;
+}
+
+export async function startSupport(
+  config: SupportConfig = {},
+  options: HarnessOptions = {},
+): Promise<Harness> {
+  const testDb = await createTestDatabase('gm_support');
+  const pool = openPostgres({ url: testDb.url, max: 12 });
+  const db = options.firstWallOnly ? withRowLevelSecurityOpened(pool) : pool;
+  const bus = createInMemoryBus();
+  const issuer = createTestIssuer();
+  const verifier = createTokenVerifier({
+    issuer: issuer.issuer,
+    audience: issuer.audience,
+    keyResolver: async (kid) => (kid === issuer.kid ? issuer.publicKey : undefined),
+  });
+  const logger = createLogger({ service: 'support', level: 'silent' });
+  // The periodic jobs are called by the tests themselves (at the moment they choose).
+  const running = await runService(supportService({ jobs: false, ...config }), {
+    db,
+    bus,
+    logger,
+    verifier,
+    // Every answer a test gets was checked against the schema its route declares (a 500 otherwise).
+    checkResponses: true,
+    port: 0,
+    relayPollMs: 50,
+  });
+  const consumer = createEventConsumer({
+    db,
+    bus,
+    registry: eventRegistry,
+    consumer: 'support',
+    handlers: running.built.handlers ?? {},
+  });
+  return {
+    url: running.url,
+    db,
+    testDb,
+    issuer,
+    running,
+    async deliver(type, tenantId, data, id = newId()) {
+      const envelope = {
+        id,
+        type,
+        source: 'test',
+        time: new Date().toISOString(),
+        tenantId,
+        correlationId: id,
+        data,
+      };
+      return consumer.handle({
+        id,
+        routingKey: type,
+        body: Buffer.from(JSON.stringify(envelope)),
+        headers: {},
+        redelivered: false,
+        deliveryCount: 0,
+      });
+    },
+    async stop() {
+      await running.stop();
+      await bus.close();
+      await db.close();
+      await testDb.drop();
+    },
+  };
+}
+
+/** The envelopes support wrote to its outbox in a tenant, by type. */
+export async function outboxEvents(h: Harness, tenantId: string, type: string): Promise<any[]> {
+  const rs = await h.db.transaction((tx) =>
+    rows<{ envelope: any }>(
+      tx,
+      sql`select envelope from outbox where tenant_id = ${tenantId} and type = ${type} order by created_at`,
+    ),
+  );
+  return rs.map((r) => r.envelope);
+}
+
+/** How many rows a support table holds, across tenants (to check that nothing was written). */
+export async function countRows(
+  h: Harness,
+  table: 'departments' | 'tickets' | 'ticket_messages' | 'canned_replies',
+) {
+  const [r] = await h.db.withTenant({ kind: 'all' }, (tx) =>
+    rows<{ n: number }>(tx, sql`select count(*)::int as n from ${sql.raw(table)}`),
+  );
+  return r!.n;
+}
+
+export type Res = TestResponse;
+export const client = (url: string) => createTestClient(url);
+export type Client = ReturnType<typeof client>;
+
+/** A department body. */
+export const dept = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  email: `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}@example.test`,
+  ...extra,
+});
