@@ -69,9 +69,17 @@ class UpstreamFailure extends Error {
 }
 
 /**
+ * The answers that say the service (or what it depends on) is failing: these count for the breaker. A 500
+ * does not: it is one request's failure — a bug or an input the service mishandled — and anyone can
+ * provoke it, so counting it would let a single caller open the breaker and take the service away from
+ * every tenant.
+ */
+const DEPENDENCY_FAILURE = new Set([502, 503, 504]);
+
+/**
  * One upstream service: a keep-alive agent, a streaming forwarder (no body buffering, a byte limit, a
- * timeout), and an opossum breaker that counts 5xx answers, timeouts and connection errors — never 4xx —
- * so a down or slow service gets callers a fast 503 with Retry-After instead of a hang.
+ * timeout), and an opossum breaker that counts transport failures, timeouts and 502/503/504 answers —
+ * never 4xx or 500 — so a down or slow service gets callers a fast 503 with Retry-After instead of a hang.
  */
 export function createUpstream(options: UpstreamOptions) {
   const target = new URL(options.baseUrl);
@@ -97,7 +105,7 @@ export function createUpstream(options: UpstreamOptions) {
       upstream.on('timeout', () => upstream.destroy(new Error(`${options.name} timed out`)));
       upstream.on('error', reject);
       upstream.on('response', (res) => {
-        if ((res.statusCode ?? 502) >= 500) reject(new UpstreamFailure(res));
+        if (DEPENDENCY_FAILURE.has(res.statusCode ?? 502)) reject(new UpstreamFailure(res));
         else resolve(res);
       });
       const hasBody =

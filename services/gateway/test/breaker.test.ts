@@ -63,6 +63,30 @@ describe('gateway circuit breaker', () => {
     catalog.close();
   });
 
+  it('does not open on 500s one caller provokes: other callers stay served', async () => {
+    const { gw, catalog } = await build(upstream.url);
+    gateway = gw;
+    // One caller sends requests its upstream answers 500 to (a NUL byte in a name, say), many times.
+    for (let i = 0; i < 12; i++) expect((await get('/v1/products/status/500')).status).toBe(500);
+    expect(catalog.breaker.opened).toBe(false);
+    // Everyone else is still served.
+    expect((await get('/v1/products')).status).toBe(200);
+    await gw.close();
+    catalog.close();
+  });
+
+  it('opens when the service answers 503 (its database is down), and fails fast', async () => {
+    const { gw, catalog } = await build(upstream.url);
+    gateway = gw;
+    for (let i = 0; i < 4; i++) expect((await get('/v1/products/status/503')).status).toBe(503);
+    expect(catalog.breaker.opened).toBe(true);
+    const fast = await get('/v1/products');
+    expect(fast.status).toBe(503);
+    expect(((await fast.json()) as { code: string }).code).toBe('upstream.unavailable');
+    await gw.close();
+    catalog.close();
+  });
+
   it('fails fast with 503 and Retry-After while the upstream is down, and recovers when it returns', async () => {
     const { gw, catalog } = await build(upstream.url);
     gateway = gw;
