@@ -23,6 +23,7 @@ import { createLifecycleJobs } from './domain/lifecycle-jobs.service';
 import { createOrdersService } from './domain/orders.service';
 import { createPromotionHolds } from './domain/promotion-holds.service';
 import { createPaymentsService } from './domain/payments.service';
+import { createServiceActions } from './domain/service-actions.service';
 import { createSettingsService } from './domain/settings.service';
 import { createSealer } from './domain/secrets';
 import { createSettlement } from './domain/settlement.service';
@@ -78,6 +79,7 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
     orders: createOrdersService({ db, outbox, catalog, idempotent, settlement, holds, ...clock }),
     invoices: createInvoicesService({ db }),
     clientServices: createClientServicesService({ db }),
+    serviceActions: createServiceActions({ db, outbox, ...clock }),
     lifecycle: createLifecycleJobs({
       db,
       settlement,

@@ -189,6 +189,7 @@ describe('billing isolation', () => {
         'credit_entries',
         'credit_notes',
         'credit_note_refunds',
+        'dunning_steps',
         'idempotency_keys',
         'invoice_lines',
         'invoices',
@@ -198,6 +199,7 @@ describe('billing isolation', () => {
         'payment_attempts',
         'payment_gateways',
         'promotion_holds',
+        'service_renewals',
         'stripe_events',
       ].sort(),
     );

@@ -111,3 +111,6 @@ export const refundOverCard = (available: bigint) =>
       ],
     },
   );
+
+export const serviceStateConflict = (status: string, action: string) =>
+  new ConflictError('billing.service_state_conflict', `the service is ${status}: it cannot be ${action}`);

@@ -112,3 +112,26 @@ export const CreditNoteInput = z
   })
   .strict();
 export type CreditNoteInput = z.infer<typeof CreditNoteInput>;
+
+export const LifecycleSettingsInput = z
+  .object({
+    renewalLeadDays: z.number().int().min(0).max(365),
+    suspendAfterDays: z.number().int().min(0).max(365).nullable(),
+    terminateAfterDays: z.number().int().min(1).max(3650).nullable(),
+  })
+  .partial()
+  .strict();
+export type LifecycleSettingsInput = z.infer<typeof LifecycleSettingsInput>;
+
+/** Staff suspend, unsuspend or terminate a client service: the reason is recorded. */
+export const ServiceActionInput = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
+export type ServiceActionInput = z.infer<typeof ServiceActionInput>;
+
+/** A client (or staff for it) asks to cancel a service: at the end of its period, or now. */
+export const CancellationInput = z
+  .object({
+    when: z.enum(['end_of_period', 'immediate']),
+    reason: z.string().trim().min(1).max(500),
+  })
+  .strict();
+export type CancellationInput = z.infer<typeof CancellationInput>;

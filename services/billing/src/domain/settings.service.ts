@@ -1,8 +1,13 @@
 import { type BillingSettingsView } from '@geminis/contracts';
 import { tenantScope, type AuthContext, type Database } from '@geminis/service-kit';
-import { getSettings, saveSettings } from '../store/settings.store';
+import {
+  getLifecycleSettings,
+  getSettings,
+  saveLifecycleSettings,
+  saveSettings,
+} from '../store/settings.store';
 import { staffTenantOf } from './context';
-import { type SettingsInput } from './inputs';
+import { type LifecycleSettingsInput, type SettingsInput } from './inputs';
 
 /** Per-tenant billing settings (tax, invoice numbering, due days): staff of the tenant; admins name one. */
 export function createSettingsService(deps: { db: Database }) {
@@ -18,6 +23,21 @@ export function createSettingsService(deps: { db: Database }) {
       const settings = await db.withTenant(tenantScope(owner), async (tx) => {
         const next = { ...(await getSettings(tx, owner)), ...patch };
         await saveSettings(tx, owner, next);
+        return next;
+      });
+      return { tenantId: owner, ...settings };
+    },
+    /** Renewal lead days and dunning (suspension, termination) of the tenant. */
+    async getLifecycle(auth: AuthContext, tenantId?: string) {
+      const owner = staffTenantOf(auth, tenantId);
+      const settings = await db.withTenant(tenantScope(owner), (tx) => getLifecycleSettings(tx, owner));
+      return { tenantId: owner, ...settings };
+    },
+    async updateLifecycle(auth: AuthContext, patch: LifecycleSettingsInput, tenantId?: string) {
+      const owner = staffTenantOf(auth, tenantId);
+      const settings = await db.withTenant(tenantScope(owner), async (tx) => {
+        const next = { ...(await getLifecycleSettings(tx, owner)), ...patch };
+        await saveLifecycleSettings(tx, owner, next);
         return next;
       });
       return { tenantId: owner, ...settings };

@@ -96,3 +96,14 @@ export const serviceView = (s: ClientService): ClientServiceView => ({
   createdAt: s.createdAt,
   updatedAt: s.updatedAt,
 });
+
+/** The service with its lifecycle (suspension reason, pending request, cancellation): lifecycle routes. */
+export const serviceLifecycleView = (s: ClientService) => ({
+  ...serviceView(s),
+  suspendReason: s.suspendReason,
+  suspendNote: s.suspendNote,
+  suspendedOn: s.suspendedOn,
+  pendingAction: s.pendingAction,
+  cancelAt: s.cancelAt,
+  cancelReason: s.cancelReason,
+});

@@ -2,12 +2,20 @@ import { ClientServiceList, ClientServiceView } from '@geminis/contracts';
 import { createRoutes } from '@geminis/service-kit';
 import { serviceNotFound } from '../domain/errors';
 import { type ClientServicesService } from '../domain/client-services.service';
-import { serviceView } from '../domain/views';
-import { idOf, TenantQuery, tenantOf } from './request';
+import { CancellationInput, ServiceActionInput } from '../domain/inputs';
+import { type ServiceActions } from '../domain/service-actions.service';
+import { serviceLifecycleView, serviceView } from '../domain/views';
+import { ClientServiceLifecycleView } from './lifecycle.schemas';
+import { bodyOf, idOf, TenantQuery, tenantOf } from './request';
 
-/** Client services (what was bought, its cycle, price, due date and status). */
-export function clientServicesRoutes(deps: { clientServices: ClientServicesService }) {
-  const { clientServices } = deps;
+const STAFF = { roles: ['admin', 'reseller'] as const };
+
+/** Client services (what was bought, its cycle, price, due date and status) and what staff do to them. */
+export function clientServicesRoutes(deps: {
+  clientServices: ClientServicesService;
+  serviceActions: ServiceActions;
+}) {
+  const { clientServices, serviceActions } = deps;
   const routes = createRoutes();
   routes.get(
     '/v1/client-services',
@@ -23,6 +31,51 @@ export function clientServicesRoutes(deps: { clientServices: ClientServicesServi
     { summary: 'A client service', query: TenantQuery, responses: { 200: ClientServiceView } },
     async (req, res, auth) => {
       res.json(serviceView(await clientServices.get(auth, idOf(req, serviceNotFound), tenantOf(req))));
+    },
+  );
+  routes.get(
+    '/v1/client-services/:id/lifecycle',
+    { authenticated: true },
+    {
+      summary: 'A client service with its suspension reason, pending request and cancellation',
+      query: TenantQuery,
+      responses: { 200: ClientServiceLifecycleView },
+    },
+    async (req, res, auth) => {
+      res.json(
+        serviceLifecycleView(await serviceActions.get(auth, idOf(req, serviceNotFound), tenantOf(req))),
+      );
+    },
+  );
+  for (const action of ['suspend', 'unsuspend', 'terminate'] as const)
+    routes.post(
+      `/v1/client-services/:id/${action}`,
+      STAFF,
+      {
+        summary: `Staff ${action} a client service (reason recorded; provisioning is asked)`,
+        query: TenantQuery,
+        body: ServiceActionInput,
+        responses: { 200: ClientServiceLifecycleView },
+      },
+      async (req, res, auth) => {
+        const id = idOf(req, serviceNotFound);
+        const input = bodyOf(req, ServiceActionInput);
+        res.json(serviceLifecycleView(await serviceActions[action](auth, id, input, tenantOf(req))));
+      },
+    );
+  routes.post(
+    '/v1/client-services/:id/cancel',
+    { authenticated: true },
+    {
+      summary: 'Cancel a client service at the end of its period or now (the client, or staff for it)',
+      query: TenantQuery,
+      body: CancellationInput,
+      responses: { 200: ClientServiceLifecycleView },
+    },
+    async (req, res, auth) => {
+      const id = idOf(req, serviceNotFound);
+      const input = bodyOf(req, CancellationInput);
+      res.json(serviceLifecycleView(await serviceActions.cancel(auth, id, input, tenantOf(req))));
     },
   );
   return routes;

@@ -1,7 +1,8 @@
 import { BillingSettingsView } from '@geminis/contracts';
 import { createRoutes } from '@geminis/service-kit';
-import { SettingsInput } from '../domain/inputs';
+import { LifecycleSettingsInput, SettingsInput } from '../domain/inputs';
 import { type SettingsService } from '../domain/settings.service';
+import { LifecycleSettingsView } from './lifecycle.schemas';
 import { bodyOf, TenantQuery, tenantOf } from './request';
 
 const STAFF = { roles: ['admin', 'reseller'] as const };
@@ -33,6 +34,31 @@ export function settingsRoutes(deps: { settings: SettingsService }) {
     },
     async (req, res, auth) => {
       res.json(await settings.update(auth, bodyOf(req, SettingsInput), tenantOf(req)));
+    },
+  );
+  routes.get(
+    '/v1/billing-settings/lifecycle',
+    STAFF,
+    {
+      summary: 'Renewal and dunning settings of the tenant',
+      query: TenantQuery,
+      responses: { 200: LifecycleSettingsView },
+    },
+    async (req, res, auth) => {
+      res.json(await settings.getLifecycle(auth, tenantOf(req)));
+    },
+  );
+  routes.patch(
+    '/v1/billing-settings/lifecycle',
+    STAFF,
+    {
+      summary: 'Change renewal lead days, suspension and termination delays of the tenant',
+      query: TenantQuery,
+      body: LifecycleSettingsInput,
+      responses: { 200: LifecycleSettingsView },
+    },
+    async (req, res, auth) => {
+      res.json(await settings.updateLifecycle(auth, bodyOf(req, LifecycleSettingsInput), tenantOf(req)));
     },
   );
   return routes;

@@ -199,3 +199,16 @@ export async function hasOverdueRenewal(
   );
   return r.length > 0;
 }
+
+/** Cancels the service's renewal invoices nothing was paid on (the service is cancelled). */
+export async function cancelUnpaidRenewals(tx: Tx, scope: TenantScope, serviceId: string): Promise<number> {
+  const r = await rows<{ id: string }>(
+    tx,
+    sql`update invoices i set status = 'cancelled'
+          from service_renewals r
+         where ${tenantIs(scope, sql`i.tenant_id`)} and r.tenant_id = i.tenant_id and r.invoice_id = i.id
+           and r.service_id = ${serviceId} and i.status = 'unpaid'
+        returning i.id`,
+  );
+  return r.length;
+}

@@ -74,3 +74,46 @@ export async function nextNumber(tx: Tx, tenantId: string, series: string, perio
   );
   return BigInt(r!.value);
 }
+
+/** The tenant's renewal and dunning settings (defaults when it never saved any). */
+export interface LifecycleSettings {
+  /** Days before the due date a renewal invoice is issued. */
+  renewalLeadDays: number;
+  /** Days overdue before a service is suspended; null: never automatically. */
+  suspendAfterDays: number | null;
+  /** Days suspended for non-payment before a service is terminated; null: never automatically. */
+  terminateAfterDays: number | null;
+}
+
+export const DEFAULT_LIFECYCLE: LifecycleSettings = {
+  renewalLeadDays: 14,
+  suspendAfterDays: 5,
+  terminateAfterDays: null,
+};
+
+export async function getLifecycleSettings(tx: Tx, tenantId: string): Promise<LifecycleSettings> {
+  const [r] = await rows<{
+    renewal_lead_days: number;
+    suspend_after_days: number | null;
+    terminate_after_days: number | null;
+  }>(
+    tx,
+    sql`select renewal_lead_days, suspend_after_days, terminate_after_days from billing_settings
+         where tenant_id = ${tenantId}`,
+  );
+  if (!r) return DEFAULT_LIFECYCLE;
+  return {
+    renewalLeadDays: r.renewal_lead_days,
+    suspendAfterDays: r.suspend_after_days,
+    terminateAfterDays: r.terminate_after_days,
+  };
+}
+
+export async function saveLifecycleSettings(tx: Tx, tenantId: string, s: LifecycleSettings): Promise<void> {
+  await tx.execute(sql`
+    insert into billing_settings (tenant_id, renewal_lead_days, suspend_after_days, terminate_after_days, updated_at)
+    values (${tenantId}, ${s.renewalLeadDays}, ${s.suspendAfterDays}, ${s.terminateAfterDays}, now())
+    on conflict (tenant_id) do update set renewal_lead_days = excluded.renewal_lead_days,
+      suspend_after_days = excluded.suspend_after_days, terminate_after_days = excluded.terminate_after_days,
+      updated_at = now()`);
+}
