@@ -10,4 +10,5 @@ export const SERVICE_ENTRIES: Partial<Record<ServiceName, () => Promise<AnyServi
   identity: async () => (await import('../services/identity/src/entry')).identityEntry,
   catalog: async () => (await import('../services/catalog/src/entry')).catalogEntry,
   billing: async () => (await import('../services/billing/src/entry')).billingEntry,
+  provisioning: async () => (await import('../services/provisioning/src/entry')).provisioningEntry,
 };

@@ -31,6 +31,7 @@ import { z } from 'zod';
 import { gatewayConfigShape } from '../services/gateway/src/config';
 import { buildGateway } from '../services/gateway/src/gateway';
 import { seedCatalogDemo } from '../services/catalog/src/service';
+import { seedProvisioningDemo, startWhmStandIn } from '../services/provisioning/src/service';
 import { seedIdentityDemo, DEMO_PASSWORDS, type IdentityBuilt } from '../services/identity/src/service';
 import { SERVICE_ENTRIES } from './services';
 import { loadStartConfig } from './start-config';
@@ -99,6 +100,7 @@ async function main() {
   const sharedEnv = withDevSecrets(sharedServiceConfig);
   const running: Partial<Record<ServiceName, RunningService>> = {};
   const databases: Partial<Record<ServiceName, Database>> = {};
+  const ownConfigs: Partial<Record<ServiceName, Record<string, unknown>>> = {};
   for (const { name } of SERVICES) {
     const load = SERVICE_ENTRIES[name];
     if (!load) continue;
@@ -123,6 +125,7 @@ async function main() {
       ...withDevSecrets(entry.config),
       ...upstreams,
     }).config;
+    ownConfigs[name] = own;
     const db = await database(name);
     databases[name] = db;
     const service = await runService(entry.definition(own, shared), {
@@ -142,7 +145,18 @@ async function main() {
   // The demo data, through the services' own use cases.
   const identity = running.identity as RunningService<IdentityBuilt>;
   const demo = await seedIdentityDemo(databases.identity!, identity.built.services);
-  await seedCatalogDemo(databases.catalog!, { resellerTenantId: demo.reseller.tenantId });
+  const catalogDemo = await seedCatalogDemo(databases.catalog!, { resellerTenantId: demo.reseller.tenantId });
+  // The demo's hosting panel: a WHM API 1 stand-in on loopback, so an order is provisioned offline. Its
+  // port changes with every start; the seed points the demo servers at the current one.
+  const whm = await startWhmStandIn();
+  stops.push(() => whm.close());
+  await seedProvisioningDemo(databases.provisioning!, {
+    encryptionKey: String(ownConfigs.provisioning!.PROVISIONING_ENCRYPTION_KEY),
+    panel: { hostname: '127.0.0.1', port: whm.port, tls: false },
+    resellerTenantId: demo.reseller.tenantId,
+    platformProductIds: [catalogDemo.platform.starter, catalogDemo.platform.pro],
+    resellerProductIds: [catalogDemo.reseller.custom],
+  });
 
   const gatewayConfig = loadConfig(gatewayConfigShape, {
     ...env,

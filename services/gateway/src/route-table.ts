@@ -184,6 +184,34 @@ export const ROUTES: readonly GatewayRoute[] = [
     limit: 'api',
     summary: "The tenant's payment gateways (Stripe)",
   },
+  {
+    prefix: '/v1/servers',
+    upstream: 'provisioning',
+    access: { roles: STAFF },
+    limit: 'api',
+    summary: 'Hosting servers (cPanel/WHM, Plesk, DirectAdmin)',
+  },
+  {
+    prefix: '/v1/server-groups',
+    upstream: 'provisioning',
+    access: { roles: STAFF },
+    limit: 'api',
+    summary: 'Server groups and their fill strategy',
+  },
+  {
+    prefix: '/v1/provisioning/accounts',
+    upstream: 'provisioning',
+    access: { roles: ALL },
+    limit: 'api',
+    summary: 'Provisioned hosting accounts (a client sees its own)',
+  },
+  {
+    prefix: '/v1/provisioning',
+    upstream: 'provisioning',
+    access: { roles: STAFF },
+    limit: 'api',
+    summary: 'Provisioning jobs and product placements',
+  },
 ];
 
 export function matchRoute(path: string, routes: readonly GatewayRoute[] = ROUTES): GatewayRoute | undefined {

@@ -69,6 +69,12 @@ export async function seedProvisioningDemo(
           ),
         });
       }
+      // The demo panel listens on a new port at every start: point the demo server at the current one.
+      if (found)
+        await tx.execute(
+          sql`update servers set hostname = ${o.panel.hostname}, port = ${o.panel.port}, tls = ${o.panel.tls}
+              where tenant_id = ${tenantId} and id = ${ids.serverId}`,
+        );
       for (const productId of productIds) await upsertPlacement(tx, scope, productId, ids.groupId);
       return ids;
     });
