@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import { ServiceSuspendRequested } from '@geminis/contracts';
-import { type BuiltService, type ServiceContext, type ServiceDefinition } from '@geminis/service-kit';
+import {
+  type BuiltService,
+  type Job,
+  type ServiceContext,
+  type ServiceDefinition,
+} from '@geminis/service-kit';
 import { type SupportConfig } from './config';
 import { createCannedRepliesService } from './domain/canned-replies.service';
 import { createDepartmentsService } from './domain/departments.service';
@@ -35,6 +40,27 @@ function wire(config: SupportConfig, ctx: ServiceContext) {
 
 export type SupportServices = ReturnType<typeof wire>;
 
+/** The periodic work, run once per period across replicas by the kit's scheduler. */
+export const supportJobs = (services: Pick<SupportServices, 'sla'>): Job[] => [
+  {
+    name: 'support.sla.breaches',
+    everyMs: 60_000,
+    period: everyMinute,
+    run: async () => {
+      await services.sla.markBreaches();
+    },
+  },
+  {
+    name: 'support.tickets.auto-close',
+    everyMs: 5 * 60_000,
+    // once an hour across replicas
+    period: (now) => now.toISOString().slice(0, 13),
+    run: async () => {
+      await services.sla.autoClose();
+    },
+  },
+];
+
 export interface SupportBuilt extends BuiltService {
   services: SupportServices;
 }
@@ -52,28 +78,7 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
         handlers: {
           [ServiceSuspendRequested.type]: suspendRequestedHandler(services),
         },
-        jobs:
-          config.jobs === false
-            ? []
-            : [
-                {
-                  name: 'support.sla.breaches',
-                  everyMs: 60_000,
-                  period: everyMinute,
-                  run: async () => {
-                    await services.sla.markBreaches();
-                  },
-                },
-                {
-                  name: 'support.tickets.auto-close',
-                  everyMs: 5 * 60_000,
-                  // once an hour across replicas
-                  period: (now) => now.toISOString().slice(0, 13),
-                  run: async () => {
-                    await services.sla.autoClose();
-                  },
-                },
-              ],
+        jobs: config.jobs === false ? [] : supportJobs(services),
       };
     },
   };

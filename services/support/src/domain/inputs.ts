@@ -1,7 +1,14 @@
 import { z } from 'zod';
 
 /** What support's routes accept (validated before a use case runs: a 400 naming every bad field). */
-const Text = (max: number) => z.string().trim().min(1).max(max);
+// PostgreSQL text cannot hold NUL: refused here as the field's error, not as a database failure.
+const Text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
 const Tag = z
   .string()
   .trim()
