@@ -15,16 +15,28 @@ type Caller = 'resellerB' | 'siblingA2' | 'clientB1';
 
 /**
  * The cross-tenant matrix: another tenant's or a sibling client's order, invoice, payments, service and
- * credit answer exactly like a random id (404); lists hold only the caller's rows; nothing changes.
+ * credit answer exactly like a random id (404); lists hold only the caller's rows; nothing changes. Run
+ * twice: on the real database, and with row-level security opened so the stores' own tenant filters are
+ * the only wall (a store that forgot its filter fails the second run).
  */
-describe('billing isolation', () => {
+describe.each([
+  ['with both walls', false],
+  ['with RLS opened (the stores’ tenant filters alone)', true],
+])('billing isolation %s', (_walls, firstWallOnly) => {
   let h: Harness;
   let api: Client;
   const t = {} as Record<Caller | 'resellerA' | 'clientA1' | 'admin', string>;
-  const ids = {} as { order: string; invoice: string; service: string; client: string; bOrder: string };
+  const ids = {} as {
+    order: string;
+    invoice: string;
+    service: string;
+    active: string;
+    client: string;
+    bOrder: string;
+  };
 
   beforeAll(async () => {
-    h = await startBilling();
+    h = await startBilling({ lifecycleJobs: false }, { firstWallOnly });
     api = client(h.url);
     const [A, B] = await Promise.all([openShop(h), openShop(h)]);
     const [a1, a2, b1] = await Promise.all([
@@ -51,7 +63,28 @@ describe('billing isolation', () => {
       { items: [{ productId: B.productId, cycle: 'monthly' }] },
       b1.token,
     );
+    // an active service of A1 (paid, provisioned): what staff actions would change
+    const second = await api.post(
+      '/v1/orders',
+      { items: [{ productId: A.productId, cycle: 'monthly' }] },
+      a1.token,
+    );
+    const paid = await api.post(
+      `/v1/invoices/${second.body.invoiceId}/payments`,
+      { amount: 1499 },
+      A.resellerToken,
+    );
+    expect(paid.body.invoice.status).toBe('paid');
+    const active = second.body.serviceIds[0] as string;
+    expect(
+      await h.deliver('provisioning.service.provisioned.v1', A.tenantId, {
+        serviceId: active,
+        clientId: a1.id,
+        module: 'cpanel',
+      }),
+    ).toBe('ack');
     Object.assign(ids, {
+      active,
       order: order.body.id,
       invoice: order.body.invoiceId,
       service: order.body.serviceIds[0],
@@ -64,7 +97,7 @@ describe('billing isolation', () => {
   }, 60_000);
   afterAll(() => h.stop());
 
-  const paths = (id: { order: string; invoice: string; service: string; client: string }) =>
+  const paths = (id: { order: string; invoice: string; service: string; active: string; client: string }) =>
     [
       ['GET', `/v1/orders/${id.order}`, undefined],
       ['POST', `/v1/orders/${id.order}/cancel`, {}],
@@ -76,6 +109,12 @@ describe('billing isolation', () => {
       ['GET', `/v1/invoices/${id.invoice}/credit-notes`, undefined],
       ['POST', `/v1/invoices/${id.invoice}/credit-notes`, { reason: 'x' }],
       ['GET', `/v1/client-services/${id.service}`, undefined],
+      ['GET', `/v1/client-services/${id.active}/lifecycle`, undefined],
+      ['POST', `/v1/client-services/${id.active}/suspend`, { reason: 'x' }],
+      ['POST', `/v1/client-services/${id.active}/unsuspend`, { reason: 'x' }],
+      ['POST', `/v1/client-services/${id.active}/terminate`, { reason: 'x' }],
+      ['POST', `/v1/client-services/${id.active}/cancel`, { when: 'end_of_period', reason: 'x' }],
+      ['POST', `/v1/client-services/${id.active}/cancel`, { when: 'immediate', reason: 'x' }],
       ['GET', `/v1/credit/${id.client}`, undefined],
       ['POST', `/v1/credit/${id.client}`, { amount: 1, currency: 'EUR' }],
     ] as const;
@@ -85,7 +124,7 @@ describe('billing isolation', () => {
   it.each(['resellerB', 'siblingA2', 'clientB1'] as const)(
     "answers %s about another's resources exactly like about random ids",
     async (caller) => {
-      const random = { order: newId(), invoice: newId(), service: newId(), client: newId() };
+      const random = { order: newId(), invoice: newId(), service: newId(), active: newId(), client: newId() };
       const real = paths(ids);
       const fake = paths(random);
       for (const [i, [method, path, body]] of real.entries()) {
@@ -101,6 +140,15 @@ describe('billing isolation', () => {
       expect(order.body.status).toBe('pending');
       const invoice = await api.get(`/v1/invoices/${ids.invoice}`, t.clientA1);
       expect(invoice.body.amountPaid).toBe(0);
+      const service = await api.get(`/v1/client-services/${ids.active}/lifecycle`, t.clientA1);
+      expect(service.body).toMatchObject({ status: 'active', pendingAction: null, cancelAt: null });
+      const [requests] = await h.db.transaction((tx) =>
+        rows<{ n: number }>(
+          tx,
+          sql`select count(*)::int as n from outbox where type like 'billing.service.%' and type <> 'billing.service.provision_requested.v1'`,
+        ),
+      );
+      expect(requests!.n).toBe(0);
       expect((await api.get(`/v1/credit/${ids.client}`, t.clientA1)).body.balances).toEqual([
         { currency: 'EUR', amount: 50 },
       ]);

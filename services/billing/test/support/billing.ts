@@ -19,6 +19,7 @@ import {
 import { createTestClient, type TestResponse } from '@geminis/service-kit/src/testing/http';
 import { createTestDatabase, type TestDatabase } from '@geminis/service-kit/src/testing/postgres';
 import { createTestIssuer, type TestIssuer } from '@geminis/service-kit/src/testing/tokens';
+import { withRowLevelSecurityOpened } from '@geminis/service-kit/src/testing/first-wall';
 import { sql } from 'drizzle-orm';
 // Billing's tests run the REAL catalog in-process (never a mock of our own service); billing's src never
 // imports it.
@@ -79,11 +80,13 @@ function deliverer(db: Database, consumer: string, handlers: Record<string, Even
 
 /**
  * Billing and the real catalog, each on its own throwaway PostgreSQL database, sharing one bus: the kit's
- * in-process bus, or a real RabbitMQ when `amqpUrl` is given (a test vhost).
+ * in-process bus, or a real RabbitMQ when `amqpUrl` is given (a test vhost). With `firstWallOnly`, billing
+ * runs with row-level security opened: its stores' own tenant filters are the only wall between tenants
+ * (the harness's `db`, for the tests' own checks, keeps RLS).
  */
 export async function startBilling(
   config: Partial<BillingConfig> = {},
-  options: { amqpUrl?: string } = {},
+  options: { amqpUrl?: string; firstWallOnly?: boolean } = {},
 ): Promise<Harness> {
   const [billingTestDb, catalogTestDb] = await Promise.all([
     createTestDatabase('gm_billing'),
@@ -107,6 +110,7 @@ export async function startBilling(
     db: catalogDb,
     serviceKey,
   });
+  const serviceDb = options.firstWallOnly ? withRowLevelSecurityOpened(db) : db;
   const billing = await runService(
     billingService({
       catalogUrl: catalog.url,
@@ -115,7 +119,7 @@ export async function startBilling(
       encryptionKey: randomBytes(32).toString('base64url'),
       ...config,
     }),
-    { ...common, db },
+    { ...common, db: serviceDb },
   );
   return {
     url: billing.url,
@@ -127,7 +131,7 @@ export async function startBilling(
     catalog,
     serviceKey,
     bus,
-    deliver: deliverer(db, 'billing', billing.built.handlers ?? {}),
+    deliver: deliverer(serviceDb, 'billing', billing.built.handlers ?? {}),
     deliverToCatalog: deliverer(catalogDb, 'catalog', catalog.built.handlers ?? {}),
     async stop() {
       await billing.stop();
