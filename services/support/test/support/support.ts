@@ -3,12 +3,14 @@ import { eventRegistry, PLATFORM_TENANT_ID } from '@geminis/contracts';
 import {
   createEventConsumer,
   createInMemoryBus,
+  createRabbitBus,
   createLogger,
   createTokenVerifier,
   newId,
   openPostgres,
   rows,
   runService,
+  type Bus,
   type Database,
   type RunningService,
 } from '@geminis/service-kit';
@@ -26,6 +28,7 @@ export interface Harness {
   testDb: TestDatabase;
   issuer: TestIssuer;
   running: RunningService<SupportBuilt>;
+  bus: Bus;
   /** Delivers an event to support's consumer as the bus would (inbox, validation, tenant set). */
   deliver(type: string, tenantId: string, data: unknown, id?: string): Promise<string>;
   stop(): Promise<void>;
@@ -34,6 +37,8 @@ export interface Harness {
 export interface HarnessOptions {
   /** Run support with row-level security opened: its stores' tenant filters are the only wall. */
   firstWallOnly?: boolean;
+  /** A real RabbitMQ (a test vhost's URL) instead of the kit's in-process bus. */
+  amqpUrl?: string;
 }
 
 export async function startSupport(
@@ -43,7 +48,7 @@ export async function startSupport(
   const testDb = await createTestDatabase('gm_support');
   const pool = openPostgres({ url: testDb.url, max: 12 });
   const db = options.firstWallOnly ? withRowLevelSecurityOpened(pool) : pool;
-  const bus = createInMemoryBus();
+  const bus: Bus = options.amqpUrl ? createRabbitBus({ url: options.amqpUrl }) : createInMemoryBus();
   const issuer = createTestIssuer();
   const verifier = createTokenVerifier({
     issuer: issuer.issuer,
@@ -75,6 +80,7 @@ export async function startSupport(
     testDb,
     issuer,
     running,
+    bus,
     async deliver(type, tenantId, data, id = newId()) {
       const envelope = {
         id,

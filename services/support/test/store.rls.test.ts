@@ -1,0 +1,49 @@
+import { newId, rows, tenantScope } from '@geminis/service-kit';
+import { sql } from 'drizzle-orm';
+import { client, dept, startSupport, type Harness } from './support/support';
+
+const TABLES = ['departments', 'tickets', 'ticket_messages', 'canned_replies'];
+
+/** Row-level security as the second wall under support's tables. */
+describe('support store isolation', () => {
+  let h: Harness;
+  const A = newId();
+  const B = newId();
+
+  beforeAll(async () => {
+    h = await startSupport();
+    const api = client(h.url);
+    const d = await api.post('/v1/support/departments', dept('Help'), h.issuer.tokenFor('reseller', A));
+    await api.post(
+      '/v1/support/tickets',
+      { departmentId: d.body.id, subject: 'x', message: 'y' },
+      h.issuer.tokenFor('client', A),
+    );
+    await api.post('/v1/support/canned-replies', { title: 't', body: 'b' }, h.issuer.tokenFor('reseller', A));
+  }, 60_000);
+  afterAll(() => h.stop());
+
+  it('enables and forces row-level security on every support table', async () => {
+    const flags = await h.db.transaction((tx) =>
+      rows<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }>(
+        tx,
+        sql`select relname, relrowsecurity, relforcerowsecurity from pg_class
+            where relkind = 'r' and relnamespace = 'public'::regnamespace and relname not in
+              ('schema_migrations', 'outbox', 'inbox', 'scheduler_runs')`,
+      ),
+    );
+    expect(flags.map((f) => f.relname).sort()).toEqual([...TABLES].sort());
+    expect(flags.every((f) => f.relrowsecurity && f.relforcerowsecurity)).toBe(true);
+  });
+
+  it.each(TABLES)('shows no %s row without a tenant, and none of A’s to B', async (table) => {
+    const count = (run: typeof h.db.transaction) =>
+      run(
+        async (tx) =>
+          (await rows<{ n: number }>(tx, sql`select count(*)::int as n from ${sql.raw(table)}`))[0]!.n,
+      );
+    expect(await count((fn) => h.db.withTenant(tenantScope(A), fn))).toBeGreaterThan(0);
+    expect(await count((fn) => h.db.transaction(fn))).toBe(0);
+    expect(await count((fn) => h.db.withTenant(tenantScope(B), fn))).toBe(0);
+  });
+});
