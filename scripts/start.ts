@@ -7,37 +7,19 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { SERVICES, serviceUrlVariable, type ServiceName } from '@geminis/contracts';
 import {
   createLogger,
   createRabbitBus,
-  createTokenVerifier,
   installSignalHandlers,
-  listen,
-  loadConfig,
   openEmbeddedInfrastructure,
   openPostgres,
   processEnv,
-  runService,
-  secretNames,
-  sharedServiceConfig,
   type Bus,
   type Database,
-  type Env,
-  type RunningService,
-  type SharedServiceConfig,
 } from '@geminis/service-kit';
-import { z } from 'zod';
-import { gatewayConfigShape } from '../services/gateway/src/config';
-import { buildGateway } from '../services/gateway/src/gateway';
-import { seedCatalogDemo } from '../services/catalog/src/service';
-import { seedProvisioningDemo, startWhmStandIn } from '../services/provisioning/src/service';
-import { seedIdentityDemo, DEMO_PASSWORDS, type IdentityBuilt } from '../services/identity/src/service';
-import { SERVICE_ENTRIES } from './services';
+import { DEMO_PASSWORDS } from '../services/identity/src/service';
+import { startPlatform } from './platform';
 import { loadStartConfig } from './start-config';
-
-const ISSUER = 'https://identity.geminis.local';
-const AUDIENCE = 'geminis';
 
 /** Development secrets are generated once and kept, so encrypted data survives a restart. */
 function devSecrets(dir: string, names: string[]): Record<string, string> {
@@ -87,95 +69,22 @@ async function main() {
     stops.push(() => infra.close());
   }
 
-  // Every service of the list, in order, on its own schema of the shared infrastructure. Secrets the
-  // environment does not give are generated once into dev-secrets.json and reused, so data encrypted at
-  // rest survives a restart.
-  const secretsFile = join(dataDir, 'dev-secrets.json');
-  const withDevSecrets = (shape: z.ZodRawShape): Env => {
-    const generated = secretNames(shape).filter((name) => !env[name]);
-    if (generated.length === 0) return env;
-    logger.warn({ file: secretsFile, generated }, 'using generated development secrets');
-    return { ...devSecrets(dataDir, generated), ...env };
-  };
-  const sharedEnv = withDevSecrets(sharedServiceConfig);
-  const running: Partial<Record<ServiceName, RunningService>> = {};
-  const databases: Partial<Record<ServiceName, Database>> = {};
-  const ownConfigs: Partial<Record<ServiceName, Record<string, unknown>>> = {};
-  for (const { name } of SERVICES) {
-    const load = SERVICE_ENTRIES[name];
-    if (!load) continue;
-    const entry = await load();
-    const identityUrl = running.identity?.url;
-    const shared = loadConfig(
-      { ...sharedServiceConfig, PORT: z.coerce.number().default(0) },
-      {
-        ...sharedEnv,
-        DATABASE_URL: 'postgres://embedded.invalid/unused',
-        AMQP_URL: 'amqp://embedded.invalid',
-        ...(identityUrl ? { JWKS_URL: `${identityUrl}/.well-known/jwks.json` } : {}),
-        JWT_ISSUER: ISSUER,
-        JWT_AUDIENCE: AUDIENCE,
-      },
-    ).config as SharedServiceConfig;
-    // The URLs of the services already running (billing calls catalog at CATALOG_URL).
-    const upstreams = Object.fromEntries(
-      Object.entries(running).map(([n, r]) => [serviceUrlVariable(n as ServiceName), r.url]),
-    );
-    const own = loadConfig(entry.config as z.ZodRawShape, {
-      ...withDevSecrets(entry.config),
-      ...upstreams,
-    }).config;
-    ownConfigs[name] = own;
-    const db = await database(name);
-    databases[name] = db;
-    const service = await runService(entry.definition(own, shared), {
-      db,
-      bus,
-      logger,
-      verifier: createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwksUri: shared.JWKS_URL }),
-      ...(shared.INTERNAL_SERVICE_KEY ? { serviceKey: shared.INTERNAL_SERVICE_KEY } : {}),
-      port: 0,
-      host: '127.0.0.1',
-    });
-    running[name] = service;
-    stops.unshift(() => service.stop());
-  }
-  const serviceKey = sharedEnv.INTERNAL_SERVICE_KEY!;
-
-  // The demo data, through the services' own use cases.
-  const identity = running.identity as RunningService<IdentityBuilt>;
-  const demo = await seedIdentityDemo(databases.identity!, identity.built.services);
-  const catalogDemo = await seedCatalogDemo(databases.catalog!, { resellerTenantId: demo.reseller.tenantId });
-  // The demo's hosting panel: a WHM API 1 stand-in on loopback, so an order is provisioned offline. Its
-  // port changes with every start; the seed points the demo servers at the current one.
-  const whm = await startWhmStandIn();
-  stops.push(() => whm.close());
-  await seedProvisioningDemo(databases.provisioning!, {
-    encryptionKey: String(ownConfigs.provisioning!.PROVISIONING_ENCRYPTION_KEY),
-    panel: { hostname: '127.0.0.1', port: whm.port, tls: false },
-    resellerTenantId: demo.reseller.tenantId,
-    platformProductIds: [catalogDemo.platform.starter, catalogDemo.platform.pro],
-    resellerProductIds: [catalogDemo.reseller.custom],
+  // Secrets the environment does not give are generated once into dev-secrets.json and reused, so data
+  // encrypted at rest survives a restart.
+  const platform = await startPlatform({
+    database,
+    bus,
+    logger,
+    env,
+    secrets: (names) => {
+      logger.warn({ file: join(dataDir, 'dev-secrets.json'), names }, 'using generated development secrets');
+      return devSecrets(dataDir, names);
+    },
+    gateway: { port: config.PORT, host: config.HOST },
   });
-
-  const gatewayConfig = loadConfig(gatewayConfigShape, {
-    ...env,
-    PORT: String(config.PORT),
-    HOST: config.HOST,
-    ...Object.fromEntries(
-      Object.entries(running).map(([name, r]) => [serviceUrlVariable(name as ServiceName), r.url]),
-    ),
-    INTERNAL_SERVICE_KEY: serviceKey,
-    JWT_ISSUER: ISSUER,
-    JWT_AUDIENCE: AUDIENCE,
-    PLATFORM_HOSTS: env.PLATFORM_HOSTS ?? 'localhost,127.0.0.1',
-  }).config;
-  const gw = await buildGateway({ config: gatewayConfig, logger, bus });
-  const gateway = await listen(gw.app, config.PORT, config.HOST);
-  stops.unshift(
-    () => gateway.close(),
-    () => gw.close(),
-  );
+  stops.unshift(() => platform.close());
+  const { gateway } = platform;
+  const demo = platform.demo.identity;
 
   const url = `http://localhost:${gateway.port}`;
   const login = (email: string, password: string, tenant?: string) =>

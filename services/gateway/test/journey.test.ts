@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { type ServiceName } from '@geminis/contracts';
+import { createLogger, createRabbitBus, openPostgres, type Bus, type Database } from '@geminis/service-kit';
+import { createTestDatabase, type TestDatabase } from '@geminis/service-kit/src/testing/postgres';
+import { createTestVhost, type TestVhost } from '@geminis/service-kit/src/testing/rabbit';
+import { DEMO_PASSWORDS } from '../../identity/src/service';
+import { startPlatform, type Platform } from '../../../scripts/platform';
+
+jest.setTimeout(180_000);
+
+/**
+ * The product's journey through the gateway, with every service on real PostgreSQL (a database each) and
+ * real RabbitMQ: a client orders with a promo code → an invoice is issued → staff record the payment →
+ * provisioning creates the account on the panel (a WHM API 1 stand-in) → the service is active.
+ */
+describe('the journey through the platform', () => {
+  let platform: Platform;
+  let vhost: TestVhost;
+  let bus: Bus;
+  const testDbs: TestDatabase[] = [];
+  const pools: Database[] = [];
+  let url: string;
+
+  beforeAll(async () => {
+    vhost = await createTestVhost();
+    const logger = createLogger({ service: 'journey', level: 'silent' });
+    bus = createRabbitBus({ url: vhost.url, logger });
+    platform = await startPlatform({
+      async database(name: ServiceName) {
+        const testDb = await createTestDatabase(`gm_journey_${name}`);
+        testDbs.push(testDb);
+        const db = openPostgres({ url: testDb.url, max: 5, applicationName: name });
+        pools.push(db);
+        return db;
+      },
+      bus,
+      logger,
+      env: {},
+      secrets: (names) => Object.fromEntries(names.map((n) => [n, randomBytes(32).toString('base64url')])),
+      gateway: { port: 0, host: '127.0.0.1' },
+      relayPollMs: 50,
+    });
+    url = platform.gateway.url;
+  });
+
+  afterAll(async () => {
+    await platform?.close();
+    await bus?.close();
+    for (const db of pools) await db.close();
+    for (const t of testDbs) await t.drop();
+    await vhost?.drop();
+  });
+
+  const call = async (method: string, path: string, token?: string, body?: unknown, key?: string) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(key ? { 'idempotency-key': key } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  const login = async (email: string, password: string, tenantSlug?: string) =>
+    (
+      await call('POST', '/v1/auth/login', undefined, {
+        email,
+        password,
+        ...(tenantSlug ? { tenantSlug } : {}),
+      })
+    ).body.accessToken as string;
+
+  async function until<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (done(value) || Date.now() > deadline) return value;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it('takes a reseller’s client from order to an active cPanel account', async () => {
+    const client = await login('client@acme.localhost', DEMO_PASSWORDS.resellerClient, 'acme');
+    const reseller = await login('reseller@acme.localhost', DEMO_PASSWORDS.reseller, 'acme');
+    // Acme resells the platform's Starter (cPanel) at its own price.
+    const starter = platform.demo.catalog.platform.starter;
+
+    const order = await call(
+      'POST',
+      '/v1/orders',
+      client,
+      { items: [{ productId: starter, cycle: 'monthly', domain: 'journey-example.com' }] },
+      'journey-order-1',
+    );
+    expect(order.status).toBe(201);
+    const { invoiceId, total } = order.body as { invoiceId: string; total: number };
+    expect(Number.isInteger(total) && total > 0).toBe(true);
+
+    const invoice = await call('GET', `/v1/invoices/${invoiceId}`, client);
+    expect(invoice.body.status).toBe('unpaid');
+    expect(invoice.body.number).toMatch(/\d+$/);
+
+    // Another tenant's client cannot see it, and gets what a missing invoice gets.
+    const other = await login('client@geminis.local', DEMO_PASSWORDS.platformClient);
+    const foreign = await call('GET', `/v1/invoices/${invoiceId}`, other);
+    const missing = await call('GET', `/v1/invoices/01a22b7d-0000-7000-8000-000000000000`, other);
+    expect([foreign.status, foreign.body.code]).toEqual([missing.status, missing.body.code]);
+    expect(foreign.status).toBe(404);
+
+    const paid = await call(
+      'POST',
+      `/v1/invoices/${invoiceId}/payments`,
+      reseller,
+      { amount: total },
+      'pay-1',
+    );
+    expect(paid.status).toBe(201);
+    expect(paid.body.invoice.status).toBe('paid');
+
+    const services = await until(
+      () => call('GET', '/v1/client-services', client),
+      (r) => r.body.items?.[0]?.status === 'active',
+    );
+    expect(services.body.items.map((s: any) => [s.status, s.domain])).toEqual([
+      ['active', 'journey-example.com'],
+    ]);
+
+    // The account exists on the panel, once, and the client sees it without any credential.
+    expect([...platform.whm.accounts.values()].map((a) => a.domain)).toEqual(['journey-example.com']);
+    const accounts = await call('GET', '/v1/provisioning/accounts', client);
+    expect(accounts.status).toBe(200);
+    expect(JSON.stringify(accounts.body)).not.toMatch(/token|password/i);
+  });
+});
