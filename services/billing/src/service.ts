@@ -8,7 +8,6 @@ import {
   ServiceUnsuspended,
 } from '@geminis/contracts';
 import {
-  hourlyUtc,
   type BuiltService,
   type Logger,
   type ServiceContext,
@@ -19,7 +18,7 @@ import { createClientServicesService } from './domain/client-services.service';
 import { createCreditNotesService } from './domain/credit-notes.service';
 import { createIdempotency } from './domain/idempotency.service';
 import { createInvoicesService } from './domain/invoices.service';
-import { createLifecycleJobs } from './domain/lifecycle-jobs.service';
+import { createLifecycleJobs, lifecycleSchedule } from './domain/lifecycle-jobs.service';
 import { createOrdersService } from './domain/orders.service';
 import { createPromotionHolds } from './domain/promotion-holds.service';
 import { createPaymentsService } from './domain/payments.service';
@@ -147,30 +146,7 @@ export function billingService(config: BillingConfig): ServiceDefinition<Billing
               await services.refunds.retryPending();
             },
           },
-          ...(config.lifecycleJobs === false
-            ? []
-            : [
-                {
-                  name: 'billing.renewals',
-                  everyMs: 5 * 60_000,
-                  // once an hour across replicas (each run is idempotent per service and period)
-                  period: hourlyUtc,
-                  leaseMs: 60 * 60_000,
-                  run: async () => {
-                    const issued = await services.lifecycle.renew();
-                    logger.info({ issued }, 'renewal invoices issued');
-                  },
-                },
-                {
-                  name: 'billing.dunning',
-                  everyMs: 5 * 60_000,
-                  period: hourlyUtc,
-                  leaseMs: 60 * 60_000,
-                  run: async () => {
-                    logger.info(await services.lifecycle.dun(), 'dunning done');
-                  },
-                },
-              ]),
+          ...(config.lifecycleJobs === false ? [] : lifecycleSchedule(services.lifecycle, logger)),
           {
             name: 'billing.orders.expire',
             everyMs: 5 * 60_000,

@@ -1,3 +1,5 @@
+import { tenantScope } from '@geminis/service-kit';
+import { sql } from 'drizzle-orm';
 import { client, type Client, type Harness, type Shop } from './support/billing';
 import {
   activeService,
@@ -165,6 +167,24 @@ describe('dunning', () => {
     expect((await s.lifecycle()).status).toBe('active');
     const types = (await outboxInOrder(h, shop.tenantId, LIFECYCLE)).map((e) => e.type);
     expect(types.filter((t) => t === 'billing.service.suspend_requested.v1')).toHaveLength(1);
+  });
+
+  it('lifts a suspension for non-payment once nothing is overdue any more (the invoice cancelled by staff)', async () => {
+    const shop = await shopWithDunning();
+    const s = await renewed(shop);
+    clock.set('2026-04-05');
+    await jobsOf(h).dun();
+    expect((await s.lifecycle()).status).toBe('suspended');
+    await h.db.withTenant(tenantScope(shop.tenantId), (tx) =>
+      tx.execute(sql`update invoices set status = 'cancelled' where id = ${s.renewal.id}`),
+    );
+    await jobsOf(h).dun();
+    await jobsOf(h).dun();
+    expect(await s.lifecycle()).toMatchObject({ status: 'active', pendingAction: 'unsuspend' });
+    const unsuspend = await outboxInOrder(h, shop.tenantId, ['billing.service.unsuspend_requested.v1']);
+    expect(unsuspend.map((e) => e.data)).toEqual([
+      { serviceId: s.serviceId, clientId: s.client.id, module: 'cpanel', reason: 'nothing overdue any more' },
+    ]);
   });
 
   it('never suspends when the tenant turned suspension off', async () => {

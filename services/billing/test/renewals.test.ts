@@ -1,5 +1,6 @@
 import { EventEnvelopeSchema, InvoiceIssued } from '@geminis/contracts';
-import { rows, tenantScope } from '@geminis/service-kit';
+import { createLogger, createScheduler, newId, rows, tenantScope } from '@geminis/service-kit';
+import { lifecycleSchedule } from '../src/domain/lifecycle-jobs.service';
 import { sql } from 'drizzle-orm';
 import { client, type Client, type Harness, type Shop } from './support/billing';
 import {
@@ -150,6 +151,80 @@ describe('renewals', () => {
     await jobsOf(h).renew();
     const invoices = await renewalInvoices(h, shop.tenantId);
     expect(invoices.map((i) => i.due_date)).toEqual(['2026-04-01', '2026-05-01']);
+  });
+
+  it('bills the add-ons with the service: a monthly add-on twelve times on an annual renewal', async () => {
+    const shop = await openShop(h);
+    const addons = await client(h.catalogUrl).put(
+      `/v1/products/${shop.productId}/addons`,
+      { addons: [{ name: 'SSL', prices: [{ currency: 'EUR', cycle: 'monthly', price: 300 }] }] },
+      shop.resellerToken,
+    );
+    expect(addons.status).toBe(200);
+    const s = await activeService(h, shop, {
+      cycle: 'annually',
+      addons: [{ addonId: addons.body.items[0].id, cycle: 'monthly' }],
+    });
+    expect((await s.service()).nextDueDate).toBe('2027-03-01');
+    clock.set('2027-02-20');
+    await jobsOf(h).renew();
+    const [renewal] = await renewalInvoices(h, shop.tenantId);
+    const invoice = (await api.get(`/v1/invoices/${renewal!.id}`, s.client.token)).body;
+    expect(invoice.lines).toEqual([
+      expect.objectContaining({ amount: 9999, periodStart: '2027-03-01', periodEnd: '2028-03-01' }),
+      expect.objectContaining({
+        description: expect.stringContaining('SSL'),
+        amount: 3600,
+        serviceId: s.serviceId,
+      }),
+    ]);
+    expect(invoice.total).toBe(9999 + 3600);
+  });
+
+  it('issues the rest after a run that failed mid-way, nothing twice and no gap in the numbers', async () => {
+    const shop = await openShop(h);
+    const services = [];
+    for (let i = 0; i < 7; i += 1) services.push(await activeService(h, shop));
+    const poisoned = [...services].sort((a, b) => (a.serviceId < b.serviceId ? -1 : 1))[4]!.serviceId;
+    // the batch holding one service fails (as a crash would): its transaction leaves nothing behind
+    const scope = tenantScope(shop.tenantId);
+    await h.db.withTenant(scope, (tx) =>
+      tx.execute(
+        sql.raw(`
+        create or replace function test_fail_renewal() returns trigger language plpgsql as $$
+        begin
+          if new.service_id = '${poisoned}' then raise exception 'crash in the middle of a batch'; end if;
+          return new;
+        end $$;
+        create trigger test_fail_renewal before insert on service_renewals
+          for each row execute function test_fail_renewal();`),
+      ),
+    );
+    clock.set('2026-03-20');
+    await expect(jobsOf(h).renew()).rejects.toThrow();
+    const partial = (await renewalInvoices(h, shop.tenantId)).length;
+    expect(partial).toBeLessThan(7);
+    await h.db.withTenant(scope, (tx) => tx.execute(sql`drop trigger test_fail_renewal on service_renewals`));
+    await jobsOf(h).renew();
+    const invoices = await renewalInvoices(h, shop.tenantId);
+    expect(invoices).toHaveLength(7);
+    expect(new Set(invoices.map((i) => i.service_id)).size).toBe(7);
+    expect(invoices.map((i) => i.number)).toEqual(
+      [8, 9, 10, 11, 12, 13, 14].map((n) => `INV-2026-${String(n).padStart(6, '0')}`),
+    );
+  });
+
+  it('runs once per period through the kit scheduler, whatever the replicas', async () => {
+    const shop = await openShop(h);
+    await activeService(h, shop);
+    clock.set('2026-03-20');
+    const [job] = lifecycleSchedule(jobsOf(h), createLogger({ service: 'test', level: 'silent' }));
+    const once = { ...job!, period: () => `test-${newId()}` };
+    const period = once.period();
+    const replica = () => createScheduler({ db: h.db }).tick({ ...once, period: () => period });
+    expect((await Promise.all([replica(), replica()])).sort()).toEqual(['ran', 'skipped']);
+    expect(await replica()).toBe('skipped'); // the period is done
+    expect(await renewalInvoices(h, shop.tenantId)).toHaveLength(1);
   });
 
   it('renews a service due on 31 January for the month that ends on the last day of February', async () => {

@@ -1,8 +1,9 @@
-import { allTenants, tenantScope, type Database, type Tx } from '@geminis/service-kit';
+import { allTenants, hourlyUtc, tenantScope, type Database, type Job, type Tx } from '@geminis/service-kit';
 import {
   cancelEndedBatch,
   suspendOverdueBatch,
   terminateOverdueBatch,
+  unsuspendSettledBatch,
   type StepBatch,
 } from '../store/dunning.store';
 import { findInvoice, settleFree } from '../store/invoices.store';
@@ -63,9 +64,16 @@ export function createLifecycleJobs(deps: {
         (b) => b.issued,
       ),
 
-    /** Dunning: suspensions for non-payment, then terminations, then cancellations whose period ended. */
-    async dun(): Promise<{ suspended: number; terminated: number; cancelled: number }> {
+    /**
+     * Dunning: suspensions for non-payment lifted where nothing is overdue any more, new suspensions,
+     * terminations, then cancellations whose period ended.
+     */
+    async dun(): Promise<{ unsuspended: number; suspended: number; terminated: number; cancelled: number }> {
       const moved = (b: StepBatch) => b.moved;
+      const unsuspended = await batches(
+        (tx, today) => unsuspendSettledBatch(tx, allTenants, today, batchSize),
+        moved,
+      );
       const suspended = await batches(
         (tx, today) => suspendOverdueBatch(tx, allTenants, today, batchSize),
         moved,
@@ -78,9 +86,39 @@ export function createLifecycleJobs(deps: {
         (tx, today) => cancelEndedBatch(tx, allTenants, today, batchSize),
         moved,
       );
-      return { suspended, terminated, cancelled };
+      return { unsuspended, suspended, terminated, cancelled };
     },
   };
 }
 
 export type LifecycleJobs = ReturnType<typeof createLifecycleJobs>;
+
+/**
+ * The lifecycle's scheduled jobs (kit scheduler: an advisory lock and a lease, so one replica runs each
+ * period): hourly, checked every five minutes; every run is idempotent, so a retried period is safe.
+ */
+export function lifecycleSchedule(
+  jobs: LifecycleJobs,
+  logger: { info(obj: object, msg: string): void },
+): Job[] {
+  return [
+    {
+      name: 'billing.renewals',
+      everyMs: 5 * 60_000,
+      period: hourlyUtc,
+      leaseMs: 60 * 60_000,
+      run: async () => {
+        logger.info({ issued: await jobs.renew() }, 'renewal invoices issued');
+      },
+    },
+    {
+      name: 'billing.dunning',
+      everyMs: 5 * 60_000,
+      period: hourlyUtc,
+      leaseMs: 60 * 60_000,
+      run: async () => {
+        logger.info(await jobs.dun(), 'dunning done');
+      },
+    },
+  ];
+}

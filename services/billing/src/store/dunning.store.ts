@@ -170,3 +170,43 @@ export function cancelEndedBatch(tx: Tx, scope: TenantScope, today: string, limi
     select (select count(*) from due)::int as selected, (select count(*) from events)::int as moved`,
   );
 }
+
+/**
+ * Lifts, in one statement, suspensions for non-payment that have nothing overdue any more (paid while the
+ * suspension was being taken, or the invoice cancelled by staff): active again, with
+ * `billing.service.unsuspend_requested.v1`. Payment normally does this itself; this catches the races.
+ */
+export function unsuspendSettledBatch(tx: Tx, scope: TenantScope, today: string, limit: number) {
+  return runStep(
+    tx,
+    sql`
+    with due as (
+      select s.tenant_id, s.id from client_services s
+       where ${tenantIs(scope, sql`s.tenant_id`)} and s.status = 'suspended' and s.suspend_reason = 'overdue'
+         and not exists (
+           select 1 from service_renewals r join invoices i on i.tenant_id = r.tenant_id and i.id = r.invoice_id
+            where r.tenant_id = s.tenant_id and r.service_id = s.id
+              and i.status in ('unpaid', 'partially_paid') and i.due_date < ${today}::date)
+       order by s.tenant_id, s.id
+       limit ${limit}
+       for update of s skip locked
+    ),
+    moved as (
+      update client_services s
+         set status = 'active', suspend_reason = null, suspend_note = null, suspended_on = null,
+             pending_action = 'unsuspend', pending_since = now(), updated_at = now()
+        from due d
+       where s.tenant_id = d.tenant_id and s.id = d.id and s.status = 'suspended' and s.suspend_reason = 'overdue'
+      returning s.tenant_id, s.id, s.client_id, s.module, 'nothing overdue any more' as reason
+    ),
+    e as materialized (select m.*, billing_uuidv7() as event_id from moved m),
+    events as (
+      insert into outbox (id, tenant_id, type, envelope)
+      select e.event_id, e.tenant_id, 'billing.service.unsuspend_requested.v1',
+             ${requestEnvelope('billing.service.unsuspend_requested.v1')}
+        from e
+      returning id
+    )
+    select (select count(*) from due)::int as selected, (select count(*) from events)::int as moved`,
+  );
+}

@@ -91,6 +91,7 @@ export async function issueRenewalBatch(
     bumped as (
       insert into number_counters (tenant_id, series, period, value)
       select tenant_id, 'invoice', counter_period, n from counts
+       order by tenant_id, counter_period -- one lock order for every issuer: concurrent batches never deadlock
       on conflict (tenant_id, series, period) do update set value = number_counters.value + excluded.value
       returning tenant_id, period, value
     ),
