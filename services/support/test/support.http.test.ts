@@ -535,6 +535,17 @@ describe.each([
       expect(pages).toBe(Math.ceil(all.length / 2));
     });
 
+    it('refuses a client the staff-only filters (assignee, SLA breach), naming the field', async () => {
+      for (const [q, field] of [
+        [`assigneeId=${user.agentA}`, 'assigneeId'],
+        ['breached=true', 'breached'],
+      ]) {
+        const res = await api.get(`/v1/support/tickets?${q}`, t.clientA1);
+        expect([q, res.status]).toEqual([q, 400]);
+        expect(res.body.errors[0].field).toBe(field);
+      }
+    });
+
     it('refuses a bad filter or page naming the field', async () => {
       for (const [q, field] of [
         ['cursor=abc', 'cursor'],

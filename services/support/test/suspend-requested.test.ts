@@ -17,7 +17,12 @@ describe('support on billing.service.suspend_requested.v1', () => {
   const B = newId();
   const clientA = newId();
   const serviceId = newId();
-  const suspend = (clientId = clientA) => ({ serviceId, clientId, module: 'cpanel', reason: 'overdue' });
+  const suspend = (clientId = clientA) => ({
+    serviceId,
+    clientId,
+    module: 'cpanel',
+    reason: 'staff: INV-2026-000042 unpaid',
+  });
 
   beforeAll(async () => {
     h = await startSupport();
@@ -43,7 +48,18 @@ describe('support on billing.service.suspend_requested.v1', () => {
     expect(detail.body.messages).toEqual([
       expect.objectContaining({ author: 'system', authorId: null, internal: false }),
     ]);
-    expect(detail.body.messages[0].body).toMatch(/suspended \(overdue\)/);
+    expect(detail.body.messages[0].body).toMatch(/suspended/);
+    // billing's reason is for staff: an internal note the client never sees
+    expect(JSON.stringify(detail.body)).not.toContain('INV-2026-000042');
+    const staff = await api.get(`/v1/support/tickets/${ticket.id}`, h.issuer.tokenFor('reseller', A));
+    expect(staff.body.messages).toEqual([
+      expect.objectContaining({ author: 'system', internal: false }),
+      expect.objectContaining({
+        author: 'system',
+        internal: true,
+        body: expect.stringMatching(/INV-2026-000042/),
+      }),
+    ]);
     expect(ids(await api.get('/v1/support/tickets', h.issuer.tokenFor('reseller', A)))).toContain(ticket.id);
     expect(ids(await api.get('/v1/support/tickets', h.issuer.tokenFor('reseller', B)))).toEqual([]);
     expect(ids(await api.get('/v1/support/tickets', h.issuer.tokenFor('client', A)))).toEqual([]);
@@ -63,7 +79,7 @@ describe('support on billing.service.suspend_requested.v1', () => {
     expect(await h.deliver('billing.service.suspend_requested.v1', A, suspend(), eventId)).toBe('ack');
     expect([await countRows(h, 'tickets'), await countRows(h, 'ticket_messages')]).toEqual([
       before[0]! + 1,
-      before[1]! + 1,
+      before[1]! + 2,
     ]);
   });
 

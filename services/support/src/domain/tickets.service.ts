@@ -19,7 +19,7 @@ import {
 } from '../store/tickets.store';
 import { viewerOf, type Viewer } from './context';
 import { type DepartmentsService } from './departments.service';
-import { ticketClosed, ticketNotClosed, ticketNotFound, unknownDepartment, invalidField } from './errors';
+import { invalidField, ticketClosed, ticketNotClosed, ticketNotFound, unknownDepartment } from './errors';
 import { type TicketInput, type TicketPatch, type TicketQuery } from './inputs';
 import { slaDueAt, statusAfterReply, type Message, type Ticket } from './ticket';
 
@@ -33,7 +33,10 @@ export interface TicketDetail {
 export interface SystemNotice {
   clientId: string;
   subject: string;
+  /** What the client reads. */
   message: string;
+  /** What only staff read (an internal note), if anything. */
+  staffNote?: string;
   priority: Ticket['priority'];
   relatedServiceId?: string;
   /** The event that asked for it: one notice per event. */
@@ -173,6 +176,14 @@ export function createTicketsService(deps: {
         { id: newId(), authorId: null, author: 'system', body: notice.message, internal: false },
         at,
       );
+      if (notice.staffNote)
+        await insertMessage(
+          tx,
+          scope,
+          ticket.id,
+          { id: newId(), authorId: null, author: 'system', body: notice.staffNote, internal: true },
+          at,
+        );
       await outbox.enqueue(tx, {
         type: TicketOpened.type,
         tenantId: ticket.tenantId,
@@ -191,6 +202,10 @@ export function createTicketsService(deps: {
     },
 
     async list(auth: AuthContext, q: TicketQuery): Promise<{ items: Ticket[]; nextCursor: string | null }> {
+      // Assignee and SLA state are staff-only facts: a client may not even filter by them.
+      if (auth.role === 'client')
+        for (const field of ['assigneeId', 'breached'] as const)
+          if (q[field] !== undefined) throw invalidField('support.staff_only_filter', field, 'staff only');
       const viewer = viewerOf(auth, q.tenantId);
       const page = await db.withTenant(viewer.scope, (tx) =>
         listTickets(tx, viewer, {
@@ -263,11 +278,12 @@ export function createTicketsService(deps: {
     ): Promise<TicketDetail> {
       const viewer = viewerOf(auth, tenantId);
       const at = now();
-      // The ticket's tenant decides which departments it may move to: read it first.
-      const current = await get(auth, id, tenantId);
       if (patch.departmentId) {
-        const d = await departments.openable(current.ticket.tenantId, patch.departmentId, { staff: true });
-        if (!d) throw invalidField('support.unknown_department', 'departmentId', 'no such department');
+        // The ticket's tenant decides which departments it may move to: read it first.
+        const current = await db.withTenant(viewer.scope, (tx) => findTicket(tx, viewer, id));
+        if (!current) throw ticketNotFound();
+        const d = await departments.openable(current.tenantId, patch.departmentId, { staff: true });
+        if (!d) throw unknownDepartment();
       }
       return onTicket(viewer, id, async (tx, ticket, scope) => {
         if (ticket.status === 'closed' && patch.status) throw ticketClosed();

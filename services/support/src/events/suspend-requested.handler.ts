@@ -19,10 +19,11 @@ export function suspendRequestedHandler(deps: { tickets: TicketsService }): Even
       {
         clientId: data.clientId,
         subject: 'Your service was suspended',
+        // billing's reason may be staff's own words: it goes to staff only, as an internal note
         message:
-          'One of your services was suspended' +
-          (data.reason ? ` (${data.reason})` : '') +
-          '. Pay any overdue invoice or reply to this ticket and we will help you restore it.',
+          'One of your services was suspended. Pay any overdue invoice, or reply to this ticket and we ' +
+          'will help you restore it.',
+        ...(data.reason ? { staffNote: `Suspension requested by billing: ${data.reason}` } : {}),
         priority: 'high',
         relatedServiceId: data.serviceId,
         originEventId: event.id,

@@ -65,7 +65,8 @@ CREATE TABLE ticket_messages (
   internal boolean NOT NULL DEFAULT false,
   created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
   FOREIGN KEY (tenant_id, ticket_id) REFERENCES tickets (tenant_id, id) ON DELETE CASCADE,
-  CHECK (NOT internal OR author = 'staff')
+  -- an internal note is staff's, or the system's (facts for staff, such as why billing suspended)
+  CHECK (NOT internal OR author IN ('staff', 'system'))
 );
 SELECT geminis_enable_tenant_rls('ticket_messages');
 CREATE INDEX ticket_messages_ticket ON ticket_messages (tenant_id, ticket_id, id);
