@@ -348,6 +348,21 @@ describe.each([
       expect(ids(await api.get(`/v1/support/tickets?tenantId=${B}`, t.admin))).toEqual([ticketB1]);
     });
 
+    it('answers an admin narrowed to another tenant like a missing ticket', async () => {
+      for (const [method, suffix, body] of [
+        ['GET', '', undefined],
+        ['POST', '/replies', { message: 'x' }],
+        ['PATCH', '', { priority: 'low' }],
+      ] as const) {
+        const res = await api.call(method, `/v1/support/tickets/${ticketA1}${suffix}?tenantId=${B}`, {
+          token: t.admin,
+          ...(body ? { body } : {}),
+        });
+        expect([method, suffix, res.status]).toEqual([method, suffix, 404]);
+      }
+      expect((await api.get(`/v1/support/tickets/${ticketA1}?tenantId=${A}`, t.admin)).status).toBe(200);
+    });
+
     const outsiders = [
       ['reseller B', 'resellerB'],
       ['a client of reseller B', 'clientB1'],

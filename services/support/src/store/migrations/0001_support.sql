@@ -51,6 +51,9 @@ SELECT geminis_enable_tenant_rls('tickets');
 CREATE INDEX tickets_tenant_page ON tickets (tenant_id, id DESC);
 CREATE INDEX tickets_client_page ON tickets (tenant_id, client_id, id DESC);
 CREATE INDEX tickets_status ON tickets (tenant_id, status, id DESC);
+CREATE INDEX tickets_assignee ON tickets (tenant_id, assignee_id, id DESC) WHERE assignee_id IS NOT NULL;
+-- the department filter, and the foreign key's check when a department is deleted
+CREATE INDEX tickets_department ON tickets (department_id, id DESC);
 CREATE INDEX tickets_sla_pending ON tickets (sla_due_at)
   WHERE first_response_at IS NULL AND sla_breached_at IS NULL AND status <> 'closed';
 CREATE INDEX tickets_awaiting_client ON tickets (status_changed_at) WHERE status = 'answered';
