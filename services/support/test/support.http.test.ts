@@ -287,13 +287,66 @@ describe.each([
       expect(await countRows(h, 'tickets')).toBe(before);
     });
 
-    it('lets only clients open tickets', async () => {
+    it('lets staff open a ticket for a client, in a hidden department too, awaiting the client', async () => {
+      const clientA3 = newId();
       const res = await api.post(
         '/v1/support/tickets',
-        { departmentId: d.acme, subject: 'x', message: 'y' },
+        { departmentId: d.acmeHidden, subject: 'Abuse report', message: 'We saw spam', clientId: clientA3 },
         t.resellerA,
       );
-      expect(res.status).toBe(403);
+      expect(res.status).toBe(201);
+      expect(res.body.ticket).toMatchObject({
+        tenantId: A,
+        clientId: clientA3,
+        status: 'answered',
+        openedBy: 'staff',
+        assigneeId: user.agentA,
+        slaDueAt: null,
+      });
+      expect(res.body.ticket.firstResponseAt).not.toBeNull();
+      expect(res.body.messages).toEqual([
+        expect.objectContaining({ author: 'staff', authorId: user.agentA }),
+      ]);
+      const theirs = h.issuer.tokenFor('client', A, clientA3);
+      expect(ids(await api.get('/v1/support/tickets', theirs))).toEqual([res.body.ticket.id]);
+      const opened = await outboxEvents(h, A, 'support.ticket.opened.v1');
+      expect(opened.find((e) => e.data.ticketId === res.body.ticket.id).data.openedBy).toBe('staff');
+      // the admin opens in the platform unless it names a tenant
+      const platform = await api.post(
+        '/v1/support/tickets',
+        { departmentId: d.platformOnly, subject: 'Hello', message: 'From the platform', clientId: newId() },
+        t.admin,
+      );
+      expect(platform.status).toBe(201);
+      expect(platform.body.ticket.tenantId).toBe(PLATFORM_TENANT_ID);
+    });
+
+    it('refuses a staff ticket without a client, a client naming one, or another tenant’s department', async () => {
+      const before = await countRows(h, 'tickets');
+      const cases = [
+        [t.resellerA, { departmentId: d.acme, subject: 's', message: 'm' }, 'clientId'],
+        [
+          t.clientA1,
+          { departmentId: d.acme, subject: 's', message: 'm', clientId: user.clientA2 },
+          'clientId',
+        ],
+        [
+          t.resellerA,
+          { departmentId: d.bravo, subject: 's', message: 'm', clientId: newId() },
+          'departmentId',
+        ],
+        [
+          t.resellerB,
+          { departmentId: d.acmeHidden, subject: 's', message: 'm', clientId: newId() },
+          'departmentId',
+        ],
+      ] as const;
+      for (const [token, body, field] of cases) {
+        const res = await api.post('/v1/support/tickets', body, token);
+        expect([field, res.status]).toEqual([field, 400]);
+        expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual([field]);
+      }
+      expect(await countRows(h, 'tickets')).toBe(before);
     });
   });
 

@@ -7,7 +7,8 @@ export const TicketStatus = z.enum(['open', 'answered', 'customer_reply', 'on_ho
 
 export const TicketOpened = defineEvent(
   'support.ticket.opened.v1',
-  'A support ticket was opened (by its client, or by the system for a notice such as a suspension). ' +
+  'A support ticket was opened (by its client, by staff for a client, or by the system for a notice ' +
+    'such as a suspension). ' +
     'tenantId = the client’s tenant. Carries no message text: read it from support.',
   z.object({
     ticketId: Id,
@@ -15,7 +16,7 @@ export const TicketOpened = defineEvent(
     /** null for a system notice, which belongs to no department. */
     departmentId: Id.nullable(),
     priority: TicketPriority,
-    openedBy: z.enum(['client', 'system']),
+    openedBy: z.enum(['client', 'staff', 'system']),
     relatedServiceId: Id.optional(),
     relatedInvoiceId: Id.optional(),
   }),

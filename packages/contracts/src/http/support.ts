@@ -36,7 +36,7 @@ export const ClientTicketView = z.object({
   status: TicketStatus,
   relatedServiceId: Id.nullable(),
   relatedInvoiceId: Id.nullable(),
-  openedBy: z.enum(['client', 'system']),
+  openedBy: z.enum(['client', 'staff', 'system']),
   createdAt: Timestamp,
   updatedAt: Timestamp,
   closedAt: Timestamp.nullable(),

@@ -61,6 +61,8 @@ export const TicketInput = z
     priority: Priority.default('medium'),
     relatedServiceId: z.uuid().optional(),
     relatedInvoiceId: z.uuid().optional(),
+    /** Staff opening a ticket for a client name the client (an opaque id); clients never send it. */
+    clientId: z.uuid().optional(),
   })
   .strict();
 export type TicketInput = z.infer<typeof TicketInput>;

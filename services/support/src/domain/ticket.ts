@@ -2,6 +2,7 @@
 export type TicketStatus = 'open' | 'answered' | 'customer_reply' | 'on_hold' | 'closed';
 export type Priority = 'low' | 'medium' | 'high' | 'urgent';
 export type MessageAuthor = 'client' | 'staff' | 'system';
+export type OpenedBy = 'client' | 'staff' | 'system';
 
 export interface Ticket {
   id: string;
@@ -11,7 +12,7 @@ export interface Ticket {
   subject: string;
   priority: Priority;
   status: TicketStatus;
-  openedBy: 'client' | 'system';
+  openedBy: OpenedBy;
   assigneeId: string | null;
   relatedServiceId: string | null;
   relatedInvoiceId: string | null;

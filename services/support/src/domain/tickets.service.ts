@@ -17,7 +17,7 @@ import {
   updateTicket,
   type TicketChange,
 } from '../store/tickets.store';
-import { viewerOf, type Viewer } from './context';
+import { isStaff, viewerOf, writeScope, type Viewer } from './context';
 import { type DepartmentsService } from './departments.service';
 import { invalidField, ticketClosed, ticketNotClosed, ticketNotFound, unknownDepartment } from './errors';
 import { type TicketInput, type TicketPatch, type TicketQuery } from './inputs';
@@ -92,27 +92,37 @@ export function createTicketsService(deps: {
   }
 
   return {
-    /** A client opens a ticket with its first message. */
-    async open(auth: AuthContext, input: TicketInput): Promise<TicketDetail> {
-      const department = await departments.openable(auth.tenantId, input.departmentId);
+    /**
+     * Opens a ticket with its first message: a client for itself (status open, the SLA clock running), or
+     * staff for a client it names (status answered: the first word is staff's, the client is awaited).
+     */
+    async open(auth: AuthContext, input: TicketInput, tenantId?: string): Promise<TicketDetail> {
+      const staff = isStaff(auth);
+      if (!staff && input.clientId !== undefined)
+        throw invalidField('support.client_not_allowed', 'clientId', 'a client opens tickets for itself');
+      if (staff && input.clientId === undefined)
+        throw invalidField('support.client_required', 'clientId', 'required when staff open a ticket');
+      const scope = staff ? writeScope(auth, tenantId) : tenantScope(auth.tenantId);
+      const department = await departments.openable(scope.tenantId, input.departmentId, { staff });
       if (!department) throw unknownDepartment();
-      const viewer = viewerOf(auth);
-      const scope = tenantScope(auth.tenantId);
+      const viewer: Viewer = staff ? { scope } : viewerOf(auth);
+      const author = staff ? 'staff' : 'client';
       const at = now();
       return db.withTenant(scope, async (tx) => {
         const ticket = await insertTicket(tx, scope, {
           id: newId(),
-          clientId: auth.userId,
+          clientId: input.clientId ?? auth.userId,
           departmentId: department.id,
           subject: input.subject,
           priority: input.priority,
-          status: 'open',
-          openedBy: 'client',
-          assigneeId: department.defaultAssigneeId,
+          status: staff ? 'answered' : 'open',
+          openedBy: author,
+          assigneeId: staff ? auth.userId : department.defaultAssigneeId,
           relatedServiceId: input.relatedServiceId ?? null,
           relatedInvoiceId: input.relatedInvoiceId ?? null,
           tags: [],
-          slaDueAt: slaDueAt(at, department.firstResponseMinutes),
+          slaDueAt: staff ? null : slaDueAt(at, department.firstResponseMinutes),
+          ...(staff ? { firstResponseAt: at } : {}),
           at,
         });
         if (!ticket) throw new Error('a new ticket cannot collide');
@@ -120,7 +130,7 @@ export function createTicketsService(deps: {
           tx,
           scope,
           ticket.id,
-          { id: newId(), authorId: auth.userId, author: 'client', body: input.message, internal: false },
+          { id: newId(), authorId: auth.userId, author, body: input.message, internal: false },
           at,
         );
         await outbox.enqueue(tx, {
@@ -131,7 +141,7 @@ export function createTicketsService(deps: {
             clientId: ticket.clientId,
             departmentId: ticket.departmentId,
             priority: ticket.priority,
-            openedBy: 'client',
+            openedBy: author,
             ...(ticket.relatedServiceId ? { relatedServiceId: ticket.relatedServiceId } : {}),
             ...(ticket.relatedInvoiceId ? { relatedInvoiceId: ticket.relatedInvoiceId } : {}),
           },

@@ -6,8 +6,6 @@ import { type TicketsService } from '../domain/tickets.service';
 import { ANYONE, bodyOf, idOf, queryOf, STAFF, TenantQuery, tenantOf } from './request';
 import { ticketDetailView, ticketView } from './views';
 
-const CLIENT = { roles: ['client'] as const };
-
 /** Tickets: clients open and follow their own; staff answer, note, assign, tag, move, close and delete. */
 export function ticketsRoutes(deps: { tickets: TicketsService }) {
   const { tickets } = deps;
@@ -32,10 +30,16 @@ export function ticketsRoutes(deps: { tickets: TicketsService }) {
   );
   routes.post(
     '/v1/support/tickets',
-    CLIENT,
-    { summary: 'Open a ticket', body: TicketInput, responses: { 201: TicketDetail } },
+    ANYONE,
+    {
+      summary: 'Open a ticket (a client for itself; staff for the client named by clientId)',
+      query: TenantQuery,
+      body: TicketInput,
+      responses: { 201: TicketDetail },
+    },
     async (req, res, auth) => {
-      res.status(201).json(ticketDetailView(await tickets.open(auth, bodyOf(req, TicketInput))));
+      const input = bodyOf(req, TicketInput);
+      res.status(201).json(ticketDetailView(await tickets.open(auth, input, tenantOf(req))));
     },
   );
   routes.get(

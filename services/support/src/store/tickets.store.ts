@@ -8,7 +8,7 @@ import {
 } from '@geminis/service-kit';
 import { sql, type SQL } from 'drizzle-orm';
 import { type Viewer } from '../domain/context';
-import { type Priority, type Ticket, type TicketStatus } from '../domain/ticket';
+import { type OpenedBy, type Priority, type Ticket, type TicketStatus } from '../domain/ticket';
 
 interface TicketRow {
   id: string;
@@ -18,7 +18,7 @@ interface TicketRow {
   subject: string;
   priority: Priority;
   status: TicketStatus;
-  opened_by: 'client' | 'system';
+  opened_by: OpenedBy;
   assignee_id: string | null;
   related_service_id: string | null;
   related_invoice_id: string | null;
@@ -68,12 +68,14 @@ export interface NewTicket {
   subject: string;
   priority: Priority;
   status: TicketStatus;
-  openedBy: 'client' | 'system';
+  openedBy: OpenedBy;
   assigneeId: string | null;
   relatedServiceId: string | null;
   relatedInvoiceId: string | null;
   tags: string[];
   slaDueAt: Date | null;
+  /** Set when staff speak first (a ticket staff open for a client). */
+  firstResponseAt?: Date;
   originEventId?: string;
   at: Date;
 }
@@ -88,10 +90,11 @@ export async function insertTicket(
     tx,
     sql`insert into tickets (id, tenant_id, client_id, department_id, subject, priority, status, opened_by,
                              assignee_id, related_service_id, related_invoice_id, tags, origin_event_id,
-                             created_at, updated_at, status_changed_at, sla_due_at)
+                             created_at, updated_at, status_changed_at, sla_due_at, first_response_at)
         values (${t.id}, ${writeTenant(scope)}, ${t.clientId}, ${t.departmentId}, ${t.subject}, ${t.priority},
                 ${t.status}, ${t.openedBy}, ${t.assigneeId}, ${t.relatedServiceId}, ${t.relatedInvoiceId},
-                ${textArray(t.tags)}, ${t.originEventId ?? null}, ${t.at}, ${t.at}, ${t.at}, ${t.slaDueAt})
+                ${textArray(t.tags)}, ${t.originEventId ?? null}, ${t.at}, ${t.at}, ${t.at}, ${t.slaDueAt},
+                ${t.firstResponseAt ?? null})
         on conflict (tenant_id, origin_event_id) do nothing
         returning *`,
   );

@@ -29,7 +29,7 @@ CREATE TABLE tickets (
   subject text NOT NULL,
   priority text NOT NULL CHECK (priority IN ('low', 'medium', 'high', 'urgent')),
   status text NOT NULL CHECK (status IN ('open', 'answered', 'customer_reply', 'on_hold', 'closed')),
-  opened_by text NOT NULL CHECK (opened_by IN ('client', 'system')),
+  opened_by text NOT NULL CHECK (opened_by IN ('client', 'staff', 'system')),
   assignee_id uuid,
   related_service_id uuid,
   related_invoice_id uuid,
