@@ -643,7 +643,25 @@ describe.each([
       const foreign = await api.del(`/v1/support/canned-replies/${created.body.id}`, t.resellerB);
       expect(foreign.status).toBe(404);
       expect(foreign.body.code).toBe(missing.body.code);
-      expect(ids(await api.get('/v1/support/canned-replies', t.resellerA))).toEqual([created.body.id]);
+      const hijack = await api.patch(
+        `/v1/support/canned-replies/${created.body.id}`,
+        { body: 'pwned' },
+        t.resellerB,
+      );
+      expect(hijack.status).toBe(404);
+      expect(hijack.body.code).toBe(missing.body.code);
+      const list = await api.get('/v1/support/canned-replies', t.resellerA);
+      expect(list.body.items).toEqual([expect.objectContaining({ id: created.body.id, body: 'Hi there' })]);
+      const edited = await api.patch(
+        `/v1/support/canned-replies/${created.body.id}`,
+        { body: 'Hello!' },
+        t.resellerA,
+      );
+      expect(edited.body).toMatchObject({ title: 'Hello', body: 'Hello!' });
+      expect(
+        (await api.patch(`/v1/support/canned-replies/${created.body.id}`, { title: '' }, t.resellerA)).body
+          .errors[0].field,
+      ).toBe('title');
       expect((await api.get('/v1/support/canned-replies', t.clientA1)).status).toBe(403);
       expect(
         (await api.post('/v1/support/canned-replies', { title: 'Hello', body: 'again' }, t.resellerA)).status,

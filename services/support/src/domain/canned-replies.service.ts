@@ -3,11 +3,12 @@ import {
   deleteCannedReply,
   insertCannedReply,
   listCannedReplies,
+  updateCannedReply,
   type CannedReply,
 } from '../store/canned-replies.store';
 import { viewerOf, writeScope } from './context';
 import { cannedReplyNotFound, cannedTitleTaken } from './errors';
-import { type CannedReplyInput } from './inputs';
+import { type CannedReplyInput, type CannedReplyPatch } from './inputs';
 
 /** Canned replies: each tenant's staff keep their own texts to answer with. */
 export function createCannedRepliesService(deps: { db: Database }) {
@@ -21,6 +22,17 @@ export function createCannedRepliesService(deps: { db: Database }) {
       const scope = writeScope(auth, tenantId);
       try {
         return await db.withTenant(scope, (tx) => insertCannedReply(tx, scope, { id: newId(), ...input }));
+      } catch (err) {
+        if (uniqueViolation(err)) throw cannedTitleTaken();
+        throw err;
+      }
+    },
+    async update(auth: AuthContext, id: string, patch: CannedReplyPatch, tenantId?: string) {
+      const { scope } = viewerOf(auth, tenantId);
+      try {
+        const c = await db.withTenant(scope, (tx) => updateCannedReply(tx, scope, id, patch));
+        if (!c) throw cannedReplyNotFound();
+        return c;
       } catch (err) {
         if (uniqueViolation(err)) throw cannedTitleTaken();
         throw err;

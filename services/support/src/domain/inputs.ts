@@ -97,3 +97,5 @@ export type TicketQuery = z.infer<typeof TicketQuery>;
 
 export const CannedReplyInput = z.object({ title: Text(100), body: Text(20_000) }).strict();
 export type CannedReplyInput = z.infer<typeof CannedReplyInput>;
+export const CannedReplyPatch = CannedReplyInput.partial().strict();
+export type CannedReplyPatch = z.infer<typeof CannedReplyPatch>;

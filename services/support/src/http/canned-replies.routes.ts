@@ -2,7 +2,7 @@ import { CannedReplyList, CannedReplyView } from '@geminis/contracts';
 import { createRoutes } from '@geminis/service-kit';
 import { type CannedRepliesService } from '../domain/canned-replies.service';
 import { cannedReplyNotFound } from '../domain/errors';
-import { CannedReplyInput } from '../domain/inputs';
+import { CannedReplyInput, CannedReplyPatch } from '../domain/inputs';
 import { bodyOf, idOf, STAFF, TenantQuery, tenantOf } from './request';
 import { cannedReplyView } from './views';
 
@@ -30,6 +30,21 @@ export function cannedRepliesRoutes(deps: { cannedReplies: CannedRepliesService 
     async (req, res, auth) => {
       const input = bodyOf(req, CannedReplyInput);
       res.status(201).json(cannedReplyView(await cannedReplies.create(auth, input, tenantOf(req))));
+    },
+  );
+  routes.patch(
+    '/v1/support/canned-replies/:id',
+    STAFF,
+    {
+      summary: 'Change a canned reply',
+      query: TenantQuery,
+      body: CannedReplyPatch,
+      responses: { 200: CannedReplyView },
+    },
+    async (req, res, auth) => {
+      const id = idOf(req, cannedReplyNotFound);
+      const patch = bodyOf(req, CannedReplyPatch);
+      res.json(cannedReplyView(await cannedReplies.update(auth, id, patch, tenantOf(req))));
     },
   );
   routes.delete(

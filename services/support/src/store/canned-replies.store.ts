@@ -50,6 +50,21 @@ export async function listCannedReplies(tx: Tx, scope: TenantScope): Promise<Can
   return found.map(toCanned);
 }
 
+export async function updateCannedReply(
+  tx: Tx,
+  scope: TenantScope,
+  id: string,
+  patch: { title?: string | undefined; body?: string | undefined },
+): Promise<CannedReply | undefined> {
+  const [row] = await rows<CannedRow>(
+    tx,
+    sql`update canned_replies set title = coalesce(${patch.title ?? null}, title),
+                                  body = coalesce(${patch.body ?? null}, body)
+        where ${tenantIs(scope)} and id = ${id} returning *`,
+  );
+  return row && toCanned(row);
+}
+
 export async function deleteCannedReply(tx: Tx, scope: TenantScope, id: string): Promise<boolean> {
   const gone = await rows<{ id: string }>(
     tx,
