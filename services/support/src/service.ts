@@ -9,6 +9,7 @@ import {
 import { type SupportConfig } from './config';
 import { createCannedRepliesService } from './domain/canned-replies.service';
 import { createDepartmentsService } from './domain/departments.service';
+import { createNoticesService } from './domain/notices.service';
 import { createSlaService } from './domain/sla.service';
 import { createTicketsService } from './domain/tickets.service';
 import { suspendRequestedHandler } from './events/suspend-requested.handler';
@@ -29,6 +30,7 @@ function wire(config: SupportConfig, ctx: ServiceContext) {
   return {
     departments,
     tickets: createTicketsService({ db, outbox, departments, ...clock }),
+    notices: createNoticesService({ outbox, ...clock }),
     cannedReplies: createCannedRepliesService({ db }),
     sla: createSlaService({
       db,

@@ -30,19 +30,6 @@ export interface TicketDetail {
   staff: boolean;
 }
 
-export interface SystemNotice {
-  clientId: string;
-  subject: string;
-  /** What the client reads. */
-  message: string;
-  /** What only staff read (an internal note), if anything. */
-  staffNote?: string;
-  priority: Ticket['priority'];
-  relatedServiceId?: string;
-  /** The event that asked for it: one notice per event. */
-  originEventId: string;
-}
-
 /**
  * Tickets: clients open them in a department they may use and talk with staff; staff answer, leave
  * internal notes, assign, tag, move and close them. Every change runs in one transaction with its event.
@@ -148,67 +135,6 @@ export function createTicketsService(deps: {
         });
         return detail(tx, viewer, ticket);
       });
-    },
-
-    /**
-     * A notice opened by the system for a client (e.g. its service was suspended), in the caller's
-     * transaction (an event handler's inbox transaction). Undefined when this event already opened one.
-     */
-    async openSystemNotice(
-      tx: Tx,
-      scope: SingleTenantScope,
-      notice: SystemNotice,
-      causation: { eventId: string; correlationId: string },
-    ): Promise<Ticket | undefined> {
-      const at = now();
-      const ticket = await insertTicket(tx, scope, {
-        id: newId(),
-        clientId: notice.clientId,
-        departmentId: null,
-        subject: notice.subject,
-        priority: notice.priority,
-        // a notice waits for the client, like a staff answer (and auto-closes like one)
-        status: 'answered',
-        openedBy: 'system',
-        assigneeId: null,
-        relatedServiceId: notice.relatedServiceId ?? null,
-        relatedInvoiceId: null,
-        tags: ['system'],
-        slaDueAt: null,
-        originEventId: notice.originEventId,
-        at,
-      });
-      if (!ticket) return undefined;
-      await insertMessage(
-        tx,
-        scope,
-        ticket.id,
-        { id: newId(), authorId: null, author: 'system', body: notice.message, internal: false },
-        at,
-      );
-      if (notice.staffNote)
-        await insertMessage(
-          tx,
-          scope,
-          ticket.id,
-          { id: newId(), authorId: null, author: 'system', body: notice.staffNote, internal: true },
-          at,
-        );
-      await outbox.enqueue(tx, {
-        type: TicketOpened.type,
-        tenantId: ticket.tenantId,
-        correlationId: causation.correlationId,
-        causationId: causation.eventId,
-        data: {
-          ticketId: ticket.id,
-          clientId: ticket.clientId,
-          departmentId: null,
-          priority: ticket.priority,
-          openedBy: 'system',
-          ...(ticket.relatedServiceId ? { relatedServiceId: ticket.relatedServiceId } : {}),
-        },
-      });
-      return ticket;
     },
 
     async list(auth: AuthContext, q: TicketQuery): Promise<{ items: Ticket[]; nextCursor: string | null }> {

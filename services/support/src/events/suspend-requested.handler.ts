@@ -1,7 +1,7 @@
 import { type ServiceSuspendRequested } from '@geminis/contracts';
 import { tenantScope, type EventHandler } from '@geminis/service-kit';
 import { type z } from 'zod';
-import { type TicketsService } from '../domain/tickets.service';
+import { type NoticesService } from '../domain/notices.service';
 
 type Request = z.infer<typeof ServiceSuspendRequested.schema>;
 
@@ -10,10 +10,10 @@ type Request = z.infer<typeof ServiceSuspendRequested.schema>;
  * service was suspended. Runs in the inbox transaction and only writes rows (the ticket, its message and
  * the opened event); the ticket is keyed by the event id, so a redelivery adds nothing.
  */
-export function suspendRequestedHandler(deps: { tickets: TicketsService }): EventHandler {
+export function suspendRequestedHandler(deps: { notices: NoticesService }): EventHandler {
   return async (tx, event) => {
     const data = event.data as Request;
-    await deps.tickets.openSystemNotice(
+    await deps.notices.openSystemNotice(
       tx,
       tenantScope(event.tenantId),
       {
