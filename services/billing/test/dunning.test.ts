@@ -187,6 +187,58 @@ describe('dunning', () => {
     ]);
   });
 
+  it('adds a percentage late fee once, rounded half-up, and none in a currency a fixed fee is not in', async () => {
+    const shop = await shopWithDunning({
+      suspendAfterDays: null,
+      lateFee: { kind: 'percent', bps: 1050, afterDays: 2 },
+    });
+    const s = await renewed(shop);
+    clock.set('2026-04-02');
+    await jobsOf(h).dun();
+    const invoice = async () => (await api.get(`/v1/invoices/${s.renewal.id}`, shop.resellerToken)).body;
+    expect((await invoice()).total).toBe(999);
+    clock.set('2026-04-03');
+    await jobsOf(h).dun();
+    clock.set('2026-04-20');
+    await jobsOf(h).dun();
+    const fined = await invoice();
+    // 10.5% of 999 is 104.895 → 105
+    expect(fined).toMatchObject({ subtotal: 999 + 105, total: 999 + 105, balance: 999 + 105 });
+    expect(
+      fined.lines.map((l: { description: string; amount: number }) => [l.description, l.amount]),
+    ).toEqual([
+      [expect.stringContaining('Starter'), 999],
+      ['Late fee', 105],
+    ]);
+
+    const usd = await shopWithDunning({
+      suspendAfterDays: null,
+      lateFee: { kind: 'fixed', amount: 500, currency: 'USD', afterDays: 0 },
+    });
+    expect((await api.get('/v1/billing-settings/lifecycle', usd.resellerToken)).body.lateFee).toEqual({
+      kind: 'fixed',
+      amount: 500,
+      currency: 'USD',
+      afterDays: 0,
+    });
+    clock.set('2026-03-01');
+    const e = await renewed(usd);
+    clock.set('2026-04-10');
+    await jobsOf(h).dun();
+    expect((await api.get(`/v1/invoices/${e.renewal.id}`, usd.resellerToken)).body.total).toBe(999);
+
+    const eur = await shopWithDunning({
+      suspendAfterDays: null,
+      lateFee: { kind: 'fixed', amount: 250, currency: 'EUR', afterDays: 0 },
+    });
+    clock.set('2026-03-01');
+    const f = await renewed(eur);
+    clock.set('2026-04-01');
+    await jobsOf(h).dun();
+    await jobsOf(h).dun();
+    expect((await api.get(`/v1/invoices/${f.renewal.id}`, eur.resellerToken)).body.total).toBe(999 + 250);
+  });
+
   it('never suspends when the tenant turned suspension off', async () => {
     const shop = await shopWithDunning({ suspendAfterDays: null });
     const s = await renewed(shop);

@@ -112,6 +112,8 @@ describe('client service actions', () => {
       [{ suspendAfterDays: 1.5 }, 'suspendAfterDays'],
       [{ terminateAfterDays: 0 }, 'terminateAfterDays'],
       [{ renewalLeadDays: '3' }, 'renewalLeadDays'],
+      [{ lateFee: { kind: 'percent', bps: 0, afterDays: 1 } }, 'lateFee.bps'],
+      [{ lateFee: { kind: 'fixed', amount: 100, afterDays: 1 } }, 'lateFee.currency'],
     ])('lifecycle settings %j', async (body, field) => {
       const before = (await api.get('/v1/billing-settings/lifecycle', shop.resellerToken)).body;
       const res = await api.patch('/v1/billing-settings/lifecycle', body, shop.resellerToken);

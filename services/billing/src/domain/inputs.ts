@@ -113,11 +113,31 @@ export const CreditNoteInput = z
   .strict();
 export type CreditNoteInput = z.infer<typeof CreditNoteInput>;
 
+/** A late fee: fixed (minor units of one currency) or a percentage of the invoice (basis points). */
+export const LateFeeInput = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('fixed'),
+      amount: PositiveAmount.describe('Minor units of `currency`; invoices in another currency get none'),
+      currency: CurrencyCode,
+      afterDays: z.number().int().min(0).max(365),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('percent'),
+      bps: z.number().int().min(1).max(10_000).describe('Of the invoice total, rounded half-up'),
+      afterDays: z.number().int().min(0).max(365),
+    })
+    .strict(),
+]);
+
 export const LifecycleSettingsInput = z
   .object({
     renewalLeadDays: z.number().int().min(0).max(365),
     suspendAfterDays: z.number().int().min(0).max(365).nullable(),
     terminateAfterDays: z.number().int().min(1).max(3650).nullable(),
+    lateFee: LateFeeInput.nullable(),
   })
   .partial()
   .strict();

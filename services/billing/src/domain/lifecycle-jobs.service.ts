@@ -1,6 +1,7 @@
 import { allTenants, hourlyUtc, tenantScope, type Database, type Job, type Tx } from '@geminis/service-kit';
 import {
   cancelEndedBatch,
+  lateFeeBatch,
   suspendOverdueBatch,
   terminateOverdueBatch,
   unsuspendSettledBatch,
@@ -65,15 +66,22 @@ export function createLifecycleJobs(deps: {
       ),
 
     /**
-     * Dunning: suspensions for non-payment lifted where nothing is overdue any more, new suspensions,
-     * terminations, then cancellations whose period ended.
+     * Dunning: suspensions for non-payment lifted where nothing is overdue any more, late fees, new
+     * suspensions, terminations, then cancellations whose period ended.
      */
-    async dun(): Promise<{ unsuspended: number; suspended: number; terminated: number; cancelled: number }> {
+    async dun(): Promise<{
+      unsuspended: number;
+      lateFees: number;
+      suspended: number;
+      terminated: number;
+      cancelled: number;
+    }> {
       const moved = (b: StepBatch) => b.moved;
       const unsuspended = await batches(
         (tx, today) => unsuspendSettledBatch(tx, allTenants, today, batchSize),
         moved,
       );
+      const lateFees = await batches((tx, today) => lateFeeBatch(tx, allTenants, today, batchSize), moved);
       const suspended = await batches(
         (tx, today) => suspendOverdueBatch(tx, allTenants, today, batchSize),
         moved,
@@ -86,7 +94,7 @@ export function createLifecycleJobs(deps: {
         (tx, today) => cancelEndedBatch(tx, allTenants, today, batchSize),
         moved,
       );
-      return { unsuspended, suspended, terminated, cancelled };
+      return { unsuspended, lateFees, suspended, terminated, cancelled };
     },
   };
 }

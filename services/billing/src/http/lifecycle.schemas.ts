@@ -1,4 +1,5 @@
 import { ClientServiceView } from '@geminis/contracts';
+import { LateFeeInput } from '../domain/inputs';
 import { z } from 'zod';
 
 // Answers of billing's lifecycle routes (billing's own until the contracts' views carry these fields).
@@ -25,6 +26,7 @@ export const LifecycleSettingsView = z.object({
     .max(3650)
     .nullable()
     .describe('Days suspended for non-payment before the service is terminated (null: never)'),
+  lateFee: LateFeeInput.nullable().describe('Added once to a renewal invoice still unpaid after `afterDays`'),
 });
 
 /** A client service with its lifecycle: why it is suspended, what billing asked provisioning, cancellation. */

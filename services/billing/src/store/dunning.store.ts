@@ -30,9 +30,9 @@ export interface StepBatch {
   moved: number;
 }
 
-async function runStep(tx: Tx, statement: SQL): Promise<StepBatch> {
+async function runStep(tx: Tx, statement: SQL, events = true): Promise<StepBatch> {
   const [r] = await rows<StepBatch>(tx, statement);
-  if (r!.moved > 0) await tx.execute(sql`select pg_notify('geminis_outbox', '')`);
+  if (events && r!.moved > 0) await tx.execute(sql`select pg_notify('geminis_outbox', '')`);
   return r!;
 }
 
@@ -208,5 +208,61 @@ export function unsuspendSettledBatch(tx: Tx, scope: TenantScope, today: string,
       returning id
     )
     select (select count(*) from due)::int as selected, (select count(*) from events)::int as moved`,
+  );
+}
+
+/**
+ * Adds the tenant's late fee, in one statement, to a bounded batch of renewal invoices still unpaid
+ * `late_fee_after_days` after their due date: the (invoice, 'late_fee') step claimed once, a 'Late fee'
+ * line appended (untaxed) and the invoice's subtotal and total raised by it. A percentage is of the
+ * invoice's total, rounded half-up in minor units.
+ */
+export function lateFeeBatch(tx: Tx, scope: TenantScope, today: string, limit: number) {
+  return runStep(
+    tx,
+    sql`
+    with due as (
+      select i.tenant_id, i.id, r.service_id,
+             case when b.late_fee_kind = 'fixed' then b.late_fee_value
+                  else (i.total * b.late_fee_value + 5000) / 10000 end as fee
+        from invoices i
+        join service_renewals r on r.tenant_id = i.tenant_id and r.invoice_id = i.id
+        join billing_settings b on b.tenant_id = i.tenant_id
+       where ${tenantIs(scope, sql`i.tenant_id`)} and i.status in ('unpaid', 'partially_paid')
+         and b.late_fee_kind is not null and i.due_date + b.late_fee_after_days <= ${today}::date
+         and (b.late_fee_kind = 'percent' or b.late_fee_currency = i.currency)
+         and not exists (select 1 from dunning_steps d
+                          where d.tenant_id = i.tenant_id and d.invoice_id = i.id and d.step = 'late_fee')
+       order by i.tenant_id, i.id
+       limit ${limit}
+       for update of i skip locked
+    ),
+    steps as (
+      insert into dunning_steps (tenant_id, invoice_id, step, service_id, taken_on)
+      select tenant_id, id, 'late_fee', service_id, ${today}::date from due where fee > 0
+      on conflict do nothing
+      returning tenant_id, invoice_id
+    ),
+    fees as (
+      select d.* from due d join steps t on t.tenant_id = d.tenant_id and t.invoice_id = d.id
+    ),
+    lns as (
+      insert into invoice_lines (tenant_id, invoice_id, position, description, quantity, unit_price, setup_fee,
+                                 discount, amount, tax, total, service_id)
+      select f.tenant_id, f.id,
+             (select coalesce(max(l.position), 0) + 1 from invoice_lines l
+               where l.tenant_id = f.tenant_id and l.invoice_id = f.id),
+             'Late fee', 1, f.fee, 0, 0, f.fee, 0, f.fee, f.service_id
+        from fees f
+      returning invoice_id
+    ),
+    raised as (
+      update invoices i set subtotal = i.subtotal + f.fee, total = i.total + f.fee
+        from fees f
+       where i.tenant_id = f.tenant_id and i.id = f.id
+      returning i.id
+    )
+    select (select count(*) from due)::int as selected, (select count(*) from raised)::int as moved`,
+    false,
   );
 }

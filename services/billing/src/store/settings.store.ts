@@ -83,12 +83,19 @@ export interface LifecycleSettings {
   suspendAfterDays: number | null;
   /** Days suspended for non-payment before a service is terminated; null: never automatically. */
   terminateAfterDays: number | null;
+  /** Added once to a renewal invoice unpaid `afterDays` after its due date; null: none. */
+  lateFee: LateFee | null;
 }
+
+export type LateFee =
+  | { kind: 'fixed'; amount: number; currency: string; afterDays: number }
+  | { kind: 'percent'; bps: number; afterDays: number };
 
 export const DEFAULT_LIFECYCLE: LifecycleSettings = {
   renewalLeadDays: 14,
   suspendAfterDays: 5,
   terminateAfterDays: null,
+  lateFee: null,
 };
 
 export async function getLifecycleSettings(tx: Tx, tenantId: string): Promise<LifecycleSettings> {
@@ -96,24 +103,44 @@ export async function getLifecycleSettings(tx: Tx, tenantId: string): Promise<Li
     renewal_lead_days: number;
     suspend_after_days: number | null;
     terminate_after_days: number | null;
+    late_fee_kind: 'fixed' | 'percent' | null;
+    late_fee_value: string | null;
+    late_fee_currency: string | null;
+    late_fee_after_days: number | null;
   }>(
     tx,
-    sql`select renewal_lead_days, suspend_after_days, terminate_after_days from billing_settings
-         where tenant_id = ${tenantId}`,
+    sql`select renewal_lead_days, suspend_after_days, terminate_after_days, late_fee_kind, late_fee_value::text,
+               late_fee_currency, late_fee_after_days
+          from billing_settings where tenant_id = ${tenantId}`,
   );
   if (!r) return DEFAULT_LIFECYCLE;
+  const afterDays = r.late_fee_after_days ?? 0;
+  const value = Number(r.late_fee_value);
   return {
     renewalLeadDays: r.renewal_lead_days,
     suspendAfterDays: r.suspend_after_days,
     terminateAfterDays: r.terminate_after_days,
+    lateFee:
+      r.late_fee_kind === 'fixed'
+        ? { kind: 'fixed', amount: value, currency: r.late_fee_currency!, afterDays }
+        : r.late_fee_kind === 'percent'
+          ? { kind: 'percent', bps: value, afterDays }
+          : null,
   };
 }
 
 export async function saveLifecycleSettings(tx: Tx, tenantId: string, s: LifecycleSettings): Promise<void> {
+  const fee = s.lateFee;
+  const value = fee === null ? null : fee.kind === 'fixed' ? fee.amount : fee.bps;
+  const currency = fee?.kind === 'fixed' ? fee.currency : null;
   await tx.execute(sql`
-    insert into billing_settings (tenant_id, renewal_lead_days, suspend_after_days, terminate_after_days, updated_at)
-    values (${tenantId}, ${s.renewalLeadDays}, ${s.suspendAfterDays}, ${s.terminateAfterDays}, now())
+    insert into billing_settings (tenant_id, renewal_lead_days, suspend_after_days, terminate_after_days, late_fee_kind,
+                                  late_fee_value, late_fee_currency, late_fee_after_days, updated_at)
+    values (${tenantId}, ${s.renewalLeadDays}, ${s.suspendAfterDays}, ${s.terminateAfterDays}, ${fee?.kind ?? null},
+            ${value}, ${currency}, ${fee?.afterDays ?? null}, now())
     on conflict (tenant_id) do update set renewal_lead_days = excluded.renewal_lead_days,
       suspend_after_days = excluded.suspend_after_days, terminate_after_days = excluded.terminate_after_days,
+      late_fee_kind = excluded.late_fee_kind, late_fee_value = excluded.late_fee_value,
+      late_fee_currency = excluded.late_fee_currency, late_fee_after_days = excluded.late_fee_after_days,
       updated_at = now()`);
 }
