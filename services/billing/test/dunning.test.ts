@@ -72,10 +72,15 @@ describe('dunning', () => {
       suspendReason: 'overdue',
       suspendedOn: '2026-04-04',
       pendingAction: 'suspend',
+      pendingSince: expect.any(String),
     });
     await jobsOf(h).dun(); // again: nothing more
     expect(await s.result('suspended')).toBe('ack'); // provisioning confirms
-    expect(await s.lifecycle()).toMatchObject({ status: 'suspended', pendingAction: null });
+    expect(await s.lifecycle()).toMatchObject({
+      status: 'suspended',
+      pendingAction: null,
+      pendingSince: null,
+    });
 
     clock.set('2026-04-06');
     const paid = await api.post(`/v1/invoices/${s.renewal.id}/payments`, { amount: 999 }, shop.resellerToken);

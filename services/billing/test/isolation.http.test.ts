@@ -162,6 +162,17 @@ describe.each([
     expect(patched.body.tenantId).not.toBe(A);
     expect((await api.get(`/v1/billing-settings?tenantId=${A}`, t.resellerB)).body.tenantId).not.toBe(A);
     expect((await api.get('/v1/billing-settings', t.resellerA)).body).toEqual(before);
+    const lifecycle = (await api.get('/v1/billing-settings/lifecycle', t.resellerA)).body;
+    const hijack = await api.patch(
+      `/v1/billing-settings/lifecycle?tenantId=${A}`,
+      { suspendAfterDays: 0, lateFee: { kind: 'percent', bps: 10_000, afterDays: 0 } },
+      t.resellerB,
+    );
+    expect(hijack.body.tenantId).not.toBe(A);
+    expect(
+      (await api.get(`/v1/billing-settings/lifecycle?tenantId=${A}`, t.resellerB)).body.tenantId,
+    ).not.toBe(A);
+    expect((await api.get('/v1/billing-settings/lifecycle', t.resellerA)).body).toEqual(lifecycle);
     const stripe = await api.put(
       `/v1/payment-gateways/stripe?tenantId=${A}`,
       { secretKey: 'sk_test_51Hijacker000000000000', webhookSecret: 'whsec_Hijacker00000000' },

@@ -104,6 +104,7 @@ export const serviceLifecycleView = (s: ClientService) => ({
   suspendNote: s.suspendNote,
   suspendedOn: s.suspendedOn,
   pendingAction: s.pendingAction,
+  pendingSince: s.pendingSince,
   cancelAt: s.cancelAt,
   cancelReason: s.cancelReason,
 });

@@ -38,6 +38,7 @@ export const ClientServiceLifecycleView = ClientServiceView.extend({
     .enum(['suspend', 'unsuspend', 'terminate'])
     .nullable()
     .describe('Asked of provisioning and not confirmed yet (one that stays is visible to staff)'),
+  pendingSince: z.iso.datetime().nullable(),
   cancelAt: z.enum(['end_of_period', 'immediate']).nullable(),
   cancelReason: z.string().nullable(),
 });

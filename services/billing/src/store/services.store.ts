@@ -25,6 +25,7 @@ export interface ClientService extends Omit<ServicePlan, 'recurringAmount' | 'ad
   suspendedOn: string | null;
   /** What billing asked provisioning and has not seen done yet (staff see a request that stays pending). */
   pendingAction: PendingAction | null;
+  pendingSince: string | null;
   cancelAt: 'end_of_period' | 'immediate' | null;
   cancelReason: string | null;
   createdAt: string;
@@ -60,6 +61,7 @@ interface Row {
   suspend_note: string | null;
   suspended_on: string | null;
   pending_action: PendingAction | null;
+  pending_since: Date | null;
   cancel_at: 'end_of_period' | 'immediate' | null;
   cancel_reason: string | null;
   created_at: Date;
@@ -96,6 +98,7 @@ const toService = (r: Row): ClientService => ({
   suspendNote: r.suspend_note,
   suspendedOn: r.suspended_on,
   pendingAction: r.pending_action,
+  pendingSince: r.pending_since ? iso(r.pending_since) : null,
   cancelAt: r.cancel_at,
   cancelReason: r.cancel_reason,
   createdAt: iso(r.created_at),
