@@ -227,6 +227,26 @@ describe('renewals', () => {
     expect(await renewalInvoices(h, shop.tenantId)).toHaveLength(1);
   });
 
+  it('numbers renewals in the tenant’s own format, as the core formats its numbers', async () => {
+    const shop = await openShop(h);
+    const patched = await api.patch(
+      '/v1/billing-settings',
+      { invoicePrefix: 'ACME/', invoicePadding: 1, invoiceYearlyReset: false },
+      shop.resellerToken,
+    );
+    expect(patched.status).toBe(200);
+    const services = [];
+    for (let i = 0; i < 10; i += 1) services.push(await activeService(h, shop));
+    expect(
+      (await api.get(`/v1/invoices/${services[9]!.orderInvoiceId}`, shop.resellerToken)).body.number,
+    ).toBe('ACME/10');
+    clock.set('2026-03-25');
+    await jobsOf(h).renew();
+    expect((await renewalInvoices(h, shop.tenantId)).map((i) => i.number).sort()).toEqual(
+      Array.from({ length: 10 }, (_, i) => `ACME/${11 + i}`).sort(),
+    );
+  });
+
   it('renews a service due on 31 January for the month that ends on the last day of February', async () => {
     clock.set('2027-12-31');
     const shop = await openShop(h);
