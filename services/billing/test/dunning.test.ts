@@ -244,6 +244,16 @@ describe('dunning', () => {
     expect((await api.get(`/v1/invoices/${f.renewal.id}`, eur.resellerToken)).body.total).toBe(999 + 250);
   });
 
+  it('suspends on the due date itself with zero days of grace, and a rerun that day keeps it suspended', async () => {
+    const shop = await shopWithDunning({ suspendAfterDays: 0 });
+    const s = await renewed(shop);
+    clock.set('2026-04-01');
+    await jobsOf(h).dun();
+    await jobsOf(h).dun();
+    expect(await s.lifecycle()).toMatchObject({ status: 'suspended', suspendReason: 'overdue' });
+    expect(await outboxInOrder(h, shop.tenantId, ['billing.service.unsuspend_requested.v1'])).toEqual([]);
+  });
+
   it('never suspends when the tenant turned suspension off', async () => {
     const shop = await shopWithDunning({ suspendAfterDays: null });
     const s = await renewed(shop);

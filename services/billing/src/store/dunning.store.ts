@@ -186,7 +186,7 @@ export function unsuspendSettledBatch(tx: Tx, scope: TenantScope, today: string,
          and not exists (
            select 1 from service_renewals r join invoices i on i.tenant_id = r.tenant_id and i.id = r.invoice_id
             where r.tenant_id = s.tenant_id and r.service_id = s.id
-              and i.status in ('unpaid', 'partially_paid') and i.due_date < ${today}::date)
+              and i.status in ('unpaid', 'partially_paid') and i.due_date <= ${today}::date)
        order by s.tenant_id, s.id
        limit ${limit}
        for update of s skip locked

@@ -183,7 +183,7 @@ export async function renewalOf(
   return r ? { serviceId: r.service_id, periodStart: r.period_start, periodEnd: r.period_end } : null;
 }
 
-/** Whether the service still has an unpaid renewal invoice due on or before `today` (other than one). */
+/** Whether the service still has an unpaid renewal invoice due on or before `today`. */
 export async function hasOverdueRenewal(
   tx: Tx,
   scope: TenantScope,
@@ -195,7 +195,7 @@ export async function hasOverdueRenewal(
     sql`select i.id from service_renewals r
           join invoices i on i.tenant_id = r.tenant_id and i.id = r.invoice_id
          where ${tenantIs(scope, sql`r.tenant_id`)} and r.service_id = ${serviceId}
-           and i.status in ('unpaid', 'partially_paid') and i.due_date < ${today}::date
+           and i.status in ('unpaid', 'partially_paid') and i.due_date <= ${today}::date
          limit 1`,
   );
   return r.length > 0;
