@@ -254,6 +254,44 @@ describe('dunning', () => {
     expect(await outboxInOrder(h, shop.tenantId, ['billing.service.unsuspend_requested.v1'])).toEqual([]);
   });
 
+  it('honours staff overrides: an exempt service is never suspended, an extension moves the deadline', async () => {
+    const shop = await shopWithDunning();
+    const exempt = await renewed(shop);
+    clock.set('2026-03-01');
+    const extended = await renewed(shop);
+    const ex = await api.post(
+      `/v1/client-services/${exempt.serviceId}/dunning-exemption`,
+      { exempt: true, reason: 'key account' },
+      shop.resellerToken,
+    );
+    expect(ex.body).toMatchObject({ dunningExempt: true, dunningExemptReason: 'key account' });
+    const more = await api.post(
+      `/v1/client-services/${extended.serviceId}/extend-due-date`,
+      { days: 7, reason: 'bank holiday' },
+      shop.resellerToken,
+    );
+    expect(more.status).toBe(200);
+    expect((await api.get(`/v1/invoices/${extended.renewal.id}`, shop.resellerToken)).body.dueDate).toBe(
+      '2026-04-08',
+    );
+    clock.set('2026-04-10'); // 9 days after the first due date, 2 after the extended one
+    await jobsOf(h).dun();
+    expect((await exempt.lifecycle()).status).toBe('active');
+    expect((await extended.lifecycle()).status).toBe('active');
+    clock.set('2026-04-11');
+    await jobsOf(h).dun();
+    expect((await extended.lifecycle()).status).toBe('suspended');
+    expect((await exempt.lifecycle()).status).toBe('active');
+    // nothing outstanding any more: nothing to extend
+    await api.post(`/v1/invoices/${exempt.renewal.id}/payments`, { amount: 999 }, shop.resellerToken);
+    const none = await api.post(
+      `/v1/client-services/${exempt.serviceId}/extend-due-date`,
+      { days: 7, reason: 'x' },
+      shop.resellerToken,
+    );
+    expect(none.status).toBe(409);
+  });
+
   it('never suspends when the tenant turned suspension off', async () => {
     const shop = await shopWithDunning({ suspendAfterDays: null });
     const s = await renewed(shop);

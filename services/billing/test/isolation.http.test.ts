@@ -113,6 +113,8 @@ describe.each([
       ['POST', `/v1/client-services/${id.active}/suspend`, { reason: 'x' }],
       ['POST', `/v1/client-services/${id.active}/unsuspend`, { reason: 'x' }],
       ['POST', `/v1/client-services/${id.active}/terminate`, { reason: 'x' }],
+      ['POST', `/v1/client-services/${id.active}/dunning-exemption`, { exempt: true, reason: 'x' }],
+      ['POST', `/v1/client-services/${id.active}/extend-due-date`, { days: 5, reason: 'x' }],
       ['POST', `/v1/client-services/${id.active}/cancel`, { when: 'end_of_period', reason: 'x' }],
       ['POST', `/v1/client-services/${id.active}/cancel`, { when: 'immediate', reason: 'x' }],
       ['GET', `/v1/credit/${id.client}`, undefined],
@@ -141,7 +143,12 @@ describe.each([
       const invoice = await api.get(`/v1/invoices/${ids.invoice}`, t.clientA1);
       expect(invoice.body.amountPaid).toBe(0);
       const service = await api.get(`/v1/client-services/${ids.active}/lifecycle`, t.clientA1);
-      expect(service.body).toMatchObject({ status: 'active', pendingAction: null, cancelAt: null });
+      expect(service.body).toMatchObject({
+        status: 'active',
+        pendingAction: null,
+        cancelAt: null,
+        dunningExempt: false,
+      });
       const [requests] = await h.db.transaction((tx) =>
         rows<{ n: number }>(
           tx,

@@ -97,6 +97,9 @@ describe('client service actions', () => {
       ['cancel', 'no when', { reason: 'x' }, 'when'],
       ['cancel', 'an unknown when', { when: 'tomorrow', reason: 'x' }, 'when'],
       ['cancel', 'no reason', { when: 'immediate' }, 'reason'],
+      ['dunning-exemption', 'no exempt', { reason: 'x' }, 'exempt'],
+      ['extend-due-date', 'zero days', { days: 0, reason: 'x' }, 'days'],
+      ['extend-due-date', 'more than 90 days', { days: 91, reason: 'x' }, 'days'],
     ])('%s with %s', async (action, _what, body, field) => {
       const s = await activeService(h, shop);
       const res = await act(s.serviceId, action, body);

@@ -114,3 +114,9 @@ export const refundOverCard = (available: bigint) =>
 
 export const serviceStateConflict = (status: string, action: string) =>
   new ConflictError('billing.service_state_conflict', `the service is ${status}: it cannot be ${action}`);
+
+export const nothingToExtend = () =>
+  new ConflictError(
+    'billing.nothing_to_extend',
+    'the service has no outstanding renewal invoice to give more time for',
+  );

@@ -155,3 +155,15 @@ export const CancellationInput = z
   })
   .strict();
 export type CancellationInput = z.infer<typeof CancellationInput>;
+
+/** Staff exempt a service from automatic suspension for non-payment, or lift the exemption. */
+export const DunningExemptionInput = z
+  .object({ exempt: z.boolean(), reason: z.string().trim().min(1).max(500) })
+  .strict();
+export type DunningExemptionInput = z.infer<typeof DunningExemptionInput>;
+
+/** Staff give a client more time to pay a service's outstanding renewal. */
+export const ExtensionInput = z
+  .object({ days: z.number().int().min(1).max(90), reason: z.string().trim().min(1).max(500) })
+  .strict();
+export type ExtensionInput = z.infer<typeof ExtensionInput>;

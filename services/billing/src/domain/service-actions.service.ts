@@ -6,18 +6,24 @@ import {
   type TenantScope,
   type Tx,
 } from '@geminis/service-kit';
-import { cancelUnpaidRenewals } from '../store/renewals.store';
+import { cancelUnpaidRenewals, extendOpenRenewals } from '../store/renewals.store';
 import {
   findService,
   recordImmediateCancellation,
   requestCancellation,
   requestServiceAction,
+  setDunningExempt,
   type ClientService,
 } from '../store/services.store';
 import { viewerOf } from './context';
 import { dateOf } from './cycles';
-import { serviceNotFound, serviceStateConflict } from './errors';
-import { type CancellationInput, type ServiceActionInput } from './inputs';
+import { nothingToExtend, serviceNotFound, serviceStateConflict } from './errors';
+import {
+  type CancellationInput,
+  type DunningExemptionInput,
+  type ExtensionInput,
+  type ServiceActionInput,
+} from './inputs';
 import { enqueueRequest } from './lifecycle-requests';
 
 /**
@@ -83,6 +89,18 @@ export function createServiceActions(deps: { db: Database; outbox: Outbox; now?:
           throw serviceStateConflict(s.status, 'terminated');
         await cancelUnpaidRenewals(tx, scope, id);
         await enqueueRequest(tx, outbox, 'terminate', s, input.reason);
+      }),
+
+    /** Staff exempt a service from automatic suspension and termination for non-payment (or lift it). */
+    exemptFromDunning: (auth: AuthContext, id: string, input: DunningExemptionInput, tenantId?: string) =>
+      act(auth, id, tenantId, async (tx, scope) => {
+        await setDunningExempt(tx, scope, id, input.exempt, input.reason);
+      }),
+
+    /** Staff give more time: the outstanding renewal invoice falls due `days` later (dunning counts from it). */
+    extendDueDate: (auth: AuthContext, id: string, input: ExtensionInput, tenantId?: string) =>
+      act(auth, id, tenantId, async (tx, scope) => {
+        if ((await extendOpenRenewals(tx, scope, id, input.days)) === 0) throw nothingToExtend();
       }),
 
     /**

@@ -107,4 +107,6 @@ export const serviceLifecycleView = (s: ClientService) => ({
   pendingSince: s.pendingSince,
   cancelAt: s.cancelAt,
   cancelReason: s.cancelReason,
+  dunningExempt: s.dunningExempt,
+  dunningExemptReason: s.dunningExemptReason,
 });

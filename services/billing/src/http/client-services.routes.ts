@@ -2,7 +2,12 @@ import { ClientServiceList, ClientServiceView } from '@geminis/contracts';
 import { createRoutes } from '@geminis/service-kit';
 import { serviceNotFound } from '../domain/errors';
 import { type ClientServicesService } from '../domain/client-services.service';
-import { CancellationInput, ServiceActionInput } from '../domain/inputs';
+import {
+  CancellationInput,
+  DunningExemptionInput,
+  ExtensionInput,
+  ServiceActionInput,
+} from '../domain/inputs';
 import { type ServiceActions } from '../domain/service-actions.service';
 import { serviceLifecycleView, serviceView } from '../domain/views';
 import { ClientServiceLifecycleView } from './lifecycle.schemas';
@@ -63,6 +68,36 @@ export function clientServicesRoutes(deps: {
         res.json(serviceLifecycleView(await serviceActions[action](auth, id, input, tenantOf(req))));
       },
     );
+  routes.post(
+    '/v1/client-services/:id/dunning-exemption',
+    STAFF,
+    {
+      summary: 'Exempt a client service from automatic suspension for non-payment, or lift the exemption',
+      query: TenantQuery,
+      body: DunningExemptionInput,
+      responses: { 200: ClientServiceLifecycleView },
+    },
+    async (req, res, auth) => {
+      const id = idOf(req, serviceNotFound);
+      const input = bodyOf(req, DunningExemptionInput);
+      res.json(serviceLifecycleView(await serviceActions.exemptFromDunning(auth, id, input, tenantOf(req))));
+    },
+  );
+  routes.post(
+    '/v1/client-services/:id/extend-due-date',
+    STAFF,
+    {
+      summary: 'Give more time to pay the outstanding renewal invoice of a client service',
+      query: TenantQuery,
+      body: ExtensionInput,
+      responses: { 200: ClientServiceLifecycleView },
+    },
+    async (req, res, auth) => {
+      const id = idOf(req, serviceNotFound);
+      const input = bodyOf(req, ExtensionInput);
+      res.json(serviceLifecycleView(await serviceActions.extendDueDate(auth, id, input, tenantOf(req))));
+    },
+  );
   routes.post(
     '/v1/client-services/:id/cancel',
     { authenticated: true },

@@ -41,5 +41,7 @@ export const ClientServiceLifecycleView = ClientServiceView.extend({
   pendingSince: z.iso.datetime().nullable(),
   cancelAt: z.enum(['end_of_period', 'immediate']).nullable(),
   cancelReason: z.string().nullable(),
+  dunningExempt: z.boolean().describe('Staff exempted it from automatic suspension for non-payment'),
+  dunningExemptReason: z.string().nullable(),
 });
 export type ClientServiceLifecycleView = z.infer<typeof ClientServiceLifecycleView>;

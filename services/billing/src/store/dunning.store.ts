@@ -53,6 +53,7 @@ export function suspendOverdueBatch(tx: Tx, scope: TenantScope, today: string, l
         left join billing_settings b on b.tenant_id = s.tenant_id
         ${overdueInvoice(today, days, 'suspend')}
        where ${tenantIs(scope, sql`s.tenant_id`)} and s.status = 'active' and ${days} is not null
+         and not s.dunning_exempt
        order by s.tenant_id, s.id
        limit ${limit}
        for update of s skip locked
@@ -100,7 +101,7 @@ export function terminateOverdueBatch(tx: Tx, scope: TenantScope, today: string,
         left join billing_settings b on b.tenant_id = s.tenant_id
         ${overdueInvoice(today, sql`0`, 'terminate')}
        where ${tenantIs(scope, sql`s.tenant_id`)} and s.status = 'suspended' and s.suspend_reason = 'overdue'
-         and ${days} is not null and s.suspended_on + ${days} <= ${today}::date
+         and not s.dunning_exempt and ${days} is not null and s.suspended_on + ${days} <= ${today}::date
        order by s.tenant_id, s.id
        limit ${limit}
        for update of s skip locked

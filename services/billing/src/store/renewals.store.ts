@@ -213,3 +213,21 @@ export async function cancelUnpaidRenewals(tx: Tx, scope: TenantScope, serviceId
   );
   return r.length;
 }
+
+/** Staff give more time: the due date of the service's outstanding renewal invoices moves `days` later. */
+export async function extendOpenRenewals(
+  tx: Tx,
+  scope: TenantScope,
+  serviceId: string,
+  days: number,
+): Promise<number> {
+  const r = await rows<{ id: string }>(
+    tx,
+    sql`update invoices i set due_date = i.due_date + ${days}::int
+          from service_renewals r
+         where ${tenantIs(scope, sql`i.tenant_id`)} and r.tenant_id = i.tenant_id and r.invoice_id = i.id
+           and r.service_id = ${serviceId} and i.status in ('unpaid', 'partially_paid')
+        returning i.id`,
+  );
+  return r.length;
+}

@@ -28,6 +28,10 @@ export interface ClientService extends Omit<ServicePlan, 'recurringAmount' | 'ad
   pendingSince: string | null;
   cancelAt: 'end_of_period' | 'immediate' | null;
   cancelReason: string | null;
+  /** Staff exempted it from automatic suspension (and termination) for non-payment. */
+  dunningExempt: boolean;
+  /** Why staff last set or lifted the exemption. */
+  dunningExemptReason: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -64,6 +68,8 @@ interface Row {
   pending_since: Date | null;
   cancel_at: 'end_of_period' | 'immediate' | null;
   cancel_reason: string | null;
+  dunning_exempt: boolean;
+  dunning_exempt_reason: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -101,6 +107,8 @@ const toService = (r: Row): ClientService => ({
   pendingSince: r.pending_since ? iso(r.pending_since) : null,
   cancelAt: r.cancel_at,
   cancelReason: r.cancel_reason,
+  dunningExempt: r.dunning_exempt,
+  dunningExemptReason: r.dunning_exempt_reason,
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
 });
@@ -284,4 +292,17 @@ export async function advanceDueDate(
         returning id`,
   );
   return r.length > 0;
+}
+
+/** Staff exempt a service from automatic suspension for non-payment (or lift the exemption). */
+export async function setDunningExempt(
+  tx: Tx,
+  scope: TenantScope,
+  id: string,
+  exempt: boolean,
+  reason: string,
+): Promise<void> {
+  await tx.execute(sql`
+    update client_services set dunning_exempt = ${exempt}, dunning_exempt_reason = ${reason}, updated_at = now()
+     where ${tenantIs(scope)} and id = ${id}`);
 }
