@@ -18,6 +18,7 @@ import { createClientServicesService } from './domain/client-services.service';
 import { createCreditNotesService } from './domain/credit-notes.service';
 import { createIdempotency } from './domain/idempotency.service';
 import { createInvoicesService } from './domain/invoices.service';
+import { createLateFees } from './domain/late-fees.service';
 import { createLifecycleJobs, lifecycleSchedule } from './domain/lifecycle-jobs.service';
 import { createOrdersService } from './domain/orders.service';
 import { createPromotionHolds } from './domain/promotion-holds.service';
@@ -79,6 +80,7 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
     invoices: createInvoicesService({ db }),
     clientServices: createClientServicesService({ db }),
     serviceActions: createServiceActions({ db, outbox, ...clock }),
+    lateFees: createLateFees({ db, settlement }),
     lifecycle: createLifecycleJobs({
       db,
       settlement,

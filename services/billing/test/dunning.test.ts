@@ -292,6 +292,39 @@ describe('dunning', () => {
     expect(none.status).toBe(409);
   });
 
+  it('lets staff waive a late fee: once what was paid covers the rest, the invoice is paid and the service back', async () => {
+    const shop = await shopWithDunning({
+      suspendAfterDays: 3,
+      lateFee: { kind: 'fixed', amount: 500, currency: 'EUR', afterDays: 1 },
+    });
+    const s = await renewed(shop);
+    clock.set('2026-04-04');
+    await jobsOf(h).dun();
+    expect((await s.lifecycle()).status).toBe('suspended');
+    const partly = await api.post(
+      `/v1/invoices/${s.renewal.id}/payments`,
+      { amount: 999 },
+      shop.resellerToken,
+    );
+    expect(partly.body.invoice).toMatchObject({ status: 'partially_paid', balance: 500 });
+    expect((await s.lifecycle()).status).toBe('suspended');
+    const waived = await api.post(`/v1/invoices/${s.renewal.id}/waive-late-fee`, {}, shop.resellerToken);
+    expect(waived.status).toBe(200);
+    expect(waived.body).toMatchObject({ status: 'paid', total: 999, balance: 0 });
+    expect(waived.body.lines).toHaveLength(1);
+    expect(await s.lifecycle()).toMatchObject({
+      status: 'active',
+      pendingAction: 'unsuspend',
+      nextDueDate: '2026-05-01',
+    });
+    expect(
+      (await api.post(`/v1/invoices/${s.renewal.id}/waive-late-fee`, {}, shop.resellerToken)).status,
+    ).toBe(409);
+    expect((await api.post(`/v1/invoices/${s.renewal.id}/waive-late-fee`, {}, s.client.token)).status).toBe(
+      403,
+    );
+  });
+
   it('never suspends when the tenant turned suspension off', async () => {
     const shop = await shopWithDunning({ suspendAfterDays: null });
     const s = await renewed(shop);

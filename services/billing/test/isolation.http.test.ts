@@ -106,6 +106,7 @@ describe.each([
       ['POST', `/v1/invoices/${id.invoice}/payments`, { amount: 1 }],
       ['POST', `/v1/invoices/${id.invoice}/apply-credit`, { amount: 1 }],
       ['POST', `/v1/invoices/${id.invoice}/stripe-payment-intent`, undefined],
+      ['POST', `/v1/invoices/${id.invoice}/waive-late-fee`, undefined],
       ['GET', `/v1/invoices/${id.invoice}/credit-notes`, undefined],
       ['POST', `/v1/invoices/${id.invoice}/credit-notes`, { reason: 'x' }],
       ['GET', `/v1/client-services/${id.service}`, undefined],

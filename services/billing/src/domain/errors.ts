@@ -120,3 +120,9 @@ export const nothingToExtend = () =>
     'billing.nothing_to_extend',
     'the service has no outstanding renewal invoice to give more time for',
   );
+
+export const noLateFeeToWaive = () =>
+  new ConflictError(
+    'billing.no_late_fee',
+    'the invoice has no late fee to waive (none was added, it is settled, or more than the rest was paid)',
+  );

@@ -3,6 +3,7 @@ import { createRoutes } from '@geminis/service-kit';
 import { invoiceNotFound } from '../domain/errors';
 import { ApplyCreditInput, PaymentInput } from '../domain/inputs';
 import { type InvoicesService } from '../domain/invoices.service';
+import { type LateFees } from '../domain/late-fees.service';
 import { type PaymentsService } from '../domain/payments.service';
 import { invoiceView, paymentView } from '../domain/views';
 import { bodyOf, idempotencyKeyOf, idOf, sendAnswer, TenantQuery, tenantOf } from './request';
@@ -10,8 +11,12 @@ import { bodyOf, idempotencyKeyOf, idOf, sendAnswer, TenantQuery, tenantOf } fro
 const STAFF = { roles: ['admin', 'reseller'] as const };
 
 /** Invoices and their payments (manual payments by staff; account credit by the client or staff). */
-export function invoicesRoutes(deps: { invoices: InvoicesService; payments: PaymentsService }) {
-  const { invoices, payments } = deps;
+export function invoicesRoutes(deps: {
+  invoices: InvoicesService;
+  payments: PaymentsService;
+  lateFees: LateFees;
+}) {
+  const { invoices, payments, lateFees } = deps;
   const routes = createRoutes();
   routes.get(
     '/v1/invoices',
@@ -66,6 +71,18 @@ export function invoicesRoutes(deps: { invoices: InvoicesService; payments: Paym
       const id = idOf(req, invoiceNotFound);
       const input = bodyOf(req, ApplyCreditInput);
       sendAnswer(res, await payments.applyCredit(auth, id, input, idempotencyKeyOf(req), tenantOf(req)));
+    },
+  );
+  routes.post(
+    '/v1/invoices/:id/waive-late-fee',
+    STAFF,
+    {
+      summary: 'Waive the late fee dunning added to an invoice (it is never added again)',
+      query: TenantQuery,
+      responses: { 200: InvoiceView },
+    },
+    async (req, res, auth) => {
+      res.json(invoiceView(await lateFees.waive(auth, idOf(req, invoiceNotFound), tenantOf(req))));
     },
   );
   return routes;

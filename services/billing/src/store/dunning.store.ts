@@ -249,11 +249,11 @@ export function lateFeeBatch(tx: Tx, scope: TenantScope, today: string, limit: n
     ),
     lns as (
       insert into invoice_lines (tenant_id, invoice_id, position, description, quantity, unit_price, setup_fee,
-                                 discount, amount, tax, total, service_id)
+                                 discount, amount, tax, total, service_id, late_fee)
       select f.tenant_id, f.id,
              (select coalesce(max(l.position), 0) + 1 from invoice_lines l
                where l.tenant_id = f.tenant_id and l.invoice_id = f.id),
-             'Late fee', 1, f.fee, 0, 0, f.fee, 0, f.fee, f.service_id
+             'Late fee', 1, f.fee, 0, 0, f.fee, 0, f.fee, f.service_id, true
         from fees f
       returning invoice_id
     ),

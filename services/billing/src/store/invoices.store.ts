@@ -215,3 +215,28 @@ export async function settleFree(tx: Tx, scope: TenantScope, id: string): Promis
   );
   return r.length > 0;
 }
+
+/**
+ * Staff waive the late fee of an outstanding invoice: its line goes, subtotal and total come down by it
+ * (paid in full when what was paid now covers it). Null when the invoice has no late fee to waive.
+ */
+export async function waiveLateFee(tx: Tx, scope: TenantScope, id: string): Promise<InvoiceStatus | null> {
+  const [r] = await rows<{ status: InvoiceStatus }>(
+    tx,
+    sql`with fee as (
+          delete from invoice_lines l using invoices i
+           where ${tenantIs(scope, sql`i.tenant_id`)} and i.id = ${id} and l.tenant_id = i.tenant_id
+             and l.invoice_id = i.id and l.late_fee and i.status in ('unpaid', 'partially_paid')
+             and i.amount_paid <= i.total - l.amount
+          returning l.tenant_id, l.invoice_id, l.amount
+        )
+        update invoices i
+           set subtotal = i.subtotal - f.amount, total = i.total - f.amount,
+               status = case when i.amount_paid = i.total - f.amount then 'paid' else i.status end,
+               paid_at = case when i.amount_paid = i.total - f.amount then now() else i.paid_at end
+          from fee f
+         where i.tenant_id = f.tenant_id and i.id = f.invoice_id
+        returning i.status`,
+  );
+  return r?.status ?? null;
+}
