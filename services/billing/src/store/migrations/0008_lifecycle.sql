@@ -20,7 +20,10 @@ ALTER TABLE client_services
   ADD COLUMN pending_since timestamptz,
   ADD COLUMN cancel_at text CHECK (cancel_at IN ('end_of_period', 'immediate')),
   ADD COLUMN cancel_reason text,
-  ADD COLUMN cancel_requested_at timestamptz,
+  ADD COLUMN cancel_requested_at timestamptz;
+-- Services already suspended were suspended on their panel (provisioning's result): that is their reason.
+UPDATE client_services SET suspend_reason = 'provisioning' WHERE status = 'suspended';
+ALTER TABLE client_services
   ADD CONSTRAINT client_services_suspension CHECK ((status = 'suspended') = (suspend_reason IS NOT NULL));
 
 -- One renewal per (service, period start): the key that makes the renewal job idempotent per period, whatever
