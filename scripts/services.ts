@@ -11,4 +11,5 @@ export const SERVICE_ENTRIES: Partial<Record<ServiceName, () => Promise<AnyServi
   catalog: async () => (await import('../services/catalog/src/entry')).catalogEntry,
   billing: async () => (await import('../services/billing/src/entry')).billingEntry,
   provisioning: async () => (await import('../services/provisioning/src/entry')).provisioningEntry,
+  support: async () => (await import('../services/support/src/entry')).supportEntry,
 };

@@ -212,6 +212,13 @@ export const ROUTES: readonly GatewayRoute[] = [
     limit: 'api',
     summary: 'Provisioning jobs and product placements',
   },
+  {
+    prefix: '/v1/support',
+    upstream: 'support',
+    access: { roles: ALL },
+    limit: 'api',
+    summary: 'Support departments, tickets and canned replies',
+  },
 ];
 
 export function matchRoute(path: string, routes: readonly GatewayRoute[] = ROUTES): GatewayRoute | undefined {
