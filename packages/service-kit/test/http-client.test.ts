@@ -13,7 +13,12 @@ const BASE = 'https://registrar.example.test';
 describe('createHttpClient', () => {
   beforeAll(() => nock.disableNetConnect());
   afterEach(() => nock.cleanAll());
-  afterAll(() => nock.enableNetConnect());
+  // Undo nock entirely: its patch of fetch outlives this file in the jest worker, and a later file's own
+  // nock would sit behind it (unmatched → HTTP 501 in that file).
+  afterAll(() => {
+    nock.enableNetConnect();
+    nock.restore();
+  });
 
   const client = (resetTimeoutMs = 60_000) =>
     createHttpClient({
