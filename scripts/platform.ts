@@ -13,6 +13,7 @@ import {
   secretNames,
   sharedServiceConfig,
   type Bus,
+  type AuthContext,
   type Database,
   type Env,
   type ListeningServer,
@@ -26,6 +27,7 @@ import { gatewayConfigShape } from '../services/gateway/src/config';
 import { buildGateway } from '../services/gateway/src/gateway';
 import { seedIdentityDemo, type IdentityBuilt, type IdentityDemo } from '../services/identity/src/service';
 import { seedProvisioningDemo, startWhmStandIn, type WhmStandIn } from '../services/provisioning/src/service';
+import { type SupportBuilt } from '../services/support/src/service';
 import { SERVICE_ENTRIES } from './services';
 
 export const ISSUER = 'https://identity.geminis.local';
@@ -131,6 +133,39 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       platformProductIds: [catalogDemo.platform.starter, catalogDemo.platform.pro],
       resellerProductIds: [catalogDemo.reseller.custom],
     });
+
+    // Support desks: the platform's for its direct clients, Acme's own for Acme's clients (white-label).
+    const support = running.support as RunningService<SupportBuilt>;
+    const staff = (role: 'admin' | 'reseller', userId: string, tenantId: string): AuthContext => ({
+      userId,
+      role,
+      tenantId,
+      tokenId: 'demo-seed',
+      issuedAt: 0,
+    });
+    for (const [auth, name, email] of [
+      [
+        staff('admin', identityDemo.admin.id, identityDemo.admin.tenantId),
+        'Support',
+        'support@geminis.local',
+      ],
+      [
+        staff('reseller', identityDemo.reseller.userId, identityDemo.reseller.tenantId),
+        'Acme Support',
+        'support@acme.localhost',
+      ],
+    ] as const) {
+      const existing = await support.built.services.departments.list(auth);
+      if (!existing.some((d) => d.name === name))
+        await support.built.services.departments.create(auth, {
+          name,
+          email,
+          visibility: 'public',
+          shared: false,
+          defaultAssigneeId: null,
+          firstResponseMinutes: 240,
+        });
+    }
 
     const gatewayConfig = loadConfig(gatewayConfigShape, {
       ...options.env,
