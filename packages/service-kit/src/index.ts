@@ -15,3 +15,4 @@ export * from './runtime/entry';
 export * from './runtime/embedded';
 export * from './http-client';
 export * from './telemetry';
+export * from './crypto';

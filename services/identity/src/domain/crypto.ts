@@ -1,11 +1,5 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHash,
-  hkdfSync,
-  randomBytes,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createPurposeCipher } from '@geminis/service-kit';
 
 /** SHA-256 hex: how opaque tokens and recovery codes are stored (they are high-entropy, so no salt). */
 export const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
@@ -40,43 +34,16 @@ export function parseTenantToken(token: string): { tenantId: string; hash: strin
 
 export type Purpose = 'signing-keys' | 'settings' | 'totp' | 'reset-tokens';
 
-/** AES-256-GCM with a key derived per purpose (HKDF) from the master key. Format: v1.<iv>.<tag>.<data>. */
+/** The kit's purpose cipher under identity's context (the format of data already stored is unchanged). */
 export interface Cipher {
   encrypt(purpose: Purpose, plaintext: string): string;
   decrypt(purpose: Purpose, sealed: string): string;
 }
 
 export function createCipher(masterKey: string): Cipher {
-  if (masterKey.length < 32) throw new Error('the encryption key must be at least 32 characters');
-  const keys = new Map<Purpose, Buffer>();
-  const keyFor = (purpose: Purpose): Buffer => {
-    let key = keys.get(purpose);
-    if (!key) {
-      key = Buffer.from(hkdfSync('sha256', masterKey, 'geminis.identity', purpose, 32));
-      keys.set(purpose, key);
-    }
-    return key;
-  };
+  const cipher = createPurposeCipher<Purpose>(masterKey, 'geminis.identity');
   return {
-    encrypt(purpose, plaintext) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', keyFor(purpose), iv);
-      cipher.setAAD(Buffer.from(purpose));
-      const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      const tag = cipher.getAuthTag();
-      return ['v1', iv.toString('base64url'), tag.toString('base64url'), data.toString('base64url')].join(
-        '.',
-      );
-    },
-    decrypt(purpose, sealed) {
-      const [version, iv, tag, data] = sealed.split('.');
-      if (version !== 'v1' || !iv || !tag || data === undefined) throw new Error('unrecognised ciphertext');
-      const decipher = createDecipheriv('aes-256-gcm', keyFor(purpose), Buffer.from(iv, 'base64url'));
-      decipher.setAAD(Buffer.from(purpose));
-      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString(
-        'utf8',
-      );
-    },
+    encrypt: (purpose, plaintext) => cipher.seal(purpose, plaintext),
+    decrypt: (purpose, sealed) => cipher.open(purpose, sealed),
   };
 }

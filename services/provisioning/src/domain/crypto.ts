@@ -1,48 +1,14 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
+import { createPurposeCipher, type PurposeCipher } from '@geminis/service-kit';
 
 /** What a sealed value is for: a key per purpose, so a value of one kind never opens as another. */
 export type Purpose = 'server-credentials' | 'account-passwords';
 
-/** AES-256-GCM with a key derived per purpose (HKDF) from the master key. Format: v1.<iv>.<tag>.<data>. */
-export interface Cipher {
-  seal(purpose: Purpose, plaintext: string): string;
-  open(purpose: Purpose, sealed: string): string;
-}
+/** The kit's purpose cipher under provisioning's context. */
+export type Cipher = PurposeCipher<Purpose>;
 
-export function createCipher(masterKey: string): Cipher {
-  if (masterKey.length < 32) throw new Error('the encryption key must be at least 32 characters');
-  const keys = new Map<Purpose, Buffer>();
-  const keyFor = (purpose: Purpose): Buffer => {
-    let key = keys.get(purpose);
-    if (!key) {
-      key = Buffer.from(hkdfSync('sha256', masterKey, 'geminis.provisioning', purpose, 32));
-      keys.set(purpose, key);
-    }
-    return key;
-  };
-  return {
-    seal(purpose, plaintext) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', keyFor(purpose), iv);
-      cipher.setAAD(Buffer.from(purpose));
-      const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      const tag = cipher.getAuthTag();
-      return ['v1', iv.toString('base64url'), tag.toString('base64url'), data.toString('base64url')].join(
-        '.',
-      );
-    },
-    open(purpose, sealed) {
-      const [version, iv, tag, data] = sealed.split('.');
-      if (version !== 'v1' || !iv || !tag || data === undefined) throw new Error('unrecognised ciphertext');
-      const decipher = createDecipheriv('aes-256-gcm', keyFor(purpose), Buffer.from(iv, 'base64url'));
-      decipher.setAAD(Buffer.from(purpose));
-      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString(
-        'utf8',
-      );
-    },
-  };
-}
+export const createCipher = (masterKey: string): Cipher =>
+  createPurposeCipher<Purpose>(masterKey, 'geminis.provisioning');
 
 const LOWER = 'abcdefghijkmnopqrstuvwxyz';
 const UPPER = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
