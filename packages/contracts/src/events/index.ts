@@ -1,6 +1,7 @@
 import { EventRegistry, type EventDefinition } from '../registry';
 import { billingEvents } from './billing';
 import { catalogEvents } from './catalog';
+import { domainEvents } from './domains';
 import { identityEvents } from './identity';
 import { lifecycleEvents } from './lifecycle';
 import { supportEvents } from './support';
@@ -11,6 +12,7 @@ export * from './catalog';
 export * from './billing';
 export * from './lifecycle';
 export * from './support';
+export * from './domains';
 
 /** Every published event version. Adding one here makes it part of the contract (fixtures + AsyncAPI). */
 export const allEvents: readonly EventDefinition[] = [
@@ -19,6 +21,7 @@ export const allEvents: readonly EventDefinition[] = [
   ...billingEvents,
   ...lifecycleEvents,
   ...supportEvents,
+  ...domainEvents,
 ];
 
 export const eventRegistry = new EventRegistry(allEvents);
