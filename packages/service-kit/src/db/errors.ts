@@ -70,3 +70,46 @@ export function isTransientDatabaseError(err: unknown): boolean {
   }
   return false;
 }
+
+/** What a statement's data error means for the caller who sent the data. */
+export interface DataErrorMeaning {
+  status: 400 | 409 | 422;
+  code: string;
+  detail: string;
+}
+
+/**
+ * The safety net under every route's schema: a value the database refused because of the value itself
+ * (SQLSTATE class 22, data exception — 22P05 untranslatable character, 22021 invalid byte sequence, 22003
+ * numeric out of range, 22008 datetime overflow, 22P02 invalid text representation, 22001 string too long)
+ * or because it breaks an integrity rule (class 23) is the caller's input, not our failure: a 4xx, never
+ * a 500. Schemas should refuse such input first; this only keeps a gap in one from becoming a 500.
+ */
+export function databaseDataError(err: unknown): DataErrorMeaning | undefined {
+  for (const e of causes(err)) {
+    if (typeof e !== 'object' || e === null) continue;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) continue;
+    if (code.startsWith('22')) {
+      return {
+        status: 400,
+        code: 'request.invalid_value',
+        detail: 'a value in the request cannot be stored',
+      };
+    }
+    if (code === '23505' || code === '23P01') {
+      return { status: 409, code: 'request.conflict', detail: 'this conflicts with something that exists' };
+    }
+    if (code === '23503') {
+      return {
+        status: 422,
+        code: 'request.invalid_reference',
+        detail: 'the request refers to something that cannot be used',
+      };
+    }
+    if (code.startsWith('23')) {
+      return { status: 422, code: 'request.invalid_value', detail: 'the request breaks a rule of the data' };
+    }
+  }
+  return undefined;
+}

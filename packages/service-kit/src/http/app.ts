@@ -10,6 +10,7 @@ import { newId } from '../ids';
 import { type Logger } from '../logger';
 import { currentTraceId } from '../telemetry/context';
 import { serviceOpenApi } from './openapi';
+import { inputGuard } from './input-guard';
 import { notFoundHandler, problemMiddleware, sendProblem } from './problem';
 import { authIfAny, setAuth, type RouteDefinition, type Routes } from './router';
 
@@ -261,6 +262,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
     }
     json(req, res, next);
   });
+  app.use(inputGuard);
 
   for (const route of definitions) {
     if (options.checkResponses && route.spec.responses) {

@@ -4,3 +4,4 @@ export * from './app';
 export * from './server';
 export * from './openapi';
 export * from './request';
+export * from './input-guard';

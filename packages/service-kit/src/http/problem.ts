@@ -1,5 +1,5 @@
 import { type NextFunction, type Request, type Response } from 'express';
-import { isTransientDatabaseError } from '../db/errors';
+import { databaseDataError, isTransientDatabaseError } from '../db/errors';
 import { AppError, NotFoundError, UnavailableError } from '../errors';
 import { type Logger } from '../logger';
 
@@ -62,9 +62,46 @@ function fromDatabase(err: unknown): AppError | undefined {
   );
 }
 
+/**
+ * A path the router could not decode (`/v1/things/%E0%A4%A`): express throws a URIError with status 400
+ * while matching, before any access rule runs. The path is the caller's mistake, never a 500.
+ */
+function fromRouter(err: unknown): AppError | undefined {
+  if (err instanceof URIError) {
+    return new AppError(400, 'request.malformed_path', 'the request path is not valid percent-encoding');
+  }
+  return undefined;
+}
+
+/**
+ * Other errors of express's own stack that say what they are: http-errors with a 4xx `status` (a body
+ * whose Content-Encoding does not match it, a Content-Length that lies, a stream the client cut). Their
+ * own message is not shown: a generic detail per status.
+ */
+function fromHttpError(err: unknown): AppError | undefined {
+  if (typeof err !== 'object' || err === null || !('expose' in err)) return undefined;
+  const status =
+    (err as { status?: unknown; statusCode?: unknown }).status ??
+    (err as { statusCode?: unknown }).statusCode;
+  if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
+  if (status === 413) return new AppError(413, 'request.too_large', 'the request body is too large');
+  if (status === 415)
+    return new AppError(415, 'request.unsupported_encoding', 'unsupported body encoding or charset');
+  return new AppError(400, 'request.malformed', 'the request could not be read (body, encoding or length)');
+}
+
+/** A value the database refused (class 22/23): the caller's data, a 4xx naming no internals. */
+function fromDataError(err: unknown): AppError | undefined {
+  const meaning = databaseDataError(err);
+  return meaning ? new AppError(meaning.status, meaning.code, meaning.detail, { cause: err }) : undefined;
+}
+
 /** What an error means for the caller: an AppError, or undefined for an unknown failure (a 500). */
 function asAppError(err: unknown): AppError | undefined {
-  return err instanceof AppError ? err : (fromBodyParser(err) ?? fromDatabase(err));
+  if (err instanceof AppError) return err;
+  return (
+    fromBodyParser(err) ?? fromRouter(err) ?? fromDatabase(err) ?? fromDataError(err) ?? fromHttpError(err)
+  );
 }
 
 export function toProblem(err: unknown, requestId?: string): Problem {
@@ -125,6 +162,9 @@ export function problemMiddleware(logger: Logger) {
       path: req.path,
     };
     if (problem.status >= 500) log.error({ ...fields, err }, 'request failed');
-    else log.warn(fields, problem.detail);
+    else if (!(err instanceof AppError) && databaseDataError(err)) {
+      // A schema let through what the database refused: answered 4xx, but a gap worth fixing.
+      log.error({ ...fields, err }, 'the database refused a value no schema caught');
+    } else log.warn(fields, problem.detail);
   };
 }

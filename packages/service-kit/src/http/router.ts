@@ -1,6 +1,7 @@
 import { type Request, type Response } from 'express';
 import { type z } from 'zod';
 import { type AuthContext, type Role } from '../tenant';
+import { assertSafeParams } from './input-guard';
 import { parseDeclaredInput } from './request';
 
 /**
@@ -143,6 +144,7 @@ export function createRoutes(): Routes {
         throw new Error(`route ${method.toUpperCase()} ${path} has no handler`);
       const validates = spec.body !== undefined || spec.query !== undefined;
       const run: PublicHandler = (req, res) => {
+        assertSafeParams(req);
         if (validates) parseDeclaredInput(req, spec);
         return 'roles' in normalised ? handler(req, res, authOf(req)) : (handler as PublicHandler)(req, res);
       };
