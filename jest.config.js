@@ -14,7 +14,11 @@ module.exports = {
     {
       ...common,
       displayName: 'default',
-      testMatch: ['<rootDir>/{packages,services}/*/{src,test}/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/{packages,services}/*/{src,test}/**/*.test.ts',
+        // Whole-repository checks: deployability (compiled runtime, manifests, README).
+        '<rootDir>/test/**/*.test.ts',
+      ],
       testPathIgnorePatterns: ['\\.disruptive\\.test\\.ts$', '/node_modules/'],
     },
     {
