@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import {
   ClientCreated,
+  DomainExpiryChanged,
+  DomainRegistered,
+  DomainRegistrationFailed,
+  DomainRenewed,
+  DomainTransferred,
   ServiceProvisioned,
   ServiceProvisionFailed,
   ServiceSuspended,
@@ -30,6 +35,11 @@ import { createSettlement } from './domain/settlement.service';
 import { createStripeRefunds } from './domain/stripe-refunds.service';
 import { createStripeService } from './domain/stripe.service';
 import { clientCreatedHandler } from './events/client-created.handler';
+import {
+  domainExpiryChangedHandler,
+  domainRegistrationFailedHandler,
+  domainResultHandler,
+} from './events/domain-result.handler';
 import { serviceProvisionFailedHandler } from './events/service-provision-failed.handler';
 import { serviceProvisionedHandler } from './events/service-provisioned.handler';
 import { serviceSuspendedHandler } from './events/service-suspended.handler';
@@ -60,7 +70,8 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
   });
   const idempotent = createIdempotency({ db });
   const clock = config.now ? { now: config.now } : {};
-  const settlement = createSettlement({ outbox, ...clock });
+  const sealer = createSealer(config.encryptionKey);
+  const settlement = createSettlement({ outbox, sealer, ...clock });
   const holds = createPromotionHolds({
     db,
     catalog,
@@ -71,12 +82,11 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
     ...(config.stripeTimeoutMs ? { timeoutMs: config.stripeTimeoutMs } : {}),
     logger,
   });
-  const sealer = createSealer(config.encryptionKey);
   const refunds = createStripeRefunds({ db, stripe, sealer, logger });
   return {
     catalog,
     holds,
-    orders: createOrdersService({ db, outbox, catalog, idempotent, settlement, holds, ...clock }),
+    orders: createOrdersService({ db, outbox, catalog, idempotent, settlement, holds, sealer, ...clock }),
     invoices: createInvoicesService({ db }),
     clientServices: createClientServicesService({ db }),
     serviceActions: createServiceActions({ db, outbox, ...clock }),
@@ -166,6 +176,11 @@ export function billingService(config: BillingConfig): ServiceDefinition<Billing
           [ServiceSuspended.type]: serviceSuspendedHandler(logger),
           [ServiceUnsuspended.type]: serviceUnsuspendedHandler(logger),
           [ServiceTerminated.type]: serviceTerminatedHandler(logger),
+          [DomainRegistered.type]: domainResultHandler(true, logger),
+          [DomainTransferred.type]: domainResultHandler(true, logger),
+          [DomainRenewed.type]: domainResultHandler(false, logger),
+          [DomainExpiryChanged.type]: domainExpiryChangedHandler(logger),
+          [DomainRegistrationFailed.type]: domainRegistrationFailedHandler(logger),
         },
         async stop() {
           services.catalog.shutdown();

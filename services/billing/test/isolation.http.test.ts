@@ -255,6 +255,7 @@ describe.each([
         'clients',
         'credit_entries',
         'credit_notes',
+        'domain_registrations',
         'credit_note_refunds',
         'dunning_steps',
         'idempotency_keys',

@@ -120,7 +120,7 @@ export const ClientServiceView = z.object({
   tenantId: Id,
   clientId: Id,
   orderId: Id,
-  productId: Id,
+  productId: Id.nullable().describe('null for a domain (catalog prices its TLD, not a product)'),
   productName: z.string().min(1),
   productType: ProductType,
   module: ProvisioningModule,
@@ -146,6 +146,16 @@ export const ClientServiceView = z.object({
   username: z.string().nullable(),
   host: z.string().nullable(),
   lastError: z.string().nullable().describe('Why provisioning failed, for staff'),
+  domainRegistration: z
+    .object({
+      action: z.enum(['register', 'transfer']),
+      years: z.number().int().min(1).max(10).describe('The term it was ordered for, and renews for'),
+      registrar: z.string().nullable(),
+      expiresAt: Timestamp.nullable().describe('The registrar’s expiry; the next due date follows it'),
+    })
+    .nullable()
+    .optional()
+    .describe('For a domain: what was asked of the registrar and what it answered'),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

@@ -1,4 +1,4 @@
-import { BillingCycle } from '@geminis/contracts';
+import { BillingCycle, RegistrantContact } from '@geminis/contracts';
 import { z } from 'zod';
 
 const CurrencyCode = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code like EUR');
@@ -38,9 +38,36 @@ export const OrderItem = z
   .strict();
 export type OrderItem = z.infer<typeof OrderItem>;
 
+/**
+ * A domain of the cart: registered or transferred in for some years (catalog prices the TLD), with what the
+ * registrar needs. A transfer needs its EPP code; a registration must not carry one.
+ */
+export const DomainOrderItem = z
+  .object({
+    domain: Domain,
+    action: z.enum(['register', 'transfer']),
+    years: z.number().int().min(1).max(10).default(1),
+    eppCode: z.string().trim().min(1).max(64).optional(),
+    nameservers: z.array(Domain).max(13).default([]),
+    privacy: z.boolean().default(false),
+    registrant: RegistrantContact.strict(),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    if (d.action === 'transfer' && !d.eppCode)
+      ctx.addIssue({ code: 'custom', path: ['eppCode'], message: 'required to transfer a domain' });
+    if (d.action === 'register' && d.eppCode)
+      ctx.addIssue({ code: 'custom', path: ['eppCode'], message: 'only a transfer has an EPP code' });
+    if (new Set(d.nameservers).size !== d.nameservers.length)
+      ctx.addIssue({ code: 'custom', path: ['nameservers'], message: 'each nameserver once' });
+  });
+export type DomainOrderItem = z.infer<typeof DomainOrderItem>;
+
 export const OrderInput = z
   .object({
-    items: z.array(OrderItem).min(1).max(20),
+    items: z.array(OrderItem).max(20).default([]),
+    /** Domains to register or transfer, priced by catalog's TLD prices. */
+    domains: z.array(DomainOrderItem).max(20).default([]),
     promoCode: z.string().trim().min(1).max(64).optional(),
     /** Default: the client's own currency. */
     currency: CurrencyCode.optional(),
@@ -49,7 +76,20 @@ export const OrderInput = z
     /** Admin only: the reseller tenant of the client (default: the platform). */
     tenantId: z.uuid().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((o, ctx) => {
+    if (o.items.length === 0 && o.domains.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['items'], message: 'order at least one product or domain' });
+    const names = o.domains.map((d) => d.domain);
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['domains', i, 'domain'],
+          message: 'this domain is already in the cart',
+        });
+    });
+  });
 export type OrderInput = z.infer<typeof OrderInput>;
 
 export const PaymentInput = z

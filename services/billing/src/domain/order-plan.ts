@@ -17,7 +17,8 @@ export interface AddonPlan {
 
 /** A client service to create for one product line of the order. */
 export interface ServicePlan {
-  productId: string;
+  /** null for a domain (catalog prices TLDs, not products). */
+  productId: string | null;
   productName: string;
   productType: ProductType;
   module: ProductLine['details']['module'];
@@ -30,6 +31,24 @@ export interface ServicePlan {
   addons: AddonPlan[];
   registrationDate: string;
   nextDueDate: string | null;
+  /** A domain renews for the years it was ordered for (months); other services follow their cycle. */
+  termMonths: number | null;
+  /** For a domain: the index of its cart domain (its registration details). */
+  domainItem: number | null;
+}
+
+/** The cycle a domain service shows for its term (4–10 years renew with `termMonths`, shown as annually). */
+export const domainCycle = (years: number): Cycle =>
+  years === 2 ? 'biennially' : years === 3 ? 'triennially' : 'annually';
+
+/** `date + n months`, clamped to the month's last day (as addCycle). */
+export function addMonths(date: string, months: number): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const total = m - 1 + months;
+  const year = y + Math.floor(total / 12);
+  const month0 = total % 12;
+  const last = new Date(Date.UTC(year, month0 + 1, 0)).getUTCDate();
+  return `${year}-${String(month0 + 1).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
 }
 
 export interface LinePlan {
@@ -67,10 +86,12 @@ export function planOrder(
   domains: (string | undefined)[],
   today: string,
   taxRateBps: number,
+  domainRenewals: Minor[] = [],
 ): OrderPlan {
   const services: ServicePlan[] = [];
   const lines: LinePlan[] = [];
   let item = -1;
+  let domainItem = -1;
   for (const line of snapshot.lines) {
     const amount = BigInt(line.total);
     const tax = rateOf(amount, taxRateBps);
@@ -91,9 +112,34 @@ export function planOrder(
         addons: [],
         registrationDate: today,
         nextDueDate: addCycle(today, line.cycle),
+        termMonths: null,
+        domainItem: null,
       });
       service = services.length - 1;
       period = [today, addCycle(today, line.cycle)];
+    } else if (line.kind === 'domain') {
+      // A registration or transfer (the cart's domains come after its products, in their order).
+      domainItem += 1;
+      const { years, domain } = line.details;
+      const end = addMonths(today, years * 12);
+      services.push({
+        productId: null,
+        productName: domain,
+        productType: 'domain',
+        module: 'registrar',
+        moduleConfig: {},
+        domain,
+        cycle: domainCycle(years),
+        quantity: 1,
+        recurringAmount: domainRenewals[domainItem] ?? BigInt(line.subtotal),
+        addons: [],
+        registrationDate: today,
+        nextDueDate: end,
+        termMonths: years * 12,
+        domainItem,
+      });
+      service = services.length - 1;
+      period = [today, end];
     } else if (line.kind === 'addon' && services.length > 0) {
       service = services.length - 1;
       services[service]!.addons.push({

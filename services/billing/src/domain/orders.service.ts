@@ -1,5 +1,6 @@
 import { InvoiceIssued, OrderPlaced, type OrderView, type QuoteSnapshot } from '@geminis/contracts';
 import {
+  AppError,
   allTenants,
   newId,
   tenantScope,
@@ -12,6 +13,7 @@ import {
 } from '@geminis/service-kit';
 import { type CatalogClient } from '../upstream/catalog.client';
 import { findClient, type Client } from '../store/clients.store';
+import { insertRegistration } from '../store/domains.store';
 import { cancelOrderInvoice, findInvoice, insertInvoice, settleFree } from '../store/invoices.store';
 import {
   expiredOrders,
@@ -28,7 +30,8 @@ import { addDays, dateOf } from './cycles';
 import { invalidField, orderNotCancellable, orderNotFound, promotionRefused, unknownClient } from './errors';
 import { type Answer, type Complete, type Idempotent } from './idempotency.service';
 import { type OrderInput } from './inputs';
-import { toJsonMinor } from './money';
+import { toJsonMinor, type Minor } from './money';
+import { type Sealer } from './secrets';
 import { formatNumber, planOrder } from './order-plan';
 import { type PromotionHolds } from './promotion-holds.service';
 import { type Settlement } from './settlement.service';
@@ -40,6 +43,20 @@ const REFUSALS: Record<string, string> = {
 };
 
 /** Whose order it is: a client orders for itself; staff name a client of their tenant. */
+/**
+ * Catalog names a refused cart item by its place in the cart it was sent (`items.3.years`); billing sends
+ * the products then the domains, so a place past the products is the order's `domains.N`.
+ */
+function renamedForOrder(err: unknown, products: number): unknown {
+  if (!(err instanceof AppError) || !err.fieldErrors) return err;
+  for (const f of err.fieldErrors) {
+    const m = /^items\.(\d+)(\..*)?$/.exec(f.field);
+    if (m && Number(m[1]) >= products)
+      (f as { field: string }).field = `domains.${Number(m[1]) - products}${m[2] ?? ''}`;
+  }
+  return err;
+}
+
 function partiesOf(auth: AuthContext, input: OrderInput): { tenantId: string; clientId: string } {
   if (auth.role !== 'admin' && input.tenantId !== undefined)
     throw invalidField('request.invalid', 'tenantId', 'only an admin may name a tenant');
@@ -60,15 +77,23 @@ export function createOrdersService(deps: {
   idempotent: Idempotent;
   settlement: Settlement;
   holds: PromotionHolds;
+  sealer: Sealer;
   now?: () => Date;
 }) {
-  const { db, outbox, catalog, idempotent, settlement, holds } = deps;
+  const { db, outbox, catalog, idempotent, settlement, holds, sealer } = deps;
   const now = deps.now ?? (() => new Date());
 
   /** Everything of a placed order in one transaction: order, services, numbered invoice, events, answer. */
   async function record(
     tx: Tx,
-    o: { id: string; client: Client; snapshot: QuoteSnapshot; input: OrderInput; placedBy: string },
+    o: {
+      id: string;
+      client: Client;
+      snapshot: QuoteSnapshot;
+      input: OrderInput;
+      placedBy: string;
+      domainRenewals: Minor[];
+    },
     complete: Complete,
   ): Promise<OrderView> {
     const scope = tenantScope(o.client.tenantId);
@@ -80,6 +105,7 @@ export function createOrdersService(deps: {
       o.input.items.map((i) => i.domain),
       today,
       settings.taxRateBps,
+      o.domainRenewals,
     );
     const currency = o.snapshot.currency;
     await insertOrder(tx, scope, {
@@ -104,6 +130,22 @@ export function createOrdersService(deps: {
         orderId: o.id,
         currency,
       });
+    for (const [i, s] of plan.services.entries()) {
+      if (s.domainItem === null) continue;
+      const d = o.input.domains[s.domainItem]!;
+      const line = o.snapshot.lines.find((l) => l.kind === 'domain' && l.details.domain === d.domain);
+      await insertRegistration(tx, scope, {
+        serviceId: serviceIds[i]!,
+        domain: d.domain,
+        tld: line?.kind === 'domain' ? line.details.tld : `.${d.domain.split('.').slice(1).join('.')}`,
+        action: d.action,
+        years: d.years,
+        nameservers: d.nameservers,
+        privacy: d.privacy,
+        registrant: d.registrant,
+        eppCodeSealed: d.eppCode ? sealer.seal(o.client.tenantId, d.eppCode) : null,
+      });
+    }
     const year = at.getUTCFullYear();
     const n = await nextNumber(tx, o.client.tenantId, 'invoice', settings.invoiceYearlyReset ? year : 0);
     const invoice = {
@@ -128,25 +170,32 @@ export function createOrdersService(deps: {
         serviceId: service === null ? null : serviceIds[service]!,
       })),
     });
-    const placed = await outbox.enqueue(tx, {
-      type: OrderPlaced.type,
-      tenantId: o.client.tenantId,
-      data: {
-        orderId: o.id,
-        clientId: o.client.id,
-        currency,
-        total: o.snapshot.totals.total,
-        ...(o.snapshot.promotion
-          ? { promotionId: o.snapshot.promotion.id, promotionCode: o.snapshot.promotion.code }
-          : {}),
-        items: plan.services.map((s) => ({ productId: s.productId, cycle: s.cycle, quantity: s.quantity })),
-      },
-    });
+    // order.placed.v1 lists the products (catalog counts them); an order of domains only has none, and the
+    // published version requires at least one item, so it goes without (its invoice.issued still names it).
+    const products = plan.services.flatMap((s) =>
+      s.productId === null ? [] : [{ productId: s.productId, cycle: s.cycle, quantity: s.quantity }],
+    );
+    const placed =
+      products.length === 0
+        ? null
+        : await outbox.enqueue(tx, {
+            type: OrderPlaced.type,
+            tenantId: o.client.tenantId,
+            data: {
+              orderId: o.id,
+              clientId: o.client.id,
+              currency,
+              total: o.snapshot.totals.total,
+              ...(o.snapshot.promotion
+                ? { promotionId: o.snapshot.promotion.id, promotionCode: o.snapshot.promotion.code }
+                : {}),
+              items: products,
+            },
+          });
     await outbox.enqueue(tx, {
       type: InvoiceIssued.type,
       tenantId: o.client.tenantId,
-      correlationId: placed.correlationId,
-      causationId: placed.id,
+      ...(placed ? { correlationId: placed.correlationId, causationId: placed.id } : {}),
       data: {
         invoiceId: invoice.id,
         number: invoice.number,
@@ -163,7 +212,7 @@ export function createOrdersService(deps: {
     // Nothing to pay (a free product, a 100% promotion): the invoice is paid as it is issued.
     if (plan.total === 0n && (await settleFree(tx, scope, invoice.id))) {
       const issued = (await findInvoice(tx, scope, invoice.id))!;
-      await settlement.invoicePaid(tx, scope, issued, issued.paidAt!, placed.id);
+      await settlement.invoicePaid(tx, scope, issued, issued.paidAt!, placed?.id);
     }
     const order = await findOrder(tx, scope, o.id);
     const view = orderView(order!);
@@ -202,13 +251,41 @@ export function createOrdersService(deps: {
         async (complete) => {
           const client = await db.withTenant(scope, (tx) => findClient(tx, scope, clientId));
           if (!client) throw unknownClient();
-          const quote = await catalog.quote(token, {
+          const who = {
             currency: input.currency ?? client.currency,
-            items: input.items.map(({ domain: _domain, ...item }) => item),
-            ...(input.promoCode ? { promoCode: input.promoCode } : {}),
             ...(auth.role !== 'client' ? { clientId } : {}),
             ...(auth.role === 'admin' ? { tenantId } : {}),
-          });
+          };
+          const quote = await catalog
+            .quote(token, {
+              ...who,
+              items: [
+                ...input.items.map(({ domain: _domain, ...item }) => item),
+                ...input.domains.map((d) => ({ domain: d.domain, action: d.action, years: d.years })),
+              ],
+              ...(input.promoCode ? { promoCode: input.promoCode } : {}),
+            })
+            .catch((err: unknown) => {
+              throw renamedForOrder(err, input.items.length);
+            });
+          // What each domain renews at: catalog's renewal price for the same term (no promotion).
+          const domainRenewals =
+            input.domains.length === 0
+              ? []
+              : (
+                  await catalog
+                    .quote(token, {
+                      ...who,
+                      items: input.domains.map((d) => ({
+                        domain: d.domain,
+                        action: 'renew',
+                        years: d.years,
+                      })),
+                    })
+                    .catch((err: unknown) => {
+                      throw renamedForOrder(err, 0);
+                    })
+                ).lines.map((l) => BigInt(l.subtotal));
           const snapshot = quote.snapshot;
           if (snapshot.tenantId !== tenantId)
             throw new UpstreamError(
@@ -235,7 +312,7 @@ export function createOrdersService(deps: {
           }
           try {
             const body = await db.withTenant(scope, (tx) =>
-              record(tx, { id, client, snapshot, input, placedBy: auth.userId }, complete),
+              record(tx, { id, client, snapshot, input, placedBy: auth.userId, domainRenewals }, complete),
             );
             return { status: 201, body };
           } catch (err) {

@@ -1,6 +1,14 @@
-import { InvoicePaid, ServiceProvisionRequested } from '@geminis/contracts';
+import {
+  DomainRegisterRequested,
+  DomainRenewRequested,
+  DomainTransferRequested,
+  InvoicePaid,
+  ServiceProvisionRequested,
+} from '@geminis/contracts';
 import { type Outbox, type TenantScope, type Tx } from '@geminis/service-kit';
 import { findClient } from '../store/clients.store';
+import { type Client } from '../store/clients.store';
+import { findRegistration, markRequested } from '../store/domains.store';
 import { type Invoice } from '../store/invoices.store';
 import { setOrderStatus } from '../store/orders.store';
 import { renewalOf, hasOverdueRenewal } from '../store/renewals.store';
@@ -9,10 +17,14 @@ import {
   findService,
   moveOrderServices,
   requestServiceAction,
+  type ClientService,
 } from '../store/services.store';
 import { dateOf } from './cycles';
 import { enqueueRequest } from './lifecycle-requests';
 import { toJsonMinor } from './money';
+import { type Sealer } from './secrets';
+
+type Cause = { correlationId: string; causationId: string };
 
 /**
  * What follows an invoice being paid in full, in the same transaction as the payment: the
@@ -20,8 +32,8 @@ import { toJsonMinor } from './money';
  * each of its pending services asks provisioning for its account (`billing.service.provision_requested.v1`,
  * carrying the client's snapshot and the module config from the order's snapshot — never a password).
  */
-export function createSettlement(deps: { outbox: Outbox; now?: () => Date }) {
-  const { outbox } = deps;
+export function createSettlement(deps: { outbox: Outbox; sealer: Sealer; now?: () => Date }) {
+  const { outbox, sealer } = deps;
   const now = deps.now ?? (() => new Date());
 
   /**
@@ -39,6 +51,29 @@ export function createSettlement(deps: { outbox: Outbox; now?: () => Date }) {
     if (!renewal) return;
     await advanceDueDate(tx, scope, renewal.serviceId, renewal.periodStart, renewal.periodEnd);
     const s = await findService(tx, scope, renewal.serviceId, undefined, true);
+    if (
+      s &&
+      s.productType === 'domain' &&
+      s.domain &&
+      s.status !== 'terminated' &&
+      s.status !== 'cancelled'
+    ) {
+      // The registrar renews for the term paid for; its answer (renewed.v1) sets the due date to the expiry.
+      await outbox.enqueue(tx, {
+        type: DomainRenewRequested.type,
+        tenantId: invoice.tenantId,
+        correlationId: paid.correlationId,
+        causationId: paid.id,
+        data: {
+          domainServiceId: s.id,
+          invoiceId: invoice.id,
+          clientId: s.clientId,
+          domain: s.domain,
+          years: Math.max(1, Math.round((s.termMonths ?? 12) / 12)),
+        },
+      });
+      return;
+    }
     if (!s || s.status !== 'suspended' || s.suspendReason !== 'overdue') return;
     if (await hasOverdueRenewal(tx, scope, s.id, dateOf(now()))) return;
     if (!(await requestServiceAction(tx, scope, s.id, ['suspended'], 'active', 'unsuspend'))) return;
@@ -46,6 +81,51 @@ export function createSettlement(deps: { outbox: Outbox; now?: () => Date }) {
       correlationId: paid.correlationId,
       causationId: paid.id,
     });
+  }
+
+  /**
+   * A paid domain of an order: provisioning is asked to register it, or to transfer it in with its EPP code
+   * (opened here, forgotten once the request is in the outbox).
+   */
+  async function requestDomain(
+    tx: Tx,
+    scope: TenantScope,
+    invoice: Invoice,
+    s: ClientService,
+    client: Client,
+    cause: Cause,
+  ) {
+    const d = await findRegistration(tx, scope, s.id);
+    if (!d) throw new Error(`domain service ${s.id} has no registration details`);
+    const data = {
+      domainServiceId: s.id,
+      orderId: s.orderId,
+      invoiceId: invoice.id,
+      client: { clientId: client.id, email: client.email, name: client.name },
+      domain: d.domain,
+      tld: d.tld,
+      years: d.years,
+      nameservers: d.nameservers,
+      privacy: d.privacy,
+      registrant: d.registrant,
+    };
+    if (d.action === 'transfer') {
+      if (!d.eppCodeSealed) throw new Error(`domain transfer ${s.id} has no EPP code`);
+      await outbox.enqueue(tx, {
+        type: DomainTransferRequested.type,
+        tenantId: invoice.tenantId,
+        ...cause,
+        data: { ...data, eppCode: sealer.open(invoice.tenantId, d.eppCodeSealed) },
+      });
+    } else {
+      await outbox.enqueue(tx, {
+        type: DomainRegisterRequested.type,
+        tenantId: invoice.tenantId,
+        ...cause,
+        data,
+      });
+    }
+    await markRequested(tx, scope, s.id);
   }
 
   return {
@@ -71,7 +151,12 @@ export function createSettlement(deps: { outbox: Outbox; now?: () => Date }) {
       if (services.length === 0) return;
       const client = await findClient(tx, scope, invoice.clientId);
       if (!client) throw new Error(`client ${invoice.clientId} of invoice ${invoice.id} is not known`);
+      const followsPaid = { correlationId: paid.correlationId, causationId: paid.id };
       for (const s of services) {
+        if (s.productType === 'domain') {
+          await requestDomain(tx, scope, invoice, s, client, followsPaid);
+          continue;
+        }
         await outbox.enqueue(tx, {
           type: ServiceProvisionRequested.type,
           tenantId: invoice.tenantId,

@@ -93,6 +93,7 @@ export const serviceView = (s: ClientService): ClientServiceView => ({
   username: s.username,
   host: s.host,
   lastError: s.lastError,
+  domainRegistration: s.registration,
   createdAt: s.createdAt,
   updatedAt: s.updatedAt,
 });

@@ -54,6 +54,8 @@ export function suspendOverdueBatch(tx: Tx, scope: TenantScope, today: string, l
         ${overdueInvoice(today, days, 'suspend')}
        where ${tenantIs(scope, sql`s.tenant_id`)} and s.status = 'active' and ${days} is not null
          and not s.dunning_exempt
+         -- a domain is never suspended for non-payment: unpaid, it lapses at its registrar's expiry
+         and s.product_type <> 'domain'
        order by s.tenant_id, s.id
        limit ${limit}
        for update of s skip locked

@@ -53,7 +53,7 @@ export async function issueRenewalBatch(
     sql`
     with due as (
       select s.tenant_id, s.id, s.client_id, s.currency, s.cycle, s.quantity, s.product_name,
-             s.recurring_amount, s.addons, s.next_due_date, ${MONTHS} as months,
+             s.recurring_amount, s.addons, s.next_due_date, coalesce(s.term_months, ${MONTHS}) as months,
              coalesce(b.tax_name, 'Tax') as tax_name, coalesce(b.tax_rate_bps, 0) as tax_rate_bps,
              coalesce(b.invoice_prefix, 'INV-') as prefix, coalesce(b.invoice_padding, 6) as padding,
              coalesce(b.invoice_yearly_reset, true) as yearly
@@ -63,9 +63,11 @@ export async function issueRenewalBatch(
          and s.status in ('active', 'suspended') and s.cancel_at is null and s.next_due_date is not null
          and s.cycle not in ('onetime', 'free')
          and s.next_due_date - coalesce(b.renewal_lead_days, 14) <= ${today}::date
+         -- no renewal covers the due date yet (a domain's due date follows its registrar's expiry, which
+         -- may move it inside a period already invoiced)
          and not exists (select 1 from service_renewals r
                           where r.tenant_id = s.tenant_id and r.service_id = s.id
-                            and r.period_start = s.next_due_date)
+                            and r.period_start <= s.next_due_date and r.period_end > s.next_due_date)
        order by s.next_due_date, s.id
        limit ${limit}
        for update of s skip locked

@@ -7,7 +7,7 @@ import { clientIs, iso, json, tenantIs, writeTenant } from './sql';
 
 export type ServiceStatus = ClientServiceStatus;
 
-export interface ClientService extends Omit<ServicePlan, 'recurringAmount' | 'addons'> {
+export interface ClientService extends Omit<ServicePlan, 'recurringAmount' | 'addons' | 'domainItem'> {
   addons: AddonPlan[];
   id: string;
   tenantId: string;
@@ -32,6 +32,13 @@ export interface ClientService extends Omit<ServicePlan, 'recurringAmount' | 'ad
   dunningExempt: boolean;
   /** Why staff last set or lifted the exemption. */
   dunningExemptReason: string | null;
+  /** For a domain: its registration as ordered and as the registrar answered. */
+  registration: {
+    action: 'register' | 'transfer';
+    years: number;
+    registrar: string | null;
+    expiresAt: string | null;
+  } | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -44,7 +51,7 @@ interface Row {
   tenant_id: string;
   client_id: string;
   order_id: string;
-  product_id: string;
+  product_id: string | null;
   product_name: string;
   product_type: ServicePlan['productType'];
   module: ServicePlan['module'];
@@ -55,6 +62,7 @@ interface Row {
   quantity: number;
   currency: string;
   recurring_amount: string;
+  term_months: number | null;
   registration_date: string;
   next_due_date: string | null;
   status: ServiceStatus;
@@ -70,13 +78,20 @@ interface Row {
   cancel_reason: string | null;
   dunning_exempt: boolean;
   dunning_exempt_reason: string | null;
+  domain_action: 'register' | 'transfer' | null;
+  domain_years: number | null;
+  domain_registrar: string | null;
+  domain_expires_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
 
 const SELECT = sql`select s.*, s.registration_date::text as registration_date, s.next_due_date::text as next_due_date,
-                          s.suspended_on::text as suspended_on
-                     from client_services s`;
+                          s.suspended_on::text as suspended_on, d.action as domain_action,
+                          d.years as domain_years, d.registrar as domain_registrar,
+                          d.expires_at as domain_expires_at
+                     from client_services s
+                     left join domain_registrations d on d.tenant_id = s.tenant_id and d.service_id = s.id`;
 
 const toService = (r: Row): ClientService => ({
   id: r.id,
@@ -94,6 +109,7 @@ const toService = (r: Row): ClientService => ({
   quantity: r.quantity,
   currency: r.currency,
   recurringAmount: fromDbMinor(r.recurring_amount),
+  termMonths: r.term_months,
   registrationDate: r.registration_date,
   nextDueDate: r.next_due_date,
   status: r.status,
@@ -109,6 +125,15 @@ const toService = (r: Row): ClientService => ({
   cancelReason: r.cancel_reason,
   dunningExempt: r.dunning_exempt,
   dunningExemptReason: r.dunning_exempt_reason,
+  registration:
+    r.domain_action && r.domain_years
+      ? {
+          action: r.domain_action,
+          years: r.domain_years,
+          registrar: r.domain_registrar,
+          expiresAt: r.domain_expires_at ? iso(r.domain_expires_at) : null,
+        }
+      : null,
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
 });
@@ -121,12 +146,13 @@ export async function insertService(
   await tx.execute(sql`
     insert into client_services (id, tenant_id, client_id, order_id, product_id, product_name, product_type, module,
                                  module_config, domain, cycle, quantity, currency, recurring_amount,
-                                 registration_date, next_due_date, status, addons)
+                                 registration_date, next_due_date, status, addons, term_months)
     values (${s.id}, ${writeTenant(scope)}, ${s.clientId}, ${s.orderId}, ${s.productId}, ${s.productName},
             ${s.productType}, ${s.module}, ${json(s.moduleConfig)}, ${s.domain}, ${s.cycle}, ${s.quantity},
             ${s.currency}, ${s.recurringAmount.toString()}::bigint, ${s.registrationDate}::date,
             ${s.nextDueDate}::date, 'pending',
-            ${json(s.addons.map((a) => ({ ...a, recurringAmount: a.recurringAmount.toString() })))})`);
+            ${json(s.addons.map((a) => ({ ...a, recurringAmount: a.recurringAmount.toString() })))},
+            ${s.termMonths})`);
 }
 
 export async function findService(

@@ -102,7 +102,10 @@ export async function startBilling(
     audience: issuer.audience,
     keyResolver: async (kid) => (kid === issuer.kid ? issuer.publicKey : undefined),
   });
-  const logger = createLogger({ service: 'billing-test', level: 'silent' });
+  const logger = createLogger({
+    service: 'billing-test',
+    level: process.env.BILLING_TEST_LOG ?? 'silent',
+  });
   const serviceKey = randomBytes(32).toString('base64url');
   const common = { bus, logger, verifier, checkResponses: true, port: 0, relayPollMs: 50 };
   const catalog = await runService(catalogService({ internalRoutes: true }), {
