@@ -1,4 +1,4 @@
-import { ProductVisibility } from '@geminis/contracts';
+import { IsoDateTime, MoneyAmount, ProductVisibility, SingleLine, Text } from '@geminis/contracts';
 import { z } from 'zod';
 import { BillingCycle } from './cycles';
 import { ProductType, ProvisioningModule } from './modules';
@@ -8,10 +8,10 @@ import { CURRENCY_PATTERN } from './money';
  * Request bodies of the catalog API. They belong in @geminis/contracts (http/catalog.ts) once another
  * service calls them; until then they live here, and amounts are integer minor units.
  */
-export const Amount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+export const Amount = MoneyAmount;
 export const CurrencyCode = z.string().regex(CURRENCY_PATTERN, 'an ISO 4217 code like EUR');
-const Name = z.string().trim().min(1).max(200);
-const Description = z.string().max(5000);
+const Name = SingleLine(200).min(1);
+const Description = Text(5000);
 const SortOrder = z.number().int().min(0).max(1_000_000);
 
 export const PriceInput = z
@@ -49,6 +49,10 @@ export const GroupPatch = z
   .strict();
 
 export const Visibility = ProductVisibility;
+/** A module's settings: bounded names, JSON values (prototype keys are refused by the kit before this). */
+const ModuleConfig = z
+  .record(z.string().min(1).max(100), z.unknown())
+  .refine((c) => Object.keys(c).length <= 100, 'at most 100 settings');
 export const ProductInput = z
   .object({
     groupId: z.uuid(),
@@ -56,7 +60,7 @@ export const ProductInput = z
     description: Description.default(''),
     type: ProductType,
     module: ProvisioningModule,
-    moduleConfig: z.record(z.string(), z.unknown()).default({}),
+    moduleConfig: ModuleConfig.default({}),
     visibility: Visibility.default('visible'),
     resellable: z.boolean().default(false),
     sortOrder: SortOrder.default(0),
@@ -71,7 +75,7 @@ export const ProductPatch = z
     description: Description,
     type: ProductType,
     module: ProvisioningModule,
-    moduleConfig: z.record(z.string(), z.unknown()),
+    moduleConfig: ModuleConfig,
     visibility: Visibility,
     resellable: z.boolean(),
     sortOrder: SortOrder,
@@ -123,6 +127,7 @@ export type AddonsBody = z.infer<typeof AddonsBody>;
 
 export const Tld = z
   .string()
+  .max(64)
   .transform((s) => s.trim().toLowerCase())
   .pipe(z.string().regex(/^\.[a-z0-9-]+(\.[a-z0-9-]+)*$/, 'a TLD like .com or .co.uk'));
 export const TldPricesBody = z
@@ -193,8 +198,8 @@ const PromotionFields = z.object({
     ])
     .default({ kind: 'first_payment' }),
   freeSetup: z.boolean().default(false),
-  startsAt: z.iso.datetime({ offset: true }).nullable().default(null),
-  endsAt: z.iso.datetime({ offset: true }).nullable().default(null),
+  startsAt: IsoDateTime.nullable().default(null),
+  endsAt: IsoDateTime.nullable().default(null),
   maxUses: z.number().int().min(1).max(10_000_000).nullable().default(null),
   maxUsesPerClient: z.number().int().min(1).max(1_000_000).nullable().default(null),
   newClientsOnly: z.boolean().default(false),

@@ -170,6 +170,25 @@ export function quoteView(quote: QuoteResult) {
 }
 
 /**
+ * A cart whose amounts (prices × option quantities × quantities, summed) go beyond what JSON and billing's
+ * arithmetic hold exactly is refused as a business rule, never answered 500 or rounded.
+ */
+function viewWithinRange(quote: QuoteResult): ReturnType<typeof quoteView> {
+  try {
+    return quoteView(quote);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw new BusinessRuleError(
+      'catalog.quote_too_large',
+      'the amounts of this cart are too large to quote',
+      {
+        fieldErrors: [{ field: 'items', message: 'the amounts of this cart are too large to quote' }],
+      },
+    );
+  }
+}
+
+/**
  * quote(cart, client, promoCode?): line items priced in the tenant's storefront with at most one
  * promotion, and a snapshot billing stores with the order. A promotion that does not apply is an error
  * saying exactly why (catalog.promotion_<reason>).
@@ -234,7 +253,7 @@ export function createQuotesService(deps: {
         if (refusal) throw promotionRefused(refusal);
       }
       const priced = priceQuote(input.currency, lines, promo);
-      const view = quoteView(priced);
+      const view = viewWithinRange(priced);
       const quoteId = newId();
       const createdAt = now().toISOString();
       const promotion = promo
