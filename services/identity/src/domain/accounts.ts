@@ -1,3 +1,4 @@
+import { SingleLine } from '@geminis/contracts';
 import { z } from 'zod';
 import { PASSWORD_MAX } from './passwords';
 
@@ -8,7 +9,7 @@ export const Email = z
   .max(254)
   .pipe(z.email())
   .transform((e) => e.toLowerCase());
-export const Name = z.string().trim().min(1).max(200);
+export const Name = SingleLine(200).min(1);
 export const Language = z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'a language tag like en or pt-BR');
 export const Currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code like EUR');
 export const Password = z.string().min(1).max(PASSWORD_MAX);

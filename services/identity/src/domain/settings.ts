@@ -1,3 +1,4 @@
+import { SingleLine } from '@geminis/contracts';
 import { z } from 'zod';
 
 /**
@@ -71,7 +72,7 @@ export const SETTINGS: readonly SettingDefinition[] = [
     description: 'Name shown on the storefront, invoices and emails',
     scope: 'reseller',
     secret: false,
-    schema: z.string().min(1).max(200),
+    schema: SingleLine(200).min(1),
     default: 'Geminis',
   }),
   def({

@@ -1,4 +1,4 @@
-import { CreatedReseller, Reseller, ResellerPage, User, UserPage } from '@geminis/contracts';
+import { CreatedReseller, Reseller, ResellerPage, Text, User, UserPage } from '@geminis/contracts';
 import { createRoutes, NotFoundError, tenantScope } from '@geminis/service-kit';
 import { z } from 'zod';
 import {
@@ -16,7 +16,7 @@ import { type Database } from '@geminis/service-kit';
 import { findUser, updateProfile } from '../store/users.store';
 import { actorOf, bodyOf, idOf, queryOf } from './request';
 
-const SuspendInput = z.object({ reason: z.string().max(500).optional() }).strict();
+const SuspendInput = z.object({ reason: Text(500).optional() }).strict();
 const clientNotFound = () => new NotFoundError('identity.client_not_found', 'client not found');
 const resellerNotFound = () => new NotFoundError('identity.reseller_not_found', 'reseller not found');
 
