@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
@@ -15,8 +20,37 @@ export interface EmbeddedPostgres {
   close(): Promise<void>;
 }
 
+/**
+ * Sized for a development machine or a small VM, not for PostgreSQL's server defaults: the engine's
+ * 128 MB of shared buffers (~160 MB resident once touched) were the largest part of `npm start`'s memory.
+ * 16 MB holds the demo's working set many times over. PGlite's own start parameters are kept.
+ */
+const EMBEDDED_TUNING = {
+  startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB', '-c', 'wal_buffers=1MB'],
+};
+
+/**
+ * A new data directory is initialised (initdb) in a short-lived child process: initdb runs a second
+ * engine and its WebAssembly memory, which the allocator keeps mapped after it is freed — a first start
+ * idled ~200 MB above every later one. The child leaves the directory as the engine expects to resume it.
+ */
+async function initialiseDataDir(dataDir: string): Promise<void> {
+  if (existsSync(join(dataDir, 'PG_VERSION'))) return;
+  const module = pathToFileURL(require.resolve('@electric-sql/pglite')).href;
+  const script = `
+    const { PGlite } = await import(${JSON.stringify(module)});
+    const db = new PGlite(${JSON.stringify(dataDir)}, { startParams: ${JSON.stringify(EMBEDDED_TUNING.startParams)} });
+    await db.waitReady;
+    await db.close();`;
+  await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+    timeout: 120_000,
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+}
+
 export async function openEmbeddedPostgres(options: { dataDir?: string }): Promise<EmbeddedPostgres> {
-  const engine = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
+  if (options.dataDir) await initialiseDataDir(options.dataDir);
+  const engine = new PGlite({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), ...EMBEDDED_TUNING });
   await engine.waitReady;
   const orm = drizzle(engine);
   return {
