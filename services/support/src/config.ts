@@ -1,9 +1,31 @@
+import { secret } from '@geminis/service-kit';
 import { z } from 'zod';
+import { type MailTransport } from './mail/sender';
 
 /** Support's own environment variables (the shared ones — PORT, DATABASE_URL, JWT… — are the kit's). */
 export const supportConfigShape = {
   /** Days a ticket may wait for its client (status answered) before it is closed; 0 turns it off. */
   SUPPORT_AUTO_CLOSE_DAYS: z.coerce.number().int().min(0).max(365).default(7),
+  /** Identity's base URL: each tenant's brand (public data) for its mails. */
+  IDENTITY_URL: z.url().default('http://127.0.0.1:4001'),
+  /** Outgoing mail server (`smtp://user:pass@host:587` or `smtps://…`); unset: mails are written to SUPPORT_MAIL_DIR. */
+  SUPPORT_SMTP_URL: z
+    .url()
+    .refine((u) => /^smtps?:\/\//.test(u), 'an smtp:// or smtps:// URL')
+    .optional(),
+  /** Where mails are captured as .eml files when no SMTP server is configured (development). */
+  SUPPORT_MAIL_DIR: z.string().min(1).default('.geminis/mail'),
+  /** The platform's sending address: envelope sender, and From of a brand without a support address. */
+  SUPPORT_MAIL_FROM: z.email().default('no-reply@geminis.localhost'),
+  /** Domain of the signed reply addresses (reply+<token>@domain) that route a client's answer to its ticket. */
+  SUPPORT_REPLY_DOMAIN: z
+    .string()
+    .regex(/^[a-z0-9.-]+\.[a-z0-9-]+$/, 'a lower-case domain')
+    .default('reply.geminis.localhost'),
+  /** Signs reply addresses (HMAC-SHA256). */
+  SUPPORT_REPLY_SECRET: secret(32),
+  /** Days a reply address stays valid. */
+  SUPPORT_REPLY_TOKEN_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
 };
 
 export type SupportEnvConfig = z.infer<z.ZodObject<typeof supportConfigShape>>;
@@ -12,12 +34,34 @@ export type SupportEnvConfig = z.infer<z.ZodObject<typeof supportConfigShape>>;
 export interface SupportConfig {
   /** Days awaiting the client before auto-close; 0 or undefined = never. */
   autoCloseDays?: number;
-  /** Run the SLA and auto-close jobs on the kit scheduler (default true; tests call them directly). */
+  /** Run the SLA and auto-close jobs and the mail sender (default true; tests call them directly). */
   jobs?: boolean;
-  /** Clock for SLA deadlines and auto-close (tests). */
+  /** Clock for SLA deadlines, auto-close, mail retries and reply tokens (tests). */
   now?: () => Date;
+  /** Identity's base URL (tenants' brands). */
+  identityUrl?: string;
+  mail?: {
+    /** An SMTP URL; without it (and without `transport`) mails are written to `dir`. */
+    smtpUrl?: string | undefined;
+    dir?: string;
+    /** A ready transport (tests hand in their own nodemailer transport). */
+    transport?: MailTransport;
+    from?: string;
+    maxAttempts?: number;
+    retryBaseMs?: number;
+    /** How often the sender looks for due mails (default 2 s). */
+    pollMs?: number;
+  };
+  reply?: { secret: string; domain: string; validDays?: number };
 }
 
 export const supportConfigFrom = (env: SupportEnvConfig, _shared: unknown): SupportConfig => ({
   autoCloseDays: env.SUPPORT_AUTO_CLOSE_DAYS,
+  identityUrl: env.IDENTITY_URL,
+  mail: { smtpUrl: env.SUPPORT_SMTP_URL, dir: env.SUPPORT_MAIL_DIR, from: env.SUPPORT_MAIL_FROM },
+  reply: {
+    secret: env.SUPPORT_REPLY_SECRET!,
+    domain: env.SUPPORT_REPLY_DOMAIN,
+    validDays: env.SUPPORT_REPLY_TOKEN_DAYS,
+  },
 });

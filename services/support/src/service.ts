@@ -1,5 +1,15 @@
 import { join } from 'node:path';
-import { ServiceSuspendRequested } from '@geminis/contracts';
+import {
+  ClientCreated,
+  InvoiceIssued,
+  InvoicePaid,
+  ResellerUpdated,
+  ServiceProvisioned,
+  ServiceSuspended,
+  ServiceSuspendRequested,
+  ServiceUnsuspended,
+  SettingsChanged,
+} from '@geminis/contracts';
 import {
   type BuiltService,
   type Job,
@@ -7,15 +17,29 @@ import {
   type ServiceDefinition,
 } from '@geminis/service-kit';
 import { type SupportConfig } from './config';
+import { createBrandsService, type BrandSource } from './domain/brands.service';
 import { createCannedRepliesService } from './domain/canned-replies.service';
 import { createDepartmentsService } from './domain/departments.service';
 import { createNoticesService } from './domain/notices.service';
+import { createNotificationsService } from './domain/notifications.service';
+import { createReplyAddresses } from './domain/reply-token';
 import { createSlaService } from './domain/sla.service';
 import { createTicketsService } from './domain/tickets.service';
+import { brandChangedHandler } from './events/brand-changed.handler';
+import { clientCreatedHandler } from './events/client-created.handler';
+import { invoiceIssuedHandler } from './events/invoice-issued.handler';
+import { invoicePaidHandler } from './events/invoice-paid.handler';
+import { serviceProvisionedHandler } from './events/service-provisioned.handler';
+import { serviceSuspendedHandler } from './events/service-suspended.handler';
+import { serviceUnsuspendedHandler } from './events/service-unsuspended.handler';
 import { suspendRequestedHandler } from './events/suspend-requested.handler';
 import { cannedRepliesRoutes } from './http/canned-replies.routes';
 import { departmentsRoutes } from './http/departments.routes';
+import { notificationsRoutes } from './http/notifications.routes';
 import { ticketsRoutes } from './http/tickets.routes';
+import { createMailSender } from './mail/sender';
+import { fileTransport, smtpTransport } from './mail/transport';
+import { createIdentityClient } from './upstream/identity.client';
 
 export { supportConfigFrom, supportConfigShape, type SupportConfig } from './config';
 
@@ -23,13 +47,26 @@ export const SUPPORT_MIGRATIONS = { name: 'support', dir: join(__dirname, 'store
 
 const everyMinute = (now: Date) => now.toISOString().slice(0, 16);
 
-function wire(config: SupportConfig, ctx: ServiceContext) {
+function wire(config: SupportConfig, ctx: ServiceContext, brandSource: BrandSource) {
   const { db, outbox } = ctx;
   const clock = config.now ? { now: config.now } : {};
   const departments = createDepartmentsService({ db });
+  const brands = createBrandsService({ db, source: brandSource, ...clock });
+  const notifications = createNotificationsService({ db, brands, ...clock });
+  const replies = config.reply ? createReplyAddresses(config.reply) : undefined;
   return {
     departments,
-    tickets: createTicketsService({ db, outbox, departments, ...clock }),
+    brands,
+    notifications,
+    replies,
+    tickets: createTicketsService({
+      db,
+      outbox,
+      departments,
+      notifications,
+      ...(replies ? { replies } : {}),
+      ...clock,
+    }),
     notices: createNoticesService({ outbox, ...clock }),
     cannedReplies: createCannedRepliesService({ db }),
     sla: createSlaService({
@@ -65,22 +102,92 @@ export const supportJobs = (services: Pick<SupportServices, 'sla'>): Job[] => [
 
 export interface SupportBuilt extends BuiltService {
   services: SupportServices;
+  mailer: ReturnType<typeof createMailSender>;
 }
 
-/** The support service: departments, tickets and their messages, SLA sweeps and canned replies. */
+/** Runs `fn` every `ms` (never two at once) until stopped; stop waits for the run in flight. */
+function every(ms: number, fn: () => Promise<unknown>, onError: (err: unknown) => void) {
+  let running: Promise<unknown> | undefined;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = fn()
+      .catch(onError)
+      .finally(() => (running = undefined));
+  }, ms);
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}
+
+/**
+ * The support service: departments, tickets and their messages, SLA sweeps, canned replies, and the
+ * customer notifications (events → mails in each tenant's brand, sent through SMTP from a durable queue).
+ */
 export function supportService(config: SupportConfig = {}): ServiceDefinition<SupportBuilt> {
   return {
     name: 'support',
     migrations: [SUPPORT_MIGRATIONS],
     async build(ctx) {
-      const services = wire(config, ctx);
+      const identity = createIdentityClient({
+        baseUrl: config.identityUrl ?? 'http://127.0.0.1:4001',
+        logger: ctx.logger as never,
+      });
+      const services = wire(config, ctx, (tenantId) => identity.brand(tenantId));
+      const mail = config.mail ?? {};
+      const transport =
+        mail.transport ??
+        (mail.smtpUrl ? smtpTransport(mail.smtpUrl) : fileTransport(mail.dir ?? '.geminis/mail'));
+      if (!mail.transport && !mail.smtpUrl)
+        ctx.logger.info({ dir: (transport as { dir?: string }).dir }, 'mail is captured as .eml files here');
+      const mailer = createMailSender({
+        db: ctx.db,
+        transport,
+        notifications: services.notifications,
+        brands: services.brands,
+        from: mail.from ?? 'no-reply@geminis.localhost',
+        ...(mail.maxAttempts !== undefined ? { maxAttempts: mail.maxAttempts } : {}),
+        ...(mail.retryBaseMs !== undefined ? { retryBaseMs: mail.retryBaseMs } : {}),
+        ...(config.now ? { now: config.now } : {}),
+        logger: ctx.logger,
+      });
+      const background =
+        config.jobs === false
+          ? []
+          : [
+              every(
+                mail.pollMs ?? 2_000,
+                () => mailer.drain(),
+                (err) => ctx.logger.error({ err }, 'mail sender failed; it runs again'),
+              ),
+            ];
+      const notify = { notifications: services.notifications };
+      const brandChanged = brandChangedHandler();
       return {
         services,
-        routes: [departmentsRoutes(services), ticketsRoutes(services), cannedRepliesRoutes(services)],
+        mailer,
+        routes: [
+          departmentsRoutes(services),
+          ticketsRoutes(services),
+          cannedRepliesRoutes(services),
+          notificationsRoutes(services),
+        ],
         handlers: {
           [ServiceSuspendRequested.type]: suspendRequestedHandler(services),
+          [ClientCreated.type]: clientCreatedHandler(notify),
+          [InvoiceIssued.type]: invoiceIssuedHandler(notify),
+          [InvoicePaid.type]: invoicePaidHandler(notify),
+          [ServiceProvisioned.type]: serviceProvisionedHandler(notify),
+          [ServiceSuspended.type]: serviceSuspendedHandler(notify),
+          [ServiceUnsuspended.type]: serviceUnsuspendedHandler(notify),
+          [SettingsChanged.type]: brandChanged,
+          [ResellerUpdated.type]: brandChanged,
         },
         jobs: config.jobs === false ? [] : supportJobs(services),
+        async stop() {
+          await Promise.all(background.map((stop) => stop()));
+          identity.shutdown();
+        },
       };
     },
   };

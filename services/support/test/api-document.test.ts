@@ -42,10 +42,44 @@ describe('support API document and configuration', () => {
     expect(notes?.access).toEqual({ roles: ['admin', 'reseller'] });
   });
 
+  it('refuses a mail server URL that is not SMTP, by name', () => {
+    const base = { DATABASE_URL: 'postgres://x@localhost/db', AMQP_URL: 'amqp://localhost' };
+    expect(() =>
+      loadConfig(
+        { ...sharedServiceConfig, ...supportConfigShape },
+        { ...base, SUPPORT_SMTP_URL: 'http://mail.example' },
+      ),
+    ).toThrow(/SUPPORT_SMTP_URL/);
+  });
+
+  it('requires the reply-address secret in production mode', () => {
+    const base = { DATABASE_URL: 'postgres://x@localhost/db', AMQP_URL: 'amqp://localhost' };
+    expect(() =>
+      loadConfig({ ...sharedServiceConfig, ...supportConfigShape }, { ...base, GEMINIS_MODE: 'production' }),
+    ).toThrow(/SUPPORT_REPLY_SECRET: required in production mode/);
+  });
+
+  it('keeps templates and mail logs to staff', () => {
+    const staffOnly = routes().filter(
+      (r) => r.path.startsWith('/v1/support/notification-templates') || r.path === '/v1/support/mail-log',
+    );
+    expect(staffOnly.length).toBe(6);
+    expect(
+      staffOnly.every((r) => JSON.stringify(r.access) === JSON.stringify({ roles: ['admin', 'reseller'] })),
+    ).toBe(true);
+  });
+
   it('reads SUPPORT_AUTO_CLOSE_DAYS (default 7) and reports a bad value by name', () => {
     const base = { DATABASE_URL: 'postgres://x@localhost/db', AMQP_URL: 'amqp://localhost' };
     const ok = loadConfig({ ...sharedServiceConfig, ...supportConfigShape }, base);
-    expect(supportConfigFrom(ok.config, ok.config)).toEqual({ autoCloseDays: 7 });
+    expect(supportConfigFrom(ok.config, ok.config)).toMatchObject({
+      autoCloseDays: 7,
+      identityUrl: 'http://127.0.0.1:4001',
+      mail: { smtpUrl: undefined, dir: '.geminis/mail', from: 'no-reply@geminis.localhost' },
+      reply: { domain: 'reply.geminis.localhost', validDays: 180 },
+    });
+    // the reply-address key is a secret: generated in embedded mode, required in production
+    expect(ok.generated).toContain('SUPPORT_REPLY_SECRET');
     try {
       loadConfig(
         { ...sharedServiceConfig, ...supportConfigShape },

@@ -1,8 +1,18 @@
 import { newId, rows, tenantScope } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
+import { saveBrand } from '../src/store/mail.store';
 import { client, dept, startSupport, type Harness } from './support/support';
 
-const TABLES = ['departments', 'tickets', 'ticket_messages', 'canned_replies'];
+const TABLES = [
+  'departments',
+  'tickets',
+  'ticket_messages',
+  'canned_replies',
+  'mail_recipients',
+  'tenant_brands',
+  'mail_templates',
+  'mail_outbox',
+];
 
 /** Row-level security as the second wall under support's tables. */
 describe('support store isolation', () => {
@@ -20,6 +30,23 @@ describe('support store isolation', () => {
       h.issuer.tokenFor('client', A),
     );
     await api.post('/v1/support/canned-replies', { title: 't', body: 'b' }, h.issuer.tokenFor('reseller', A));
+    // a client identity announced (its address, and its welcome mail queued), a brand, a template override
+    await h.deliver('identity.client.created.v1', A, {
+      clientId: newId(),
+      email: 'c@example.test',
+      name: 'C',
+      language: 'en',
+      currency: 'EUR',
+      via: 'reseller',
+    });
+    await h.db.withTenant(tenantScope(A), (tx) =>
+      saveBrand(tx, tenantScope(A), { brandName: 'A', logoUrl: null, supportEmail: null }, new Date()),
+    );
+    await api.put(
+      '/v1/support/notification-templates/welcome/en',
+      { subject: 's', html: 'h', text: 't' },
+      h.issuer.tokenFor('reseller', A),
+    );
   }, 60_000);
   afterAll(() => h.stop());
 

@@ -74,3 +74,52 @@ export type TicketPage = z.infer<typeof TicketPage>;
 export const CannedReplyView = z.object({ id: Id, tenantId: Id, title: z.string(), body: z.string() });
 export type CannedReplyView = z.infer<typeof CannedReplyView>;
 export const CannedReplyList = z.object({ items: z.array(CannedReplyView) });
+
+// --- notifications: templates per tenant and language, their preview, the mail log ---
+
+export const MailLanguage = z.enum(['en', 'es']);
+
+export const NotificationTemplateSummary = z.object({
+  key: z.string(),
+  description: z.string(),
+  /** The template's own variables (every template may also use brandName, logoUrl, supportEmail). */
+  variables: z.array(z.string()),
+  /** Languages the tenant overrides (the platform's default text is used for the others). */
+  overridden: z.array(MailLanguage),
+});
+export const NotificationTemplateList = z.object({ items: z.array(NotificationTemplateSummary) });
+export type NotificationTemplateList = z.infer<typeof NotificationTemplateList>;
+
+export const NotificationTemplateView = z.object({
+  key: z.string(),
+  language: MailLanguage,
+  /** false: the platform's default text. */
+  overridden: z.boolean(),
+  subject: z.string(),
+  html: z.string(),
+  text: z.string(),
+});
+export type NotificationTemplateView = z.infer<typeof NotificationTemplateView>;
+
+/** A template rendered with sample data in the tenant's brand (values escaped in the HTML). */
+export const RenderedMailView = z.object({ subject: z.string(), html: z.string(), text: z.string() });
+export type RenderedMailView = z.infer<typeof RenderedMailView>;
+
+export const MailLogEntry = z.object({
+  id: Id,
+  tenantId: Id,
+  clientId: Id.nullable(),
+  template: z.string(),
+  recipient: z.string().nullable(),
+  language: z.string(),
+  status: z.enum(['pending', 'sent', 'failed']),
+  attempts: z.number().int(),
+  /** The last failure (e.g. the SMTP server's refusal), never a credential. */
+  lastError: z.string().nullable(),
+  subject: z.string().nullable(),
+  createdAt: Timestamp,
+  sentAt: Timestamp.nullable(),
+});
+export type MailLogEntry = z.infer<typeof MailLogEntry>;
+export const MailLogPage = z.object({ items: z.array(MailLogEntry), nextCursor: z.string().nullable() });
+export type MailLogPage = z.infer<typeof MailLogPage>;

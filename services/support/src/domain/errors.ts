@@ -27,3 +27,5 @@ export const ticketClosed = () =>
   new BusinessRuleError('support.ticket_closed', 'the ticket is closed: reopen it first');
 export const ticketNotClosed = () =>
   new BusinessRuleError('support.ticket_not_closed', 'only a closed ticket can be reopened');
+export const templateNotFound = () =>
+  new NotFoundError('support.template_not_found', 'no such template (or no override of it)');

@@ -99,3 +99,26 @@ export const CannedReplyInput = z.object({ title: Text(100), body: Text(20_000) 
 export type CannedReplyInput = z.infer<typeof CannedReplyInput>;
 export const CannedReplyPatch = CannedReplyInput.partial().strict();
 export type CannedReplyPatch = z.infer<typeof CannedReplyPatch>;
+
+const TemplateText = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
+
+export const TemplateInput = z
+  .object({ subject: TemplateText(250), html: TemplateText(100_000), text: TemplateText(50_000) })
+  .strict();
+export type TemplateInput = z.infer<typeof TemplateInput>;
+export const PreviewInput = TemplateInput.partial().strict();
+
+export const MailLogQuery = z
+  .object({
+    tenantId: z.uuid().optional(),
+    clientId: z.uuid().optional(),
+    status: z.enum(['pending', 'sent', 'failed']).optional(),
+    cursor: z.uuid().optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+  })
+  .strict();

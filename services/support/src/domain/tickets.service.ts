@@ -19,6 +19,8 @@ import {
 } from '../store/tickets.store';
 import { isStaff, viewerOf, writeScope, type Viewer } from './context';
 import { type DepartmentsService } from './departments.service';
+import { type NotificationsService } from './notifications.service';
+import { type ReplyAddresses } from './reply-token';
 import { invalidField, ticketClosed, ticketNotClosed, ticketNotFound, unknownDepartment } from './errors';
 import { type TicketInput, type TicketPatch, type TicketQuery } from './inputs';
 import { slaDueAt, statusAfterReply, type Message, type Ticket } from './ticket';
@@ -38,6 +40,9 @@ export function createTicketsService(deps: {
   db: Database;
   outbox: Outbox;
   departments: DepartmentsService;
+  /** Mails staff's public replies to the client, with the ticket's signed reply address. */
+  notifications?: NotificationsService;
+  replies?: ReplyAddresses;
   now?: () => Date;
 }) {
   const { db, outbox, departments } = deps;
@@ -181,6 +186,14 @@ export function createTicketsService(deps: {
           { status, ...(author === 'staff' ? { firstResponseAt: at } : {}) },
           at,
         );
+        if (author === 'staff' && deps.notifications)
+          await deps.notifications.queue(tx, scope, {
+            eventId: m.id,
+            template: 'ticket_replied',
+            clientId: ticket.clientId,
+            vars: { ticketSubject: ticket.subject, message },
+            ...(deps.replies ? { replyTo: deps.replies.addressFor(ticket.id, at) } : {}),
+          });
         await outbox.enqueue(tx, {
           type: TicketReplied.type,
           tenantId: ticket.tenantId,

@@ -1,6 +1,7 @@
 import {
   type CannedReplyView,
   type DepartmentView,
+  type MailLogEntry,
   type TicketDetail as TicketDetailView,
   type TicketMessageView,
   type TicketView,
@@ -9,6 +10,7 @@ import { type TicketDetail } from '../domain/tickets.service';
 import { type Message, type Ticket } from '../domain/ticket';
 import { type CannedReply } from '../store/canned-replies.store';
 import { type Department } from '../store/departments.store';
+import { type Mail } from '../store/mail.store';
 
 /** The answers' shapes are the contract's (@geminis/contracts, http/support.ts). */
 export const departmentView = (d: Department): DepartmentView => ({ ...d });
@@ -54,3 +56,18 @@ export const ticketDetailView = (d: TicketDetail): TicketDetailView => ({
 });
 
 export const cannedReplyView = (c: CannedReply): CannedReplyView => ({ ...c });
+
+export const mailView = (m: Mail): MailLogEntry => ({
+  id: m.id,
+  tenantId: m.tenantId,
+  clientId: m.clientId,
+  template: m.template,
+  recipient: m.recipient,
+  language: m.language,
+  status: m.status,
+  attempts: m.attempts,
+  lastError: m.lastError,
+  subject: m.subject,
+  createdAt: m.createdAt.toISOString(),
+  sentAt: iso(m.sentAt),
+});

@@ -1,0 +1,251 @@
+/**
+ * The notification templates: what each says by default in English and Spanish, and which variables it
+ * may use. Rendering is deliberately logic-less — `{{name}}` and nothing else — over a fixed list of
+ * variables per template: a tenant's override can place values, never run code or read anything else.
+ * In HTML every value is escaped; in the subject line breaks are removed.
+ */
+
+export const LANGUAGES = ['en', 'es'] as const;
+export type MailLanguage = (typeof LANGUAGES)[number];
+
+/** Every message has the brand's variables besides its own. */
+export const BRAND_VARIABLES = ['brandName', 'logoUrl', 'supportEmail'] as const;
+
+interface TemplateText {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface TemplateDefinition {
+  /** What the message is about (the staff's list). */
+  description: string;
+  variables: readonly string[];
+  /** Values the preview renders with. */
+  sample: Record<string, string>;
+  defaults: Record<MailLanguage, TemplateText>;
+}
+
+const html = (body: string) =>
+  `<div style="font-family:sans-serif"><p><img src="{{logoUrl}}" alt="{{brandName}}" height="40"></p>${body}` +
+  `<p style="color:#666">{{brandName}} · {{supportEmail}}</p></div>`;
+
+export const TEMPLATES = {
+  welcome: {
+    description: 'A client account was created',
+    variables: ['clientName'],
+    sample: { clientName: 'Ada Lovelace' },
+    defaults: {
+      en: {
+        subject: 'Welcome to {{brandName}}',
+        html: html('<p>Hello {{clientName}},</p><p>your {{brandName}} account is ready.</p>'),
+        text: 'Hello {{clientName}},\n\nyour {{brandName}} account is ready.\n\n{{brandName}}',
+      },
+      es: {
+        subject: 'Bienvenido a {{brandName}}',
+        html: html('<p>Hola {{clientName}},</p><p>tu cuenta de {{brandName}} está lista.</p>'),
+        text: 'Hola {{clientName}},\n\ntu cuenta de {{brandName}} está lista.\n\n{{brandName}}',
+      },
+    },
+  },
+  invoice_issued: {
+    description: 'An invoice was issued (order or renewal)',
+    variables: ['clientName', 'invoiceNumber', 'total', 'dueDate'],
+    sample: {
+      clientName: 'Ada Lovelace',
+      invoiceNumber: 'INV-2026-000123',
+      total: '€12.34',
+      dueDate: '2026-12-01',
+    },
+    defaults: {
+      en: {
+        subject: 'Invoice {{invoiceNumber}} from {{brandName}}',
+        html: html(
+          '<p>Hello {{clientName}},</p><p>invoice {{invoiceNumber}} for {{total}} is due on {{dueDate}}.</p>',
+        ),
+        text: 'Hello {{clientName}},\n\ninvoice {{invoiceNumber}} for {{total}} is due on {{dueDate}}.\n\n{{brandName}}',
+      },
+      es: {
+        subject: 'Factura {{invoiceNumber}} de {{brandName}}',
+        html: html(
+          '<p>Hola {{clientName}},</p><p>la factura {{invoiceNumber}} de {{total}} vence el {{dueDate}}.</p>',
+        ),
+        text: 'Hola {{clientName}},\n\nla factura {{invoiceNumber}} de {{total}} vence el {{dueDate}}.\n\n{{brandName}}',
+      },
+    },
+  },
+  invoice_paid: {
+    description: 'An invoice was paid in full',
+    variables: ['clientName', 'invoiceNumber', 'total'],
+    sample: { clientName: 'Ada Lovelace', invoiceNumber: 'INV-2026-000123', total: '€12.34' },
+    defaults: {
+      en: {
+        subject: 'Payment received for {{invoiceNumber}}',
+        html: html(
+          '<p>Hello {{clientName}},</p><p>we received {{total}} for invoice {{invoiceNumber}}. Thank you.</p>',
+        ),
+        text: 'Hello {{clientName}},\n\nwe received {{total}} for invoice {{invoiceNumber}}. Thank you.\n\n{{brandName}}',
+      },
+      es: {
+        subject: 'Pago recibido de {{invoiceNumber}}',
+        html: html(
+          '<p>Hola {{clientName}},</p><p>recibimos {{total}} por la factura {{invoiceNumber}}. Gracias.</p>',
+        ),
+        text: 'Hola {{clientName}},\n\nrecibimos {{total}} por la factura {{invoiceNumber}}. Gracias.\n\n{{brandName}}',
+      },
+    },
+  },
+  service_provisioned: {
+    description: 'A service is ready on its server',
+    variables: ['clientName', 'username', 'host'],
+    sample: { clientName: 'Ada Lovelace', username: 'ada', host: 'server1.example.com' },
+    defaults: {
+      en: {
+        subject: 'Your service is ready',
+        html: html(
+          '<p>Hello {{clientName}},</p><p>your service is ready. User: {{username}}, server: {{host}}. Your password is in your client area.</p>',
+        ),
+        text: 'Hello {{clientName}},\n\nyour service is ready. User: {{username}}, server: {{host}}. Your password is in your client area.\n\n{{brandName}}',
+      },
+      es: {
+        subject: 'Tu servicio está listo',
+        html: html(
+          '<p>Hola {{clientName}},</p><p>tu servicio está listo. Usuario: {{username}}, servidor: {{host}}. Tu contraseña está en tu área de cliente.</p>',
+        ),
+        text: 'Hola {{clientName}},\n\ntu servicio está listo. Usuario: {{username}}, servidor: {{host}}. Tu contraseña está en tu área de cliente.\n\n{{brandName}}',
+      },
+    },
+  },
+  service_suspended: {
+    description: 'A service was suspended',
+    variables: ['clientName'],
+    sample: { clientName: 'Ada Lovelace' },
+    defaults: {
+      en: {
+        subject: 'Your service was suspended',
+        html: html(
+          '<p>Hello {{clientName}},</p><p>one of your services was suspended. Pay any overdue invoice or contact {{supportEmail}}.</p>',
+        ),
+        text: 'Hello {{clientName}},\n\none of your services was suspended. Pay any overdue invoice or contact {{supportEmail}}.\n\n{{brandName}}',
+      },
+      es: {
+        subject: 'Tu servicio fue suspendido',
+        html: html(
+          '<p>Hola {{clientName}},</p><p>uno de tus servicios fue suspendido. Paga las facturas vencidas o escribe a {{supportEmail}}.</p>',
+        ),
+        text: 'Hola {{clientName}},\n\nuno de tus servicios fue suspendido. Paga las facturas vencidas o escribe a {{supportEmail}}.\n\n{{brandName}}',
+      },
+    },
+  },
+  service_unsuspended: {
+    description: 'A suspended service is active again',
+    variables: ['clientName'],
+    sample: { clientName: 'Ada Lovelace' },
+    defaults: {
+      en: {
+        subject: 'Your service is active again',
+        html: html('<p>Hello {{clientName}},</p><p>your service is active again.</p>'),
+        text: 'Hello {{clientName}},\n\nyour service is active again.\n\n{{brandName}}',
+      },
+      es: {
+        subject: 'Tu servicio está activo de nuevo',
+        html: html('<p>Hola {{clientName}},</p><p>tu servicio está activo de nuevo.</p>'),
+        text: 'Hola {{clientName}},\n\ntu servicio está activo de nuevo.\n\n{{brandName}}',
+      },
+    },
+  },
+  ticket_replied: {
+    description: 'Staff replied to a ticket (reply to this mail to answer)',
+    variables: ['clientName', 'ticketSubject', 'message'],
+    sample: { clientName: 'Ada Lovelace', ticketSubject: 'Site down', message: 'We restarted the server.' },
+    defaults: {
+      en: {
+        subject: 'Re: {{ticketSubject}}',
+        html: html(
+          '<p>Hello {{clientName}},</p><blockquote style="white-space:pre-wrap">{{message}}</blockquote><p>Reply to this email to answer.</p>',
+        ),
+        text: 'Hello {{clientName}},\n\n{{message}}\n\nReply to this email to answer.\n\n{{brandName}}',
+      },
+      es: {
+        subject: 'Re: {{ticketSubject}}',
+        html: html(
+          '<p>Hola {{clientName}},</p><blockquote style="white-space:pre-wrap">{{message}}</blockquote><p>Responde a este correo para contestar.</p>',
+        ),
+        text: 'Hola {{clientName}},\n\n{{message}}\n\nResponde a este correo para contestar.\n\n{{brandName}}',
+      },
+    },
+  },
+} satisfies Record<string, TemplateDefinition>;
+
+export type TemplateKey = keyof typeof TEMPLATES;
+export const TEMPLATE_KEYS = Object.keys(TEMPLATES) as TemplateKey[];
+export const isTemplateKey = (k: string): k is TemplateKey => Object.hasOwn(TEMPLATES, k);
+
+const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\}/g;
+/** Anything that looks like template syntax but is not a plain placeholder (`{{#if}}`, `{{{x}}}`, `{{a.b}}`). */
+const OTHER_SYNTAX = /\{\{(?!\s*[A-Za-z][A-Za-z0-9]*\s*\}\})|\{\{\{|\}\}\}/;
+
+/** The variables a template may name: its own and the brand's. */
+export const allowedVariables = (key: TemplateKey): string[] => [
+  ...TEMPLATES[key].variables,
+  ...BRAND_VARIABLES,
+];
+
+/** Why a template text is refused (an unknown variable or other syntax), or undefined when it is fine. */
+export function templateProblem(key: TemplateKey, source: string): string | undefined {
+  if (OTHER_SYNTAX.test(source)) return 'only {{variable}} placeholders are allowed';
+  const allowed = new Set(allowedVariables(key));
+  for (const m of source.matchAll(PLACEHOLDER))
+    if (!allowed.has(m[1]!)) return `unknown variable {{${m[1]}}} (allowed: ${[...allowed].join(', ')})`;
+  return undefined;
+}
+
+export const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** One pass over the source: a value is inserted once and never read again as a template. */
+function fill(source: string, vars: Record<string, string>, encode: (s: string) => string) {
+  return source.replace(PLACEHOLDER, (_all, name: string) =>
+    Object.hasOwn(vars, name) ? encode(vars[name]!) : '',
+  );
+}
+
+export interface RenderedMail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export function render(t: TemplateText, vars: Record<string, string>): RenderedMail {
+  return {
+    subject: fill(t.subject, vars, (s) => s)
+      .replace(/[\r\n]+/g, ' ')
+      .trim()
+      .slice(0, 250),
+    html: fill(t.html, vars, escapeHtml),
+    text: fill(t.text, vars, (s) => s),
+  };
+}
+
+export const languageOf = (tag: string | null | undefined): MailLanguage => {
+  const base = (tag ?? 'en').slice(0, 2).toLowerCase();
+  return (LANGUAGES as readonly string[]).includes(base) ? (base as MailLanguage) : 'en';
+};
+
+/**
+ * An amount in integer minor units as the client reads it (`€12.34`, `¥1,200`): the decimal string is
+ * built from the integer, never through a float.
+ */
+export function formatMoney(minor: number, currency: string, language: string): string {
+  let nf: Intl.NumberFormat;
+  try {
+    nf = new Intl.NumberFormat(language, { style: 'currency', currency });
+  } catch {
+    return `${minor} ${currency}`;
+  }
+  const digits = nf.resolvedOptions().maximumFractionDigits ?? 2;
+  const negative = minor < 0;
+  const abs = String(Math.abs(minor)).padStart(digits + 1, '0');
+  const decimal = digits === 0 ? abs : `${abs.slice(0, -digits)}.${abs.slice(-digits)}`;
+  return nf.format(`${negative ? '-' : ''}${decimal}` as unknown as number);
+}

@@ -1,0 +1,373 @@
+import { PLATFORM_TENANT_ID } from '@geminis/contracts';
+import { createInMemoryBus, newId, rows, type AuthContext, type Bus } from '@geminis/service-kit';
+import { sql } from 'drizzle-orm';
+import { startIdentity, type IdentityHarness } from './support/identity';
+import { startMailServer, type MailServer } from './support/mail-server';
+import { client, countRows, dept, startSupport, type Client, type Harness } from './support/support';
+
+/**
+ * Notifications end to end: the real identity (in-process, its own database) announces clients and
+ * answers brands; support queues mails from events in PostgreSQL and sends them with nodemailer over
+ * real SMTP to a local SMTP server started by the test, where they are parsed.
+ */
+describe('notifications in the tenant’s brand', () => {
+  let bus: Bus;
+  let identity: IdentityHarness;
+  let smtp: MailServer;
+  let h: Harness;
+  let api: Client;
+  const clock = { now: new Date('2026-11-30T10:00:00Z') };
+  const later = (minutes: number) => {
+    clock.now = new Date(clock.now.getTime() + minutes * 60_000);
+    return clock.now;
+  };
+  const admin = (): { auth: AuthContext } => ({
+    auth: { userId: newId(), role: 'admin', tenantId: PLATFORM_TENANT_ID, tokenId: 't', issuedAt: 0 },
+  });
+  let A: string;
+  let B: string;
+  let clientA: { id: string; email: string };
+  let clientB: { id: string; email: string };
+  let tokens: { resellerA: string; resellerB: string; clientA: string; admin: string };
+
+  async function eventually(what: string, check: () => Promise<boolean>) {
+    for (let i = 0; i < 200; i += 1) {
+      if (await check()) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`never: ${what}`);
+  }
+  const recipientKnown = async (tenantId: string, clientId: string) => {
+    const [r] = await h.db.withTenant({ kind: 'tenant', tenantId }, (tx) =>
+      rows<{ n: number }>(
+        tx,
+        sql`select count(*)::int as n from mail_recipients where client_id = ${clientId}`,
+      ),
+    );
+    return r!.n === 1;
+  };
+  const drain = () => h.running.built.mailer.drain(clock.now);
+  const makeReseller = async (slug: string, brandName: string, extra: object) =>
+    (
+      await identity.services.resellers.create(admin(), {
+        slug,
+        brandName,
+        customDomains: [],
+        allowCustomProducts: false,
+        owner: {
+          email: `owner@${slug}.example`,
+          name: `${brandName} Owner`,
+          password: `${slug}-owner-pass-1`,
+        },
+        ...extra,
+      })
+    ).reseller.id;
+  const makeClient = async (tenantId: string, email: string, name: string, language: string) => {
+    const u = await identity.services.clients.insertClient(
+      tenantId,
+      { email, name, password: 'a-client-pass-123', language, currency: 'EUR' },
+      'admin',
+      admin(),
+    );
+    return { id: u.id, email };
+  };
+
+  beforeAll(async () => {
+    bus = createInMemoryBus();
+    identity = await startIdentity(bus);
+    smtp = await startMailServer();
+    h = await startSupport(
+      {
+        now: () => clock.now,
+        identityUrl: identity.url,
+        mail: { smtpUrl: smtp.url, from: 'bounces@platform.example', retryBaseMs: 60_000, maxAttempts: 3 },
+        reply: { secret: 'reply-secret-that-is-long-enough-0123456789', domain: 'reply.platform.example' },
+      },
+      { bus },
+    );
+    api = client(h.url);
+    A = await makeReseller('acme', 'Acme <Hosting>', {
+      logoUrl: 'https://cdn.acme.example/logo.png',
+      supportEmail: 'help@acme.example',
+    });
+    B = await makeReseller('bravo', 'Bravo Hosting', { supportEmail: 'help@bravo.example' });
+    clientA = await makeClient(A, 'ana@clients.example', 'Ana <b>Pérez</b>', 'es');
+    clientB = await makeClient(B, 'bob@clients.example', 'Bob', 'en');
+    await eventually('support learns both clients from identity’s events', async () => {
+      return (await recipientKnown(A, clientA.id)) && (await recipientKnown(B, clientB.id));
+    });
+    tokens = {
+      resellerA: h.issuer.tokenFor('reseller', A),
+      resellerB: h.issuer.tokenFor('reseller', B),
+      clientA: h.issuer.tokenFor('client', A, clientA.id),
+      admin: h.issuer.tokenFor('admin', PLATFORM_TENANT_ID),
+    };
+  }, 120_000);
+  afterAll(async () => {
+    await h?.stop();
+    await identity?.stop();
+    await bus?.close();
+    await smtp?.stop();
+  });
+
+  it('welcomes a client in its reseller’s brand and language, over SMTP', async () => {
+    await drain();
+    const [got, ...more] = smtp.to(clientA.email);
+    expect(more).toHaveLength(0);
+    const mail = got!.mail;
+    expect(mail.subject).toBe('Bienvenido a Acme <Hosting>');
+    expect(mail.from?.value[0]).toEqual({ name: 'Acme <Hosting>', address: 'help@acme.example' });
+    // bounces go to the platform, not to the reseller's address
+    expect(got!.envelope.from).toBe('bounces@platform.example');
+    expect(mail.headers.get('auto-submitted')).toBe('auto-generated');
+    expect(mail.html).toContain('src="https://cdn.acme.example/logo.png"');
+    // values are escaped in HTML: the client's name cannot add markup
+    expect(mail.html).toContain('Hola Ana &lt;b&gt;Pérez&lt;/b&gt;');
+    expect(mail.html).not.toContain('<b>Pérez</b>');
+    expect(mail.text).toContain('Hola Ana <b>Pérez</b>');
+    // B's client gets B's brand, in English
+    const [b] = smtp.to(clientB.email);
+    expect(b!.mail.subject).toBe('Welcome to Bravo Hosting');
+    expect(b!.mail.from?.value[0]?.address).toBe('help@bravo.example');
+    expect(b!.mail.html).not.toContain('Acme');
+  });
+
+  it('mails an issued invoice with its total in the client’s language, once per event however often it is delivered', async () => {
+    const eventId = newId();
+    const data = {
+      invoiceId: newId(),
+      number: 'INV-2026-000042',
+      clientId: clientB.id,
+      currency: 'EUR',
+      subtotal: 1234,
+      tax: 0,
+      total: 1234,
+      dueDate: '2026-12-14',
+      reason: 'renewal',
+    };
+    await h.deliver('billing.invoice.issued.v1', B, data, eventId);
+    await h.deliver('billing.invoice.issued.v1', B, data, eventId);
+    await drain();
+    await drain();
+    const invoices = smtp.to(clientB.email).filter((r) => r.mail.subject?.includes('INV-2026-000042'));
+    expect(invoices).toHaveLength(1);
+    expect(invoices[0]!.mail.text).toContain('€12.34');
+    expect(invoices[0]!.mail.text).toContain('2026-12-14');
+    // a 0-decimal currency in Spanish for A's client
+    await h.deliver('billing.invoice.paid.v1', A, {
+      invoiceId: newId(),
+      number: 'A-7',
+      clientId: clientA.id,
+      currency: 'JPY',
+      total: 123456,
+      paidAt: clock.now.toISOString(),
+    });
+    await drain();
+    const paid = smtp.to(clientA.email).find((r) => r.mail.subject === 'Pago recibido de A-7');
+    expect(paid?.mail.text).toMatch(/123\.456\s*(JPY|¥|￥)/);
+  });
+
+  it('tells the client its service is ready without any secret, and when it is suspended and back', async () => {
+    const serviceId = newId();
+    const base = { serviceId, clientId: clientB.id, module: 'cpanel' };
+    await h.deliver('provisioning.service.provisioned.v1', B, {
+      ...base,
+      username: 'bob1',
+      host: 'srv1.bravo.example',
+    });
+    await h.deliver('provisioning.service.suspended.v1', B, base);
+    await h.deliver('provisioning.service.unsuspended.v1', B, base);
+    await drain();
+    const subjects = smtp.to(clientB.email).map((r) => r.mail.subject);
+    expect(subjects).toEqual(
+      expect.arrayContaining([
+        'Your service is ready',
+        'Your service was suspended',
+        'Your service is active again',
+      ]),
+    );
+    const ready = smtp.to(clientB.email).find((r) => r.mail.subject === 'Your service is ready')!;
+    expect(ready.mail.text).toContain('bob1');
+    expect(ready.raw).not.toMatch(/password:/i);
+  });
+
+  it('keeps a mail while SMTP is down and sends it exactly once when it is back', async () => {
+    await smtp.stop();
+    const eventId = newId();
+    await h.deliver(
+      'provisioning.service.suspended.v1',
+      B,
+      { serviceId: newId(), clientId: clientB.id, module: 'none' },
+      eventId,
+    );
+    const before = smtp.received.length;
+    expect(await drain()).toEqual({ sent: 0, retry: 1, failed: 0 });
+    // not due yet: nothing is tried again before its backoff
+    expect(await drain()).toEqual({ sent: 0, retry: 0, failed: 0 });
+    await smtp.start();
+    later(2);
+    expect(await drain()).toEqual({ sent: 1, retry: 0, failed: 0 });
+    later(60);
+    expect(await drain()).toEqual({ sent: 0, retry: 0, failed: 0 });
+    expect(smtp.received.length).toBe(before + 1);
+    const log = await api.get(`/v1/support/mail-log?clientId=${clientB.id}&status=sent`, tokens.resellerB);
+    const entry = log.body.items.find((m: { attempts: number }) => m.attempts === 2);
+    expect(entry).toMatchObject({ status: 'sent', recipient: clientB.email, lastError: null });
+  });
+
+  it('logs a mail to a client support has no address for as failed, and sends nothing', async () => {
+    const stranger = newId();
+    const before = smtp.received.length;
+    await h.deliver('provisioning.service.suspended.v1', A, {
+      serviceId: newId(),
+      clientId: stranger,
+      module: 'none',
+    });
+    await drain();
+    expect(smtp.received.length).toBe(before);
+    const log = await api.get(`/v1/support/mail-log?clientId=${stranger}`, tokens.resellerA);
+    expect(log.body.items).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        recipient: null,
+        lastError: expect.stringMatching(/no email address/),
+      }),
+    ]);
+  });
+
+  it('mails staff’s reply to the client with the ticket’s signed reply address', async () => {
+    const d = await api.post('/v1/support/departments', dept('Acme Desk'), tokens.resellerA);
+    const t = await api.post(
+      '/v1/support/tickets',
+      { departmentId: d.body.id, subject: 'Mi web no carga', message: 'ayuda' },
+      tokens.clientA,
+    );
+    await api.post(
+      `/v1/support/tickets/${t.body.ticket.id}/replies`,
+      { message: 'Ya está <ok>' },
+      tokens.resellerA,
+    );
+    await api.post(
+      `/v1/support/tickets/${t.body.ticket.id}/notes`,
+      { message: 'INTERNAL only' },
+      tokens.resellerA,
+    );
+    await drain();
+    const reply = smtp.to(clientA.email).find((r) => r.mail.subject === 'Re: Mi web no carga')!;
+    expect(reply.mail.html).toContain('Ya está &lt;ok&gt;');
+    expect(reply.mail.replyTo?.value[0]?.address).toMatch(
+      /^reply\+[a-z2-7]{32}-[a-z2-7]{16}@reply\.platform\.example$/,
+    );
+    expect(smtp.received.some((r) => r.raw.includes('INTERNAL only'))).toBe(false);
+  });
+
+  describe('templates', () => {
+    const path = '/v1/support/notification-templates/invoice_issued/en';
+    const override = {
+      subject: '{{brandName}} bill {{invoiceNumber}}',
+      html: '<h1>{{brandName}}</h1><p>Dear {{clientName}}: {{total}}</p>',
+      text: 'Dear {{clientName}}: {{total}}',
+    };
+
+    it('lets a reseller override a template for its own clients only', async () => {
+      const put = await api.put(path, override, tokens.resellerB);
+      expect(put.status).toBe(200);
+      expect(put.body).toMatchObject({ key: 'invoice_issued', language: 'en', overridden: true });
+      const list = await api.get('/v1/support/notification-templates', tokens.resellerB);
+      expect(list.body.items.find((t: { key: string }) => t.key === 'invoice_issued').overridden).toEqual([
+        'en',
+      ]);
+      // A still sees (and sends) the default
+      expect((await api.get(path, tokens.resellerA)).body.overridden).toBe(false);
+      await h.deliver('billing.invoice.issued.v1', B, {
+        invoiceId: newId(),
+        number: 'B-99',
+        clientId: clientB.id,
+        currency: 'EUR',
+        subtotal: 500,
+        tax: 0,
+        total: 500,
+        dueDate: '2026-12-30',
+        reason: 'order',
+      });
+      await drain();
+      const got = smtp.to(clientB.email).find((r) => r.mail.subject === 'Bravo Hosting bill B-99');
+      expect(got?.mail.html).toContain('<h1>Bravo Hosting</h1><p>Dear Bob: €5.00</p>');
+    });
+
+    it('previews a template with sample data in the tenant’s brand, escaping the values', async () => {
+      const res = await api.post(`${path}/preview`, {}, tokens.resellerA);
+      expect(res.status).toBe(200);
+      expect(res.body.subject).toBe('Invoice INV-2026-000123 from Acme <Hosting>');
+      expect(res.body.html).toContain('alt="Acme &lt;Hosting&gt;"');
+      const draft = await api.post(
+        `${path}/preview`,
+        { text: 'Hi {{clientName}} from {{supportEmail}}' },
+        tokens.resellerA,
+      );
+      expect(draft.body.text).toBe('Hi Ada Lovelace from help@acme.example');
+    });
+
+    it.each([
+      ['an unknown variable', { ...override, html: '<p>{{constructor}}</p>' }, 'html'],
+      ['block syntax', { ...override, text: '{{#each x}}{{/each}}' }, 'text'],
+      ['triple braces (unescaped output)', { ...override, subject: '{{{clientName}}}' }, 'subject'],
+    ])('refuses %s with a 400 naming the field and writes nothing', async (_what, body, field) => {
+      const before = await countRows(h, 'mail_templates');
+      const res = await api.put(path, body, tokens.resellerA);
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual([field]);
+      expect(await countRows(h, 'mail_templates')).toBe(before);
+    });
+
+    it('answers an unknown template or language with 404, and a missing field with 400', async () => {
+      expect((await api.get('/v1/support/notification-templates/nope/en', tokens.resellerA)).status).toBe(
+        404,
+      );
+      expect((await api.get('/v1/support/notification-templates/welcome/fr', tokens.resellerA)).status).toBe(
+        404,
+      );
+      const res = await api.put(path, { subject: 'x', html: 'y' }, tokens.resellerA);
+      expect(res.status).toBe(400);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['text']);
+    });
+
+    it('keeps templates and mail logs per tenant: another tenant gets the same 404 as a missing override', async () => {
+      // B's override exists; A deleting "it" is deleting A's own (none): 404, and B's stays
+      expect((await api.del(path, tokens.resellerA)).status).toBe(404);
+      expect((await api.get(path, tokens.resellerB)).body.overridden).toBe(true);
+      // an admin names the tenant explicitly
+      expect((await api.get(`${path}?tenantId=${B}`, tokens.admin)).body.overridden).toBe(true);
+      // B's log never shows A's mails, even asked by A's client id
+      const log = await api.get(`/v1/support/mail-log?clientId=${clientA.id}`, tokens.resellerB);
+      expect(log.body.items).toEqual([]);
+      const own = await api.get('/v1/support/mail-log', tokens.resellerB);
+      expect(own.body.items.length).toBeGreaterThan(0);
+      expect(own.body.items.every((m: { tenantId: string }) => m.tenantId === B)).toBe(true);
+      // clients have no access to templates or logs
+      expect((await api.get('/v1/support/mail-log', tokens.clientA)).status).toBe(403);
+      expect((await api.get(path, tokens.clientA)).status).toBe(403);
+      expect((await api.del(path, tokens.resellerB)).status).toBe(204);
+      expect((await api.get(path, tokens.resellerB)).body.overridden).toBe(false);
+    });
+  });
+
+  it('uses the new brand once identity says it changed', async () => {
+    await identity.services.resellers.update(admin(), B, { brandName: 'Bravo Cloud' });
+    await eventually('support marks B’s brand stale', async () => {
+      const [r] = await h.db.withTenant({ kind: 'tenant', tenantId: B }, (tx) =>
+        rows<{ stale: boolean }>(tx, sql`select fetched_at is null as stale from tenant_brands`),
+      );
+      return r?.stale === true;
+    });
+    await h.deliver('provisioning.service.unsuspended.v1', B, {
+      serviceId: newId(),
+      clientId: clientB.id,
+      module: 'none',
+    });
+    await drain();
+    const last = smtp.to(clientB.email).at(-1)!;
+    expect(last.mail.from?.value[0]?.name).toBe('Bravo Cloud');
+  });
+});
