@@ -42,10 +42,7 @@ async function initialiseDataDir(dataDir: string): Promise<void> {
     const db = new PGlite(${JSON.stringify(dataDir)}, { startParams: ${JSON.stringify(EMBEDDED_TUNING.startParams)} });
     await db.waitReady;
     await db.close();`;
-  await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
-    timeout: 120_000,
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
+  await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 120_000 });
 }
 
 export async function openEmbeddedPostgres(options: { dataDir?: string }): Promise<EmbeddedPostgres> {
