@@ -8,3 +8,4 @@ export * from './http/provisioning';
 export * from './http/billing';
 export * from './services';
 export * from './http/support';
+export * from './http/domains';

@@ -21,6 +21,22 @@ export const provisioningConfigShape = {
     .default(5 * 60_000),
   /** Accounts compared per server per run (never all at once). */
   PROVISIONING_SYNC_PER_SERVER: z.coerce.number().int().min(1).max(1000).default(25),
+  /** Catalog, for the domain prices shown next to a search (its public storefront route). */
+  CATALOG_URL: z.url().optional(),
+  /** How often the domain sync compares a batch of domains per registrar account with the registrar. */
+  PROVISIONING_DOMAIN_SYNC_EVERY_MS: z.coerce
+    .number()
+    .int()
+    .min(10_000)
+    .default(60 * 60_000),
+  /** Domains compared per registrar account per run (never all at once). */
+  PROVISIONING_DOMAIN_SYNC_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(50),
+  /** How long a pending transfer waits between two status reads. */
+  PROVISIONING_TRANSFER_POLL_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(10 * 60_000),
 };
 
 export type ProvisioningEnvConfig = z.infer<z.ZodObject<typeof provisioningConfigShape>>;
@@ -46,6 +62,15 @@ export interface ProvisioningConfig {
   sync?: { enabled?: boolean; everyMs?: number; perServer?: number };
   /** Calls in flight towards one panel at most. Default 4. */
   panelConcurrency?: number;
+  /** Domains: catalog for prices, the registrar timeout, the sync and the transfer polling. */
+  domains?: {
+    catalogUrl?: string;
+    registrarTimeoutMs?: number;
+    sync?: { enabled?: boolean; everyMs?: number; perAccount?: number };
+    transferPollMs?: number;
+    maxTransferPolls?: number;
+    availabilityTtlMs?: number;
+  };
   /** The per-server breaker towards the panels. */
   panelBreaker?: { volumeThreshold?: number; errorThresholdPercentage?: number; resetTimeoutMs?: number };
 }
@@ -59,4 +84,12 @@ export const provisioningConfigFrom = (env: ProvisioningEnvConfig): Provisioning
   },
   panelConcurrency: env.PROVISIONING_PANEL_CONCURRENCY,
   sync: { everyMs: env.PROVISIONING_SYNC_EVERY_MS, perServer: env.PROVISIONING_SYNC_PER_SERVER },
+  domains: {
+    ...(env.CATALOG_URL ? { catalogUrl: env.CATALOG_URL } : {}),
+    sync: {
+      everyMs: env.PROVISIONING_DOMAIN_SYNC_EVERY_MS,
+      perAccount: env.PROVISIONING_DOMAIN_SYNC_PER_ACCOUNT,
+    },
+    transferPollMs: env.PROVISIONING_TRANSFER_POLL_MS,
+  },
 });

@@ -1,5 +1,8 @@
 import { join } from 'node:path';
 import {
+  DomainRegisterRequested,
+  DomainRenewRequested,
+  DomainTransferRequested,
   ServiceProvisionRequested,
   ServiceSuspendRequested,
   ServiceTerminateRequested,
@@ -8,6 +11,15 @@ import {
 import { type BuiltService, type ServiceContext, type ServiceDefinition } from '@geminis/service-kit';
 import { type ProvisioningConfig } from './config';
 import { createAccountsService } from './domain/accounts.service';
+import { createAvailabilityService } from './domain/availability.service';
+import { createCallbacksService } from './domain/callbacks.service';
+import { createDomainsService } from './domain/domains.service';
+import { createRegistrarAccountsService } from './domain/registrar-accounts.service';
+import { domainRequestedHandlers } from './events/domain-requested.handler';
+import { domainsRoutes, REGISTRAR_CALLBACK_PATHS } from './http/domains.routes';
+import { createDomainRunner } from './jobs/domain-runner';
+import { createDomainSync } from './jobs/domain-sync';
+import { createRegistrars } from './registrars/registrars';
 import { createCipher } from './domain/crypto';
 import { createJobsService } from './domain/jobs.service';
 import { createLoginService } from './domain/login.service';
@@ -31,6 +43,8 @@ export { provisioningConfigFrom, provisioningConfigShape, type ProvisioningConfi
 
 export { seedProvisioningDemo, type ProvisioningDemo, type ProvisioningDemoOptions } from './seed';
 export { startWhmStandIn, type WhmStandIn } from './dev/whm-stand-in';
+export { seedDomainsDemo, type DomainsDemo, type DomainsDemoOptions } from './seed-domains';
+export { startRegistrarStandIn, type RegistrarStandIn } from './dev/registrar-stand-in';
 
 export const PROVISIONING_MIGRATIONS = { name: 'provisioning', dir: join(__dirname, 'store', 'migrations') };
 
@@ -50,7 +64,40 @@ function wire(config: ProvisioningConfig, ctx: ServiceContext) {
   const maxAttempts = config.jobs?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const { autoStart: _, maxAttempts: __, ...runnerOptions } = config.jobs ?? {};
   const accounts = createAccountsService({ db, cipher });
+  const d = config.domains ?? {};
+  // Registrars share the panels' HTTP machinery (real timeouts, a breaker and a bound per account).
+  const registrars = createRegistrars(
+    createPanelHttp({
+      logger,
+      ...(config.panelBreaker ? { breaker: config.panelBreaker } : {}),
+      ...(config.panelConcurrency ? { perServerConcurrency: config.panelConcurrency } : {}),
+    }),
+    d.registrarTimeoutMs,
+  );
+  const domainDeps = { db, outbox, cipher, registrars, transferPollMs: d.transferPollMs ?? 10 * 60_000 };
   return {
+    registrars,
+    registrarAccounts: createRegistrarAccountsService({ db, cipher, registrars }),
+    domains: createDomainsService({ db, cipher, registrars, maxAttempts }),
+    availability: createAvailabilityService({
+      db,
+      cipher,
+      registrars,
+      logger,
+      ...(d.catalogUrl ? { catalogUrl: d.catalogUrl } : {}),
+      ...(d.availabilityTtlMs !== undefined ? { ttlMs: d.availabilityTtlMs } : {}),
+    }),
+    callbacks: createCallbacksService({ db, cipher, logger, maxAttempts }),
+    domainRunner: createDomainRunner({
+      ...domainDeps,
+      logger,
+      options: { ...runnerOptions, ...(d.maxTransferPolls ? { maxPolls: d.maxTransferPolls } : {}) },
+    }),
+    domainSync: createDomainSync({
+      ...domainDeps,
+      logger,
+      options: { everyMs: d.sync?.everyMs ?? 60 * 60_000, perAccount: d.sync?.perAccount ?? 50 },
+    }),
     cipher,
     panels,
     maxAttempts,
@@ -85,7 +132,11 @@ export function provisioningService(config: ProvisioningConfig): ServiceDefiniti
     migrations: [PROVISIONING_MIGRATIONS],
     async build(ctx) {
       const services = wire(config, ctx);
-      if (config.jobs?.autoStart !== false) await services.runner.start();
+      if (config.jobs?.autoStart !== false) {
+        await services.runner.start();
+        await services.domainRunner.start();
+      }
+      const domainHandlers = domainRequestedHandlers(services.maxAttempts, services.cipher);
       return {
         services,
         routes: [
@@ -93,18 +144,28 @@ export function provisioningService(config: ProvisioningConfig): ServiceDefiniti
           placementsRoutes(services),
           jobsRoutes(services),
           accountsRoutes(services),
+          domainsRoutes(services),
         ],
+        rawBodyPaths: REGISTRAR_CALLBACK_PATHS,
         // The state sync runs once per period across replicas (the kit's scheduler, an advisory lock).
-        jobs: config.sync?.enabled === false ? [] : [services.stateSync.job],
+        jobs: [
+          ...(config.sync?.enabled === false ? [] : [services.stateSync.job]),
+          ...(config.domains?.sync?.enabled === false ? [] : [services.domainSync.job]),
+        ],
         handlers: {
           [ServiceProvisionRequested.type]: provisionRequestedHandler(services.maxAttempts),
           [ServiceSuspendRequested.type]: suspendRequestedHandler(services.maxAttempts),
           [ServiceUnsuspendRequested.type]: unsuspendRequestedHandler(services.maxAttempts),
           [ServiceTerminateRequested.type]: terminateRequestedHandler(services.maxAttempts),
+          [DomainRegisterRequested.type]: domainHandlers.register,
+          [DomainTransferRequested.type]: domainHandlers.transfer,
+          [DomainRenewRequested.type]: domainHandlers.renew,
         },
         async stop() {
           await services.runner.stop();
+          await services.domainRunner.stop();
           services.panels.http.shutdown();
+          services.registrars.http.shutdown();
         },
       };
     },

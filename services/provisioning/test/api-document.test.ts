@@ -34,8 +34,12 @@ describe('provisioning API document and configuration', () => {
       .map((r) => `${r.method} ${r.path}`)
       .sort();
     expect(withoutBody).toEqual([
+      'POST /v1/callbacks/registrars/:registrar/:account',
+      'POST /v1/domains/:id/epp-code',
+      'POST /v1/domains/jobs/:id/retry',
       'POST /v1/provisioning/accounts/:id/login-url',
       'POST /v1/provisioning/jobs/:id/retry',
+      'POST /v1/registrars/accounts/:id/test-connection',
       'POST /v1/servers/:id/test-connection',
     ]);
   });
@@ -44,7 +48,15 @@ describe('provisioning API document and configuration', () => {
     const answers = JSON.stringify(
       Object.values(doc.paths).flatMap((item: any) => Object.values(item).map((op: any) => op.responses)),
     );
-    for (const secret of ['apiToken', 'secretKey', 'loginKey', '"credentials"'])
+    for (const secret of [
+      'apiToken',
+      'secretKey',
+      'loginKey',
+      '"credentials"',
+      'apiKey',
+      '"webhookSecret"',
+      '"token"',
+    ])
       expect(answers).not.toContain(secret);
   });
 

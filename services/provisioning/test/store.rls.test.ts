@@ -4,7 +4,18 @@ import { findGroup, insertGroup, listGroups } from '../src/store/server-groups.s
 import { findServer, findServerCredentials, insertServer, listServers } from '../src/store/servers.store';
 import { startProvisioning, type Harness } from './support/provisioning';
 
-const TABLES = ['server_groups', 'servers', 'accounts', 'jobs', 'placements'];
+const TABLES = [
+  'server_groups',
+  'servers',
+  'accounts',
+  'jobs',
+  'placements',
+  'registrar_accounts',
+  'tld_registrars',
+  'domains',
+  'domain_jobs',
+  'registrar_callbacks',
+];
 
 /** Tenant isolation twice: the stores' own filter, and row-level security under it. */
 describe('provisioning store isolation', () => {
@@ -41,6 +52,20 @@ describe('provisioning store isolation', () => {
       await tx.execute(sql`insert into jobs (id, tenant_id, service_id, client_id, action, status, request, event_id,
                                              max_attempts)
                            values (${newId()}, ${A}, ${newId()}, ${newId()}, 'provision', 'pending', '{}', ${newId()}, 3)`);
+      const account = newId();
+      const domain = newId();
+      await tx.execute(sql`insert into registrar_accounts (id, tenant_id, name, registrar, endpoint, credentials)
+                           values (${account}, ${A}, 'r', 'namecom', 'https://api.dev.name.com', 'v1.x.y.z')`);
+      await tx.execute(
+        sql`insert into tld_registrars (tenant_id, tld, account_id) values (${A}, '.com', ${account})`,
+      );
+      await tx.execute(sql`insert into domains (id, tenant_id, domain_service_id, client_id, domain, tld, status)
+                           values (${domain}, ${A}, ${newId()}, ${newId()}, 'a.com', '.com', 'pending')`);
+      await tx.execute(sql`insert into domain_jobs (id, tenant_id, domain_id, action, request_key, status, request,
+                                                    max_attempts)
+                           values (${newId()}, ${A}, ${domain}, 'register', 'once', 'pending', '{}', 3)`);
+      await tx.execute(sql`insert into registrar_callbacks (id, tenant_id, account_id, status, body)
+                           values (${newId()}, ${A}, ${account}, 'refused', '{}')`);
     });
   }, 60_000);
   afterAll(() => h?.stop());

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { createPurposeCipher, type PurposeCipher } from '@geminis/service-kit';
 
 /** What a sealed value is for: a key per purpose, so a value of one kind never opens as another. */
-export type Purpose = 'server-credentials' | 'account-passwords';
+export type Purpose = 'server-credentials' | 'account-passwords' | 'registrar-credentials' | 'epp-codes';
 
 /** The kit's purpose cipher under provisioning's context. */
 export type Cipher = PurposeCipher<Purpose>;

@@ -22,3 +22,11 @@ export function invalidUnder(code: string, prefix: string, error: z.ZodError): V
     { fieldErrors },
   );
 }
+
+export const registrarAccountNotFound = () =>
+  new NotFoundError('provisioning.registrar_account_not_found', 'registrar account not found');
+export const tldRegistrarNotFound = () =>
+  new NotFoundError('provisioning.tld_registrar_not_found', 'no registrar is set for this TLD');
+export const domainNotFound = () => new NotFoundError('provisioning.domain_not_found', 'domain not found');
+export const domainJobNotFound = () =>
+  new NotFoundError('provisioning.domain_job_not_found', 'domain job not found');

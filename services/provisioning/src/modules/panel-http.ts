@@ -9,6 +9,8 @@ export interface PanelRequest {
   /** Already encoded (a form or an XML packet): panels do not speak only JSON. */
   body?: string;
   timeoutMs: number;
+  /** The registrars: keep a 5xx answer's body on the error (LogicBoxes says why in a 500's body). */
+  keepErrorBody?: boolean;
 }
 
 export interface PanelResponse {
@@ -73,7 +75,11 @@ export function createPanelHttp(options: PanelHttpOptions = {}) {
     const text = await res.text().catch(() => {
       throw new PanelError('timeout', 'the answer was cut off');
     });
-    if (res.status >= 500) throw new PanelError('unavailable', `the panel answered HTTP ${res.status}`);
+    if (res.status >= 500) {
+      const error = new PanelError('unavailable', `the panel answered HTTP ${res.status}`);
+      if (req.keepErrorBody) error.response = { status: res.status, text };
+      throw error;
+    }
     return { status: res.status, contentType: res.headers.get('content-type') ?? '', text };
   }
 

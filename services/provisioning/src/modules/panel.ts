@@ -67,6 +67,8 @@ export type PanelErrorKind = 'auth' | 'rejected' | 'not_found' | 'unavailable' |
 
 export class PanelError extends Error {
   override name = 'PanelError';
+  /** The body of a 5xx answer, when the caller asked to keep it (a registrar explaining its refusal). */
+  response?: { status: number; text: string };
   constructor(
     readonly kind: PanelErrorKind,
     message: string,

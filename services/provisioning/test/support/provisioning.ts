@@ -62,6 +62,11 @@ export async function startProvisioning(options: HarnessOptions = {}): Promise<H
     // Tests drive the job runner themselves unless they ask for it to run on its own.
     jobs: { autoStart: false, baseDelayMs: 1, maxDelayMs: 5, ...options.config?.jobs },
     sync: { enabled: false, ...options.config?.sync },
+    domains: {
+      transferPollMs: 1,
+      ...options.config?.domains,
+      sync: { enabled: false, ...options.config?.domains?.sync },
+    },
   };
   const served: Database = options.firstWallOnly
     ? { ...db, withTenant: (_scope, fn) => db.withTenant(allTenants, fn) }
