@@ -51,6 +51,22 @@ export async function startRegistrarStandIn(options: { port?: number } = {}) {
   const transfers = new Map<string, { domainName: string; status: string; authCode: string }>();
   const calls: Record<string, number> = {};
   const sockets = new Set<Socket>();
+  /**
+   * Failures the tests use: `down` answers 503; `hang.<op>` does the operation and never answers (the
+   * call "timed out" but happened); `failReadsAfterHang` makes that many reads after a hang answer 503.
+   */
+  const state = {
+    down: false,
+    hang: { register: 0, renew: 0, transfer: 0 },
+    failReadsAfterHang: 0,
+    failReads: 0,
+  };
+  const hung = (op: keyof typeof state.hang) => {
+    if (state.hang[op] <= 0) return false;
+    state.hang[op] -= 1;
+    state.failReads = state.failReadsAfterHang;
+    return true;
+  };
 
   async function json(req: IncomingMessage): Promise<Record<string, unknown>> {
     const chunks: Buffer[] = [];
@@ -79,6 +95,11 @@ export async function startRegistrarStandIn(options: { port?: number } = {}) {
     const key = `${req.method} ${path.replace(/\/domains\/[^/:]+/, '/domains/{name}').replace(/\/transfers\/[^/]+/, '/transfers/{name}')}`;
     calls[key] = (calls[key] ?? 0) + 1;
     if (!/^Basic .+/.test(req.headers.authorization ?? '')) return send(401, { message: 'Unauthenticated' });
+    if (state.down) return send(503, { message: 'Service Unavailable' });
+    if (req.method === 'GET' && state.failReads > 0) {
+      state.failReads -= 1;
+      return send(503, { message: 'Service Unavailable' });
+    }
     const body = req.method === 'POST' ? await json(req) : {};
     if (path === '/v4/hello')
       return send(200, { motd: 'stand-in', username: 'demo', serverName: 'stand-in' });
@@ -111,6 +132,7 @@ export async function startRegistrarStandIn(options: { port?: number } = {}) {
         expireDate: inYears(now, Number(body.years ?? 1)),
         authCode: randomUUID().slice(0, 16),
       });
+      if (hung('register')) return;
       return send(200, { domain: domains.get(name), order: 1000 + domains.size, totalPaid: 12.99 });
     }
     if (path === '/v4/transfers' && req.method === 'POST') {
@@ -123,6 +145,7 @@ export async function startRegistrarStandIn(options: { port?: number } = {}) {
         status: 'pending',
         authCode: typeof body.authCode === 'string' ? body.authCode : '',
       });
+      if (hung('transfer')) return;
       return send(200, {
         transfer: { domainName: name, email: 'registrant@example.com', status: 'pending' },
         order: 1,
@@ -145,6 +168,7 @@ export async function startRegistrarStandIn(options: { port?: number } = {}) {
           return send(200, d);
         case 'renew':
           d.expireDate = inYears(new Date(d.expireDate), Number(body.years ?? 1));
+          if (hung('renew')) return;
           return send(200, { domain: d, order: 1, totalPaid: 12.99 });
         case 'setNameservers':
           d.nameservers = (body.nameservers as string[] | undefined) ?? [];
@@ -178,6 +202,7 @@ export async function startRegistrarStandIn(options: { port?: number } = {}) {
     domains,
     transfers,
     calls,
+    state,
     /** Ends a pending transfer: the domain is then held here for a year. */
     completeTransfer(name: string, status: 'completed' | 'failed' | 'canceled' = 'completed') {
       const t = transfers.get(name);
