@@ -38,16 +38,21 @@ export function createSettingsService(deps: { db: Database; outbox: Outbox; ciph
   const plain = (d: SettingDefinition, row: SettingRow): unknown =>
     row.value_enc !== null ? cipher.decrypt('settings', row.value_enc) : row.value;
 
-  /** Resolution: default → platform value → reseller override (only for reseller-scoped keys). */
+  /**
+   * Resolution: default → platform value → reseller override (only for reseller-scoped keys). Secrets
+   * never inherit across tenants (DESIGN.md §2): a reseller without its own Stripe key or SMTP password
+   * has none — it never gets, nor sees masked, the platform's, or its clients' payments would go to the
+   * platform's account.
+   */
   async function resolve(tenantId: string) {
+    const isPlatform = tenantId === PLATFORM_TENANT_ID;
     const platform = new Map((await read(PLATFORM_TENANT_ID)).map((r) => [r.key, r]));
-    const own =
-      tenantId === PLATFORM_TENANT_ID
-        ? new Map<string, SettingRow>()
-        : new Map((await read(tenantId)).map((r) => [r.key, r]));
+    const own = isPlatform
+      ? new Map<string, SettingRow>()
+      : new Map((await read(tenantId)).map((r) => [r.key, r]));
     return SETTINGS.map((d) => {
       const override = d.scope === 'reseller' ? own.get(d.key) : undefined;
-      const base = platform.get(d.key);
+      const base = d.secret && !isPlatform ? undefined : platform.get(d.key);
       const source: SettingView['source'] = override ? 'reseller' : base ? 'platform' : 'default';
       const row = override ?? base;
       return { definition: d, source, value: row ? plain(d, row) : d.default };

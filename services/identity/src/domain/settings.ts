@@ -127,5 +127,13 @@ export const SETTINGS: readonly SettingDefinition[] = [
 
 export const SETTINGS_BY_KEY = new Map(SETTINGS.map((s) => [s.key, s]));
 
-/** A secret is never returned in full: only whether it is set and its last 4 characters. */
-export const maskSecret = (value: string): string => `••••${value.slice(-4)}`;
+/** Secrets shorter than this show no characters at all when masked. */
+export const MASK_REVEALS_FROM = 16;
+
+/**
+ * A secret is never returned in full: only that it is set, and its last 4 characters when it is long
+ * enough (16+) that 4 of them say which key it is without giving a real part of it away; a short one
+ * (a 4-character SMTP password) shows nothing.
+ */
+export const maskSecret = (value: string): string =>
+  value.length >= MASK_REVEALS_FROM ? `••••${value.slice(-4)}` : '••••';
