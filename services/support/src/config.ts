@@ -26,6 +26,9 @@ export const supportConfigShape = {
   SUPPORT_REPLY_SECRET: secret(32),
   /** Days a reply address stays valid. */
   SUPPORT_REPLY_TOKEN_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
+  /** Port of the inbound SMTP listener (replies and department mail); unset: no listener (use piping). */
+  SUPPORT_INBOUND_SMTP_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+  SUPPORT_INBOUND_SMTP_HOST: z.string().min(1).default('0.0.0.0'),
 };
 
 export type SupportEnvConfig = z.infer<z.ZodObject<typeof supportConfigShape>>;
@@ -53,6 +56,8 @@ export interface SupportConfig {
     pollMs?: number;
   };
   reply?: { secret: string; domain: string; validDays?: number };
+  /** The inbound SMTP listener (off unless a port is given; 0 = any free port, for tests). */
+  inboundSmtp?: { port: number; host?: string };
 }
 
 export const supportConfigFrom = (env: SupportEnvConfig, _shared: unknown): SupportConfig => ({
@@ -64,4 +69,7 @@ export const supportConfigFrom = (env: SupportEnvConfig, _shared: unknown): Supp
     domain: env.SUPPORT_REPLY_DOMAIN,
     validDays: env.SUPPORT_REPLY_TOKEN_DAYS,
   },
+  ...(env.SUPPORT_INBOUND_SMTP_PORT !== undefined
+    ? { inboundSmtp: { port: env.SUPPORT_INBOUND_SMTP_PORT, host: env.SUPPORT_INBOUND_SMTP_HOST } }
+    : {}),
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import {
   ClientCreated,
@@ -20,6 +21,7 @@ import { type SupportConfig } from './config';
 import { createBrandsService, type BrandSource } from './domain/brands.service';
 import { createCannedRepliesService } from './domain/canned-replies.service';
 import { createDepartmentsService } from './domain/departments.service';
+import { createInboundService } from './domain/inbound.service';
 import { createNoticesService } from './domain/notices.service';
 import { createNotificationsService } from './domain/notifications.service';
 import { createReplyAddresses } from './domain/reply-token';
@@ -35,8 +37,10 @@ import { serviceUnsuspendedHandler } from './events/service-unsuspended.handler'
 import { suspendRequestedHandler } from './events/suspend-requested.handler';
 import { cannedRepliesRoutes } from './http/canned-replies.routes';
 import { departmentsRoutes } from './http/departments.routes';
+import { INBOUND_MAIL_PATH, inboundRoutes } from './http/inbound.routes';
 import { notificationsRoutes } from './http/notifications.routes';
 import { ticketsRoutes } from './http/tickets.routes';
+import { startInboundSmtp } from './mail/inbound-smtp';
 import { createMailSender } from './mail/sender';
 import { fileTransport, smtpTransport } from './mail/transport';
 import { createIdentityClient } from './upstream/identity.client';
@@ -53,18 +57,22 @@ function wire(config: SupportConfig, ctx: ServiceContext, brandSource: BrandSour
   const departments = createDepartmentsService({ db });
   const brands = createBrandsService({ db, source: brandSource, ...clock });
   const notifications = createNotificationsService({ db, brands, ...clock });
-  const replies = config.reply ? createReplyAddresses(config.reply) : undefined;
+  // without a configured key (tests that do not need mail in), a random one: addresses still verify
+  const replies = createReplyAddresses(
+    config.reply ?? { secret: randomBytes(32).toString('base64url'), domain: 'reply.geminis.localhost' },
+  );
+  const tickets = createTicketsService({ db, outbox, departments, notifications, replies, ...clock });
   return {
     departments,
     brands,
     notifications,
     replies,
-    tickets: createTicketsService({
+    tickets,
+    inbound: createInboundService({
       db,
-      outbox,
-      departments,
-      notifications,
-      ...(replies ? { replies } : {}),
+      tickets,
+      replies,
+      ownAddresses: [config.mail?.from ?? 'no-reply@geminis.localhost'],
       ...clock,
     }),
     notices: createNoticesService({ outbox, ...clock }),
@@ -103,6 +111,8 @@ export const supportJobs = (services: Pick<SupportServices, 'sla'>): Job[] => [
 export interface SupportBuilt extends BuiltService {
   services: SupportServices;
   mailer: ReturnType<typeof createMailSender>;
+  /** The inbound SMTP listener's port, when one runs. */
+  inboundSmtpPort?: number;
 }
 
 /** Runs `fn` every `ms` (never two at once) until stopped; stop waits for the run in flight. */
@@ -161,12 +171,18 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
                 (err) => ctx.logger.error({ err }, 'mail sender failed; it runs again'),
               ),
             ];
+      const smtpIn = config.inboundSmtp
+        ? await startInboundSmtp({ ...config.inboundSmtp, inbound: services.inbound, logger: ctx.logger })
+        : undefined;
       const notify = { notifications: services.notifications };
       const brandChanged = brandChangedHandler();
       return {
         services,
         mailer,
+        ...(smtpIn ? { inboundSmtpPort: smtpIn.port } : {}),
+        rawBodyPaths: [INBOUND_MAIL_PATH],
         routes: [
+          inboundRoutes(services),
           departmentsRoutes(services),
           ticketsRoutes(services),
           cannedRepliesRoutes(services),
@@ -185,6 +201,7 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
         },
         jobs: config.jobs === false ? [] : supportJobs(services),
         async stop() {
+          await smtpIn?.close();
           await Promise.all(background.map((stop) => stop()));
           identity.shutdown();
         },

@@ -32,9 +32,14 @@ describe('support API document and configuration', () => {
     expect(routes().filter((r) => Object.keys(r.responses ?? {}).length === 0)).toEqual([]);
   });
 
-  it('serves every route to authenticated roles only (nothing public, nothing service-only)', () => {
-    expect(routes().filter((r) => typeof r.access !== 'object')).toEqual([]);
-    expect(routes().every((r) => r.path.startsWith('/v1/support/'))).toBe(true);
+  it('serves every route to authenticated roles only, except mail piping which is for services (nothing public)', () => {
+    const internal = routes().filter((r) => r.path.startsWith('/internal/'));
+    expect(internal.map((r) => [r.method, r.path, r.access])).toEqual([
+      ['POST', '/internal/v1/support/inbound-mail', 'service'],
+    ]);
+    const rest = routes().filter((r) => !r.path.startsWith('/internal/'));
+    expect(rest.filter((r) => typeof r.access !== 'object')).toEqual([]);
+    expect(rest.every((r) => r.path.startsWith('/v1/support/'))).toBe(true);
   });
 
   it('keeps internal notes to staff: only admins and resellers may write them', () => {

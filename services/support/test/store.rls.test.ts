@@ -1,5 +1,6 @@
 import { newId, rows, tenantScope } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
+import { recordInbound } from '../src/store/inbound.store';
 import { saveBrand } from '../src/store/mail.store';
 import { client, dept, startSupport, type Harness } from './support/support';
 
@@ -12,6 +13,7 @@ const TABLES = [
   'tenant_brands',
   'mail_templates',
   'mail_outbox',
+  'inbound_mails',
 ];
 
 /** Row-level security as the second wall under support's tables. */
@@ -24,7 +26,7 @@ describe('support store isolation', () => {
     h = await startSupport();
     const api = client(h.url);
     const d = await api.post('/v1/support/departments', dept('Help'), h.issuer.tokenFor('reseller', A));
-    await api.post(
+    const t = await api.post(
       '/v1/support/tickets',
       { departmentId: d.body.id, subject: 'x', message: 'y' },
       h.issuer.tokenFor('client', A),
@@ -39,6 +41,9 @@ describe('support store isolation', () => {
       currency: 'EUR',
       via: 'reseller',
     });
+    await h.db.withTenant(tenantScope(A), (tx) =>
+      recordInbound(tx, tenantScope(A), '<m@x>', t.body.ticket.id),
+    );
     await h.db.withTenant(tenantScope(A), (tx) =>
       saveBrand(tx, tenantScope(A), { brandName: 'A', logoUrl: null, supportEmail: null }, new Date()),
     );

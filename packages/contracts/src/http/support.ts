@@ -123,3 +123,11 @@ export const MailLogEntry = z.object({
 export type MailLogEntry = z.infer<typeof MailLogEntry>;
 export const MailLogPage = z.object({ items: z.array(MailLogEntry), nextCursor: z.string().nullable() });
 export type MailLogPage = z.infer<typeof MailLogPage>;
+
+/** What support did with a piped or received mail (dropped ones: why; nothing is written for those). */
+export const InboundMailResult = z.object({
+  status: z.enum(['appended', 'opened', 'duplicate', 'dropped']),
+  ticketId: Id.optional(),
+  reason: z.string().optional(),
+});
+export type InboundMailResult = z.infer<typeof InboundMailResult>;

@@ -25,6 +25,18 @@ import { invalidField, ticketClosed, ticketNotClosed, ticketNotFound, unknownDep
 import { type TicketInput, type TicketPatch, type TicketQuery } from './inputs';
 import { slaDueAt, statusAfterReply, type Message, type Ticket } from './ticket';
 
+/**
+ * Runs inside a write's transaction once the ticket is known (inbound mail records its Message-ID there);
+ * returning false abandons the write as a duplicate.
+ */
+export type OnceGuard = (tx: Tx, scope: SingleTenantScope, ticketId: string) => Promise<boolean>;
+
+export class DuplicateDelivery extends Error {
+  constructor() {
+    super('already received');
+  }
+}
+
 export interface TicketDetail {
   ticket: Ticket;
   messages: Message[];
@@ -88,7 +100,12 @@ export function createTicketsService(deps: {
      * Opens a ticket with its first message: a client for itself (status open, the SLA clock running), or
      * staff for a client it names (status answered: the first word is staff's, the client is awaited).
      */
-    async open(auth: AuthContext, input: TicketInput, tenantId?: string): Promise<TicketDetail> {
+    async open(
+      auth: AuthContext,
+      input: TicketInput,
+      tenantId?: string,
+      once?: OnceGuard,
+    ): Promise<TicketDetail> {
       const staff = isStaff(auth);
       if (!staff && input.clientId !== undefined)
         throw invalidField('support.client_not_allowed', 'clientId', 'a client opens tickets for itself');
@@ -118,6 +135,7 @@ export function createTicketsService(deps: {
           at,
         });
         if (!ticket) throw new Error('a new ticket cannot collide');
+        if (once && !(await once(tx, scope, ticket.id))) throw new DuplicateDelivery();
         await insertMessage(
           tx,
           scope,
@@ -165,12 +183,19 @@ export function createTicketsService(deps: {
     get,
 
     /** A public reply: the client's sets customer_reply, staff's sets answered (and the first response). */
-    async reply(auth: AuthContext, id: string, message: string, tenantId?: string): Promise<TicketDetail> {
+    async reply(
+      auth: AuthContext,
+      id: string,
+      message: string,
+      tenantId?: string,
+      once?: OnceGuard,
+    ): Promise<TicketDetail> {
       const viewer = viewerOf(auth, tenantId);
       const author = auth.role === 'client' ? 'client' : 'staff';
       const at = now();
       return onTicket(viewer, id, async (tx, ticket, scope) => {
         if (ticket.status === 'closed') throw ticketClosed();
+        if (once && !(await once(tx, scope, ticket.id))) throw new DuplicateDelivery();
         const m = await insertMessage(
           tx,
           scope,

@@ -164,3 +164,16 @@ export async function deleteDepartment(
   }
   return 'deleted';
 }
+
+/** Departments whose address this is (an inbound mail's recipient), across the scope's tenants. */
+export async function findDepartmentsByEmail(
+  tx: Tx,
+  scope: TenantScope,
+  email: string,
+): Promise<Department[]> {
+  const found = await rows<DepartmentRow>(
+    tx,
+    sql`select * from departments where ${tenantIs(scope)} and lower(email) = lower(${email}) order by id`,
+  );
+  return found.map(toDepartment);
+}

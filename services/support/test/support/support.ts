@@ -22,6 +22,9 @@ import { supportService, type SupportBuilt, type SupportConfig } from '../../src
 
 export { PLATFORM_TENANT_ID };
 
+/** The shared key of support's service-only routes (mail piping) in tests. */
+export const SERVICE_KEY = 'support-test-service-key-long-enough-0123456789';
+
 export interface Harness {
   url: string;
   db: Database;
@@ -67,6 +70,7 @@ export async function startSupport(
     verifier,
     // Every answer a test gets was checked against the schema its route declares (a 500 otherwise).
     checkResponses: true,
+    serviceKey: SERVICE_KEY,
     port: 0,
     relayPollMs: 50,
   });

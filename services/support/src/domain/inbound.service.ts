@@ -1,0 +1,207 @@
+import { createHash } from 'node:crypto';
+import { allTenants, AppError, tenantScope, type AuthContext, type Database } from '@geminis/service-kit';
+import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { findDepartmentsByEmail } from '../store/departments.store';
+import { recordInbound } from '../store/inbound.store';
+import { findRecipient, findRecipientByEmail } from '../store/mail.store';
+import { findTicket } from '../store/tickets.store';
+import { type ReplyAddresses } from './reply-token';
+import { DuplicateDelivery, type OnceGuard, type TicketsService } from './tickets.service';
+
+export type InboundOutcome =
+  | { status: 'appended'; ticketId: string }
+  | { status: 'opened'; ticketId: string }
+  | { status: 'duplicate' }
+  | { status: 'dropped'; reason: DropReason };
+
+export type DropReason =
+  | 'auto_reply'
+  | 'own_mail'
+  | 'forged_token'
+  | 'expired_token'
+  | 'unknown_ticket'
+  | 'sender_mismatch'
+  | 'ticket_closed'
+  | 'unknown_sender'
+  | 'no_recipient'
+  | 'empty';
+
+/** Why a message is machine-made (RFC 3834 and the usual non-standard headers), or undefined. */
+export function automatedReason(mail: ParsedMail): string | undefined {
+  const h = (name: string) => {
+    const v = mail.headers.get(name);
+    return v === undefined ? undefined : (typeof v === 'string' ? v : JSON.stringify(v)).toLowerCase().trim();
+  };
+  const autoSubmitted = h('auto-submitted');
+  if (autoSubmitted && autoSubmitted !== 'no') return `Auto-Submitted: ${autoSubmitted}`;
+  const precedence = h('precedence');
+  if (precedence && /^(bulk|list|junk|auto_reply)$/.test(precedence)) return `Precedence: ${precedence}`;
+  for (const name of [
+    'x-autoreply',
+    'x-autorespond',
+    'x-auto-response-suppress',
+    'list-id',
+    'list-unsubscribe',
+  ])
+    if (h(name) !== undefined) return name;
+  const from = mail.from?.value[0]?.address?.toLowerCase() ?? '';
+  if (/^(mailer-daemon|postmaster|no-?reply)@/.test(from)) return `From: ${from}`;
+  return undefined;
+}
+
+const addressesOf = (a: AddressObject | AddressObject[] | undefined): string[] =>
+  (Array.isArray(a) ? a : a ? [a] : [])
+    .flatMap((x) => x.value)
+    .map((v) => v.address?.toLowerCase())
+    .filter((x): x is string => !!x);
+
+/**
+ * The new text of a reply: the quoted history below it goes (a line "On … wrote:", "El … escribió:", an
+ * "Original Message" separator, or the first run of ">" lines), and so does trailing whitespace.
+ */
+export function replyText(text: string): string {
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  const cut = lines.findIndex(
+    (l) =>
+      /^\s*(On|El|Le|Am)\s.+(wrote|escribió|a écrit|schrieb):\s*$/i.test(l) ||
+      /^\s*-{2,}\s*(Original Message|Mensaje original)/i.test(l) ||
+      /^\s*>/.test(l),
+  );
+  return (cut >= 0 ? lines.slice(0, cut) : lines).join('\n').trim();
+}
+
+const asClient = (clientId: string, tenantId: string): AuthContext => ({
+  userId: clientId,
+  role: 'client',
+  tenantId,
+  tokenId: 'inbound-mail',
+  issuedAt: 0,
+});
+
+/**
+ * Mail in: a client's answer to a ticket mail (its signed reply address) lands in that ticket; a mail to
+ * a department's address from a known client of the department's tenant opens a ticket. Machine-made
+ * mail (auto-replies, lists, bounces) and our own mail coming back are dropped, so two systems never
+ * answer each other forever. Each Message-ID is taken once.
+ */
+export function createInboundService(deps: {
+  db: Database;
+  tickets: TicketsService;
+  replies: ReplyAddresses;
+  /** Addresses that are ours (the platform's sender): mail from them is our own, coming back. */
+  ownAddresses: string[];
+  now?: () => Date;
+}) {
+  const now = deps.now ?? (() => new Date());
+  const own = new Set(deps.ownAddresses.map((a) => a.toLowerCase()));
+
+  const onceFor =
+    (messageId: string): OnceGuard =>
+    (tx, scope, ticketId) =>
+      recordInbound(tx, scope, messageId, ticketId);
+
+  async function toTicket(
+    token: string,
+    from: string,
+    body: string,
+    messageId: string,
+  ): Promise<InboundOutcome> {
+    const verified = deps.replies.verify(token, now());
+    if ('refused' in verified)
+      return { status: 'dropped', reason: verified.refused === 'expired' ? 'expired_token' : 'forged_token' };
+    const ticket = await deps.db.withTenant(allTenants, (tx) =>
+      findTicket(tx, { scope: allTenants }, verified.ticketId),
+    );
+    if (!ticket) return { status: 'dropped', reason: 'unknown_ticket' };
+    const scope = tenantScope(ticket.tenantId);
+    const client = await deps.db.withTenant(scope, (tx) => findRecipient(tx, scope, ticket.clientId));
+    // the address is the key, and the sender must still be the ticket's client
+    if (!client || client.email.toLowerCase() !== from)
+      return { status: 'dropped', reason: 'sender_mismatch' };
+    if (ticket.status === 'closed') return { status: 'dropped', reason: 'ticket_closed' };
+    await deps.tickets.reply(
+      asClient(ticket.clientId, ticket.tenantId),
+      ticket.id,
+      body,
+      undefined,
+      onceFor(messageId),
+    );
+    return { status: 'appended', ticketId: ticket.id };
+  }
+
+  async function toDepartment(
+    address: string,
+    from: string,
+    subject: string,
+    body: string,
+    messageId: string,
+  ): Promise<InboundOutcome | undefined> {
+    const departments = await deps.db.withTenant(allTenants, (tx) =>
+      findDepartmentsByEmail(tx, allTenants, address),
+    );
+    if (departments.length === 0) return undefined;
+    for (const d of departments) {
+      const scope = tenantScope(d.tenantId);
+      const client = await deps.db.withTenant(scope, (tx) => findRecipientByEmail(tx, scope, from));
+      if (!client) continue;
+      const opened = await deps.tickets.open(
+        asClient(client.clientId, d.tenantId),
+        {
+          departmentId: d.id,
+          subject: subject.trim().slice(0, 200) || '(no subject)',
+          message: body,
+          priority: 'medium',
+        },
+        undefined,
+        onceFor(messageId),
+      );
+      return { status: 'opened', ticketId: opened.ticket.id };
+    }
+    return { status: 'dropped', reason: 'unknown_sender' };
+  }
+
+  return {
+    /**
+     * Takes one raw RFC 822 message. `recipients` are the SMTP envelope's (RCPT TO) when there is one;
+     * piped mail is routed by its To, Cc and Delivered-To headers.
+     */
+    async receive(raw: Buffer | string, recipients?: string[]): Promise<InboundOutcome> {
+      const mail = await simpleParser(raw);
+      const from = mail.from?.value[0]?.address?.toLowerCase() ?? '';
+      if (own.has(from) || from.endsWith(`@${deps.replies.domain}`) || mail.headers.has('x-geminis-template'))
+        return { status: 'dropped', reason: 'own_mail' };
+      if (automatedReason(mail)) return { status: 'dropped', reason: 'auto_reply' };
+      const delivered = mail.headers.get('delivered-to');
+      const to = (
+        recipients?.length
+          ? recipients
+          : [
+              ...addressesOf(mail.to),
+              ...addressesOf(mail.cc),
+              ...(typeof delivered === 'string' ? [delivered] : []),
+            ]
+      ).map((a) => a.toLowerCase().trim());
+      const body = replyText(mail.text ?? '').slice(0, 20_000);
+      if (!body || body.includes('\u0000')) return { status: 'dropped', reason: 'empty' };
+      const messageId =
+        mail.messageId?.slice(0, 500) ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+      try {
+        const token = to.find((a) => a.startsWith('reply+'));
+        if (token) return await toTicket(token, from, body, messageId);
+        for (const address of to) {
+          const outcome = await toDepartment(address, from, mail.subject ?? '', body, messageId);
+          if (outcome) return outcome;
+        }
+        return { status: 'dropped', reason: 'no_recipient' };
+      } catch (err) {
+        if (err instanceof DuplicateDelivery) return { status: 'duplicate' };
+        // a department the client may not use, a closed ticket: a refusal, not a failure to retry
+        if (err instanceof AppError && err.status < 500)
+          return { status: 'dropped', reason: 'unknown_sender' };
+        throw err;
+      }
+    },
+  };
+}
+
+export type InboundService = ReturnType<typeof createInboundService>;
