@@ -116,7 +116,8 @@ export async function recordDomainJob(
 /**
  * THE cross-tenant claim of due domain jobs (FOR UPDATE SKIP LOCKED, leased; `attempts` is the fencing
  * token). A domain's jobs run in the order they were requested: one waits while an earlier one of the same
- * domain is unfinished (a renewal never overtakes the registration).
+ * domain is unfinished (a renewal never overtakes the registration). Callbacks neither wait nor hold others
+ * up: one may be what ends the transfer that is waiting.
  */
 export async function claimDueDomainJobs(tx: Tx, limit: number, leaseMs: number): Promise<DomainJob[]> {
   const rs = await rows<Row>(
@@ -127,10 +128,11 @@ export async function claimDueDomainJobs(tx: Tx, limit: number, leaseMs: number)
           select j.id from domain_jobs j
           where j.next_run_at <= clock_timestamp()
             and (j.status = 'pending' or (j.status = 'running' and j.locked_until < clock_timestamp()))
-            and not exists (
+            and (j.action = 'callback' or not exists (
               select 1 from domain_jobs e
               where e.tenant_id = j.tenant_id and e.domain_id = j.domain_id and e.id <> j.id
-                and e.status in ('pending', 'running') and e.requested_at < j.requested_at)
+                and e.action <> 'callback'
+                and e.status in ('pending', 'running') and e.requested_at < j.requested_at))
           order by j.next_run_at
           limit ${limit}
           for update skip locked)
