@@ -125,3 +125,47 @@ describe('catalog refuses hostile input', () => {
     expect(await count()).toBe(before);
   });
 });
+
+describe('catalog PATCH', () => {
+  let h: Harness;
+  let api: Client;
+  let admin: string;
+
+  beforeAll(async () => {
+    h = await startCatalog();
+    api = client(h.url);
+    await seedCatalogDemo(h.db, { resellerTenantId: newId() });
+    admin = h.issuer.tokenFor('admin', PLATFORM_TENANT_ID);
+  }, 60_000);
+  afterAll(() => h.stop());
+
+  it('changes only the description of a withdrawn promotion: it stays withdrawn, with its limits, dates and cycles', async () => {
+    const created = await api.post(
+      '/v1/promotions',
+      {
+        code: 'WITHDRAWN',
+        discount: { kind: 'percent', bps: 500 },
+        appliesTo: { kind: 'order' },
+        cycles: ['monthly'],
+        recurrence: { kind: 'recurring', cycles: 3 },
+        freeSetup: true,
+        startsAt: '2030-01-01T00:00:00Z',
+        endsAt: '2031-01-01T00:00:00Z',
+        maxUses: 10,
+        maxUsesPerClient: 1,
+        newClientsOnly: true,
+        active: false,
+      },
+      admin,
+    );
+    expect(created.status).toBe(201);
+    const before = (await api.get(`/v1/promotions/${created.body.id}`, admin)).body;
+    const res = await api.patch(`/v1/promotions/${created.body.id}`, { description: 'now described' }, admin);
+    expect(res.status).toBe(200);
+    const after = (await api.get(`/v1/promotions/${created.body.id}`, admin)).body;
+    const { description: _d, updatedAt: _u, ...rest } = after;
+    const { description: _d0, updatedAt: _u0, ...restBefore } = before;
+    expect(after.description).toBe('now described');
+    expect(rest).toEqual(restBefore);
+  });
+});
