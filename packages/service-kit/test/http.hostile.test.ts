@@ -38,7 +38,9 @@ describe('hostile input to a kit app', () => {
     });
     // What only the database refuses: the value goes into a statement as it came.
     routes.get('/v1/cast/:type', { public: true }, async (req, res) => {
-      const type = { int: 'int', smallint: 'smallint', date: 'date', tstz: 'timestamptz' }[String(req.params.type)];
+      const type = { int: 'int', smallint: 'smallint', date: 'date', tstz: 'timestamptz' }[
+        String(req.params.type)
+      ];
       const value = typeof req.query.v === 'string' ? req.query.v : '';
       const result = await pg.query(`SELECT $1::${type} AS v`, [value]);
       res.json(result.rows[0]);

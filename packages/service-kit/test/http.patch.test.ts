@@ -38,7 +38,7 @@ describe('PATCH bodies', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    return { status: res.status, body: (await res.json()) };
+    return { status: res.status, body: await res.json() };
   };
 
   it.each(['/v1/declared', '/v1/undeclared'])(
