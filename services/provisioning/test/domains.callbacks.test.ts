@@ -37,7 +37,7 @@ describe('registrar callbacks', () => {
       body,
     });
     const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined };
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
   const pathOf = (account: string, registrarName = 'namecom') =>
     `/v1/callbacks/registrars/${registrarName}/${account}`;
