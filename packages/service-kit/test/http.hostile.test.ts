@@ -202,6 +202,12 @@ describe('hostile input to a kit app', () => {
     expectProblem(res, 400);
   });
 
+  it('matches routes case-sensitively, as the gateway does', async () => {
+    expect((await raw('GET', '/v1/echo')).status).toBe(200);
+    for (const path of ['/V1/echo', '/v1/ECHO', '/v1/Echo']) expectProblem(await raw('GET', path), 404);
+    expect(handled).toEqual(['echo']);
+  });
+
   it('answers a unique violation no use case caught 409, not 500', async () => {
     expectProblem(await raw('GET', '/v1/duplicate'), 409);
   });

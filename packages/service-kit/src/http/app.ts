@@ -175,6 +175,9 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  // The gateway's route table matches paths case-sensitively; the services must agree, or a path spelt
+  // `/V1/Users` would pass the gateway under one rule and reach a service route guarded by another.
+  app.set('case sensitive routing', true);
 
   app.use(requestId);
   app.use(
