@@ -68,6 +68,25 @@ export const ServiceTerminateRequested = lifecycleRequest(
   'Remove the account of a client service for good (cancelled or long overdue).',
 );
 
+export const ServiceChangePackageRequested = defineEvent(
+  'billing.service.change_package_requested.v1',
+  'A change of package (upgrade/downgrade) was paid (or needed no payment): move the account to the new product’s module config. Idempotent per changeId.',
+  z.object({
+    changeId: Id,
+    serviceId: Id,
+    clientId: Id,
+    /** The invoice that paid for the change; absent when it cost nothing (a downgrade credits instead). */
+    invoiceId: Id.optional(),
+    fromProductId: Id,
+    toProductId: Id,
+    productName: z.string().min(1).max(200),
+    productType: ProductType,
+    module: ProvisioningModule,
+    moduleConfig: z.record(z.string().max(64), z.unknown()),
+    cycle: BillingCycle,
+  }),
+);
+
 export const InvoiceLine = z.object({
   description: z.string().min(1).max(500),
   amount: MinorUnits,
@@ -144,6 +163,7 @@ export const lifecycleEvents = [
   ServiceSuspendRequested,
   ServiceUnsuspendRequested,
   ServiceTerminateRequested,
+  ServiceChangePackageRequested,
   InvoiceIssued,
   InvoicePaid,
   ServiceProvisioned,
