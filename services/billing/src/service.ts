@@ -19,6 +19,8 @@ import {
   type ServiceDefinition,
 } from '@geminis/service-kit';
 import { type BillingConfig } from './config';
+import { createAutoCharge } from './domain/auto-charge.service';
+import { createChangePackage } from './domain/change-package.service';
 import { createClientServicesService } from './domain/client-services.service';
 import { createCreditNotesService } from './domain/credit-notes.service';
 import { createIdempotency } from './domain/idempotency.service';
@@ -50,6 +52,7 @@ import { creditNotesRoutes } from './http/credit-notes.routes';
 import { creditRoutes } from './http/credit.routes';
 import { invoicesRoutes } from './http/invoices.routes';
 import { ordersRoutes } from './http/orders.routes';
+import { paymentMethodsRoutes } from './http/payment-methods.routes';
 import { settingsRoutes } from './http/settings.routes';
 import { STRIPE_WEBHOOK_PATHS, stripeRoutes } from './http/stripe.routes';
 import { createCatalogClient } from './upstream/catalog.client';
@@ -71,7 +74,8 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
   const idempotent = createIdempotency({ db });
   const clock = config.now ? { now: config.now } : {};
   const sealer = createSealer(config.encryptionKey);
-  const settlement = createSettlement({ outbox, sealer, ...clock });
+  const changePackage = createChangePackage({ db, outbox, catalog, idempotent, ...clock });
+  const settlement = createSettlement({ outbox, sealer, changes: changePackage, ...clock });
   const holds = createPromotionHolds({
     db,
     catalog,
@@ -83,6 +87,7 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
     logger,
   });
   const refunds = createStripeRefunds({ db, stripe, sealer, logger });
+  const stripeService = createStripeService({ db, stripe, sealer, idempotent, settlement, logger });
   return {
     catalog,
     holds,
@@ -103,14 +108,9 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
     stripeClient: stripe,
     creditNotes: createCreditNotesService({ db, idempotent, refunds, ...clock }),
     refunds,
-    stripe: createStripeService({
-      db,
-      stripe,
-      sealer,
-      idempotent,
-      settlement,
-      logger,
-    }),
+    stripe: stripeService,
+    changePackage,
+    autoCharge: createAutoCharge({ db, outbox, stripe, stripeService, sealer, logger, ...clock }),
   };
 }
 
@@ -138,6 +138,7 @@ export function billingService(config: BillingConfig): ServiceDefinition<Billing
           creditNotesRoutes(services),
           settingsRoutes(services),
           stripeRoutes(services),
+          paymentMethodsRoutes(services),
         ],
         rawBodyPaths: STRIPE_WEBHOOK_PATHS,
         jobs: [
@@ -159,6 +160,20 @@ export function billingService(config: BillingConfig): ServiceDefinition<Billing
             },
           },
           ...(config.lifecycleJobs === false ? [] : lifecycleSchedule(services.lifecycle, logger)),
+          ...(config.lifecycleJobs === false
+            ? []
+            : [
+                {
+                  name: 'billing.auto-charge',
+                  everyMs: 5 * 60_000,
+                  // hourly across replicas: today's attempts claimed once, open ones asked again
+                  period: (now: Date) => now.toISOString().slice(0, 13),
+                  leaseMs: 60 * 60_000,
+                  run: async () => {
+                    logger.info(await services.autoCharge.run(), 'automatic charges done');
+                  },
+                },
+              ]),
           {
             name: 'billing.orders.expire',
             everyMs: 5 * 60_000,

@@ -35,8 +35,20 @@ describe('billing API document and configuration', () => {
     const answers = JSON.stringify(
       Object.values(doc.paths).flatMap((item: any) => Object.values(item).map((op: any) => op.responses)),
     );
-    for (const secret of ['secretKey"', 'webhookSecret', 'secretKeyEnc'])
+    for (const secret of ['secretKey"', 'webhookSecret', 'secretKeyEnc', 'eppCode', 'epp_code'])
       expect(answers).not.toContain(secret);
+  });
+
+  it('documents the saved-card routes with their access', () => {
+    const path = doc.paths['/v1/clients/{clientId}/payment-method'];
+    expect(Object.keys(path ?? {}).sort()).toEqual(['delete', 'get', 'put']);
+    expect(path.put.requestBody).toBeDefined();
+  });
+
+  it('documents the change of package with its body and its 201 answer', () => {
+    const op = doc.paths['/v1/client-services/{id}/change-package']?.post;
+    expect(op?.requestBody).toBeDefined();
+    expect(Object.keys(op.responses)).toContain('201');
   });
 
   it('refuses to start in production mode without its keys, naming them', () => {

@@ -250,7 +250,9 @@ describe.each([
     );
     expect(tables.map((x) => x.relname).sort()).toEqual(
       [
+        'auto_charge_attempts',
         'billing_settings',
+        'client_payment_methods',
         'client_services',
         'clients',
         'credit_entries',
@@ -267,6 +269,7 @@ describe.each([
         'payment_attempts',
         'payment_gateways',
         'promotion_holds',
+        'service_changes',
         'service_renewals',
         'stripe_events',
       ].sort(),

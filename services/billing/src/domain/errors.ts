@@ -13,6 +13,8 @@ export const invoiceNotFound = () => new NotFoundError('billing.invoice_not_foun
 export const serviceNotFound = () =>
   new NotFoundError('billing.service_not_found', 'client service not found');
 export const clientNotFound = () => new NotFoundError('billing.client_not_found', 'client not found');
+export const paymentMethodNotFound = () =>
+  new NotFoundError('billing.payment_method_not_found', 'this client has no saved payment method');
 
 const fieldError = (field: string, message: string): { fieldErrors: FieldError[] } => ({
   fieldErrors: [{ field, message }],
@@ -125,4 +127,19 @@ export const noLateFeeToWaive = () =>
   new ConflictError(
     'billing.no_late_fee',
     'the invoice has no late fee to waive (none was added, it is settled, or more than the rest was paid)',
+  );
+
+export const changeAlreadyPending = () =>
+  new ConflictError(
+    'billing.change_pending',
+    'the service has a change of package waiting for payment: pay or cancel its invoice first',
+  );
+
+export const sameProduct = () =>
+  new ValidationError(
+    'billing.change_same_product',
+    'invalid request: productId: the service already has it',
+    {
+      fieldErrors: [{ field: 'productId', message: 'the service already has this product' }],
+    },
   );

@@ -178,6 +178,14 @@ export const LifecycleSettingsInput = z
     suspendAfterDays: z.number().int().min(0).max(365).nullable(),
     terminateAfterDays: z.number().int().min(1).max(3650).nullable(),
     lateFee: LateFeeInput.nullable(),
+    autoChargeRetryDays: z
+      .array(z.number().int().min(1).max(90))
+      .max(10)
+      .refine((d) => d.every((x, i) => i === 0 || x > d[i - 1]!), 'days in increasing order'),
+    reminderDays: z
+      .array(z.number().int().min(-60).max(365))
+      .max(10)
+      .refine((d) => new Set(d).size === d.length, 'each day once'),
   })
   .partial()
   .strict();
@@ -207,3 +215,16 @@ export const ExtensionInput = z
   .object({ days: z.number().int().min(1).max(90), reason: z.string().trim().min(1).max(500) })
   .strict();
 export type ExtensionInput = z.infer<typeof ExtensionInput>;
+
+/** A client's Stripe payment method, saved by reference (set up in the browser with Stripe.js). */
+export const PaymentMethodInput = z
+  .object({
+    customerId: z.string().regex(/^cus_[A-Za-z0-9]{4,64}$/, 'a Stripe customer id (cus_…)'),
+    paymentMethodId: z.string().regex(/^pm_[A-Za-z0-9]{4,64}$/, 'a Stripe payment method id (pm_…)'),
+  })
+  .strict();
+export type PaymentMethodInput = z.infer<typeof PaymentMethodInput>;
+
+/** A change of package mid-cycle: another product of the storefront, in the service's cycle. */
+export const ChangePackageInput = z.object({ productId: z.uuid() }).strict();
+export type ChangePackageInput = z.infer<typeof ChangePackageInput>;

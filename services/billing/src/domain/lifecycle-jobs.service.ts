@@ -2,6 +2,7 @@ import { allTenants, hourlyUtc, tenantScope, type Database, type Job, type Tx } 
 import {
   cancelEndedBatch,
   lateFeeBatch,
+  reminderBatch,
   suspendOverdueBatch,
   terminateOverdueBatch,
   unsuspendSettledBatch,
@@ -71,6 +72,7 @@ export function createLifecycleJobs(deps: {
      */
     async dun(): Promise<{
       unsuspended: number;
+      reminders: number;
       lateFees: number;
       suspended: number;
       terminated: number;
@@ -82,6 +84,8 @@ export function createLifecycleJobs(deps: {
         moved,
       );
       const lateFees = await batches((tx, today) => lateFeeBatch(tx, allTenants, today, batchSize), moved);
+      // after the late fee, so an overdue reminder carries the balance with the fee in it
+      const reminders = await batches((tx, today) => reminderBatch(tx, allTenants, today, batchSize), moved);
       const suspended = await batches(
         (tx, today) => suspendOverdueBatch(tx, allTenants, today, batchSize),
         moved,
@@ -94,7 +98,7 @@ export function createLifecycleJobs(deps: {
         (tx, today) => cancelEndedBatch(tx, allTenants, today, batchSize),
         moved,
       );
-      return { unsuspended, lateFees, suspended, terminated, cancelled };
+      return { unsuspended, reminders, lateFees, suspended, terminated, cancelled };
     },
   };
 }

@@ -46,7 +46,7 @@ export function addMonths(date: string, months: number): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
   const total = m - 1 + months;
   const year = y + Math.floor(total / 12);
-  const month0 = total % 12;
+  const month0 = ((total % 12) + 12) % 12;
   const last = new Date(Date.UTC(year, month0 + 1, 0)).getUTCDate();
   return `${year}-${String(month0 + 1).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
 }

@@ -32,8 +32,18 @@ type Cause = { correlationId: string; causationId: string };
  * each of its pending services asks provisioning for its account (`billing.service.provision_requested.v1`,
  * carrying the client's snapshot and the module config from the order's snapshot — never a password).
  */
-export function createSettlement(deps: { outbox: Outbox; sealer: Sealer; now?: () => Date }) {
-  const { outbox, sealer } = deps;
+/** What follows a paid invoice that pays for a change of package (change-package.service). */
+export interface ChangesOnPayment {
+  invoicePaid(tx: Tx, scope: TenantScope, invoiceId: string, causationId?: string): Promise<void>;
+}
+
+export function createSettlement(deps: {
+  outbox: Outbox;
+  sealer: Sealer;
+  changes?: ChangesOnPayment;
+  now?: () => Date;
+}) {
+  const { outbox, sealer, changes } = deps;
   const now = deps.now ?? (() => new Date());
 
   /**
@@ -145,6 +155,7 @@ export function createSettlement(deps: { outbox: Outbox; sealer: Sealer; now?: (
         ...cause,
       });
       if (invoice.reason === 'renewal') return renewalPaid(tx, scope, invoice, paid);
+      if (invoice.reason === 'manual') return changes?.invoicePaid(tx, scope, invoice.id, paid.id);
       if (invoice.reason !== 'order' || !invoice.orderId) return;
       await setOrderStatus(tx, scope, invoice.orderId, 'pending', 'active');
       const services = await moveOrderServices(tx, scope, invoice.orderId, 'pending', 'provisioning');

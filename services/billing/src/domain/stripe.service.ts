@@ -62,7 +62,11 @@ export function createStripeService(deps: {
     secretKeyHint: g?.secretKeyHint ?? null,
   });
 
-  async function succeeded(tx: Tx, scope: TenantScope, intent: Stripe.PaymentIntent) {
+  async function succeeded(
+    tx: Tx,
+    scope: TenantScope,
+    intent: Pick<Stripe.PaymentIntent, 'id' | 'amount_received' | 'currency'>,
+  ) {
     const attempt = await findAttempt(tx, scope, intent.id);
     if (!attempt) {
       logger.warn(
@@ -100,6 +104,9 @@ export function createStripeService(deps: {
   }
 
   return {
+    /** A PaymentIntent of an attempt billing recorded succeeded: the invoice is paid (once per intent). */
+    succeeded,
+
     async gateway(auth: AuthContext, tenantId?: string): Promise<StripeGatewayView> {
       const owner = staffTenantOf(auth, tenantId);
       const scope = tenantScope(owner);

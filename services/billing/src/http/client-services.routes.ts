@@ -1,17 +1,19 @@
 import { ClientServiceList, ClientServiceView } from '@geminis/contracts';
 import { createRoutes } from '@geminis/service-kit';
 import { serviceNotFound } from '../domain/errors';
+import { type ChangePackage } from '../domain/change-package.service';
 import { type ClientServicesService } from '../domain/client-services.service';
 import {
   CancellationInput,
+  ChangePackageInput,
   DunningExemptionInput,
   ExtensionInput,
   ServiceActionInput,
 } from '../domain/inputs';
 import { type ServiceActions } from '../domain/service-actions.service';
 import { serviceLifecycleView, serviceView } from '../domain/views';
-import { ClientServiceLifecycleView } from './lifecycle.schemas';
-import { bodyOf, idOf, TenantQuery, tenantOf } from './request';
+import { ClientServiceLifecycleView, ServiceChangeView } from './lifecycle.schemas';
+import { bodyOf, idempotencyKeyOf, idOf, sendAnswer, TenantQuery, tenantOf, tokenOf } from './request';
 
 const STAFF = { roles: ['admin', 'reseller'] as const };
 
@@ -19,9 +21,29 @@ const STAFF = { roles: ['admin', 'reseller'] as const };
 export function clientServicesRoutes(deps: {
   clientServices: ClientServicesService;
   serviceActions: ServiceActions;
+  changePackage: ChangePackage;
 }) {
-  const { clientServices, serviceActions } = deps;
+  const { clientServices, serviceActions, changePackage } = deps;
   const routes = createRoutes();
+  routes.post(
+    '/v1/client-services/:id/change-package',
+    { authenticated: true },
+    {
+      summary:
+        'Upgrade or downgrade a client service mid-cycle with proration (Idempotency-Key honoured): the difference is invoiced, or credited',
+      query: TenantQuery,
+      body: ChangePackageInput,
+      responses: { 201: ServiceChangeView },
+    },
+    async (req, res, auth) => {
+      const id = idOf(req, serviceNotFound);
+      const input = bodyOf(req, ChangePackageInput);
+      sendAnswer(
+        res,
+        await changePackage.request(auth, tokenOf(req), id, input, idempotencyKeyOf(req), tenantOf(req)),
+      );
+    },
+  );
   routes.get(
     '/v1/client-services',
     { authenticated: true },

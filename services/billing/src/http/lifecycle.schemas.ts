@@ -27,6 +27,12 @@ export const LifecycleSettingsView = z.object({
     .nullable()
     .describe('Days suspended for non-payment before the service is terminated (null: never)'),
   lateFee: LateFeeInput.nullable().describe('Added once to a renewal invoice still unpaid after `afterDays`'),
+  autoChargeRetryDays: z
+    .array(z.number().int().min(1).max(90))
+    .describe('Days after the due date a declined automatic card charge is tried again'),
+  reminderDays: z
+    .array(z.number().int().min(-60).max(365))
+    .describe('Days from the due date a payment reminder is sent (negative: before it), once each'),
 });
 
 /** A client service with its lifecycle: why it is suspended, what billing asked provisioning, cancellation. */
@@ -45,3 +51,32 @@ export const ClientServiceLifecycleView = ClientServiceView.extend({
   dunningExemptReason: z.string().nullable(),
 });
 export type ClientServiceLifecycleView = z.infer<typeof ClientServiceLifecycleView>;
+
+const Minor = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+
+/** POST /v1/client-services/:id/change-package: the change and its proration. */
+export const ServiceChangeView = z.object({
+  changeId: z.uuid(),
+  serviceId: z.uuid(),
+  status: z
+    .enum(['pending', 'applied', 'cancelled'])
+    .describe('pending: its invoice is unpaid (applies when paid); applied: the service has the new product'),
+  fromProductId: z.uuid(),
+  toProductId: z.uuid(),
+  productName: z.string(),
+  currency: z.string(),
+  proration: z.object({
+    periodStart: z.iso.date(),
+    periodEnd: z.iso.date().describe('Exclusive: the next due date'),
+    changeDate: z.iso.date(),
+    oldAmount: Minor,
+    newAmount: Minor,
+    credit: Minor.describe('Unused days of the old price'),
+    charge: Minor.describe('The same days at the new price'),
+    difference: Minor.describe('charge − credit: invoiced when positive, account credit when negative'),
+    rule: z.string(),
+  }),
+  invoiceId: z.uuid().nullable().describe('The invoice of the difference (an upgrade)'),
+  createdAt: z.iso.datetime(),
+  appliedAt: z.iso.datetime().nullable(),
+});

@@ -10,6 +10,12 @@ const requestEnvelope = (type: string) => sql`jsonb_build_object(
   'data', jsonb_build_object('serviceId', e.id, 'clientId', e.client_id, 'module', e.module,
                              'reason', left(e.reason, 500)))`;
 
+/** An event's envelope built in SQL from a row `e` (with `event_id` and `tenant_id`) and its data. */
+const eventEnvelope = (type: string, data: SQL) => sql`jsonb_build_object(
+  'id', e.event_id, 'type', ${type}::text, 'source', 'billing',
+  'time', to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  'tenantId', e.tenant_id, 'correlationId', e.event_id, 'data', ${data})`;
+
 /** The tenant's setting, or its default when the tenant never saved settings (a null setting: off). */
 const setting = (column: string, fallback: number | null): SQL =>
   sql`(case when b.tenant_id is null then ${fallback}::int else ${sql.identifier('b')}.${sql.identifier(column)} end)`;
@@ -263,9 +269,70 @@ export function lateFeeBatch(tx: Tx, scope: TenantScope, today: string, limit: n
       update invoices i set subtotal = i.subtotal + f.fee, total = i.total + f.fee
         from fees f
        where i.tenant_id = f.tenant_id and i.id = f.id
-      returning i.id
+      returning i.tenant_id, i.id, i.number, i.client_id, i.currency, i.total, i.due_date, f.fee
+    ),
+    events as (
+      insert into outbox (id, tenant_id, type, envelope)
+      select e.event_id, e.tenant_id, 'billing.invoice.late_fee_applied.v1', ${eventEnvelope(
+        'billing.invoice.late_fee_applied.v1',
+        sql`jsonb_build_object('invoiceId', e.id, 'number', e.number, 'clientId', e.client_id,
+                               'currency', e.currency, 'fee', e.fee, 'total', e.total,
+                               'dueDate', e.due_date::text)`,
+      )}
+        from (select r.*, billing_uuidv7() as event_id from raised r) e
+      returning id
     )
-    select (select count(*) from due)::int as selected, (select count(*) from raised)::int as moved`,
-    false,
+    select (select count(*) from due)::int as selected, (select count(*) from events)::int as moved`,
+  );
+}
+
+/**
+ * Payment reminders, in one statement over a bounded batch of open (numbered) invoices: for each, the
+ * latest of its tenant's reminder days (relative to the due date; negative: before it) that came within
+ * the last two days (a job that missed a day catches up; a reminder weeks late, or one whose day passed
+ * before the invoice existed, is not sent); its (invoice, 'reminder:<day>') step claimed once (ON CONFLICT
+ * DO NOTHING), and `billing.invoice.reminder_due.v1` written to the outbox in the same statement.
+ */
+export function reminderBatch(tx: Tx, scope: TenantScope, today: string, limit: number) {
+  return runStep(
+    tx,
+    sql`
+    with cand as (
+      select i.tenant_id, i.id, i.number, i.client_id, i.currency, i.total - i.amount_paid as balance, i.due_date,
+             (select max(x) from unnest(coalesce(b.reminder_days, '{-3,1,7}'::int[])) x
+               where i.due_date + x between ${today}::date - 2 and ${today}::date) as offset_days
+        from invoices i
+        left join billing_settings b on b.tenant_id = i.tenant_id
+       where ${tenantIs(scope, sql`i.tenant_id`)} and i.status in ('unpaid', 'partially_paid')
+         and i.number is not null and i.due_date between ${today}::date - 367 and ${today}::date + 60
+    ),
+    due as (
+      select c.* from cand c
+       where c.offset_days is not null
+         and not exists (select 1 from dunning_steps d
+                          where d.tenant_id = c.tenant_id and d.invoice_id = c.id
+                            and d.step = 'reminder:' || c.offset_days)
+       order by c.tenant_id, c.id
+       limit ${limit}
+    ),
+    steps as (
+      insert into dunning_steps (tenant_id, invoice_id, step, service_id, taken_on)
+      select tenant_id, id, 'reminder:' || offset_days, null, ${today}::date from due
+      on conflict do nothing
+      returning tenant_id, invoice_id
+    ),
+    events as (
+      insert into outbox (id, tenant_id, type, envelope)
+      select e.event_id, e.tenant_id, 'billing.invoice.reminder_due.v1', ${eventEnvelope(
+        'billing.invoice.reminder_due.v1',
+        sql`jsonb_build_object('invoiceId', e.id, 'number', e.number, 'clientId', e.client_id,
+                               'currency', e.currency, 'balance', e.balance, 'dueDate', e.due_date::text,
+                               'offsetDays', e.offset_days)`,
+      )}
+        from (select d.*, billing_uuidv7() as event_id
+                from due d join steps t on t.tenant_id = d.tenant_id and t.invoice_id = d.id) e
+      returning id
+    )
+    select (select count(*) from due)::int as selected, (select count(*) from events)::int as moved`,
   );
 }

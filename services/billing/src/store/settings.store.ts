@@ -85,6 +85,10 @@ export interface LifecycleSettings {
   terminateAfterDays: number | null;
   /** Added once to a renewal invoice unpaid `afterDays` after its due date; null: none. */
   lateFee: LateFee | null;
+  /** Days after the due date a declined automatic charge is tried again (attempt n on the n-th day). */
+  autoChargeRetryDays: number[];
+  /** Days from the due date a payment reminder is due (negative: before it). */
+  reminderDays: number[];
 }
 
 export type LateFee =
@@ -96,6 +100,8 @@ export const DEFAULT_LIFECYCLE: LifecycleSettings = {
   suspendAfterDays: 5,
   terminateAfterDays: null,
   lateFee: null,
+  autoChargeRetryDays: [1, 3, 5],
+  reminderDays: [-3, 1, 7],
 };
 
 export async function getLifecycleSettings(tx: Tx, tenantId: string): Promise<LifecycleSettings> {
@@ -107,10 +113,12 @@ export async function getLifecycleSettings(tx: Tx, tenantId: string): Promise<Li
     late_fee_value: string | null;
     late_fee_currency: string | null;
     late_fee_after_days: number | null;
+    auto_charge_retry_days: number[];
+    reminder_days: number[];
   }>(
     tx,
     sql`select renewal_lead_days, suspend_after_days, terminate_after_days, late_fee_kind, late_fee_value::text,
-               late_fee_currency, late_fee_after_days
+               late_fee_currency, late_fee_after_days, auto_charge_retry_days, reminder_days
           from billing_settings where tenant_id = ${tenantId}`,
   );
   if (!r) return DEFAULT_LIFECYCLE;
@@ -126,6 +134,8 @@ export async function getLifecycleSettings(tx: Tx, tenantId: string): Promise<Li
         : r.late_fee_kind === 'percent'
           ? { kind: 'percent', bps: value, afterDays }
           : null,
+    autoChargeRetryDays: r.auto_charge_retry_days,
+    reminderDays: r.reminder_days,
   };
 }
 
@@ -135,12 +145,19 @@ export async function saveLifecycleSettings(tx: Tx, tenantId: string, s: Lifecyc
   const currency = fee?.kind === 'fixed' ? fee.currency : null;
   await tx.execute(sql`
     insert into billing_settings (tenant_id, renewal_lead_days, suspend_after_days, terminate_after_days, late_fee_kind,
-                                  late_fee_value, late_fee_currency, late_fee_after_days, updated_at)
+                                  late_fee_value, late_fee_currency, late_fee_after_days, auto_charge_retry_days,
+                                  reminder_days, updated_at)
     values (${tenantId}, ${s.renewalLeadDays}, ${s.suspendAfterDays}, ${s.terminateAfterDays}, ${fee?.kind ?? null},
-            ${value}, ${currency}, ${fee?.afterDays ?? null}, now())
+            ${value}, ${currency}, ${fee?.afterDays ?? null}, ${intArray(s.autoChargeRetryDays)},
+            ${intArray(s.reminderDays)}, now())
     on conflict (tenant_id) do update set renewal_lead_days = excluded.renewal_lead_days,
       suspend_after_days = excluded.suspend_after_days, terminate_after_days = excluded.terminate_after_days,
       late_fee_kind = excluded.late_fee_kind, late_fee_value = excluded.late_fee_value,
       late_fee_currency = excluded.late_fee_currency, late_fee_after_days = excluded.late_fee_after_days,
+      auto_charge_retry_days = excluded.auto_charge_retry_days, reminder_days = excluded.reminder_days,
       updated_at = now()`);
 }
+
+/** An integer[] parameter (a JSON array of integers, converted in SQL: no driver array quirks). */
+const intArray = (xs: number[]) =>
+  sql`array(select jsonb_array_elements_text(${JSON.stringify(xs)}::jsonb)::int)::int[]`;

@@ -25,6 +25,26 @@ export interface CreatedIntent {
   currency: string;
 }
 
+/** What an off-session charge did: Stripe's answer, or a refusal of the card (never an unknown outcome). */
+export type OffSessionCharge =
+  | { outcome: 'succeeded' | 'processing'; paymentIntentId: string; amountReceived: number; currency: string }
+  | {
+      outcome: 'declined';
+      paymentIntentId: string | null;
+      code: string;
+      declineCode: string | null;
+      message: string;
+    };
+
+export interface SavedCard {
+  customer: string | null;
+  type: string;
+  brand: string | null;
+  last4: string | null;
+  expMonth: number | null;
+  expYear: number | null;
+}
+
 /** Webhook signatures are accepted within 5 minutes either side of now (stripe-node only checks the past). */
 export const WEBHOOK_TOLERANCE_SEC = 300;
 
@@ -126,6 +146,83 @@ export function createStripeClient(options: StripeClientOptions = {}) {
         status: intent.status,
         amount: intent.amount,
         currency: intent.currency.toUpperCase(),
+      };
+    },
+
+    /**
+     * Charges a saved payment method without the client present (`off_session`, confirmed at once). A card
+     * refusal (Stripe's 402 card_error, or an intent left needing the client's authentication) is an answer,
+     * not an error; a lost answer or an outage throws (the caller retries with the same idempotency key).
+     */
+    async chargeOffSession(
+      secretKey: string,
+      p: {
+        amount: bigint;
+        currency: string;
+        customer: string;
+        paymentMethod: string;
+        metadata: Record<string, string>;
+        idempotencyKey: string;
+      },
+    ): Promise<OffSessionCharge> {
+      try {
+        const intent = (await breaker.fire(() =>
+          clientFor(secretKey).paymentIntents.create(
+            {
+              amount: Number(p.amount),
+              currency: p.currency.toLowerCase(),
+              customer: p.customer,
+              payment_method: p.paymentMethod,
+              off_session: true,
+              confirm: true,
+              metadata: p.metadata,
+            },
+            { idempotencyKey: p.idempotencyKey },
+          ),
+        )) as Stripe.PaymentIntent;
+        const status: string = intent.status;
+        if (status === 'succeeded' || status === 'processing')
+          return {
+            outcome: status,
+            paymentIntentId: intent.id,
+            amountReceived: intent.amount_received,
+            currency: intent.currency.toUpperCase(),
+          };
+        return {
+          outcome: 'declined',
+          paymentIntentId: intent.id,
+          code: intent.last_payment_error?.code ?? intent.status,
+          declineCode: intent.last_payment_error?.decline_code ?? null,
+          message: intent.last_payment_error?.message ?? `the payment needs the client (${intent.status})`,
+        };
+      } catch (err) {
+        const e = err as StripeErrorLike & {
+          decline_code?: string;
+          raw?: { payment_intent?: { id?: string } };
+        };
+        if (e.type === 'StripeCardError')
+          return {
+            outcome: 'declined',
+            paymentIntentId: e.raw?.payment_intent?.id ?? null,
+            code: e.code ?? 'card_declined',
+            declineCode: e.decline_code ?? null,
+            message: e.message ?? 'the card was declined',
+          };
+        throw mapped(err, resetTimeoutMs);
+      }
+    },
+
+    /** A saved payment method as Stripe knows it (whose customer it is, and what the client may see of it). */
+    async paymentMethod(secretKey: string, id: string): Promise<SavedCard> {
+      const pm = await guarded(() => clientFor(secretKey).paymentMethods.retrieve(id));
+      const customer = typeof pm.customer === 'string' ? pm.customer : (pm.customer?.id ?? null);
+      return {
+        customer,
+        type: pm.type,
+        brand: pm.card?.brand ?? null,
+        last4: pm.card?.last4 ?? null,
+        expMonth: pm.card?.exp_month ?? null,
+        expYear: pm.card?.exp_year ?? null,
       };
     },
 

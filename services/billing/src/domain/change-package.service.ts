@@ -1,0 +1,284 @@
+import { InvoiceIssued, ServiceChangePackageRequested } from '@geminis/contracts';
+import {
+  newId,
+  tenantScope,
+  UpstreamError,
+  type AuthContext,
+  type Database,
+  type Outbox,
+  type TenantScope,
+  type Tx,
+} from '@geminis/service-kit';
+import {
+  applyChange,
+  applyToService,
+  hasPendingChange,
+  insertChange,
+  pendingChangeOfInvoice,
+  type ServiceChange,
+} from '../store/changes.store';
+import { findClient } from '../store/clients.store';
+import { insertInvoice } from '../store/invoices.store';
+import { insertCreditEntry } from '../store/payments.store';
+import { findService, type ClientService } from '../store/services.store';
+import { getSettings, nextNumber } from '../store/settings.store';
+import { type CatalogClient } from '../upstream/catalog.client';
+import { PLATFORM_TENANT_ID, viewerOf } from './context';
+import { addDays, dateOf } from './cycles';
+import { changeAlreadyPending, sameProduct, serviceNotFound, serviceStateConflict } from './errors';
+import { type Answer, type Idempotent } from './idempotency.service';
+import { type ChangePackageInput } from './inputs';
+import { SYSTEM_ACTOR } from './invoice-payment';
+import { rateOf, toJsonMinor } from './money';
+import { addMonths, formatNumber } from './order-plan';
+import { PRORATION_RULE, prorate } from './proration';
+
+const CYCLE_MONTHS: Record<string, number> = {
+  monthly: 1,
+  quarterly: 3,
+  semiannually: 6,
+  annually: 12,
+  biennially: 24,
+  triennially: 36,
+};
+
+/** The period the service is in: the cycle before its next due date (never before it was registered). */
+function currentPeriod(s: ClientService): { start: string; end: string } {
+  const end = s.nextDueDate!;
+  const start = addMonths(end, -(CYCLE_MONTHS[s.cycle] ?? 1));
+  return { start: start < s.registrationDate ? s.registrationDate : start, end };
+}
+
+export const changeView = (c: ServiceChange) => ({
+  changeId: c.id,
+  serviceId: c.serviceId,
+  status: c.status,
+  fromProductId: c.fromProductId,
+  toProductId: c.toProductId,
+  productName: c.productName,
+  currency: c.currency,
+  proration: {
+    periodStart: c.periodStart,
+    periodEnd: c.periodEnd,
+    changeDate: c.changeDate,
+    oldAmount: toJsonMinor(c.oldAmount),
+    newAmount: toJsonMinor(c.newAmount),
+    credit: toJsonMinor(c.credit),
+    charge: toJsonMinor(c.charge),
+    difference: toJsonMinor(c.charge - c.credit),
+    rule: PRORATION_RULE,
+  },
+  invoiceId: c.invoiceId,
+  createdAt: c.createdAt,
+  appliedAt: c.appliedAt,
+});
+export type ChangeView = ReturnType<typeof changeView>;
+
+/**
+ * Upgrades and downgrades mid-cycle. The new product is priced by catalog's quote (the caller's own
+ * storefront and rules) for the service's cycle and quantity; the proration credits the unused days of the
+ * old price and charges them at the new one (proration.ts, half-up per amount). A positive difference is
+ * invoiced (numbered, taxed per line) and the change applies when that invoice is paid; zero or negative
+ * applies at once, the difference going to the client's account credit. Applying asks provisioning with
+ * `billing.service.change_package_requested.v1`, in the same transaction.
+ */
+export function createChangePackage(deps: {
+  db: Database;
+  outbox: Outbox;
+  catalog: CatalogClient;
+  idempotent: Idempotent;
+  now?: () => Date;
+}) {
+  const { db, outbox, catalog, idempotent } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function requested(tx: Tx, c: ServiceChange, cause: { causationId?: string } = {}) {
+    await outbox.enqueue(tx, {
+      type: ServiceChangePackageRequested.type,
+      tenantId: c.tenantId,
+      data: {
+        changeId: c.id,
+        serviceId: c.serviceId,
+        clientId: c.clientId,
+        ...(c.invoiceId ? { invoiceId: c.invoiceId } : {}),
+        fromProductId: c.fromProductId,
+        toProductId: c.toProductId,
+        productName: c.productName,
+        productType: c.productType,
+        module: c.module,
+        moduleConfig: c.moduleConfig,
+        cycle: c.cycle,
+      },
+      ...cause,
+    });
+  }
+
+  return {
+    /** Settlement: the invoice of a pending change was paid → the change applies (once). */
+    async invoicePaid(tx: Tx, scope: TenantScope, invoiceId: string, causationId?: string) {
+      const c = await pendingChangeOfInvoice(tx, scope, invoiceId);
+      if (!c || !(await applyChange(tx, scope, c))) return;
+      await requested(tx, { ...c, status: 'applied' }, causationId ? { causationId } : {});
+    },
+
+    async request(
+      auth: AuthContext,
+      token: string,
+      serviceId: string,
+      input: ChangePackageInput,
+      key: string | undefined,
+      tenantId?: string,
+    ): Promise<Answer<ChangeView> & { replayed: boolean }> {
+      const v = viewerOf(auth, tenantId);
+      const s = await db.withTenant(v.scope, (tx) => findService(tx, v.scope, serviceId, v.clientId));
+      if (!s) throw serviceNotFound();
+      return idempotent<ChangeView>(
+        {
+          tenantId: s.tenantId,
+          callerId: auth.userId,
+          key,
+          fingerprint: ['POST change-package', serviceId, input],
+        },
+        async (complete) => {
+          if (s.status !== 'active') throw serviceStateConflict(s.status, 'changed');
+          if (s.productId === null || s.nextDueDate === null || s.cancelAt !== null)
+            throw serviceStateConflict('not a renewing product', 'changed');
+          if (s.productId === input.productId) throw sameProduct();
+          const quote = await catalog.quote(token, {
+            currency: s.currency,
+            items: [{ productId: input.productId, cycle: s.cycle, quantity: s.quantity }],
+            ...(auth.role !== 'client' ? { clientId: s.clientId } : {}),
+            ...(auth.role === 'admin' && s.tenantId !== PLATFORM_TENANT_ID ? { tenantId: s.tenantId } : {}),
+          });
+          const line = quote.lines[0];
+          if (!line || line.kind !== 'product' || line.productId !== input.productId)
+            throw new UpstreamError('billing.catalog_failed', 'catalog priced another product');
+          const scope = tenantScope(s.tenantId);
+          const today = dateOf(now());
+          const body = await db.withTenant(scope, async (tx) => {
+            const locked = (await findService(tx, scope, serviceId, undefined, true))!;
+            if (
+              locked.status !== 'active' ||
+              locked.nextDueDate !== s.nextDueDate ||
+              locked.productId !== s.productId
+            )
+              throw serviceStateConflict(locked.status, 'changed now (it changed meanwhile)');
+            if (await hasPendingChange(tx, scope, serviceId)) throw changeAlreadyPending();
+            const period = currentPeriod(locked);
+            if (today >= period.end)
+              throw serviceStateConflict('due for renewal', 'changed before it is renewed');
+            const p = prorate({
+              oldAmount: locked.recurringAmount,
+              newAmount: BigInt(line.subtotal),
+              periodStart: period.start,
+              periodEnd: period.end,
+              changeDate: today < period.start ? period.start : today,
+            });
+            const change: ServiceChange = {
+              id: newId(),
+              tenantId: s.tenantId,
+              serviceId,
+              clientId: s.clientId,
+              fromProductId: s.productId!,
+              toProductId: input.productId,
+              productName: line.description,
+              productType: line.details.productType ?? 'other',
+              module: line.details.module,
+              moduleConfig: line.details.moduleConfig ?? {},
+              cycle: s.cycle,
+              currency: s.currency,
+              oldAmount: locked.recurringAmount,
+              newAmount: BigInt(line.subtotal),
+              periodStart: period.start,
+              periodEnd: period.end,
+              changeDate: today < period.start ? period.start : today,
+              credit: p.credit,
+              charge: p.charge,
+              invoiceId: null,
+              status: p.difference > 0n ? 'pending' : 'applied',
+              createdAt: new Date().toISOString(),
+              appliedAt: null,
+            };
+            if (p.difference > 0n) {
+              const settings = await getSettings(tx, s.tenantId);
+              const client = (await findClient(tx, scope, s.clientId))!;
+              const year = now().getUTCFullYear();
+              const n = await nextNumber(tx, s.tenantId, 'invoice', settings.invoiceYearlyReset ? year : 0);
+              const invoiceId = newId();
+              const tax = rateOf(p.difference, settings.taxRateBps);
+              const number = formatNumber(settings, year, n);
+              const dueDate = addDays(today, settings.invoiceDueDays);
+              await insertInvoice(tx, scope, {
+                id: invoiceId,
+                clientId: s.clientId,
+                orderId: null,
+                reason: 'manual',
+                number,
+                currency: s.currency,
+                subtotal: p.difference,
+                taxName: settings.taxName,
+                taxRateBps: settings.taxRateBps,
+                taxTotal: tax,
+                total: p.difference + tax,
+                buyer: { name: client.name, email: client.email },
+                dueDate,
+                lines: [
+                  {
+                    description: `Change ${locked.productName} → ${line.description}, ${p.unusedDays} of ${p.periodDays} days`,
+                    quantity: 1,
+                    unitPrice: p.difference,
+                    setupFee: 0n,
+                    discount: 0n,
+                    amount: p.difference,
+                    tax,
+                    total: p.difference + tax,
+                    serviceId,
+                    periodStart: change.changeDate,
+                    periodEnd: period.end,
+                  },
+                ],
+              });
+              change.invoiceId = invoiceId;
+              await insertChange(tx, scope, { ...change, requestedBy: auth.userId });
+              await outbox.enqueue(tx, {
+                type: InvoiceIssued.type,
+                tenantId: s.tenantId,
+                data: {
+                  invoiceId,
+                  number,
+                  clientId: s.clientId,
+                  currency: s.currency,
+                  subtotal: toJsonMinor(p.difference),
+                  tax: toJsonMinor(tax),
+                  total: toJsonMinor(p.difference + tax),
+                  dueDate,
+                  reason: 'manual',
+                },
+              });
+            } else {
+              await insertChange(tx, scope, { ...change, requestedBy: auth.userId });
+              await applyToService(tx, scope, change);
+              if (p.difference < 0n)
+                await insertCreditEntry(tx, scope, {
+                  id: newId(),
+                  clientId: s.clientId,
+                  currency: s.currency,
+                  amount: -p.difference,
+                  kind: 'deposit',
+                  description: `change of package: ${p.unusedDays} unused days of ${locked.productName}`,
+                  createdBy: auth.userId === s.clientId ? SYSTEM_ACTOR : auth.userId,
+                });
+              await requested(tx, change);
+            }
+            const view = changeView(change);
+            await complete(tx, { status: 201, body: view });
+            return view;
+          });
+          return { status: 201, body };
+        },
+      );
+    },
+  };
+}
+
+export type ChangePackage = ReturnType<typeof createChangePackage>;

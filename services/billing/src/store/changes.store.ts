@@ -1,0 +1,168 @@
+import { rows, type TenantScope, type Tx } from '@geminis/service-kit';
+import { sql } from 'drizzle-orm';
+import { fromDbMinor, type Minor } from '../domain/money';
+import { type ServicePlan } from '../domain/order-plan';
+import { iso, json, tenantIs, writeTenant } from './sql';
+
+export type ChangeStatus = 'pending' | 'applied' | 'cancelled';
+
+/** A change of package of a client service, with its proration (amounts in the service's currency). */
+export interface ServiceChange {
+  id: string;
+  tenantId: string;
+  serviceId: string;
+  clientId: string;
+  fromProductId: string;
+  toProductId: string;
+  productName: string;
+  productType: ServicePlan['productType'];
+  module: ServicePlan['module'];
+  moduleConfig: Record<string, unknown>;
+  cycle: ServicePlan['cycle'];
+  currency: string;
+  oldAmount: Minor;
+  newAmount: Minor;
+  periodStart: string;
+  periodEnd: string;
+  changeDate: string;
+  credit: Minor;
+  charge: Minor;
+  invoiceId: string | null;
+  status: ChangeStatus;
+  createdAt: string;
+  appliedAt: string | null;
+}
+
+interface Row {
+  id: string;
+  tenant_id: string;
+  service_id: string;
+  client_id: string;
+  from_product_id: string;
+  to_product_id: string;
+  product_name: string;
+  product_type: ServicePlan['productType'];
+  module: ServicePlan['module'];
+  module_config: Record<string, unknown>;
+  cycle: ServicePlan['cycle'];
+  currency: string;
+  old_amount: string;
+  new_amount: string;
+  period_start: string;
+  period_end: string;
+  change_date: string;
+  credit: string;
+  charge: string;
+  invoice_id: string | null;
+  status: ChangeStatus;
+  created_at: Date;
+  applied_at: Date | null;
+}
+
+const toChange = (r: Row): ServiceChange => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  serviceId: r.service_id,
+  clientId: r.client_id,
+  fromProductId: r.from_product_id,
+  toProductId: r.to_product_id,
+  productName: r.product_name,
+  productType: r.product_type,
+  module: r.module,
+  moduleConfig: r.module_config,
+  cycle: r.cycle,
+  currency: r.currency,
+  oldAmount: fromDbMinor(r.old_amount),
+  newAmount: fromDbMinor(r.new_amount),
+  periodStart: r.period_start,
+  periodEnd: r.period_end,
+  changeDate: r.change_date,
+  credit: fromDbMinor(r.credit),
+  charge: fromDbMinor(r.charge),
+  invoiceId: r.invoice_id,
+  status: r.status,
+  createdAt: iso(r.created_at),
+  appliedAt: r.applied_at ? iso(r.applied_at) : null,
+});
+
+const SELECT = sql`select c.*, c.period_start::text as period_start, c.period_end::text as period_end,
+                          c.change_date::text as change_date, c.old_amount::text as old_amount,
+                          c.new_amount::text as new_amount, c.credit::text as credit, c.charge::text as charge
+                     from service_changes c`;
+
+export async function insertChange(
+  tx: Tx,
+  scope: TenantScope,
+  c: Omit<ServiceChange, 'tenantId' | 'createdAt' | 'appliedAt'> & { requestedBy: string },
+): Promise<void> {
+  await tx.execute(sql`
+    insert into service_changes (id, tenant_id, service_id, client_id, from_product_id, to_product_id, product_name,
+                                 product_type, module, module_config, cycle, currency, old_amount, new_amount,
+                                 period_start, period_end, change_date, credit, charge, invoice_id, status,
+                                 requested_by, applied_at)
+    values (${c.id}, ${writeTenant(scope)}, ${c.serviceId}, ${c.clientId}, ${c.fromProductId}, ${c.toProductId},
+            ${c.productName}, ${c.productType}, ${c.module}, ${json(c.moduleConfig)}, ${c.cycle}, ${c.currency},
+            ${c.oldAmount.toString()}::bigint, ${c.newAmount.toString()}::bigint, ${c.periodStart}::date,
+            ${c.periodEnd}::date, ${c.changeDate}::date, ${c.credit.toString()}::bigint,
+            ${c.charge.toString()}::bigint, ${c.invoiceId}, ${c.status}, ${c.requestedBy},
+            case when ${c.status} = 'applied' then now() end)`);
+}
+
+export async function findChange(tx: Tx, scope: TenantScope, id: string): Promise<ServiceChange | null> {
+  const [r] = await rows<Row>(tx, sql`${SELECT} where ${tenantIs(scope, sql`c.tenant_id`)} and c.id = ${id}`);
+  return r ? toChange(r) : null;
+}
+
+/** The pending change a (manual) invoice pays for, locked; null when it pays for none. */
+export async function pendingChangeOfInvoice(
+  tx: Tx,
+  scope: TenantScope,
+  invoiceId: string,
+): Promise<ServiceChange | null> {
+  const [r] = await rows<Row>(
+    tx,
+    sql`${SELECT} where ${tenantIs(scope, sql`c.tenant_id`)} and c.invoice_id = ${invoiceId}
+          and c.status = 'pending' for update of c`,
+  );
+  return r ? toChange(r) : null;
+}
+
+export async function hasPendingChange(tx: Tx, scope: TenantScope, serviceId: string): Promise<boolean> {
+  const r = await rows<{ id: string }>(
+    tx,
+    sql`select id from service_changes where ${tenantIs(scope)} and service_id = ${serviceId} and status = 'pending'`,
+  );
+  return r.length > 0;
+}
+
+/**
+ * Applies a change to its service (product, module and its config, recurring amount), unless the service
+ * is over; marks the change applied. False when the change was not pending (applied once).
+ */
+export async function applyChange(tx: Tx, scope: TenantScope, c: ServiceChange): Promise<boolean> {
+  const marked = await rows<{ id: string }>(
+    tx,
+    sql`update service_changes set status = 'applied', applied_at = now()
+         where ${tenantIs(scope)} and id = ${c.id} and status = 'pending' returning id`,
+  );
+  if (marked.length === 0) return false;
+  await applyToService(tx, scope, c);
+  return true;
+}
+
+/** The service takes the change's product, module config and recurring amount (unless it is over). */
+export async function applyToService(tx: Tx, scope: TenantScope, c: ServiceChange): Promise<void> {
+  await tx.execute(sql`
+    update client_services
+       set product_id = ${c.toProductId}, product_name = ${c.productName}, product_type = ${c.productType},
+           module = ${c.module}, module_config = ${json(c.moduleConfig)},
+           recurring_amount = ${c.newAmount.toString()}::bigint, updated_at = now()
+     where ${tenantIs(scope)} and id = ${c.serviceId} and status not in ('terminated', 'cancelled')`);
+}
+
+/** The pending change of an invoice that was cancelled (the change never happens). */
+export async function cancelChangeOfInvoice(tx: Tx, scope: TenantScope, invoiceId: string): Promise<void> {
+  await tx.execute(sql`
+    update service_changes set status = 'cancelled'
+     where ${tenantIs(scope)} and invoice_id = ${invoiceId} and status = 'pending'`);
+}
