@@ -29,6 +29,15 @@ export const supportConfigShape = {
   /** Port of the inbound SMTP listener (replies and department mail); unset: no listener (use piping). */
   SUPPORT_INBOUND_SMTP_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
   SUPPORT_INBOUND_SMTP_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Master key of secrets sealed at rest (tenants' webhook signing secrets). */
+  SUPPORT_ENCRYPTION_KEY: secret(32),
+  /** Failed webhook attempts in a row that disable an endpoint. */
+  SUPPORT_WEBHOOK_FAILURE_LIMIT: z.coerce.number().int().min(1).max(1000).default(50),
+  /** Development only: let webhooks reach loopback/private addresses over plain http (never in production). */
+  SUPPORT_WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
 };
 
 export type SupportEnvConfig = z.infer<z.ZodObject<typeof supportConfigShape>>;
@@ -58,9 +67,23 @@ export interface SupportConfig {
   reply?: { secret: string; domain: string; validDays?: number };
   /** The inbound SMTP listener (off unless a port is given; 0 = any free port, for tests). */
   inboundSmtp?: { port: number; host?: string };
+  /** Seals webhook secrets (32+ characters; a random one per process when absent, for tests). */
+  encryptionKey?: string;
+  webhooks?: {
+    /** Tests only: loopback and private targets over http. */
+    allowPrivate?: boolean;
+    failureLimit?: number;
+    retryBaseMs?: number;
+    /** How long a delivery is retried (default a day). */
+    retryForMs?: number;
+    pollMs?: number;
+  };
 }
 
-export const supportConfigFrom = (env: SupportEnvConfig, _shared: unknown): SupportConfig => ({
+export const supportConfigFrom = (
+  env: SupportEnvConfig,
+  shared: { GEMINIS_MODE?: string | undefined },
+): SupportConfig => ({
   autoCloseDays: env.SUPPORT_AUTO_CLOSE_DAYS,
   identityUrl: env.IDENTITY_URL,
   mail: { smtpUrl: env.SUPPORT_SMTP_URL, dir: env.SUPPORT_MAIL_DIR, from: env.SUPPORT_MAIL_FROM },
@@ -68,6 +91,11 @@ export const supportConfigFrom = (env: SupportEnvConfig, _shared: unknown): Supp
     secret: env.SUPPORT_REPLY_SECRET!,
     domain: env.SUPPORT_REPLY_DOMAIN,
     validDays: env.SUPPORT_REPLY_TOKEN_DAYS,
+  },
+  encryptionKey: env.SUPPORT_ENCRYPTION_KEY!,
+  webhooks: {
+    allowPrivate: shared.GEMINIS_MODE !== 'production' && env.SUPPORT_WEBHOOK_ALLOW_PRIVATE,
+    failureLimit: env.SUPPORT_WEBHOOK_FAILURE_LIMIT,
   },
   ...(env.SUPPORT_INBOUND_SMTP_PORT !== undefined
     ? { inboundSmtp: { port: env.SUPPORT_INBOUND_SMTP_PORT, host: env.SUPPORT_INBOUND_SMTP_HOST } }

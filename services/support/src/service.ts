@@ -10,9 +10,13 @@ import {
   ServiceSuspendRequested,
   ServiceUnsuspended,
   SettingsChanged,
+  TicketOpened,
+  TicketReplied,
+  type EventEnvelope,
 } from '@geminis/contracts';
 import {
   type BuiltService,
+  type EventHandler,
   type Job,
   type ServiceContext,
   type ServiceDefinition,
@@ -27,6 +31,7 @@ import { createNotificationsService } from './domain/notifications.service';
 import { createReplyAddresses } from './domain/reply-token';
 import { createSlaService } from './domain/sla.service';
 import { createTicketsService } from './domain/tickets.service';
+import { createWebhooksService, WEBHOOK_EVENT_TYPES } from './domain/webhooks.service';
 import { brandChangedHandler } from './events/brand-changed.handler';
 import { clientCreatedHandler } from './events/client-created.handler';
 import { invoiceIssuedHandler } from './events/invoice-issued.handler';
@@ -40,10 +45,12 @@ import { departmentsRoutes } from './http/departments.routes';
 import { INBOUND_MAIL_PATH, inboundRoutes } from './http/inbound.routes';
 import { notificationsRoutes } from './http/notifications.routes';
 import { ticketsRoutes } from './http/tickets.routes';
+import { webhooksRoutes } from './http/webhooks.routes';
 import { startInboundSmtp } from './mail/inbound-smtp';
 import { createMailSender } from './mail/sender';
 import { fileTransport, smtpTransport } from './mail/transport';
 import { createIdentityClient } from './upstream/identity.client';
+import { createWebhookDeliverer } from './webhooks/deliverer';
 
 export { supportConfigFrom, supportConfigShape, type SupportConfig } from './config';
 
@@ -62,7 +69,15 @@ function wire(config: SupportConfig, ctx: ServiceContext, brandSource: BrandSour
     config.reply ?? { secret: randomBytes(32).toString('base64url'), domain: 'reply.geminis.localhost' },
   );
   const tickets = createTicketsService({ db, outbox, departments, notifications, replies, ...clock });
+  const webhooks = createWebhooksService({
+    db,
+    encryptionKey: config.encryptionKey ?? randomBytes(32).toString('base64url'),
+    policy: { allowPrivate: config.webhooks?.allowPrivate ?? false },
+    ...(config.webhooks?.retryForMs !== undefined ? { retryForMs: config.webhooks.retryForMs } : {}),
+    ...clock,
+  });
   return {
+    webhooks,
     departments,
     brands,
     notifications,
@@ -111,8 +126,28 @@ export const supportJobs = (services: Pick<SupportServices, 'sla'>): Job[] => [
 export interface SupportBuilt extends BuiltService {
   services: SupportServices;
   mailer: ReturnType<typeof createMailSender>;
+  webhookDeliverer: ReturnType<typeof createWebhookDeliverer>;
   /** The inbound SMTP listener's port, when one runs. */
   inboundSmtpPort?: number;
+}
+
+/**
+ * Every event a tenant may subscribe to also fans out to its webhook endpoints, in the same inbox
+ * transaction as the event's own effect (support's own ticket events come back to it from the bus).
+ */
+function withWebhooks(
+  webhooks: { fanOut(tx: Parameters<EventHandler>[0], e: EventEnvelope<unknown>): Promise<void> },
+  handlers: Record<string, EventHandler>,
+): Record<string, EventHandler> {
+  const all: Record<string, EventHandler> = { ...handlers };
+  for (const type of [...WEBHOOK_EVENT_TYPES, TicketOpened.type, TicketReplied.type]) {
+    const own = handlers[type];
+    all[type] = async (tx, event) => {
+      if (own) await own(tx, event);
+      await webhooks.fanOut(tx, event);
+    };
+  }
+  return all;
 }
 
 /** Runs `fn` every `ms` (never two at once) until stopped; stop waits for the run in flight. */
@@ -161,6 +196,17 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
         ...(config.now ? { now: config.now } : {}),
         logger: ctx.logger,
       });
+      const webhookDeliverer = createWebhookDeliverer({
+        db: ctx.db,
+        webhooks: services.webhooks,
+        policy: { allowPrivate: config.webhooks?.allowPrivate ?? false },
+        ...(config.webhooks?.failureLimit !== undefined
+          ? { failureLimit: config.webhooks.failureLimit }
+          : {}),
+        ...(config.webhooks?.retryBaseMs !== undefined ? { retryBaseMs: config.webhooks.retryBaseMs } : {}),
+        ...(config.now ? { now: config.now } : {}),
+        logger: ctx.logger,
+      });
       const background =
         config.jobs === false
           ? []
@@ -169,6 +215,11 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
                 mail.pollMs ?? 2_000,
                 () => mailer.drain(),
                 (err) => ctx.logger.error({ err }, 'mail sender failed; it runs again'),
+              ),
+              every(
+                config.webhooks?.pollMs ?? 2_000,
+                () => webhookDeliverer.drain(),
+                (err) => ctx.logger.error({ err }, 'webhook deliverer failed; it runs again'),
               ),
             ];
       const smtpIn = config.inboundSmtp
@@ -179,6 +230,7 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
       return {
         services,
         mailer,
+        webhookDeliverer,
         ...(smtpIn ? { inboundSmtpPort: smtpIn.port } : {}),
         rawBodyPaths: [INBOUND_MAIL_PATH],
         routes: [
@@ -187,8 +239,9 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
           ticketsRoutes(services),
           cannedRepliesRoutes(services),
           notificationsRoutes(services),
+          webhooksRoutes(services),
         ],
-        handlers: {
+        handlers: withWebhooks(services.webhooks, {
           [ServiceSuspendRequested.type]: suspendRequestedHandler(services),
           [ClientCreated.type]: clientCreatedHandler(notify),
           [InvoiceIssued.type]: invoiceIssuedHandler(notify),
@@ -198,7 +251,7 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
           [ServiceUnsuspended.type]: serviceUnsuspendedHandler(notify),
           [SettingsChanged.type]: brandChanged,
           [ResellerUpdated.type]: brandChanged,
-        },
+        }),
         jobs: config.jobs === false ? [] : supportJobs(services),
         async stop() {
           await smtpIn?.close();

@@ -64,11 +64,14 @@ describe('support API document and configuration', () => {
     ).toThrow(/SUPPORT_REPLY_SECRET: required in production mode/);
   });
 
-  it('keeps templates and mail logs to staff', () => {
+  it('keeps templates, mail logs and webhooks to staff', () => {
     const staffOnly = routes().filter(
-      (r) => r.path.startsWith('/v1/support/notification-templates') || r.path === '/v1/support/mail-log',
+      (r) =>
+        r.path.startsWith('/v1/support/notification-templates') ||
+        r.path === '/v1/support/mail-log' ||
+        r.path.startsWith('/v1/support/webhooks'),
     );
-    expect(staffOnly.length).toBe(6);
+    expect(staffOnly.length).toBe(13);
     expect(
       staffOnly.every((r) => JSON.stringify(r.access) === JSON.stringify({ roles: ['admin', 'reseller'] })),
     ).toBe(true);

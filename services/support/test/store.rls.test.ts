@@ -14,6 +14,8 @@ const TABLES = [
   'mail_templates',
   'mail_outbox',
   'inbound_mails',
+  'webhook_endpoints',
+  'webhook_deliveries',
 ];
 
 /** Row-level security as the second wall under support's tables. */
@@ -23,7 +25,7 @@ describe('support store isolation', () => {
   const B = newId();
 
   beforeAll(async () => {
-    h = await startSupport();
+    h = await startSupport({ webhooks: { allowPrivate: true } });
     const api = client(h.url);
     const d = await api.post('/v1/support/departments', dept('Help'), h.issuer.tokenFor('reseller', A));
     const t = await api.post(
@@ -47,6 +49,21 @@ describe('support store isolation', () => {
     await h.db.withTenant(tenantScope(A), (tx) =>
       saveBrand(tx, tenantScope(A), { brandName: 'A', logoUrl: null, supportEmail: null }, new Date()),
     );
+    // a webhook endpoint and one delivery to it
+    const hook = await api.post(
+      '/v1/support/webhooks',
+      { url: 'http://127.0.0.1:9/hook', eventTypes: ['billing.invoice.paid.v1'] },
+      h.issuer.tokenFor('reseller', A),
+    );
+    expect(hook.status).toBe(201);
+    await h.deliver('billing.invoice.paid.v1', A, {
+      invoiceId: newId(),
+      number: 'I-1',
+      clientId: newId(),
+      currency: 'EUR',
+      total: 1,
+      paidAt: new Date().toISOString(),
+    });
     await api.put(
       '/v1/support/notification-templates/welcome/en',
       { subject: 's', html: 'h', text: 't' },

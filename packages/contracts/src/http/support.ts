@@ -131,3 +131,47 @@ export const InboundMailResult = z.object({
   reason: z.string().optional(),
 });
 export type InboundMailResult = z.infer<typeof InboundMailResult>;
+
+// --- outbound webhooks ---
+// Deliveries are POSTed as JSON `{ id, type, createdAt, tenantId, data }` (the event) with the headers
+// Geminis-Event-Id, Geminis-Event-Type, Geminis-Delivery-Id and
+// `Geminis-Signature: t=<unix seconds>,v1=<hex>[,v1=<hex>]`, each v1 = HMAC-SHA256(secret, `${t}.${raw body}`)
+// (two after a rotation, for a day). Verify over the raw bytes, in constant time, and refuse an old t.
+
+export const WebhookEndpointView = z.object({
+  id: Id,
+  tenantId: Id,
+  url: z.string(),
+  eventTypes: z.array(z.string()),
+  status: z.enum(['active', 'disabled']),
+  disabledReason: z.string().nullable(),
+  /** Failed attempts in a row (the endpoint is disabled at the limit). */
+  consecutiveFailures: z.number().int(),
+  /** Until when the previous secret still signs (after a rotation), else null. */
+  previousSecretExpiresAt: Timestamp.nullable(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type WebhookEndpointView = z.infer<typeof WebhookEndpointView>;
+export const WebhookEndpointList = z.object({ items: z.array(WebhookEndpointView) });
+/** Creation and rotation answers: the signing secret, shown this once. */
+export const WebhookEndpointWithSecret = z.object({ endpoint: WebhookEndpointView, secret: z.string() });
+
+export const WebhookDeliveryView = z.object({
+  id: Id,
+  endpointId: Id,
+  eventId: Id,
+  eventType: z.string(),
+  status: z.enum(['pending', 'delivered', 'failed']),
+  attempts: z.number().int(),
+  lastStatusCode: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  nextAttemptAt: Timestamp.nullable(),
+  createdAt: Timestamp,
+  deliveredAt: Timestamp.nullable(),
+});
+export type WebhookDeliveryView = z.infer<typeof WebhookDeliveryView>;
+export const WebhookDeliveryPage = z.object({
+  items: z.array(WebhookDeliveryView),
+  nextCursor: z.string().nullable(),
+});

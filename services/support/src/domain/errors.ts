@@ -29,3 +29,7 @@ export const ticketNotClosed = () =>
   new BusinessRuleError('support.ticket_not_closed', 'only a closed ticket can be reopened');
 export const templateNotFound = () =>
   new NotFoundError('support.template_not_found', 'no such template (or no override of it)');
+export const webhookNotFound = () =>
+  new NotFoundError('support.webhook_not_found', 'webhook endpoint not found');
+export const webhookUrlTaken = () =>
+  new ConflictError('support.webhook_url_taken', 'an endpoint with this URL already exists');

@@ -122,3 +122,17 @@ export const MailLogQuery = z
     limit: z.coerce.number().int().min(1).max(100).default(25),
   })
   .strict();
+
+const EventTypes = z.array(z.string().min(1).max(100)).min(1).max(20);
+export const WebhookInput = z.object({ url: z.string().min(1).max(2000), eventTypes: EventTypes }).strict();
+export const WebhookPatch = z
+  .object({ url: z.string().min(1).max(2000), eventTypes: EventTypes, enabled: z.boolean() })
+  .partial()
+  .strict();
+export const DeliveryQuery = z
+  .object({
+    tenantId: z.uuid().optional(),
+    cursor: z.uuid().optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+  })
+  .strict();

@@ -5,12 +5,15 @@ import {
   type TicketDetail as TicketDetailView,
   type TicketMessageView,
   type TicketView,
+  type WebhookDeliveryView,
+  type WebhookEndpointView,
 } from '@geminis/contracts';
 import { type TicketDetail } from '../domain/tickets.service';
 import { type Message, type Ticket } from '../domain/ticket';
 import { type CannedReply } from '../store/canned-replies.store';
 import { type Department } from '../store/departments.store';
 import { type Mail } from '../store/mail.store';
+import { type Delivery, type Endpoint } from '../store/webhooks.store';
 
 /** The answers' shapes are the contract's (@geminis/contracts, http/support.ts). */
 export const departmentView = (d: Department): DepartmentView => ({ ...d });
@@ -70,4 +73,31 @@ export const mailView = (m: Mail): MailLogEntry => ({
   subject: m.subject,
   createdAt: m.createdAt.toISOString(),
   sentAt: iso(m.sentAt),
+});
+
+export const webhookView = (e: Endpoint): WebhookEndpointView => ({
+  id: e.id,
+  tenantId: e.tenantId,
+  url: e.url,
+  eventTypes: e.eventTypes,
+  status: e.status,
+  disabledReason: e.disabledReason,
+  consecutiveFailures: e.consecutiveFailures,
+  previousSecretExpiresAt: iso(e.previousSecretExpiresAt),
+  createdAt: e.createdAt.toISOString(),
+  updatedAt: e.updatedAt.toISOString(),
+});
+
+export const deliveryView = (d: Delivery): WebhookDeliveryView => ({
+  id: d.id,
+  endpointId: d.endpointId,
+  eventId: d.eventId,
+  eventType: d.eventType,
+  status: d.status,
+  attempts: d.attempts,
+  lastStatusCode: d.lastStatusCode,
+  lastError: d.lastError,
+  nextAttemptAt: d.status === 'pending' ? d.nextAttemptAt.toISOString() : null,
+  createdAt: d.createdAt.toISOString(),
+  deliveredAt: iso(d.deliveredAt),
 });
