@@ -24,7 +24,7 @@ import {
   SWAGGER_UI_FILES,
 } from './docs';
 import { type Upstream } from './proxy';
-import { type RateLimits } from './rate-limit';
+import { type ApiCaller, type RateLimits } from './rate-limit';
 import { type RevocationList } from './revocations';
 import { matchRoute, ROUTES, type GatewayRoute, type UpstreamName } from './route-table';
 import { normaliseHost, type TenantResolver } from './tenant-resolver';
@@ -39,6 +39,12 @@ export interface GatewayDeps {
   routes?: readonly GatewayRoute[];
   /** Tokens of suspended users and resellers, refused before their expiry. */
   revocations?: RevocationList;
+  /**
+   * Addresses (or CIDR ranges, or `loopback`) of the proxies in front of the gateway whose
+   * X-Forwarded-For is believed. Empty: none — the client is the socket's peer, and a client-sent
+   * X-Forwarded-For changes no rate-limit key.
+   */
+  trustedProxies?: string[];
 }
 
 /**
@@ -50,7 +56,8 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   const routes = deps.routes ?? ROUTES;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  const trusted = deps.trustedProxies ?? [];
+  app.set('trust proxy', trusted.length > 0 ? trusted : false);
   app.use(requestId);
   // One access line per request at the end, without a child logger per request: the gateway's hot path.
   app.use((req, res, next) => {
@@ -175,7 +182,8 @@ export function createGatewayApp(deps: GatewayDeps): Express {
     const route = matchRoute(req.path, routes);
     if (!route) return next();
     const requestId = res.getHeader('x-request-id') as string;
-    let limitKey = `ip:${req.ip ?? 'unknown'}`;
+    const ip = req.ip ?? 'unknown';
+    let caller: ApiCaller = { kind: 'anonymous', ip };
     if (route.access !== 'public') {
       const token = bearerToken(req);
       if (!token) throw new UnauthenticatedError('auth.missing_token', 'a bearer access token is required');
@@ -189,10 +197,10 @@ export function createGatewayApp(deps: GatewayDeps): Express {
       if (!route.access.roles.includes(auth.role)) {
         throw new ForbiddenError('auth.forbidden', `this operation is not allowed for role ${auth.role}`);
       }
-      limitKey = `tenant:${auth.tenantId}`;
+      caller = { kind: 'user', userId: auth.userId, tenantId: auth.tenantId, role: auth.role };
     }
-    if (route.limit === 'auth') await deps.limits.auth(req.ip ?? 'unknown');
-    else if (route.limit === 'api') await deps.limits.api(limitKey);
+    if (route.limit === 'auth') await deps.limits.auth(ip);
+    else if (route.limit === 'api') await deps.limits.api(caller);
 
     const upstream = deps.upstreams[route.upstream];
     if (!upstream) {

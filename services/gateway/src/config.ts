@@ -45,7 +45,17 @@ export const gatewayConfigShape = {
   ACCESS_TOKEN_MAX_AGE_SEC: z.coerce.number().int().positive().default(900),
   HOST_CACHE_TTL_MS: z.coerce.number().int().positive().default(30_000),
   AUTH_RATE_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  /** Per user (per IP for anonymous storefront calls). */
   API_RATE_PER_MINUTE: z.coerce.number().int().positive().default(1200),
+  /** Per tenant over all its clients together (staff are not counted in it); 10 × API_RATE_PER_MINUTE when unset. */
+  TENANT_RATE_PER_MINUTE: z.coerce.number().int().positive().optional(),
+  /**
+   * Proxies in front of the gateway (addresses, CIDR ranges or `loopback`, comma-separated) whose
+   * X-Forwarded-For is believed for the client's address. Unset: none is.
+   */
+  TRUSTED_PROXIES: list,
+  /** Hosts remembered by the storefront's host cache (found or not); the oldest go first. */
+  HOST_CACHE_MAX_ENTRIES: z.coerce.number().int().positive().default(10_000),
 };
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof gatewayConfigShape>>;

@@ -54,12 +54,14 @@ export async function buildGateway(deps: {
     identityUrl: config.IDENTITY_URL ?? 'http://identity.invalid',
     platformHosts: config.PLATFORM_HOSTS,
     ttlMs: config.HOST_CACHE_TTL_MS,
+    maxEntries: config.HOST_CACHE_MAX_ENTRIES,
   });
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { enableOfflineQueue: false }) : undefined;
   redis?.on('error', (err) => logger.warn({ err }, 'redis error'));
   const limits = createRateLimits({
     authPerMinute: config.AUTH_RATE_PER_MINUTE,
     apiPerMinute: config.API_RATE_PER_MINUTE,
+    ...(config.TENANT_RATE_PER_MINUTE ? { tenantPerMinute: config.TENANT_RATE_PER_MINUTE } : {}),
     ...(redis ? { redis } : {}),
   });
   const revocationSource =
@@ -88,6 +90,7 @@ export async function buildGateway(deps: {
     limits,
     corsOrigins: config.CORS_ORIGINS,
     revocations,
+    trustedProxies: config.TRUSTED_PROXIES,
   });
   return {
     app,

@@ -39,7 +39,9 @@ export function forwardedHeaders(req: Request, requestId: string): Record<string
     out[name] = value;
   }
   out['x-request-id'] = requestId;
-  out['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+  // The client as the gateway resolved it: the socket's peer, or, behind a configured trusted proxy, the
+  // address that proxy saw. Never what the client itself wrote.
+  out['x-forwarded-for'] = req.ip ?? req.socket.remoteAddress ?? '';
   out['x-forwarded-proto'] = req.protocol;
   if (req.headers.host) out['x-forwarded-host'] = req.headers.host;
   injectTraceContext(out as Record<string, string>);

@@ -7,11 +7,20 @@ import {
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 
+/** Who is calling the API, for its rate limit: a verified user, or an anonymous client by IP. */
+export type ApiCaller =
+  | { kind: 'user'; userId: string; tenantId: string; role: 'admin' | 'reseller' | 'client' }
+  | { kind: 'anonymous'; ip: string };
+
 export interface RateLimits {
   /** Per client IP on authentication routes (login, refresh, sign-up, password reset). */
   auth(ip: string): Promise<void>;
-  /** Per tenant (or per IP for anonymous storefront calls) on the API. */
-  api(key: string): Promise<void>;
+  /**
+   * Per principal on the API: each user has its own budget (an anonymous caller, its IP's), so one
+   * self-signed-up client cannot use up the platform admin's or its reseller's. A tenant's clients
+   * together also share a wider ceiling; staff are never counted in it, so their clients cannot starve them.
+   */
+  api(caller: ApiCaller): Promise<void>;
 }
 
 /**
@@ -20,7 +29,10 @@ export interface RateLimits {
  */
 export function createRateLimits(options: {
   authPerMinute: number;
+  /** Per user (or anonymous IP). */
   apiPerMinute: number;
+  /** Per tenant, over all its clients together; 10 × apiPerMinute by default. */
+  tenantPerMinute?: number;
   redis?: Redis;
 }): RateLimits {
   const make = (keyPrefix: string, points: number): RateLimiterAbstract =>
@@ -28,7 +40,8 @@ export function createRateLimits(options: {
       ? new RateLimiterRedis({ storeClient: options.redis, keyPrefix, points, duration: 60 })
       : new RateLimiterMemory({ keyPrefix, points, duration: 60 });
   const auth = make('gw_auth', options.authPerMinute);
-  const api = make('gw_api', options.apiPerMinute);
+  const principal = make('gw_api', options.apiPerMinute);
+  const tenantClients = make('gw_tenant', options.tenantPerMinute ?? options.apiPerMinute * 10);
 
   const consume = async (limiter: RateLimiterAbstract, key: string) => {
     try {
@@ -36,12 +49,19 @@ export function createRateLimits(options: {
     } catch (err) {
       if (err instanceof RateLimiterRes) {
         throw new TooManyRequestsError('rate_limit.exceeded', 'too many requests; slow down', {
-          retryAfterSeconds: Math.ceil(err.msBeforeNext / 1000),
+          retryAfterSeconds: Math.max(1, Math.ceil(err.msBeforeNext / 1000)),
         });
       }
       throw err; // the store failed: let the error middleware answer 500 rather than silently allow
     }
   };
 
-  return { auth: (ip) => consume(auth, ip), api: (key) => consume(api, key) };
+  return {
+    auth: (ip) => consume(auth, ip),
+    async api(caller) {
+      if (caller.kind === 'anonymous') return consume(principal, `ip:${caller.ip}`);
+      await consume(principal, `user:${caller.userId}`);
+      if (caller.role === 'client') await consume(tenantClients, `tenant:${caller.tenantId}`);
+    },
+  };
 }

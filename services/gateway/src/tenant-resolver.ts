@@ -11,6 +11,8 @@ export interface TenantResolverOptions {
   identityUrl: string;
   platformHosts: string[];
   ttlMs: number;
+  /** Hosts remembered (found or not). The oldest go first; default 10,000. */
+  maxEntries?: number;
   now?: () => number;
 }
 
@@ -32,12 +34,21 @@ export function createTenantResolver(options: TenantResolverOptions) {
     timeoutMs: 2_000,
     retry: { retries: 1, baseDelayMs: 50, maxDelayMs: 200 },
   });
+  // Insertion-ordered: re-setting a host moves it last, so the first key is the least recently looked up.
+  // Misses are remembered too (value null): a stream of made-up Host headers costs one lookup each per TTL
+  // at most, and never more memory than maxEntries.
   const cache = new Map<string, { value: TenantByHost | null; expires: number }>();
+  const maxEntries = options.maxEntries ?? 10_000;
+  const inFlight = new Map<string, Promise<TenantByHost | null>>();
   const platform = new Set(options.platformHosts.map(normaliseHost));
 
-  async function lookup(host: string): Promise<TenantByHost | null> {
-    const hit = cache.get(host);
-    if (hit && hit.expires > now()) return hit.value;
+  function remember(host: string, value: TenantByHost | null): void {
+    cache.delete(host);
+    cache.set(host, { value, expires: now() + options.ttlMs });
+    while (cache.size > maxEntries) cache.delete(cache.keys().next().value!);
+  }
+
+  async function fetchHost(host: string): Promise<TenantByHost | null> {
     let value: TenantByHost | null;
     try {
       const res = await identity.request({ method: 'GET', path: IDENTITY_INTERNAL.tenantByHost(host) });
@@ -46,8 +57,21 @@ export function createTenantResolver(options: TenantResolverOptions) {
       if ((err as { status?: number }).status !== 404) throw err;
       value = null;
     }
-    cache.set(host, { value, expires: now() + options.ttlMs });
+    remember(host, value);
     return value;
+  }
+
+  async function lookup(host: string): Promise<TenantByHost | null> {
+    // A host name is at most 253 characters of [a-z0-9.-]: anything else names no storefront, unasked.
+    if (host.length > 253 || !/^[a-z0-9.-]+$/.test(host)) return null;
+    const hit = cache.get(host);
+    if (hit && hit.expires > now()) return hit.value;
+    // Concurrent requests for the same unknown host share one lookup.
+    const pending = inFlight.get(host);
+    if (pending) return pending;
+    const started = fetchHost(host).finally(() => inFlight.delete(host));
+    inFlight.set(host, started);
+    return started;
   }
 
   async function resolve(hostHeader: string | undefined): Promise<ResolvedTenant> {
@@ -92,7 +116,15 @@ export function createTenantResolver(options: TenantResolverOptions) {
     );
   }
 
-  return { resolve, isKnownHost, invalidate, subscribe, close: () => identity.shutdown() };
+  return {
+    resolve,
+    isKnownHost,
+    invalidate,
+    subscribe,
+    /** Hosts remembered now (for tests and metrics). */
+    cachedHosts: () => cache.size,
+    close: () => identity.shutdown(),
+  };
 }
 
 export type TenantResolver = ReturnType<typeof createTenantResolver>;
