@@ -33,6 +33,19 @@ export const supportConfigShape = {
   SUPPORT_ENCRYPTION_KEY: secret(32),
   /** Failed webhook attempts in a row that disable an endpoint. */
   SUPPORT_WEBHOOK_FAILURE_LIMIT: z.coerce.number().int().min(1).max(1000).default(50),
+  /** Largest attachment (bytes); at most the HTTP body limit (1 MiB). */
+  SUPPORT_ATTACHMENT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024)
+    .default(512 * 1024),
+  /** All attachments of one ticket together (bytes). */
+  SUPPORT_TICKET_ATTACHMENTS_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(20 * 1024 * 1024),
   /** Development only: let webhooks reach loopback/private addresses over plain http (never in production). */
   SUPPORT_WEBHOOK_ALLOW_PRIVATE: z
     .enum(['true', 'false'])
@@ -69,6 +82,7 @@ export interface SupportConfig {
   inboundSmtp?: { port: number; host?: string };
   /** Seals webhook secrets (32+ characters; a random one per process when absent, for tests). */
   encryptionKey?: string;
+  attachments?: { maxBytes?: number; maxTicketBytes?: number };
   webhooks?: {
     /** Tests only: loopback and private targets over http. */
     allowPrivate?: boolean;
@@ -93,6 +107,10 @@ export const supportConfigFrom = (
     validDays: env.SUPPORT_REPLY_TOKEN_DAYS,
   },
   encryptionKey: env.SUPPORT_ENCRYPTION_KEY!,
+  attachments: {
+    maxBytes: env.SUPPORT_ATTACHMENT_MAX_BYTES,
+    maxTicketBytes: env.SUPPORT_TICKET_ATTACHMENTS_MAX_BYTES,
+  },
   webhooks: {
     allowPrivate: shared.GEMINIS_MODE !== 'production' && env.SUPPORT_WEBHOOK_ALLOW_PRIVATE,
     failureLimit: env.SUPPORT_WEBHOOK_FAILURE_LIMIT,

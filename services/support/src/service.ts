@@ -30,6 +30,7 @@ import { createNoticesService } from './domain/notices.service';
 import { createNotificationsService } from './domain/notifications.service';
 import { createReplyAddresses } from './domain/reply-token';
 import { createSlaService } from './domain/sla.service';
+import { createTicketExtrasService } from './domain/ticket-extras.service';
 import { createTicketsService } from './domain/tickets.service';
 import { createWebhooksService, WEBHOOK_EVENT_TYPES } from './domain/webhooks.service';
 import { brandChangedHandler } from './events/brand-changed.handler';
@@ -44,6 +45,7 @@ import { cannedRepliesRoutes } from './http/canned-replies.routes';
 import { departmentsRoutes } from './http/departments.routes';
 import { INBOUND_MAIL_PATH, inboundRoutes } from './http/inbound.routes';
 import { notificationsRoutes } from './http/notifications.routes';
+import { ATTACHMENT_UPLOAD_PATH, ticketExtrasRoutes } from './http/ticket-extras.routes';
 import { ticketsRoutes } from './http/tickets.routes';
 import { webhooksRoutes } from './http/webhooks.routes';
 import { startInboundSmtp } from './mail/inbound-smtp';
@@ -78,6 +80,16 @@ function wire(config: SupportConfig, ctx: ServiceContext, brandSource: BrandSour
   });
   return {
     webhooks,
+    ticketExtras: createTicketExtrasService({
+      db,
+      ...(config.attachments?.maxBytes !== undefined
+        ? { maxAttachmentBytes: config.attachments.maxBytes }
+        : {}),
+      ...(config.attachments?.maxTicketBytes !== undefined
+        ? { maxTicketBytes: config.attachments.maxTicketBytes }
+        : {}),
+      ...clock,
+    }),
     departments,
     brands,
     notifications,
@@ -232,11 +244,12 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
         mailer,
         webhookDeliverer,
         ...(smtpIn ? { inboundSmtpPort: smtpIn.port } : {}),
-        rawBodyPaths: [INBOUND_MAIL_PATH],
+        rawBodyPaths: [INBOUND_MAIL_PATH, ATTACHMENT_UPLOAD_PATH],
         routes: [
           inboundRoutes(services),
           departmentsRoutes(services),
           ticketsRoutes(services),
+          ticketExtrasRoutes(services),
           cannedRepliesRoutes(services),
           notificationsRoutes(services),
           webhooksRoutes(services),

@@ -77,6 +77,11 @@ describe('support API document and configuration', () => {
     ).toBe(true);
   });
 
+  it('lets only clients rate a ticket', () => {
+    const rate = routes().find((r) => r.path === '/v1/support/tickets/:id/rating' && r.method === 'PUT');
+    expect(rate?.access).toEqual({ roles: ['client'] });
+  });
+
   it('reads SUPPORT_AUTO_CLOSE_DAYS (default 7) and reports a bad value by name', () => {
     const base = { DATABASE_URL: 'postgres://x@localhost/db', AMQP_URL: 'amqp://localhost' };
     const ok = loadConfig({ ...sharedServiceConfig, ...supportConfigShape }, base);

@@ -16,6 +16,8 @@ const TABLES = [
   'inbound_mails',
   'webhook_endpoints',
   'webhook_deliveries',
+  'ticket_attachments',
+  'ticket_ratings',
 ];
 
 /** Row-level security as the second wall under support's tables. */
@@ -23,6 +25,7 @@ describe('support store isolation', () => {
   let h: Harness;
   const A = newId();
   const B = newId();
+  const clientOfA = newId();
 
   beforeAll(async () => {
     h = await startSupport({ webhooks: { allowPrivate: true } });
@@ -31,7 +34,7 @@ describe('support store isolation', () => {
     const t = await api.post(
       '/v1/support/tickets',
       { departmentId: d.body.id, subject: 'x', message: 'y' },
-      h.issuer.tokenFor('client', A),
+      h.issuer.tokenFor('client', A, clientOfA),
     );
     await api.post('/v1/support/canned-replies', { title: 't', body: 'b' }, h.issuer.tokenFor('reseller', A));
     // a client identity announced (its address, and its welcome mail queued), a brand, a template override
@@ -49,6 +52,23 @@ describe('support store isolation', () => {
     await h.db.withTenant(tenantScope(A), (tx) =>
       saveBrand(tx, tenantScope(A), { brandName: 'A', logoUrl: null, supportEmail: null }, new Date()),
     );
+    // an attachment, and a rating of the closed ticket
+    const file = await fetch(`${h.url}/v1/support/attachments?ticketId=${t.body.ticket.id}&filename=a.txt`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.issuer.tokenFor('client', A, clientOfA)}` },
+      body: 'hello',
+    });
+    expect(file.status).toBe(201);
+    await api.post(`/v1/support/tickets/${t.body.ticket.id}/close`, {}, h.issuer.tokenFor('reseller', A));
+    expect(
+      (
+        await api.put(
+          `/v1/support/tickets/${t.body.ticket.id}/rating`,
+          { score: 5 },
+          h.issuer.tokenFor('client', A, clientOfA),
+        )
+      ).status,
+    ).toBe(200);
     // a webhook endpoint and one delivery to it
     const hook = await api.post(
       '/v1/support/webhooks',

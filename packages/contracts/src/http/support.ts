@@ -175,3 +175,26 @@ export const WebhookDeliveryPage = z.object({
   items: z.array(WebhookDeliveryView),
   nextCursor: z.string().nullable(),
 });
+
+// --- attachments, ratings ---
+
+export const AttachmentView = z.object({
+  id: Id,
+  ticketId: Id,
+  filename: z.string(),
+  /** Sniffed from the bytes (never the uploader's claim). */
+  contentType: z.string(),
+  size: z.number().int(),
+  sha256: z.string(),
+  author: z.enum(['client', 'staff']),
+  createdAt: Timestamp,
+});
+export type AttachmentView = z.infer<typeof AttachmentView>;
+export const AttachmentList = z.object({ items: z.array(AttachmentView) });
+
+export const RatingView = z.object({
+  score: z.number().int().min(1).max(5),
+  comment: z.string().nullable(),
+  ratedAt: Timestamp,
+});
+export type RatingView = z.infer<typeof RatingView>;

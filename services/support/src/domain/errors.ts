@@ -1,4 +1,10 @@
-import { BusinessRuleError, ConflictError, NotFoundError, ValidationError } from '@geminis/service-kit';
+import {
+  AppError,
+  BusinessRuleError,
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+} from '@geminis/service-kit';
 
 /** Every error support answers with, by code (mapped to HTTP by the kit's problem middleware). */
 export const departmentNotFound = () =>
@@ -33,3 +39,26 @@ export const webhookNotFound = () =>
   new NotFoundError('support.webhook_not_found', 'webhook endpoint not found');
 export const webhookUrlTaken = () =>
   new ConflictError('support.webhook_url_taken', 'an endpoint with this URL already exists');
+export const attachmentNotFound = () =>
+  new NotFoundError('support.attachment_not_found', 'attachment not found');
+export const attachmentTooLarge = (max: number) =>
+  new AppError(413, 'support.attachment_too_large', `invalid request: file: larger than ${max} bytes`, {
+    fieldErrors: [{ field: 'file', message: `larger than ${max} bytes` }],
+  });
+export const ticketAttachmentsFull = (max: number) =>
+  new BusinessRuleError(
+    'support.ticket_attachments_full',
+    `the ticket's attachments would exceed ${max} bytes`,
+    {
+      fieldErrors: [{ field: 'file', message: `the ticket's attachments would exceed ${max} bytes` }],
+    },
+  );
+export const ratingNeedsClosed = () =>
+  new BusinessRuleError('support.rating_needs_closed', 'a ticket is rated once it is closed');
+export const mergeOtherClient = () =>
+  new BusinessRuleError('support.merge_other_client', 'only tickets of the same client can be merged', {
+    fieldErrors: [{ field: 'intoTicketId', message: 'a ticket of another client' }],
+  });
+export const alreadyMerged = () =>
+  new ConflictError('support.ticket_merged', 'the ticket was already merged into another');
+export const ratingNotFound = () => new NotFoundError('support.rating_not_found', 'the ticket has no rating');

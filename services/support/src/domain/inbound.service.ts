@@ -4,6 +4,7 @@ import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { findDepartmentsByEmail } from '../store/departments.store';
 import { recordInbound } from '../store/inbound.store';
 import { findRecipient, findRecipientByEmail } from '../store/mail.store';
+import { mergedInto } from '../store/ticket-extras.store';
 import { findTicket } from '../store/tickets.store';
 import { type ReplyAddresses } from './reply-token';
 import { DuplicateDelivery, type OnceGuard, type TicketsService } from './tickets.service';
@@ -109,9 +110,12 @@ export function createInboundService(deps: {
     const verified = deps.replies.verify(token, now());
     if ('refused' in verified)
       return { status: 'dropped', reason: verified.refused === 'expired' ? 'expired_token' : 'forged_token' };
-    const ticket = await deps.db.withTenant(allTenants, (tx) =>
-      findTicket(tx, { scope: allTenants }, verified.ticketId),
-    );
+    // a merged ticket's address leads to the ticket it was merged into
+    const ticket = await deps.db.withTenant(allTenants, async (tx) => {
+      const t = await findTicket(tx, { scope: allTenants }, verified.ticketId);
+      const into = t && (await mergedInto(tx, tenantScope(t.tenantId), t.id));
+      return into ? findTicket(tx, { scope: tenantScope(t.tenantId) }, into) : t;
+    });
     if (!ticket) return { status: 'dropped', reason: 'unknown_ticket' };
     const scope = tenantScope(ticket.tenantId);
     const client = await deps.db.withTenant(scope, (tx) => findRecipient(tx, scope, ticket.clientId));

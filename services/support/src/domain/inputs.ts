@@ -136,3 +136,11 @@ export const DeliveryQuery = z
     limit: z.coerce.number().int().min(1).max(100).default(25),
   })
   .strict();
+
+export const AttachmentQuery = z
+  .object({ tenantId: z.uuid().optional(), ticketId: z.uuid(), filename: z.string().min(1).max(255) })
+  .strict();
+export const MergeInput = z.object({ intoTicketId: z.uuid() }).strict();
+export const RatingInput = z
+  .object({ score: z.number().int().min(1).max(5), comment: Text(2_000).optional() })
+  .strict();
