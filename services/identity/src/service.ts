@@ -12,6 +12,7 @@ import { createPasswordHasher } from './domain/passwords';
 import { createResellersService } from './domain/resellers.service';
 import { createSettingsService } from './domain/settings.service';
 import { createTenantsService } from './domain/tenants.service';
+import { createThrottle } from './domain/throttle';
 import { createTwoFactorService } from './domain/twofactor.service';
 import { accountsRoutes } from './http/accounts.routes';
 import { adminRoutes } from './http/admin.routes';
@@ -45,8 +46,13 @@ function wire(config: IdentityConfig, ctx: Parameters<ServiceDefinition['build']
   const settings = createSettingsService({ db, outbox, cipher });
   const clients = createClientsService({ db, outbox, hasher, tenants });
   const resellers = createResellersService({ db, outbox, hasher });
+  const throttle = createThrottle({
+    db,
+    rule: { threshold: config.lockoutThreshold ?? 5, maxSec: config.lockoutSec ?? 900 },
+  });
   const auth = createAuthService({
     db,
+    throttle,
     hasher,
     keys,
     tenants,
@@ -72,7 +78,7 @@ function wire(config: IdentityConfig, ctx: Parameters<ServiceDefinition['build']
     cipher,
     resetTokenTtlSec: config.resetTokenTtlSec ?? 3600,
   });
-  const twoFactor = createTwoFactorService({ db, cipher, issuer: config.issuer, auth });
+  const twoFactor = createTwoFactorService({ db, cipher, issuer: config.issuer, auth, throttle, hasher });
   return { cipher, hasher, keys, tenants, audit, settings, clients, resellers, auth, passwords, twoFactor };
 }
 

@@ -367,7 +367,11 @@ describe('identity authentication', () => {
 
   it('enrols TOTP, requires the second step at login, accepts a recovery code once, and disables', async () => {
     const s = await api.login(demo.platformClient.email, demo.platformClient.password);
-    const enrol = await api.post('/v1/me/2fa/enrol', {}, s.accessToken);
+    const enrol = await api.post(
+      '/v1/me/2fa/enrol',
+      { currentPassword: demo.platformClient.password },
+      s.accessToken,
+    );
     expect(enrol.body.otpauthUri).toMatch(/^otpauth:\/\/totp\//);
     expect((await api.post('/v1/me/2fa/confirm', { code: '000000' }, s.accessToken)).status).toBe(400);
     const confirm = await api.post(

@@ -28,7 +28,6 @@ const SERVICE_ONLY = new Set([
 const NO_BODY = new Set([
   'POST /v1/clients/{id}/activate', // re-activation has no reason to give (suspend has one)
   'POST /v1/resellers/{id}/activate', // likewise
-  'POST /v1/me/2fa/enrol', // starts enrolment of the caller: the secret comes back, nothing goes in
   'POST /v1/users/{id}/2fa/reset', // an admin reset of the user named in the path
 ]);
 

@@ -2,7 +2,6 @@ import {
   ForbiddenError,
   newId,
   tenantScope,
-  TooManyRequestsError,
   UnauthenticatedError,
   type Database,
 } from '@geminis/service-kit';
@@ -14,19 +13,14 @@ import {
   insertRefreshToken,
   revokeFamily,
 } from '../store/tokens.store';
-import {
-  clearFailedLogins,
-  findCredentialsByEmail,
-  findCredentialsById,
-  recordFailedLogin,
-  setPasswordHash,
-} from '../store/users.store';
+import { findCredentialsByEmail, findCredentialsById, setPasswordHash } from '../store/users.store';
 import { type AuditService } from './audit.service';
 import { type TenantRef } from './context';
 import { newTenantToken, parseTenantToken } from './crypto';
 import { type KeysService } from './keys.service';
 import { type PasswordHasher } from './passwords';
 import { type TenantsService } from './tenants.service';
+import { loginKey, tooManyAttempts, type Throttle } from './throttle';
 import { type User, type UserCredentials } from './types';
 
 export interface Session {
@@ -74,28 +68,6 @@ const strip = (u: User | UserCredentials): User => ({
   updatedAt: u.updatedAt,
 });
 
-/** Unknown emails get the same lockout behaviour as known ones (per replica), so lockout cannot enumerate. */
-function createPhantomLockouts(threshold: number, lockSec: number) {
-  const failures = new Map<string, { count: number; lockedUntil: number }>();
-  return {
-    lockedFor(key: string): number {
-      const f = failures.get(key);
-      return f && f.lockedUntil > Date.now() ? Math.ceil((f.lockedUntil - Date.now()) / 1000) : 0;
-    },
-    fail(key: string): boolean {
-      if (failures.size > 50_000) failures.clear();
-      const f = failures.get(key) ?? { count: 0, lockedUntil: 0 };
-      f.count += 1;
-      if (f.count >= threshold) {
-        f.lockedUntil = Date.now() + lockSec * 1000;
-        f.count = 0;
-      }
-      failures.set(key, f);
-      return f.lockedUntil > Date.now();
-    },
-  };
-}
-
 export function createAuthService(deps: {
   db: Database;
   hasher: PasswordHasher;
@@ -103,16 +75,11 @@ export function createAuthService(deps: {
   tenants: TenantsService;
   audit: AuditService;
   settings: AuthSettings;
+  throttle: Throttle;
   /** Whether policy makes 2FA mandatory for this user (platform for admins, reseller for its clients). */
   twoFactorRequired(user: User): Promise<boolean>;
 }) {
   const { db, hasher, keys, settings } = deps;
-  const phantom = createPhantomLockouts(settings.lockoutThreshold, settings.lockoutSec);
-
-  const locked = (seconds: number) =>
-    new TooManyRequestsError('identity.account_locked', 'too many failed attempts; try again later', {
-      retryAfterSeconds: seconds,
-    });
 
   /** Checks that nothing forbids this user from holding a session right now. */
   async function assertMaySignIn(user: User, tenant?: TenantRef): Promise<void> {
@@ -177,57 +144,30 @@ export function createAuthService(deps: {
     }): Promise<Session | MfaChallenge> {
       const { tenant, email, ip } = input;
       const scope = tenantScope(tenant.tenantId);
+      // Per (e-mail, source): a stranger's failures throttle the stranger, not the account's owner.
+      const key = loginKey(email, ip);
+      await deps.throttle.assertMayTry(scope, key);
       const found = await db.withTenant(scope, (tx) => findCredentialsByEmail(tx, scope, email));
-      const phantomKey = `${tenant.tenantId}:${email.toLowerCase()}`;
-
-      if (!found) {
-        // Same work and the same answers as for a real account: hash a dummy, count towards a lockout.
-        const wait = phantom.lockedFor(phantomKey);
-        if (wait > 0) throw locked(wait);
-        await hasher.verify(undefined, input.password);
-        const nowLocked = phantom.fail(phantomKey);
+      // Unknown e-mails: the same work (a dummy hash) and the same answers as for a real account.
+      const ok = await hasher.verify(found?.passwordHash, input.password);
+      if (!found || !ok) {
+        const wait = await deps.throttle.fail(scope, key);
         await deps.audit.record(scope, {
           tenantId: tenant.tenantId,
-          type: 'login.failed',
+          type: wait > 0 ? 'login.locked' : 'login.failed',
+          ...(found ? { subjectId: found.id } : {}),
           ip,
-          data: { reason: 'unknown_email' },
+          data: found ? {} : { reason: 'unknown_email' },
         });
-        if (nowLocked) throw locked(settings.lockoutSec);
+        if (wait > 0) throw tooManyAttempts(wait);
         throw invalidCredentials();
       }
-
-      if (found.lockedUntil && found.lockedUntil.getTime() > Date.now()) {
-        throw locked(Math.ceil((found.lockedUntil.getTime() - Date.now()) / 1000));
-      }
-      const ok = await hasher.verify(found.passwordHash, input.password);
-      if (!ok) {
-        const after = await db.withTenant(scope, async (tx) => {
-          const r = await recordFailedLogin(
-            tx,
-            scope,
-            found.id,
-            settings.lockoutThreshold,
-            settings.lockoutSec,
-          );
-          const nowLocked = r.lockedUntil !== null && new Date(r.lockedUntil).getTime() > Date.now();
-          await insertAudit(tx, {
-            tenantId: tenant.tenantId,
-            type: nowLocked ? 'login.locked' : 'login.failed',
-            subjectId: found.id,
-            ip,
-            data: { failedLogins: r.failedLogins },
-          });
-          return nowLocked;
-        });
-        if (after) throw locked(settings.lockoutSec);
-        throw invalidCredentials();
-      }
+      await deps.throttle.succeed(scope, key);
 
       const user = strip(found);
       await assertMaySignIn(user, tenant);
       const rehash = hasher.needsRehash(found.passwordHash) ? await hasher.hash(input.password) : undefined;
       await db.withTenant(scope, async (tx) => {
-        await clearFailedLogins(tx, scope, user.id);
         if (rehash) await setPasswordHash(tx, scope, user.id, rehash);
         if (!user.twoFactorEnabled) {
           await insertAudit(tx, { tenantId: user.tenantId, type: 'login.succeeded', subjectId: user.id, ip });

@@ -16,6 +16,8 @@ import { claimTotpStep, findCredentialsById, findUser, setTotp } from '../store/
 import { type AuthService, type Session } from './auth.service';
 import { type Actor } from './context';
 import { parseTenantToken, randomToken, sha256, type Cipher } from './crypto';
+import { type PasswordHasher } from './passwords';
+import { loginKey, secondFactorKey, tooManyAttempts, type Throttle } from './throttle';
 import { type UserCredentials } from './types';
 
 type Scope = SingleTenantScope;
@@ -44,8 +46,27 @@ export function createTwoFactorService(deps: {
   cipher: Cipher;
   issuer: string;
   auth: AuthService;
+  throttle: Throttle;
+  hasher: PasswordHasher;
 }) {
   const { db, cipher } = deps;
+
+  /**
+   * Turning 2FA on or off asks for the password again: an access token alone (stolen, or a session left
+   * open) cannot enrol an attacker's device or remove the owner's. Wrong passwords count like sign-ins.
+   */
+  async function assertPassword(scope: Scope, actor: Actor, password: string): Promise<void> {
+    const user = await db.withTenant(scope, (tx) => findCredentialsById(tx, scope, actor.auth.userId));
+    if (!user) throw new NotFoundError('identity.user_not_found', 'user not found');
+    const key = loginKey(user.email, actor.ip);
+    await deps.throttle.assertMayTry(scope, key);
+    if (await deps.hasher.verify(user.passwordHash, password)) return;
+    const wait = await deps.throttle.fail(scope, key);
+    if (wait > 0) throw tooManyAttempts(wait);
+    throw new ValidationError('identity.wrong_password', 'currentPassword is incorrect', {
+      fieldErrors: [{ field: 'currentPassword', message: 'incorrect' }],
+    });
+  }
 
   /** Checks a TOTP code against a secret; each time step is accepted once (no replay). */
   async function checkTotp(
@@ -92,7 +113,14 @@ export function createTwoFactorService(deps: {
     const user = await db.withTenant(scope, (tx) => findCredentialsById(tx, scope, userId));
     if (!user?.totpPendingSecretEnc)
       throw new BusinessRuleError('identity.2fa_not_enrolling', 'start an enrolment first');
-    if (!(await checkTotp(scope, user, user.totpPendingSecretEnc, code))) throw badCode();
+    const key = secondFactorKey(user.id);
+    await deps.throttle.assertMayTry(scope, key);
+    if (!(await checkTotp(scope, user, user.totpPendingSecretEnc, code))) {
+      const wait = await deps.throttle.fail(scope, key);
+      if (wait > 0) throw tooManyAttempts(wait);
+      throw badCode();
+    }
+    await deps.throttle.succeed(scope, key);
     await db.withTenant(scope, async (tx) => {
       await setTotp(tx, scope, userId, {
         secretEnc: user.totpPendingSecretEnc,
@@ -138,21 +166,33 @@ export function createTwoFactorService(deps: {
   }
 
   return {
-    enrolMe: (actor: Actor) => enrol(tenantScope(actor.auth.tenantId), actor.auth.userId),
+    async enrolMe(actor: Actor, currentPassword: string) {
+      const scope = tenantScope(actor.auth.tenantId);
+      await assertPassword(scope, actor, currentPassword);
+      return enrol(scope, actor.auth.userId);
+    },
     confirmMe: (actor: Actor, code: string) =>
       confirm(tenantScope(actor.auth.tenantId), actor.auth.userId, code, actor.ip),
 
     /** Disabling needs a current code (or a recovery code): a stolen access token alone cannot do it. */
-    async disableMe(actor: Actor, code: string): Promise<void> {
+    async disableMe(actor: Actor, code: string, currentPassword: string): Promise<void> {
       const scope = tenantScope(actor.auth.tenantId);
+      await assertPassword(scope, actor, currentPassword);
       const user = await db.withTenant(scope, (tx) => findCredentialsById(tx, scope, actor.auth.userId));
       if (!user?.totpSecretEnc) throw new BusinessRuleError('identity.2fa_not_enabled', '2FA is not enabled');
+      const key = secondFactorKey(user.id);
+      await deps.throttle.assertMayTry(scope, key);
       const ok =
         (await checkTotp(scope, user, user.totpSecretEnc, code)) ||
         (await db.withTenant(scope, (tx) =>
           useRecoveryCode(tx, scope, user.id, sha256(normaliseCode(code))),
         ));
-      if (!ok) throw badCode();
+      if (!ok) {
+        const wait = await deps.throttle.fail(scope, key);
+        if (wait > 0) throw tooManyAttempts(wait);
+        throw badCode();
+      }
+      await deps.throttle.succeed(scope, key);
       await clear(scope, user.id);
       await deps.db.withTenant(scope, (tx) =>
         insertAudit(tx, {
@@ -186,6 +226,9 @@ export function createTwoFactorService(deps: {
     /** The second login step: a TOTP code or a recovery code against the challenge from the first step. */
     async completeLogin(mfaToken: string, code: string, ip?: string): Promise<Session> {
       const { scope, challengeId, user } = await challengeOf(mfaToken);
+      // Counted per account across challenges: a fresh challenge does not buy fresh guesses.
+      const key = secondFactorKey(user.id);
+      await deps.throttle.assertMayTry(scope, key);
       const normalised = normaliseCode(code);
       let ok = false;
       let viaRecovery = false;
@@ -204,7 +247,12 @@ export function createTwoFactorService(deps: {
           ip,
         }),
       );
-      if (!ok) throw badCode();
+      if (!ok) {
+        const wait = await deps.throttle.fail(scope, key);
+        if (wait > 0) throw tooManyAttempts(wait);
+        throw badCode();
+      }
+      await deps.throttle.succeed(scope, key);
       if (!(await db.withTenant(scope, (tx) => markOneTimeTokenUsed(tx, scope, challengeId))))
         throw badCode();
       await deps.auth.assertMaySignIn(user);

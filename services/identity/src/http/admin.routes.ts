@@ -9,6 +9,7 @@ import {
 } from '@geminis/contracts';
 import { createRoutes, NotFoundError, scopeFor } from '@geminis/service-kit';
 import { z } from 'zod';
+import { Password } from '../domain/accounts';
 import { type AuditService } from '../domain/audit.service';
 import { PLATFORM_TENANT_ID } from '../domain/context';
 import { type KeysService } from '../domain/keys.service';
@@ -41,6 +42,8 @@ const RotateInput = z
   })
   .strict();
 const CodeInput = z.object({ code: z.string().min(1).max(20) }).strict();
+const ReauthInput = z.object({ currentPassword: Password }).strict();
+const DisableInput = z.object({ code: z.string().min(1).max(20), currentPassword: Password }).strict();
 const ANY = { roles: ['admin', 'reseller', 'client'] as const };
 
 /** The settings answer with each value typed by its key in the registry (secrets masked; null when unset). */
@@ -150,9 +153,14 @@ export function adminRoutes(deps: {
   routes.post(
     '/v1/me/2fa/enrol',
     ANY,
-    { summary: 'Start enrolling the caller in two-factor authentication', responses: { 200: TotpEnrolment } },
+    {
+      summary: 'Start enrolling the caller in two-factor authentication (asks for the password again)',
+      body: ReauthInput,
+      responses: { 200: TotpEnrolment },
+    },
     async (req, res) => {
-      res.set('cache-control', 'no-store').json(await deps.twoFactor.enrolMe(actorOf(req)));
+      const { currentPassword } = bodyOf(req, ReauthInput);
+      res.set('cache-control', 'no-store').json(await deps.twoFactor.enrolMe(actorOf(req), currentPassword));
     },
   );
   routes.post(
@@ -174,13 +182,13 @@ export function adminRoutes(deps: {
     '/v1/me/2fa/disable',
     ANY,
     {
-      summary: 'Turn the caller’s two-factor authentication off',
-      body: CodeInput,
+      summary: 'Turn the caller’s two-factor authentication off (a code and the password again)',
+      body: DisableInput,
       responses: { 204: null },
     },
     async (req, res) => {
-      const { code } = bodyOf(req, CodeInput);
-      await deps.twoFactor.disableMe(actorOf(req), code);
+      const { code, currentPassword } = bodyOf(req, DisableInput);
+      await deps.twoFactor.disableMe(actorOf(req), code, currentPassword);
       res.status(204).end();
     },
   );

@@ -1,0 +1,122 @@
+import { authenticator } from 'otplib';
+import { seedIdentityDemo, type IdentityDemo } from '../src/service';
+import { client, startIdentity, type Client, type Harness } from './support/identity';
+
+/**
+ * Failed attempts slow down whoever fails: a stranger can no longer lock the platform admin out by
+ * failing its password, and fresh 2FA challenges no longer buy fresh guesses.
+ */
+describe('identity sign-in throttling', () => {
+  let h: Harness;
+  let api: Client;
+  let demo: IdentityDemo;
+
+  beforeAll(async () => {
+    h = await startIdentity({ lockoutThreshold: 3 });
+    api = client(h.url);
+    demo = await seedIdentityDemo(h.db, h.services);
+  }, 60_000);
+  afterAll(() => h.stop());
+
+  /** A sign-in from a given client address (identity believes the gateway's X-Forwarded-For on loopback). */
+  const login = (email: string, password: string, ip: string) =>
+    api.call('POST', '/v1/auth/login', { body: { email, password }, headers: { 'x-forwarded-for': ip } });
+
+  it("refuses an attacker's source after a few failures while the owner signs in from elsewhere", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++)
+      statuses.push((await login(demo.admin.email, 'not-the-password-1', '198.51.100.66')).status);
+    expect(statuses.slice(0, 2)).toEqual([401, 401]);
+    expect(statuses.slice(2).every((s) => s === 429)).toBe(true);
+    const refused = await login(demo.admin.email, demo.admin.password, '198.51.100.66');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    const owner = await login(demo.admin.email, demo.admin.password, '203.0.113.10');
+    expect(owner.status).toBe(200);
+    expect(owner.body.status).toBe('ok');
+  });
+
+  it('throttles an unknown e-mail exactly like a known one', async () => {
+    const shape = async (email: string) => {
+      const out: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const r = await login(email, 'not-the-password-1', '198.51.100.67');
+        out.push(`${r.status}:${r.body.code}:${r.headers.get('retry-after') !== null}`);
+      }
+      return out;
+    };
+    expect(await shape('nobody-here@example.com')).toEqual(await shape(demo.platformClient.email));
+  });
+
+  it('counts wrong second factors per account across fresh challenges: then even the right code waits', async () => {
+    const s = await api.login(demo.resellerClient.email, demo.resellerClient.password, 'acme');
+    const enrol = await api.post(
+      '/v1/me/2fa/enrol',
+      { currentPassword: demo.resellerClient.password },
+      s.accessToken,
+    );
+    const confirm = await api.post(
+      '/v1/me/2fa/confirm',
+      { code: authenticator.generate(enrol.body.secret) },
+      s.accessToken,
+    );
+    expect(confirm.status).toBe(200);
+    const challenge = async (ip: string) => {
+      const first = await api.call('POST', '/v1/auth/login', {
+        body: {
+          email: demo.resellerClient.email,
+          password: demo.resellerClient.password,
+          tenantSlug: 'acme',
+        },
+        headers: { 'x-forwarded-for': ip },
+      });
+      expect(first.body.status).toBe('mfa_required');
+      return first.body.mfaToken as string;
+    };
+    const wrong: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      // A fresh challenge each time, from a fresh address: the count is the account's.
+      const mfaToken = await challenge(`198.51.100.${100 + i}`);
+      wrong.push((await api.post('/v1/auth/login/2fa', { mfaToken, code: '000000' })).status);
+    }
+    expect(wrong).toEqual([400, 400, 429]);
+    const mfaToken = await challenge('203.0.113.11');
+    const right = await api.post('/v1/auth/login/2fa', {
+      mfaToken,
+      code: authenticator.generate(enrol.body.secret),
+    });
+    expect(right.status).toBe(429);
+    expect(right.body.code).toBe('identity.account_locked');
+  });
+
+  it('asks for the password again to turn two-factor authentication on or off', async () => {
+    const s = await api.login(demo.platformClient.email, demo.platformClient.password);
+    const bare = await api.post('/v1/me/2fa/enrol', {}, s.accessToken);
+    expect(bare.status).toBe(400);
+    expect(bare.body.errors).toEqual([expect.objectContaining({ field: 'currentPassword' })]);
+    const wrong = await api.post(
+      '/v1/me/2fa/enrol',
+      { currentPassword: 'not-the-password-1' },
+      s.accessToken,
+    );
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.code).toBe('identity.wrong_password');
+    const enrol = await api.post(
+      '/v1/me/2fa/enrol',
+      { currentPassword: demo.platformClient.password },
+      s.accessToken,
+    );
+    expect(enrol.status).toBe(200);
+    const code = () => authenticator.generate(enrol.body.secret);
+    expect((await api.post('/v1/me/2fa/confirm', { code: code() }, s.accessToken)).status).toBe(200);
+    const noPassword = await api.post('/v1/me/2fa/disable', { code: code() }, s.accessToken);
+    expect(noPassword.status).toBe(400);
+    const badPassword = await api.post(
+      '/v1/me/2fa/disable',
+      { code: code(), currentPassword: 'not-the-password-1' },
+      s.accessToken,
+    );
+    expect(badPassword.body.code).toBe('identity.wrong_password');
+    expect((await api.get('/v1/me', s.accessToken)).body.twoFactorEnabled).toBe(true);
+  });
+});
