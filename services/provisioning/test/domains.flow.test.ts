@@ -283,6 +283,46 @@ describe('domain lifecycle', () => {
     expect((await jobsOf(d.id)).filter((j) => j.status === 'pending')).toEqual([]);
   });
 
+  it("changes a domain's contact and its private nameservers through jobs", async () => {
+    const req = await registered('with-hosts.com');
+    const d = (await domainOf(req.domainServiceId))!;
+    const owner = h.issuer.tokenFor('client', A, req.client.clientId);
+    const contact = { ...req.registrant, firstName: 'Augusta', email: 'augusta@example.com' };
+    expect((await api.put(`/v1/domains/${d.id}/contact`, { contact }, owner)).status).toBe(202);
+    const host = await api.put(
+      `/v1/domains/${d.id}/child-hosts/ns1.with-hosts.com`,
+      { ips: ['192.0.2.53'] },
+      owner,
+    );
+    expect(host.status).toBe(202);
+    expect(host.body).toMatchObject({ action: 'child_host' });
+    await runDomainJobsUntil(h, settled(req.domainServiceId));
+    // A second change of the same host updates it in place.
+    await api.put(`/v1/domains/${d.id}/child-hosts/ns1.with-hosts.com`, { ips: ['192.0.2.54'] }, owner);
+    await runDomainJobsUntil(h, settled(req.domainServiceId));
+    const held = registrar.domains.get('with-hosts.com')!;
+    expect(held.contacts).toMatchObject({
+      registrant: { firstName: 'Augusta', email: 'augusta@example.com' },
+    });
+    expect(held.vanityNameservers).toEqual({ 'ns1.with-hosts.com': ['192.0.2.54'] });
+    const outside = await api.put(
+      `/v1/domains/${d.id}/child-hosts/ns1.elsewhere.com`,
+      { ips: ['192.0.2.53'] },
+      owner,
+    );
+    expect(outside.status).toBe(400);
+    expect(JSON.stringify(outside.body)).toContain('hostname');
+    const noIp = await api.put(`/v1/domains/${d.id}/child-hosts/ns2.with-hosts.com`, { ips: [] }, owner);
+    expect(noIp.status).toBe(400);
+    const badContact = await api.put(
+      `/v1/domains/${d.id}/contact`,
+      { contact: { ...contact, country: 'Portugal' } },
+      owner,
+    );
+    expect(badContact.status).toBe(400);
+    expect(JSON.stringify(badContact.body)).toContain('contact.country');
+  });
+
   it('syncs expiries in batches: a date changed at the registrar is taken and announced; a missing domain is drift', async () => {
     const req = await registered('synced.com');
     const d = (await domainOf(req.domainServiceId))!;

@@ -208,6 +208,47 @@ describe('registrar adapters', () => {
       expect((await failureOf(rc().testConnection())).kind).toBe('auth');
     });
 
+    it('replaces contacts with a new contact of the customer, and adds then re-addresses a child host', async () => {
+      let modify = new URLSearchParams();
+      const cnsCalls: URLSearchParams[] = [];
+      nock(LB)
+        .get('/api/customers/details.json')
+        .query(true)
+        .reply(200, { customerid: '23456' })
+        .post('/api/contacts/add.json')
+        .reply(200, '98766')
+        .post('/api/domains/modify-contact.json', (b: unknown) => {
+          modify = formOf(b);
+          return true;
+        })
+        .reply(200, lbAction('5551234', 'ModContact'))
+        .get('/api/domains/details.json')
+        .query((q) => q['order-id'] === '5551234')
+        .reply(200, lbDetails('ada-example.com'))
+        .post('/api/domains/add-cns.json', (b: unknown) => {
+          cnsCalls.push(formOf(b));
+          return true;
+        })
+        .reply(200, lbAction('5551234', 'AddCns'))
+        .get('/api/domains/details.json')
+        .query((q) => q['order-id'] === '5551234')
+        .reply(200, lbDetails('ada-example.com', { cns: { 'ns1.ada-example.com': ['192.0.2.53'] } }))
+        .post('/api/domains/modify-cns-ip.json', (b: unknown) => {
+          cnsCalls.push(formOf(b));
+          return true;
+        })
+        .reply(200, lbAction('5551234', 'ModCnsIp'));
+      await rc().setContacts('ada-example.com', '5551234', registrant);
+      expect(modify.get('reg-contact-id')).toBe('98766');
+      expect(modify.get('billing-contact-id')).toBe('98766');
+      await rc().setChildHost('ada-example.com', '5551234', 'ns1.ada-example.com', ['192.0.2.53']);
+      await rc().setChildHost('ada-example.com', '5551234', 'ns1.ada-example.com', ['192.0.2.54']);
+      expect(cnsCalls.map((c) => [c.get('cns'), c.getAll('ip'), c.get('old-ip'), c.get('new-ip')])).toEqual([
+        ['ns1.ada-example.com', ['192.0.2.53'], null, null],
+        ['ns1.ada-example.com', [], '192.0.2.53', '192.0.2.54'],
+      ]);
+    });
+
     it('reports a registration with no answer in time as a timeout (the caller reads state next)', async () => {
       const silent = await silentServer();
       try {
@@ -361,6 +402,56 @@ describe('registrar adapters', () => {
       expect(await nc().transferStatus('moving.com', '1234')).toBe('pending');
       expect(await nc().transferStatus('moving.com', '1234')).toBe('completed');
       expect(await nc().transferStatus('moving.com', '1234')).toBe('failed');
+    });
+
+    it('sets contacts (four blocks) and creates a private nameserver, updating it when it exists', async () => {
+      let contacts = new URLSearchParams();
+      let update = new URLSearchParams();
+      nock(NC)
+        .post('/xml.response', (b: unknown) => {
+          contacts = formOf(b);
+          return command('namecheap.domains.setContacts')(b);
+        })
+        .reply(
+          200,
+          ncResponse(
+            'namecheap.domains.setContacts',
+            '<DomainSetContactResult Domain="ada-example.com" IsSuccess="true" />',
+          ),
+        )
+        .post('/xml.response', command('namecheap.domains.ns.create'))
+        .reply(200, ncResponse('namecheap.domains.ns.create', '', [['2030166', 'Nameserver already exists']]))
+        .post('/xml.response', command('namecheap.domains.ns.getInfo'))
+        .reply(
+          200,
+          ncResponse(
+            'namecheap.domains.ns.getInfo',
+            '<DomainNSInfoResult Domain="ada-example.com" Nameserver="ns1.ada-example.com" IP="192.0.2.53"><NameserverStatuses><Status>ok</Status></NameserverStatuses></DomainNSInfoResult>',
+          ),
+        )
+        .post('/xml.response', (b: unknown) => {
+          update = formOf(b);
+          return command('namecheap.domains.ns.update')(b);
+        })
+        .reply(
+          200,
+          ncResponse(
+            'namecheap.domains.ns.update',
+            '<DomainNSUpdateResult Domain="ada-example.com" Nameserver="ns1.ada-example.com" IsSuccess="true" />',
+          ),
+        );
+      await nc().setContacts('ada-example.com', null, registrant);
+      expect([contacts.get('RegistrantFirstName'), contacts.get('AuxBillingEmailAddress')]).toEqual([
+        'Ada',
+        'ada@example.com',
+      ]);
+      await nc().setChildHost('ada-example.com', null, 'ns1.ada-example.com', ['192.0.2.54']);
+      expect([update.get('SLD'), update.get('TLD'), update.get('OldIP'), update.get('IP')]).toEqual([
+        'ada-example',
+        'com',
+        '192.0.2.53',
+        '192.0.2.54',
+      ]);
     });
 
     it('has no EPP code through the API: a refusal staff can read', async () => {

@@ -81,6 +81,8 @@ export const DomainJobAction = z.enum([
   'nameservers',
   'lock',
   'privacy',
+  'contacts',
+  'child_host',
   'callback',
 ]);
 export type DomainJobAction = z.infer<typeof DomainJobAction>;

@@ -4,6 +4,8 @@ import { type AddressInfo, type Socket } from 'node:net';
 
 interface StandInDomain {
   domainName: string;
+  contacts?: Record<string, unknown>;
+  vanityNameservers?: Record<string, string[]>;
   nameservers: string[];
   locked: boolean;
   privacyEnabled: boolean;
@@ -100,7 +102,7 @@ export async function startRegistrarStandIn(options: { port?: number } = {}) {
       state.failReads -= 1;
       return send(503, { message: 'Service Unavailable' });
     }
-    const body = req.method === 'POST' ? await json(req) : {};
+    const body = req.method === 'POST' || req.method === 'PUT' ? await json(req) : {};
     if (path === '/v4/hello')
       return send(200, { motd: 'stand-in', username: 'demo', serverName: 'stand-in' });
     if (path === '/v4/domains:checkAvailability') {
@@ -159,6 +161,16 @@ export async function startRegistrarStandIn(options: { port?: number } = {}) {
         ? send(200, { domainName: t.domainName, email: 'registrant@example.com', status: t.status })
         : send(404, { message: 'Not Found' });
     }
+    const vanity = /^\/v4\/domains\/([^/:]+)\/vanity_nameservers(?:\/([^/]+))?$/.exec(path);
+    if (vanity) {
+      const d = domains.get(vanity[1]!.toLowerCase());
+      if (!d) return send(404, { message: 'Not Found' });
+      const hosts = (d.vanityNameservers ??= {});
+      const hostname = vanity[2] ?? (typeof body.hostname === 'string' ? body.hostname : '');
+      if (req.method === 'PUT' && !hosts[hostname]) return send(404, { message: 'Not Found' });
+      hosts[hostname] = (body.ips as string[] | undefined) ?? [];
+      return send(200, { hostname, ips: hosts[hostname] });
+    }
     const m = /^\/v4\/domains\/([^/:]+)(?::(\w+))?$/.exec(path);
     if (m) {
       const d = domains.get(m[1]!.toLowerCase());
@@ -180,6 +192,9 @@ export async function startRegistrarStandIn(options: { port?: number } = {}) {
         case 'enableWhoisPrivacy':
         case 'disableWhoisPrivacy':
           d.privacyEnabled = m[2] === 'enableWhoisPrivacy';
+          return send(200, d);
+        case 'setContacts':
+          d.contacts = (body.contacts as Record<string, unknown> | undefined) ?? {};
           return send(200, d);
         case 'getAuthCode':
           return send(200, { authCode: d.authCode });

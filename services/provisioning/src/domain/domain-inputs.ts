@@ -1,4 +1,4 @@
-import { Domain, DomainTld, Nameserver, RegistrarKind } from '@geminis/contracts';
+import { Domain, DomainTld, Nameserver, RegistrantContact, RegistrarKind } from '@geminis/contracts';
 import { z } from 'zod';
 
 const Name = z.string().trim().min(1).max(200);
@@ -83,6 +83,13 @@ export const NameserversInput = z
     message: 'at least two nameservers (or none for the registrar’s defaults)',
     path: ['nameservers'],
   });
+export const ContactInput = z.object({ contact: RegistrantContact.strict() }).strict();
+const IpAddress = z.union([z.ipv4(), z.ipv6()]);
+export const ChildHostInput = z
+  .object({ ips: z.array(IpAddress).min(1).max(13).describe('The addresses of the private nameserver') })
+  .strict();
+export const ChildHostParam = Domain;
+
 export const LockInput = z.object({ locked: z.boolean() }).strict();
 export const PrivacyInput = z.object({ enabled: z.boolean() }).strict();
 

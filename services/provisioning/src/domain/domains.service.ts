@@ -20,7 +20,7 @@ import { findDomain, listDomains, type DomainRecord } from '../store/domains.sto
 import { notifyRunners } from '../store/jobs.store';
 import { readScope } from './context';
 import { type Cipher } from './crypto';
-import { domainJobNotFound, domainNotFound } from './errors';
+import { domainJobNotFound, domainNotFound, invalidField } from './errors';
 import { connectionById } from './registrar-accounts.service';
 
 /** A client sees its own domains only; staff their tenant's (admins every tenant's, or one). */
@@ -61,12 +61,16 @@ export function createDomainsService(deps: {
     async requestChange(
       auth: AuthContext,
       id: string,
-      action: Extract<DomainJobAction, 'nameservers' | 'lock' | 'privacy'>,
+      action: Extract<DomainJobAction, 'nameservers' | 'lock' | 'privacy' | 'contacts' | 'child_host'>,
       request: Record<string, unknown>,
       tenantId?: string,
     ) {
       const d = await domainFor(auth, id, tenantId);
       mustBeActive(d);
+      const hostname = action === 'child_host' ? String(request.hostname) : null;
+      // A private nameserver is a host of the domain itself (ns1.example.com for example.com).
+      if (hostname !== null && !hostname.endsWith(`.${d.domain}`))
+        throw invalidField('provisioning.invalid_child_host', 'hostname', `must be a host under ${d.domain}`);
       const scope = tenantScope(d.tenantId);
       return db.withTenant(scope, async (tx) => {
         const jobId = newId();
@@ -77,7 +81,7 @@ export function createDomainsService(deps: {
             id: jobId,
             domainId: d.id,
             action,
-            requestKey: action,
+            requestKey: hostname === null ? action : `${action}:${hostname}`,
             request,
             eventId: null,
             correlationId: null,

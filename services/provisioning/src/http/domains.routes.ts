@@ -21,6 +21,9 @@ import { type AvailabilityService } from '../domain/availability.service';
 import { type CallbacksService } from '../domain/callbacks.service';
 import {
   AvailabilityQuery,
+  ChildHostInput,
+  ChildHostParam,
+  ContactInput,
   DomainJobsQuery,
   LockInput,
   NameserversInput,
@@ -34,6 +37,7 @@ import { type DomainsService } from '../domain/domains.service';
 import {
   domainJobNotFound,
   domainNotFound,
+  invalidField,
   registrarAccountNotFound,
   tldRegistrarNotFound,
 } from '../domain/errors';
@@ -267,7 +271,7 @@ export function domainsRoutes(deps: {
   );
   const change = <T extends z.ZodType>(
     path: string,
-    action: 'nameservers' | 'lock' | 'privacy',
+    action: 'nameservers' | 'lock' | 'privacy' | 'contacts',
     body: T,
     summary: string,
   ) =>
@@ -291,6 +295,37 @@ export function domainsRoutes(deps: {
   );
   change('/v1/domains/:id/lock', 'lock', LockInput, 'Lock or unlock the domain against transfers (a job)');
   change('/v1/domains/:id/privacy', 'privacy', PrivacyInput, 'Turn WHOIS privacy on or off (a job)');
+  change(
+    '/v1/domains/:id/contact',
+    'contacts',
+    ContactInput,
+    "Replace the domain's registrant (and admin, tech, billing) contact (a job)",
+  );
+  routes.put(
+    '/v1/domains/:id/child-hosts/:hostname',
+    ALL,
+    {
+      summary: 'Create or change a private nameserver under the domain, e.g. ns1.<domain> (a job)',
+      query: TenantQuery,
+      body: ChildHostInput,
+      responses: { 202: DomainJobView },
+    },
+    async (req, res, auth) => {
+      const id = idOf(req, domainNotFound);
+      const hostname = ChildHostParam.safeParse(String(req.params.hostname ?? '').toLowerCase());
+      const { ips } = bodyOf(req, ChildHostInput);
+      if (!hostname.success)
+        throw invalidField('provisioning.invalid_child_host', 'hostname', 'a host name like ns1.example.com');
+      const job = await domains.requestChange(
+        auth,
+        id,
+        'child_host',
+        { hostname: hostname.data, ips },
+        tenantOf(req),
+      );
+      res.status(202).json(domainJobView(job));
+    },
+  );
   routes.post(
     '/v1/domains/:id/epp-code',
     ALL,

@@ -269,6 +269,16 @@ async function changeStep(c: Ctx): Promise<StepResult> {
     await adapter.setNameservers(domain.domain, ref, nameservers);
     return { done: (tx) => updateDomain(tx, scope, domain.id, { nameservers }) };
   }
+  if (job.action === 'contacts') {
+    const { contact } = job.request as { contact: RegistrantContact };
+    await adapter.setContacts(domain.domain, ref, contact);
+    return { done: (tx) => updateDomain(tx, scope, domain.id, { registrant: contact }) };
+  }
+  if (job.action === 'child_host') {
+    const { hostname, ips } = job.request as { hostname: string; ips: string[] };
+    await adapter.setChildHost(domain.domain, ref, hostname, ips);
+    return { done: async () => undefined };
+  }
   // Lock and privacy: read first, change only what differs.
   const info = await adapter.info(domain.domain, ref);
   if (job.action === 'lock') {
@@ -354,6 +364,8 @@ export const DOMAIN_STEPS: Record<DomainJob['action'], (c: Ctx) => Promise<StepR
   nameservers: changeStep,
   lock: changeStep,
   privacy: changeStep,
+  contacts: changeStep,
+  child_host: changeStep,
   callback: callbackStep,
 };
 

@@ -100,7 +100,7 @@ export function namecheapAdapter(
     throw registrarError(e && NOT_FOUND_CODES.has(e.number) ? 'not_found' : 'rejected', message);
   }
 
-  const contacts = (r: NewRegistration): Record<string, string> => {
+  const contacts = (r: Pick<NewRegistration, 'registrant'>): Record<string, string> => {
     const c = r.registrant;
     const out: Record<string, string> = {};
     for (const p of ['Registrant', 'Tech', 'Admin', 'AuxBilling']) {
@@ -256,6 +256,29 @@ export function namecheapAdapter(
           ...(email ? { ForwardedToEmail: email } : {}),
         });
       } else await nc('namecheap.whoisguard.disable', { WhoisguardID: id });
+    },
+    async setContacts(domain, _ref, registrant) {
+      await nc('namecheap.domains.setContacts', { DomainName: domain, ...contacts({ registrant }) });
+    },
+    async setChildHost(domain, _ref, hostname, ips) {
+      const { sld, tld } = splitDomain(domain);
+      const ip = ips[0];
+      if (!ip) throw registrarError('rejected', 'a private nameserver needs an IP address');
+      try {
+        await nc('namecheap.domains.ns.create', { SLD: sld, TLD: tld, Nameserver: hostname, IP: ip });
+      } catch (err) {
+        // Already there (error 2030166 "Nameserver already exists"): update its address instead.
+        if (!/already|exists/i.test((err as Error).message)) throw err;
+        const info = await nc('namecheap.domains.ns.getInfo', { SLD: sld, TLD: tld, Nameserver: hostname });
+        const old = first(info.response, 'DomainNSInfoResult')?.attrs.IP ?? '';
+        await nc('namecheap.domains.ns.update', {
+          SLD: sld,
+          TLD: tld,
+          Nameserver: hostname,
+          OldIP: old,
+          IP: ip,
+        });
+      }
     },
     eppCode() {
       return Promise.reject(

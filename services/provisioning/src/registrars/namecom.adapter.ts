@@ -33,7 +33,7 @@ export function namecomAdapter(
   const base = `${conn.endpoint.replace(/\/+$/, '')}/v4`;
   const authorization = `Basic ${Buffer.from(`${creds.username}:${creds.token}`).toString('base64')}`;
 
-  async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async function call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
     const res = await http.send(conn.accountId, {
       method,
       url: `${base}${path}`,
@@ -62,7 +62,7 @@ export function namecomAdapter(
   }
 
   const path = (domain: string, action = '') => `/domains/${encodeURIComponent(domain)}${action}`;
-  const contact = (r: NewRegistration) => {
+  const contact = (r: Pick<NewRegistration, 'registrant'>) => {
     const c = r.registrant;
     const one = {
       firstName: c.firstName,
@@ -152,6 +152,19 @@ export function namecomAdapter(
     },
     async setPrivacy(domain, _ref, enabled) {
       await call('POST', path(domain, enabled ? ':enableWhoisPrivacy' : ':disableWhoisPrivacy'), {});
+    },
+    async setContacts(domain, _ref, registrant) {
+      await call('POST', path(domain, ':setContacts'), { contacts: contact({ registrant }) });
+    },
+    async setChildHost(_domain, _ref, hostname, ips) {
+      // Name.com's "vanity nameservers": created once, then updated in place.
+      const url = `/domains/${encodeURIComponent(_domain)}/vanity_nameservers`;
+      try {
+        await call('PUT', `${url}/${encodeURIComponent(hostname)}`, { hostname, ips });
+      } catch (err) {
+        if ((err as { kind?: string }).kind !== 'not_found') throw err;
+        await call('POST', url, { hostname, ips });
+      }
     },
     async eppCode(domain) {
       const body = await call<{ authCode?: string }>('GET', path(domain, ':getAuthCode'));

@@ -62,6 +62,10 @@ export interface RegistrarAdapter {
   setLock(domain: string, ref: string | null, locked: boolean): Promise<void>;
   setPrivacy(domain: string, ref: string | null, enabled: boolean): Promise<void>;
   eppCode(domain: string, ref: string | null): Promise<string>;
+  /** Replaces the registrant (and admin, tech, billing) contact. */
+  setContacts(domain: string, ref: string | null, contact: RegistrantContact): Promise<void>;
+  /** Creates or updates a private nameserver (a child host of the domain, e.g. ns1.<domain>). */
+  setChildHost(domain: string, ref: string | null, hostname: string, ips: string[]): Promise<void>;
 }
 
 /** How to reach one registrar account. */

@@ -135,7 +135,9 @@ export function resellerClubAdapter(
   }
 
   /** The customer the registrant's domains go under (found by e-mail, else signed up), and a contact. */
-  async function contactFor(r: NewRegistration): Promise<{ customerId: string; contactId: string }> {
+  async function contactFor(
+    r: Pick<NewRegistration, 'registrant'>,
+  ): Promise<{ customerId: string; contactId: string }> {
     const c = r.registrant;
     const phone = phoneParts(c.phone);
     const name = `${c.firstName} ${c.lastName}`;
@@ -304,6 +306,47 @@ export function resellerClubAdapter(
         ['protect-privacy', String(enabled)],
         ['reason', enabled ? 'Privacy requested by the registrant' : 'Privacy removed by the registrant'],
       ]);
+    },
+    async setContacts(domain, ref, registrant) {
+      const orderId = await orderIdOf(domain, ref);
+      const { contactId } = await contactFor({ registrant });
+      await lb('POST', 'domains/modify-contact.json', [
+        ['order-id', orderId],
+        ['reg-contact-id', contactId],
+        ['admin-contact-id', contactId],
+        ['tech-contact-id', contactId],
+        ['billing-contact-id', contactId],
+      ]);
+    },
+    async setChildHost(domain, ref, hostname, ips) {
+      const orderId = await orderIdOf(domain, ref);
+      const d = await details(domain, orderId);
+      const cns = (d?.cns ?? {}) as Record<string, string[]>;
+      const current = cns[hostname];
+      if (!current)
+        await lb('POST', 'domains/add-cns.json', [
+          ['order-id', orderId],
+          ['cns', hostname],
+          ...ips.map((ip): [string, string] => ['ip', ip]),
+        ]);
+      else
+        for (const [i, ip] of ips.entries()) {
+          const old = current[i];
+          if (old === ip) continue;
+          if (old)
+            await lb('POST', 'domains/modify-cns-ip.json', [
+              ['order-id', orderId],
+              ['cns', hostname],
+              ['old-ip', old],
+              ['new-ip', ip],
+            ]);
+          else
+            await lb('POST', 'domains/add-cns.json', [
+              ['order-id', orderId],
+              ['cns', hostname],
+              ['ip', ip],
+            ]);
+        }
     },
     async eppCode(domain, ref) {
       const body = objectOf(

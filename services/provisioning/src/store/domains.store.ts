@@ -149,6 +149,7 @@ export interface DomainChange {
   privacy?: boolean;
   drift?: DomainDrift | null;
   syncedAt?: string | null;
+  registrant?: RegistrantContact;
 }
 
 export async function updateDomain(tx: Tx, scope: TenantScope, id: string, c: DomainChange) {
@@ -164,6 +165,7 @@ export async function updateDomain(tx: Tx, scope: TenantScope, id: string, c: Do
     c.privacy !== undefined ? sql`privacy = ${c.privacy}` : null,
     c.drift !== undefined ? sql`drift = ${c.drift}` : null,
     c.syncedAt !== undefined ? sql`synced_at = ${c.syncedAt}` : null,
+    c.registrant !== undefined ? sql`registrant = ${json(c.registrant)}` : null,
   ].filter((s) => s !== null);
   await tx.execute(
     sql`update domains set ${sql.join([...sets, sql`updated_at = now()`], sql`, `)}

@@ -1,0 +1,5 @@
+-- Domain jobs may also replace a domain's contacts and set its private nameservers (child hosts).
+ALTER TABLE domain_jobs DROP CONSTRAINT domain_jobs_action_check;
+ALTER TABLE domain_jobs ADD CONSTRAINT domain_jobs_action_check CHECK (
+  action IN ('register', 'transfer', 'renew', 'nameservers', 'lock', 'privacy', 'contacts', 'child_host', 'callback')
+);
