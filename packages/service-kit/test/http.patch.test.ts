@@ -63,3 +63,41 @@ describe('PATCH bodies', () => {
     });
   });
 });
+
+describe('client address', () => {
+  const appWith = async (trustProxy?: string[]) => {
+    const routes = createRoutes();
+    routes.get('/v1/ip', { public: true }, (req, res) => {
+      res.json({ ip: req.ip });
+    });
+    return listen(
+      createHttpApp({
+        service: 'ip',
+        logger: createLogger({ service: 'ip', level: 'silent' }),
+        routes: [routes],
+        ...(trustProxy ? { trustProxy } : {}),
+      }),
+      0,
+    );
+  };
+  const ipSeen = async (server: ListeningServer) =>
+    (
+      (await (
+        await fetch(`${server.url}/v1/ip`, { headers: { 'x-forwarded-for': '198.51.100.1' } })
+      ).json()) as {
+        ip: string;
+      }
+    ).ip;
+
+  it("takes the client from a trusted peer's X-Forwarded-For (the gateway), and only then", async () => {
+    const trusting = await appWith();
+    const closed = await appWith([]);
+    try {
+      expect(await ipSeen(trusting)).toBe('198.51.100.1');
+      expect(await ipSeen(closed)).not.toBe('198.51.100.1');
+    } finally {
+      await trusting.close();
+      await closed.close();
+    }
+  });
+});

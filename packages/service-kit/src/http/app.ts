@@ -41,7 +41,16 @@ export interface HttpAppOptions {
   bodyLimit?: string;
   /** Paths (exact, or prefixes ending in `*`) whose bodies reach handlers as raw Buffers (webhooks). */
   rawBodyPaths?: string[];
+  /**
+   * Peers whose X-Forwarded-For names the client (express `trust proxy`: addresses, CIDR ranges or
+   * `loopback`, `linklocal`, `uniquelocal`). Default: loopback and private networks — the gateway, which
+   * overwrites X-Forwarded-For with the client it resolved, is the only caller a service's network policy
+   * lets in. Identity throttles sign-ins per client address, so the gateway's own address must not be it.
+   */
+  trustProxy?: string[];
 }
+
+export const DEFAULT_TRUSTED_PROXIES = ['loopback', 'linklocal', 'uniquelocal'];
 
 /** An inbound x-request-id is kept only when it is short and plain; otherwise a UUIDv7 is generated. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -174,7 +183,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', options.trustProxy ?? DEFAULT_TRUSTED_PROXIES);
   // The gateway's route table matches paths case-sensitively; the services must agree, or a path spelt
   // `/V1/Users` would pass the gateway under one rule and reach a service route guarded by another.
   app.set('case sensitive routing', true);
