@@ -227,6 +227,24 @@ describe('domain lifecycle', () => {
     ]);
   });
 
+  it('transfers in: an order that timed out is found on the next attempt, not placed twice', async () => {
+    registrar.state.hang.transfer = 1;
+    registrar.state.failReadsAfterHang = 1;
+    const req = { ...registerRequest('slow-move.com'), eppCode: 'EPP-SLOW-1' };
+    await h.deliver(TRANSFER, A, req);
+    try {
+      for (let i = 0; i < 4; i++) await h.running.built.services.domainRunner.runOnce();
+    } finally {
+      registrar.state.failReadsAfterHang = 0;
+    }
+    expect(registrar.transfers.get('slow-move.com')).toMatchObject({ status: 'pending' });
+    registrar.completeTransfer('slow-move.com');
+    await runDomainJobsUntil(h, settled(req.domainServiceId));
+    expect((await domainOf(req.domainServiceId))!.status).toBe('active');
+    expect(await eventsFor('provisioning.domain.transferred.v1', 'slow-move.com')).toHaveLength(1);
+    expect(await eventsFor('provisioning.domain.registration_failed.v1', 'slow-move.com')).toEqual([]);
+  });
+
   it('transfers in: a transfer the registrar fails ends the job and tells billing once', async () => {
     const req = { ...registerRequest('refused-move.net'), eppCode: 'WRONG-CODE' };
     await h.deliver(TRANSFER, A, req);

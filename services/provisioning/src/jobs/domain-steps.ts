@@ -189,14 +189,20 @@ async function transferStep(c: Ctx): Promise<StepResult> {
     const before = await adapter.info(domain.domain, domain.registrarRef);
     if (before && before.status === 'active')
       return { done: becameActive(c, before, plus1(), 'transferred') };
-    const { result } = await mutateThenRead(
-      () => adapter.transfer({ domain: domain.domain, ...r }),
-      async () => {
-        await adapter.transferStatus(domain.domain, transferRef ?? null);
-        return true; // the registrar knows a transfer of it: the order went through
-      },
-    );
-    transferRef = result?.transferRef ?? transferRef ?? null;
+    // The registrar already has a live transfer of it (an earlier attempt that timed out): don't order again.
+    const known = async () => {
+      try {
+        const s = await adapter.transferStatus(domain.domain, transferRef ?? null);
+        return s === 'pending' || s === 'completed';
+      } catch (err) {
+        if (err instanceof PanelError && (err.kind === 'not_found' || err.kind === 'rejected')) return false;
+        throw err;
+      }
+    };
+    if (!(await known())) {
+      const { result } = await mutateThenRead(() => adapter.transfer({ domain: domain.domain, ...r }), known);
+      transferRef = result?.transferRef ?? transferRef ?? null;
+    }
     await deps.db.withTenant(scope, async (tx) => {
       await saveDomainJobState(tx, scope, job, { submitted: true, transferRef });
       await updateDomain(tx, scope, domain.id, { transferRef, status: 'transfer_pending' });
