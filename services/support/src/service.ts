@@ -2,6 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import {
   ClientCreated,
+  DomainRegistered,
+  DomainRegisterRequested,
+  DomainRenewed,
+  DomainRenewRequested,
+  DomainTransferred,
+  DomainTransferRequested,
+  InvoiceAutoChargeFailed,
+  InvoiceLateFeeApplied,
+  InvoiceReminderDue,
   InvoiceIssued,
   InvoicePaid,
   ResellerUpdated,
@@ -34,7 +43,12 @@ import { createTicketExtrasService } from './domain/ticket-extras.service';
 import { createTicketsService } from './domain/tickets.service';
 import { createWebhooksService, WEBHOOK_EVENT_TYPES } from './domain/webhooks.service';
 import { brandChangedHandler } from './events/brand-changed.handler';
+import { autoChargeFailedHandler } from './events/auto-charge-failed.handler';
 import { clientCreatedHandler } from './events/client-created.handler';
+import { domainRequestedHandler } from './events/domain-requested.handler';
+import { domainResultHandler } from './events/domain-result.handler';
+import { invoiceReminderDueHandler } from './events/invoice-reminder-due.handler';
+import { lateFeeAppliedHandler } from './events/late-fee-applied.handler';
 import { invoiceIssuedHandler } from './events/invoice-issued.handler';
 import { invoicePaidHandler } from './events/invoice-paid.handler';
 import { serviceProvisionedHandler } from './events/service-provisioned.handler';
@@ -239,6 +253,7 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
         : undefined;
       const notify = { notifications: services.notifications };
       const brandChanged = brandChangedHandler();
+      const domainRequested = domainRequestedHandler();
       return {
         services,
         mailer,
@@ -262,6 +277,15 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
           [ServiceProvisioned.type]: serviceProvisionedHandler(notify),
           [ServiceSuspended.type]: serviceSuspendedHandler(notify),
           [ServiceUnsuspended.type]: serviceUnsuspendedHandler(notify),
+          [InvoiceReminderDue.type]: invoiceReminderDueHandler(notify),
+          [InvoiceLateFeeApplied.type]: lateFeeAppliedHandler(notify),
+          [InvoiceAutoChargeFailed.type]: autoChargeFailedHandler(notify),
+          [DomainRegisterRequested.type]: domainRequested,
+          [DomainTransferRequested.type]: domainRequested,
+          [DomainRenewRequested.type]: domainRequested,
+          [DomainRegistered.type]: domainResultHandler(notify, 'domain_registered'),
+          [DomainTransferred.type]: domainResultHandler(notify, 'domain_registered'),
+          [DomainRenewed.type]: domainResultHandler(notify, 'domain_renewed'),
           [SettingsChanged.type]: brandChanged,
           [ResellerUpdated.type]: brandChanged,
         }),

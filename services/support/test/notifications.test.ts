@@ -167,6 +167,79 @@ describe('notifications in the tenant’s brand', () => {
     expect(paid?.mail.text).toMatch(/123\.456\s*(JPY|¥|￥)/);
   });
 
+  it('mails reminders before the due date, overdue notices after it, late fees and declined charges', async () => {
+    const invoice = {
+      invoiceId: newId(),
+      number: 'INV-R-1',
+      clientId: clientB.id,
+      currency: 'EUR',
+      dueDate: '2026-12-10',
+    };
+    await h.deliver('billing.invoice.reminder_due.v1', B, { ...invoice, balance: 2500, offsetDays: -3 });
+    await h.deliver('billing.invoice.reminder_due.v1', B, { ...invoice, balance: 2500, offsetDays: 5 });
+    await h.deliver('billing.invoice.late_fee_applied.v1', B, { ...invoice, fee: 500, total: 3000 });
+    await h.deliver('billing.invoice.auto_charge_failed.v1', B, {
+      invoiceId: invoice.invoiceId,
+      number: 'INV-R-1',
+      clientId: clientB.id,
+      currency: 'EUR',
+      amount: 3000,
+      attempt: 1,
+      code: 'card_declined',
+      declineCode: 'insufficient_funds',
+      reason: 'Your card has insufficient funds.',
+      nextAttemptOn: null,
+    });
+    await drain();
+    const mails = smtp.to(clientB.email);
+    const bySubject = (s: string) => mails.find((r) => r.mail.subject === s);
+    expect(bySubject('Reminder: invoice INV-R-1 is due on 2026-12-10')?.mail.text).toContain('€25.00 to pay');
+    expect(bySubject('Overdue: invoice INV-R-1')?.mail.text).toContain('(5 days ago)');
+    expect(bySubject('A late fee was added to invoice INV-R-1')?.mail.text).toContain('€5.00');
+    const declined = bySubject('We could not charge your card for INV-R-1')!;
+    expect(declined.mail.text).toContain('Next attempt: none');
+    // the processor's codes are staff's, not the client's
+    expect(declined.raw).not.toMatch(/insufficient_funds|card_declined/);
+  });
+
+  it('mails a registered and a renewed domain to the client billing named in its request', async () => {
+    const domainServiceId = newId();
+    await h.deliver('billing.domain.register_requested.v1', A, {
+      domainServiceId,
+      orderId: newId(),
+      invoiceId: newId(),
+      client: { clientId: clientA.id, email: clientA.email, name: 'Ana' },
+      domain: 'ana-example.com',
+      tld: '.com',
+      years: 1,
+      nameservers: [],
+      privacy: false,
+      registrant: {
+        firstName: 'Ana',
+        lastName: 'Pérez',
+        email: 'ana@example.com',
+        phone: '+34.600000000',
+        address1: 'Calle 1',
+        city: 'Madrid',
+        postcode: '28001',
+        country: 'ES',
+      },
+    });
+    const result = { domainServiceId, domain: 'ana-example.com', registrar: 'namecom' };
+    await h.deliver('provisioning.domain.registered.v1', A, { ...result, expiresAt: '2027-11-30T00:00:00Z' });
+    await h.deliver('provisioning.domain.renewed.v1', A, { ...result, expiresAt: '2028-11-30T00:00:00Z' });
+    // a domain support never saw requested: nobody to tell
+    await h.deliver('provisioning.domain.renewed.v1', A, {
+      ...result,
+      domainServiceId: newId(),
+      expiresAt: '2028-11-30T00:00:00Z',
+    });
+    await drain();
+    const subjects = smtp.to(clientA.email).map((r) => r.mail.subject);
+    expect(subjects).toContain('ana-example.com está registrado');
+    expect(subjects.filter((x) => x === 'ana-example.com fue renovado')).toHaveLength(1);
+  });
+
   it('tells the client its service is ready without any secret, and when it is suspended and back', async () => {
     const serviceId = newId();
     const base = { serviceId, clientId: clientB.id, module: 'cpanel' };

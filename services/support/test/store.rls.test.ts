@@ -1,7 +1,7 @@
 import { newId, rows, tenantScope } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 import { recordInbound } from '../src/store/inbound.store';
-import { saveBrand } from '../src/store/mail.store';
+import { rememberDomainClient, saveBrand } from '../src/store/mail.store';
 import { client, dept, startSupport, type Harness } from './support/support';
 
 const TABLES = [
@@ -18,6 +18,7 @@ const TABLES = [
   'webhook_deliveries',
   'ticket_attachments',
   'ticket_ratings',
+  'domain_service_clients',
 ];
 
 /** Row-level security as the second wall under support's tables. */
@@ -49,6 +50,7 @@ describe('support store isolation', () => {
     await h.db.withTenant(tenantScope(A), (tx) =>
       recordInbound(tx, tenantScope(A), '<m@x>', t.body.ticket.id),
     );
+    await h.db.withTenant(tenantScope(A), (tx) => rememberDomainClient(tx, tenantScope(A), newId(), newId()));
     await h.db.withTenant(tenantScope(A), (tx) =>
       saveBrand(tx, tenantScope(A), { brandName: 'A', logoUrl: null, supportEmail: null }, new Date()),
     );

@@ -154,6 +154,144 @@ export const TEMPLATES = {
       },
     },
   },
+  invoice_reminder: {
+    description: 'A payment reminder before an invoice is due (the tenant’s reminder days)',
+    variables: ['clientName', 'invoiceNumber', 'balance', 'dueDate'],
+    sample: {
+      clientName: 'Ada Lovelace',
+      invoiceNumber: 'INV-2026-000123',
+      balance: '€12.34',
+      dueDate: '2026-12-01',
+    },
+    defaults: {
+      en: {
+        subject: 'Reminder: invoice {{invoiceNumber}} is due on {{dueDate}}',
+        html: html(
+          '<p>Hello {{clientName}},</p><p>invoice {{invoiceNumber}} ({{balance}} to pay) is due on {{dueDate}}.</p>',
+        ),
+        text: 'Hello {{clientName}},\n\ninvoice {{invoiceNumber}} ({{balance}} to pay) is due on {{dueDate}}.\n\n{{brandName}}',
+      },
+      es: {
+        subject: 'Recordatorio: la factura {{invoiceNumber}} vence el {{dueDate}}',
+        html: html(
+          '<p>Hola {{clientName}},</p><p>la factura {{invoiceNumber}} ({{balance}} pendiente) vence el {{dueDate}}.</p>',
+        ),
+        text: 'Hola {{clientName}},\n\nla factura {{invoiceNumber}} ({{balance}} pendiente) vence el {{dueDate}}.\n\n{{brandName}}',
+      },
+    },
+  },
+  invoice_overdue: {
+    description: 'An overdue notice (the tenant’s reminder days after the due date)',
+    variables: ['clientName', 'invoiceNumber', 'balance', 'dueDate', 'daysOverdue'],
+    sample: {
+      clientName: 'Ada Lovelace',
+      invoiceNumber: 'INV-2026-000123',
+      balance: '€12.34',
+      dueDate: '2026-12-01',
+      daysOverdue: '3',
+    },
+    defaults: {
+      en: {
+        subject: 'Overdue: invoice {{invoiceNumber}}',
+        html: html(
+          '<p>Hello {{clientName}},</p><p>invoice {{invoiceNumber}} was due on {{dueDate}} ({{daysOverdue}} days ago); {{balance}} is still to pay. Please pay it to keep your services running.</p>',
+        ),
+        text: 'Hello {{clientName}},\n\ninvoice {{invoiceNumber}} was due on {{dueDate}} ({{daysOverdue}} days ago); {{balance}} is still to pay. Please pay it to keep your services running.\n\n{{brandName}}',
+      },
+      es: {
+        subject: 'Vencida: factura {{invoiceNumber}}',
+        html: html(
+          '<p>Hola {{clientName}},</p><p>la factura {{invoiceNumber}} venció el {{dueDate}} (hace {{daysOverdue}} días); quedan {{balance}} por pagar. Págala para mantener tus servicios activos.</p>',
+        ),
+        text: 'Hola {{clientName}},\n\nla factura {{invoiceNumber}} venció el {{dueDate}} (hace {{daysOverdue}} días); quedan {{balance}} por pagar. Págala para mantener tus servicios activos.\n\n{{brandName}}',
+      },
+    },
+  },
+  late_fee_applied: {
+    description: 'A late fee was added to an overdue invoice',
+    variables: ['clientName', 'invoiceNumber', 'fee', 'total'],
+    sample: { clientName: 'Ada Lovelace', invoiceNumber: 'INV-2026-000123', fee: '€5.00', total: '€17.34' },
+    defaults: {
+      en: {
+        subject: 'A late fee was added to invoice {{invoiceNumber}}',
+        html: html(
+          '<p>Hello {{clientName}},</p><p>a late fee of {{fee}} was added to invoice {{invoiceNumber}}; its total is now {{total}}.</p>',
+        ),
+        text: 'Hello {{clientName}},\n\na late fee of {{fee}} was added to invoice {{invoiceNumber}}; its total is now {{total}}.\n\n{{brandName}}',
+      },
+      es: {
+        subject: 'Se añadió un recargo a la factura {{invoiceNumber}}',
+        html: html(
+          '<p>Hola {{clientName}},</p><p>se añadió un recargo de {{fee}} a la factura {{invoiceNumber}}; su total es ahora {{total}}.</p>',
+        ),
+        text: 'Hola {{clientName}},\n\nse añadió un recargo de {{fee}} a la factura {{invoiceNumber}}; su total es ahora {{total}}.\n\n{{brandName}}',
+      },
+    },
+  },
+  payment_failed: {
+    description: 'An automatic card charge of an invoice was declined',
+    variables: ['clientName', 'invoiceNumber', 'amount', 'nextAttemptOn'],
+    sample: {
+      clientName: 'Ada Lovelace',
+      invoiceNumber: 'INV-2026-000123',
+      amount: '€12.34',
+      nextAttemptOn: '2026-12-04',
+    },
+    defaults: {
+      en: {
+        subject: 'We could not charge your card for {{invoiceNumber}}',
+        html: html(
+          '<p>Hello {{clientName}},</p><p>your card was declined for {{amount}} (invoice {{invoiceNumber}}). Next attempt: {{nextAttemptOn}}. You can pay or change your card in your client area.</p>',
+        ),
+        text: 'Hello {{clientName}},\n\nyour card was declined for {{amount}} (invoice {{invoiceNumber}}). Next attempt: {{nextAttemptOn}}. You can pay or change your card in your client area.\n\n{{brandName}}',
+      },
+      es: {
+        subject: 'No pudimos cobrar tu tarjeta por {{invoiceNumber}}',
+        html: html(
+          '<p>Hola {{clientName}},</p><p>tu tarjeta fue rechazada por {{amount}} (factura {{invoiceNumber}}). Próximo intento: {{nextAttemptOn}}. Puedes pagar o cambiar tu tarjeta en tu área de cliente.</p>',
+        ),
+        text: 'Hola {{clientName}},\n\ntu tarjeta fue rechazada por {{amount}} (factura {{invoiceNumber}}). Próximo intento: {{nextAttemptOn}}. Puedes pagar o cambiar tu tarjeta en tu área de cliente.\n\n{{brandName}}',
+      },
+    },
+  },
+  domain_registered: {
+    description: 'A domain was registered (or transferred in)',
+    variables: ['clientName', 'domain', 'expiresAt'],
+    sample: { clientName: 'Ada Lovelace', domain: 'example.com', expiresAt: '2027-11-30' },
+    defaults: {
+      en: {
+        subject: '{{domain}} is registered',
+        html: html(
+          '<p>Hello {{clientName}},</p><p>{{domain}} is registered in your name until {{expiresAt}}.</p>',
+        ),
+        text: 'Hello {{clientName}},\n\n{{domain}} is registered in your name until {{expiresAt}}.\n\n{{brandName}}',
+      },
+      es: {
+        subject: '{{domain}} está registrado',
+        html: html(
+          '<p>Hola {{clientName}},</p><p>{{domain}} está registrado a tu nombre hasta el {{expiresAt}}.</p>',
+        ),
+        text: 'Hola {{clientName}},\n\n{{domain}} está registrado a tu nombre hasta el {{expiresAt}}.\n\n{{brandName}}',
+      },
+    },
+  },
+  domain_renewed: {
+    description: 'A domain was renewed',
+    variables: ['clientName', 'domain', 'expiresAt'],
+    sample: { clientName: 'Ada Lovelace', domain: 'example.com', expiresAt: '2028-11-30' },
+    defaults: {
+      en: {
+        subject: '{{domain}} was renewed',
+        html: html('<p>Hello {{clientName}},</p><p>{{domain}} was renewed until {{expiresAt}}.</p>'),
+        text: 'Hello {{clientName}},\n\n{{domain}} was renewed until {{expiresAt}}.\n\n{{brandName}}',
+      },
+      es: {
+        subject: '{{domain}} fue renovado',
+        html: html('<p>Hola {{clientName}},</p><p>{{domain}} fue renovado hasta el {{expiresAt}}.</p>'),
+        text: 'Hola {{clientName}},\n\n{{domain}} fue renovado hasta el {{expiresAt}}.\n\n{{brandName}}',
+      },
+    },
+  },
   ticket_replied: {
     description: 'Staff replied to a ticket (reply to this mail to answer)',
     variables: ['clientName', 'ticketSubject', 'message'],

@@ -340,3 +340,31 @@ export async function listMails(
   );
   return { items: found.slice(0, q.limit).map(toMail), more: found.length > q.limit };
 }
+
+// --- domain services: whose they are ---
+
+export async function rememberDomainClient(
+  tx: Tx,
+  scope: SingleTenantScope,
+  domainServiceId: string,
+  clientId: string,
+): Promise<void> {
+  await tx.execute(
+    sql`insert into domain_service_clients (tenant_id, domain_service_id, client_id)
+        values (${writeTenant(scope)}, ${domainServiceId}, ${clientId})
+        on conflict (tenant_id, domain_service_id) do update set client_id = excluded.client_id`,
+  );
+}
+
+export async function domainClient(
+  tx: Tx,
+  scope: SingleTenantScope,
+  domainServiceId: string,
+): Promise<string | undefined> {
+  const [row] = await rows<{ client_id: string }>(
+    tx,
+    sql`select client_id from domain_service_clients
+        where ${tenantIs(scope)} and domain_service_id = ${domainServiceId}`,
+  );
+  return row?.client_id;
+}
