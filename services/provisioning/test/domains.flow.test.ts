@@ -341,6 +341,44 @@ describe('domain lifecycle', () => {
     expect(JSON.stringify(badContact.body)).toContain('contact.country');
   });
 
+  it("sets the registrar's DNS to exactly the records asked for, and reads them back", async () => {
+    const req = await registered('with-dns.com');
+    const d = (await domainOf(req.domainServiceId))!;
+    const owner = h.issuer.tokenFor('client', A, req.client.clientId);
+    const records = [
+      { type: 'A', host: '@', answer: '192.0.2.10', ttl: 300 },
+      { type: 'CNAME', host: 'www', answer: 'with-dns.com', ttl: 300 },
+      { type: 'MX', host: '@', answer: 'mail.with-dns.com', ttl: 3600, priority: 10 },
+      { type: 'TXT', host: '@', answer: 'v=spf1 mx -all', ttl: 3600 },
+    ];
+    expect((await api.put(`/v1/domains/${d.id}/dns-records`, { records }, owner)).status).toBe(202);
+    await runDomainJobsUntil(h, settled(req.domainServiceId));
+    const read = await api.get(`/v1/domains/${d.id}/dns-records`, owner);
+    expect(read.status).toBe(200);
+    const norm = (rs: any[]) =>
+      rs.map((r) => ({ priority: null, ...r })).sort((a, b) => a.type.localeCompare(b.type));
+    expect(norm(read.body.items)).toEqual(norm(records));
+    // A smaller set: what is not in it goes, what stays is not touched.
+    await api.put(`/v1/domains/${d.id}/dns-records`, { records: records.slice(0, 1) }, owner);
+    await runDomainJobsUntil(h, settled(req.domainServiceId));
+    expect(registrar.domains.get('with-dns.com')!.records!.map((r) => [r.type, r.host, r.answer])).toEqual([
+      ['A', '', '192.0.2.10'],
+    ]);
+    const bad = await api.put(
+      `/v1/domains/${d.id}/dns-records`,
+      { records: [{ type: 'A', host: '@', answer: 'not-an-ip' }] },
+      owner,
+    );
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('records.0.answer');
+    const mxWithout = await api.put(
+      `/v1/domains/${d.id}/dns-records`,
+      { records: [{ type: 'MX', host: '@', answer: 'mx.example.com' }] },
+      owner,
+    );
+    expect(JSON.stringify(mxWithout.body)).toContain('records.0.priority');
+  });
+
   it('syncs expiries in batches: a date changed at the registrar is taken and announced; a missing domain is drift', async () => {
     const req = await registered('synced.com');
     const d = (await domainOf(req.domainServiceId))!;

@@ -454,6 +454,50 @@ describe('registrar adapters', () => {
       ]);
     });
 
+    it('reads hosts and sets them all in one numbered setHosts call', async () => {
+      let sent = new URLSearchParams();
+      nock(NC)
+        .post('/xml.response', command('namecheap.domains.dns.getHosts'))
+        .reply(
+          200,
+          ncResponse(
+            'namecheap.domains.dns.getHosts',
+            `<DomainDNSGetHostsResult Domain="ada-example.com" EmailType="MX" IsUsingOurDNS="true">
+               <host HostId="1" Name="@" Type="A" Address="192.0.2.10" MXPref="10" TTL="1800" />
+               <host HostId="2" Name="@" Type="MX" Address="mail.ada-example.com" MXPref="5" TTL="1800" />
+               <host HostId="3" Name="www" Type="URL" Address="http://ada-example.com" MXPref="10" TTL="1800" />
+             </DomainDNSGetHostsResult>`,
+          ),
+        )
+        .post('/xml.response', (b: unknown) => {
+          sent = formOf(b);
+          return command('namecheap.domains.dns.setHosts')(b);
+        })
+        .reply(
+          200,
+          ncResponse(
+            'namecheap.domains.dns.setHosts',
+            '<DomainDNSSetHostsResult Domain="ada-example.com" IsSuccess="true" />',
+          ),
+        );
+      expect(await nc().dnsRecords('ada-example.com', null)).toEqual([
+        { type: 'A', host: '@', answer: '192.0.2.10', ttl: 1800, priority: null },
+        { type: 'MX', host: '@', answer: 'mail.ada-example.com', ttl: 1800, priority: 5 },
+      ]);
+      await nc().setDnsRecords('ada-example.com', null, [
+        { type: 'A', host: '@', answer: '192.0.2.11', ttl: 300, priority: null },
+        { type: 'MX', host: '@', answer: 'mail.ada-example.com', ttl: 3600, priority: 10 },
+      ]);
+      expect([
+        sent.get('SLD'),
+        sent.get('HostName1'),
+        sent.get('Address1'),
+        sent.get('RecordType2'),
+        sent.get('MXPref2'),
+        sent.get('EmailType'),
+      ]).toEqual(['ada-example', '@', '192.0.2.11', 'MX', '10', 'MX']);
+    });
+
     it('has no EPP code through the API: a refusal staff can read', async () => {
       expect(await failureOf(nc().eppCode('ada-example.com', null))).toMatchObject({ kind: 'rejected' });
     });

@@ -83,6 +83,7 @@ export const DomainJobAction = z.enum([
   'privacy',
   'contacts',
   'child_host',
+  'dns',
   'callback',
 ]);
 export type DomainJobAction = z.infer<typeof DomainJobAction>;
@@ -104,6 +105,18 @@ export const DomainJobView = z.object({
 export type DomainJobView = z.infer<typeof DomainJobView>;
 export const DomainJobList = itemsOf(DomainJobView);
 export type DomainJobList = z.infer<typeof DomainJobList>;
+
+/** A DNS record at the registrar's DNS (host relative to the domain: `@` for the domain itself). */
+export const DnsRecordView = z.object({
+  type: z.enum(['A', 'AAAA', 'CNAME', 'MX', 'TXT']),
+  host: z.string().min(1).max(253),
+  answer: z.string().min(1).max(1024),
+  ttl: z.number().int().min(60).max(86_400),
+  priority: z.number().int().min(0).max(65_535).nullable(),
+});
+export type DnsRecordView = z.infer<typeof DnsRecordView>;
+export const DnsRecordList = itemsOf(DnsRecordView);
+export type DnsRecordList = z.infer<typeof DnsRecordList>;
 
 /** POST /v1/domains/:id/epp-code: the transfer-out code, read from the registrar now. */
 export const EppCodeView = z.object({ domain: Domain, eppCode: z.string().min(1).max(64) });

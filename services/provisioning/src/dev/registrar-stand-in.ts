@@ -6,6 +6,7 @@ interface StandInDomain {
   domainName: string;
   contacts?: Record<string, unknown>;
   vanityNameservers?: Record<string, string[]>;
+  records?: { id: number; host: string; type: string; answer: string; ttl: number; priority?: number }[];
   nameservers: string[];
   locked: boolean;
   privacyEnabled: boolean;
@@ -160,6 +161,30 @@ export async function startRegistrarStandIn(options: { port?: number } = {}) {
       return t
         ? send(200, { domainName: t.domainName, email: 'registrant@example.com', status: t.status })
         : send(404, { message: 'Not Found' });
+    }
+    const records = /^\/v4\/domains\/([^/:]+)\/records(?:\/(\d+))?$/.exec(path);
+    if (records) {
+      const d = domains.get(records[1]!.toLowerCase());
+      if (!d) return send(404, { message: 'Not Found' });
+      const list = (d.records ??= []);
+      if (req.method === 'GET')
+        return send(200, { records: list.map((r) => ({ ...r, domainName: d.domainName })) });
+      if (req.method === 'DELETE') {
+        const at = list.findIndex((r) => r.id === Number(records[2]));
+        if (at < 0) return send(404, { message: 'Not Found' });
+        list.splice(at, 1);
+        return send(200, {});
+      }
+      const record = {
+        id: (calls.recordIds = (calls.recordIds ?? 0) + 1),
+        host: typeof body.host === 'string' ? body.host : '',
+        type: typeof body.type === 'string' ? body.type : 'A',
+        answer: typeof body.answer === 'string' ? body.answer : '',
+        ttl: typeof body.ttl === 'number' ? body.ttl : 300,
+        ...(typeof body.priority === 'number' ? { priority: body.priority } : {}),
+      };
+      list.push(record);
+      return send(200, { ...record, domainName: d.domainName });
     }
     const vanity = /^\/v4\/domains\/([^/:]+)\/vanity_nameservers(?:\/([^/]+))?$/.exec(path);
     if (vanity) {

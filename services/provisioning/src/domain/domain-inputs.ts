@@ -90,6 +90,34 @@ export const ChildHostInput = z
   .strict();
 export const ChildHostParam = Domain;
 
+const DnsHost = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(
+    /^(@|\*|(\*\.)?[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?(\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)*)$/,
+    '@, or a name relative to the domain',
+  );
+export const DnsRecordInput = z
+  .object({
+    type: z.enum(['A', 'AAAA', 'CNAME', 'MX', 'TXT']),
+    host: DnsHost,
+    answer: z.string().trim().min(1).max(1024),
+    ttl: z.number().int().min(60).max(86_400).default(3600),
+    priority: z.number().int().min(0).max(65_535).nullable().default(null),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    const bad = (message: string, path = 'answer') => ctx.addIssue({ code: 'custom', message, path: [path] });
+    if (r.type === 'A' && !z.ipv4().safeParse(r.answer).success) bad('an IPv4 address');
+    if (r.type === 'AAAA' && !z.ipv6().safeParse(r.answer).success) bad('an IPv6 address');
+    if ((r.type === 'CNAME' || r.type === 'MX') && !Domain.safeParse(r.answer.toLowerCase()).success)
+      bad('a host name');
+    if (r.type === 'MX' && r.priority === null) bad('required for MX', 'priority');
+    if (r.type !== 'MX' && r.priority !== null) bad('only for MX', 'priority');
+  });
+export const DnsRecordsInput = z.object({ records: z.array(DnsRecordInput).max(100) }).strict();
+
 export const LockInput = z.object({ locked: z.boolean() }).strict();
 export const PrivacyInput = z.object({ enabled: z.boolean() }).strict();
 

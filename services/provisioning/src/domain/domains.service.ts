@@ -23,6 +23,20 @@ import { type Cipher } from './crypto';
 import { domainJobNotFound, domainNotFound, invalidField } from './errors';
 import { connectionById } from './registrar-accounts.service';
 
+/** A registrar's failure on a synchronous read: try again later (503), or what it refused (409). */
+function registrarProblem(err: unknown, code = 'provisioning.registrar_refused'): unknown {
+  if (!isPanelError(err)) return err;
+  if (err.retryable)
+    return new UnavailableError(
+      'provisioning.registrar_unavailable',
+      'the registrar did not answer; try again',
+      {
+        retryAfterSeconds: 60,
+      },
+    );
+  return new ConflictError(code, err.message);
+}
+
 /** A client sees its own domains only; staff their tenant's (admins every tenant's, or one). */
 const ownerFilter = (auth: AuthContext) => (auth.role === 'client' ? auth.userId : undefined);
 
@@ -61,7 +75,10 @@ export function createDomainsService(deps: {
     async requestChange(
       auth: AuthContext,
       id: string,
-      action: Extract<DomainJobAction, 'nameservers' | 'lock' | 'privacy' | 'contacts' | 'child_host'>,
+      action: Extract<
+        DomainJobAction,
+        'nameservers' | 'lock' | 'privacy' | 'contacts' | 'child_host' | 'dns'
+      >,
       request: Record<string, unknown>,
       tenantId?: string,
     ) {
@@ -92,6 +109,20 @@ export function createDomainsService(deps: {
         await notifyRunners(tx);
         return job;
       });
+    },
+
+    /** The records of the registrar's DNS for the domain, read now. */
+    async dnsRecords(auth: AuthContext, id: string, tenantId?: string) {
+      const d = await domainFor(auth, id, tenantId);
+      mustBeActive(d);
+      const found = d.accountId ? await connectionById(db, deps.cipher, d.accountId) : null;
+      if (!found)
+        throw new ConflictError('provisioning.domain_not_active', 'the domain has no registrar account');
+      try {
+        return await deps.registrars.adapterFor(found.conn).dnsRecords(d.domain, d.registrarRef);
+      } catch (err) {
+        throw registrarProblem(err);
+      }
     },
 
     /** The transfer-out code, read from the registrar now (a read: nothing to repeat, nothing stored). */

@@ -1,5 +1,6 @@
 import {
   ConnectionTestView,
+  DnsRecordList,
   DomainAvailabilityList,
   DomainJobList,
   DomainJobView,
@@ -24,6 +25,7 @@ import {
   ChildHostInput,
   ChildHostParam,
   ContactInput,
+  DnsRecordsInput,
   DomainJobsQuery,
   LockInput,
   NameserversInput,
@@ -324,6 +326,35 @@ export function domainsRoutes(deps: {
         tenantOf(req),
       );
       res.status(202).json(domainJobView(job));
+    },
+  );
+  routes.get(
+    '/v1/domains/:id/dns-records',
+    ALL,
+    {
+      summary: "The records of the registrar's DNS for the domain, read now",
+      query: TenantQuery,
+      responses: { 200: DnsRecordList },
+    },
+    async (req, res, auth) => {
+      res.json({ items: await domains.dnsRecords(auth, idOf(req, domainNotFound), tenantOf(req)) });
+    },
+  );
+  routes.put(
+    '/v1/domains/:id/dns-records',
+    ALL,
+    {
+      summary: "Make the registrar's DNS hold exactly these records (a job)",
+      query: TenantQuery,
+      body: DnsRecordsInput,
+      responses: { 202: DomainJobView },
+    },
+    async (req, res, auth) => {
+      const id = idOf(req, domainNotFound);
+      const { records } = bodyOf(req, DnsRecordsInput);
+      res
+        .status(202)
+        .json(domainJobView(await domains.requestChange(auth, id, 'dns', { records }, tenantOf(req))));
     },
   );
   routes.post(

@@ -11,7 +11,7 @@ import { allTenants, tenantScope, type Database, type Outbox, type Tx } from '@g
 import { type Cipher } from '../domain/crypto';
 import { connectionById } from '../domain/registrar-accounts.service';
 import { PanelError } from '../modules/panel';
-import { type RegistrarAdapter, type RegistrarDomain } from '../registrars/registrar';
+import { type DnsRecord, type RegistrarAdapter, type RegistrarDomain } from '../registrars/registrar';
 import { type Registrars } from '../registrars/registrars';
 import { saveDomainJobState, type DomainJob } from '../store/domain-jobs.store';
 import { findDomain, updateDomain, type DomainRecord } from '../store/domains.store';
@@ -285,6 +285,11 @@ async function changeStep(c: Ctx): Promise<StepResult> {
     await adapter.setChildHost(domain.domain, ref, hostname, ips);
     return { done: async () => undefined };
   }
+  if (job.action === 'dns') {
+    const { records } = job.request as { records: DnsRecord[] };
+    await adapter.setDnsRecords(domain.domain, ref, records);
+    return { done: async () => undefined };
+  }
   // Lock and privacy: read first, change only what differs.
   const info = await adapter.info(domain.domain, ref);
   if (job.action === 'lock') {
@@ -372,6 +377,7 @@ export const DOMAIN_STEPS: Record<DomainJob['action'], (c: Ctx) => Promise<StepR
   privacy: changeStep,
   contacts: changeStep,
   child_host: changeStep,
+  dns: changeStep,
   callback: callbackStep,
 };
 

@@ -4,6 +4,7 @@ import {
   registrarError,
   splitDomain,
   type Availability,
+  type DnsRecord,
   type NamecheapCredentials,
   type NewRegistration,
   type RegistrarAdapter,
@@ -279,6 +280,34 @@ export function namecheapAdapter(
           IP: ip,
         });
       }
+    },
+    async dnsRecords(domain) {
+      const { sld, tld } = splitDomain(domain);
+      const answer = await nc('namecheap.domains.dns.getHosts', { SLD: sld, TLD: tld });
+      return elementsOf(answer.response, 'host')
+        .filter((h) => ['A', 'AAAA', 'CNAME', 'MX', 'TXT'].includes(h.attrs.Type ?? ''))
+        .map((h) => ({
+          type: h.attrs.Type as DnsRecord['type'],
+          host: h.attrs.Name ?? '@',
+          answer: h.attrs.Address ?? '',
+          ttl: Number(h.attrs.TTL ?? 1800),
+          priority: h.attrs.Type === 'MX' ? Number(h.attrs.MXPref ?? 10) : null,
+        }));
+    },
+    async setDnsRecords(domain, _ref, records) {
+      // setHosts replaces the whole set: every record goes in one call, numbered.
+      const { sld, tld } = splitDomain(domain);
+      const params: Record<string, string> = { SLD: sld, TLD: tld };
+      records.forEach((r, i) => {
+        const n = i + 1;
+        params[`HostName${n}`] = r.host;
+        params[`RecordType${n}`] = r.type;
+        params[`Address${n}`] = r.answer;
+        params[`TTL${n}`] = String(r.ttl);
+        if (r.priority !== null) params[`MXPref${n}`] = String(r.priority);
+      });
+      if (records.some((r) => r.type === 'MX')) params.EmailType = 'MX';
+      await nc('namecheap.domains.dns.setHosts', params);
     },
     eppCode() {
       return Promise.reject(

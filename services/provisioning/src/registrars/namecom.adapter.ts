@@ -3,6 +3,7 @@ import {
   isoDate,
   registrarError,
   type Availability,
+  type DnsRecord,
   type NamecomCredentials,
   type NewRegistration,
   type RegistrarAdapter,
@@ -33,7 +34,11 @@ export function namecomAdapter(
   const base = `${conn.endpoint.replace(/\/+$/, '')}/v4`;
   const authorization = `Basic ${Buffer.from(`${creds.username}:${creds.token}`).toString('base64')}`;
 
-  async function call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
+  async function call<T>(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body?: unknown,
+  ): Promise<T> {
     const res = await http.send(conn.accountId, {
       method,
       url: `${base}${path}`,
@@ -166,6 +171,33 @@ export function namecomAdapter(
         await call('POST', url, { hostname, ips });
       }
     },
+    async dnsRecords(domain) {
+      const body = await call<{ records?: NamecomRecord[] }>('GET', path(domain, '/records'));
+      return (body.records ?? []).map(fromNamecom);
+    },
+    async setDnsRecords(domain, _ref, records) {
+      // Name.com edits records one by one: delete what should not be there, add what is missing.
+      const body = await call<{ records?: NamecomRecord[] }>('GET', path(domain, '/records'));
+      const key = (r: DnsRecord) => `${r.type}|${r.host}|${r.answer}|${r.ttl}|${r.priority ?? ''}`;
+      const wanted = new Set(records.map(key));
+      const present = new Set<string>();
+      for (const r of body.records ?? []) {
+        const k = key(fromNamecom(r));
+        if (wanted.has(k) && !present.has(k)) present.add(k);
+        else await call('DELETE', path(domain, `/records/${r.id}`));
+      }
+      for (const r of records)
+        if (!present.has(key(r))) {
+          present.add(key(r));
+          await call('POST', path(domain, '/records'), {
+            host: r.host === '@' ? '' : r.host,
+            type: r.type,
+            answer: r.answer,
+            ttl: r.ttl,
+            ...(r.priority !== null ? { priority: r.priority } : {}),
+          });
+        }
+    },
     async eppCode(domain) {
       const body = await call<{ authCode?: string }>('GET', path(domain, ':getAuthCode'));
       if (!body.authCode) throw registrarError('rejected', 'Name.com gave no EPP code for this domain');
@@ -173,6 +205,23 @@ export function namecomAdapter(
     },
   };
 }
+
+interface NamecomRecord {
+  id: number;
+  host?: string;
+  type: DnsRecord['type'];
+  answer: string;
+  ttl?: number;
+  priority?: number;
+}
+
+const fromNamecom = (r: NamecomRecord): DnsRecord => ({
+  type: r.type,
+  host: r.host ? r.host : '@',
+  answer: r.answer,
+  ttl: r.ttl ?? 300,
+  priority: r.priority ?? null,
+});
 
 /** Name.com's transfer statuses (also in its `domain.transfer.status_change` webhook). */
 export function namecomTransferState(status: string | undefined): TransferState {

@@ -10,6 +10,15 @@ export { PanelError as RegistrarError, isPanelError as isRegistrarError } from '
 
 export const registrarError = (kind: PanelError['kind'], message: string) => new PanelError(kind, message);
 
+/** A DNS record at the registrar (host relative to the domain, `@` for the apex). */
+export interface DnsRecord {
+  type: 'A' | 'AAAA' | 'CNAME' | 'MX' | 'TXT';
+  host: string;
+  answer: string;
+  ttl: number;
+  priority: number | null;
+}
+
 /** A domain as its registrar reports it. */
 export interface RegistrarDomain {
   domain: string;
@@ -66,6 +75,10 @@ export interface RegistrarAdapter {
   setContacts(domain: string, ref: string | null, contact: RegistrantContact): Promise<void>;
   /** Creates or updates a private nameserver (a child host of the domain, e.g. ns1.<domain>). */
   setChildHost(domain: string, ref: string | null, hostname: string, ips: string[]): Promise<void>;
+  /** The records of the registrar's DNS for the domain (when the registrar hosts its DNS). */
+  dnsRecords(domain: string, ref: string | null): Promise<DnsRecord[]>;
+  /** Makes the registrar's DNS hold exactly these records. */
+  setDnsRecords(domain: string, ref: string | null, records: DnsRecord[]): Promise<void>;
 }
 
 /** How to reach one registrar account. */

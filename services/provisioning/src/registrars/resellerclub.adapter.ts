@@ -348,6 +348,12 @@ export function resellerClubAdapter(
             ]);
         }
     },
+    dnsRecords() {
+      return Promise.reject(registrarError('rejected', "this module does not manage LogicBoxes' DNS yet"));
+    },
+    setDnsRecords() {
+      return Promise.reject(registrarError('rejected', "this module does not manage LogicBoxes' DNS yet"));
+    },
     async eppCode(domain, ref) {
       const body = objectOf(
         await lb('GET', 'domains/details.json', [
