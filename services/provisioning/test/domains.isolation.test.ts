@@ -113,6 +113,28 @@ describe.each([
         (id, qs) => api.post(`/v1/domains/${id}/epp-code${qs}`, undefined, t),
         domainA,
       );
+      await sameAsMissing(who, (id, qs) => api.get(`/v1/domains/${id}/dns-records${qs}`, t), domainA);
+      await sameAsMissing(
+        who,
+        (id, qs) =>
+          api.put(
+            `/v1/domains/${id}/dns-records${qs}`,
+            { records: [{ type: 'A', host: '@', answer: '192.0.2.66' }] },
+            t,
+          ),
+        domainA,
+      );
+      await sameAsMissing(
+        who,
+        (id, qs) => api.put(`/v1/domains/${id}/contact${qs}`, { contact: req.registrant }, t),
+        domainA,
+      );
+      await sameAsMissing(
+        who,
+        (id, qs) =>
+          api.put(`/v1/domains/${id}/child-hosts/ns1.${req.domain}${qs}`, { ips: ['192.0.2.66'] }, t),
+        domainA,
+      );
       const list = await api.get(`/v1/domains${q(who)}`, t);
       expect(list.status).toBe(200);
       expect((list.body.items as any[]).map((d) => d.id)).not.toContain(domainA);
