@@ -76,6 +76,8 @@ export interface SupportConfig {
     retryBaseMs?: number;
     /** How often the sender looks for due mails (default 2 s). */
     pollMs?: number;
+    /** The SMTP server's circuit breaker. */
+    breaker?: { volumeThreshold?: number; resetTimeoutMs?: number };
   };
   reply?: { secret: string; domain: string; validDays?: number };
   /** The inbound SMTP listener (off unless a port is given; 0 = any free port, for tests). */

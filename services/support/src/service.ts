@@ -219,6 +219,7 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
         from: mail.from ?? 'no-reply@geminis.localhost',
         ...(mail.maxAttempts !== undefined ? { maxAttempts: mail.maxAttempts } : {}),
         ...(mail.retryBaseMs !== undefined ? { retryBaseMs: mail.retryBaseMs } : {}),
+        ...(mail.breaker ? { breaker: mail.breaker } : {}),
         ...(config.now ? { now: config.now } : {}),
         logger: ctx.logger,
       });
@@ -294,6 +295,7 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
           await smtpIn?.close();
           await Promise.all(background.map((stop) => stop()));
           identity.shutdown();
+          mailer.shutdown();
         },
       };
     },

@@ -75,12 +75,18 @@ describe('notifications in the tenant’s brand', () => {
   beforeAll(async () => {
     bus = createInMemoryBus();
     identity = await startIdentity(bus);
-    smtp = await startMailServer();
+    smtp = await startMailServer({ refuse: ['gone@clients.example'] });
     h = await startSupport(
       {
         now: () => clock.now,
         identityUrl: identity.url,
-        mail: { smtpUrl: smtp.url, from: 'bounces@platform.example', retryBaseMs: 60_000, maxAttempts: 3 },
+        mail: {
+          smtpUrl: smtp.url,
+          from: 'bounces@platform.example',
+          retryBaseMs: 60_000,
+          maxAttempts: 3,
+          breaker: { volumeThreshold: 2, resetTimeoutMs: 200 },
+        },
         reply: { secret: 'reply-secret-that-is-long-enough-0123456789', domain: 'reply.platform.example' },
       },
       { bus },
@@ -286,6 +292,45 @@ describe('notifications in the tenant’s brand', () => {
     const log = await api.get(`/v1/support/mail-log?clientId=${clientB.id}&status=sent`, tokens.resellerB);
     const entry = log.body.items.find((m: { attempts: number }) => m.attempts === 2);
     expect(entry).toMatchObject({ status: 'sent', recipient: clientB.email, lastError: null });
+  });
+
+  it('loses nothing in a long outage: the server being down never uses up a mail’s attempts', async () => {
+    await smtp.stop();
+    await h.deliver('provisioning.service.unsuspended.v1', B, {
+      serviceId: newId(),
+      clientId: clientB.id,
+      module: 'none',
+    });
+    const before = smtp.received.length;
+    // far more rounds than maxAttempts (3), an hour apart; the breaker opens on the way
+    for (let i = 0; i < 6; i += 1) {
+      expect(await drain()).toEqual({ sent: 0, retry: 1, failed: 0 });
+      later(61);
+    }
+    await smtp.start();
+    // the breaker lets a trial through once its reset time (200 ms here) has passed
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await drain()).toEqual({ sent: 1, retry: 0, failed: 0 });
+    expect(smtp.received.length).toBe(before + 1);
+  });
+
+  it('fails a mail the server refuses for good (550) at once, without retrying it', async () => {
+    const gone = newId();
+    await h.deliver('identity.client.created.v1', B, {
+      clientId: gone,
+      email: 'gone@clients.example',
+      name: 'Gone',
+      language: 'en',
+      currency: 'EUR',
+      via: 'reseller',
+    });
+    expect(await drain()).toEqual({ sent: 0, retry: 0, failed: 1 });
+    later(120);
+    expect(await drain()).toEqual({ sent: 0, retry: 0, failed: 0 });
+    const log = await api.get(`/v1/support/mail-log?clientId=${gone}`, tokens.resellerB);
+    expect(log.body.items).toEqual([
+      expect.objectContaining({ status: 'failed', attempts: 1, lastError: expect.stringMatching(/550/) }),
+    ]);
   });
 
   it('logs a mail to a client support has no address for as failed, and sends nothing', async () => {

@@ -1,5 +1,6 @@
 import { allTenants, tenantScope, type Database, type Logger } from '@geminis/service-kit';
 import { type SendMailOptions } from 'nodemailer';
+import CircuitBreaker from 'opossum';
 import { type BrandsService } from '../domain/brands.service';
 import { type NotificationsService } from '../domain/notifications.service';
 import { claimDueMails, markAttemptFailed, markSent, type Mail } from '../store/mail.store';
@@ -24,6 +25,29 @@ export interface MailSenderOptions {
   batchSize?: number;
   now?: () => Date;
   logger?: Pick<Logger, 'warn' | 'error'>;
+  /** The SMTP server's breaker (defaults: opens after 5 calls at 50 % failures, tries again after 60 s). */
+  breaker?: { volumeThreshold?: number; resetTimeoutMs?: number };
+}
+
+/** How an SMTP failure is handled: refused for good, worth a retry, or the server itself unreachable. */
+export type SendFailure = 'permanent' | 'retry' | 'server_down';
+
+const DOWN = new Set([
+  'ECONNECTION',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ESOCKET',
+  'EDNS',
+  'EOPENBREAKER',
+]);
+
+export function classifySendError(err: unknown): SendFailure {
+  const e = err as { responseCode?: number; code?: string };
+  // 5xx: the server refused this message or recipient for good (a bounce); retrying changes nothing
+  if (typeof e.responseCode === 'number' && e.responseCode >= 500) return 'permanent';
+  if (e.code && DOWN.has(e.code)) return 'server_down';
+  return 'retry';
 }
 
 /**
@@ -39,14 +63,30 @@ export function createMailSender(o: MailSenderOptions) {
   const batch = o.batchSize ?? 20;
   const leaseMs = 5 * 60_000;
   const domain = o.messageIdDomain ?? (o.from.split('@')[1] || 'geminis.local');
+  // one breaker for the SMTP server: while it is open, mails wait without a connection attempt each
+  const breaker = new CircuitBreaker((m: SendMailOptions) => o.transport.sendMail(m), {
+    timeout: false,
+    volumeThreshold: o.breaker?.volumeThreshold ?? 5,
+    errorThresholdPercentage: 50,
+    resetTimeout: o.breaker?.resetTimeoutMs ?? 60_000,
+    // a refusal of one message says nothing about the server's health
+    errorFilter: (err: unknown) => classifySendError(err) === 'permanent',
+  });
 
   async function sendOne(mail: Mail, at: Date): Promise<'sent' | 'retry' | 'failed'> {
     const scope = tenantScope(mail.tenantId);
     try {
-      if (!mail.recipient) throw new Error('no recipient');
-      const rendered = await o.notifications.renderMail(mail);
-      const brand = await o.brands.brandFor(mail.tenantId);
-      await o.transport.sendMail({
+      if (!mail.recipient) throw Object.assign(new Error('no recipient'), { responseCode: 550 });
+      // identity (the brand) unreachable is like the server being down: the mail waits, nothing is lost
+      const [rendered, brand] = await Promise.all([
+        o.notifications.renderMail(mail),
+        o.brands.brandFor(mail.tenantId),
+      ]).catch((err: unknown) => {
+        throw Object.assign(new Error(`cannot render: ${err instanceof Error ? err.message : String(err)}`), {
+          code: 'EDEPENDENCY',
+        });
+      });
+      await breaker.fire({
         from: { name: brand.brandName, address: brand.supportEmail ?? o.from },
         sender: o.from,
         envelope: { from: o.from, to: mail.recipient },
@@ -66,18 +106,25 @@ export function createMailSender(o: MailSenderOptions) {
       return 'sent';
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      const kind = classifySendError(err);
       const attempt = mail.attempts + 1;
+      const delay = Math.min(base * 2 ** Math.min(attempt - 1, 20), 3_600_000);
+      // an unreachable server never uses up a mail's attempts: it waits, nothing is lost
       const retryAt =
-        attempt >= maxAttempts
+        kind === 'permanent' || (kind === 'retry' && attempt >= maxAttempts)
           ? null
-          : new Date(at.getTime() + Math.min(base * 2 ** (attempt - 1), 3_600_000));
+          : new Date(at.getTime() + delay);
       await o.db.withTenant(scope, (tx) => markAttemptFailed(tx, scope, mail.id, message, retryAt));
-      o.logger?.warn({ mailId: mail.id, tenantId: mail.tenantId, attempt, err: message }, 'mail not sent');
+      o.logger?.warn(
+        { mailId: mail.id, tenantId: mail.tenantId, attempt, kind, err: message },
+        'mail not sent',
+      );
       return retryAt ? 'retry' : 'failed';
     }
   }
 
   return {
+    shutdown: () => breaker.shutdown(),
     /** Sends every mail due at `at`, a batch at a time; returns what happened to each. */
     async drain(at: Date = now()) {
       const counts = { sent: 0, retry: 0, failed: 0 };

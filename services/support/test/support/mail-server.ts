@@ -13,8 +13,9 @@ export interface Received {
  * nodemailer sends arrives here over SMTP and is parsed with mailparser. It can be stopped and started
  * again on the same port (an SMTP outage).
  */
-export async function startMailServer() {
+export async function startMailServer(options: { refuse?: string[] } = {}) {
   const received: Received[] = [];
+  const refused = new Set((options.refuse ?? []).map((a) => a.toLowerCase()));
   let port = 0;
   let server: SMTPServer | undefined;
 
@@ -23,6 +24,11 @@ export async function startMailServer() {
       authOptional: true,
       disabledCommands: ['AUTH', 'STARTTLS'],
       logger: false,
+      onRcptTo(address, _session, callback) {
+        if (refused.has(address.address.toLowerCase()))
+          return callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
+        return callback();
+      },
       onData(stream, session, callback) {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
