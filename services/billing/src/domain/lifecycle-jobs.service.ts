@@ -9,7 +9,12 @@ import {
   type StepBatch,
 } from '../store/dunning.store';
 import { findInvoice, settleFree } from '../store/invoices.store';
-import { issueRenewalBatch, type RenewalBatch } from '../store/renewals.store';
+import {
+  issueRenewalBatch,
+  longestLeadDays,
+  type RenewalBatch,
+  type RenewalCursor,
+} from '../store/renewals.store';
 import { dateOf } from './cycles';
 import { type Settlement } from './settlement.service';
 
@@ -55,16 +60,26 @@ export function createLifecycleJobs(deps: {
   }
 
   return {
-    /** Issues the renewal invoices of every due service; returns how many were issued. */
-    renew: () =>
-      batches(
-        async (tx, today) => {
-          const b = await issueRenewalBatch(tx, allTenants, today, batchSize);
-          await settleFreeRenewals(tx, b);
-          return b;
-        },
-        (b) => b.issued,
-      ),
+    /**
+     * Issues the renewal invoices of every due service; returns how many were issued. The batches of a run
+     * walk the due set once in (due date, id) order (a keyset), each in its own transaction.
+     */
+    async renew(): Promise<number> {
+      const today = dateOf(now());
+      let after: RenewalCursor | null = null;
+      let total = 0;
+      const horizon = await db.withTenant(allTenants, (tx) => longestLeadDays(tx, allTenants));
+      for (;;) {
+        const b: RenewalBatch = await db.withTenant(allTenants, async (tx) => {
+          const batch = await issueRenewalBatch(tx, allTenants, today, batchSize, after, horizon);
+          await settleFreeRenewals(tx, batch);
+          return batch;
+        });
+        total += b.issued;
+        if (b.selected < batchSize || !b.last) return total;
+        after = b.last;
+      }
+    },
 
     /**
      * Dunning: suspensions for non-payment lifted where nothing is overdue any more, late fees, new

@@ -6,6 +6,11 @@ import { tenantIs } from './sql';
 const MONTHS = sql`(case s.cycle when 'monthly' then 1 when 'quarterly' then 3 when 'semiannually' then 6
                      when 'annually' then 12 when 'biennially' then 24 when 'triennially' then 36 end)`;
 
+/** Months of an add-on's cycle (`a.x` is its JSON), null for one that does not renew. */
+const ADDON_MONTHS = sql`(case a.x ->> 'cycle' when 'monthly' then 1 when 'quarterly' then 3
+                           when 'semiannually' then 6 when 'annually' then 12 when 'biennially' then 24
+                           when 'triennially' then 36 end)`;
+
 /** `date + n months`: PostgreSQL clamps to the month's last day (31 Jan + 1 month = 28/29 Feb), as addCycle. */
 const plusMonths = (date: SQL, months: SQL) => sql`((${date}) + make_interval(months => ${months}))::date`;
 
@@ -20,25 +25,48 @@ const ISSUED_ENVELOPE = sql`jsonb_build_object(
     'reason', 'renewal'))`;
 
 export interface RenewalBatch {
-  /** Due services this batch looked at (a full batch means there may be more). */
+  /** Renewable services this batch walked past (a full batch means there may be more). */
   selected: number;
   /** Invoices issued by this batch (a service already renewed for its period is never issued again). */
   issued: number;
   /** Issued invoices of nothing (settled at once by the caller). */
   free: { tenantId: string; invoiceId: string }[];
+  /** Where the next batch of the same run starts (keyset: due date, service id); null when none selected. */
+  last: RenewalCursor | null;
+}
+
+export interface RenewalCursor {
+  date: string;
+  id: string;
+}
+
+/** The longest lead any tenant may set (settings allow 0–365): the widest range a run walks. */
+export const MAX_LEAD_DAYS = 365;
+
+/** The longest renewal lead any tenant has set (the default 14 when none): how far ahead a run walks. */
+export async function longestLeadDays(tx: Tx, scope: TenantScope): Promise<number> {
+  const [r] = await rows<{ days: number }>(
+    tx,
+    sql`select greatest(14, coalesce(max(renewal_lead_days), 14))::int as days from billing_settings
+         where ${tenantIs(scope)}`,
+  );
+  return Math.min(r?.days ?? 14, MAX_LEAD_DAYS);
 }
 
 /**
  * Issues the renewal invoices of one bounded batch of due services, in ONE statement in the caller's
  * transaction, never a row at a time:
- *   due      services active or suspended, renewing, not pending cancellation, whose due date minus their
- *            tenant's lead days has come, with no renewal for that period yet (locked, SKIP LOCKED so a
- *            concurrent run takes other rows);
+ *   walk     the next `limit` renewable services (active or suspended, not pending cancellation) due
+ *            within `horizonDays`, in (due date, id) order from `after`: a keyset over a partial index, so
+ *            each batch of a run reads only its own rows and a run is linear in the due set;
+ *   due      those whose due date minus their tenant's lead days has come, renewing, with no renewal
+ *            covering that due date yet, locked SKIP LOCKED (a concurrent run takes the others);
  *   claimed  the (service, period start) key inserted ON CONFLICT DO NOTHING: what another run issued
  *            meanwhile is dropped here, so nothing is ever issued twice;
  *   numbered each tenant's counter bumped once by its count (the row lock serialises issuers, a rollback
  *            gives the numbers back: gapless) and the numbers handed out in order;
- *   lines    the recurring amount and each add-on whose cycle divides the service's, tax half-up per line;
+ *   lines    the recurring amount and each add-on whose cycle divides the service's, tax half-up per line,
+ *            the invoice's totals summed per service (no join between intermediate sets on the invoice);
  *   then the invoices, their lines and one `billing.invoice.issued.v1` outbox row each.
  */
 export async function issueRenewalBatch(
@@ -46,21 +74,39 @@ export async function issueRenewalBatch(
   scope: TenantScope,
   today: string,
   limit: number,
+  after: RenewalCursor | null = null,
+  horizonDays = MAX_LEAD_DAYS,
 ): Promise<RenewalBatch> {
   const year = Number(today.slice(0, 4));
-  const [r] = await rows<{ selected: number; issued: number; free: { t: string; i: string }[] | null }>(
+  const from = after ? sql`and (s.next_due_date, s.id) > (${after.date}::date, ${after.id}::uuid)` : sql``;
+  const [r] = await rows<{
+    selected: number;
+    issued: number;
+    free: { t: string; i: string }[] | null;
+    last_date: string | null;
+    last_id: string | null;
+  }>(
     tx,
     sql`
-    with due as (
+    with walk as materialized (
+      select s.id from client_services s
+       where ${tenantIs(scope, sql`s.tenant_id`)}
+         and s.status in ('active', 'suspended') and s.cancel_at is null
+         and s.next_due_date <= ${today}::date + ${horizonDays}::int ${from}
+       order by s.next_due_date, s.id
+       limit ${limit}
+    ),
+    due as materialized (
       select s.tenant_id, s.id, s.client_id, s.currency, s.cycle, s.quantity, s.product_name,
              s.recurring_amount, s.addons, s.next_due_date, coalesce(s.term_months, ${MONTHS}) as months,
              coalesce(b.tax_name, 'Tax') as tax_name, coalesce(b.tax_rate_bps, 0) as tax_rate_bps,
              coalesce(b.invoice_prefix, 'INV-') as prefix, coalesce(b.invoice_padding, 6) as padding,
              coalesce(b.invoice_yearly_reset, true) as yearly
-        from client_services s
+        from walk k
+        join client_services s on s.id = k.id
         left join billing_settings b on b.tenant_id = s.tenant_id
        where ${tenantIs(scope, sql`s.tenant_id`)}
-         and s.status in ('active', 'suspended') and s.cancel_at is null and s.next_due_date is not null
+         and s.status in ('active', 'suspended') and s.cancel_at is null
          and s.cycle not in ('onetime', 'free')
          and s.next_due_date - coalesce(b.renewal_lead_days, 14) <= ${today}::date
          -- no renewal covers the due date yet (a domain's due date follows its registrar's expiry, which
@@ -68,8 +114,6 @@ export async function issueRenewalBatch(
          and not exists (select 1 from service_renewals r
                           where r.tenant_id = s.tenant_id and r.service_id = s.id
                             and r.period_start <= s.next_due_date and r.period_end > s.next_due_date)
-       order by s.next_due_date, s.id
-       limit ${limit}
        for update of s skip locked
     ),
     claimed as (
@@ -80,15 +124,45 @@ export async function issueRenewalBatch(
       on conflict do nothing
       returning tenant_id, service_id, period_start, period_end, invoice_id
     ),
+    -- what was claimed, with the service read again through its primary key (an index lookup per row: a
+    -- join of the two intermediate sets would be planned as a nested loop over both, quadratic in the batch)
     work as materialized (
-      select c.invoice_id, c.period_start, c.period_end, d.*,
-             case when d.yearly then ${year} else 0 end as counter_period,
-             row_number() over (partition by d.tenant_id order by d.next_due_date, d.id) as nth,
+      select c.invoice_id, c.period_start, c.period_end, s.tenant_id, s.id, s.client_id, s.currency, s.cycle,
+             s.quantity, s.product_name, s.recurring_amount, s.addons, s.next_due_date,
+             coalesce(s.term_months, ${MONTHS}) as months,
+             coalesce(b.tax_name, 'Tax') as tax_name, coalesce(b.tax_rate_bps, 0) as tax_rate_bps,
+             coalesce(b.invoice_prefix, 'INV-') as prefix, coalesce(b.invoice_padding, 6) as padding,
+             coalesce(b.invoice_yearly_reset, true) as yearly,
+             case when coalesce(b.invoice_yearly_reset, true) then ${year} else 0 end as counter_period,
+             row_number() over (partition by s.tenant_id order by s.next_due_date, s.id) as nth,
+             count(*) over (partition by s.tenant_id) as n_in_tenant,
              billing_uuidv7() as event_id
-        from claimed c join due d on d.tenant_id = c.tenant_id and d.id = c.service_id
+        from claimed c
+        join client_services s on s.id = c.service_id
+        left join billing_settings b on b.tenant_id = s.tenant_id
+    ),
+    lines as materialized (
+      select w.tenant_id, w.invoice_id, 1 as position,
+             w.product_name || case when w.quantity > 1 then ' × ' || w.quantity else '' end
+               || ' (' || w.period_start || ' – ' || w.period_end || ')' as description,
+             w.recurring_amount as amount, w.id as service_id, w.period_start, w.period_end,
+             (w.recurring_amount * w.tax_rate_bps + 5000) / 10000 as tax
+        from work w
+      union all
+      select w.tenant_id, w.invoice_id, 1 + a.ord::int,
+             (a.x ->> 'description') || ' × ' || (a.x ->> 'quantity')
+               || case when w.months / am.months > 1 then ' × ' || (w.months / am.months) || ' ' || (a.x ->> 'cycle')
+                       else '' end,
+             (a.x ->> 'recurringAmount')::bigint * (w.months / am.months),
+             w.id, w.period_start, w.period_end,
+             ((a.x ->> 'recurringAmount')::bigint * (w.months / am.months) * w.tax_rate_bps + 5000) / 10000
+        from work w
+        cross join lateral jsonb_array_elements(w.addons) with ordinality as a(x, ord)
+        cross join lateral (select ${ADDON_MONTHS} as months) am
+       where am.months is not null and w.months % am.months = 0
     ),
     counts as (
-      select tenant_id, counter_period, count(*) as n from work group by tenant_id, counter_period
+      select distinct tenant_id, counter_period, n_in_tenant as n from work
     ),
     bumped as (
       insert into number_counters (tenant_id, series, period, value)
@@ -97,43 +171,31 @@ export async function issueRenewalBatch(
       on conflict (tenant_id, series, period) do update set value = number_counters.value + excluded.value
       returning tenant_id, period, value
     ),
-    numbered as (
-      select w.*, (k.value - c.n + w.nth)::text as seq
+    -- each tenant's counter after the bump, as one lookup object (not a join per invoice)
+    tops as materialized (
+      select jsonb_object_agg(tenant_id::text || '/' || period, value) as m from bumped
+    ),
+    issued as materialized (
+      select w.*, t.subtotal, t.tax_total, t.subtotal + t.tax_total as total, w.period_start as due_date,
+             w.prefix || case when w.yearly then ${year} || '-' else '' end
+               || case when length(q.seq) >= w.padding then q.seq else lpad(q.seq, w.padding, '0') end as number
         from work w
-        join counts c on c.tenant_id = w.tenant_id
-        join bumped k on k.tenant_id = w.tenant_id and k.period = w.counter_period
-    ),
-    lines as (
-      select w.tenant_id, w.invoice_id, 1 as position,
-             w.product_name || case when w.quantity > 1 then ' × ' || w.quantity else '' end
-               || ' (' || w.period_start || ' – ' || w.period_end || ')' as description,
-             w.recurring_amount as amount, w.id as service_id, w.period_start, w.period_end, w.tax_rate_bps
-        from work w
-      union all
-      select w.tenant_id, w.invoice_id, 1 + a.ord::int,
-             (a.x ->> 'description') || ' × ' || (a.x ->> 'quantity')
-               || case when w.months / am.months > 1 then ' × ' || (w.months / am.months) || ' ' || (a.x ->> 'cycle')
-                       else '' end,
-             (a.x ->> 'recurringAmount')::bigint * (w.months / am.months),
-             w.id, w.period_start, w.period_end, w.tax_rate_bps
-        from work w
-        cross join lateral jsonb_array_elements(w.addons) with ordinality as a(x, ord)
-        cross join lateral (select (case a.x ->> 'cycle' when 'monthly' then 1 when 'quarterly' then 3
-                                      when 'semiannually' then 6 when 'annually' then 12 when 'biennially' then 24
-                                      when 'triennially' then 36 end) as months) am
-       where am.months is not null and w.months % am.months = 0
-    ),
-    taxed as (
-      select l.*, (l.amount * l.tax_rate_bps + 5000) / 10000 as tax from lines l
-    ),
-    totals as (
-      select invoice_id, sum(amount)::bigint as subtotal, sum(tax)::bigint as tax_total from taxed group by invoice_id
-    ),
-    issued as (
-      select n.*, t.subtotal, t.tax_total, t.subtotal + t.tax_total as total, n.period_start as due_date,
-             n.prefix || case when n.yearly then ${year} || '-' else '' end
-               || case when length(n.seq) >= n.padding then n.seq else lpad(n.seq, n.padding, '0') end as number
-        from numbered n join totals t on t.invoice_id = n.invoice_id
+        cross join tops
+        cross join lateral (
+          select ((tops.m ->> (w.tenant_id::text || '/' || w.counter_period))::bigint - w.n_in_tenant + w.nth)::text
+                   as seq
+        ) q
+        -- the service's line plus its add-ons' lines, summed from the row itself (no join on the invoice)
+        cross join lateral (
+          select w.recurring_amount + coalesce(sum(x.amount), 0) as subtotal,
+                 (w.recurring_amount * w.tax_rate_bps + 5000) / 10000 + coalesce(sum(x.tax), 0) as tax_total
+            from (select (a.x ->> 'recurringAmount')::bigint * (w.months / am.months) as amount,
+                         ((a.x ->> 'recurringAmount')::bigint * (w.months / am.months) * w.tax_rate_bps + 5000)
+                           / 10000 as tax
+                    from jsonb_array_elements(w.addons) as a(x)
+                   cross join lateral (select ${ADDON_MONTHS} as months) am
+                   where am.months is not null and w.months % am.months = 0) x
+        ) t
     ),
     inv as (
       insert into invoices (id, tenant_id, client_id, order_id, reason, number, status, currency, subtotal, tax_name,
@@ -149,25 +211,32 @@ export async function issueRenewalBatch(
                                  discount, amount, tax, total, service_id, period_start, period_end)
       select tenant_id, invoice_id, position, description, 1, amount, 0, 0, amount, tax, amount + tax,
              service_id, period_start, period_end
-        from taxed
+        from lines
       returning invoice_id
     ),
     events as (
       insert into outbox (id, tenant_id, type, envelope)
       select e.event_id, e.tenant_id, 'billing.invoice.issued.v1', ${ISSUED_ENVELOPE} from issued e
       returning id
+    ),
+    tail as (
+      select s.next_due_date::text as last_date, s.id as last_id
+        from walk k join client_services s on s.id = k.id
+       order by s.next_due_date desc, s.id desc limit 1
     )
-    select (select count(*) from due)::int as selected,
+    select (select count(*) from walk)::int as selected,
            (select count(*) from inv)::int as issued,
            (select count(*) from lns)::int as lines,
            (select count(*) from events)::int as events,
-           (select json_agg(json_build_object('t', tenant_id, 'i', invoice_id)) from issued where total = 0) as free`,
+           (select json_agg(json_build_object('t', tenant_id, 'i', invoice_id)) from issued where total = 0) as free,
+           (select last_date from tail) as last_date, (select last_id from tail) as last_id`,
   );
   if (r!.issued > 0) await tx.execute(sql`select pg_notify('geminis_outbox', '')`);
   return {
     selected: r!.selected,
     issued: r!.issued,
     free: (r!.free ?? []).map((f) => ({ tenantId: f.t, invoiceId: f.i })),
+    last: r!.last_date && r!.last_id ? { date: r!.last_date, id: r!.last_id } : null,
   };
 }
 
