@@ -40,7 +40,7 @@ describe('billing API document and configuration', () => {
   });
 
   it('documents the saved-card routes with their access', () => {
-    const path = doc.paths['/v1/clients/{clientId}/payment-method'];
+    const path = doc.paths['/v1/payment-methods/{clientId}'];
     expect(Object.keys(path ?? {}).sort()).toEqual(['delete', 'get', 'put']);
     expect(path.put.requestBody).toBeDefined();
   });

@@ -60,7 +60,7 @@ describe('automatic charges', () => {
       .matchHeader('authorization', `Bearer ${KEY}`)
       .reply(200, fixture('payment-method.json'));
     const saved = await api.put(
-      `/v1/clients/${c.id}/payment-method`,
+      `/v1/payment-methods/${c.id}`,
       { customerId: CUSTOMER, paymentMethodId: PM },
       c.token,
     );
@@ -112,9 +112,9 @@ describe('automatic charges', () => {
       expYear: 2030,
       updatedAt: expect.any(String),
     });
-    expect((await api.get(`/v1/clients/${c.id}/payment-method`, shop.resellerToken)).body.last4).toBe('4242');
-    expect((await api.del(`/v1/clients/${c.id}/payment-method`, c.token)).status).toBe(204);
-    expect((await api.get(`/v1/clients/${c.id}/payment-method`, c.token)).status).toBe(404);
+    expect((await api.get(`/v1/payment-methods/${c.id}`, shop.resellerToken)).body.last4).toBe('4242');
+    expect((await api.del(`/v1/payment-methods/${c.id}`, c.token)).status).toBe(204);
+    expect((await api.get(`/v1/payment-methods/${c.id}`, c.token)).status).toBe(404);
   });
 
   it('charges the saved card on the due date, once, and the invoice is paid', async () => {
@@ -214,20 +214,20 @@ describe('automatic charges', () => {
       .get(`/v1/payment_methods/${PM}`)
       .reply(200, { ...fixture('payment-method.json'), customer: 'cus_SomeoneElse0001' });
     const foreign = await api.put(
-      `/v1/clients/${c.id}/payment-method`,
+      `/v1/payment-methods/${c.id}`,
       { customerId: CUSTOMER, paymentMethodId: PM },
       c.token,
     );
     expect(foreign.status).toBe(400);
     expect(foreign.body.errors).toEqual([expect.objectContaining({ field: 'paymentMethodId' })]);
     const bad = await api.put(
-      `/v1/clients/${c.id}/payment-method`,
+      `/v1/payment-methods/${c.id}`,
       { customerId: '4242424242424242', paymentMethodId: PM },
       c.token,
     );
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'customerId' })]);
-    expect((await api.get(`/v1/clients/${c.id}/payment-method`, c.token)).status).toBe(404);
+    expect((await api.get(`/v1/payment-methods/${c.id}`, c.token)).status).toBe(404);
   });
 
   it('answers another tenant and a sibling client exactly like a missing client', async () => {
@@ -235,14 +235,14 @@ describe('automatic charges', () => {
     const other = await openShop(h);
     const stranger = await newClient(h, other.tenantId);
     const sibling = await newClient(h, shop.tenantId);
-    const missing = await api.get(`/v1/clients/${newId()}/payment-method`, stranger.token);
+    const missing = await api.get(`/v1/payment-methods/${newId()}`, stranger.token);
     expect(missing.status).toBe(404);
     for (const token of [stranger.token, sibling.token, other.resellerToken]) {
-      const res = await api.get(`/v1/clients/${c.id}/payment-method`, token);
+      const res = await api.get(`/v1/payment-methods/${c.id}`, token);
       expect([res.status, res.body.code]).toEqual([404, missing.body.code]);
-      const del = await api.del(`/v1/clients/${c.id}/payment-method`, token);
+      const del = await api.del(`/v1/payment-methods/${c.id}`, token);
       expect([del.status, del.body.code]).toEqual([404, missing.body.code]);
     }
-    expect((await api.get(`/v1/clients/${c.id}/payment-method`, c.token)).status).toBe(200);
+    expect((await api.get(`/v1/payment-methods/${c.id}`, c.token)).status).toBe(200);
   });
 });

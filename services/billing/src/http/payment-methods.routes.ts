@@ -36,7 +36,7 @@ export function paymentMethodsRoutes(deps: { autoCharge: AutoCharge }) {
   const { autoCharge } = deps;
   const routes = createRoutes();
   routes.get(
-    '/v1/clients/:clientId/payment-method',
+    '/v1/payment-methods/:clientId',
     { authenticated: true },
     {
       summary: 'The client’s saved card for automatic charges',
@@ -49,7 +49,7 @@ export function paymentMethodsRoutes(deps: { autoCharge: AutoCharge }) {
     },
   );
   routes.put(
-    '/v1/clients/:clientId/payment-method',
+    '/v1/payment-methods/:clientId',
     { authenticated: true },
     {
       summary: 'Save the client’s Stripe card (by reference) for automatic charges on due dates',
@@ -64,7 +64,7 @@ export function paymentMethodsRoutes(deps: { autoCharge: AutoCharge }) {
     },
   );
   routes.delete(
-    '/v1/clients/:clientId/payment-method',
+    '/v1/payment-methods/:clientId',
     { authenticated: true },
     { summary: 'Forget the client’s saved card', query: TenantQuery, responses: { 204: null } },
     async (req, res, auth) => {
