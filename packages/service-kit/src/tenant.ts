@@ -22,4 +22,6 @@ export interface AuthContext {
   tokenId: string;
   /** The token's `iat` (seconds since the epoch): the gateway refuses tokens issued before a revocation. */
   issuedAt: number;
+  /** The token's `sid`: the session (refresh-token family) it belongs to, revoked by logout and the like. */
+  sessionId?: string;
 }

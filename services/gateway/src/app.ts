@@ -189,10 +189,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
       if (!token) throw new UnauthenticatedError('auth.missing_token', 'a bearer access token is required');
       const auth = await deps.verifier.verify(token);
       if (deps.revocations?.isRevoked(auth)) {
-        throw new UnauthenticatedError(
-          'auth.revoked',
-          'this access token was issued before its account was suspended; sign in again',
-        );
+        throw new UnauthenticatedError('auth.revoked', 'this access token was revoked; sign in again');
       }
       if (!route.access.roles.includes(auth.role)) {
         throw new ForbiddenError('auth.forbidden', `this operation is not allowed for role ${auth.role}`);

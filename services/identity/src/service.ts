@@ -1,5 +1,10 @@
 import { join } from 'node:path';
-import { createTokenVerifier, type BuiltService, type ServiceDefinition } from '@geminis/service-kit';
+import {
+  createTokenVerifier,
+  refusingRevoked,
+  type BuiltService,
+  type ServiceDefinition,
+} from '@geminis/service-kit';
 import { type IdentityConfig } from './config';
 import { createAuditService } from './domain/audit.service';
 import { createAuthService } from './domain/auth.service';
@@ -90,11 +95,16 @@ export function identityService(config: IdentityConfig): ServiceDefinition<Ident
     async build(ctx) {
       const services = wire(config, ctx);
       await services.keys.ensureSigningKey();
-      const verifier = createTokenVerifier({
-        issuer: config.issuer,
-        audience: config.audience,
-        keyResolver: (kid) => services.keys.resolve(kid),
-      });
+      // Its own tokens, and refused once revoked: a suspended user, a suspended reseller's users, and
+      // a session ended by logout, a password change or refresh-token reuse get 401 here at once.
+      const verifier = refusingRevoked(
+        createTokenVerifier({
+          issuer: config.issuer,
+          audience: config.audience,
+          keyResolver: (kid) => services.keys.resolve(kid),
+        }),
+        services.tenants,
+      );
       return {
         services,
         verifier,

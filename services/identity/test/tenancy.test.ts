@@ -78,6 +78,10 @@ describe.each([
     expect((await api.post(`/v1/clients/${w.clientA2.id}/activate`, {}, w.resellerA.token)).body.status).toBe(
       'active',
     );
+    // The suspension ended its session for good (access token included): back in by signing in again.
+    expect((await api.get('/v1/me', w.clientA2.token)).status).toBe(401);
+    const again = await api.login('a2@example.com', 'client-a2-pass-1', 'acme');
+    w.clientA2 = { ...w.clientA2, token: again.accessToken, refreshToken: again.refreshToken };
   });
 
   it('refuses client endpoints to clients and reseller endpoints to everyone but the admin', async () => {

@@ -23,9 +23,13 @@ export const IDENTITY_INTERNAL = {
 export const RevocationsQuery = z.object({ since: z.iso.datetime({ offset: true }) });
 export type RevocationsQuery = z.infer<typeof RevocationsQuery>;
 
-/** Tokens of this user (`user`), or of every user of this tenant (`tenant`), issued at or before `at`. */
+/**
+ * Tokens of this user (`user`), or of every user of this tenant (`tenant`), issued at or before `at`; or
+ * every token of this session (`session`: the `sid` claim, the refresh-token family — logout, password
+ * change, refresh-token reuse), whenever issued.
+ */
 export const Revocation = z.object({
-  kind: z.enum(['user', 'tenant']),
+  kind: z.enum(['user', 'tenant', 'session']),
   id: z.uuid(),
   at: z.iso.datetime({ offset: true }),
 });

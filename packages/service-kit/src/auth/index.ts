@@ -1,3 +1,4 @@
 export * from './verifier';
 export * from './scope';
 export { createJwksCache } from './jwks';
+export * from './revocations';

@@ -89,12 +89,14 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     const role: unknown = payload.role;
     if (typeof role !== 'string' || !ROLES.includes(role as Role)) throw invalid('role is required');
     if (typeof payload.jti !== 'string' || payload.jti.length === 0) throw invalid('jti is required');
+    const sid: unknown = payload.sid;
     return {
       userId: payload.sub,
       role: role as Role,
       tenantId: tid,
       tokenId: payload.jti,
       issuedAt: payload.iat,
+      ...(typeof sid === 'string' && UUID.test(sid) ? { sessionId: sid } : {}),
     };
   }
 

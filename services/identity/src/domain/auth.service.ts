@@ -106,7 +106,7 @@ export function createAuthService(deps: {
         ttlSec: settings.refreshTokenTtlSec,
       }),
     );
-    const access = await keys.signAccessToken(user);
+    const access = await keys.signAccessToken(user, familyId);
     return {
       status: 'ok',
       tokenType: 'Bearer',

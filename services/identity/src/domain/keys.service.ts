@@ -125,7 +125,11 @@ export function createKeysService(deps: {
       return key && live(key) ? key.publicKey : undefined;
     },
 
-    async signAccessToken(user: { id: string; role: Role; tenantId: string }): Promise<{
+    /** `sessionId`: the refresh-token family, as the `sid` claim (revoking the session revokes the token). */
+    async signAccessToken(
+      user: { id: string; role: Role; tenantId: string },
+      sessionId?: string,
+    ): Promise<{
       accessToken: string;
       expiresIn: number;
       claims: AuthContext;
@@ -133,7 +137,8 @@ export function createKeysService(deps: {
       const { kid, privateKey } = await currentSigner();
       const jti = newId();
       const iat = Math.floor(Date.now() / 1000);
-      const accessToken = jwt.sign({ role: user.role, tid: user.tenantId, iat }, privateKey, {
+      const claims = { role: user.role, tid: user.tenantId, iat, ...(sessionId ? { sid: sessionId } : {}) };
+      const accessToken = jwt.sign(claims, privateKey, {
         algorithm: 'RS256',
         keyid: kid,
         header: { alg: 'RS256', typ: 'at+jwt', kid },
@@ -146,7 +151,14 @@ export function createKeysService(deps: {
       return {
         accessToken,
         expiresIn: deps.accessTokenTtlSec,
-        claims: { userId: user.id, role: user.role, tenantId: user.tenantId, tokenId: jti, issuedAt: iat },
+        claims: {
+          userId: user.id,
+          role: user.role,
+          tenantId: user.tenantId,
+          tokenId: jti,
+          issuedAt: iat,
+          ...(sessionId ? { sessionId } : {}),
+        },
       };
     },
   };

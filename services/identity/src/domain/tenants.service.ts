@@ -1,5 +1,11 @@
-import { allTenants, NotFoundError, tenantScope, type Database } from '@geminis/service-kit';
-import { findReseller, resolveTenant, revokedSince } from '../store/resellers.store';
+import {
+  allTenants,
+  NotFoundError,
+  tenantScope,
+  type AuthContext,
+  type Database,
+} from '@geminis/service-kit';
+import { findReseller, resolveTenant, revokedSince, tokenRevoked } from '../store/resellers.store';
 import { PLATFORM_TENANT_ID, type TenantRef } from './context';
 import { type Reseller } from './types';
 
@@ -53,10 +59,16 @@ export function createTenantsService(deps: { db: Database }) {
     },
 
     /** Users no longer active and suspended resellers whose status changed since then (for the gateway). */
-    async revokedSince(since: Date): Promise<{ kind: 'user' | 'tenant'; id: string; at: Date }[]> {
+    async revokedSince(
+      since: Date,
+    ): Promise<{ kind: 'user' | 'tenant' | 'session'; id: string; at: Date }[]> {
       const found = await db.withTenant(allTenants, (tx) => revokedSince(tx, since));
       return found.map((r) => ({ kind: r.kind, id: r.id, at: new Date(r.at) }));
     },
+
+    /** Whether a verified access token was revoked since (identity checks its own rows on every call). */
+    isRevoked: (auth: AuthContext): Promise<boolean> =>
+      db.withTenant(allTenants, (tx) => tokenRevoked(tx, auth)),
 
     async reseller(tenantId: string): Promise<Reseller | undefined> {
       if (tenantId === PLATFORM_TENANT_ID) return undefined;

@@ -153,14 +153,40 @@ export async function resolveTenant(
 export async function revokedSince(
   tx: Tx,
   since: Date,
-): Promise<{ kind: 'user' | 'tenant'; id: string; at: Date }[]> {
-  return rows<{ kind: 'user' | 'tenant'; id: string; at: Date }>(
+): Promise<{ kind: 'user' | 'tenant' | 'session'; id: string; at: Date }[]> {
+  return rows<{ kind: 'user' | 'tenant' | 'session'; id: string; at: Date }>(
     tx,
     sql`select 'user' as kind, id, updated_at as at from users
           where (status <> 'active' or deleted_at is not null) and updated_at >= ${since}
         union all
         select 'tenant' as kind, id, updated_at as at from resellers
           where status = 'suspended' and updated_at >= ${since}
+        union all
+        select 'session' as kind, family_id as id, max(revoked_at) as at from refresh_tokens
+          where revoked_at >= ${since}
+          group by family_id
         order by at`,
   );
+}
+
+/**
+ * Whether identity itself must refuse an access token now: its user is no longer active (or gone), its
+ * reseller is suspended, or its session (refresh-token family) was revoked — by logout, a password change
+ * or refresh-token reuse. Identity answers from its own rows; other services from the revocation feed.
+ */
+export async function tokenRevoked(
+  tx: Tx,
+  token: { userId: string; tenantId: string; sessionId?: string | undefined },
+): Promise<boolean> {
+  const [row] = await rows<{ revoked: boolean }>(
+    tx,
+    sql`select (
+          not exists (select 1 from users u
+                       where u.id = ${token.userId} and u.status = 'active' and u.deleted_at is null)
+          or exists (select 1 from resellers r where r.id = ${token.tenantId} and r.status = 'suspended')
+          or exists (select 1 from refresh_tokens t
+                      where t.family_id = ${token.sessionId ?? null}::uuid and t.revoked_at is not null)
+        ) as revoked`,
+  );
+  return row?.revoked === true;
 }
