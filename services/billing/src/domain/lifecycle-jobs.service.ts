@@ -76,7 +76,7 @@ export function createLifecycleJobs(deps: {
           return batch;
         });
         total += b.issued;
-        if (b.selected < batchSize || !b.last) return total;
+        if (!b.more || !b.last) return total;
         after = b.last;
       }
     },

@@ -25,7 +25,9 @@ const ISSUED_ENVELOPE = sql`jsonb_build_object(
     'reason', 'renewal'))`;
 
 export interface RenewalBatch {
-  /** Renewable services this batch walked past (a full batch means there may be more). */
+  /** Whether the walk may go on (a full batch issued, or a full window walked). */
+  more: boolean;
+  /** Renewable services this batch walked past. */
   selected: number;
   /** Invoices issued by this batch (a service already renewed for its period is never issued again). */
   issued: number;
@@ -42,6 +44,9 @@ export interface RenewalCursor {
 
 /** The longest lead any tenant may set (settings allow 0–365): the widest range a run walks. */
 export const MAX_LEAD_DAYS = 365;
+
+/** A batch walks up to this many times its size of renewable services to find that many due ones. */
+const WALK_FACTOR = 4;
 
 /** The longest renewal lead any tenant has set (the default 14 when none): how far ahead a run walks. */
 export async function longestLeadDays(tx: Tx, scope: TenantScope): Promise<number> {
@@ -80,6 +85,7 @@ export async function issueRenewalBatch(
   const year = Number(today.slice(0, 4));
   const from = after ? sql`and (s.next_due_date, s.id) > (${after.date}::date, ${after.id}::uuid)` : sql``;
   const [r] = await rows<{
+    more: boolean;
     selected: number;
     issued: number;
     free: { t: string; i: string }[] | null;
@@ -89,12 +95,12 @@ export async function issueRenewalBatch(
     tx,
     sql`
     with walk as materialized (
-      select s.id from client_services s
+      select s.id, s.next_due_date from client_services s
        where ${tenantIs(scope, sql`s.tenant_id`)}
          and s.status in ('active', 'suspended') and s.cancel_at is null
          and s.next_due_date <= ${today}::date + ${horizonDays}::int ${from}
        order by s.next_due_date, s.id
-       limit ${limit}
+       limit ${limit * WALK_FACTOR}
     ),
     due as materialized (
       select s.tenant_id, s.id, s.client_id, s.currency, s.cycle, s.quantity, s.product_name,
@@ -114,6 +120,8 @@ export async function issueRenewalBatch(
          and not exists (select 1 from service_renewals r
                           where r.tenant_id = s.tenant_id and r.service_id = s.id
                             and r.period_start <= s.next_due_date and r.period_end > s.next_due_date)
+       order by s.next_due_date, s.id
+       limit ${limit}
        for update of s skip locked
     ),
     claimed as (
@@ -219,12 +227,18 @@ export async function issueRenewalBatch(
       select e.event_id, e.tenant_id, 'billing.invoice.issued.v1', ${ISSUED_ENVELOPE} from issued e
       returning id
     ),
+    -- where the next batch starts: after the last service issued when the batch is full (the rest of the
+    -- walk is walked again), else after the whole walk
     tail as (
-      select s.next_due_date::text as last_date, s.id as last_id
-        from walk k join client_services s on s.id = k.id
-       order by s.next_due_date desc, s.id desc limit 1
+      select last_date, last_id from (
+        select d.next_due_date::text as last_date, d.id as last_id, 0 as pick from due d
+         where (select count(*) from due) = ${limit}
+        union all
+        select k.next_due_date::text, k.id, 1 from walk k
+      ) t order by pick, last_date desc, last_id desc limit 1
     )
-    select (select count(*) from walk)::int as selected,
+    select (select count(*) from due) = ${limit} or (select count(*) from walk) = ${limit * WALK_FACTOR} as more,
+           (select count(*) from walk)::int as selected,
            (select count(*) from inv)::int as issued,
            (select count(*) from lns)::int as lines,
            (select count(*) from events)::int as events,
@@ -233,6 +247,7 @@ export async function issueRenewalBatch(
   );
   if (r!.issued > 0) await tx.execute(sql`select pg_notify('geminis_outbox', '')`);
   return {
+    more: r!.more,
     selected: r!.selected,
     issued: r!.issued,
     free: (r!.free ?? []).map((f) => ({ tenantId: f.t, invoiceId: f.i })),
