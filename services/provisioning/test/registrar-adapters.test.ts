@@ -498,6 +498,28 @@ describe('registrar adapters', () => {
       ]).toEqual(['ada-example', '@', '192.0.2.11', 'MX', '10', 'MX']);
     });
 
+    it('finds a transfer without its id (an order whose answer never came) in the transfer list', async () => {
+      nock(NC)
+        .post(
+          '/xml.response',
+          (b: unknown) =>
+            command('namecheap.domains.transfer.getList')(b) && formOf(b).get('SearchTerm') === 'moving.com',
+        )
+        .reply(
+          200,
+          ncResponse(
+            'namecheap.domains.transfer.getList',
+            `<TransferGetListResult>
+               <Transfer ID="1234" DomainName="moving.com" User="apiuser" TransferDate="11/30/2026" OrderID="5678" StatusID="0" Status="Awaiting EPP code" StatusDate="11/30/2026" StatusDescription="" />
+             </TransferGetListResult>`,
+          ),
+        )
+        .post('/xml.response', command('namecheap.domains.transfer.getList'))
+        .reply(200, ncResponse('namecheap.domains.transfer.getList', '<TransferGetListResult />'));
+      expect(await nc().transferStatus('moving.com', null)).toBe('pending');
+      expect((await failureOf(nc().transferStatus('never-ordered.com', null))).kind).toBe('not_found');
+    });
+
     it('has no EPP code through the API: a refusal staff can read', async () => {
       expect(await failureOf(nc().eppCode('ada-example.com', null))).toMatchObject({ kind: 'rejected' });
     });

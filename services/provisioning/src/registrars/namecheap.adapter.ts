@@ -216,12 +216,24 @@ export function namecheapAdapter(
         throw registrarError('rejected', 'Namecheap did not confirm the transfer order');
       return { transferRef: result.attrs.TransferID ?? null };
     },
-    async transferStatus(_domain, transferRef): Promise<TransferState> {
-      if (!transferRef) throw registrarError('rejected', 'no Namecheap transfer id to poll');
-      const answer = await nc('namecheap.domains.transfer.getStatus', { TransferID: transferRef });
-      const status = (
-        first(answer.response, 'DomainTransferGetStatusResult')?.attrs.Status ?? ''
-      ).toLowerCase();
+    async transferStatus(domain, transferRef): Promise<TransferState> {
+      let status: string;
+      if (transferRef) {
+        const answer = await nc('namecheap.domains.transfer.getStatus', { TransferID: transferRef });
+        status = (first(answer.response, 'DomainTransferGetStatusResult')?.attrs.Status ?? '').toLowerCase();
+      } else {
+        // No id (the order's answer never came): the account's transfers of this name, newest first.
+        const answer = await nc('namecheap.domains.transfer.getList', {
+          SearchTerm: domain,
+          ListType: 'ALL',
+          SortBy: 'TRANSFERDATE_DESC',
+        });
+        const row = elementsOf(answer.response, 'Transfer').find(
+          (t) => t.attrs.DomainName?.toLowerCase() === domain,
+        );
+        if (!row) throw registrarError('not_found', `Namecheap has no transfer of ${domain}`);
+        status = (row.attrs.Status ?? '').toLowerCase();
+      }
       if (/complete|transferred|success/.test(status)) return 'completed';
       if (/cancel/.test(status)) return 'cancelled';
       if (/fail|reject|denied|invalid|timed out/.test(status)) return 'failed';
