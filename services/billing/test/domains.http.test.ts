@@ -251,6 +251,34 @@ describe('domain orders', () => {
     expect((await d.service()).status).toBe('active');
   });
 
+  it('refuses panel actions on a domain (suspend, terminate, cancel now) but lets it lapse at the end of its period', async () => {
+    const d = await registeredDomain();
+    await d.result('registered', { expiresAt: '2028-03-01T00:00:00Z', registrar: 'resellerclub' });
+    for (const action of ['suspend', 'terminate']) {
+      const res = await api.post(
+        `/v1/client-services/${d.serviceId}/${action}`,
+        { reason: 'abuse' },
+        shop.resellerToken,
+      );
+      expect([action, res.status]).toEqual([action, 409]);
+    }
+    const now = await api.post(
+      `/v1/client-services/${d.serviceId}/cancel`,
+      { when: 'immediate', reason: 'x' },
+      d.c.token,
+    );
+    expect(now.status).toBe(409);
+    const later = await api.post(
+      `/v1/client-services/${d.serviceId}/cancel`,
+      { when: 'end_of_period', reason: 'x' },
+      d.c.token,
+    );
+    expect(later.status).toBe(200);
+    expect(await outboxEvents(h, shop.tenantId, 'billing.service.suspend_requested.v1')).not.toContainEqual(
+      expect.objectContaining({ serviceId: d.serviceId }),
+    );
+  });
+
   it('shows a failed registration to staff, and dead-letters a result for a domain service it does not have', async () => {
     const d = await registeredDomain();
     expect(await d.result('registration_failed', { reason: 'registry: domain not available' })).toBe('ack');

@@ -64,6 +64,8 @@ export function createServiceActions(deps: { db: Database; outbox: Outbox; now?:
     /** Staff suspend an active service (abuse, a dispute…): only staff lift it, paying does not. */
     suspend: (auth: AuthContext, id: string, input: ServiceActionInput, tenantId?: string) =>
       act(auth, id, tenantId, async (tx, scope, s) => {
+        if (s.productType === 'domain')
+          throw serviceStateConflict('a domain (it lapses at its registrar)', 'suspended');
         const moved = await requestServiceAction(tx, scope, id, ['active'], 'suspended', 'suspend', {
           reason: 'staff',
           note: input.reason,
@@ -76,6 +78,8 @@ export function createServiceActions(deps: { db: Database; outbox: Outbox; now?:
     /** Staff lift a suspension, whatever its reason. */
     unsuspend: (auth: AuthContext, id: string, input: ServiceActionInput, tenantId?: string) =>
       act(auth, id, tenantId, async (tx, scope, s) => {
+        if (s.productType === 'domain')
+          throw serviceStateConflict('a domain (it lapses at its registrar)', 'unsuspended');
         if (!(await requestServiceAction(tx, scope, id, ['suspended'], 'active', 'unsuspend')))
           throw serviceStateConflict(s.status, 'unsuspended');
         await enqueueRequest(tx, outbox, 'unsuspend', s, input.reason);
@@ -84,6 +88,8 @@ export function createServiceActions(deps: { db: Database; outbox: Outbox; now?:
     /** Staff terminate a service for good. */
     terminate: (auth: AuthContext, id: string, input: ServiceActionInput, tenantId?: string) =>
       act(auth, id, tenantId, async (tx, scope, s) => {
+        if (s.productType === 'domain')
+          throw serviceStateConflict('a domain (it lapses at its registrar)', 'terminated');
         const from = ['active', 'suspended', 'provision_failed'] as const;
         if (!(await requestServiceAction(tx, scope, id, from, 'terminated', 'terminate')))
           throw serviceStateConflict(s.status, 'terminated');
@@ -116,6 +122,11 @@ export function createServiceActions(deps: { db: Database; outbox: Outbox; now?:
           await cancelUnpaidRenewals(tx, scope, id);
           return;
         }
+        if (s.productType === 'domain')
+          throw serviceStateConflict(
+            'a domain (it lapses at its registrar)',
+            'cancelled now: cancel it at the end of its period',
+          );
         const from = ['active', 'suspended', 'provision_failed'] as const;
         if (!(await requestServiceAction(tx, scope, id, from, 'cancelled', 'terminate')))
           throw serviceStateConflict(s.status, 'cancelled');
