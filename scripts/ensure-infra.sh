@@ -94,7 +94,22 @@ ensure_redis() {
   wait_for "$REDIS_HOST" "$REDIS_PORT" 30 || { say "Redis did not come up on $REDIS_HOST:$REDIS_PORT"; exit 1; }
 }
 
+# test/deploy renders the Kubernetes manifests with `kubectl kustomize` (kustomize v3.7+ inside kubectl 1.19+;
+# the manifests use `patches`). The machine image ships kubectl; otherwise Debian's packages are tried.
+ensure_kubectl() {
+  command -v kubectl >/dev/null && return 0
+  if can_install; then
+    say "kubectl is not installed: installing it from Debian packages"
+    apt_install kubectl 2>/dev/null || apt_install kubernetes-client || true
+  fi
+  command -v kubectl >/dev/null || {
+    say "kubectl is missing: install it (apt-get install kubectl, or kubernetes-client) for test/deploy"
+    exit 1
+  }
+}
+
 ensure_postgres
 ensure_rabbitmq
 ensure_redis
+ensure_kubectl
 say "PostgreSQL on $PG_HOST:$PG_PORT, RabbitMQ on $AMQP_HOST:$AMQP_PORT and Redis on $REDIS_HOST:$REDIS_PORT are reachable"
