@@ -139,6 +139,21 @@ describe('domain lifecycle', () => {
     expect(await eventsFor('provisioning.domain.registered.v1', 'timed-out-twice.com')).toHaveLength(1);
   });
 
+  it('never adopts a name another domain service already holds in our account (a second order of it fails)', async () => {
+    const before = registerCalls();
+    const again = registerRequest('ada-lovelace.com'); // registered for another service in the first test
+    await h.deliver(REGISTER, A, again);
+    await runDomainJobsUntil(h, settled(again.domainServiceId));
+    expect(registerCalls()).toBe(before);
+    expect((await domainOf(again.domainServiceId))!.status).toBe('failed');
+    expect(await eventsFor('provisioning.domain.registered.v1', 'ada-lovelace.com')).toHaveLength(1);
+    expect(
+      (await eventsFor('provisioning.domain.registration_failed.v1', 'ada-lovelace.com')).map(
+        (e) => e.data.domainServiceId,
+      ),
+    ).toEqual([again.domainServiceId]);
+  });
+
   it('fails a registration the registrar refuses, and tells billing once', async () => {
     const req = registerRequest('already-taken.com');
     await h.deliver(REGISTER, A, req);

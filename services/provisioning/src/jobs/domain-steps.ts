@@ -14,7 +14,13 @@ import { PanelError } from '../modules/panel';
 import { type DnsRecord, type RegistrarAdapter, type RegistrarDomain } from '../registrars/registrar';
 import { type Registrars } from '../registrars/registrars';
 import { saveDomainJobState, type DomainJob } from '../store/domain-jobs.store';
-import { findDomain, updateDomain, type DomainRecord } from '../store/domains.store';
+import {
+  findDomain,
+  heldByAnother,
+  lockDomain,
+  updateDomain,
+  type DomainRecord,
+} from '../store/domains.store';
 import { markCallbackApplied } from '../store/registrar-callbacks.store';
 import { accountForTld } from '../store/registrar-accounts.store';
 import { causedBy, JobFailure, type Completion } from './job-context';
@@ -87,9 +93,9 @@ async function contextOf(deps: DomainJobDeps, job: DomainJob): Promise<Ctx> {
   };
 }
 
-/** Re-reads the domain inside the job's commit: a completion applies once whatever raced it. */
+/** Re-reads and locks the domain inside the job's commit: a completion applies once whatever raced it. */
 async function lockedDomain(tx: Tx, job: DomainJob) {
-  return findDomain(tx, tenantScope(job.tenantId), job.domainId);
+  return lockDomain(tx, tenantScope(job.tenantId), job.domainId);
 }
 
 const factsOf = (info: RegistrarDomain) => ({
@@ -155,12 +161,15 @@ async function mutateThenRead<T>(
 }
 
 async function registerStep(c: Ctx): Promise<StepResult> {
-  const { domain, adapter, job } = c;
+  const { domain, adapter, job, deps } = c;
   if (domain.status === 'active') return { done: async () => undefined };
   const r = job.request as unknown as RegistrationRequest;
   const fallback = plusYears(new Date().toISOString(), r.years);
   // Ours already (an earlier attempt that timed out, or a redelivered request): adopt it, never register twice.
   const before = await adapter.info(domain.domain, domain.registrarRef);
+  // …unless another domain service holds it: then it is not this order's to adopt.
+  if (before && (await deps.db.withTenant(allTenants, (tx) => heldByAnother(tx, domain.domain, domain.id))))
+    throw new JobFailure(`${domain.domain} is already registered for another domain service`, false);
   if (before)
     return settled(before) ? { done: becameActive(c, before, fallback, 'registered') } : { poll: true };
   await mutateThenRead(

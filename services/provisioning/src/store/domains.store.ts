@@ -118,6 +118,28 @@ export async function findDomain(tx: Tx, scope: TenantScope, id: string, clientI
   return r ? toDomain(r) : null;
 }
 
+/** The domain row locked for the rest of the transaction (a completion applies once whatever raced it). */
+export async function lockDomain(tx: Tx, scope: TenantScope, id: string) {
+  const [r] = await rows<Row>(
+    tx,
+    sql`select * from domains where ${tenantIs(scope)} and id = ${id} for update`,
+  );
+  return r ? toDomain(r) : null;
+}
+
+/**
+ * Whether another domain service (of any tenant: run with `allTenants`) already holds this name: a
+ * registration that finds the name in our registrar account adopts it only when it is not someone else's.
+ */
+export async function heldByAnother(tx: Tx, domain: string, id: string): Promise<boolean> {
+  const r = await rows<{ id: string }>(
+    tx,
+    sql`select id from domains where domain = ${domain} and id <> ${id}
+          and status in ('active', 'expired', 'transfer_pending') limit 1`,
+  );
+  return r.length > 0;
+}
+
 /** The latest domain of that name held through an account (a callback's subject), in that tenant. */
 export async function findDomainOfAccount(tx: Tx, scope: TenantScope, accountId: string, domain: string) {
   const [r] = await rows<Row>(
