@@ -6,6 +6,8 @@ import { type MailTransport } from './mail/sender';
 export const supportConfigShape = {
   /** Days a ticket may wait for its client (status answered) before it is closed; 0 turns it off. */
   SUPPORT_AUTO_CLOSE_DAYS: z.coerce.number().int().min(0).max(365).default(7),
+  /** The platform's storefront (links in mails of tenants without a custom domain: /reset-password?token=…). */
+  SUPPORT_STOREFRONT_URL: z.url().default('http://localhost:8080'),
   /** Identity's base URL: each tenant's brand (public data) for its mails. */
   IDENTITY_URL: z.url().default('http://127.0.0.1:4001'),
   /** Outgoing mail server (`smtp://user:pass@host:587` or `smtps://…`); unset: mails are written to SUPPORT_MAIL_DIR. */
@@ -65,6 +67,10 @@ export interface SupportConfig {
   now?: () => Date;
   /** Identity's base URL (tenants' brands). */
   identityUrl?: string;
+  /** The shared service key (identity's service-only routes: a password reset's live token). */
+  serviceKey?: string;
+  /** The platform storefront's base URL, for links in mails of tenants without a custom domain. */
+  storefrontUrl?: string;
   mail?: {
     /** An SMTP URL; without it (and without `transport`) mails are written to `dir`. */
     smtpUrl?: string | undefined;
@@ -98,10 +104,12 @@ export interface SupportConfig {
 
 export const supportConfigFrom = (
   env: SupportEnvConfig,
-  shared: { GEMINIS_MODE?: string | undefined },
+  shared: { GEMINIS_MODE?: string | undefined; INTERNAL_SERVICE_KEY?: string | undefined },
 ): SupportConfig => ({
   autoCloseDays: env.SUPPORT_AUTO_CLOSE_DAYS,
   identityUrl: env.IDENTITY_URL,
+  storefrontUrl: env.SUPPORT_STOREFRONT_URL,
+  ...(shared.INTERNAL_SERVICE_KEY ? { serviceKey: shared.INTERNAL_SERVICE_KEY } : {}),
   mail: { smtpUrl: env.SUPPORT_SMTP_URL, dir: env.SUPPORT_MAIL_DIR, from: env.SUPPORT_MAIL_FROM },
   reply: {
     secret: env.SUPPORT_REPLY_SECRET!,

@@ -11,6 +11,7 @@ import {
   InvoiceAutoChargeFailed,
   InvoiceLateFeeApplied,
   InvoiceReminderDue,
+  PasswordResetRequested,
   InvoiceIssued,
   InvoicePaid,
   ResellerUpdated,
@@ -31,7 +32,7 @@ import {
   type ServiceDefinition,
 } from '@geminis/service-kit';
 import { type SupportConfig } from './config';
-import { createBrandsService, type BrandSource } from './domain/brands.service';
+import { createBrandsService } from './domain/brands.service';
 import { createCannedRepliesService } from './domain/canned-replies.service';
 import { createDepartmentsService } from './domain/departments.service';
 import { createInboundService } from './domain/inbound.service';
@@ -48,6 +49,7 @@ import { clientCreatedHandler } from './events/client-created.handler';
 import { domainRequestedHandler } from './events/domain-requested.handler';
 import { domainResultHandler } from './events/domain-result.handler';
 import { invoiceReminderDueHandler } from './events/invoice-reminder-due.handler';
+import { passwordResetRequestedHandler } from './events/password-reset-requested.handler';
 import { lateFeeAppliedHandler } from './events/late-fee-applied.handler';
 import { invoiceIssuedHandler } from './events/invoice-issued.handler';
 import { invoicePaidHandler } from './events/invoice-paid.handler';
@@ -65,7 +67,7 @@ import { webhooksRoutes } from './http/webhooks.routes';
 import { startInboundSmtp } from './mail/inbound-smtp';
 import { createMailSender } from './mail/sender';
 import { fileTransport, smtpTransport } from './mail/transport';
-import { createIdentityClient } from './upstream/identity.client';
+import { createIdentityClient, type IdentityClient } from './upstream/identity.client';
 import { createWebhookDeliverer } from './webhooks/deliverer';
 
 export { supportConfigFrom, supportConfigShape, type SupportConfig } from './config';
@@ -74,12 +76,25 @@ export const SUPPORT_MIGRATIONS = { name: 'support', dir: join(__dirname, 'store
 
 const everyMinute = (now: Date) => now.toISOString().slice(0, 16);
 
-function wire(config: SupportConfig, ctx: ServiceContext, brandSource: BrandSource) {
+function wire(config: SupportConfig, ctx: ServiceContext, identity: IdentityClient) {
   const { db, outbox } = ctx;
   const clock = config.now ? { now: config.now } : {};
   const departments = createDepartmentsService({ db });
-  const brands = createBrandsService({ db, source: brandSource, ...clock });
-  const notifications = createNotificationsService({ db, brands, ...clock });
+  const brands = createBrandsService({ db, source: (tenantId) => identity.brand(tenantId), ...clock });
+  const notifications = createNotificationsService({
+    db,
+    brands,
+    secretVars: async (mail): Promise<Record<string, string>> => {
+      if (mail.template !== 'password_reset') return {};
+      const token = await identity.resetToken(mail.tenantId, mail.vars.resetId ?? '');
+      if (!token)
+        throw Object.assign(new Error('the password reset is no longer live'), { responseCode: 550 });
+      const host = (await brands.brandFor(mail.tenantId)).storefrontHost;
+      const base = host ? `https://${host}` : (config.storefrontUrl ?? 'http://localhost:8080');
+      return { resetLink: `${base}/reset-password?token=${encodeURIComponent(token)}` };
+    },
+    ...clock,
+  });
   // without a configured key (tests that do not need mail in), a random one: addresses still verify
   const replies = createReplyAddresses(
     config.reply ?? { secret: randomBytes(32).toString('base64url'), domain: 'reply.geminis.localhost' },
@@ -202,9 +217,10 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
     async build(ctx) {
       const identity = createIdentityClient({
         baseUrl: config.identityUrl ?? 'http://127.0.0.1:4001',
+        ...(config.serviceKey ? { serviceKey: config.serviceKey } : {}),
         logger: ctx.logger as never,
       });
-      const services = wire(config, ctx, (tenantId) => identity.brand(tenantId));
+      const services = wire(config, ctx, identity);
       const mail = config.mail ?? {};
       const transport =
         mail.transport ??
@@ -278,6 +294,7 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
           [ServiceProvisioned.type]: serviceProvisionedHandler(notify),
           [ServiceSuspended.type]: serviceSuspendedHandler(notify),
           [ServiceUnsuspended.type]: serviceUnsuspendedHandler(notify),
+          [PasswordResetRequested.type]: passwordResetRequestedHandler(notify),
           [InvoiceReminderDue.type]: invoiceReminderDueHandler(notify),
           [InvoiceLateFeeApplied.type]: lateFeeAppliedHandler(notify),
           [InvoiceAutoChargeFailed.type]: autoChargeFailedHandler(notify),

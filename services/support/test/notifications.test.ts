@@ -1,7 +1,7 @@
 import { PLATFORM_TENANT_ID } from '@geminis/contracts';
 import { createInMemoryBus, newId, rows, type AuthContext, type Bus } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
-import { startIdentity, type IdentityHarness } from './support/identity';
+import { IDENTITY_SERVICE_KEY, startIdentity, type IdentityHarness } from './support/identity';
 import { startMailServer, type MailServer } from './support/mail-server';
 import { client, countRows, dept, startSupport, type Client, type Harness } from './support/support';
 
@@ -80,6 +80,8 @@ describe('notifications in the tenant’s brand', () => {
       {
         now: () => clock.now,
         identityUrl: identity.url,
+        serviceKey: IDENTITY_SERVICE_KEY,
+        storefrontUrl: 'https://portal.platform.example',
         mail: {
           smtpUrl: smtp.url,
           from: 'bounces@platform.example',
@@ -469,6 +471,61 @@ describe('notifications in the tenant’s brand', () => {
       expect((await api.del(path, tokens.resellerB)).status).toBe(204);
       expect((await api.get(path, tokens.resellerB)).body.overridden).toBe(false);
     });
+  });
+
+  it('mails a password reset link fetched from identity at send time (never stored), which resets the password', async () => {
+    const ask = await fetch(`${identity.url}/v1/auth/password/reset-request`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: clientB.email, tenantSlug: 'bravo' }),
+    });
+    expect(ask.status).toBe(202);
+    const queued = async () => {
+      const [r] = await h.db.withTenant({ kind: 'tenant', tenantId: B }, (tx) =>
+        rows<{ n: number }>(
+          tx,
+          sql`select count(*)::int as n from mail_outbox where template = 'password_reset'`,
+        ),
+      );
+      return r!.n;
+    };
+    await eventually('the reset request reaches support', async () => (await queued()) === 1);
+    expect(await drain()).toEqual({ sent: 1, retry: 0, failed: 0 });
+    const mail = smtp.to(clientB.email).find((r) => r.mail.subject === 'Reset your Bravo Hosting password')!;
+    const token = /https:\/\/portal\.platform\.example\/reset-password\?token=([^\s"&]+)/.exec(
+      mail.mail.text ?? '',
+    )?.[1];
+    expect(token).toBeDefined();
+    const secret = decodeURIComponent(token!);
+    const [stored] = await h.db.withTenant({ kind: 'tenant', tenantId: B }, (tx) =>
+      rows<{ n: number }>(
+        tx,
+        sql`select count(*)::int as n from mail_outbox where vars::text like ${'%' + secret + '%'}`,
+      ),
+    );
+    expect(stored!.n).toBe(0);
+    const reset = await fetch(`${identity.url}/v1/auth/password/reset`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: secret, newPassword: 'a-brand-new-pass-456' }),
+    });
+    expect(reset.status).toBe(204);
+  });
+
+  it('sends nothing for a reset identity no longer knows (used, expired or replaced): the mail fails', async () => {
+    const before = smtp.received.length;
+    await h.deliver('identity.password_reset.requested.v1', B, {
+      userId: clientB.id,
+      email: clientB.email,
+      resetId: newId(),
+      expiresAt: new Date(clock.now.getTime() + 3_600_000).toISOString(),
+    });
+    expect(await drain()).toEqual({ sent: 0, retry: 0, failed: 1 });
+    expect(smtp.received.length).toBe(before);
+    const log = await api.get(`/v1/support/mail-log?clientId=${clientB.id}&status=failed`, tokens.resellerB);
+    expect(
+      log.body.items.find((m: { template: string }) => m.template === 'password_reset')?.lastError,
+    ).toMatch(/no longer live/);
   });
 
   it('uses the new brand once identity says it changed', async () => {

@@ -30,7 +30,12 @@ export function createBrandsService(deps: {
         return fresh;
       } catch (err) {
         if (cached)
-          return { brandName: cached.brandName, logoUrl: cached.logoUrl, supportEmail: cached.supportEmail };
+          return {
+            brandName: cached.brandName,
+            logoUrl: cached.logoUrl,
+            supportEmail: cached.supportEmail,
+            storefrontHost: cached.storefrontHost ?? null,
+          };
         throw err;
       }
     },

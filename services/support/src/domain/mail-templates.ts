@@ -292,6 +292,31 @@ export const TEMPLATES = {
       },
     },
   },
+  password_reset: {
+    description: 'A password reset was requested (the link is fetched from identity when the mail is sent)',
+    variables: ['clientName', 'resetLink', 'expiresAt'],
+    sample: {
+      clientName: 'Ada Lovelace',
+      resetLink: 'https://portal.example.com/reset-password?token=sample',
+      expiresAt: '2026-12-01 10:00 UTC',
+    },
+    defaults: {
+      en: {
+        subject: 'Reset your {{brandName}} password',
+        html: html(
+          '<p>Hello {{clientName}},</p><p><a href="{{resetLink}}">Choose a new password</a> before {{expiresAt}}. If you did not ask for this, ignore this email.</p>',
+        ),
+        text: 'Hello {{clientName}},\n\nchoose a new password before {{expiresAt}}:\n{{resetLink}}\n\nIf you did not ask for this, ignore this email.\n\n{{brandName}}',
+      },
+      es: {
+        subject: 'Restablece tu contraseña de {{brandName}}',
+        html: html(
+          '<p>Hola {{clientName}},</p><p><a href="{{resetLink}}">Elige una nueva contraseña</a> antes del {{expiresAt}}. Si no lo pediste, ignora este correo.</p>',
+        ),
+        text: 'Hola {{clientName}},\n\nelige una nueva contraseña antes del {{expiresAt}}:\n{{resetLink}}\n\nSi no lo pediste, ignora este correo.\n\n{{brandName}}',
+      },
+    },
+  },
   ticket_replied: {
     description: 'Staff replied to a ticket (reply to this mail to answer)',
     variables: ['clientName', 'ticketSubject', 'message'],

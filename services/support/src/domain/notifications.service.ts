@@ -39,6 +39,8 @@ export interface MailRequest {
   eventId: string;
   template: TemplateKey;
   clientId: string;
+  /** An explicit address (a user support may not know as a client, e.g. a reseller's password reset). */
+  to?: { email: string; name: string; language: string };
   /** The template's variables, in the client's language (e.g. amounts formatted for it). */
   vars: Record<string, string> | ((language: MailLanguage) => Record<string, string>);
   replyTo?: string;
@@ -54,7 +56,16 @@ export interface TemplateText {
  * Customer notifications: mails queued from events (in the event's inbox transaction, one per event and
  * template), the templates a tenant overrides per language, their preview, and the mail log.
  */
-export function createNotificationsService(deps: { db: Database; brands: BrandsService; now?: () => Date }) {
+export function createNotificationsService(deps: {
+  db: Database;
+  brands: BrandsService;
+  /**
+   * Values fetched only when a mail is rendered, never stored (a password reset's link): merged over the
+   * stored variables. Throwing with a `responseCode` of 5xx fails the mail for good.
+   */
+  secretVars?: (mail: Mail) => Promise<Record<string, string>>;
+  now?: () => Date;
+}) {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
 
@@ -97,7 +108,9 @@ export function createNotificationsService(deps: { db: Database; brands: BrandsS
      * as failed (staff see it in the log); a second request for the same event and template adds nothing.
      */
     async queue(tx: Tx, scope: SingleTenantScope, m: MailRequest): Promise<boolean> {
-      const r = await findRecipient(tx, scope, m.clientId);
+      const r = m.to
+        ? { ...m.to, clientId: m.clientId, ...(await findRecipient(tx, scope, m.clientId)) }
+        : await findRecipient(tx, scope, m.clientId);
       const language = languageOf(r?.language);
       const vars = {
         clientName: r?.name ?? '',
@@ -123,8 +136,13 @@ export function createNotificationsService(deps: { db: Database; brands: BrandsS
     },
 
     /** Renders a queued mail as it goes out now (its tenant's template and brand). */
-    renderMail: (mail: Mail) =>
-      renderFor(mail.tenantId, templateOf(mail.template), languageOf(mail.language), mail.vars),
+    async renderMail(mail: Mail): Promise<RenderedMail> {
+      const secret = deps.secretVars ? await deps.secretVars(mail) : {};
+      return renderFor(mail.tenantId, templateOf(mail.template), languageOf(mail.language), {
+        ...mail.vars,
+        ...secret,
+      });
+    },
 
     /** Every template with its variables, and which languages the tenant overrides. */
     async listTemplates(auth: AuthContext, tenantId?: string) {

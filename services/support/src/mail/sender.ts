@@ -82,6 +82,8 @@ export function createMailSender(o: MailSenderOptions) {
         o.notifications.renderMail(mail),
         o.brands.brandFor(mail.tenantId),
       ]).catch((err: unknown) => {
+        // a refusal for good (e.g. the password reset is no longer live) stays one
+        if (classifySendError(err) === 'permanent') throw err;
         throw Object.assign(new Error(`cannot render: ${err instanceof Error ? err.message : String(err)}`), {
           code: 'EDEPENDENCY',
         });

@@ -72,6 +72,8 @@ export interface Brand {
   brandName: string;
   logoUrl: string | null;
   supportEmail: string | null;
+  /** The tenant's storefront host (its first custom domain), if it has one. */
+  storefrontHost?: string | null;
 }
 
 export async function findBrand(
@@ -82,6 +84,7 @@ export async function findBrand(
     brand_name: string;
     logo_url: string | null;
     support_email: string | null;
+    storefront_host: string | null;
     fetched_at: Date | null;
   }>(tx, sql`select * from tenant_brands where ${tenantIs(scope)}`);
   return (
@@ -89,6 +92,7 @@ export async function findBrand(
       brandName: row.brand_name,
       logoUrl: row.logo_url,
       supportEmail: row.support_email,
+      storefrontHost: row.storefront_host,
       fetchedAt: row.fetched_at && new Date(row.fetched_at),
     }
   );
@@ -96,11 +100,13 @@ export async function findBrand(
 
 export async function saveBrand(tx: Tx, scope: SingleTenantScope, b: Brand, at: Date): Promise<void> {
   await tx.execute(
-    sql`insert into tenant_brands (tenant_id, brand_name, logo_url, support_email, fetched_at)
-        values (${writeTenant(scope)}, ${b.brandName}, ${b.logoUrl}, ${b.supportEmail}, ${at})
+    sql`insert into tenant_brands (tenant_id, brand_name, logo_url, support_email, storefront_host, fetched_at)
+        values (${writeTenant(scope)}, ${b.brandName}, ${b.logoUrl}, ${b.supportEmail},
+                ${b.storefrontHost ?? null}, ${at})
         on conflict (tenant_id) do update
           set brand_name = excluded.brand_name, logo_url = excluded.logo_url,
-              support_email = excluded.support_email, fetched_at = excluded.fetched_at`,
+              support_email = excluded.support_email, storefront_host = excluded.storefront_host,
+              fetched_at = excluded.fetched_at`,
   );
 }
 

@@ -12,6 +12,9 @@ import { createTestDatabase } from '@geminis/service-kit/src/testing/postgres';
 // imports identity; only this test harness does.
 import { identityService, type IdentityBuilt } from '../../../identity/src/service';
 
+/** Identity's service key in these tests (support presents it for a password reset's token). */
+export const IDENTITY_SERVICE_KEY = 'test-service-key-that-is-long-enough-0123456789';
+
 export interface IdentityHarness {
   url: string;
   db: Database;
@@ -33,7 +36,7 @@ export async function startIdentity(bus: Bus): Promise<IdentityHarness> {
       db,
       bus,
       logger: createLogger({ service: 'identity', level: 'silent' }),
-      serviceKey: 'test-service-key-that-is-long-enough-0123456789',
+      serviceKey: IDENTITY_SERVICE_KEY,
       port: 0,
       relayPollMs: 50,
     },
