@@ -77,7 +77,8 @@ describe('change of package', () => {
       lines: [expect.objectContaining({ serviceId: s.serviceId })],
     });
     expect((await s.service()).productId).toBe(shop.productId); // nothing changes before payment
-    // a second change while this one waits for payment is refused
+    // a change paid in part cannot be replaced
+    await api.post(`/v1/invoices/${invoice.id}/payments`, { amount: 100 }, shop.resellerToken);
     const again = await api.post(
       `/v1/client-services/${s.serviceId}/change-package`,
       { productId: business },
@@ -85,7 +86,7 @@ describe('change of package', () => {
     );
     expect(again.status).toBe(409);
 
-    const paid = await api.post(`/v1/invoices/${invoice.id}/payments`, { amount: 677 }, shop.resellerToken);
+    const paid = await api.post(`/v1/invoices/${invoice.id}/payments`, { amount: 577 }, shop.resellerToken);
     expect(paid.body.invoice.status).toBe('paid');
     expect(await s.service()).toMatchObject({
       productId: business,
@@ -113,6 +114,26 @@ describe('change of package', () => {
     await jobsOf(h).renew();
     const renewal = (await renewalInvoices(h, shop.tenantId)).find((r) => r.service_id === s.serviceId);
     expect(renewal!.total).toBe('1999');
+  });
+
+  it('replaces a change still waiting for payment: its invoice is cancelled, only the new one applies', async () => {
+    const s = await activeService(h, shop);
+    clock.set('2026-03-11');
+    const path = `/v1/client-services/${s.serviceId}/change-package`;
+    const first = await api.post(path, { productId: business }, s.client.token);
+    const second = await api.post(path, { productId: business }, s.client.token);
+    expect(second.status).toBe(201);
+    expect(second.body.invoiceId).not.toBe(first.body.invoiceId);
+    expect((await api.get(`/v1/invoices/${first.body.invoiceId}`, s.client.token)).body.status).toBe(
+      'cancelled',
+    );
+    const late = await api.post(
+      `/v1/invoices/${first.body.invoiceId}/payments`,
+      { amount: 677 },
+      shop.resellerToken,
+    );
+    expect(late.status).toBe(409);
+    expect((await s.service()).productId).toBe(shop.productId);
   });
 
   it('applies a downgrade at once and credits the difference to the client’s account', async () => {

@@ -12,9 +12,9 @@ import {
 import {
   applyChange,
   applyToService,
-  hasPendingChange,
   insertChange,
   pendingChangeOfInvoice,
+  withdrawUnpaidChange,
   type ServiceChange,
 } from '../store/changes.store';
 import { findClient } from '../store/clients.store';
@@ -79,7 +79,8 @@ export type ChangeView = ReturnType<typeof changeView>;
  * storefront and rules) for the service's cycle and quantity; the proration credits the unused days of the
  * old price and charges them at the new one (proration.ts, half-up per amount). A positive difference is
  * invoiced (numbered, taxed per line) and the change applies when that invoice is paid; zero or negative
- * applies at once, the difference going to the client's account credit. Applying asks provisioning with
+ * applies at once, the difference going to the client's account credit. A new request replaces a change
+ * still waiting for payment (its invoice is cancelled). Applying asks provisioning with
  * `billing.service.change_package_requested.v1`, in the same transaction.
  */
 export function createChangePackage(deps: {
@@ -163,7 +164,9 @@ export function createChangePackage(deps: {
               locked.productId !== s.productId
             )
               throw serviceStateConflict(locked.status, 'changed now (it changed meanwhile)');
-            if (await hasPendingChange(tx, scope, serviceId)) throw changeAlreadyPending();
+            // a new change replaces one still waiting for payment (its invoice is cancelled); one paid in
+            // part must be settled first
+            if (!(await withdrawUnpaidChange(tx, scope, serviceId))) throw changeAlreadyPending();
             const period = currentPeriod(locked);
             if (today >= period.end)
               throw serviceStateConflict('due for renewal', 'changed before it is renewed');

@@ -132,7 +132,7 @@ export const noLateFeeToWaive = () =>
 export const changeAlreadyPending = () =>
   new ConflictError(
     'billing.change_pending',
-    'the service has a change of package waiting for payment: pay or cancel its invoice first',
+    'the service has a change of package paid in part: pay the rest of its invoice first',
   );
 
 export const sameProduct = () =>

@@ -160,9 +160,23 @@ export async function applyToService(tx: Tx, scope: TenantScope, c: ServiceChang
      where ${tenantIs(scope)} and id = ${c.serviceId} and status not in ('terminated', 'cancelled')`);
 }
 
-/** The pending change of an invoice that was cancelled (the change never happens). */
-export async function cancelChangeOfInvoice(tx: Tx, scope: TenantScope, invoiceId: string): Promise<void> {
-  await tx.execute(sql`
-    update service_changes set status = 'cancelled'
-     where ${tenantIs(scope)} and invoice_id = ${invoiceId} and status = 'pending'`);
+/**
+ * Withdraws the service's pending change whose invoice nothing was paid on: the invoice is cancelled and
+ * the change never happens. False when there is a pending change that was paid in part (it stays).
+ */
+export async function withdrawUnpaidChange(tx: Tx, scope: TenantScope, serviceId: string): Promise<boolean> {
+  const r = await rows<{ id: string }>(
+    tx,
+    sql`with c as (
+          update service_changes c set status = 'cancelled'
+            from invoices i
+           where ${tenantIs(scope, sql`c.tenant_id`)} and c.service_id = ${serviceId} and c.status = 'pending'
+             and i.tenant_id = c.tenant_id and i.id = c.invoice_id and i.status = 'unpaid'
+          returning c.invoice_id
+        )
+        update invoices i set status = 'cancelled' from c
+         where i.tenant_id = ${writeTenant(scope)} and i.id = c.invoice_id and i.status = 'unpaid'
+        returning i.id`,
+  );
+  return r.length > 0 || !(await hasPendingChange(tx, scope, serviceId));
 }
