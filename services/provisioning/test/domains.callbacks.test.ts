@@ -17,7 +17,10 @@ const PUBLIC = 'https://geminis.test';
 const TOKEN = 'NAMECOM-TOKEN-123456'; // the API token namecomAccount() gives every account
 
 /** Registrar callbacks: verified over the exact bytes, recorded, acknowledged, applied once in a job. */
-describe('registrar callbacks', () => {
+describe.each([
+  ['both walls', false],
+  ['the stores’ filter alone', true],
+])('registrar callbacks (%s)', (_walls, firstWallOnly) => {
   let h: Harness;
   let api: Client;
   let registrar: RegistrarStandIn;
@@ -57,6 +60,7 @@ describe('registrar callbacks', () => {
     registrar = await startRegistrarStandIn();
     // The transfer job reads the status once and then waits an hour: here the callback settles it.
     h = await startProvisioning({
+      firstWallOnly,
       config: { domains: { registrarTimeoutMs: 2_000, transferPollMs: 3_600_000 } },
     });
     api = client(h.url);
