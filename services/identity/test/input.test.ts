@@ -210,9 +210,11 @@ describe('identity input handling', () => {
       password: 'long-enough-pass-1',
       tenantSlug: 'acme',
     });
-    expect(res.status).toBe(201);
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ status: 'accepted' });
     const acme = (await api.get('/internal/v1/tenants/by-host/acme.localhost')).body.tenantId;
-    expect(res.body).toMatchObject({ role: 'client', tenantId: acme });
+    const session = await api.login('new@shop.example', 'long-enough-pass-1', 'acme');
+    expect(session.user).toMatchObject({ role: 'client', tenantId: acme });
     expect(
       (
         await api.post('/v1/auth/signup', {

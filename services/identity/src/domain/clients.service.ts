@@ -147,11 +147,22 @@ export function createClientsService(deps: ClientsDeps) {
       return insertClient(tenantId, rest, actor.auth.role === 'admin' ? 'admin' : 'reseller', actor);
     },
 
-    async signup(tenant: TenantRef, input: Omit<NewClientInput, 'tenantId'>): Promise<User> {
+    /**
+     * Self sign-up. The caller learns nothing about whether the e-mail already had an account: a new one
+     * is created, a known one is left as it is, and both answer the same (the route's 202). The password
+     * is hashed in both cases before the insert is tried, so both take the same work.
+     * Returns the new user, or undefined when the e-mail was taken.
+     */
+    async signup(tenant: TenantRef, input: Omit<NewClientInput, 'tenantId'>): Promise<User | undefined> {
       if (tenant.reseller?.status === 'suspended') {
         throw new NotFoundError('identity.tenant_not_found', 'no storefront with that name');
       }
-      return insertClient(tenant.tenantId, input, 'signup');
+      try {
+        return await insertClient(tenant.tenantId, input, 'signup');
+      } catch (err) {
+        if (err instanceof ConflictError) return undefined;
+        throw err;
+      }
     },
 
     async list(

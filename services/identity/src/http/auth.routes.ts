@@ -5,7 +5,6 @@ import {
   ResetRequestAccepted,
   Session,
   TotpEnrolment,
-  User,
 } from '@geminis/contracts';
 import { createRoutes } from '@geminis/service-kit';
 import { z } from 'zod';
@@ -144,8 +143,12 @@ export function authRoutes(deps: {
     async (req, res) => {
       const body = bodyOf(req, ResetRequestInput);
       const tenant = await deps.tenants.resolve({ slug: body.tenantSlug, host: req.headers.host });
-      await deps.passwords.requestReset(tenant, body.email, req.ip);
+      // Answered before any work that depends on the e-mail: a known address (token, event, audit) and an
+      // unknown one (a single read) answer in the same time. A failure is logged; the caller can ask again.
       res.status(202).json({ status: 'accepted' });
+      deps.passwords.requestReset(tenant, body.email, req.ip).catch((err: unknown) => {
+        req.log.error({ err }, 'password reset request failed after it was answered');
+      });
     },
   );
 
@@ -163,12 +166,19 @@ export function authRoutes(deps: {
   routes.post(
     '/v1/auth/signup',
     { public: true },
-    { summary: 'Sign up as a client', body: SignupInput, responses: { 201: User } },
+    {
+      summary: 'Sign up as a client (answered the same whether or not the e-mail already has an account)',
+      body: SignupInput,
+      responses: { 202: ResetRequestAccepted },
+    },
     async (req, res) => {
       const body = bodyOf(req, SignupInput);
       const { tenantSlug, ...input } = body;
       const tenant = await deps.tenants.resolve({ slug: tenantSlug, host: req.headers.host });
-      res.status(201).json(await deps.clients.signup(tenant, input));
+      // 409 for a known e-mail told anyone which addresses have accounts here. The new account signs in
+      // with its password; a known address is left as it was.
+      await deps.clients.signup(tenant, input);
+      res.status(202).json({ status: 'accepted' });
     },
   );
 
