@@ -24,7 +24,7 @@ import { createTestVhost, type TestVhost } from '@geminis/service-kit/src/testin
 import { build } from '../../scripts/build';
 import { SERVICE_ENTRIES } from '../../scripts/services';
 
-jest.setTimeout(180_000);
+jest.setTimeout(300_000);
 
 const ROOT = resolve(__dirname, '../..');
 const KIT_SERVICES = ['identity', 'catalog', 'billing', 'provisioning', 'support'] as const;
@@ -117,7 +117,7 @@ async function step<T>(label: string, promise: Promise<T>): Promise<T> {
     timer = setTimeout(() => {
       const logs = procs.map((p) => `--- ${p.child.spawnargs.join(' ')}\n${p.lines.slice(-15).join('\n')}`);
       reject(new Error(`stuck at: ${label}\n${logs.join('\n')}`));
-    }, 60_000);
+    }, 120_000);
   });
   try {
     return await Promise.race([promise, stuck]);
