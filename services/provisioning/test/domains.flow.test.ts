@@ -430,6 +430,20 @@ describe('domain lifecycle', () => {
     expect(await eventsFor('provisioning.domain.expiry_changed.v1', 'synced.com')).toHaveLength(1);
   });
 
+  it("refuses to remove the platform's registrar account while resellers' clients' domains are held through it", async () => {
+    const [platformAccount] = (await api.get('/v1/registrars/accounts', admin)).body.items as any[];
+    // No TLD points at it any more: what holds it is the domains of tenant A's clients.
+    for (const tld of ['.com', '.net'])
+      expect((await api.del(`/v1/registrars/tlds/${tld}`, admin)).status).toBe(204);
+    try {
+      const res = await api.del(`/v1/registrars/accounts/${platformAccount.id}`, admin);
+      expect([res.status, res.body.code]).toEqual([409, 'provisioning.registrar_account_in_use']);
+    } finally {
+      for (const tld of ['.com', '.net'])
+        await api.put(`/v1/registrars/tlds/${tld}`, { accountId: platformAccount.id }, admin);
+    }
+  });
+
   it('answers availability per name, batched per registrar and cached briefly', async () => {
     const calls = () => registrar.calls['POST /v4/domains:checkAvailability'] ?? 0;
     const before = calls();

@@ -10,6 +10,7 @@ import { isPanelError } from '../modules/panel';
 import { type RegistrarConnection, type RegistrarCredentials } from '../registrars/registrar';
 import { type Registrars } from '../registrars/registrars';
 import {
+  accountHoldsDomains,
   deleteRegistrarAccount,
   deleteTldRegistrar,
   findAccountAnyTenant,
@@ -133,13 +134,18 @@ export function createRegistrarAccountsService(deps: {
     },
     async remove(auth: AuthContext, id: string, tenantId?: string) {
       const scope = writeScope(auth, tenantId);
+      const inUse = () =>
+        new ConflictError(
+          'provisioning.registrar_account_in_use',
+          'the account still holds domains or is the registrar of a TLD',
+        );
       await db.withTenant(scope, async (tx) => {
         if (!(await findRegistrarAccount(tx, scope, id))) throw registrarAccountNotFound();
-        if (!(await deleteRegistrarAccount(tx, scope, id)))
-          throw new ConflictError(
-            'provisioning.registrar_account_in_use',
-            'the account still holds domains or is the registrar of a TLD',
-          );
+      });
+      if (await db.withTenant(allTenants, (tx) => accountHoldsDomains(tx, id))) throw inUse();
+      await db.withTenant(scope, async (tx) => {
+        if (!(await findRegistrarAccount(tx, scope, id))) throw registrarAccountNotFound();
+        if (!(await deleteRegistrarAccount(tx, scope, id))) throw inUse();
       });
     },
     async testConnection(auth: AuthContext, id: string, tenantId?: string) {

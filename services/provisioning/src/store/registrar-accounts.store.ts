@@ -110,12 +110,20 @@ export async function sealedOf(tx: Tx, scope: TenantScope, id: string): Promise<
   return r?.credentials ?? null;
 }
 
-/** Deletes an account nothing uses; false when it is in use (a TLD default or a domain). */
+/**
+ * Whether any domain, of any tenant, is held through the account (run with `allTenants`: a platform account
+ * holds resellers' clients' domains too). A count, never the domains.
+ */
+export async function accountHoldsDomains(tx: Tx, id: string): Promise<boolean> {
+  const r = await rows<{ id: string }>(tx, sql`select id from domains where account_id = ${id} limit 1`);
+  return r.length > 0;
+}
+
+/** Deletes an account no TLD default of its tenant uses; false when one does. */
 export async function deleteRegistrarAccount(tx: Tx, scope: TenantScope, id: string): Promise<boolean> {
   const [used] = await rows<{ n: number }>(
     tx,
-    sql`select (select count(*) from domains where account_id = ${id})::int
-             + (select count(*) from tld_registrars where ${tenantIs(scope)} and account_id = ${id})::int as n`,
+    sql`select count(*)::int as n from tld_registrars where ${tenantIs(scope)} and account_id = ${id}`,
   );
   if ((used?.n ?? 0) > 0) return false;
   await tx.execute(sql`delete from registrar_callbacks where ${tenantIs(scope)} and account_id = ${id}`);
