@@ -7,7 +7,7 @@ import { createPanelHttp } from '../src/modules/panel-http';
 import { namecheapAdapter } from '../src/registrars/namecheap.adapter';
 import { namecomAdapter } from '../src/registrars/namecom.adapter';
 import { type RegistrarConnection } from '../src/registrars/registrar';
-import { resellerClubAdapter } from '../src/registrars/resellerclub.adapter';
+import { contactTypeOf, resellerClubAdapter } from '../src/registrars/resellerclub.adapter';
 import { registrant } from './support/domains';
 import { usePanelNock } from './support/nock';
 import { lbAction, lbDetails, ncGetInfo, ncResponse } from './support/registrar-fixtures';
@@ -101,7 +101,10 @@ describe('registrar adapters', () => {
         .get('/api/customers/details.json')
         .query((q) => authed(q) && q.username === 'ada@example.com')
         .reply(200, { customerid: '23456', username: 'ada@example.com', name: 'Ada Lovelace' })
-        .post('/api/contacts/add.json', (b: unknown) => formOf(b).get('customer-id') === '23456')
+        .post(
+          '/api/contacts/add.json',
+          (b: unknown) => formOf(b).get('customer-id') === '23456' && formOf(b).get('type') === 'Contact',
+        )
         .reply(200, '98765')
         .post('/api/domains/register.json', (b: unknown) => {
           registerBody = formOf(b);
@@ -115,6 +118,13 @@ describe('registrar adapters', () => {
         expect([c, registerBody.get(c)]).toEqual([c, '98765']);
       expect(registerBody.get('invoice-option')).toBe('NoInvoice');
       expect(registerBody.get('api-key')).toBe('LB-API-KEY-123');
+      // Registries with rules of their own get their contact type.
+      expect(['bruno.co.uk', 'x.eu', 'y.com', 'z.de'].map(contactTypeOf)).toEqual([
+        'UkContact',
+        'EuContact',
+        'Contact',
+        'DeContact',
+      ]);
     });
 
     it('reads `status: ERROR` as a refusal, even on an HTTP 500 (the body says why), and `actionstatus: Failed`', async () => {

@@ -136,7 +136,7 @@ export function resellerClubAdapter(
 
   /** The customer the registrant's domains go under (found by e-mail, else signed up), and a contact. */
   async function contactFor(
-    r: Pick<NewRegistration, 'registrant'>,
+    r: Pick<NewRegistration, 'registrant' | 'domain'>,
   ): Promise<{ customerId: string; contactId: string }> {
     const c = r.registrant;
     const phone = phoneParts(c.phone);
@@ -175,7 +175,7 @@ export function resellerClubAdapter(
         ['email', c.email],
         ...address,
         ['customer-id', customerId],
-        ['type', 'Contact'],
+        ['type', contactTypeOf(r.domain)],
       ]),
       'contact',
     );
@@ -309,7 +309,7 @@ export function resellerClubAdapter(
     },
     async setContacts(domain, ref, registrant) {
       const orderId = await orderIdOf(domain, ref);
-      const { contactId } = await contactFor({ registrant });
+      const { contactId } = await contactFor({ registrant, domain });
       await lb('POST', 'domains/modify-contact.json', [
         ['order-id', orderId],
         ['reg-contact-id', contactId],
@@ -368,6 +368,21 @@ export function resellerClubAdapter(
     },
   };
 }
+
+/** Registries with their own contact rules get LogicBoxes' contact type of theirs; others `Contact`. */
+const CONTACT_TYPES: Record<string, string> = {
+  uk: 'UkContact',
+  eu: 'EuContact',
+  cn: 'CnContact',
+  co: 'CoContact',
+  ca: 'CaContact',
+  de: 'DeContact',
+  es: 'EsContact',
+  nl: 'NlContact',
+  ru: 'RuContact',
+};
+export const contactTypeOf = (domain: string) =>
+  CONTACT_TYPES[domain.slice(domain.lastIndexOf('.') + 1)] ?? 'Contact';
 
 /** JSON, or the bare scalars LogicBoxes answers with (`12345`, `true`); undefined for anything else. */
 function safeJson(text: string): unknown {
