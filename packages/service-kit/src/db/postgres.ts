@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { Client, Pool } from 'pg';
+import { isTransientDatabaseError } from './errors';
 import { withTenantOver } from './tenant-context';
 import { assertIdentifier, rows, UnsafeDatabaseRoleError, type Database, type Tx } from './types';
 
@@ -41,10 +42,24 @@ export function openPostgres(options: PostgresOptions): Database {
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
   });
-  const orm = drizzle(pool);
   const listeners: Listener[] = [];
 
-  const transaction = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => orm.transaction((tx) => fn(tx as Tx));
+  // Not drizzle(pool).transaction: drizzle-orm 0.45 sends `begin` outside its try/finally, so a client whose
+  // connection died (PostgreSQL restarted) is never released when `begin` fails. Each such failure leaked a
+  // pool slot until every transaction waited forever. Here the client is always released, and discarded
+  // (release(err)) when its connection failed, so the pool opens a fresh one.
+  const transaction = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      return await drizzle(client).transaction((tx) => fn(tx as Tx));
+    } catch (err) {
+      if (isTransientDatabaseError(err)) broken = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  };
 
   return {
     kind: 'postgres',
