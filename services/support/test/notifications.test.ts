@@ -335,7 +335,7 @@ describe('notifications in the tenant’s brand', () => {
     ]);
   });
 
-  it('logs a mail to a client support has no address for as failed, and sends nothing', async () => {
+  it('waits for the address of a client support does not know yet, then logs the mail failed and sends nothing', async () => {
     const stranger = newId();
     const before = smtp.received.length;
     await h.deliver('provisioning.service.suspended.v1', A, {
@@ -343,7 +343,11 @@ describe('notifications in the tenant’s brand', () => {
       clientId: stranger,
       module: 'none',
     });
-    await drain();
+    expect(await drain()).toEqual({ sent: 0, retry: 1, failed: 0 });
+    later(2);
+    expect(await drain()).toEqual({ sent: 0, retry: 1, failed: 0 });
+    later(3);
+    expect(await drain()).toEqual({ sent: 0, retry: 0, failed: 1 });
     expect(smtp.received.length).toBe(before);
     const log = await api.get(`/v1/support/mail-log?clientId=${stranger}`, tokens.resellerA);
     expect(log.body.items).toEqual([
@@ -353,6 +357,30 @@ describe('notifications in the tenant’s brand', () => {
         lastError: expect.stringMatching(/no email address/),
       }),
     ]);
+  });
+
+  it('sends a mail queued before its client was announced once the address arrives', async () => {
+    const late = newId();
+    await h.deliver('provisioning.service.unsuspended.v1', A, {
+      serviceId: newId(),
+      clientId: late,
+      module: 'none',
+    });
+    expect(await drain()).toEqual({ sent: 0, retry: 1, failed: 0 });
+    await h.deliver('identity.client.created.v1', A, {
+      clientId: late,
+      email: 'late@clients.example',
+      name: 'Late',
+      language: 'es',
+      currency: 'EUR',
+      via: 'reseller',
+    });
+    later(2);
+    await drain();
+    const got = smtp.to('late@clients.example').map((r) => r.mail.subject);
+    expect(got).toEqual(
+      expect.arrayContaining(['Tu servicio está activo de nuevo', 'Bienvenido a Acme <Hosting>']),
+    );
   });
 
   it('mails staff’s reply to the client with the ticket’s signed reply address', async () => {

@@ -1,41 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { newId } from '@geminis/service-kit';
 import { postSigned } from '../src/webhooks/deliverer';
 import { isBlockedAddress } from '../src/webhooks/ssrf';
+import { startReceiver, type Receiver } from './support/receiver';
 import { client, countRows, dept, startSupport, type Client, type Harness } from './support/support';
-
-interface Hit {
-  headers: IncomingHttpHeaders;
-  raw: string;
-}
-
-/** The receiving end: a real HTTP server on localhost that answers with the status the test sets. */
-async function startReceiver() {
-  const hits: Hit[] = [];
-  const state = { status: 200 };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      hits.push({ headers: req.headers, raw: Buffer.concat(chunks).toString('utf8') });
-      res.statusCode = state.status;
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  return {
-    hits,
-    state,
-    url: (path: string) => `http://127.0.0.1:${port}${path}`,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 /** The documented verification: HMAC-SHA256(secret, `${t}.${raw body}`) against any v1, in constant time. */
 function verifies(secret: string, header: string, raw: string): boolean {
@@ -53,7 +21,7 @@ function verifies(secret: string, header: string, raw: string): boolean {
 describe('outbound webhooks', () => {
   let h: Harness;
   let api: Client;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Receiver;
   const clock = { now: new Date('2026-11-30T10:00:00Z') };
   const later = (minutes: number) => (clock.now = new Date(clock.now.getTime() + minutes * 60_000));
   const A = newId();
@@ -297,7 +265,7 @@ describe('outbound webhooks', () => {
 describe('webhook SSRF guard (private targets not allowed)', () => {
   let h: Harness;
   let api: Client;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Receiver;
   const A = newId();
 
   beforeAll(async () => {

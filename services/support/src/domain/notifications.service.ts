@@ -128,8 +128,9 @@ export function createNotificationsService(deps: {
           language,
           vars,
           replyTo: m.replyTo ?? null,
-          status: r ? 'pending' : 'failed',
-          lastError: r ? null : 'no email address is known for this client',
+          // without an address yet the mail waits: the client's announcement may still be on its way
+          status: 'pending',
+          lastError: r ? null : 'no email address is known for this client (yet)',
         },
         now(),
       );

@@ -3,7 +3,8 @@ import { type SendMailOptions } from 'nodemailer';
 import CircuitBreaker from 'opossum';
 import { type BrandsService } from '../domain/brands.service';
 import { type NotificationsService } from '../domain/notifications.service';
-import { claimDueMails, markAttemptFailed, markSent, type Mail } from '../store/mail.store';
+import { languageOf } from '../domain/mail-templates';
+import { claimDueMails, findRecipient, markAttemptFailed, markSent, type Mail } from '../store/mail.store';
 
 /** What sends a message (a nodemailer transport). */
 export interface MailTransport {
@@ -73,10 +74,27 @@ export function createMailSender(o: MailSenderOptions) {
     errorFilter: (err: unknown) => classifySendError(err) === 'permanent',
   });
 
-  async function sendOne(mail: Mail, at: Date): Promise<'sent' | 'retry' | 'failed'> {
+  async function sendOne(queued: Mail, at: Date): Promise<'sent' | 'retry' | 'failed'> {
+    let mail = queued;
     const scope = tenantScope(mail.tenantId);
     try {
-      if (!mail.recipient) throw Object.assign(new Error('no recipient'), { responseCode: 550 });
+      // queued before support learnt the client's address (events from two services race): look again
+      if (!mail.recipient && mail.clientId) {
+        const clientId = mail.clientId;
+        const r = await o.db.withTenant(scope, (tx) => findRecipient(tx, scope, clientId));
+        if (r)
+          mail = {
+            ...mail,
+            recipient: r.email,
+            language: languageOf(r.language),
+            vars: { ...mail.vars, clientName: mail.vars.clientName || r.name },
+          };
+      }
+      if (!mail.recipient)
+        throw Object.assign(new Error('no email address is known for this client (yet)'), {
+          code: 'ENORECIPIENT',
+        });
+      const to = mail.recipient;
       // identity (the brand) unreachable is like the server being down: the mail waits, nothing is lost
       const [rendered, brand] = await Promise.all([
         o.notifications.renderMail(mail),
@@ -91,8 +109,8 @@ export function createMailSender(o: MailSenderOptions) {
       await breaker.fire({
         from: { name: brand.brandName, address: brand.supportEmail ?? o.from },
         sender: o.from,
-        envelope: { from: o.from, to: mail.recipient },
-        to: mail.recipient,
+        envelope: { from: o.from, to },
+        to,
         ...(mail.replyTo ? { replyTo: mail.replyTo } : {}),
         subject: rendered.subject,
         html: rendered.html,
@@ -104,7 +122,7 @@ export function createMailSender(o: MailSenderOptions) {
           'X-Geminis-Template': mail.template,
         },
       });
-      await o.db.withTenant(scope, (tx) => markSent(tx, scope, mail.id, rendered.subject, now()));
+      await o.db.withTenant(scope, (tx) => markSent(tx, scope, mail.id, to, rendered.subject, now()));
       return 'sent';
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

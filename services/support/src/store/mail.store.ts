@@ -305,9 +305,16 @@ export async function claimDueMails(
   return found.map(toMail);
 }
 
-export async function markSent(tx: Tx, scope: SingleTenantScope, id: string, subject: string, at: Date) {
+export async function markSent(
+  tx: Tx,
+  scope: SingleTenantScope,
+  id: string,
+  recipient: string,
+  subject: string,
+  at: Date,
+) {
   await tx.execute(
-    sql`update mail_outbox set status = 'sent', sent_at = ${at}, subject = ${subject},
+    sql`update mail_outbox set status = 'sent', sent_at = ${at}, subject = ${subject}, recipient = ${recipient},
                                attempts = attempts + 1, last_error = null
         where ${tenantIs(scope)} and id = ${id} and status = 'pending'`,
   );
