@@ -28,6 +28,7 @@ import { createInvoicesService } from './domain/invoices.service';
 import { createLateFees } from './domain/late-fees.service';
 import { createLifecycleJobs, lifecycleSchedule } from './domain/lifecycle-jobs.service';
 import { createOrdersService } from './domain/orders.service';
+import { createReports } from './domain/reports.service';
 import { createPromotionHolds } from './domain/promotion-holds.service';
 import { createPaymentsService } from './domain/payments.service';
 import { createServiceActions } from './domain/service-actions.service';
@@ -53,6 +54,7 @@ import { creditRoutes } from './http/credit.routes';
 import { invoicesRoutes } from './http/invoices.routes';
 import { ordersRoutes } from './http/orders.routes';
 import { paymentMethodsRoutes } from './http/payment-methods.routes';
+import { reportsRoutes } from './http/reports.routes';
 import { settingsRoutes } from './http/settings.routes';
 import { STRIPE_WEBHOOK_PATHS, stripeRoutes } from './http/stripe.routes';
 import { createCatalogClient } from './upstream/catalog.client';
@@ -110,6 +112,7 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
     refunds,
     stripe: stripeService,
     changePackage,
+    reports: createReports({ db, ...clock }),
     autoCharge: createAutoCharge({ db, outbox, stripe, stripeService, sealer, logger, ...clock }),
   };
 }
@@ -139,6 +142,7 @@ export function billingService(config: BillingConfig): ServiceDefinition<Billing
           settingsRoutes(services),
           stripeRoutes(services),
           paymentMethodsRoutes(services),
+          reportsRoutes(services),
         ],
         rawBodyPaths: STRIPE_WEBHOOK_PATHS,
         jobs: [

@@ -45,6 +45,11 @@ describe('billing API document and configuration', () => {
     expect(path.put.requestBody).toBeDefined();
   });
 
+  it('documents the tenant report for staff with its period', () => {
+    const op = doc.paths['/v1/billing-reports/summary']?.get;
+    expect(op?.parameters?.map((p: { name: string }) => p.name).sort()).toEqual(['from', 'tenantId', 'to']);
+  });
+
   it('documents the change of package with its body and its 201 answer', () => {
     const op = doc.paths['/v1/client-services/{id}/change-package']?.post;
     expect(op?.requestBody).toBeDefined();
