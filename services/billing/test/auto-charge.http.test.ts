@@ -208,6 +208,22 @@ describe('automatic charges', () => {
     expect(attempts!.n).toBe(1);
   });
 
+  it('charges what is still owed on the next day of the schedule when the invoice was paid in part meanwhile', async () => {
+    const { invoiceId, invoice } = await clientWithCard();
+    clock.set('2026-03-08');
+    stripeCharge(invoiceId, 0).reply(402, fixture('error-card-declined.json'));
+    await run();
+    const part = await api.post(`/v1/invoices/${invoiceId}/payments`, { amount: 499 }, shop.resellerToken);
+    expect(part.body.invoice.status).toBe('partially_paid');
+    clock.set('2026-03-09');
+    nock(STRIPE)
+      .post('/v1/payment_intents', (body: Record<string, string>) => body.amount === '1000')
+      .matchHeader('idempotency-key', `geminis-autocharge-${invoiceId}-1`)
+      .reply(200, { ...succeeded(), amount: 1000, amount_received: 1000 });
+    expect(await run()).toMatchObject({ claimed: 1, succeeded: 1 });
+    expect(await invoice()).toMatchObject({ status: 'paid', amountPaid: 1499 });
+  });
+
   it('refuses a card that is not the customer’s, or a malformed reference, naming the field', async () => {
     const c = await newClient(h, shop.tenantId);
     nock(STRIPE)

@@ -80,7 +80,7 @@ export async function deletePaymentMethod(tx: Tx, scope: TenantScope, clientId: 
  * Claims, in one statement, the next automatic charge of a bounded batch of open invoices whose client has
  * a saved Stripe payment method in a tenant with Stripe configured: attempt 0 on the due date (while the
  * invoice is still inside its retry window), attempt n on due date + the tenant's n-th retry day, and only
- * after every earlier attempt was declined. ON CONFLICT DO NOTHING: an attempt is claimed once, whatever
+ * after every earlier attempt was declined (or skipped). ON CONFLICT DO NOTHING: an attempt is claimed once, whatever
  * the reruns or replicas. The amount is what the invoice owes now. Returns how many were claimed.
  */
 export async function claimAutoCharges(
@@ -102,7 +102,8 @@ export async function claimAutoCharges(
         join payment_gateways g on g.tenant_id = i.tenant_id and g.provider = 'stripe'
         left join billing_settings b on b.tenant_id = i.tenant_id
         left join lateral (
-          select count(*)::int as n, bool_and(x.status = 'declined') as all_declined
+          -- a skipped attempt (e.g. the invoice was paid in part after it was claimed) lets the schedule go on
+          select count(*)::int as n, bool_and(x.status in ('declined', 'skipped')) as all_declined
             from auto_charge_attempts x where x.tenant_id = i.tenant_id and x.invoice_id = i.id
         ) a on true
        where ${tenantIs(scope, sql`i.tenant_id`)} and i.status in ('unpaid', 'partially_paid')
