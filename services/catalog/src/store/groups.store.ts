@@ -75,11 +75,13 @@ export async function deleteGroup(
   scope: TenantScope,
   id: string,
 ): Promise<'deleted' | 'missing' | 'in_use'> {
-  const [used] = await rows<{ n: string }>(
+  // A boolean, not count(*): node-postgres returns a bigint count as the string '0', PGlite as a number,
+  // and comparing with '0' made every delete 'in_use' under the embedded engine.
+  const [used] = await rows<{ used: boolean }>(
     tx,
-    sql`select count(*) as n from products where ${tenantIs(scope)} and group_id = ${id}`,
+    sql`select exists (select 1 from products where ${tenantIs(scope)} and group_id = ${id}) as used`,
   );
-  if (used && used.n !== '0') return 'in_use';
+  if (used?.used === true) return 'in_use';
   const gone = await rows<{ id: string }>(
     tx,
     sql`delete from product_groups where ${tenantIs(scope)} and id = ${id} returning id`,
