@@ -26,7 +26,15 @@ import { seedCatalogDemo, type CatalogDemo } from '../services/catalog/src/servi
 import { gatewayConfigShape } from '../services/gateway/src/config';
 import { buildGateway } from '../services/gateway/src/gateway';
 import { seedIdentityDemo, type IdentityBuilt, type IdentityDemo } from '../services/identity/src/service';
-import { seedProvisioningDemo, startWhmStandIn, type WhmStandIn } from '../services/provisioning/src/service';
+import {
+  seedDomainsDemo,
+  seedProvisioningDemo,
+  startRegistrarStandIn,
+  startWhmStandIn,
+  type DomainsDemo,
+  type RegistrarStandIn,
+  type WhmStandIn,
+} from '../services/provisioning/src/service';
 import { type SupportBuilt } from '../services/support/src/service';
 import { SERVICE_ENTRIES } from './services';
 
@@ -50,8 +58,9 @@ export interface Platform {
   gateway: ListeningServer;
   running: Partial<Record<ServiceName, RunningService>>;
   databases: Partial<Record<ServiceName, Database>>;
-  demo: { identity: IdentityDemo; catalog: CatalogDemo };
+  demo: { identity: IdentityDemo; catalog: CatalogDemo; domains: DomainsDemo };
   whm: WhmStandIn;
+  registrar: RegistrarStandIn;
   /** Stops the gateway, the services in reverse order and the demo panel. */
   close(): Promise<void>;
 }
@@ -183,12 +192,24 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       () => gateway.close(),
       () => gw.close(),
     );
+
+    // The demo's registrar: a Name.com API v4 stand-in on loopback. Name.com signs a callback with the URL
+    // it is sent to, so the accounts are seeded once the gateway's port is known.
+    const registrar = await startRegistrarStandIn();
+    stops.push(() => registrar.close());
+    const domainsDemo = await seedDomainsDemo(databases.provisioning!, {
+      encryptionKey: String(ownConfigs.provisioning!.PROVISIONING_ENCRYPTION_KEY),
+      registrarUrl: registrar.url,
+      gatewayUrl: `http://localhost:${gateway.port}`,
+      resellerTenantId: identityDemo.reseller.tenantId,
+    });
     return {
       gateway,
       running,
       databases,
-      demo: { identity: identityDemo, catalog: catalogDemo },
+      demo: { identity: identityDemo, catalog: catalogDemo, domains: domainsDemo },
       whm,
+      registrar,
       close,
     };
   } catch (err) {

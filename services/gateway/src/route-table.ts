@@ -185,6 +185,29 @@ export const ROUTES: readonly GatewayRoute[] = [
     summary: "The tenant's payment gateways (Stripe)",
   },
   {
+    prefix: '/v1/domain-search',
+    upstream: 'provisioning',
+    access: 'public',
+    limit: 'api',
+    storefront: true,
+    summary: "Domain search of the host's storefront (availability, prices)",
+  },
+  {
+    prefix: '/v1/domains',
+    upstream: 'provisioning',
+    access: { roles: ALL },
+    limit: 'api',
+    summary:
+      "Domains (a client's own, the tenant's for staff): nameservers, lock, privacy, contact, child hosts, DNS, EPP code",
+  },
+  {
+    prefix: '/v1/registrars',
+    upstream: 'provisioning',
+    access: { roles: STAFF },
+    limit: 'api',
+    summary: 'Registrar accounts and the registrar per TLD',
+  },
+  {
     prefix: '/v1/servers',
     upstream: 'provisioning',
     access: { roles: STAFF },
