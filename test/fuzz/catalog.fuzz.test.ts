@@ -20,7 +20,7 @@ describe('catalog under generated hostile requests', () => {
   afterAll(() => h.stop());
 
   it('answers every operation, as every role, never 5xx; a refusal is problem+json and writes nothing', async () => {
-    const { findings, requests, operations } = await fuzzService({
+    const { findings, requests, operations, patches } = await fuzzService({
       service: 'catalog',
       url: h.url,
       adminDbUrl: h.testDb.adminUrl,
@@ -33,5 +33,8 @@ describe('catalog under generated hostile requests', () => {
     expect(operations).toBeGreaterThan(20);
     expect(requests).toBeGreaterThan(operations * 4 * 10);
     expect(report(findings)).toBe('');
+    // PATCH of one field at a time: nothing else of the resource changes.
+    expect(patches.findings).toEqual([]);
+    expect(patches.patched).toBeGreaterThan(5);
   }, 300_000);
 });

@@ -28,7 +28,7 @@ describe('provisioning under generated hostile requests', () => {
   afterAll(() => h.stop());
 
   it('answers every operation, as every role, never 5xx; a refusal is problem+json and writes nothing', async () => {
-    const { findings, requests, operations } = await fuzzService({
+    const { findings, requests, operations, patches } = await fuzzService({
       service: 'provisioning',
       url: h.url,
       adminDbUrl: h.testDb.adminUrl,
@@ -37,5 +37,7 @@ describe('provisioning under generated hostile requests', () => {
     expect(operations).toBeGreaterThan(15);
     expect(requests).toBeGreaterThan(operations * 4 * 10);
     expect(report(findings)).toBe('');
+    // PATCH of one field at a time: nothing else of the resource changes.
+    expect(patches.findings).toEqual([]);
   }, 400_000);
 });

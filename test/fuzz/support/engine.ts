@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import fc from 'fast-check';
 import { Client } from 'pg';
 import { hostilePathSegments, hostileValue, lyingHeaders, rawBodies } from './hostile';
+import { patchOneFieldAtATime, type PatchFinding } from './patch';
 import { arbitraryOf, type JsonSchema } from './schema-arbitrary';
 
 export type FuzzRole = 'admin' | 'reseller' | 'client' | 'anonymous';
@@ -321,9 +322,13 @@ const describeRequest = (req: FuzzRequest) =>
  * the operation's own schemas and then mutated with the hostile classes. Never a 5xx; a refusal (4xx) is
  * problem+json and leaves every table as it was.
  */
-export async function fuzzService(
-  target: FuzzTarget,
-): Promise<{ findings: Finding[]; requests: number; operations: number }> {
+export async function fuzzService(target: FuzzTarget): Promise<{
+  findings: Finding[];
+  requests: number;
+  operations: number;
+  /** PATCHes of one field that changed another field (see patch.ts), and how many PATCHes were tried. */
+  patches: { findings: PatchFinding[]; patched: number };
+}> {
   const doc = (await (await fetch(`${target.url}/openapi.json`)).json()) as {
     paths?: Record<string, Record<string, any>>;
   };
@@ -349,6 +354,11 @@ export async function fuzzService(
     }
   }
   const ids = [...idSet];
+  const patches = await patchOneFieldAtATime({
+    url: target.url,
+    tokens: roles.flatMap((role) => (role === 'anonymous' ? [] : [target.tokens[role]])),
+    ids,
+  });
 
   const pg = new Client({ connectionString: target.adminDbUrl });
   await pg.connect();
@@ -410,7 +420,7 @@ export async function fuzzService(
   } finally {
     await pg.end();
   }
-  return { findings: [...findings.values()], requests, operations: operations.length };
+  return { findings: [...findings.values()], requests, operations: operations.length, patches };
 }
 
 /** The findings as a readable list for a failing assertion. */
