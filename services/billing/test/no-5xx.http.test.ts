@@ -102,6 +102,79 @@ describe('billing under arbitrary input', () => {
     );
   });
 
+  it('never answers domain orders, saved cards, changes of package, reports or lifecycle settings with a 5xx', async () => {
+    const contact = fc.record(
+      {
+        firstName: fc.string(),
+        lastName: fc.string(),
+        email: fc.oneof(fc.emailAddress(), fc.string()),
+        phone: fc.oneof(fc.constant('+1.4155550100'), fc.string()),
+        address1: fc.string(),
+        city: fc.string(),
+        postcode: fc.string(),
+        country: fc.oneof(fc.constantFrom('PT', 'pt', 'XX'), fc.string()),
+      },
+      { requiredKeys: [] },
+    );
+    const domainItem = fc.record(
+      {
+        domain: fc.oneof(fc.domain(), fc.string()),
+        action: fc.oneof(fc.constantFrom('register', 'transfer', 'renew'), fc.string()),
+        years: fc.oneof(fc.integer({ min: -1, max: 12 }), fc.double()),
+        eppCode: fc.oneof(fc.string(), fc.integer()),
+        nameservers: fc.array(fc.oneof(fc.domain(), fc.string()), { maxLength: 14 }),
+        privacy: fc.anything(),
+        registrant: fc.oneof(contact, fc.anything()),
+      },
+      { requiredKeys: [] },
+    );
+    const serviceId = (
+      await api.post('/v1/orders', { items: [{ productId: shop.productId, cycle: 'monthly' }] }, c.token)
+    ).body.serviceIds[0] as string;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ domains: fc.array(domainItem, { maxLength: 2 }) }, { requiredKeys: [] }),
+        fc.oneof(
+          fc.record({ productId: fc.oneof(fc.uuid(), fc.string()) }, { requiredKeys: [] }),
+          fc.anything(),
+        ),
+        fc.oneof(
+          fc.record(
+            {
+              customerId: fc.oneof(fc.constant('cus_Abcd1234'), fc.string()),
+              paymentMethodId: fc.oneof(fc.constant('pm_Abcd1234'), fc.string()),
+            },
+            { requiredKeys: [] },
+          ),
+          fc.anything(),
+        ),
+        fc.record(
+          {
+            autoChargeRetryDays: fc.oneof(fc.array(fc.integer({ min: -5, max: 100 })), fc.anything()),
+            reminderDays: fc.oneof(fc.array(fc.integer({ min: -100, max: 400 })), fc.anything()),
+          },
+          { requiredKeys: [] },
+        ),
+        fc.tuple(
+          fc.oneof(
+            fc.date({ noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+            fc.string(),
+          ),
+          fc.string(),
+        ),
+        async (order, change, card, lifecycle, [from, to]) => {
+          await check('POST', '/v1/orders', order, c.token);
+          await check('POST', `/v1/client-services/${serviceId}/change-package`, change, c.token);
+          await check('PUT', `/v1/payment-methods/${c.id}`, card, c.token);
+          await check('PATCH', '/v1/billing-settings/lifecycle', lifecycle, shop.resellerToken);
+          const q = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+          await check('GET', `/v1/billing-reports/summary?${q}`, undefined, shop.resellerToken);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('never answers odd path ids or queries with a 5xx', async () => {
     await fc.assert(
       fc.asyncProperty(
