@@ -45,7 +45,13 @@ async function productionFolder(): Promise<string> {
     else if (existsSync(join(ROOT, path)))
       copies.set(dirname(target), [...(copies.get(dirname(target)) ?? []), join(ROOT, path)]);
   }
-  for (const [target, sources] of copies) execFileSync('cp', ['-al', ...sources, target]);
+  for (const [target, sources] of copies) {
+    try {
+      execFileSync('cp', ['-al', ...sources, target], { stdio: 'pipe' }); // hard links: same filesystem
+    } catch {
+      execFileSync('cp', ['-a', ...sources, target]); // another filesystem: a real copy
+    }
+  }
   return dir;
 }
 
