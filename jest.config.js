@@ -8,6 +8,8 @@ const common = {
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
   setupFiles: ['<rootDir>/test/setup-env.js'],
+  // `npm run build` output: compiled copies of the workspaces, whose package names would collide.
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
 };
 module.exports = {
   projects: [
