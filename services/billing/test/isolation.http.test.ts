@@ -13,6 +13,8 @@ import {
 
 type Caller = 'resellerB' | 'siblingA2' | 'clientB1';
 
+const ANY_PRODUCT = '01900000-0000-7000-8000-000000000001';
+
 /**
  * The cross-tenant matrix: another tenant's or a sibling client's order, invoice, payments, service and
  * credit answer exactly like a random id (404); lists hold only the caller's rows; nothing changes. Run
@@ -120,6 +122,14 @@ describe.each([
       ['POST', `/v1/client-services/${id.active}/cancel`, { when: 'immediate', reason: 'x' }],
       ['GET', `/v1/credit/${id.client}`, undefined],
       ['POST', `/v1/credit/${id.client}`, { amount: 1, currency: 'EUR' }],
+      ['POST', `/v1/client-services/${id.active}/change-package`, { productId: ANY_PRODUCT }],
+      ['GET', `/v1/payment-methods/${id.client}`, undefined],
+      [
+        'PUT',
+        `/v1/payment-methods/${id.client}`,
+        { customerId: 'cus_Abcd1234', paymentMethodId: 'pm_Abcd1234' },
+      ],
+      ['DELETE', `/v1/payment-methods/${id.client}`, undefined],
     ] as const;
 
   const shape = (r: Res) => ({ status: r.status, code: r.body?.code, detail: r.body?.detail });
@@ -188,6 +198,15 @@ describe.each([
     );
     expect(stripe.body.tenantId).not.toBe(A);
     expect((await api.get('/v1/payment-gateways/stripe', t.resellerA)).body.configured).toBe(false);
+    const period = 'from=2000-01-01&to=2100-01-01';
+    const mine = await api.get(`/v1/billing-reports/summary?${period}`, t.resellerA);
+    expect(mine.body.currencies).toEqual([
+      expect.objectContaining({ currency: 'EUR', collected: 1499, mrr: 999 }),
+    ]);
+    const named = await api.get(`/v1/billing-reports/summary?${period}&tenantId=${A}`, t.resellerB);
+    expect(named.body.tenantId).not.toBe(A);
+    // B's own figures (its client's unpaid order), none of A's money
+    expect(named.body.currencies).toEqual([expect.objectContaining({ collected: 0, mrr: 0 })]);
   });
 
   it('lets the owner, its reseller and the admin see it', async () => {
