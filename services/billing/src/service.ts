@@ -61,6 +61,7 @@ import { createCatalogClient } from './upstream/catalog.client';
 import { createStripeClient } from './upstream/stripe.client';
 
 export { billingConfigFrom, billingConfigShape, type BillingConfig } from './config';
+export { seedBillingDemo, type BillingDemo, type BillingDemoInput } from './seed';
 
 export const BILLING_MIGRATIONS = { name: 'billing', dir: join(__dirname, 'store', 'migrations') };
 
