@@ -1,51 +1,41 @@
-import { execFile, spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { createRabbitBus } from '../src/bus';
 import { countDeadLetters } from '../src/bus/dead-letters';
 import { migrate, openPostgres, rows } from '../src/db';
 import { createEventConsumer, createOutbox, createOutboxRelay } from '../src/outbox';
-import { createTestDatabase } from '../src/testing/postgres';
-import { createTestVhost } from '../src/testing/rabbit';
+import { startBrokerInstance, type BrokerInstance } from '../src/testing/broker-instance';
+import { startPostgresInstance, type PostgresInstance } from '../src/testing/postgres-instance';
 import { effects, NoteAdded, recordEffect, testRegistry, waitFor } from './fixtures/events';
 import { NOTES_MIGRATIONS, TENANT_A } from './fixtures/notes';
 
-const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-// These stop the real broker and the real PostgreSQL: this file runs alone, after the default suite
-// (scripts/test.sh), and each test brings what it stopped back before it ends.
+// These SIGKILL a broker and stop PostgreSQL immediately: their OWN broker node and PostgreSQL cluster
+// (started in beforeAll, removed in afterAll), never the machine's shared ones, which other test files
+// and processes are using at the same time.
+let broker: BrokerInstance;
+let pg: PostgresInstance;
 
-async function killBroker() {
-  const { stdout } = await run('pgrep', ['-f', 'beam.smp']);
-  for (const pid of stdout.split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+beforeAll(async () => {
+  [broker, pg] = await Promise.all([startBrokerInstance(), startPostgresInstance()]);
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.allSettled([broker?.destroy(), pg?.destroy()]);
+}, 60_000);
+
+/** A vhost of the private broker. */
+async function privateVhost(name: string) {
+  await broker.ctl('add_vhost', name);
+  await broker.ctl('set_permissions', '-p', name, 'guest', '.*', '.*', '.*');
+  return { url: `${broker.url}/${name}`, drop: () => broker.ctl('delete_vhost', name).then(() => undefined) };
 }
-/** Starts the broker (if it is not running) and waits until it serves, whatever its boot takes. */
-async function startBroker() {
-  // Not execFile: the daemon it forks keeps the pipes open, and the call would never return.
-  spawn('rabbitmq-server', ['-detached'], { stdio: 'ignore', detached: true }).unref();
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      await run('rabbitmqctl', ['-q', 'await_startup'], { timeout: 60_000 });
-      return;
-    } catch (err) {
-      // The node is not up yet (await_startup needs it to answer at all).
-      if (Date.now() > deadline) throw err;
-      await sleep(1000);
-    }
-  }
-}
-const pgVersion = () => readdirSync('/etc/postgresql')[0]!;
-const pgctl = (...args: string[]) =>
-  run('pg_ctlcluster', ['--skip-systemctl-redirect', pgVersion(), 'main', ...args], { timeout: 60_000 });
 
 /** A producer (outbox + relay) and a consumer on their own databases and buses, over one vhost. */
 async function pipeline(name: string) {
-  const vhost = await createTestVhost();
-  const producerDb = await createTestDatabase();
-  const consumerDb = await createTestDatabase();
+  const vhost = await privateVhost(name);
+  const producerDb = await pg.createDatabase();
+  const consumerDb = await pg.createDatabase();
   const producer = openPostgres({ url: producerDb.url, max: 4 });
   const db = openPostgres({ url: consumerDb.url, max: 4 });
   await migrate(producer, [NOTES_MIGRATIONS]);
@@ -104,21 +94,30 @@ async function pipeline(name: string) {
   };
 }
 
-// KNOWN FAILING, so skipped (issue 12's closing note): both scenarios below did not finish within 150 s
-// on this machine — after a SIGKILL of the broker mid-stream, 175 of 200 events were still unpublished
-// 60 s after the broker was back and relay.stop()/close() then hung; the PostgreSQL immediate-stop run
-// timed out the same way. The root cause is not found yet (the stop_app restart in
-// outbox.broker-restart.disruptive.test.ts passes). Un-skip it to reproduce: `npm run test:unit --
-// --selectProjects disruptive --runInBand --testPathPatterns faults`.
-describe.skip('faults under traffic', () => {
+describe('faults under traffic', () => {
   it('applies every event exactly once when the broker is SIGKILLed mid-stream and restarted', async () => {
-    const p = await pipeline('fault-broker-kill');
+    const p = await pipeline('fault_broker_kill');
+    let killed = false;
     try {
       const producing = p.produce(1, 200);
-      await sleep(300);
-      await killBroker();
+      // Mid-stream: once events flow end to end.
+      await waitFor(
+        () => effects(p.db),
+        (e) => e.length >= 20,
+      );
+      await broker.kill();
+      killed = true;
       await sleep(1000);
-      await startBroker();
+      await broker.start();
+      killed = false;
+      // RabbitMQ 3.10.8 sometimes brings a single-node quorum queue back from a SIGKILL as a Raft follower
+      // that never elects itself (seen here with the consumer's queue, in about half the runs): nothing is
+      // confirmed or delivered on it until an operator triggers an election, whatever a client does. The
+      // broker's defect, not the kit's (see broker-instance.ts); the operator's step is taken here, after a
+      // moment in which the clients meet the stuck queue (confirm timeouts, refused consumes) and must
+      // neither hang nor lose anything because of it.
+      await sleep(5000);
+      await broker.electStuckQuorumQueues();
       await producing;
       const seen = await waitFor(
         () => effects(p.db),
@@ -133,24 +132,24 @@ describe.skip('faults under traffic', () => {
           (n) => n === 0,
         ),
       ).toBe(0);
-      expect(await countDeadLetters(p.vhost.url, 'fault-broker-kill')).toBe(0);
+      expect(await countDeadLetters(p.vhost.url, 'fault_broker_kill')).toBe(0);
     } finally {
-      await startBroker();
+      if (killed) await broker.start();
       await p.close();
     }
   }, 150_000);
 
   it('survives PostgreSQL stopping immediately under load, and applies every event exactly once', async () => {
-    const p = await pipeline('fault-pg-stop');
+    const p = await pipeline('fault_pg_stop');
     let stopped = false;
     try {
       await p.produce(1, 50);
       const producing = p.produce(51, 100);
       await sleep(200);
-      await pgctl('stop', '-m', 'immediate');
+      await pg.stopImmediate();
       stopped = true;
       await sleep(3000);
-      await pgctl('start');
+      await pg.start();
       stopped = false;
       await producing;
       const seen = await waitFor(
@@ -160,11 +159,11 @@ describe.skip('faults under traffic', () => {
       );
       expect(new Set(seen.map((x) => x.n)).size).toBe(150);
       expect(seen).toHaveLength(150);
-      expect(await countDeadLetters(p.vhost.url, 'fault-pg-stop')).toBe(0);
+      expect(await countDeadLetters(p.vhost.url, 'fault_pg_stop')).toBe(0);
       // This process (the producer's and the consumer's pools, the relay's LISTEN) is still here.
       expect(process.exitCode ?? 0).toBe(0);
     } finally {
-      if (stopped) await pgctl('start').catch(() => undefined);
+      if (stopped) await pg.start().catch(() => undefined);
       await p.close();
     }
   }, 150_000);

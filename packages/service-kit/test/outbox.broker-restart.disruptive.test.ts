@@ -1,21 +1,30 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { createRabbitBus } from '../src/bus';
 import { migrate, openPostgres, rows } from '../src/db';
 import { createEventConsumer, createOutbox, createOutboxRelay } from '../src/outbox';
 import { createTestDatabase } from '../src/testing/postgres';
-import { createTestVhost } from '../src/testing/rabbit';
+import { startBrokerInstance, type BrokerInstance } from '../src/testing/broker-instance';
 import { effects, NoteAdded, recordEffect, testRegistry, waitFor } from './fixtures/events';
 import { NOTES_MIGRATIONS, TENANT_A } from './fixtures/notes';
 
-const run = promisify(execFile);
+// Stops and starts a broker: its OWN node (started in beforeAll, removed in afterAll), never the machine's
+// shared one, which other test files and processes are using at the same time.
+let broker: BrokerInstance;
 
-// Stops and starts the whole broker: this file runs alone, after the default suite (scripts/test.sh).
+beforeAll(async () => {
+  broker = await startBrokerInstance('geminis-restart');
+}, 180_000);
+
+afterAll(async () => {
+  await broker?.destroy();
+}, 60_000);
+
 describe('outbox relay across a broker restart', () => {
   it('delivers every committed event when the broker stops and starts while the relay is publishing', async () => {
     const testDb = await createTestDatabase();
-    const vhost = await createTestVhost();
+    await broker.ctl('add_vhost', 'restart_test');
+    await broker.ctl('set_permissions', '-p', 'restart_test', 'guest', '.*', '.*', '.*');
+    const vhost = { url: `${broker.url}/restart_test` };
     const db = openPostgres({ url: testDb.url, max: 6 });
     await migrate(db, [NOTES_MIGRATIONS]);
     const reconnect = { initialDelayMs: 200, maxDelayMs: 1000 };
@@ -49,10 +58,10 @@ describe('outbox relay across a broker restart', () => {
         }
       })();
       await new Promise((r) => setTimeout(r, 300));
-      await run('rabbitmqctl', ['-q', 'stop_app']);
+      await broker.ctl('stop_app');
       await new Promise((r) => setTimeout(r, 1500));
-      await run('rabbitmqctl', ['-q', 'start_app']);
-      await run('rabbitmqctl', ['-q', 'await_startup']);
+      await broker.ctl('start_app');
+      await broker.ctl('await_startup');
       await producing;
       const seen = await waitFor(
         () => effects(db),
@@ -72,7 +81,6 @@ describe('outbox relay across a broker restart', () => {
       await subBus.close();
       await db.close();
       await testDb.drop();
-      await vhost.drop();
     }
   }, 120_000);
 });

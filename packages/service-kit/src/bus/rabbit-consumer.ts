@@ -1,6 +1,7 @@
 import { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { noop, type BusLogger } from './logger';
 import { declareConsumerQueues } from './rabbit-topology';
+import { settledWithin } from './timeout';
 import {
   consumerQueue,
   type ConsumerSpec,
@@ -25,6 +26,8 @@ interface ConsumerDeps {
   logger?: BusLogger;
   /** Its channel closed while its connection may still be up (a channel error, a broker cancel). */
   onChannelLost(): void;
+  /** Bound on each broker round trip of a shutdown (cancel, channel close). */
+  rpcTimeoutMs: number;
 }
 
 export function toIncoming(msg: ConsumeMessage): IncomingMessage {
@@ -108,13 +111,15 @@ export function createRabbitConsumer(
   async function stop() {
     const ch = channel;
     const tag = consumerTag;
-    if (ch && tag) await ch.cancel(tag).catch(noop);
+    // basic.cancel and channel.close are round trips whose reply a wedged queue or a half-dead connection
+    // may never send: bounded, so cancel() always returns (the bus then closes the connection itself).
+    if (ch && tag) await settledWithin(ch.cancel(tag), deps.rpcTimeoutMs);
     await Promise.allSettled([...inFlight]);
     if (channel === ch) {
       channel = undefined;
       consumerTag = undefined;
     }
-    if (ch) await ch.close().catch(noop);
+    if (ch) await settledWithin(ch.close(), deps.rpcTimeoutMs);
   }
 
   async function open(conn: ChannelModel) {
@@ -157,7 +162,7 @@ export function createRabbitConsumer(
     },
     async cancel() {
       cancelled = true;
-      await starting?.catch(noop);
+      if (starting) await settledWithin(starting, deps.rpcTimeoutMs);
       await stop();
     },
   };

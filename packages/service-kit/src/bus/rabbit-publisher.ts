@@ -1,6 +1,6 @@
 import { type ConfirmChannel, type Message } from 'amqplib';
 import { toError } from './logger';
-import { EXCHANGE, type OutgoingMessage } from './types';
+import { BusUnavailableError, EXCHANGE, type OutgoingMessage } from './types';
 
 /** Publishes on one confirm channel; a new one is made for every channel the bus opens. */
 export interface ConfirmPublisher {
@@ -69,7 +69,8 @@ export function createConfirmPublisher(channel: ConfirmChannel, confirmTimeoutMs
       },
     };
     const timer = setTimeout(
-      () => entry.settle(new Error(`publish of ${id} not confirmed within ${confirmTimeoutMs} ms`)),
+      () =>
+        entry.settle(new BusUnavailableError(`publish of ${id} not confirmed within ${confirmTimeoutMs} ms`)),
       confirmTimeoutMs,
     );
     pending.add(entry);
@@ -99,7 +100,9 @@ export function createConfirmPublisher(channel: ConfirmChannel, confirmTimeoutMs
           headers: message.headers ?? {},
         },
         (err: unknown) => {
-          if (err) entry.settle(new Error(`publish of ${message.id} nacked by the broker`));
+          // A nack (an internal error of a queue process) or a channel that closed first: the broker's
+          // failure, not the message's.
+          if (err) entry.settle(new BusUnavailableError(`publish of ${message.id} nacked by the broker`));
           else if (entry.returned) entry.settle(new Error(`message ${message.id} was unroutable (returned)`));
           else entry.settle();
         },
@@ -118,7 +121,7 @@ export function createConfirmPublisher(channel: ConfirmChannel, confirmTimeoutMs
       });
     },
     fail(reason) {
-      failure ??= new Error(reason);
+      failure ??= new BusUnavailableError(reason);
       openGate();
       for (const p of [...pending]) p.settle(failure);
     },

@@ -5,7 +5,8 @@ import { noop, type BusLogger } from './logger';
 import { createConfirmPublisher, type ConfirmPublisher } from './rabbit-publisher';
 import { createRabbitConsumer, type RabbitConsumer } from './rabbit-consumer';
 import { declareTopology } from './rabbit-topology';
-import { type Bus, type Subscription } from './types';
+import { settledWithin } from './timeout';
+import { BusUnavailableError, type Bus, type Subscription } from './types';
 
 export type { BusLogger } from './logger';
 
@@ -23,6 +24,18 @@ export interface RabbitBusOptions {
   heartbeatSeconds?: number;
   /** TCP connect timeout of each attempt. Default 10 s. */
   connectTimeoutMs?: number;
+  /**
+   * Bound on every other broker round trip whose reply may never come (topology set-up after connecting,
+   * basic.cancel, channel and connection close). On expiry the connection is destroyed, which fails every
+   * operation still waiting on it, so nothing (publish, subscribe, close) waits forever. Default 5 s.
+   */
+  operationTimeoutMs?: number;
+}
+
+/** Drops the TCP socket under an amqplib connection: every pending RPC and confirm on it fails at once. */
+function destroySocket(conn: ChannelModel): void {
+  const raw = conn.connection as unknown as { stream?: { destroy(): void } };
+  raw.stream?.destroy();
 }
 
 /** Heartbeats detect a dead TCP link in seconds instead of ~11 minutes (reliability.md §1.6). */
@@ -46,6 +59,7 @@ export function createRabbitBus(options: RabbitBusOptions): Bus {
   const confirmTimeoutMs = options.confirmTimeoutMs ?? 10_000;
   const initialDelayMs = options.reconnect?.initialDelayMs ?? 500;
   const maxDelayMs = options.reconnect?.maxDelayMs ?? 5_000;
+  const operationTimeoutMs = options.operationTimeoutMs ?? 5_000;
 
   let connection: ChannelModel | undefined;
   let publisher: ConfirmPublisher | undefined;
@@ -131,7 +145,7 @@ export function createRabbitBus(options: RabbitBusOptions): Bus {
       // Closed under a live connection (a channel error): reconnect to rebuild everything. Deferred, as
       // amqplib closes channels just before their connection, which then reports its own close.
       setImmediate(() => {
-        if (connection === conn && !closed) void conn.close().catch(noop);
+        if (connection === conn && !closed) void closeConnection(conn);
       });
     });
     return p;
@@ -165,9 +179,25 @@ export function createRabbitBus(options: RabbitBusOptions): Bus {
       conn = await amqp.connect(url, { timeout: options.connectTimeoutMs ?? 10_000 });
       watchConnection(conn);
       if (closed) throw new Error('bus is closed');
-      // Recovery order (reliability.md §1.6): connection → channels → topology → consumers last.
-      await declareTopology(conn, log);
-      const p = await openPublisher(conn);
+      // Set-up whose replies never come (a broker still booting, a half-dead link) must not hold this
+      // attempt forever (nor close(), which waits for it): the socket is dropped, the calls fail, and the
+      // next attempt is scheduled.
+      const opened = conn;
+      const guard = setTimeout(() => {
+        log?.warn(
+          { timeoutMs: operationTimeoutMs },
+          'RabbitMQ set-up did not answer; dropping the connection',
+        );
+        destroySocket(opened);
+      }, operationTimeoutMs);
+      let p: ConfirmPublisher;
+      try {
+        // Recovery order (reliability.md §1.6): connection → channels → topology → consumers last.
+        await declareTopology(conn, log);
+        p = await openPublisher(conn);
+      } finally {
+        clearTimeout(guard);
+      }
       if (closed) throw new Error('bus is closed');
       connection = conn;
       publisher = p;
@@ -179,11 +209,16 @@ export function createRabbitBus(options: RabbitBusOptions): Bus {
     } catch (err) {
       lastError = err instanceof Error ? err.message : String(err);
       if (!closed) log?.warn({ err }, 'could not connect to RabbitMQ; retrying');
-      if (conn && connection !== conn) await conn.close().catch(noop);
+      if (conn && connection !== conn) await closeConnection(conn);
       scheduleReconnect();
     } finally {
       firstAttemptDone = true;
     }
+  }
+
+  /** connection.close(), or the socket dropped if the broker does not answer it in time. */
+  async function closeConnection(conn: ChannelModel): Promise<void> {
+    if (!(await settledWithin(conn.close(), operationTimeoutMs))) destroySocket(conn);
   }
 
   function connect() {
@@ -202,7 +237,7 @@ export function createRabbitBus(options: RabbitBusOptions): Bus {
   return {
     kind: 'rabbitmq',
     async publish(message) {
-      if (closed) throw new Error('bus is closed');
+      if (closed) throw new BusUnavailableError('bus is closed');
       if (!publisher && !firstAttemptDone && connecting) {
         // The very first connection attempt is under way: wait for its outcome, within the confirm timeout.
         let timer: NodeJS.Timeout | undefined;
@@ -210,7 +245,7 @@ export function createRabbitBus(options: RabbitBusOptions): Bus {
         clearTimeout(timer);
       }
       const p = publisher;
-      if (!p) throw new Error(`not connected to RabbitMQ${lastError ? ` (${lastError})` : ''}`);
+      if (!p) throw new BusUnavailableError(`not connected to RabbitMQ${lastError ? ` (${lastError})` : ''}`);
       await p.publish(message);
     },
 
@@ -219,6 +254,7 @@ export function createRabbitBus(options: RabbitBusOptions): Bus {
       const c = createRabbitConsumer(spec, handler, {
         logger: log,
         onChannelLost: () => setImmediate(() => void startConsumer(c).catch(noop)),
+        rpcTimeoutMs: operationTimeoutMs,
       });
       consumers.add(c);
       try {
@@ -251,15 +287,17 @@ export function createRabbitBus(options: RabbitBusOptions): Bus {
         closed = true;
         clearTimeout(reconnectTimer);
         for (const w of [...waiters]) w.reject(new Error('bus is closed'));
-        await connecting;
+        // A connection attempt under way ends within its connect and set-up timeouts (then sees `closed`).
+        if (connecting)
+          await settledWithin(connecting, (options.connectTimeoutMs ?? 10_000) + operationTimeoutMs);
         const all = [...consumers];
         for (const c of all) removeConsumer(c);
         await Promise.allSettled(all.map((c) => c.cancel()));
-        await publisher?.idle();
+        await publisher?.idle(); // each outstanding confirm is bounded by the confirm timeout
         const conn = connection;
         connection = undefined;
         publisher = undefined;
-        if (conn) await conn.close().catch(noop);
+        if (conn) await closeConnection(conn);
       })();
       return closing;
     },

@@ -81,3 +81,12 @@ export const EXCHANGE = 'geminis.events';
 export const UNROUTED_EXCHANGE = 'geminis.unrouted';
 export const UNROUTED_QUEUE = 'geminis.unrouted';
 export const DEAD_LETTER_EXCHANGE = 'geminis.dlx';
+
+/**
+ * A publish failed because of the broker or the link to it (not connected, channel or connection lost,
+ * confirm timed out), not because of the message: whoever retries it (the outbox relay) should retry it
+ * as soon as the bus is back, not back off on the message as if it were at fault.
+ */
+export class BusUnavailableError extends Error {
+  override name = 'BusUnavailableError';
+}

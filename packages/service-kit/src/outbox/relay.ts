@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { sql } from 'drizzle-orm';
-import { type Bus } from '../bus/types';
+import { BusUnavailableError, type Bus } from '../bus/types';
 import { rows, type Database } from '../db/types';
 import { withExtractedContext } from '../telemetry/context';
 import { OUTBOX_CHANNEL } from './outbox';
@@ -11,7 +11,8 @@ interface OutboxRow {
   id: string;
   tenant_id: string;
   type: string;
-  envelope: unknown;
+  /** The stored envelope as JSON text: published as it is, never parsed and serialized again. */
+  envelope: string;
   headers: Record<string, string>;
   attempts: number;
 }
@@ -25,8 +26,15 @@ export interface OutboxRelayOptions {
   db: Database;
   bus: Bus;
   logger?: RelayLogger;
-  /** Rows claimed and published concurrently per round (the in-flight bound). Default 500. */
+  /** Rows claimed per batch. Default 250. */
   batchSize?: number;
+  /**
+   * Batches in flight at once, each in its own transaction (its rows locked, SKIP LOCKED keeps them
+   * disjoint): while one waits for its confirms, the next is claimed and published, so the confirm window
+   * never runs dry between batches. In flight at most batchSize × maxInFlightBatches unconfirmed
+   * messages. Default 4.
+   */
+  maxInFlightBatches?: number;
   /** How often to look for work when no notification arrives (late commits, retries). Default 500 ms. */
   pollIntervalMs?: number;
   /** Backoff for a row whose publish failed: base · 2^attempts, capped, with full jitter. */
@@ -43,9 +51,10 @@ class BusDownError extends Error {
 
 export interface OutboxRelay {
   start(): Promise<void>;
-  /** One round: claim, publish, mark. Returns how many rows were published. */
+  /** One batch: claim, publish, mark. Returns how many rows were published. */
   relayOnce(): Promise<number>;
-  /** Stops after the round in progress; nothing claimed is left half-marked. */
+  /** Stops after the batches in progress (each bounded by the bus's confirm timeout); nothing claimed is
+   * left half-marked. */
   stop(): Promise<void>;
 }
 
@@ -58,15 +67,14 @@ export interface OutboxRelay {
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { db, bus, logger } = options;
-  const batchSize = options.batchSize ?? 500;
+  const batchSize = options.batchSize ?? 250;
+  const maxInFlight = Math.max(1, options.maxInFlightBatches ?? 4);
   const pollIntervalMs = options.pollIntervalMs ?? 500;
   const retryBaseMs = options.retryBaseMs ?? 200;
   const retryMaxMs = options.retryMaxMs ?? 30_000;
 
   let running = false;
   let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
-  let pendingWake = false;
   let unlisten: (() => Promise<void>) | undefined;
 
   const backoffMs = (attempts: number) =>
@@ -87,7 +95,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return db.transaction(async (tx) => {
       const claimed = await rows<OutboxRow>(
         tx,
-        sql`select id, tenant_id, type, envelope, headers, attempts from outbox
+        sql`select id, tenant_id, type, envelope::text as envelope, headers, attempts from outbox
             where published_at is null and next_attempt_at <= clock_timestamp()
             order by created_at, id
             limit ${batchSize}
@@ -109,7 +117,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
                   .publish({
                     id: row.id,
                     routingKey: row.type,
-                    body: Buffer.from(JSON.stringify(row.envelope)),
+                    body: Buffer.from(row.envelope),
                     headers: { ...row.headers, 'x-tenant-id': row.tenant_id },
                   })
                   .catch((err: unknown) => {
@@ -122,8 +130,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         ),
       );
       const published: string[] = [];
-      // Publishes that failed because the connection went away say nothing about their rows: those are
-      // due again as soon as the bus is back, instead of waiting out a per-row backoff after it returns.
+      // Publishes that failed because of the broker (connection lost, confirm timed out, nack) say nothing
+      // about their rows: those are due again as soon as the bus is back, instead of waiting out a per-row
+      // backoff after it returns (the relay's own pacing — a round every 250 ms while the bus is down —
+      // keeps them from spinning). Only a failure of the message itself backs off per row.
       const busLost = results.some((r) => r.status === 'rejected') && !(await busUp());
       for (const [i, result] of results.entries()) {
         const row = claimed[i]!;
@@ -132,7 +142,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           continue;
         }
         const reason = result.reason instanceof Error ? result.reason.message : String(result.reason);
-        const delay = busLost ? 0 : backoffMs(row.attempts);
+        const delay = busLost || result.reason instanceof BusUnavailableError ? 0 : backoffMs(row.attempts);
         await tx.execute(sql`
           update outbox set attempts = attempts + 1, last_error = ${reason.slice(0, 500)},
                  next_attempt_at = clock_timestamp() + make_interval(secs => ${delay / 1000})
@@ -156,35 +166,67 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     });
   }
 
-  function sleep(ms: number): Promise<void> {
-    if (pendingWake) {
-      pendingWake = false;
+  // Idle workers wait here; a notification (or a worker that found a full batch) wakes one of them. Kicks
+  // that find no idle worker are remembered (up to one per worker), so a commit is never missed.
+  const idle: (() => void)[] = [];
+  let pendingKicks = 0;
+  let stopWaiters: (() => void)[] = [];
+
+  function kick() {
+    const w = idle.shift();
+    if (w) w();
+    else pendingKicks = Math.min(pendingKicks + 1, maxInFlight);
+  }
+
+  /** Waits for a kick, or `ms` (undefined: only a kick or stop). */
+  function waitForWork(ms: number | undefined): Promise<void> {
+    if (pendingKicks > 0) {
+      pendingKicks -= 1;
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
         clearTimeout(timer);
-        wake = undefined;
+        const i = idle.indexOf(done);
+        if (i >= 0) idle.splice(i, 1);
+        stopWaiters = stopWaiters.filter((w) => w !== done);
         resolve();
-      }
-      wake = done;
+      };
+      if (ms !== undefined) timer = setTimeout(done, ms);
+      idle.push(done);
+      stopWaiters.push(done);
     });
   }
 
-  function kick() {
-    if (wake) wake();
-    else pendingWake = true;
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        stopWaiters = stopWaiters.filter((w) => w !== done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      stopWaiters.push(done);
+    });
   }
 
-  async function run(): Promise<void> {
+  /**
+   * One of maxInFlight workers. Worker 0 also polls (late commits, rows whose retry is due); the others
+   * run only when kicked: by a notification, or by a worker whose batch was full (more is waiting), so a
+   * backlog is drained by every worker at once and a trickle by one.
+   */
+  async function worker(index: number): Promise<void> {
     let failures = 0;
     while (running) {
       try {
         const n = await relayOnce();
         failures = 0;
-        if (n === batchSize) continue; // more may be waiting
-        await sleep(pollIntervalMs);
+        if (n === batchSize) {
+          kick(); // more is waiting: another worker claims the next batch while this one goes on
+          continue;
+        }
+        await waitForWork(index === 0 ? pollIntervalMs : undefined);
       } catch (err) {
         if (err instanceof BusDownError) {
           // Check again soon: the backlog drains within moments of the broker's return.
@@ -208,11 +250,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       } catch (err) {
         logger?.warn({ err }, 'outbox relay could not LISTEN; polling only');
       }
-      loop = run();
+      loop = Promise.all(Array.from({ length: maxInFlight }, (_, i) => worker(i))).then(() => undefined);
     },
     async stop() {
       running = false;
-      kick();
+      for (const wake of [...stopWaiters]) wake();
       await loop;
       await unlisten?.();
       unlisten = undefined;

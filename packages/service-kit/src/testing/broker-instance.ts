@@ -40,6 +40,13 @@ export interface BrokerInstance {
   kill(): Promise<void>;
   /** Starts the node (after kill/stop) and waits until it serves. */
   start(): Promise<void>;
+  /**
+   * Starts an election in every quorum queue whose only member is stuck as a follower, and returns how
+   * many there were. RabbitMQ 3.10.8 (Debian bookworm's) sometimes brings a single-node quorum queue back
+   * from a SIGKILL as a Raft follower that never elects itself: the queue then confirms no publish and
+   * accepts no consumer, whatever the clients do, until an operator runs this (or restarts the node).
+   */
+  electStuckQuorumQueues(): Promise<number>;
   /** Kills the node and removes its data. */
   destroy(): Promise<void>;
 }
@@ -153,6 +160,14 @@ export async function startBrokerInstance(prefix = 'geminis-fault'): Promise<Bro
     ctl,
     kill,
     start,
+    async electStuckQuorumQueues() {
+      const out = await ctl(
+        'eval',
+        'length([ra:trigger_election({N, node()}) || {N, #{state := follower}} <- ' +
+          'maps:to_list(maps:get(servers, ra:overview(quorum_queues)))]).',
+      );
+      return Number(out.trim()) || 0;
+    },
     async destroy() {
       await kill().catch(() => undefined);
       rmSync(base, { recursive: true, force: true });
