@@ -19,32 +19,74 @@ import { NOTES_MIGRATIONS, TENANT_A } from '../../packages/service-kit/test/fixt
 const N = Number(process.env.BENCH_EVENTS ?? 5000);
 const WRITERS = 4;
 const PER_TX = 10;
+const CONSUMER_PREFETCH = Number(process.env.BENCH_PREFETCH ?? 500);
+const CONSUMER_BATCH = Number(process.env.BENCH_INBOX_BATCH ?? 100);
 
-async function rawBaseline(url: string, payloads: Buffer[]): Promise<number> {
+/**
+ * Raw amqplib at its best on this machine: publish+consume+ack through one quorum queue (the queue type
+ * the platform uses), persistent messages, a confirm channel with a SLIDING window of unconfirmed
+ * messages (a confirm callback per message frees its slot; backpressure honoured), a consumer with
+ * per-consumer prefetch acking each message. Messages per second from the first publish to the last ack.
+ */
+async function rawTrial(url: string, body: Buffer, count: number, window: number, prefetch: number) {
   const conn = await amqp.connect(url);
   const pub = await conn.createConfirmChannel();
   const sub = await conn.createChannel();
-  const q = 'bench.raw';
+  const q = `bench.raw.${window}.${prefetch}`;
   await pub.assertQueue(q, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-  await sub.prefetch(100);
+  await sub.prefetch(prefetch, false);
   let acked = 0;
   const start = process.hrtime.bigint();
   const done = new Promise<void>((resolve) => {
     void sub.consume(q, (msg) => {
       if (!msg) return;
       sub.ack(msg);
-      if (++acked === payloads.length) resolve();
+      if (++acked === count) resolve();
     });
   });
-  // Publish with confirms, a window of 100 in flight, the same bound the relay uses.
-  for (let i = 0; i < payloads.length; i += 100) {
-    for (const body of payloads.slice(i, i + 100)) pub.publish('', q, body, { persistent: true });
-    await pub.waitForConfirms();
+  let inFlight = 0;
+  let nacked = 0;
+  let slot: (() => void) | undefined;
+  const freed = () => {
+    inFlight -= 1;
+    const s = slot;
+    slot = undefined;
+    s?.();
+  };
+  for (let i = 0; i < count; i++) {
+    while (inFlight >= window) await new Promise<void>((r) => (slot = r));
+    inFlight += 1;
+    const ok = pub.publish('', q, body, { persistent: true, messageId: String(i) }, (err: unknown) => {
+      if (err) nacked += 1;
+      freed();
+    });
+    if (!ok) await new Promise((r) => pub.once('drain', r));
   }
+  await pub.waitForConfirms();
   await done;
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  await pub.deleteQueue(q);
   await conn.close();
-  return payloads.length / seconds;
+  if (nacked > 0) throw new Error(`raw baseline: ${nacked} publishes nacked`);
+  return count / seconds;
+}
+
+async function rawBaseline(
+  url: string,
+  body: Buffer,
+): Promise<{ best: number; window: number; prefetch: number }> {
+  const count = Math.max(2000, Math.floor(N / 2));
+  let best = { best: 0, window: 0, prefetch: 0 };
+  const results: string[] = [];
+  for (const window of [100, 500, 2000]) {
+    for (const prefetch of [100, 300, 1000]) {
+      const rate = await rawTrial(url, body, count, window, prefetch);
+      results.push(`w${window}/p${prefetch}: ${rate.toFixed(0)}`);
+      if (rate > best.best) best = { best: rate, window, prefetch };
+    }
+  }
+  console.log(`  raw sweep (${count} msgs each, msg/s): ${results.join(', ')}`);
+  return best;
 }
 
 async function outboxPipeline(
@@ -64,7 +106,8 @@ async function outboxPipeline(
     registry: testRegistry,
     consumer: 'bench-outbox',
     handlers: { [NoteAdded.type]: recordEffect },
-    prefetch: 64,
+    prefetch: CONSUMER_PREFETCH,
+    maxBatch: CONSUMER_BATCH,
   });
   await consumer.start();
 
@@ -117,21 +160,48 @@ async function outboxPipeline(
   return { perSecond: N / seconds, writesPerSecond: N / writeSeconds };
 }
 
+/** A stored envelope of the size the relay publishes (ids are UUIDv7 strings, time ISO). */
+function sampleEnvelope(): Buffer {
+  const id = '01939a4c-7b1e-7cc0-8a3b-5f2d8e9c0a11';
+  return Buffer.from(
+    JSON.stringify({
+      id,
+      type: NoteAdded.type,
+      source: 'bench',
+      time: new Date().toISOString(),
+      tenantId: TENANT_A,
+      correlationId: id,
+      data: { n: 1234 },
+    }),
+  );
+}
+
 async function main() {
   const testDb = await createTestDatabase('gm_bench');
   const vhost = await createTestVhost();
   try {
-    const sample = JSON.stringify({ id: '0', type: NoteAdded.type, data: { n: 0 } });
-    const payloads = Array.from({ length: N }, () => Buffer.from(sample));
-    const raw = await rawBaseline(vhost.url, payloads);
+    const body = sampleEnvelope();
+    // Both sides in the same run on the same broker: the raw sweep, the pipeline, then raw's best
+    // settings once more (the machine is shared; the better of the two raw runs is the baseline).
+    const sweep = await rawBaseline(vhost.url, body);
     const pipeline = await outboxPipeline(testDb.url, vhost.url);
-    console.log(`events: ${N}, payload ${payloads[0]!.length} bytes`);
+    const again = await rawTrial(
+      vhost.url,
+      body,
+      Math.max(2000, Math.floor(N / 2)),
+      sweep.window,
+      sweep.prefetch,
+    );
+    const raw = Math.max(sweep.best, again);
+    console.log(`events: ${N}, payload ${body.length} bytes`);
     console.log(
       `business writes (${WRITERS} writers, ${PER_TX} events per transaction, outbox rows included): ${pipeline.writesPerSecond.toFixed(0)} events/s committed`,
     );
-    console.log(`raw amqplib confirm-publish + ack (quorum queue): ${raw.toFixed(0)} msg/s`);
     console.log(
-      `outbox → RabbitMQ → inbox (committed rows relayed with confirms, applied once with the inbox): ${pipeline.perSecond.toFixed(0)} events/s`,
+      `raw amqplib publish+consume+ack, quorum queue, sliding confirm window ${sweep.window}, prefetch ${sweep.prefetch} (best of the sweep; ${again.toFixed(0)} when run again after the pipeline): ${raw.toFixed(0)} msg/s`,
+    );
+    console.log(
+      `outbox → RabbitMQ → inbox (committed rows relayed with confirms, applied once with the inbox, prefetch ${CONSUMER_PREFETCH}, inbox batch ${CONSUMER_BATCH}): ${pipeline.perSecond.toFixed(0)} events/s`,
     );
     console.log(`ratio (outbox pipeline / raw): ${(pipeline.perSecond / raw).toFixed(2)} (goal ≥ 0.50)`);
   } finally {

@@ -123,20 +123,9 @@ export function createEventConsumer(options: EventConsumerOptions) {
     return { event, handler, ctx, message };
   }
 
-  /** Claims the event in the inbox and applies it, inside the given transaction (or savepoint). */
-  async function apply(tx: Tx, { event, handler, ctx }: Prepared): Promise<void> {
-    // One round trip: the event's tenant (a UUID, checked by the envelope schema) for this transaction
-    // only, as withTenant sets it, and the inbox claim that makes a duplicate delivery a no-op.
-    const fresh = await rows<{ event_id: string }>(
-      tx,
-      sql`with tenant as (select set_config('app.tenant_id', ${event.tenantId}, true))
-          insert into inbox (consumer, event_id, event_type)
-          select ${consumer}, ${event.id}, ${event.type} from tenant
-          on conflict do nothing returning event_id`,
-    );
-    if (fresh.length === 0) return; // already applied: a duplicate delivery
-    // The handler's work (and its queries) continues the trace of the request that wrote the event.
-    await context.with(ctx, () =>
+  /** Runs the event's handler in `tx` (its tenant already set), continuing the trace that wrote it. */
+  function runHandler(tx: Tx, { event, handler, ctx }: Prepared): Promise<void> {
+    return context.with(ctx, () =>
       tracer.startActiveSpan(
         `${consumer} process ${event.type}`,
         {
@@ -150,6 +139,50 @@ export function createEventConsumer(options: EventConsumerOptions) {
         (span) => handler(tx, event).finally(() => span.end()),
       ),
     );
+  }
+
+  /**
+   * A whole batch in `tx`: ONE statement claims every event of it in the inbox (those already there are
+   * duplicates and get no effect), then each fresh event's handler runs with its tenant set — once per
+   * tenant run, as the batch is ordered by tenant. An event twice in the same batch (published twice) is
+   * applied once.
+   */
+  async function applyBatch(tx: Tx, ordered: Prepared[]): Promise<void> {
+    const claims = JSON.stringify(ordered.map((p) => ({ id: p.event.id, type: p.event.type })));
+    const inserted = await rows<{ event_id: string }>(
+      tx,
+      sql`insert into inbox (consumer, event_id, event_type)
+          select ${consumer}, e.id, e.type from jsonb_to_recordset(${claims}::jsonb) as e(id uuid, type text)
+          on conflict do nothing returning event_id`,
+    );
+    const fresh = new Set(inserted.map((r) => r.event_id));
+    let tenant: string | undefined;
+    for (const p of ordered) {
+      if (!fresh.delete(p.event.id.toLowerCase())) continue; // a duplicate, or the second copy within this batch
+      if (p.event.tenantId !== tenant) {
+        tenant = p.event.tenantId;
+        // For this transaction only, as withTenant sets it (a UUID, checked by the envelope schema).
+        await tx.execute(sql`select set_config('app.tenant_id', ${tenant}, true)`);
+      }
+      await runHandler(tx, p);
+    }
+  }
+
+  /** Claims the event in the inbox and applies it, inside the given transaction (or savepoint). */
+  async function apply(tx: Tx, p: Prepared): Promise<void> {
+    const { event } = p;
+    // One round trip: the event's tenant (a UUID, checked by the envelope schema) for this transaction
+    // only, as withTenant sets it, and the inbox claim that makes a duplicate delivery a no-op.
+    const fresh = await rows<{ event_id: string }>(
+      tx,
+      sql`with tenant as (select set_config('app.tenant_id', ${event.tenantId}, true))
+          insert into inbox (consumer, event_id, event_type)
+          select ${consumer}, ${event.id}, ${event.type} from tenant
+          on conflict do nothing returning event_id`,
+    );
+    if (fresh.length === 0) return; // already applied: a duplicate delivery
+    // The handler's work (and its queries) continues the trace of the request that wrote the event.
+    await runHandler(tx, p);
   }
 
   async function failed(p: Prepared, err: unknown): Promise<Outcome> {
@@ -204,12 +237,19 @@ export function createEventConsumer(options: EventConsumerOptions) {
     maxBatch: options.maxBatch ?? 50,
     maxConcurrent: 4,
     run: async (batch) => {
-      // A stable order keeps concurrent batches from taking the same inbox rows in opposite orders.
-      const ordered = [...batch].sort((a, b) => (a.event.id < b.event.id ? -1 : 1));
+      // A stable order (tenant, then event id) keeps concurrent batches from taking the same inbox rows
+      // in opposite orders, and lets the tenant be set once per run of the same tenant.
+      const ordered = [...batch].sort((a, b) =>
+        a.event.tenantId !== b.event.tenantId
+          ? a.event.tenantId < b.event.tenantId
+            ? -1
+            : 1
+          : a.event.id < b.event.id
+            ? -1
+            : 1,
+      );
       try {
-        await db.transaction(async (tx) => {
-          for (const p of ordered) await apply(tx, p);
-        });
+        await db.transaction((tx) => applyBatch(tx, ordered));
         return batch.map(() => 'ack' as const);
       } catch {
         return Promise.all(batch.map((p) => handlePrepared(p)));
