@@ -7,7 +7,7 @@
  */
 import amqp from 'amqplib';
 import { sql } from 'drizzle-orm';
-import { createRabbitBus } from '../../packages/service-kit/src/bus';
+import { createRabbitBus, type Bus } from '../../packages/service-kit/src/bus';
 import { migrate, openPostgres, rows } from '../../packages/service-kit/src/db';
 import { createEventConsumer, createOutbox, createOutboxRelay } from '../../packages/service-kit/src/outbox';
 import { createTestDatabase } from '../../packages/service-kit/src/testing/postgres';
@@ -160,6 +160,75 @@ async function outboxPipeline(
   return { perSecond: N / seconds, writesPerSecond: N / writeSeconds };
 }
 
+/**
+ * End-to-end latency at a steady rate: each event is committed in its own transaction on a schedule of
+ * `rate` per second; its latency runs from that commit to the moment the consumer's inbox transaction
+ * that applied it has committed (the handler wrapper below sees the 'ack' the consumer returns only
+ * after its commit).
+ */
+async function steadyLatency(dbUrl: string, amqpUrl: string, rate: number, seconds: number) {
+  const db = openPostgres({ url: dbUrl, max: WRITERS + 2 });
+  const consumerDb = openPostgres({ url: dbUrl, max: 24 });
+  const pubBus = createRabbitBus({ url: amqpUrl });
+  const inner = createRabbitBus({ url: amqpUrl });
+  const committedAt = new Map<string, bigint>();
+  const latencies: number[] = [];
+  const subBus: Bus = {
+    ...inner,
+    subscribe: (spec, handler) =>
+      inner.subscribe(spec, async (message) => {
+        const disposition = await handler(message);
+        const t0 = message.id ? committedAt.get(message.id) : undefined;
+        if (disposition === 'ack' && t0 !== undefined) {
+          latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          committedAt.delete(message.id!);
+        }
+        return disposition;
+      }),
+  };
+  const outbox = createOutbox({ source: 'bench', registry: testRegistry });
+  const consumer = createEventConsumer({
+    db: consumerDb,
+    bus: subBus,
+    registry: testRegistry,
+    consumer: 'bench-latency',
+    handlers: { [NoteAdded.type]: recordEffect },
+    prefetch: CONSUMER_PREFETCH,
+    maxBatch: CONSUMER_BATCH,
+  });
+  await consumer.start();
+  const relay = createOutboxRelay({ db, bus: pubBus });
+  await relay.start();
+  const total = rate * seconds;
+  const start = process.hrtime.bigint();
+  const writes: Promise<void>[] = [];
+  for (let n = 0; n < total; n++) {
+    const due = start + BigInt(Math.round((n * 1e9) / rate));
+    const wait = Number(due - process.hrtime.bigint()) / 1e6;
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    writes.push(
+      db
+        .transaction((tx) => outbox.enqueue(tx, { type: NoteAdded.type, tenantId: TENANT_A, data: { n } }))
+        .then((envelope) => {
+          committedAt.set(envelope.id, process.hrtime.bigint());
+        }),
+    );
+  }
+  await Promise.all(writes);
+  const deadline = Date.now() + 30_000;
+  while (latencies.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await relay.stop();
+  await consumer.stop();
+  await pubBus.close();
+  await inner.close();
+  await db.close();
+  await consumerDb.close();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  return { p50: at(0.5), p99: at(0.99), measured: latencies.length, total };
+}
+
 /** A stored envelope of the size the relay publishes (ids are UUIDv7 strings, time ISO). */
 function sampleEnvelope(): Buffer {
   const id = '01939a4c-7b1e-7cc0-8a3b-5f2d8e9c0a11';
@@ -193,6 +262,7 @@ async function main() {
       sweep.prefetch,
     );
     const raw = Math.max(sweep.best, again);
+    const latency = await steadyLatency(testDb.url, vhost.url, 1000, 5);
     console.log(`events: ${N}, payload ${body.length} bytes`);
     console.log(
       `business writes (${WRITERS} writers, ${PER_TX} events per transaction, outbox rows included): ${pipeline.writesPerSecond.toFixed(0)} events/s committed`,
@@ -204,6 +274,9 @@ async function main() {
       `outbox → RabbitMQ → inbox (committed rows relayed with confirms, applied once with the inbox, prefetch ${CONSUMER_PREFETCH}, inbox batch ${CONSUMER_BATCH}): ${pipeline.perSecond.toFixed(0)} events/s`,
     );
     console.log(`ratio (outbox pipeline / raw): ${(pipeline.perSecond / raw).toFixed(2)} (goal ≥ 0.50)`);
+    console.log(
+      `latency commit → applied at a steady 1000 events/s (${latency.measured}/${latency.total} events): p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms`,
+    );
   } finally {
     await vhost.drop();
     await testDb.drop();
