@@ -39,7 +39,7 @@ describe('serviceOpenApi', () => {
             type: 'object',
             properties: {
               name: { type: 'string', minLength: 1, maxLength: 200 },
-              price: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+              price: { type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
               currency: { type: 'string', default: 'EUR' },
               email: expect.objectContaining({ type: 'string', format: 'email' }),
             },
@@ -83,6 +83,7 @@ describe('serviceOpenApi', () => {
     ]);
     expect(op.parameters?.[2]?.schema).toEqual({
       type: 'integer',
+      format: 'int64',
       minimum: 1,
       maximum: Number.MAX_SAFE_INTEGER,
       default: 50,
@@ -117,7 +118,18 @@ describe('serviceOpenApi', () => {
     const doc = serviceOpenApi('things', routes.list());
 
     const post = operation(doc, '/v1/things/{id}', 'post');
-    expect(Object.keys(post.responses).sort()).toEqual(['200', '201', '400', '401', '403', '404', 'default']);
+    expect(Object.keys(post.responses).sort()).toEqual([
+      '200',
+      '201',
+      '400',
+      '401',
+      '403',
+      '404',
+      '429',
+      '500',
+      '503',
+      'default',
+    ]);
     expect(post.responses['201']!.content!['application/json']!.schema).toEqual({
       type: 'object',
       // A standard format stands for itself (no copy of zod's regex); a plain pattern stays.
@@ -134,11 +146,20 @@ describe('serviceOpenApi', () => {
     });
 
     const del = operation(doc, '/v1/things/{id}', 'delete');
-    expect(Object.keys(del.responses).sort()).toEqual(['204', '401', '403', '404', 'default']);
+    expect(Object.keys(del.responses).sort()).toEqual([
+      '204',
+      '401',
+      '403',
+      '404',
+      '429',
+      '500',
+      '503',
+      'default',
+    ]);
     expect(del.responses['204']).toEqual({ description: 'No content' });
 
     const open = operation(doc, '/v1/open', 'get');
-    expect(Object.keys(open.responses).sort()).toEqual(['200', 'default']);
+    expect(Object.keys(open.responses).sort()).toEqual(['200', '429', '500', '503', 'default']);
   });
 
   it('leaves service-only and /internal routes out', () => {
@@ -147,5 +168,20 @@ describe('serviceOpenApi', () => {
     routes.get('/v1/service-only', { service: true }, () => undefined);
     routes.get('/v1/open', { public: true }, () => undefined);
     expect(Object.keys(serviceOpenApi('things', routes.list()).paths as object)).toEqual(['/v1/open']);
+  });
+
+  it('gives every operation a unique, URL-safe operationId and every integer a format', () => {
+    const routes = createRoutes();
+    const Body = z.object({ small: z.number().int().min(0).max(100), big: z.number().int() });
+    routes.post('/v1/things/:id/sub-items', { roles: ['admin'] }, { body: Body }, () => undefined);
+    routes.get('/v1/things/:id', { public: true }, () => undefined);
+    const doc = serviceOpenApi('things', routes.list());
+    const post = operation(doc, '/v1/things/{id}/sub-items', 'post') as Operation & { operationId: string };
+    const get = operation(doc, '/v1/things/{id}', 'get') as Operation & { operationId: string };
+    expect(post.operationId).toBe('things-post-v1-things-id-sub-items');
+    expect(get.operationId).toMatch(/^[A-Za-z0-9-]+$/);
+    const props = (post.requestBody!.content['application/json']!.schema as any).properties;
+    expect(props.small.format).toBe('int32');
+    expect(props.big.format).toBe('int64');
   });
 });
