@@ -100,6 +100,20 @@ describe('gateway', () => {
       expect(matchRoute('/internal/v1/tenants/by-host/x')).toBeUndefined();
     });
 
+    it('matches case-sensitively, as the services do: /V1/Users reaches no upstream', async () => {
+      expect(matchRoute('/V1/users')).toBeUndefined();
+      expect(matchRoute('/v1/Users')).toBeUndefined();
+      // A differently spelt guarded path falls under the public /v1/auth prefix; identity (case-sensitive
+      // like every kit service) answers it 404 rather than serving the guarded route without the gateway's check.
+      expect(matchRoute('/v1/auth/PASSWORD/change')?.access).toBe('public');
+      const before = upstream.seen.length;
+      const res = await call('/V1/users', {
+        headers: { authorization: `Bearer ${issuer.tokenFor('admin', PLATFORM_TENANT_ID)}` },
+      });
+      expect(res.status).toBe(404);
+      expect(upstream.seen.length).toBe(before);
+    });
+
     it('answers 404 for paths outside the table, including internal ones', async () => {
       const before = upstream.seen.length;
       for (const path of ['/v1/nothing', '/internal/v1/tenants/by-host/shop.acme.test']) {
