@@ -12,7 +12,7 @@ describe('billing API document and configuration', () => {
     h = await startBilling();
     doc = (await client(h.url).get('/openapi.json')).body;
   }, 60_000);
-  afterAll(() => h?.stop());
+  afterAll(() => h?.stop(), 30_000);
 
   it('is a valid OpenAPI 3.1 document once given what the gateway adds (the Problem schema, bearer auth)', async () => {
     const whole = {

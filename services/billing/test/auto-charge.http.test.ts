@@ -48,7 +48,7 @@ describe('automatic charges', () => {
     nock.enableNetConnect();
     nock.restore();
     await h.stop();
-  });
+  }, 30_000);
 
   const run = () => h.billing.built.services.autoCharge.run();
 

@@ -21,7 +21,7 @@ describe('orders while catalog is down', () => {
     api = client(h.url);
     shop = await openShop(h);
   }, 60_000);
-  afterAll(() => h.stop());
+  afterAll(() => h.stop(), 30_000);
 
   it('answers 502 then, once the breaker opens, 503 with Retry-After — and records no order', async () => {
     const c = await newClient(h, shop.tenantId);

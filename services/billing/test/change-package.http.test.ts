@@ -45,7 +45,7 @@ describe('change of package', () => {
     expect(p.status).toBe(201);
     business = p.body.id;
   }, 60_000);
-  afterAll(() => h.stop());
+  afterAll(() => h.stop(), 30_000);
   beforeEach(() => clock.set('2026-03-01'));
 
   it('invoices an upgrade’s prorated difference and changes the package once it is paid', async () => {

@@ -22,7 +22,7 @@ describe('credit notes', () => {
     api = client(h.url);
     shop = await openShop(h);
   }, 60_000);
-  afterAll(() => h.stop());
+  afterAll(() => h.stop(), 30_000);
 
   /** A client whose €14.99 invoice was paid by a manual payment. */
   async function paidInvoice(s: Shop = shop) {

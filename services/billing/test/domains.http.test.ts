@@ -39,7 +39,7 @@ describe('domain orders', () => {
     );
     expect(priced.status).toBe(200);
   }, 60_000);
-  afterAll(() => h.stop());
+  afterAll(() => h.stop(), 30_000);
   beforeEach(() => clock.set('2026-03-01'));
 
   const domainsOnly = (name: string, extra: object = {}) => ({

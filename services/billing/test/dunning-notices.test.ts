@@ -20,7 +20,7 @@ describe('dunning notices', () => {
     h = await startLifecycle(clock, { lifecycleBatchSize: 2 });
     api = client(h.url);
   }, 60_000);
-  afterAll(() => h.stop());
+  afterAll(() => h.stop(), 30_000);
   beforeEach(() => clock.set('2026-03-01'));
 
   /** A shop with reminders 3 days before and 1 and 7 days after, a 5.00 EUR late fee after 3 days. */

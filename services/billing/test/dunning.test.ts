@@ -29,7 +29,7 @@ describe('dunning', () => {
     h = await startLifecycle(clock, { lifecycleBatchSize: 2 });
     api = client(h.url);
   }, 60_000);
-  afterAll(() => h.stop());
+  afterAll(() => h.stop(), 30_000);
   beforeEach(() => clock.set('2026-03-01'));
 
   /** A shop suspending after 3 days overdue and terminating after 10 days suspended. */

@@ -24,7 +24,7 @@ describe('invoices', () => {
     api = client(h.url);
     shop = await openShop(h);
   }, 60_000);
-  afterAll(() => h.stop());
+  afterAll(() => h.stop(), 30_000);
 
   const orderAs = (token: string, cycle = 'monthly') =>
     api.post('/v1/orders', { items: [{ productId: shop.productId, cycle }] }, token);

@@ -97,7 +97,7 @@ describe.each([
       (await api.post(`/v1/credit/${a1.id}`, { amount: 50, currency: 'EUR' }, A.resellerToken)).status,
     ).toBe(201);
   }, 60_000);
-  afterAll(() => h.stop());
+  afterAll(() => h.stop(), 30_000);
 
   const paths = (id: { order: string; invoice: string; service: string; active: string; client: string }) =>
     [

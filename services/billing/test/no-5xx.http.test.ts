@@ -30,7 +30,7 @@ describe('billing under arbitrary input', () => {
     );
     invoiceId = order.body.invoiceId;
   }, 60_000);
-  afterAll(() => h.stop());
+  afterAll(() => h.stop(), 30_000);
 
   // Bodies near the real shapes (so validation goes deep) and anything at all.
   const item = fc.record(

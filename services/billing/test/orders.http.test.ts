@@ -26,7 +26,7 @@ describe('orders over HTTP', () => {
     api = client(h.url);
     [shop, other] = await Promise.all([openShop(h), openShop(h)]);
   }, 60_000);
-  afterAll(() => h.stop());
+  afterAll(() => h.stop(), 30_000);
 
   const cart = (s: Shop, extra: object = {}) => ({
     items: [{ productId: s.productId, cycle: 'monthly', domain: 'Example.COM' }],

@@ -23,7 +23,7 @@ describe('payments', () => {
     api = client(h.url);
     shop = await openShop(h);
   }, 60_000);
-  afterAll(() => h.stop());
+  afterAll(() => h.stop(), 30_000);
 
   /** A client with one pending order of €14.99 (9.99 + 5.00 setup), and its invoice. */
   async function ordered() {

@@ -23,7 +23,7 @@ describe('promotion reservations', () => {
     api = client(h.url);
     shop = await openShop(h);
   }, 60_000);
-  afterAll(() => h.stop());
+  afterAll(() => h.stop(), 30_000);
 
   const order = (token: string, code: string) =>
     api.post(

@@ -20,7 +20,7 @@ describe('provisioning results', () => {
     api = client(h.url);
     shop = await openShop(h);
   }, 60_000);
-  afterAll(() => h.stop());
+  afterAll(() => h.stop(), 30_000);
 
   /** A paid order: its service is waiting for provisioning. */
   async function provisioning() {

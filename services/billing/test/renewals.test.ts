@@ -23,7 +23,7 @@ describe('renewals', () => {
     h = await startLifecycle(clock, { lifecycleBatchSize: 3 });
     api = client(h.url);
   }, 60_000);
-  afterAll(() => h.stop());
+  afterAll(() => h.stop(), 30_000);
   beforeEach(() => clock.set('2026-03-01'));
 
   it('issues a renewal invoice the tenant’s lead days before the due date, with lines, tax, number and event', async () => {

@@ -19,7 +19,7 @@ describe('billing reports', () => {
     h = await startLifecycle(clock);
     api = client(h.url);
   }, 60_000);
-  afterAll(() => h.stop());
+  afterAll(() => h.stop(), 30_000);
 
   const period = '?from=2000-01-01&to=2100-01-01';
 

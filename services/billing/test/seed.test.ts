@@ -8,7 +8,7 @@ describe('billing demo seed', () => {
   beforeAll(async () => {
     h = await startBilling({ lifecycleJobs: false });
   }, 60_000);
-  afterAll(() => h.stop());
+  afterAll(() => h.stop(), 30_000);
 
   it('gives a client an invoice paid by credit, an unpaid one and one with a credit note, once', async () => {
     const shop = await openShop(h);

@@ -28,7 +28,7 @@ describe('client service actions', () => {
     api = client(h.url);
     shop = await openShop(h);
   }, 60_000);
-  afterAll(() => h.stop());
+  afterAll(() => h.stop(), 30_000);
   beforeEach(() => clock.set('2026-03-01'));
 
   const act = (id: string, action: string, body: object, token = shop.resellerToken) =>

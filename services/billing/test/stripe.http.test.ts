@@ -52,7 +52,7 @@ describe('Stripe', () => {
     nock.enableNetConnect();
     nock.restore();
     await h.stop();
-  });
+  }, 30_000);
 
   async function unpaidInvoice(s: Shop = shop) {
     const c = await newClient(h, s.tenantId);
