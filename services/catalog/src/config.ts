@@ -21,12 +21,42 @@ export interface CatalogConfig {
   internalRoutes?: boolean;
   /** Clock for promotion dates (tests). */
   now?: () => Date;
+  /**
+   * Refuse revoked access tokens (logout, password change, refresh-token reuse, suspensions), not only
+   * at the gateway: catalog verifies tokens against identity's keys and its revocation feed.
+   */
+  revocations?: {
+    identityUrl: string;
+    serviceKey: string;
+    jwksUri: string;
+    issuer: string;
+    audience: string;
+    /** How often identity is asked again (default 5 s). */
+    refreshMs?: number;
+  };
 }
 
 export const catalogConfigFrom = (
   env: CatalogEnvConfig,
-  shared: { INTERNAL_SERVICE_KEY?: string | undefined },
+  shared: {
+    INTERNAL_SERVICE_KEY?: string | undefined;
+    JWKS_URL?: string | undefined;
+    JWT_ISSUER?: string | undefined;
+    JWT_AUDIENCE?: string | undefined;
+  },
 ): CatalogConfig => ({
   defaultCurrency: env.CATALOG_DEFAULT_CURRENCY,
   internalRoutes: shared.INTERNAL_SERVICE_KEY !== undefined,
+  // Identity publishes its keys at JWKS_URL; its revocation feed is on the same origin.
+  ...(shared.INTERNAL_SERVICE_KEY && shared.JWKS_URL && shared.JWT_ISSUER && shared.JWT_AUDIENCE
+    ? {
+        revocations: {
+          identityUrl: new URL(shared.JWKS_URL).origin,
+          serviceKey: shared.INTERNAL_SERVICE_KEY,
+          jwksUri: shared.JWKS_URL,
+          issuer: shared.JWT_ISSUER,
+          audience: shared.JWT_AUDIENCE,
+        },
+      }
+    : {}),
 });

@@ -1,6 +1,14 @@
 import { join } from 'node:path';
 import { ResellerCreated, ResellerUpdated, OrderPlaced } from '@geminis/contracts';
-import { type BuiltService, type ServiceContext, type ServiceDefinition } from '@geminis/service-kit';
+import {
+  createRevocationList,
+  createTokenVerifier,
+  refusingRevoked,
+  type BuiltService,
+  type ServiceContext,
+  type ServiceDefinition,
+  type TokenVerifier,
+} from '@geminis/service-kit';
 import { type CatalogConfig } from './config';
 import { createDomainPricingService } from './domain/domain-pricing.service';
 import { createOfferingsService } from './domain/offerings.service';
@@ -46,14 +54,48 @@ export interface CatalogBuilt extends BuiltService {
 }
 
 /** The catalog service: what is sold, by whom, at what price, with which promotion — and the quote. */
+/**
+ * Catalog's verifier when identity's revocation feed is configured: tokens of a revoked session, user or
+ * tenant get 401 here too (DESIGN.md §5: services verify tokens again). Not ready until the feed loaded.
+ */
+function revocationAware(r: NonNullable<CatalogConfig['revocations']>, ctx: ServiceContext) {
+  const list = createRevocationList({
+    windowMs: 15 * 60_000,
+    identityUrl: r.identityUrl,
+    serviceKey: r.serviceKey,
+    ...(r.refreshMs ? { refreshMs: r.refreshMs } : {}),
+    logger: ctx.logger,
+  });
+  void list.loadUntilDone();
+  const verifier: TokenVerifier = refusingRevoked(
+    createTokenVerifier({ issuer: r.issuer, audience: r.audience, jwksUri: r.jwksUri }),
+    list,
+  );
+  return {
+    verifier,
+    ready: async () => {
+      if (!list.ready) throw new Error('revoked tokens not yet loaded from identity');
+    },
+    close: () => list.close(),
+  };
+}
+
 export function catalogService(config: CatalogConfig = {}): ServiceDefinition<CatalogBuilt> {
   return {
     name: 'catalog',
     migrations: [CATALOG_MIGRATIONS],
     async build(ctx) {
       const services = wire(config, ctx);
+      const revoking = config.revocations ? revocationAware(config.revocations, ctx) : undefined;
       return {
         services,
+        ...(revoking
+          ? {
+              verifier: revoking.verifier,
+              readiness: { revocations: revoking.ready },
+              stop: async () => revoking.close(),
+            }
+          : {}),
         routes: [
           productsRoutes(services),
           offeringsRoutes(services),

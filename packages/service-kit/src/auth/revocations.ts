@@ -2,7 +2,6 @@ import { IDENTITY_INTERNAL, Revocations, type Revocation } from '@geminis/contra
 import { UnauthenticatedError } from '../errors';
 import { SERVICE_KEY_HEADER } from '../http/app';
 import { createHttpClient } from '../http-client';
-import { type Logger } from '../logger';
 import { type AuthContext } from '../tenant';
 import { type TokenVerifier } from './verifier';
 
@@ -23,7 +22,7 @@ export interface RevocationListOptions {
    * password changes and refresh-token reuse reach every service within that time, with or without a bus.
    */
   refreshMs?: number;
-  logger?: Logger;
+  logger?: { warn(obj: object, msg?: string): void };
   now?: () => number;
 }
 
