@@ -1,10 +1,16 @@
 import { sql } from 'drizzle-orm';
 import { createInMemoryBus } from '../src/bus';
 import { migrate, openPostgres, type Database } from '../src/db';
-import { createEventConsumer, createOutbox, PermanentEventError, type EventHandler } from '../src/outbox';
+import {
+  createEventConsumer,
+  createOutbox,
+  PermanentEventError,
+  type BatchEventHandler,
+  type EventHandler,
+} from '../src/outbox';
 import { createTestDatabase, type TestDatabase } from '../src/testing/postgres';
 import { allTenants } from '../src/tenant';
-import { effects, NoteAdded, recordEffect, testRegistry, waitFor } from './fixtures/events';
+import { effects, NoteAdded, recordEffect, recordEffects, testRegistry, waitFor } from './fixtures/events';
 import { NOTES_MIGRATIONS, TENANT_A, TENANT_B } from './fixtures/notes';
 
 // Deliveries that arrive together are applied in one transaction; these tests pin what that must not
@@ -121,6 +127,51 @@ describe('inbox consumer batching', () => {
       );
     expect((await ofTenant(TENANT_A)).map((r) => r.n)).toEqual([1, 3, 5]);
     expect((await ofTenant(TENANT_B)).map((r) => r.n)).toEqual([2, 4]);
+    await consumer.stop();
+  });
+
+  it('applies runs of one type and tenant through a batch handler: each event once, in its own tenant', async () => {
+    const bus = createInMemoryBus();
+    const name = `batch-${Math.random().toString(36).slice(2)}`;
+    const runs: { tenantId: string; ns: number[] }[] = [];
+    const batch: BatchEventHandler = async (tx, events) => {
+      runs.push({ tenantId: events[0]!.tenantId, ns: events.map((e) => (e.data as { n: number }).n) });
+      await recordEffects(tx, events);
+    };
+    const consumer = createEventConsumer({
+      db,
+      bus,
+      registry: testRegistry,
+      consumer: name,
+      handlers: {},
+      batchHandlers: { [NoteAdded.type]: batch },
+      prefetch: 100,
+    });
+    await consumer.start();
+    const a = await envelopesFor([1, 3, 5], TENANT_A);
+    const b = await envelopesFor([2, 4], TENANT_B);
+    const publish = (envelopes: unknown[]) =>
+      Promise.all(
+        envelopes.map((e, i) =>
+          bus.publish({ id: String(i), routingKey: NoteAdded.type, body: Buffer.from(JSON.stringify(e)) }),
+        ),
+      );
+    await publish([...a, b[0], a[0], ...b]); // a[0] and b[0] twice in the same delivery burst
+    await waitFor(
+      () => effects(db),
+      (e) => e.length >= 5,
+    );
+    await publish([a[1]]); // a redelivery of an event applied earlier
+    await new Promise((r) => setTimeout(r, 200));
+    const ofTenant = (tenantId: string) =>
+      db.withTenant({ kind: 'tenant', tenantId }, (tx) =>
+        tx.execute(sql`select n from effects order by n`).then((r) => (r as { rows: { n: number }[] }).rows),
+      );
+    expect((await ofTenant(TENANT_A)).map((r) => r.n)).toEqual([1, 3, 5]);
+    expect((await ofTenant(TENANT_B)).map((r) => r.n)).toEqual([2, 4]);
+    expect(runs.every((r) => r.ns.every((n) => (r.tenantId === TENANT_A ? n % 2 === 1 : n % 2 === 0)))).toBe(
+      true,
+    );
     await consumer.stop();
   });
 });

@@ -18,6 +18,14 @@ export interface ConsumerLogger {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type EventHandler = (tx: Tx, event: EventEnvelope<any>) => Promise<void>;
 
+/**
+ * Applies several events of ONE type and ONE tenant (set, as for EventHandler) in the inbox transaction,
+ * for effects that batch well (one multi-row statement instead of one per event). Each event given is
+ * fresh (claimed in the inbox by this transaction) and must be applied exactly once.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type BatchEventHandler = (tx: Tx, events: EventEnvelope<any>[]) => Promise<void>;
+
 /** Thrown by a handler for an event that can never be applied (e.g. it contradicts our data). */
 export class PermanentEventError extends Error {
   override name = 'PermanentEventError';
@@ -30,11 +38,19 @@ export interface EventConsumerOptions {
   /** Consumer name: the queue name and the inbox key. Usually the service name. */
   consumer: string;
   handlers: Record<string, EventHandler>;
+  /**
+   * Optional batch handlers by event type (a type may have one instead of, or besides, a handler): runs of
+   * consecutive fresh events of that type and tenant within a batch are applied by one call. An event
+   * applied alone (the batch failed and each is retried by itself) goes through it as a batch of one.
+   */
+  batchHandlers?: Record<string, BatchEventHandler>;
   logger?: ConsumerLogger;
   prefetch?: number;
   deliveryLimit?: number;
   /** Deliveries applied together in one transaction. Default 50. */
   maxBatch?: number;
+  /** Batch transactions in flight at once (each holds a pool client). Default 4. */
+  maxConcurrentBatches?: number;
   /**
    * While the database is unavailable a delivery is held (not returned to the queue, so it uses up none
    * of its delivery attempts) and applied again after a capped backoff. Defaults 200 ms and 5 s.
@@ -88,7 +104,12 @@ const headerGetter: TextMapGetter<Record<string, unknown>> = {
  *   then dead-lettered (see replayDeadLetters). PermanentEventError dead-letters at once.
  */
 export function createEventConsumer(options: EventConsumerOptions) {
-  const { db, bus, registry, consumer, handlers, logger } = options;
+  const { db, bus, registry, consumer, logger } = options;
+  const batchHandlers = options.batchHandlers ?? {};
+  const handlers: Record<string, EventHandler> = { ...options.handlers };
+  for (const [type, batch] of Object.entries(batchHandlers)) {
+    handlers[type] ??= (tx, event) => batch(tx, [event]);
+  }
   let subscription: Subscription | undefined;
 
   type Prepared = { event: EventEnvelope; handler: EventHandler; ctx: Context; message: IncomingMessage };
@@ -156,15 +177,47 @@ export function createEventConsumer(options: EventConsumerOptions) {
           on conflict do nothing returning event_id`,
     );
     const fresh = new Set(inserted.map((r) => r.event_id));
+    // Each fresh event once (a duplicate, or the second copy within this batch, is dropped).
+    const todo = ordered.filter((p) => fresh.delete(p.event.id.toLowerCase()));
     let tenant: string | undefined;
-    for (const p of ordered) {
-      if (!fresh.delete(p.event.id.toLowerCase())) continue; // a duplicate, or the second copy within this batch
+    for (let i = 0; i < todo.length;) {
+      const p = todo[i]!;
       if (p.event.tenantId !== tenant) {
         tenant = p.event.tenantId;
         // For this transaction only, as withTenant sets it (a UUID, checked by the envelope schema).
         await tx.execute(sql`select set_config('app.tenant_id', ${tenant}, true)`);
       }
-      await runHandler(tx, p);
+      const batch = batchHandlers[p.event.type];
+      if (!batch) {
+        await runHandler(tx, p);
+        i += 1;
+        continue;
+      }
+      let end = i + 1;
+      while (
+        end < todo.length &&
+        todo[end]!.event.type === p.event.type &&
+        todo[end]!.event.tenantId === tenant
+      )
+        end += 1;
+      const run = todo.slice(i, end);
+      await tracer.startActiveSpan(
+        `${consumer} process ${p.event.type} ×${run.length}`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            'messaging.system': 'rabbitmq',
+            'messaging.consumer.group.name': consumer,
+            'messaging.batch.message_count': run.length,
+          },
+        },
+        (span) =>
+          batch(
+            tx,
+            run.map((r) => r.event),
+          ).finally(() => span.end()),
+      );
+      i = end;
     }
   }
 
@@ -235,7 +288,7 @@ export function createEventConsumer(options: EventConsumerOptions) {
    */
   const batcher = createBatcher<Prepared, Outcome>({
     maxBatch: options.maxBatch ?? 50,
-    maxConcurrent: 4,
+    maxConcurrent: options.maxConcurrentBatches ?? 4,
     run: async (batch) => {
       // A stable order (tenant, then event id) keeps concurrent batches from taking the same inbox rows
       // in opposite orders, and lets the tenant be set once per run of the same tenant.

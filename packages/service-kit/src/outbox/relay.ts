@@ -26,7 +26,7 @@ export interface OutboxRelayOptions {
   db: Database;
   bus: Bus;
   logger?: RelayLogger;
-  /** Rows claimed per batch. Default 250. */
+  /** Rows claimed per batch. Default 500. */
   batchSize?: number;
   /**
    * Batches in flight at once, each in its own transaction (its rows locked, SKIP LOCKED keeps them
@@ -67,7 +67,7 @@ export interface OutboxRelay {
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { db, bus, logger } = options;
-  const batchSize = options.batchSize ?? 250;
+  const batchSize = options.batchSize ?? 500;
   const maxInFlight = Math.max(1, options.maxInFlightBatches ?? 4);
   const pollIntervalMs = options.pollIntervalMs ?? 500;
   const retryBaseMs = options.retryBaseMs ?? 200;
