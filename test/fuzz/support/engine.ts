@@ -372,9 +372,10 @@ export async function fuzzService(target: FuzzTarget): Promise<{
       const arb = requestArbitrary(op, ids);
       for (const [r, role] of roles.entries()) {
         const drawStart = Date.now();
+        // FUZZ_RUNS and FUZZ_SEED widen or vary a run by hand (CI keeps the committed, bounded defaults).
         const drawn = fc.sample(arb, {
-          numRuns: target.runs ?? 20,
-          seed: (target.seed ?? 12) + r + op.path.length * 7,
+          numRuns: Number(process.env.FUZZ_RUNS ?? '') || (target.runs ?? 20),
+          seed: (Number(process.env.FUZZ_SEED ?? '') || (target.seed ?? 12)) + r + op.path.length * 7,
         });
         if (process.env.FUZZ_VERBOSE)
           process.stderr.write(`drew ${operation} in ${Date.now() - drawStart}ms\n`);
