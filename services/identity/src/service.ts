@@ -17,7 +17,7 @@ import { createPasswordHasher } from './domain/passwords';
 import { createResellersService } from './domain/resellers.service';
 import { createSettingsService } from './domain/settings.service';
 import { createTenantsService } from './domain/tenants.service';
-import { createThrottle } from './domain/throttle';
+import { createThrottle, throttleCleanupJob } from './domain/throttle';
 import { createTwoFactorService } from './domain/twofactor.service';
 import { accountsRoutes } from './http/accounts.routes';
 import { adminRoutes } from './http/admin.routes';
@@ -108,6 +108,7 @@ export function identityService(config: IdentityConfig): ServiceDefinition<Ident
       return {
         services,
         verifier,
+        jobs: [throttleCleanupJob(ctx.db)],
         routes: [
           authRoutes(services),
           accountsRoutes({ db: ctx.db, ...services }),

@@ -1,4 +1,7 @@
+import { allTenants, rows } from '@geminis/service-kit';
+import { sql } from 'drizzle-orm';
 import { authenticator } from 'otplib';
+import { loginKey, throttleCleanupJob } from '../src/domain/throttle';
 import { seedIdentityDemo, type IdentityDemo } from '../src/service';
 import { client, startIdentity, type Client, type Harness } from './support/identity';
 
@@ -118,5 +121,26 @@ describe('identity sign-in throttling', () => {
     );
     expect(badPassword.body.code).toBe('identity.wrong_password');
     expect((await api.get('/v1/me', s.accessToken)).body.twoFactorEnabled).toBe(true);
+  });
+
+  it('forgets failures nobody repeated for a day, and keeps the recent ones', async () => {
+    await login('someone-old@example.com', 'not-the-password-1', '198.51.100.200');
+    await login('someone-new@example.com', 'not-the-password-1', '198.51.100.201');
+    const count = async () =>
+      (
+        await h.db.withTenant(allTenants, (tx) =>
+          rows<{ n: number }>(tx, sql`select count(*)::int as n from login_throttle`),
+        )
+      )[0]!.n;
+    const before = await count();
+    // One of them failed two days ago.
+    await h.db.withTenant(allTenants, (tx) =>
+      tx.execute(
+        sql`update login_throttle set last_failure_at = now() - interval '2 days', blocked_until = null
+             where key_hash = ${loginKey('someone-old@example.com', '198.51.100.200')}`,
+      ),
+    );
+    await throttleCleanupJob(h.db).run('now');
+    expect(await count()).toBe(before - 1);
   });
 });

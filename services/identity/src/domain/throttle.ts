@@ -1,5 +1,11 @@
-import { TooManyRequestsError, type Database, type SingleTenantScope } from '@geminis/service-kit';
-import { clearFailures, recordFailure, throttledFor } from '../store/throttle.store';
+import {
+  allTenants,
+  TooManyRequestsError,
+  type Database,
+  type Job,
+  type SingleTenantScope,
+} from '@geminis/service-kit';
+import { clearFailures, forgetOldFailures, recordFailure, throttledFor } from '../store/throttle.store';
 import { sha256 } from './crypto';
 
 /**
@@ -50,3 +56,16 @@ export function createThrottle(deps: { db: Database; rule: ThrottleRule }) {
 }
 
 export type Throttle = ReturnType<typeof createThrottle>;
+
+/**
+ * Once an hour, across tenants: rows of keys that have not failed for a day and wait for nothing are
+ * deleted, so the table holds the recent failures only (every address that ever failed would stay).
+ */
+export function throttleCleanupJob(db: Database, olderThanSec = 24 * 3600): Job {
+  return {
+    name: 'identity.login-throttle-cleanup',
+    everyMs: 5 * 60_000,
+    period: (now) => now.toISOString().slice(0, 13),
+    run: () => db.withTenant(allTenants, (tx) => forgetOldFailures(tx, allTenants, olderThanSec)),
+  };
+}

@@ -1,4 +1,4 @@
-import { rows, tenantIs, type SingleTenantScope, type Tx } from '@geminis/service-kit';
+import { rows, tenantIs, type SingleTenantScope, type TenantScope, type Tx } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 
 /** Seconds until the key may try again (0: now). */
@@ -52,11 +52,7 @@ export async function clearFailures(tx: Tx, scope: SingleTenantScope, keyHash: s
 }
 
 /** Rows nobody failed with for a long time (the table would otherwise keep every address ever seen). */
-export async function forgetOldFailures(
-  tx: Tx,
-  scope: SingleTenantScope,
-  olderThanSec: number,
-): Promise<void> {
+export async function forgetOldFailures(tx: Tx, scope: TenantScope, olderThanSec: number): Promise<void> {
   await tx.execute(
     sql`delete from login_throttle
          where last_failure_at < now() - make_interval(secs => ${olderThanSec})
