@@ -3,6 +3,7 @@ import {
   DomainRegisterRequested,
   DomainRenewRequested,
   DomainTransferRequested,
+  ServiceChangePackageRequested,
   ServiceProvisionRequested,
   ServiceSuspendRequested,
   ServiceTerminateRequested,
@@ -26,6 +27,7 @@ import { createLoginService } from './domain/login.service';
 import { createPlacementsService } from './domain/placements.service';
 import { createServerGroupsService } from './domain/server-groups.service';
 import { createServersService } from './domain/servers.service';
+import { changePackageRequestedHandler } from './events/change-package-requested.handler';
 import { provisionRequestedHandler } from './events/provision-requested.handler';
 import { suspendRequestedHandler } from './events/suspend-requested.handler';
 import { terminateRequestedHandler } from './events/terminate-requested.handler';
@@ -157,6 +159,7 @@ export function provisioningService(config: ProvisioningConfig): ServiceDefiniti
           [ServiceSuspendRequested.type]: suspendRequestedHandler(services.maxAttempts),
           [ServiceUnsuspendRequested.type]: unsuspendRequestedHandler(services.maxAttempts),
           [ServiceTerminateRequested.type]: terminateRequestedHandler(services.maxAttempts),
+          [ServiceChangePackageRequested.type]: changePackageRequestedHandler(services.maxAttempts),
           [DomainRegisterRequested.type]: domainHandlers.register,
           [DomainTransferRequested.type]: domainHandlers.transfer,
           [DomainRenewRequested.type]: domainHandlers.renew,

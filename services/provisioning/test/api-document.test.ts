@@ -12,7 +12,7 @@ describe('provisioning API document and configuration', () => {
     h = await startProvisioning();
     doc = (await client(h.url).get('/openapi.json')).body;
   }, 60_000);
-  afterAll(() => h?.stop());
+  afterAll(() => h?.stop(), 30_000);
 
   it('is a valid OpenAPI 3.1 document once given what the gateway adds (the Problem schema, bearer auth)', async () => {
     const whole = {
@@ -42,6 +42,12 @@ describe('provisioning API document and configuration', () => {
       'POST /v1/registrars/accounts/:id/test-connection',
       'POST /v1/servers/:id/test-connection',
     ]);
+  });
+
+  it('lists a change of package among the actions of a job', () => {
+    const job =
+      doc.paths['/v1/provisioning/jobs/{id}'].get.responses['200'].content['application/json'].schema;
+    expect(JSON.stringify(job)).toContain('"change_package"');
   });
 
   it('never describes a server credential in any answer', () => {

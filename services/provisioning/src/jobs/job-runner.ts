@@ -3,6 +3,7 @@ import { allTenants, tenantScope, type KitLogger } from '@geminis/service-kit';
 import { backoffMs } from '../domain/fill';
 import { isPanelError } from '../modules/panel';
 import { claimDueJobs, failJob, finishJob, JOBS_CHANNEL, retryJobLater, type Job } from '../store/jobs.store';
+import { changePackageStep } from './change-package.step';
 import { causedBy, JobFailure, type Completion, type JobDeps } from './job-context';
 import { lifecycleStep } from './lifecycle.step';
 import { provisionStep } from './provision.step';
@@ -29,6 +30,7 @@ const STEPS: Record<Job['action'], (deps: JobDeps, job: Job) => Promise<Completi
   suspend: (deps, job) => lifecycleStep(deps, job, 'suspend'),
   unsuspend: (deps, job) => lifecycleStep(deps, job, 'unsuspend'),
   terminate: (deps, job) => lifecycleStep(deps, job, 'terminate'),
+  change_package: changePackageStep,
 };
 
 class LostClaim extends Error {}

@@ -99,6 +99,20 @@ export async function setAccountStatus(
   return r ? toAccount(r) : null;
 }
 
+/** The account's product and panel package after a change of package. */
+export async function setAccountPackage(
+  tx: Tx,
+  scope: TenantScope,
+  id: string,
+  productId: string,
+  pkg: string | null,
+): Promise<void> {
+  await tx.execute(
+    sql`update accounts set product_id = ${productId}, package = ${pkg}, updated_at = now()
+        where ${tenantIs(scope)} and id = ${id}`,
+  );
+}
+
 /** Moves a pending account to another user name (the first one is someone else's on the panel). */
 export async function renameAccount(tx: Tx, scope: TenantScope, id: string, username: string): Promise<void> {
   await tx.execute(

@@ -3,12 +3,18 @@ import { rows, type TenantScope, type Tx } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 import { iso, isoOrNull, json, tenantIs, writeTenant } from './sql';
 
+/**
+ * What a job does: billing's lifecycle requests, and a change of package (not yet in contracts' JobAction —
+ * the jobs routes answer with `ProvisioningJobView`, which adds it).
+ */
+export type ProvisioningJobAction = JobAction | 'change_package';
+
 export interface Job {
   id: string;
   tenantId: string;
   serviceId: string;
   clientId: string;
-  action: JobAction;
+  action: ProvisioningJobAction;
   status: JobStatus;
   request: Record<string, unknown>;
   eventId: string;
@@ -27,7 +33,7 @@ interface JobRow {
   tenant_id: string;
   service_id: string;
   client_id: string;
-  action: JobAction;
+  action: ProvisioningJobAction;
   status: JobStatus;
   request: Record<string, unknown>;
   event_id: string;
@@ -64,39 +70,52 @@ export interface JobRequest {
   id: string;
   serviceId: string;
   clientId: string;
-  action: JobAction;
+  action: ProvisioningJobAction;
   request: Record<string, unknown>;
   eventId: string;
   correlationId: string | null;
   maxAttempts: number;
+  /**
+   * The request's own idempotency key (a change's changeId): one job per key, never re-armed by a request
+   * under the same key. Absent: one job per (service, action), re-armed by a later request.
+   */
+  requestKey?: string;
 }
 
 /**
  * Records a requested action: one row per (service, action). A request while that job waits or runs joins
- * it (the job will do it); a request after it finished or failed arms it again, as a fresh job.
+ * it (the job will do it); a request after it finished or failed arms it again, as a fresh job. A keyed
+ * request (`requestKey`) is one row per key: the same key again joins its job whatever its state.
  */
 export async function recordJob(tx: Tx, scope: TenantScope, j: JobRequest): Promise<Job> {
   const [r] = await rows<JobRow>(
     tx,
     sql`insert into jobs (id, tenant_id, service_id, client_id, action, status, request, event_id, correlation_id,
-                          max_attempts)
+                          max_attempts, request_key)
         values (${j.id}, ${writeTenant(scope)}, ${j.serviceId}, ${j.clientId}, ${j.action}, 'pending',
-                ${json(j.request)}, ${j.eventId}, ${j.correlationId}, ${j.maxAttempts})
-        on conflict (tenant_id, service_id, action) do update
+                ${json(j.request)}, ${j.eventId}, ${j.correlationId}, ${j.maxAttempts}, ${j.requestKey ?? ''})
+        on conflict (tenant_id, service_id, action, request_key) do update
           set status = 'pending', request = excluded.request, event_id = excluded.event_id,
               correlation_id = excluded.correlation_id, max_attempts = excluded.max_attempts, attempts = 0,
               requested_at = clock_timestamp(), next_run_at = clock_timestamp(), locked_until = null,
               last_error = null, finished_at = null, updated_at = clock_timestamp()
-          where jobs.status in ('done', 'failed')
+          where jobs.status in ('done', 'failed') and jobs.request_key = ''
         returning *`,
   );
-  return r ? toJob(r) : (await findJobFor(tx, scope, j.serviceId, j.action))!;
+  return r ? toJob(r) : (await findJobFor(tx, scope, j.serviceId, j.action, j.requestKey ?? ''))!;
 }
 
-async function findJobFor(tx: Tx, scope: TenantScope, serviceId: string, action: JobAction) {
+async function findJobFor(
+  tx: Tx,
+  scope: TenantScope,
+  serviceId: string,
+  action: ProvisioningJobAction,
+  requestKey: string,
+) {
   const [r] = await rows<JobRow>(
     tx,
-    sql`select * from jobs where ${tenantIs(scope)} and service_id = ${serviceId} and action = ${action}`,
+    sql`select * from jobs where ${tenantIs(scope)} and service_id = ${serviceId} and action = ${action}
+          and request_key = ${requestKey}`,
   );
   return r ? toJob(r) : null;
 }
