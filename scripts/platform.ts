@@ -117,6 +117,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         logger,
         verifier: createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwksUri: shared.JWKS_URL }),
         ...(shared.INTERNAL_SERVICE_KEY ? { serviceKey: shared.INTERNAL_SERVICE_KEY } : {}),
+        // Every service after identity refuses revoked tokens itself, from identity's feed.
+        ...(identityUrl && shared.INTERNAL_SERVICE_KEY
+          ? { revocations: { identityUrl, serviceKey: shared.INTERNAL_SERVICE_KEY } }
+          : {}),
         ...(options.relayPollMs ? { relayPollMs: options.relayPollMs } : {}),
         port: 0,
         host: '127.0.0.1',

@@ -133,4 +133,45 @@ describe('the journey through the platform', () => {
     expect(accounts.status).toBe(200);
     expect(JSON.stringify(accounts.body)).not.toMatch(/token|password/i);
   });
+
+  it('a logged-out session is refused by every service itself, not only by the gateway', async () => {
+    const session = (
+      await call('POST', '/v1/auth/login', undefined, {
+        email: platform.demo.identity.resellerClient.email,
+        password: DEMO_PASSWORDS.resellerClient,
+        tenantSlug: 'acme',
+      })
+    ).body as { accessToken: string; refreshToken: string };
+    // Straight to each service, past the gateway (as a caller inside the cluster would); catalog has its
+    // own test (services/catalog/test/revocation.test.ts).
+    const direct = async (service: ServiceName, path: string) =>
+      (
+        await fetch(`${platform.running[service]!.url}${path}`, {
+          headers: { authorization: `Bearer ${session.accessToken}` },
+        })
+      ).status;
+    const probes: Array<[ServiceName, string]> = [
+      ['billing', '/v1/invoices'],
+      ['provisioning', '/v1/domains'],
+      ['support', '/v1/support/tickets'],
+    ];
+    for (const [service, path] of probes)
+      expect([service, await direct(service, path)]).toEqual([service, 200]);
+
+    const logout = await fetch(`${url}/v1/auth/logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken: session.refreshToken }),
+    });
+    expect(logout.status).toBe(204);
+    // Identity's feed reaches each service within its refresh interval (5 s).
+    for (const [service, path] of probes) {
+      const status = await until(
+        () => direct(service, path),
+        (s) => s === 401,
+        30_000,
+      );
+      expect([service, status]).toEqual([service, 401]);
+    }
+  });
 });

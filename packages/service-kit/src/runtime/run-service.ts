@@ -1,5 +1,6 @@
 import { eventRegistry } from '@geminis/contracts';
 import { type Express } from 'express';
+import { createRevocationList, refusingRevoked, type RevocationList } from '../auth/revocations';
 import { type TokenVerifier } from '../auth/verifier';
 import { type Bus } from '../bus/types';
 import { assertSafeRole, migrate, type Database } from '../db';
@@ -24,6 +25,13 @@ export interface RunServiceOptions {
   host?: string;
   /** Outbox relay polling, for tests that want it snappier. */
   relayPollMs?: number;
+  /**
+   * Refuse revoked access tokens (logout, password change, refresh-token reuse, suspended users and
+   * tenants) with identity's revocation feed, not only at the gateway (DESIGN.md §5: services verify
+   * again). Applies to `verifier`; a service that brings its own verifier (identity, catalog) keeps it.
+   * The service is not ready until the feed has loaded once.
+   */
+  revocations?: { identityUrl: string; serviceKey: string; refreshMs?: number };
 }
 
 export interface RunningService<TBuilt extends BuiltService = BuiltService> {
@@ -53,7 +61,20 @@ export async function runService<TBuilt extends BuiltService>(
 
   const outbox = createOutbox({ source: definition.name, registry: eventRegistry });
   const built = await definition.build({ name: definition.name, db, bus, outbox, logger });
-  const verifier = built.verifier ?? options.verifier;
+  let revocations: RevocationList | undefined;
+  let verifier = built.verifier ?? options.verifier;
+  if (!built.verifier && options.verifier && options.revocations) {
+    const list = createRevocationList({
+      windowMs: 15 * 60_000,
+      identityUrl: options.revocations.identityUrl,
+      serviceKey: options.revocations.serviceKey,
+      ...(options.revocations.refreshMs ? { refreshMs: options.revocations.refreshMs } : {}),
+      logger,
+    });
+    void list.loadUntilDone();
+    revocations = list;
+    verifier = refusingRevoked(options.verifier, list);
+  }
   const app = createHttpApp({
     service: definition.name,
     logger,
@@ -64,7 +85,17 @@ export async function runService<TBuilt extends BuiltService>(
     // Ready = can answer its API, which needs the database. The bus is not a readiness condition: writes
     // keep their events in the outbox and the consumer waits for the broker, so /readyz reports it as
     // degraded instead of taking a working API out of service while RabbitMQ is down.
-    readiness: { database: () => db.check(), ...built.readiness },
+    readiness: {
+      database: () => db.check(),
+      ...(revocations
+        ? {
+            revocations: async () => {
+              if (!revocations.ready) throw new Error('revoked tokens not yet loaded from identity');
+            },
+          }
+        : {}),
+      ...built.readiness,
+    },
     degradedWithout: { bus: () => bus.check() },
     ...(built.rawBodyPaths ? { rawBodyPaths: built.rawBodyPaths } : {}),
   });
@@ -105,6 +136,7 @@ export async function runService<TBuilt extends BuiltService>(
       await scheduler.stop();
       await relay.stop();
       await built.stop?.();
+      revocations?.close();
     },
   };
 }

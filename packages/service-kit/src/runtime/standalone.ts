@@ -41,6 +41,16 @@ export async function runStandalone(
     logger,
     verifier,
     ...(shared.INTERNAL_SERVICE_KEY ? { serviceKey: shared.INTERNAL_SERVICE_KEY } : {}),
+    // Identity publishes its keys at JWKS_URL and its revocation feed on the same origin; identity itself
+    // checks its own sessions.
+    ...(shared.INTERNAL_SERVICE_KEY && shared.JWKS_URL && entry.name !== 'identity'
+      ? {
+          revocations: {
+            identityUrl: new URL(shared.JWKS_URL).origin,
+            serviceKey: shared.INTERNAL_SERVICE_KEY,
+          },
+        }
+      : {}),
     port: shared.PORT,
     host: shared.HOST,
   });
