@@ -1,6 +1,6 @@
 import { SingleLine } from '@geminis/contracts';
 import { z } from 'zod';
-import { PASSWORD_MAX } from './passwords';
+import { PASSWORD_MAX, PASSWORD_MIN } from './passwords';
 
 /** Input schemas of accounts (zod, strict: unknown fields such as role, status or tenantId are rejected). */
 export const Email = z
@@ -12,7 +12,10 @@ export const Email = z
 export const Name = SingleLine(200).min(1);
 export const Language = z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'a language tag like en or pt-BR');
 export const Currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code like EUR');
+/** A password given to prove who one is (login, re-authentication): any length the store accepts. */
 export const Password = z.string().min(1).max(PASSWORD_MAX);
+/** A password being set: the API document states the policy's minimum (the policy checks the rest). */
+export const NewPassword = z.string().min(PASSWORD_MIN).max(PASSWORD_MAX);
 export const Slug = z
   .string()
   .min(2)
@@ -31,7 +34,7 @@ export const NewClientInput = z
   .object({
     email: Email,
     name: Name,
-    password: Password,
+    password: NewPassword,
     language: Language.default('en'),
     currency: Currency.default('EUR'),
     /** Admins only: the tenant the client belongs to (default the platform). */
@@ -64,7 +67,7 @@ export const NewResellerInput = z
     supportEmail: Email.optional(),
     customDomains: z.array(Domain).max(10).default([]),
     allowCustomProducts: z.boolean().default(false),
-    owner: z.object({ email: Email, name: Name, password: Password }).strict(),
+    owner: z.object({ email: Email, name: Name, password: NewPassword }).strict(),
   })
   .strict();
 export type NewResellerInput = z.infer<typeof NewResellerInput>;

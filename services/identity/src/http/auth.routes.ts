@@ -8,7 +8,7 @@ import {
 } from '@geminis/contracts';
 import { createRoutes } from '@geminis/service-kit';
 import { z } from 'zod';
-import { Email, Password, SignupInput, Slug } from '../domain/accounts';
+import { Email, NewPassword, Password, SignupInput, Slug } from '../domain/accounts';
 import { type AuthService } from '../domain/auth.service';
 import { type ClientsService } from '../domain/clients.service';
 import { type KeysService } from '../domain/keys.service';
@@ -21,9 +21,9 @@ const LoginInput = z.object({ email: Email, password: Password, tenantSlug: Slug
 const TokenInput = z.object({ refreshToken: z.string().min(1).max(200) }).strict();
 const MfaInput = z.object({ mfaToken: z.string().min(1).max(200), code: z.string().min(1).max(20) }).strict();
 const MfaTokenInput = z.object({ mfaToken: z.string().min(1).max(200) }).strict();
-const ChangeInput = z.object({ currentPassword: Password, newPassword: Password }).strict();
+const ChangeInput = z.object({ currentPassword: Password, newPassword: NewPassword }).strict();
 const ResetRequestInput = z.object({ email: Email, tenantSlug: Slug.optional() }).strict();
-const ResetInput = z.object({ token: z.string().min(1).max(200), newPassword: Password }).strict();
+const ResetInput = z.object({ token: z.string().min(1).max(200), newPassword: NewPassword }).strict();
 
 export function authRoutes(deps: {
   auth: AuthService;
