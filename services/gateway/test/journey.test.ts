@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { type ServiceName } from '@geminis/contracts';
 import { createLogger, createRabbitBus, openPostgres, type Bus, type Database } from '@geminis/service-kit';
 import { createTestDatabase, type TestDatabase } from '@geminis/service-kit/src/testing/postgres';
@@ -132,6 +133,73 @@ describe('the journey through the platform', () => {
     const accounts = await call('GET', '/v1/provisioning/accounts', client);
     expect(accounts.status).toBe(200);
     expect(JSON.stringify(accounts.body)).not.toMatch(/token|password/i);
+  });
+
+  it('registers a domain a reseller’s client ordered, at the registrar, once paid', async () => {
+    const client = await login('client@acme.localhost', DEMO_PASSWORDS.resellerClient, 'acme');
+    const reseller = await login('reseller@acme.localhost', DEMO_PASSWORDS.reseller, 'acme');
+    // Acme's storefront, by its host (fetch would not send a Host header of our choosing).
+    const search = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        `${url}/v1/domain-search?names=journey-shop.com`,
+        { headers: { host: 'acme.localhost' } },
+        (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    const found = JSON.parse(search.body) as {
+      items: Array<{ available: boolean; price: { register: number } }>;
+    };
+    expect([search.status, found.items[0]!.available]).toEqual([200, true]);
+
+    const registrant = {
+      firstName: 'Ada',
+      lastName: 'Client',
+      email: 'client@acme.localhost',
+      phone: '+1.5555550100',
+      address1: '1 Main St',
+      city: 'Springfield',
+      postcode: '12345',
+      country: 'US',
+    };
+    const order = await call(
+      'POST',
+      '/v1/orders',
+      client,
+      { domains: [{ domain: 'journey-shop.com', action: 'register', years: 1, registrant }] },
+      'journey-domain-1',
+    );
+    expect(order.status).toBe(201);
+    const { invoiceId, total } = order.body as { invoiceId: string; total: number };
+    // The storefront's price is what the order charges (catalog's quote, in minor units).
+    expect(total).toBe(found.items[0]!.price.register);
+    const paid = await call(
+      'POST',
+      `/v1/invoices/${invoiceId}/payments`,
+      reseller,
+      { amount: total },
+      'pay-d1',
+    );
+    expect(paid.body.invoice.status).toBe('paid');
+
+    // billing → provisioning (register_requested) → the registrar → billing (registered): active.
+    const domains = await until(
+      () => call('GET', '/v1/domains', client),
+      (r) => (r.body.items ?? []).some((d: any) => d.domain === 'journey-shop.com' && d.status === 'active'),
+    );
+    expect(domains.body.items.map((d: any) => [d.domain, d.status])).toEqual([
+      ['journey-shop.com', 'active'],
+    ]);
+    const domainService = await until(
+      () => call('GET', '/v1/client-services', client),
+      (r) => (r.body.items ?? []).some((s: any) => s.domain === 'journey-shop.com' && s.status === 'active'),
+    );
+    expect(domainService.body.items.filter((s: any) => s.domain === 'journey-shop.com').length).toBe(1);
   });
 
   it('a logged-out session is refused by every service itself, not only by the gateway', async () => {
