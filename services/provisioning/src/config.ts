@@ -21,6 +21,14 @@ export const provisioningConfigShape = {
     .default(5 * 60_000),
   /** Accounts compared per server per run (never all at once). */
   PROVISIONING_SYNC_PER_SERVER: z.coerce.number().int().min(1).max(1000).default(25),
+  /** How often the usage sync reads disk and bandwidth of a batch of accounts per server. */
+  PROVISIONING_USAGE_EVERY_MS: z.coerce
+    .number()
+    .int()
+    .min(10_000)
+    .default(60 * 60_000),
+  /** Accounts whose usage is read per server per run (never all at once). */
+  PROVISIONING_USAGE_PER_SERVER: z.coerce.number().int().min(1).max(1000).default(50),
   /** Catalog, for the domain prices shown next to a search (its public storefront route). */
   CATALOG_URL: z.url().optional(),
   /** How often the domain sync compares a batch of domains per registrar account with the registrar. */
@@ -60,6 +68,8 @@ export interface ProvisioningConfig {
   panelTimeouts?: { defaultMs?: number; createMs?: number };
   /** The scheduled state sync (drift for staff); off: tests run it by hand. */
   sync?: { enabled?: boolean; everyMs?: number; perServer?: number };
+  /** The scheduled usage sync (disk, bandwidth); off: tests run it by hand. */
+  usage?: { enabled?: boolean; everyMs?: number; perServer?: number };
   /** Calls in flight towards one panel at most. Default 4. */
   panelConcurrency?: number;
   /** Domains: catalog for prices, the registrar timeout, the sync and the transfer polling. */
@@ -84,6 +94,7 @@ export const provisioningConfigFrom = (env: ProvisioningEnvConfig): Provisioning
   },
   panelConcurrency: env.PROVISIONING_PANEL_CONCURRENCY,
   sync: { everyMs: env.PROVISIONING_SYNC_EVERY_MS, perServer: env.PROVISIONING_SYNC_PER_SERVER },
+  usage: { everyMs: env.PROVISIONING_USAGE_EVERY_MS, perServer: env.PROVISIONING_USAGE_PER_SERVER },
   domains: {
     ...(env.CATALOG_URL ? { catalogUrl: env.CATALOG_URL } : {}),
     sync: {

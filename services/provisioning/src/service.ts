@@ -38,6 +38,7 @@ import { placementsRoutes } from './http/placements.routes';
 import { serversRoutes } from './http/servers.routes';
 import { createJobRunner } from './jobs/job-runner';
 import { createStateSync } from './jobs/state-sync';
+import { createUsageSync } from './jobs/usage-sync';
 import { createPanelHttp } from './modules/panel-http';
 import { createPanels } from './modules/panels';
 
@@ -118,6 +119,14 @@ function wire(config: ProvisioningConfig, ctx: ServiceContext) {
       logger,
       options: { everyMs: config.sync?.everyMs ?? 5 * 60_000, perServer: config.sync?.perServer ?? 25 },
     }),
+    usageSync: createUsageSync({
+      db,
+      outbox,
+      cipher,
+      panels,
+      logger,
+      options: { everyMs: config.usage?.everyMs ?? 60 * 60_000, perServer: config.usage?.perServer ?? 50 },
+    }),
   };
 }
 
@@ -152,6 +161,7 @@ export function provisioningService(config: ProvisioningConfig): ServiceDefiniti
         // The state sync runs once per period across replicas (the kit's scheduler, an advisory lock).
         jobs: [
           ...(config.sync?.enabled === false ? [] : [services.stateSync.job]),
+          ...(config.usage?.enabled === false ? [] : [services.usageSync.job]),
           ...(config.domains?.sync?.enabled === false ? [] : [services.domainSync.job]),
         ],
         handlers: {

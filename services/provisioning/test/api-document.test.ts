@@ -50,6 +50,13 @@ describe('provisioning API document and configuration', () => {
     expect(JSON.stringify(job)).toContain('"change_package"');
   });
 
+  it("documents an account's usage (bytes, when read)", () => {
+    const usage =
+      doc.paths['/v1/provisioning/accounts/{id}/usage'].get.responses['200'].content['application/json']
+        .schema;
+    expect(Object.keys(usage.properties).sort()).toEqual(['bandwidthBytes', 'diskBytes', 'measuredAt']);
+  });
+
   it('never describes a server credential in any answer', () => {
     const answers = JSON.stringify(
       Object.values(doc.paths).flatMap((item: any) => Object.values(item).map((op: any) => op.responses)),

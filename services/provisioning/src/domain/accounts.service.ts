@@ -1,6 +1,7 @@
 import { type AccountStatus } from '@geminis/contracts';
 import { type AuthContext, type Database, type TenantScope } from '@geminis/service-kit';
 import { findAccount, findAccountPassword, listAccounts, type Account } from '../store/accounts.store';
+import { findUsage } from '../store/usage.store';
 import { readScope } from './context';
 import { type Cipher } from './crypto';
 import { accountNotFound } from './errors';
@@ -30,6 +31,15 @@ export function createAccountsService(deps: { db: Database; cipher: Cipher }) {
       );
     },
     get: (auth: AuthContext, id: string, tenantId?: string) => find(auth, readScope(auth, tenantId), id),
+
+    /** Disk and bandwidth as the usage sync last read them: to its client and its tenant's staff. */
+    async usage(auth: AuthContext, id: string, tenantId?: string) {
+      const scope = readScope(auth, tenantId);
+      await find(auth, scope, id);
+      const usage = await db.withTenant(scope, (tx) => findUsage(tx, scope, id));
+      if (!usage) throw accountNotFound();
+      return usage;
+    },
 
     /** The panel login of an account: to its client and its tenant's staff, never in a list or an event. */
     async credentials(auth: AuthContext, id: string, tenantId?: string) {

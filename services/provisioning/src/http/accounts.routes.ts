@@ -6,6 +6,7 @@ import { AccountsQuery, ManualAction } from '../domain/inputs';
 import { type JobsService } from '../domain/jobs.service';
 import { type LoginService } from '../domain/login.service';
 import { bodyOf, idOf, queryOf, STAFF, TenantQuery, tenantOf } from './request';
+import { AccountUsageView } from './schemas';
 import { accountView, jobView } from './views';
 
 const EVERYONE = { authenticated: true } as const;
@@ -45,6 +46,19 @@ export function accountsRoutes(deps: { accounts: AccountsService; jobs: JobsServ
     async (req, res, auth) => {
       res.setHeader('cache-control', 'no-store');
       res.json(await accounts.credentials(auth, idOf(req, accountNotFound), tenantOf(req)));
+    },
+  );
+  routes.get(
+    '/v1/provisioning/accounts/:id/usage',
+    EVERYONE,
+    {
+      summary:
+        "The account's disk and bandwidth as last read from its panel (its client and its tenant's staff)",
+      query: TenantQuery,
+      responses: { 200: AccountUsageView },
+    },
+    async (req, res, auth) => {
+      res.json(await accounts.usage(auth, idOf(req, accountNotFound), tenantOf(req)));
     },
   );
   routes.post(

@@ -10,3 +10,16 @@ export const ProvisioningJobView = JobView.extend({
 });
 export type ProvisioningJobView = z.infer<typeof ProvisioningJobView>;
 export const ProvisioningJobList = z.object({ items: z.array(ProvisioningJobView) });
+
+/** GET /v1/provisioning/accounts/:id/usage: what the usage sync last read from the panel. */
+export const AccountUsageView = z.object({
+  diskBytes: z.number().int().min(0).nullable().describe('Disk used, in bytes (null: never read)'),
+  bandwidthBytes: z
+    .number()
+    .int()
+    .min(0)
+    .nullable()
+    .describe("This month's bandwidth, in bytes, as the panel counts it (null: never read)"),
+  measuredAt: z.iso.datetime().nullable().describe('When the panel was last read'),
+});
+export type AccountUsageView = z.infer<typeof AccountUsageView>;

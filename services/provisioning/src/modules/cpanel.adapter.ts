@@ -1,6 +1,7 @@
 import { type CpanelCredentials } from '../domain/inputs';
 import {
   PanelError,
+  sizeToBytes,
   type AccountRef,
   type PanelAccount,
   type PanelAdapter,
@@ -110,6 +111,21 @@ export function cpanelAdapter(conn: PanelConnection, http: PanelHttp, timeouts: 
     },
     async changePassword(ref, password) {
       await whm('passwd', { user: ref.username, password }, { post: true });
+    },
+    async usage(ref) {
+      // accountsummary: diskused as WHM writes it ("14M"); showbw: this month's bytes per account.
+      const summary = await whm('accountsummary', { user: ref.username });
+      const acct = ((summary.acct ?? []) as { user?: string; diskused?: string }[])[0];
+      if (!acct) throw new PanelError('not_found', `WHM has no account ${ref.username}`);
+      const bw = await whm('showbw', { searchtype: 'user', search: ref.username });
+      const row = ((bw.acct ?? []) as { user?: string; totalbytes?: number | string }[]).find(
+        (a) => a.user === ref.username,
+      );
+      const total = row?.totalbytes === undefined ? null : Number(row.totalbytes);
+      return {
+        diskBytes: sizeToBytes(acct.diskused),
+        bandwidthBytes: total !== null && Number.isFinite(total) ? total : null,
+      };
     },
     async loginUrl(ref) {
       const data = await whm('create_user_session', { user: ref.username, service: 'cpaneld' });

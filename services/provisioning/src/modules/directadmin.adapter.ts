@@ -1,5 +1,5 @@
 import { type DirectAdminCredentials } from '../domain/inputs';
-import { PanelError, type PanelAdapter, type PanelConnection } from './panel';
+import { PanelError, sizeToBytes, type PanelAdapter, type PanelConnection } from './panel';
 import { type PanelHttp } from './panel-http';
 import { type PanelTimeouts } from './timeouts';
 
@@ -107,6 +107,14 @@ export function directAdminAdapter(
         { action: 'package', user: ref.username, package: pkg },
         { post: true },
       );
+    },
+    async usage(ref) {
+      // CMD_API_SHOW_USER_USAGE: bandwidth (this month) and quota (disk) in MB.
+      const used = await call('CMD_API_SHOW_USER_USAGE', { user: ref.username });
+      return {
+        diskBytes: sizeToBytes(used.get('quota'), 'M'),
+        bandwidthBytes: sizeToBytes(used.get('bandwidth'), 'M'),
+      };
     },
     async changePassword(ref, password) {
       await call(

@@ -40,8 +40,26 @@ export interface PanelAdapter {
   terminate(ref: AccountRef): Promise<void>;
   changePackage(ref: AccountRef, pkg: string): Promise<void>;
   changePassword(ref: AccountRef, password: string): Promise<void>;
+  /** Disk and this month's bandwidth of an account, in bytes (null where the panel reports none). */
+  usage?(ref: AccountRef): Promise<PanelUsage>;
   /** A one-time single sign-on URL into the account's panel; absent where the panel has none we use. */
   loginUrl?(ref: AccountRef): Promise<string>;
+}
+
+export interface PanelUsage {
+  diskBytes: number | null;
+  bandwidthBytes: number | null;
+}
+
+const UNITS: Record<string, number> = { '': 1, B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/** A size as panels write it ("14M", "1.5G", "0"), in bytes; null when it is not one. */
+export function sizeToBytes(text: unknown, defaultUnit = 'M'): number | null {
+  if (typeof text === 'number') return Number.isFinite(text) ? Math.round(text * UNITS[defaultUnit]!) : null;
+  if (typeof text !== 'string') return null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([BKMGT]?)i?B?\s*$/i.exec(text);
+  if (!m) return null;
+  return Math.round(Number(m[1]) * UNITS[(m[2] || defaultUnit).toUpperCase()]!);
 }
 
 /** How to reach one server's panel. */

@@ -1,5 +1,5 @@
 import { type PleskCredentials } from '../domain/inputs';
-import { PanelError, type AccountRef, type PanelAdapter, type PanelConnection } from './panel';
+import { PanelError, sizeToBytes, type AccountRef, type PanelAdapter, type PanelConnection } from './panel';
 import { type PanelHttp } from './panel-http';
 import { type PanelTimeouts } from './timeouts';
 import { blockOf, esc, textOf } from './xml';
@@ -128,6 +128,17 @@ export function pleskAdapter(conn: PanelConnection, http: PanelHttp, timeouts: P
       await packet(
         `<webspace><switch-subscription>${byName(domainOf(ref))}<plan-guid>${esc(guid)}</plan-guid></switch-subscription></webspace>`,
       );
+    },
+    async usage(ref) {
+      // gen_info's real_size: the subscription's disk in bytes; stat's traffic: this month's, in bytes.
+      const name = domainOf(ref);
+      const space = await packet(
+        `<webspace><get>${byName(name)}<dataset><gen_info/><stat/></dataset></get></webspace>`,
+      );
+      return {
+        diskBytes: sizeToBytes(textOf(space, 'real_size'), 'B'),
+        bandwidthBytes: sizeToBytes(textOf(space, 'traffic'), 'B'),
+      };
     },
     async changePassword(ref, password) {
       await packet(

@@ -62,6 +62,7 @@ export async function startProvisioning(options: HarnessOptions = {}): Promise<H
     // Tests drive the job runner themselves unless they ask for it to run on its own.
     jobs: { autoStart: false, baseDelayMs: 1, maxDelayMs: 5, ...options.config?.jobs },
     sync: { enabled: false, ...options.config?.sync },
+    usage: { enabled: false, ...options.config?.usage },
     domains: {
       transferPollMs: 1,
       ...options.config?.domains,
