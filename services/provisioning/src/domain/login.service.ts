@@ -18,7 +18,12 @@ import { type AccountsService } from './accounts.service';
  */
 export function createLoginService(deps: JobDeps & { db: Database; accounts: AccountsService }) {
   return {
-    async loginUrl(auth: AuthContext, id: string, tenantId?: string): Promise<{ url: string }> {
+    async loginUrl(
+      auth: AuthContext,
+      id: string,
+      tenantId?: string,
+      userIp?: string,
+    ): Promise<{ url: string }> {
       const account = await deps.accounts.get(auth, id, tenantId);
       if (account.status !== 'active')
         throw new ConflictError('provisioning.account_not_active', `the account is ${account.status}`);
@@ -29,7 +34,12 @@ export function createLoginService(deps: JobDeps & { db: Database; accounts: Acc
             'provisioning.sso_unsupported',
             'this panel offers no single sign-on here',
           );
-        return { url: await panel.loginUrl({ username: account.username, domain: account.domain }) };
+        return {
+          url: await panel.loginUrl(
+            { username: account.username, domain: account.domain },
+            userIp ? { userIp } : {},
+          ),
+        };
       } catch (err) {
         if (err instanceof JobFailure)
           throw new BusinessRuleError('provisioning.sso_unavailable', err.message);

@@ -65,13 +65,13 @@ export function accountsRoutes(deps: { accounts: AccountsService; jobs: JobsServ
     '/v1/provisioning/accounts/:id/login-url',
     EVERYONE,
     {
-      summary: "A one-time single sign-on URL into the account's panel (cPanel)",
+      summary: "A one-time single sign-on URL into the account's panel (cPanel, Plesk, DirectAdmin)",
       query: TenantQuery,
       responses: { 200: LoginUrlView },
     },
     async (req, res, auth) => {
       res.setHeader('cache-control', 'no-store');
-      res.json(await login.loginUrl(auth, idOf(req, accountNotFound), tenantOf(req)));
+      res.json(await login.loginUrl(auth, idOf(req, accountNotFound), tenantOf(req), req.ip));
     },
   );
   routes.post(

@@ -29,14 +29,17 @@ export function directAdminAdapter(
   async function call(
     command: string,
     params: Record<string, string>,
-    opts: { post?: boolean; timeoutMs?: number } = {},
+    opts: { post?: boolean; timeoutMs?: number; asUser?: string } = {},
   ): Promise<URLSearchParams> {
     const form = new URLSearchParams(params).toString();
     const res = await http.send(conn.serverId, {
       method: opts.post ? 'POST' : 'GET',
       url: `${base}${command}${!opts.post && form ? `?${form}` : ''}`,
       headers: {
-        authorization,
+        // "Login as": `admin|user` with the admin's key runs the command as that user.
+        authorization: opts.asUser
+          ? `Basic ${Buffer.from(`${creds.username}|${opts.asUser}:${creds.loginKey}`).toString('base64')}`
+          : authorization,
         ...(opts.post ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
       },
       ...(opts.post ? { body: form } : {}),
@@ -115,6 +118,18 @@ export function directAdminAdapter(
         diskBytes: sizeToBytes(used.get('quota'), 'M'),
         bandwidthBytes: sizeToBytes(used.get('bandwidth'), 'M'),
       };
+    },
+    async loginUrl(ref) {
+      // A one-time login URL, created as the user (login-as); DirectAdmin answers it in `details`.
+      const answer = await call(
+        'CMD_API_LOGIN_KEYS',
+        { action: 'create', type: 'one_time_url', expiry: '5m' },
+        { post: true, asUser: ref.username },
+      );
+      const url = answer.get('details') ?? '';
+      if (!/^https?:\/\//.test(url))
+        throw new PanelError('unavailable', 'DirectAdmin CMD_API_LOGIN_KEYS answered without a URL');
+      return url;
     },
     async changePassword(ref, password) {
       await call(

@@ -42,8 +42,11 @@ export interface PanelAdapter {
   changePassword(ref: AccountRef, password: string): Promise<void>;
   /** Disk and this month's bandwidth of an account, in bytes (null where the panel reports none). */
   usage?(ref: AccountRef): Promise<PanelUsage>;
-  /** A one-time single sign-on URL into the account's panel; absent where the panel has none we use. */
-  loginUrl?(ref: AccountRef): Promise<string>;
+  /**
+   * A one-time single sign-on URL into the account's panel; absent where the panel has none we use.
+   * `userIp`: the browser's address, for panels that bind the session to it (Plesk).
+   */
+  loginUrl?(ref: AccountRef, opts?: { userIp?: string }): Promise<string>;
 }
 
 export interface PanelUsage {

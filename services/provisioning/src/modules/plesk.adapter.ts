@@ -140,6 +140,19 @@ export function pleskAdapter(conn: PanelConnection, http: PanelHttp, timeouts: P
         bandwidthBytes: sizeToBytes(textOf(space, 'traffic'), 'B'),
       };
     },
+    async loginUrl(ref, opts) {
+      // server/create_session opens a session as the customer, bound to the browser's IP (base64, as the
+      // API wants it); the browser then lands on rsession_init.php with the session id, once.
+      const ipB64 = Buffer.from(opts?.userIp ?? '127.0.0.1').toString('base64');
+      const result = await packet(
+        `<server><create_session><login>${esc(ref.username)}</login><data><user_ip>${ipB64}</user_ip>` +
+          `<source_server></source_server></data></create_session></server>`,
+      );
+      const id = textOf(result, 'id');
+      if (!id) throw new PanelError('unavailable', 'Plesk create_session answered without a session id');
+      const origin = `${conn.tls ? 'https' : 'http'}://${conn.hostname}:${conn.port}`;
+      return `${origin}/enterprise/rsession_init.php?PLESKSESSID=${encodeURIComponent(id)}`;
+    },
     async changePassword(ref, password) {
       await packet(
         `<customer><set>${byLogin(ref.username)}<values><gen_info><passwd>${esc(password)}</passwd></gen_info></values></set></customer>`,
