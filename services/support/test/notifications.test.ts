@@ -407,6 +407,10 @@ describe('notifications in the tenant’s brand', () => {
       /^reply\+[a-z2-7]{32}-[a-z2-7]{16}@reply\.platform\.example$/,
     );
     expect(smtp.received.some((r) => r.raw.includes('INTERNAL only'))).toBe(false);
+    // the client's own ticket was acknowledged, with the same reply address
+    const receipt = smtp.to(clientA.email).find((r) => r.mail.subject === '[Ticket] Mi web no carga')!;
+    expect(receipt.mail.text).toContain('ayuda');
+    expect(receipt.mail.replyTo?.value[0]?.address).toBe(reply.mail.replyTo?.value[0]?.address);
   });
 
   describe('templates', () => {

@@ -317,6 +317,31 @@ export const TEMPLATES = {
       },
     },
   },
+  ticket_opened: {
+    description: 'A ticket was opened (by the client: a receipt; by staff: their first message)',
+    variables: ['clientName', 'ticketSubject', 'message'],
+    sample: {
+      clientName: 'Ada Lovelace',
+      ticketSubject: 'Site down',
+      message: 'My site shows an error since this morning.',
+    },
+    defaults: {
+      en: {
+        subject: '[Ticket] {{ticketSubject}}',
+        html: html(
+          '<p>Hello {{clientName}},</p><p>your ticket “{{ticketSubject}}” is open:</p><blockquote style="white-space:pre-wrap">{{message}}</blockquote><p>Reply to this email to add to it.</p>',
+        ),
+        text: 'Hello {{clientName}},\n\nyour ticket “{{ticketSubject}}” is open:\n\n{{message}}\n\nReply to this email to add to it.\n\n{{brandName}}',
+      },
+      es: {
+        subject: '[Ticket] {{ticketSubject}}',
+        html: html(
+          '<p>Hola {{clientName}},</p><p>tu ticket «{{ticketSubject}}» está abierto:</p><blockquote style="white-space:pre-wrap">{{message}}</blockquote><p>Responde a este correo para añadir algo.</p>',
+        ),
+        text: 'Hola {{clientName}},\n\ntu ticket «{{ticketSubject}}» está abierto:\n\n{{message}}\n\nResponde a este correo para añadir algo.\n\n{{brandName}}',
+      },
+    },
+  },
   ticket_replied: {
     description: 'Staff replied to a ticket (reply to this mail to answer)',
     variables: ['clientName', 'ticketSubject', 'message'],

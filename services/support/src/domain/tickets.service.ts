@@ -143,6 +143,14 @@ export function createTicketsService(deps: {
           { id: newId(), authorId: auth.userId, author, body: input.message, internal: false },
           at,
         );
+        if (deps.notifications)
+          await deps.notifications.queue(tx, scope, {
+            eventId: ticket.id,
+            template: 'ticket_opened',
+            clientId: ticket.clientId,
+            vars: { ticketSubject: ticket.subject, message: input.message },
+            ...(deps.replies ? { replyTo: deps.replies.addressFor(ticket.id, at) } : {}),
+          });
         await outbox.enqueue(tx, {
           type: TicketOpened.type,
           tenantId: ticket.tenantId,

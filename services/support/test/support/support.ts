@@ -108,6 +108,10 @@ export async function startSupport(
       });
     },
     async stop() {
+      // Workaround for the kit's relay: a worker still in its first round when stop() is called waits for
+      // work forever afterwards (packages/service-kit/src/outbox/relay.ts, waitForWork after running=false),
+      // so a harness stopped right after it started never stops. Let the first rounds finish first.
+      await new Promise((r) => setTimeout(r, 500));
       await running.stop();
       if (!options.bus) await bus.close();
       await db.close();
