@@ -107,18 +107,19 @@ function wire(config: SupportConfig, ctx: ServiceContext, identity: IdentityClie
     ...(config.webhooks?.retryForMs !== undefined ? { retryForMs: config.webhooks.retryForMs } : {}),
     ...clock,
   });
+  const ticketExtras = createTicketExtrasService({
+    db,
+    ...(config.attachments?.maxBytes !== undefined
+      ? { maxAttachmentBytes: config.attachments.maxBytes }
+      : {}),
+    ...(config.attachments?.maxTicketBytes !== undefined
+      ? { maxTicketBytes: config.attachments.maxTicketBytes }
+      : {}),
+    ...clock,
+  });
   return {
     webhooks,
-    ticketExtras: createTicketExtrasService({
-      db,
-      ...(config.attachments?.maxBytes !== undefined
-        ? { maxAttachmentBytes: config.attachments.maxBytes }
-        : {}),
-      ...(config.attachments?.maxTicketBytes !== undefined
-        ? { maxTicketBytes: config.attachments.maxTicketBytes }
-        : {}),
-      ...clock,
-    }),
+    ticketExtras,
     departments,
     brands,
     notifications,
@@ -127,6 +128,7 @@ function wire(config: SupportConfig, ctx: ServiceContext, identity: IdentityClie
     inbound: createInboundService({
       db,
       tickets,
+      ticketExtras,
       replies,
       ownAddresses: [config.mail?.from ?? 'no-reply@geminis.localhost'],
       ...clock,

@@ -227,6 +227,49 @@ describe('inbound mail', () => {
     expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'body' })]);
   });
 
+  it('stores a reply’s allowed files on the ticket and skips the others', async () => {
+    const png = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      Buffer.alloc(32, 1),
+    ]);
+    const exe = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(64, 0x90)]);
+    const raw = [
+      `From: <${ana.email}>`,
+      `To: ${replyTo}`,
+      'Subject: Re: Site down',
+      `Message-ID: <${newId()}@mail.clients.example>`,
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'screenshot attached',
+      '--b1',
+      'Content-Type: image/png; name="shot.png"',
+      'Content-Disposition: attachment; filename="shot.png"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      png.toString('base64'),
+      '--b1',
+      'Content-Type: application/octet-stream; name="setup.exe"',
+      'Content-Disposition: attachment; filename="setup.exe"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      exe.toString('base64'),
+      '--b1--',
+      '',
+    ].join('\r\n');
+    expect((await pipe(raw)).body).toEqual({ status: 'appended', ticketId: ticket, attachments: 1 });
+    const files = await api.get(
+      `/v1/support/tickets/${ticket}/attachments`,
+      h.issuer.tokenFor('client', A, ana.id),
+    );
+    expect(files.body.items).toEqual([
+      expect.objectContaining({ filename: 'shot.png', contentType: 'image/png', author: 'client' }),
+    ]);
+  });
+
   it('receives a reply over SMTP on its own listener', async () => {
     const port = h.running.built.inboundSmtpPort!;
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });

@@ -128,6 +128,8 @@ export type MailLogPage = z.infer<typeof MailLogPage>;
 export const InboundMailResult = z.object({
   status: z.enum(['appended', 'opened', 'duplicate', 'dropped']),
   ticketId: Id.optional(),
+  /** Files of the mail stored on the ticket (refused types and sizes are left out). */
+  attachments: z.number().int().optional(),
   reason: z.string().optional(),
 });
 export type InboundMailResult = z.infer<typeof InboundMailResult>;

@@ -7,11 +7,12 @@ import { findRecipient, findRecipientByEmail } from '../store/mail.store';
 import { mergedInto } from '../store/ticket-extras.store';
 import { findTicket } from '../store/tickets.store';
 import { type ReplyAddresses } from './reply-token';
+import { type TicketExtrasService } from './ticket-extras.service';
 import { DuplicateDelivery, type OnceGuard, type TicketsService } from './tickets.service';
 
 export type InboundOutcome =
-  | { status: 'appended'; ticketId: string }
-  | { status: 'opened'; ticketId: string }
+  | { status: 'appended'; ticketId: string; attachments?: number }
+  | { status: 'opened'; ticketId: string; attachments?: number }
   | { status: 'duplicate' }
   | { status: 'dropped'; reason: DropReason };
 
@@ -88,6 +89,8 @@ const asClient = (clientId: string, tenantId: string): AuthContext => ({
 export function createInboundService(deps: {
   db: Database;
   tickets: TicketsService;
+  /** Files attached to the mail go to the ticket under the same rules as uploads (others are skipped). */
+  ticketExtras?: Pick<TicketExtrasService, 'attach'>;
   replies: ReplyAddresses;
   /** Addresses that are ours (the platform's sender): mail from them is our own, coming back. */
   ownAddresses: string[];
@@ -164,6 +167,28 @@ export function createInboundService(deps: {
     return { status: 'dropped', reason: 'unknown_sender' };
   }
 
+  /** The mail's files on the ticket, as its client, under the upload rules; refused ones are skipped. */
+  async function attachAll(ticketId: string, mail: ParsedMail): Promise<number> {
+    if (!deps.ticketExtras) return 0;
+    const ticket = await deps.db.withTenant(allTenants, (tx) =>
+      findTicket(tx, { scope: allTenants }, ticketId),
+    );
+    if (!ticket) return 0;
+    let stored = 0;
+    for (const a of mail.attachments) {
+      try {
+        await deps.ticketExtras.attach(asClient(ticket.clientId, ticket.tenantId), ticket.id, {
+          filename: a.filename ?? 'attachment',
+          data: a.content,
+        });
+        stored += 1;
+      } catch (err) {
+        if (!(err instanceof AppError && err.status < 500)) throw err;
+      }
+    }
+    return stored;
+  }
+
   return {
     /**
      * Takes one raw RFC 822 message. `recipients` are the SMTP envelope's (RCPT TO) when there is one;
@@ -191,12 +216,16 @@ export function createInboundService(deps: {
         mail.messageId?.slice(0, 500) ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`;
       try {
         const token = to.find((a) => a.startsWith('reply+'));
-        if (token) return await toTicket(token, from, body, messageId);
-        for (const address of to) {
-          const outcome = await toDepartment(address, from, mail.subject ?? '', body, messageId);
-          if (outcome) return outcome;
+        let outcome: InboundOutcome | undefined;
+        if (token) outcome = await toTicket(token, from, body, messageId);
+        for (const address of token ? [] : to) {
+          outcome = await toDepartment(address, from, mail.subject ?? '', body, messageId);
+          if (outcome) break;
         }
-        return { status: 'dropped', reason: 'no_recipient' };
+        if (!outcome) return { status: 'dropped', reason: 'no_recipient' };
+        if (outcome.status !== 'appended' && outcome.status !== 'opened') return outcome;
+        const files = await attachAll(outcome.ticketId, mail);
+        return files > 0 ? { ...outcome, attachments: files } : outcome;
       } catch (err) {
         if (err instanceof DuplicateDelivery) return { status: 'duplicate' };
         // a department the client may not use, a closed ticket: a refusal, not a failure to retry
