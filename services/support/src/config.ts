@@ -16,7 +16,7 @@ export const supportConfigShape = {
     .refine((u) => /^smtps?:\/\//.test(u), 'an smtp:// or smtps:// URL')
     .optional(),
   /** Where mails are captured as .eml files when no SMTP server is configured (development). */
-  SUPPORT_MAIL_DIR: z.string().min(1).default('.geminis/mail'),
+  SUPPORT_MAIL_DIR: z.string().min(1).default('.data/mail'),
   /** The platform's sending address: envelope sender, and From of a brand without a support address. */
   SUPPORT_MAIL_FROM: z.email().default('no-reply@geminis.localhost'),
   /** Domain of the signed reply addresses (reply+<token>@domain) that route a client's answer to its ticket. */

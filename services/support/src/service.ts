@@ -226,7 +226,7 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
       const mail = config.mail ?? {};
       const transport =
         mail.transport ??
-        (mail.smtpUrl ? smtpTransport(mail.smtpUrl) : fileTransport(mail.dir ?? '.geminis/mail'));
+        (mail.smtpUrl ? smtpTransport(mail.smtpUrl) : fileTransport(mail.dir ?? '.data/mail'));
       if (!mail.transport && !mail.smtpUrl)
         ctx.logger.info({ dir: (transport as { dir?: string }).dir }, 'mail is captured as .eml files here');
       const mailer = createMailSender({

@@ -88,7 +88,7 @@ describe('support API document and configuration', () => {
     expect(supportConfigFrom(ok.config, ok.config)).toMatchObject({
       autoCloseDays: 7,
       identityUrl: 'http://127.0.0.1:4001',
-      mail: { smtpUrl: undefined, dir: '.geminis/mail', from: 'no-reply@geminis.localhost' },
+      mail: { smtpUrl: undefined, dir: '.data/mail', from: 'no-reply@geminis.localhost' },
       reply: { domain: 'reply.geminis.localhost', validDays: 180 },
     });
     // the reply-address key is a secret: generated in embedded mode, required in production
