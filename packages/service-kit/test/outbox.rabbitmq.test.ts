@@ -219,4 +219,12 @@ describe('outbox → RabbitMQ → inbox', () => {
     );
     expect(pending?.count).toBe('0');
   });
+
+  it('stops when stopped during its first round (every worker was still claiming)', async () => {
+    // A second relay over the same outbox, stopped right after it starts: its workers are inside their
+    // first claim, and must not go to wait for work after stop() has woken the waiters (it hung forever).
+    const second = createOutboxRelay({ db, bus: publisherBus, pollIntervalMs: 100, maxInFlightBatches: 4 });
+    await second.start();
+    await expect(second.stop()).resolves.toBeUndefined();
+  }, 15_000);
 });

@@ -180,6 +180,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   /** Waits for a kick, or `ms` (undefined: only a kick or stop). */
   function waitForWork(ms: number | undefined): Promise<void> {
+    // A worker that was publishing when stop() woke the waiters must not start waiting after it.
+    if (!running) return Promise.resolve();
     if (pendingKicks > 0) {
       pendingKicks -= 1;
       return Promise.resolve();
@@ -200,6 +202,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   function sleep(ms: number): Promise<void> {
+    if (!running) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
