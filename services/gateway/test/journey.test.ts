@@ -202,6 +202,34 @@ describe('the journey through the platform', () => {
     expect(domainService.body.items.filter((s: any) => s.domain === 'journey-shop.com').length).toBe(1);
   });
 
+  it('ends with the client opening a ticket at its reseller’s desk and attaching a screenshot', async () => {
+    const client = await login('client@acme.localhost', DEMO_PASSWORDS.resellerClient, 'acme');
+    const departments = await call('GET', '/v1/support/departments', client);
+    // White-label: Acme's client sees Acme's desk only.
+    expect(departments.body.items.map((d: any) => d.name)).toEqual(['Acme Support']);
+    const ticket = await call('POST', '/v1/support/tickets', client, {
+      departmentId: departments.body.items[0].id,
+      subject: 'My site is down',
+      message: 'It answers 500 since this morning.',
+    });
+    expect(ticket.status).toBe(201);
+    // Raw bytes through the gateway (not JSON): a PNG, sniffed from its signature.
+    const png = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      Buffer.alloc(64, 1),
+    ]);
+    const upload = await fetch(
+      `${url}/v1/support/attachments?ticketId=${ticket.body.ticket.id}&filename=screenshot.png`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${client}`, 'content-type': 'application/octet-stream' },
+        body: png,
+      },
+    );
+    const attached = (await upload.json()) as { contentType: string; size: number };
+    expect([upload.status, attached.contentType, attached.size]).toEqual([201, 'image/png', png.length]);
+  });
+
   it('a logged-out session is refused by every service itself, not only by the gateway', async () => {
     const session = (
       await call('POST', '/v1/auth/login', undefined, {
