@@ -16,7 +16,8 @@ describe('provisioning results', () => {
   let shop: Shop;
 
   beforeAll(async () => {
-    h = await startBilling();
+    // the lifecycle jobs are not what this file tests (and stopping while their first run is in flight hangs: see the report)
+    h = await startBilling({ lifecycleJobs: false });
     api = client(h.url);
     shop = await openShop(h);
   }, 60_000);
