@@ -22,6 +22,7 @@ import {
   type SharedServiceConfig,
 } from '@geminis/service-kit';
 import { z } from 'zod';
+import { seedBillingDemo, type BillingBuilt, type BillingDemo } from '../services/billing/src/service';
 import { seedCatalogDemo, type CatalogDemo } from '../services/catalog/src/service';
 import { gatewayConfigShape } from '../services/gateway/src/config';
 import { buildGateway } from '../services/gateway/src/gateway';
@@ -58,7 +59,7 @@ export interface Platform {
   gateway: ListeningServer;
   running: Partial<Record<ServiceName, RunningService>>;
   databases: Partial<Record<ServiceName, Database>>;
-  demo: { identity: IdentityDemo; catalog: CatalogDemo; domains: DomainsDemo };
+  demo: { identity: IdentityDemo; catalog: CatalogDemo; domains: DomainsDemo; billing: BillingDemo };
   whm: WhmStandIn;
   registrar: RegistrarStandIn;
   /** Stops the gateway, the services in reverse order and the demo panel. */
@@ -147,6 +148,27 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       resellerProductIds: [catalogDemo.reseller.custom],
     });
 
+    // Invoices for the platform's demo client, through billing's use cases (each under an Idempotency-Key,
+    // so a restart adds nothing): one paid with account credit, one unpaid, one paid and credited back.
+    // Catalog prices an order as the client, so the client signs in for a real access token.
+    const { platformClient, admin } = identityDemo;
+    const signIn = await fetch(`${identity.url}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: platformClient.email, password: platformClient.password }),
+    });
+    if (!signIn.ok) throw new Error(`demo client could not sign in: ${signIn.status}`);
+    const { accessToken } = (await signIn.json()) as { accessToken: string };
+    const billingDemo = await seedBillingDemo(
+      (running.billing as RunningService<BillingBuilt>).built.services,
+      {
+        tenantId: platformClient.tenantId,
+        client: { id: platformClient.id, token: accessToken },
+        staff: { id: admin.id, role: 'admin' },
+        productId: catalogDemo.platform.starter,
+      },
+    );
+
     // Support desks: the platform's for its direct clients, Acme's own for Acme's clients (white-label).
     const support = running.support as RunningService<SupportBuilt>;
     const staff = (role: 'admin' | 'reseller', userId: string, tenantId: string): AuthContext => ({
@@ -211,7 +233,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       gateway,
       running,
       databases,
-      demo: { identity: identityDemo, catalog: catalogDemo, domains: domainsDemo },
+      demo: { identity: identityDemo, catalog: catalogDemo, domains: domainsDemo, billing: billingDemo },
       whm,
       registrar,
       close,

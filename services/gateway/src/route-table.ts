@@ -208,6 +208,20 @@ export const ROUTES: readonly GatewayRoute[] = [
     summary: 'Registrar accounts and the registrar per TLD',
   },
   {
+    prefix: '/v1/payment-methods',
+    upstream: 'billing',
+    access: { roles: ALL },
+    limit: 'api',
+    summary: 'Saved cards for automatic charges (a client its own)',
+  },
+  {
+    prefix: '/v1/billing-reports',
+    upstream: 'billing',
+    access: { roles: STAFF },
+    limit: 'api',
+    summary: 'Revenue, recurring revenue and receivables aging',
+  },
+  {
     prefix: '/v1/servers',
     upstream: 'provisioning',
     access: { roles: STAFF },
