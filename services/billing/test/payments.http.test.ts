@@ -93,6 +93,7 @@ describe('payments', () => {
       ['a negative amount', { amount: -5 }, 400],
       ['a fraction of a minor unit', { amount: 10.5 }, 400],
       ['an amount as a string', { amount: '10' }, 400],
+      ['an amount beyond the money bound (10^12 minor units)', { amount: 1_000_000_000_001 }, 400],
     ])('%s', async (_what, body, status) => {
       const before = await countRows(h, 'payments', shop.tenantId);
       const res = await pay(invoiceId, body);

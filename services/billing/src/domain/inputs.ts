@@ -1,4 +1,4 @@
-import { BillingCycle, RegistrantContact } from '@geminis/contracts';
+import { BillingCycle, MoneyAmount, RegistrantContact } from '@geminis/contracts';
 import { z } from 'zod';
 
 const CurrencyCode = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code like EUR');
@@ -7,8 +7,11 @@ const Domain = z
   .trim()
   .toLowerCase()
   .regex(/^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/, 'a domain name like example.com');
-/** Minor units: a whole, positive, safe JSON number (never a float or a string). */
-const PositiveAmount = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+/**
+ * Minor units: a whole, positive JSON number (never a float or a string), at most the platform's money
+ * bound (contracts' MoneyAmount, 10^12), so sums of amounts stay exact.
+ */
+const PositiveAmount = MoneyAmount.min(1);
 
 /** One product of the cart: catalog's quote item, plus the primary domain of a hosting account. */
 export const OrderItem = z
