@@ -200,6 +200,10 @@ describe('the journey through the platform', () => {
       (r) => (r.body.items ?? []).some((s: any) => s.domain === 'journey-shop.com' && s.status === 'active'),
     );
     expect(domainService.body.items.filter((s: any) => s.domain === 'journey-shop.com').length).toBe(1);
+    // Taken now, on any storefront, although the registrar's "available" answer is still cached.
+    const again = await fetch(`${url}/v1/domain-search?names=journey-shop.com`);
+    const taken = (await again.json()) as { items: Array<{ available: boolean }> };
+    expect(taken.items[0]!.available).toBe(false);
   });
 
   it('ends with the client opening a ticket at its reseller’s desk and attaching a screenshot', async () => {

@@ -1,5 +1,6 @@
 import { PLATFORM_TENANT_ID, StorefrontDomains, type DomainAvailabilityView } from '@geminis/contracts';
-import { allTenants, type Database, type KitLogger } from '@geminis/service-kit';
+import { allTenants, rows, type Database, type KitLogger } from '@geminis/service-kit';
+import { sql } from 'drizzle-orm';
 import { isPanelError } from '../modules/panel';
 import { type Availability } from '../registrars/registrar';
 import { type Registrars } from '../registrars/registrars';
@@ -87,12 +88,25 @@ export function createAvailabilityService(deps: {
 
   return {
     async search(tenantId: string, names: string[], currency?: string): Promise<DomainAvailabilityView[]> {
+      if (names.length === 0) return [];
       const tldOf = (n: string) => n.slice(n.indexOf('.'));
       // Which account answers for which names.
       const byAccount = new Map<string, string[]>();
       const noRegistrar = new Set<string>();
       const tldAccounts = new Map<string, string | null>();
+      // Names this platform holds or is registering (any tenant) are taken, whatever a cached registrar
+      // answer from before the registration says, on every replica.
+      const held = new Set<string>();
       await deps.db.withTenant(allTenants, async (tx) => {
+        for (const r of await rows<{ domain: string }>(
+          tx,
+          sql`select distinct domain from domains
+              where domain in (${sql.join(
+                names.map((n) => sql`${n}`),
+                sql`, `,
+              )}) and status in ('pending', 'transfer_pending', 'active')`,
+        ))
+          held.add(r.domain);
         for (const name of names) {
           const tld = tldOf(name);
           if (!tldAccounts.has(tld))
@@ -106,9 +120,11 @@ export function createAvailabilityService(deps: {
         }
       });
       const found = new Map<string, Availability>();
+      for (const n of held) found.set(n, { domain: n, available: false, premium: false });
       await Promise.all(
         [...byAccount].map(async ([accountId, accountNames]) => {
           const ask = accountNames.filter((n) => {
+            if (held.has(n)) return false;
             const cached = answers.get(`${accountId}:${n}`);
             if (cached) found.set(n, cached);
             return !cached;
