@@ -2,7 +2,7 @@ import { newId, rows, tenantScope } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 import nock from 'nock';
 import { changeRequest, pleskChange, seedAccount, whmChange } from './support/change-package';
-import { runJobsUntil } from './support/jobs';
+import { outboxEvents, runJobsUntil } from './support/jobs';
 import { usePanelNock } from './support/nock';
 import { daList, daOk, daUserConfig, whmFail } from './support/panel-fixtures';
 import { client, cpanelServer, startProvisioning, type Client, type Harness } from './support/provisioning';
@@ -94,6 +94,20 @@ describe('change of package', () => {
       expect.objectContaining({ action: 'change_package', status: 'done', attempts: 1 }),
     ]);
     expect(await accountRow(account.id)).toEqual({ product_id: req.toProductId, package: 'business' });
+    // Billing and notifications hear it once, in the job's commit.
+    const changed = (await outboxEvents(h, 'provisioning.service.package_changed.v1')).filter(
+      (e) => (e.data as { serviceId: string }).serviceId === req.serviceId,
+    );
+    expect(changed.map((e) => e.data)).toEqual([
+      {
+        serviceId: req.serviceId,
+        clientId: req.clientId,
+        module: 'cpanel',
+        changeId: req.changeId,
+        productId: req.toProductId,
+        package: 'business',
+      },
+    ]);
 
     // Delivered again after it was applied: nothing is due, nothing reaches WHM (nock would refuse it).
     expect(await h.deliver(CHANGE, A, req)).toBe('ack');

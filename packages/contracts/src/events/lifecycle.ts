@@ -158,6 +158,18 @@ export const ServiceTerminated = accountResult(
   'The account of a client service was removed from its panel.',
 );
 
+export const ServicePackageChanged = accountResult(
+  'provisioning.service.package_changed.v1',
+  'The account of a client service is on the package of its new product (a change of package applied on its panel). Once per changeId.',
+  {
+    changeId: Id,
+    /** The product the account now belongs to. */
+    productId: Id,
+    /** The panel package or plan it is on now (absent for a product without a panel). */
+    package: z.string().min(1).max(200).optional(),
+  },
+);
+
 export const lifecycleEvents = [
   ServiceProvisionRequested,
   ServiceSuspendRequested,
@@ -171,4 +183,5 @@ export const lifecycleEvents = [
   ServiceSuspended,
   ServiceUnsuspended,
   ServiceTerminated,
+  ServicePackageChanged,
 ] as const;

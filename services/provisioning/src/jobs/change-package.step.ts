@@ -1,8 +1,8 @@
-import { ServiceChangePackageRequested } from '@geminis/contracts';
+import { ServiceChangePackageRequested, ServicePackageChanged } from '@geminis/contracts';
 import { tenantScope } from '@geminis/service-kit';
 import { findAccountOfService, setAccountPackage } from '../store/accounts.store';
 import { type Job } from '../store/jobs.store';
-import { JobFailure, type Completion, type JobDeps } from './job-context';
+import { causedBy, JobFailure, type Completion, type JobDeps } from './job-context';
 import { panelOfServer } from './panel-of-account';
 
 /** The panel package a product's module configuration names (cPanel/DirectAdmin `package`, Plesk plan). */
@@ -19,7 +19,7 @@ export const packageOfConfig = (c: Record<string, unknown>): string => {
  * panel's state is read first and the change made only when the account is not on the package yet (an
  * attempt after a timeout reads before it acts); Plesk, which does not report the plan in the read, is
  * switched again, which its API treats as a no-op. The account row takes the new product and package in
- * the job's commit. No result event: contracts have no `provisioning.service.package_changed.v1` yet.
+ * the job's commit, with `provisioning.service.package_changed.v1` for billing and notifications.
  */
 export async function changePackageStep(deps: JobDeps, job: Job): Promise<Completion> {
   const req = ServiceChangePackageRequested.schema.parse(job.request);
@@ -39,6 +39,19 @@ export async function changePackageStep(deps: JobDeps, job: Job): Promise<Comple
     (pkg: string | null): Completion =>
     async (tx) => {
       await setAccountPackage(tx, scope, account.id, req.toProductId, pkg);
+      await deps.outbox.enqueue(tx, {
+        type: ServicePackageChanged.type,
+        tenantId: job.tenantId,
+        ...causedBy(job),
+        data: {
+          serviceId: req.serviceId,
+          clientId: req.clientId,
+          module: req.module,
+          changeId: req.changeId,
+          productId: req.toProductId,
+          ...(pkg ? { package: pkg } : {}),
+        },
+      });
     };
   if (account.module === 'none') return complete(null);
 
