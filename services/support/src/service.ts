@@ -19,6 +19,7 @@ import {
   ServiceSuspended,
   ServiceSuspendRequested,
   ServiceUnsuspended,
+  ServicePackageChanged,
   SettingsChanged,
   TicketOpened,
   TicketReplied,
@@ -55,6 +56,7 @@ import { invoiceIssuedHandler } from './events/invoice-issued.handler';
 import { invoicePaidHandler } from './events/invoice-paid.handler';
 import { serviceProvisionedHandler } from './events/service-provisioned.handler';
 import { serviceSuspendedHandler } from './events/service-suspended.handler';
+import { servicePackageChangedHandler } from './events/service-package-changed.handler';
 import { serviceUnsuspendedHandler } from './events/service-unsuspended.handler';
 import { suspendRequestedHandler } from './events/suspend-requested.handler';
 import { cannedRepliesRoutes } from './http/canned-replies.routes';
@@ -296,6 +298,7 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
           [ServiceProvisioned.type]: serviceProvisionedHandler(notify),
           [ServiceSuspended.type]: serviceSuspendedHandler(notify),
           [ServiceUnsuspended.type]: serviceUnsuspendedHandler(notify),
+          [ServicePackageChanged.type]: servicePackageChangedHandler(notify),
           [PasswordResetRequested.type]: passwordResetRequestedHandler(notify),
           [InvoiceReminderDue.type]: invoiceReminderDueHandler(notify),
           [InvoiceLateFeeApplied.type]: lateFeeAppliedHandler(notify),

@@ -258,6 +258,12 @@ describe('notifications in the tenant’s brand', () => {
     });
     await h.deliver('provisioning.service.suspended.v1', B, base);
     await h.deliver('provisioning.service.unsuspended.v1', B, base);
+    await h.deliver('provisioning.service.package_changed.v1', B, {
+      ...base,
+      changeId: newId(),
+      productId: newId(),
+      package: 'business',
+    });
     await drain();
     const subjects = smtp.to(clientB.email).map((r) => r.mail.subject);
     expect(subjects).toEqual(
@@ -265,6 +271,7 @@ describe('notifications in the tenant’s brand', () => {
         'Your service is ready',
         'Your service was suspended',
         'Your service is active again',
+        'Your plan was changed',
       ]),
     );
     const ready = smtp.to(clientB.email).find((r) => r.mail.subject === 'Your service is ready')!;

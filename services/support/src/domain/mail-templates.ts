@@ -154,6 +154,23 @@ export const TEMPLATES = {
       },
     },
   },
+  service_package_changed: {
+    description: 'An upgrade or downgrade of a service is in place on its server',
+    variables: ['clientName'],
+    sample: { clientName: 'Ada Lovelace' },
+    defaults: {
+      en: {
+        subject: 'Your plan was changed',
+        html: html('<p>Hello {{clientName}},</p><p>your service now runs on its new plan.</p>'),
+        text: 'Hello {{clientName}},\n\nyour service now runs on its new plan.\n\n{{brandName}}',
+      },
+      es: {
+        subject: 'Tu plan fue cambiado',
+        html: html('<p>Hola {{clientName}},</p><p>tu servicio ya funciona con su nuevo plan.</p>'),
+        text: 'Hola {{clientName}},\n\ntu servicio ya funciona con su nuevo plan.\n\n{{brandName}}',
+      },
+    },
+  },
   invoice_reminder: {
     description: 'A payment reminder before an invoice is due (the tenant’s reminder days)',
     variables: ['clientName', 'invoiceNumber', 'balance', 'dueDate'],
