@@ -123,6 +123,7 @@ describe.each([
       ['GET', `/v1/credit/${id.client}`, undefined],
       ['POST', `/v1/credit/${id.client}`, { amount: 1, currency: 'EUR' }],
       ['POST', `/v1/client-services/${id.active}/change-package`, { productId: ANY_PRODUCT }],
+      ['POST', `/v1/client-services/${id.active}/renew`, undefined],
       ['GET', `/v1/payment-methods/${id.client}`, undefined],
       [
         'PUT',
@@ -167,6 +168,10 @@ describe.each([
         ),
       );
       expect(requests!.n).toBe(0);
+      const [renewals] = await h.db.transaction((tx) =>
+        rows<{ n: number }>(tx, sql`select count(*)::int as n from service_renewals`),
+      );
+      expect(renewals!.n).toBe(0);
       expect((await api.get(`/v1/credit/${ids.client}`, t.clientA1)).body.balances).toEqual([
         { currency: 'EUR', amount: 50 },
       ]);

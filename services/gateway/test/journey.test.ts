@@ -153,7 +153,7 @@ describe('the journey through the platform', () => {
       req.end();
     });
     const found = JSON.parse(search.body) as {
-      items: Array<{ available: boolean; price: { register: number } }>;
+      items: Array<{ available: boolean; price: { register: number; renew: number } }>;
     };
     expect([search.status, found.items[0]!.available]).toEqual([200, true]);
 
@@ -200,6 +200,36 @@ describe('the journey through the platform', () => {
       (r) => (r.body.items ?? []).some((s: any) => s.domain === 'journey-shop.com' && s.status === 'active'),
     );
     expect(domainService.body.items.filter((s: any) => s.domain === 'journey-shop.com').length).toBe(1);
+    // Renewed early by the client: the next year's invoice now (asking twice gives the same one), paid →
+    // billing → provisioning → the registrar adds exactly one year → billing's due date follows it.
+    const held = domainService.body.items.find((s: any) => s.domain === 'journey-shop.com');
+    const before = domains.body.items[0].expiresAt as string;
+    const renew = await call('POST', `/v1/client-services/${held.id}/renew`, client);
+    expect(renew.status).toBe(201);
+    const renewAgain = await call('POST', `/v1/client-services/${held.id}/renew`, client);
+    expect([renewAgain.status, renewAgain.body.invoiceId]).toEqual([200, renew.body.invoiceId]);
+    const renewal = await call('GET', `/v1/invoices/${renew.body.invoiceId}`, client);
+    expect(renewal.body.total).toBe(found.items[0]!.price.renew);
+    const paidRenewal = await call(
+      'POST',
+      `/v1/invoices/${renew.body.invoiceId}/payments`,
+      reseller,
+      { amount: renewal.body.total },
+      'pay-d2',
+    );
+    expect(paidRenewal.body.invoice.status).toBe('paid');
+    const renewed = await until(
+      () => call('GET', '/v1/domains', client),
+      (r) => r.body.items?.[0]?.expiresAt !== before,
+    );
+    const years = (iso: string) => new Date(iso).getUTCFullYear();
+    expect(years(renewed.body.items[0].expiresAt)).toBe(years(before) + 1);
+    const due = await until(
+      () => call('GET', `/v1/client-services/${held.id}`, client),
+      (r) => r.body.nextDueDate?.slice(0, 4) === String(years(before) + 1),
+    );
+    expect(due.body.nextDueDate.slice(0, 4)).toBe(String(years(before) + 1));
+
     // Taken now, on any storefront, although the registrar's "available" answer is still cached.
     const again = await fetch(`${url}/v1/domain-search?names=journey-shop.com`);
     const taken = (await again.json()) as { items: Array<{ available: boolean }> };

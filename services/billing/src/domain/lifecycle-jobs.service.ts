@@ -1,4 +1,16 @@
-import { allTenants, hourlyUtc, tenantScope, type Database, type Job, type Tx } from '@geminis/service-kit';
+import {
+  allTenants,
+  BusinessRuleError,
+  hourlyUtc,
+  tenantScope,
+  type AuthContext,
+  type Database,
+  type Job,
+  type Tx,
+} from '@geminis/service-kit';
+import { findService } from '../store/services.store';
+import { viewerOf } from './context';
+import { serviceNotFound } from './errors';
 import {
   cancelEndedBatch,
   lateFeeBatch,
@@ -11,6 +23,7 @@ import {
 import { findInvoice, settleFree } from '../store/invoices.store';
 import {
   issueRenewalBatch,
+  renewalCovering,
   longestLeadDays,
   type RenewalBatch,
   type RenewalCursor,
@@ -60,6 +73,38 @@ export function createLifecycleJobs(deps: {
   }
 
   return {
+    /**
+     * Renews one service now, however far its due date (a client renewing a domain early, or paying a
+     * hosting period in advance): the next period's renewal invoice, exactly as the nightly run would issue
+     * it, and an answer with that invoice. Asking again before the due date moves gives the same invoice;
+     * paying it moves the due date by one term (and, for a domain, asks its registrar for the year).
+     */
+    async renewNow(
+      auth: AuthContext,
+      serviceId: string,
+      tenantId?: string,
+    ): Promise<{ invoiceId: string; issued: boolean }> {
+      const v = viewerOf(auth, tenantId);
+      const service = await db.withTenant(v.scope, (tx) => findService(tx, v.scope, serviceId, v.clientId));
+      if (!service) throw serviceNotFound();
+      if (!['active', 'suspended'].includes(service.status) || service.cancelAt !== null)
+        throw new BusinessRuleError(
+          'billing.not_renewable',
+          'only an active or suspended service that is not being cancelled can be renewed',
+        );
+      if (service.cycle === 'onetime' || service.cycle === 'free')
+        throw new BusinessRuleError('billing.not_renewable', `a ${service.cycle} service does not renew`);
+      const scope = tenantScope(service.tenantId);
+      return db.withTenant(scope, async (tx) => {
+        const batch = await issueRenewalBatch(tx, scope, dateOf(now()), 1, null, 0, service.id);
+        await settleFreeRenewals(tx, batch);
+        const invoiceId = await renewalCovering(tx, scope, service.id);
+        if (!invoiceId)
+          throw new BusinessRuleError('billing.not_renewable', 'this service cannot be renewed now');
+        return { invoiceId, issued: batch.issued > 0 };
+      });
+    },
+
     /**
      * Issues the renewal invoices of every due service; returns how many were issued. The batches of a run
      * walk the due set once in (due date, id) order (a keyset), each in its own transaction.

@@ -3,6 +3,7 @@ import { createRoutes } from '@geminis/service-kit';
 import { serviceNotFound } from '../domain/errors';
 import { type ChangePackage } from '../domain/change-package.service';
 import { type ClientServicesService } from '../domain/client-services.service';
+import { type LifecycleJobs } from '../domain/lifecycle-jobs.service';
 import {
   CancellationInput,
   ChangePackageInput,
@@ -12,7 +13,7 @@ import {
 } from '../domain/inputs';
 import { type ServiceActions } from '../domain/service-actions.service';
 import { serviceLifecycleView, serviceView } from '../domain/views';
-import { ClientServiceLifecycleView, ServiceChangeView } from './lifecycle.schemas';
+import { ClientServiceLifecycleView, RenewNowView, ServiceChangeView } from './lifecycle.schemas';
 import { bodyOf, idempotencyKeyOf, idOf, sendAnswer, TenantQuery, tenantOf, tokenOf } from './request';
 
 const STAFF = { roles: ['admin', 'reseller'] as const };
@@ -22,9 +23,24 @@ export function clientServicesRoutes(deps: {
   clientServices: ClientServicesService;
   serviceActions: ServiceActions;
   changePackage: ChangePackage;
+  lifecycle: LifecycleJobs;
 }) {
-  const { clientServices, serviceActions, changePackage } = deps;
+  const { clientServices, serviceActions, changePackage, lifecycle } = deps;
   const routes = createRoutes();
+  routes.post(
+    '/v1/client-services/:id/renew',
+    { authenticated: true },
+    {
+      summary:
+        'Renew now (a domain early, a hosting period in advance): issues the next period’s renewal invoice, or answers the one already issued',
+      query: TenantQuery,
+      responses: { 201: RenewNowView, 200: RenewNowView },
+    },
+    async (req, res, auth) => {
+      const r = await lifecycle.renewNow(auth, idOf(req, serviceNotFound), tenantOf(req));
+      res.status(r.issued ? 201 : 200).json({ invoiceId: r.invoiceId });
+    },
+  );
   routes.post(
     '/v1/client-services/:id/change-package',
     { authenticated: true },

@@ -80,3 +80,6 @@ export const ServiceChangeView = z.object({
   createdAt: z.iso.datetime(),
   appliedAt: z.iso.datetime().nullable(),
 });
+
+/** The renewal invoice a "renew now" issued (201) or found already issued (200). */
+export const RenewNowView = z.object({ invoiceId: z.uuid() });

@@ -81,9 +81,17 @@ export async function issueRenewalBatch(
   limit: number,
   after: RenewalCursor | null = null,
   horizonDays = MAX_LEAD_DAYS,
+  /** One service renewed now, however far its due date (an early renewal the client asked for). */
+  only: string | null = null,
 ): Promise<RenewalBatch> {
   const year = Number(today.slice(0, 4));
   const from = after ? sql`and (s.next_due_date, s.id) > (${after.date}::date, ${after.id}::uuid)` : sql``;
+  const within = only
+    ? sql`and s.id = ${only}::uuid`
+    : sql`and s.next_due_date <= ${today}::date + ${horizonDays}::int`;
+  const leadCome = only
+    ? sql`s.id = ${only}::uuid`
+    : sql`s.next_due_date - coalesce(b.renewal_lead_days, 14) <= ${today}::date`;
   const [r] = await rows<{
     more: boolean;
     selected: number;
@@ -98,7 +106,7 @@ export async function issueRenewalBatch(
       select s.id, s.next_due_date from client_services s
        where ${tenantIs(scope, sql`s.tenant_id`)}
          and s.status in ('active', 'suspended') and s.cancel_at is null
-         and s.next_due_date <= ${today}::date + ${horizonDays}::int ${from}
+         ${within} ${from}
        order by s.next_due_date, s.id
        limit ${limit * WALK_FACTOR}
     ),
@@ -114,7 +122,7 @@ export async function issueRenewalBatch(
        where ${tenantIs(scope, sql`s.tenant_id`)}
          and s.status in ('active', 'suspended') and s.cancel_at is null
          and s.cycle not in ('onetime', 'free')
-         and s.next_due_date - coalesce(b.renewal_lead_days, 14) <= ${today}::date
+         and ${leadCome}
          -- no renewal covers the due date yet (a domain's due date follows its registrar's expiry, which
          -- may move it inside a period already invoiced)
          and not exists (select 1 from service_renewals r
@@ -253,6 +261,18 @@ export async function issueRenewalBatch(
     free: (r!.free ?? []).map((f) => ({ tenantId: f.t, invoiceId: f.i })),
     last: r!.last_date && r!.last_id ? { date: r!.last_date, id: r!.last_id } : null,
   };
+}
+
+/** The renewal invoice covering the service's current due date, if one was issued. */
+export async function renewalCovering(tx: Tx, scope: TenantScope, serviceId: string): Promise<string | null> {
+  const [r] = await rows<{ invoice_id: string }>(
+    tx,
+    sql`select r.invoice_id from service_renewals r
+          join client_services s on s.tenant_id = r.tenant_id and s.id = r.service_id
+         where ${tenantIs(scope, sql`r.tenant_id`)} and r.service_id = ${serviceId}
+           and r.period_start <= s.next_due_date and r.period_end > s.next_due_date`,
+  );
+  return r?.invoice_id ?? null;
 }
 
 /** The renewal an invoice pays for (service and period), or null when it is not a renewal invoice. */
