@@ -1,4 +1,4 @@
-import { tenantScope, allTenants, type KitLogger } from '@geminis/service-kit';
+import { tenantScope, type KitLogger } from '@geminis/service-kit';
 import { backoffMs } from '../domain/fill';
 import { isPanelError } from '../modules/panel';
 import {
@@ -9,8 +9,8 @@ import {
   type DomainJob,
 } from '../store/domain-jobs.store';
 import { findDomain } from '../store/domains.store';
-import { JOBS_CHANNEL } from '../store/jobs.store';
 import { failDomain, runDomainStep, type DomainJobDeps } from './domain-steps';
+import { createClaimLoop } from './claim-loop';
 import { JobFailure } from './job-context';
 import { DEFAULT_RUNNER_OPTIONS, type JobRunnerOptions } from './job-runner';
 
@@ -39,11 +39,6 @@ export function createDomainRunner(
     ...Object.fromEntries(given),
   };
   const log = deps.logger.child({ component: 'domain-runner' });
-  const inFlight = new Set<Promise<void>>();
-  let running = false;
-  let loop: Promise<void> | undefined;
-  let unlisten: (() => Promise<void>) | undefined;
-  let wake: (() => void) | undefined;
 
   async function execute(job: DomainJob): Promise<void> {
     const scope = tenantScope(job.tenantId);
@@ -100,70 +95,15 @@ export function createDomainRunner(
     });
   }
 
-  const track = (p: Promise<void>) => {
-    inFlight.add(p);
-    void p.finally(() => {
-      inFlight.delete(p);
-      wake?.();
-    });
-  };
-
-  async function claimAndStart(limit: number): Promise<number> {
-    if (limit <= 0) return 0;
-    const jobs = await db.withTenant(allTenants, (tx) => claimDueDomainJobs(tx, limit, options.leaseMs));
-    for (const job of jobs) track(execute(job));
-    return jobs.length;
-  }
-
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-    });
-
-  async function runOnce(): Promise<number> {
-    const n = await claimAndStart(options.concurrency - inFlight.size);
-    await Promise.all([...inFlight]);
-    return n;
-  }
-
-  return {
-    runOnce,
-    /** Claims and runs due domain jobs until none is due (tests). */
-    async runDue(): Promise<number> {
-      let total = 0;
-      for (let n = await runOnce(); n > 0; n = await runOnce()) total += n;
-      return total;
-    },
-    async start() {
-      if (running) return;
-      running = true;
-      unlisten = await db.listen(JOBS_CHANNEL, () => wake?.());
-      loop = (async () => {
-        while (running) {
-          let claimed = 0;
-          try {
-            claimed = await claimAndStart(options.concurrency - inFlight.size);
-          } catch (err) {
-            log.error({ err }, 'claiming domain jobs failed; will try again');
-          }
-          if (running && (claimed === 0 || inFlight.size >= options.concurrency)) await pause(options.pollMs);
-        }
-      })();
-    },
-    async stop() {
-      running = false;
-      wake?.();
-      await loop;
-      await unlisten?.();
-      await Promise.all([...inFlight]);
-    },
-  };
+  return createClaimLoop({
+    db,
+    log,
+    what: 'domain jobs',
+    concurrency: options.concurrency,
+    pollMs: options.pollMs,
+    claim: (tx, limit) => claimDueDomainJobs(tx, limit, options.leaseMs),
+    execute,
+  });
 }
 
 export type DomainRunner = ReturnType<typeof createDomainRunner>;

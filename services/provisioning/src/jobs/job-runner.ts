@@ -1,9 +1,10 @@
 import { ServiceProvisionFailed } from '@geminis/contracts';
-import { allTenants, tenantScope, type KitLogger } from '@geminis/service-kit';
+import { tenantScope, type KitLogger } from '@geminis/service-kit';
 import { backoffMs } from '../domain/fill';
 import { isPanelError } from '../modules/panel';
-import { claimDueJobs, failJob, finishJob, JOBS_CHANNEL, retryJobLater, type Job } from '../store/jobs.store';
+import { claimDueJobs, failJob, finishJob, retryJobLater, type Job } from '../store/jobs.store';
 import { changePackageStep } from './change-package.step';
+import { createClaimLoop } from './claim-loop';
 import { causedBy, JobFailure, type Completion, type JobDeps } from './job-context';
 import { lifecycleStep } from './lifecycle.step';
 import { provisionStep } from './provision.step';
@@ -47,11 +48,6 @@ export function createJobRunner(deps: JobDeps & { logger: KitLogger; options?: P
   const given = Object.entries(deps.options ?? {}).filter(([, v]) => v !== undefined);
   const options: JobRunnerOptions = { ...DEFAULT_RUNNER_OPTIONS, ...Object.fromEntries(given) };
   const log = deps.logger.child({ component: 'job-runner' });
-  const inFlight = new Set<Promise<void>>();
-  let running = false;
-  let loop: Promise<void> | undefined;
-  let unlisten: (() => Promise<void>) | undefined;
-  let wake: (() => void) | undefined;
 
   async function execute(job: Job): Promise<void> {
     const scope = tenantScope(job.tenantId);
@@ -117,73 +113,15 @@ export function createJobRunner(deps: JobDeps & { logger: KitLogger; options?: P
     });
   }
 
-  const track = (p: Promise<void>) => {
-    inFlight.add(p);
-    void p.finally(() => {
-      inFlight.delete(p);
-      wake?.();
-    });
-  };
-
-  /** Claims what this runner has room for and starts it; the number of jobs claimed. */
-  async function claimAndStart(limit: number): Promise<number> {
-    if (limit <= 0) return 0;
-    const jobs = await db.withTenant(allTenants, (tx) => claimDueJobs(tx, limit, options.leaseMs));
-    for (const job of jobs) track(execute(job));
-    return jobs.length;
-  }
-
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-    });
-
-  async function runOnce(): Promise<number> {
-    const n = await claimAndStart(options.concurrency - inFlight.size);
-    await Promise.all([...inFlight]);
-    return n;
-  }
-
-  return {
-    /** Claims one round of due jobs and waits for them; the number claimed. */
-    runOnce,
-    /** Claims and runs due jobs until none is due (tests, and a replica draining on purpose). */
-    async runDue(): Promise<number> {
-      let total = 0;
-      for (let n = await runOnce(); n > 0; n = await runOnce()) total += n;
-      return total;
-    },
-    async start() {
-      if (running) return;
-      running = true;
-      unlisten = await db.listen(JOBS_CHANNEL, () => wake?.());
-      loop = (async () => {
-        while (running) {
-          let claimed = 0;
-          try {
-            claimed = await claimAndStart(options.concurrency - inFlight.size);
-          } catch (err) {
-            log.error({ err }, 'claiming jobs failed; will try again');
-          }
-          if (running && (claimed === 0 || inFlight.size >= options.concurrency)) await pause(options.pollMs);
-        }
-      })();
-    },
-    /** Stops claiming and waits for the jobs in flight (each bounded by its panel timeouts). */
-    async stop() {
-      running = false;
-      wake?.();
-      await loop;
-      await unlisten?.();
-      await Promise.all([...inFlight]);
-    },
-  };
+  return createClaimLoop({
+    db,
+    log,
+    what: 'jobs',
+    concurrency: options.concurrency,
+    pollMs: options.pollMs,
+    claim: (tx, limit) => claimDueJobs(tx, limit, options.leaseMs),
+    execute,
+  });
 }
 
 export type JobRunner = ReturnType<typeof createJobRunner>;
