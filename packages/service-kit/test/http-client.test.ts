@@ -69,34 +69,74 @@ describe('createHttpClient', () => {
     c.shutdown();
   });
 
+  /** A real local upstream answering with `status` and counting what reaches it: the breaker tests count
+   * calls exactly, so they do not depend on nock's patch of the global fetch (which other files in the
+   * same jest worker also patch and restore). */
+  async function localUpstream(status: () => number) {
+    nock.enableNetConnect('127.0.0.1');
+    let hits = 0;
+    const server = createServer((_req, res) => {
+      hits += 1;
+      res.writeHead(status(), { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return {
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      hits: () => hits,
+      async close() {
+        server.closeAllConnections();
+        await new Promise((r) => server.close(r));
+        nock.disableNetConnect();
+      },
+    };
+  }
+  const localClient = (baseUrl: string, resetTimeoutMs = 60_000) =>
+    createHttpClient({
+      name: 'registrar',
+      baseUrl,
+      timeoutMs: 5_000,
+      breaker: { volumeThreshold: 4, errorThresholdPercentage: 50, resetTimeoutMs },
+      retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 5 },
+    });
+
   it('opens after the volume threshold of failures and then fails fast without calling out', async () => {
-    const failing = nock(BASE).get('/v1/flaky').times(12).reply(502, 'bad gateway');
-    const c = client();
-    for (let i = 0; i < 4 && !c.breaker.opened; i++)
+    const upstream = await localUpstream(() => 502);
+    const c = localClient(upstream.baseUrl);
+    try {
+      // 1st request: 3 calls (1 + 2 retries), all failing; 2nd: the 4th call reaches the volume threshold.
+      expect(await statusOf(c.request({ method: 'GET', path: '/v1/flaky' }))).toBe(502);
+      expect(c.breaker.opened).toBe(false);
       await statusOf(c.request({ method: 'GET', path: '/v1/flaky' }));
-    expect(c.breaker.opened).toBe(true);
-    const pendingBefore = failing.pendingMocks().length;
-    const err = await c.request({ method: 'GET', path: '/v1/flaky' }).catch((e: unknown) => e as AppError);
-    expect(err).toMatchObject({ status: 503, code: 'upstream.unavailable' });
-    expect((err as AppError).retryAfterSeconds).toBe(60);
-    expect(failing.pendingMocks().length).toBe(pendingBefore);
-    c.shutdown();
+      expect(c.breaker.opened).toBe(true);
+      expect(upstream.hits()).toBe(4);
+      const err = await c.request({ method: 'GET', path: '/v1/flaky' }).catch((e: unknown) => e as AppError);
+      expect(err).toMatchObject({ status: 503, code: 'upstream.unavailable' });
+      expect((err as AppError).retryAfterSeconds).toBe(60);
+      expect(upstream.hits()).toBe(4); // failed fast: nothing went out
+    } finally {
+      c.shutdown();
+      await upstream.close();
+    }
   });
 
   it('closes again after a successful half-open probe', async () => {
-    nock(BASE).get('/v1/recovering').times(12).reply(503);
-    const c = client(100);
-    for (let i = 0; i < 4 && !c.breaker.opened; i++)
-      await statusOf(c.request({ method: 'GET', path: '/v1/recovering' }));
-    expect(c.breaker.opened).toBe(true);
-    nock.cleanAll();
-    nock(BASE).get('/v1/recovering').reply(200, { ok: true });
-    await new Promise((r) => setTimeout(r, 150));
-    await expect(c.request({ method: 'GET', path: '/v1/recovering' })).resolves.toMatchObject({
-      status: 200,
-    });
-    expect(c.breaker.closed).toBe(true);
-    c.shutdown();
+    let answer = 503;
+    const upstream = await localUpstream(() => answer);
+    const c = localClient(upstream.baseUrl, 100);
+    try {
+      for (let i = 0; i < 4 && !c.breaker.opened; i++)
+        await statusOf(c.request({ method: 'GET', path: '/v1/recovering' }));
+      expect(c.breaker.opened).toBe(true);
+      answer = 200;
+      await new Promise((r) => setTimeout(r, 150));
+      await expect(c.request({ method: 'GET', path: '/v1/recovering' })).resolves.toMatchObject({
+        status: 200,
+      });
+      expect(c.breaker.closed).toBe(true);
+    } finally {
+      c.shutdown();
+      await upstream.close();
+    }
   });
 
   it('answers 502 after the retries of an idempotent call are used up', async () => {
