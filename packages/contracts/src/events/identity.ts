@@ -60,6 +60,23 @@ export const PasswordResetRequested = defineEvent(
   z.object({ userId: Id, email: Email, resetId: Id, expiresAt: z.iso.datetime({ offset: true }) }),
 );
 
+/**
+ * Sign-up answers the same whether or not the e-mail has an account (no existence leak), so the owner of
+ * a known address is told by mail instead: someone tried to sign up with it (sign in or reset instead).
+ * At most one per e-mail per throttle window, so sign-up cannot mail-bomb an address.
+ */
+export const UserSignupExisting = defineEvent(
+  'identity.user.signup_existing.v1',
+  'Someone signed up with an e-mail that already has an account in the tenant; the owner is to be told.',
+  z.object({
+    tenantId: Id,
+    userId: Id,
+    email: Email,
+    locale: Language.nullable(),
+    occurredAt: z.iso.datetime({ offset: true }),
+  }),
+);
+
 export const SettingsChanged = defineEvent(
   'identity.settings.changed.v1',
   'Settings changed at platform or reseller scope. Only the keys: some values are secret.',
@@ -73,5 +90,6 @@ export const identityEvents = [
   ResellerSuspended,
   UserStatusChanged,
   PasswordResetRequested,
+  UserSignupExisting,
   SettingsChanged,
 ] as const;
