@@ -83,6 +83,16 @@ export type JobView = z.infer<typeof JobView>;
 export const JobList = itemsOf(JobView);
 export type JobList = z.infer<typeof JobList>;
 
+/** What a provisioning job does: billing's lifecycle requests, and a change of package. */
+export const ProvisioningJobAction = z.enum([...JobAction.options, 'change_package']);
+export type ProvisioningJobAction = z.infer<typeof ProvisioningJobAction>;
+
+/** A job as staff see it (GET /v1/provisioning/jobs), its action including a change of package. */
+export const ProvisioningJobView = JobView.extend({ action: ProvisioningJobAction });
+export type ProvisioningJobView = z.infer<typeof ProvisioningJobView>;
+export const ProvisioningJobList = itemsOf(ProvisioningJobView);
+export type ProvisioningJobList = z.infer<typeof ProvisioningJobList>;
+
 export const AccountStatus = z.enum(['pending', 'active', 'suspended', 'terminated']);
 export type AccountStatus = z.infer<typeof AccountStatus>;
 
@@ -132,3 +142,16 @@ export type PlacementList = z.infer<typeof PlacementList>;
 /** POST /v1/provisioning/accounts/:id/login-url: a one-time single sign-on URL into the panel. */
 export const LoginUrlView = z.object({ url: z.url() });
 export type LoginUrlView = z.infer<typeof LoginUrlView>;
+
+/** GET /v1/provisioning/accounts/:id/usage: what the usage sync last read from the panel. */
+export const AccountUsageView = z.object({
+  diskBytes: z.number().int().min(0).nullable().describe('Disk used, in bytes (null: never read)'),
+  bandwidthBytes: z
+    .number()
+    .int()
+    .min(0)
+    .nullable()
+    .describe("This month's bandwidth, in bytes, as the panel counts it (null: never read)"),
+  measuredAt: Timestamp.nullable().describe('When the panel was last read'),
+});
+export type AccountUsageView = z.infer<typeof AccountUsageView>;

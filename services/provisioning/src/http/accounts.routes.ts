@@ -1,4 +1,11 @@
-import { AccountCredentialsView, AccountList, AccountView, JobView, LoginUrlView } from '@geminis/contracts';
+import {
+  AccountCredentialsView,
+  AccountList,
+  AccountUsageView,
+  AccountView,
+  LoginUrlView,
+  ProvisioningJobView,
+} from '@geminis/contracts';
 import { createRoutes } from '@geminis/service-kit';
 import { type AccountsService } from '../domain/accounts.service';
 import { accountNotFound } from '../domain/errors';
@@ -6,7 +13,6 @@ import { AccountsQuery, ManualAction } from '../domain/inputs';
 import { type JobsService } from '../domain/jobs.service';
 import { type LoginService } from '../domain/login.service';
 import { bodyOf, idOf, queryOf, STAFF, TenantQuery, tenantOf } from './request';
-import { AccountUsageView } from './schemas';
 import { accountView, jobView } from './views';
 
 const EVERYONE = { authenticated: true } as const;
@@ -81,7 +87,7 @@ export function accountsRoutes(deps: { accounts: AccountsService; jobs: JobsServ
       summary: 'Suspend or unsuspend an account by hand (a job; its result is published like billing’s)',
       query: TenantQuery,
       body: ManualAction,
-      responses: { 202: JobView },
+      responses: { 202: ProvisioningJobView },
     },
     async (req, res, auth) => {
       const id = idOf(req, accountNotFound);

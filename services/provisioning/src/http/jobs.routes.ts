@@ -1,9 +1,9 @@
+import { ProvisioningJobList as JobList, ProvisioningJobView as JobView } from '@geminis/contracts';
 import { createRoutes } from '@geminis/service-kit';
 import { jobNotFound } from '../domain/errors';
 import { JobsQuery } from '../domain/inputs';
 import { type JobsService } from '../domain/jobs.service';
 import { idOf, queryOf, STAFF, TenantQuery, tenantOf } from './request';
-import { ProvisioningJobList as JobList, ProvisioningJobView as JobView } from './schemas';
 import { jobView } from './views';
 
 /** Provisioning jobs for staff: what ran, what failed and why, and a retry for what failed. */

@@ -1,7 +1,6 @@
-import { type AccountView } from '@geminis/contracts';
+import { type AccountView, type ProvisioningJobView as JobView } from '@geminis/contracts';
 import { type Account } from '../store/accounts.store';
 import { type Job } from '../store/jobs.store';
-import { type ProvisioningJobView as JobView } from './schemas';
 
 /** A job as staff see it: what, how far, the panel's last reason; not the request it carries. */
 export const jobView = (j: Job): JobView => ({

@@ -1,13 +1,10 @@
-import { type JobAction, type JobStatus } from '@geminis/contracts';
+import { type JobStatus, type ProvisioningJobAction } from '@geminis/contracts';
 import { rows, type TenantScope, type Tx } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 import { iso, isoOrNull, json, tenantIs, writeTenant } from './sql';
 
-/**
- * What a job does: billing's lifecycle requests, and a change of package (not yet in contracts' JobAction —
- * the jobs routes answer with `ProvisioningJobView`, which adds it).
- */
-export type ProvisioningJobAction = JobAction | 'change_package';
+/** What a job does: billing's lifecycle requests, and a change of package (contracts' ProvisioningJobAction). */
+export type { ProvisioningJobAction };
 
 export interface Job {
   id: string;
