@@ -33,6 +33,7 @@ describe('domain orders', () => {
         prices: [
           { currency: 'EUR', years: 1, register: 1099, renew: 1299, transfer: 899 },
           { currency: 'EUR', years: 2, register: 2000, renew: 2400, transfer: 1800 },
+          { currency: 'EUR', years: 5, register: 5000, renew: 6000, transfer: 4500 },
         ],
       },
       shop.resellerToken,
@@ -295,6 +296,54 @@ describe('domain orders', () => {
       }),
     ).toBe('dead-letter');
     expect((await d.service()).status).toBe('provision_failed');
+  });
+
+  it('announces an order of domains only with billing.order.placed.v1 once, naming its domains', async () => {
+    const c = await newClient(h, shop.tenantId);
+    const name = `only-${newId().slice(-8)}.com`;
+    const order = await api.post('/v1/orders', domainsOnly(name, { years: 5 }), c.token);
+    expect(order.status).toBe(201);
+    const placed = (await outboxEvents(h, shop.tenantId, 'billing.order.placed.v1')).filter(
+      (p) => p.orderId === order.body.id,
+    );
+    expect(placed).toEqual([
+      {
+        orderId: order.body.id,
+        clientId: c.id,
+        currency: 'EUR',
+        total: 5000,
+        items: [],
+        domains: [{ domain: name, action: 'register', years: 5 }],
+      },
+    ]);
+    // the envelope is what the published contract accepts (catalog validates it)
+    expect(eventRegistry.get('billing.order.placed.v1')!.schema.safeParse(placed[0]).success).toBe(true);
+  });
+
+  it('names a 5-year domain’s renewal line by its term in years', async () => {
+    const c = await newClient(h, shop.tenantId);
+    const name = `five-${newId().slice(-8)}.com`;
+    const order = await api.post('/v1/orders', domainsOnly(name, { years: 5 }), c.token);
+    expect(order.status).toBe(201);
+    const first = (await api.get(`/v1/invoices/${order.body.invoiceId}`, c.token)).body;
+    expect(first.lines[0].description).toContain('5 years');
+    await api.post(`/v1/invoices/${order.body.invoiceId}/payments`, { amount: 5000 }, shop.resellerToken);
+    const serviceId = order.body.serviceIds[0] as string;
+    expect(
+      await h.deliver('provisioning.domain.registered.v1', shop.tenantId, {
+        domainServiceId: serviceId,
+        domain: name,
+        expiresAt: '2031-03-01T00:00:00Z',
+        registrar: 'resellerclub',
+      }),
+    ).toBe('ack');
+    clock.set('2031-02-20');
+    await jobsOf(h).renew();
+    const renewal = ((await api.get('/v1/invoices', c.token)).body.items as any[]).find(
+      (i) => i.status === 'unpaid',
+    );
+    expect(renewal.total).toBe(6000);
+    expect(renewal.lines[0].description).toBe(`${name} renewal, 5 years (2031-03-01 – 2036-03-01)`);
   });
 
   it('refuses bad domain lines naming the field, writing nothing', async () => {

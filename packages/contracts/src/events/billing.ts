@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../registry';
-import { Currency, Id, MinorUnits } from './common';
+import { Currency, Domain, Id, MinorUnits } from './common';
 
 export const BillingCycle = z.enum([
   'monthly',
@@ -24,9 +24,18 @@ export const OrderPlaced = defineEvent(
     total: MinorUnits,
     promotionId: Id.optional(),
     promotionCode: z.string().min(1).max(64).optional(),
-    items: z
-      .array(z.object({ productId: Id, cycle: BillingCycle, quantity: z.number().int().min(1) }))
-      .min(1),
+    /** The products ordered; empty for an order of domains only (then `domains` names them). */
+    items: z.array(z.object({ productId: Id, cycle: BillingCycle, quantity: z.number().int().min(1) })),
+    /** The domains ordered (registrations and transfers-in), when there are any. Added in place (optional). */
+    domains: z
+      .array(
+        z.object({
+          domain: Domain,
+          action: z.enum(['register', 'transfer']),
+          years: z.number().int().min(1).max(10),
+        }),
+      )
+      .optional(),
   }),
 );
 

@@ -170,32 +170,33 @@ export function createOrdersService(deps: {
         serviceId: service === null ? null : serviceIds[service]!,
       })),
     });
-    // order.placed.v1 lists the products (catalog counts them); an order of domains only has none, and the
-    // published version requires at least one item, so it goes without (its invoice.issued still names it).
+    // order.placed.v1 once for every order (catalog remembers the client has ordered and counts its
+    // promotion): the products it lists, and the domains beside them (an order of domains only has no item).
     const products = plan.services.flatMap((s) =>
       s.productId === null ? [] : [{ productId: s.productId, cycle: s.cycle, quantity: s.quantity }],
     );
-    const placed =
-      products.length === 0
-        ? null
-        : await outbox.enqueue(tx, {
-            type: OrderPlaced.type,
-            tenantId: o.client.tenantId,
-            data: {
-              orderId: o.id,
-              clientId: o.client.id,
-              currency,
-              total: o.snapshot.totals.total,
-              ...(o.snapshot.promotion
-                ? { promotionId: o.snapshot.promotion.id, promotionCode: o.snapshot.promotion.code }
-                : {}),
-              items: products,
-            },
-          });
+    const placed = await outbox.enqueue(tx, {
+      type: OrderPlaced.type,
+      tenantId: o.client.tenantId,
+      data: {
+        orderId: o.id,
+        clientId: o.client.id,
+        currency,
+        total: o.snapshot.totals.total,
+        ...(o.snapshot.promotion
+          ? { promotionId: o.snapshot.promotion.id, promotionCode: o.snapshot.promotion.code }
+          : {}),
+        items: products,
+        ...(o.input.domains.length > 0
+          ? { domains: o.input.domains.map((d) => ({ domain: d.domain, action: d.action, years: d.years })) }
+          : {}),
+      },
+    });
     await outbox.enqueue(tx, {
       type: InvoiceIssued.type,
       tenantId: o.client.tenantId,
-      ...(placed ? { correlationId: placed.correlationId, causationId: placed.id } : {}),
+      correlationId: placed.correlationId,
+      causationId: placed.id,
       data: {
         invoiceId: invoice.id,
         number: invoice.number,
@@ -212,7 +213,7 @@ export function createOrdersService(deps: {
     // Nothing to pay (a free product, a 100% promotion): the invoice is paid as it is issued.
     if (plan.total === 0n && (await settleFree(tx, scope, invoice.id))) {
       const issued = (await findInvoice(tx, scope, invoice.id))!;
-      await settlement.invoicePaid(tx, scope, issued, issued.paidAt!, placed?.id);
+      await settlement.invoicePaid(tx, scope, issued, issued.paidAt!, placed.id);
     }
     const order = await findOrder(tx, scope, o.id);
     const view = orderView(order!);

@@ -144,7 +144,7 @@ export async function issueRenewalBatch(
     -- join of the two intermediate sets would be planned as a nested loop over both, quadratic in the batch)
     work as materialized (
       select c.invoice_id, c.period_start, c.period_end, s.tenant_id, s.id, s.client_id, s.currency, s.cycle,
-             s.quantity, s.product_name, s.recurring_amount, s.addons, s.next_due_date,
+             s.quantity, s.product_name, s.recurring_amount, s.addons, s.next_due_date, s.term_months,
              coalesce(s.term_months, ${MONTHS}) as months,
              coalesce(b.tax_name, 'Tax') as tax_name, coalesce(b.tax_rate_bps, 0) as tax_rate_bps,
              coalesce(b.invoice_prefix, 'INV-') as prefix, coalesce(b.invoice_padding, 6) as padding,
@@ -160,6 +160,11 @@ export async function issueRenewalBatch(
     lines as materialized (
       select w.tenant_id, w.invoice_id, 1 as position,
              w.product_name || case when w.quantity > 1 then ' × ' || w.quantity else '' end
+               -- a domain renews for its term, named in years (its cycle only says annually for 4–10 years)
+               || case when w.term_months is null then ''
+                       when w.term_months % 12 = 0 then ' renewal, ' || (w.term_months / 12)
+                            || case when w.term_months = 12 then ' year' else ' years' end
+                       else ' renewal, ' || w.term_months || ' months' end
                || ' (' || w.period_start || ' – ' || w.period_end || ')' as description,
              w.recurring_amount as amount, w.id as service_id, w.period_start, w.period_end,
              (w.recurring_amount * w.tax_rate_bps + 5000) / 10000 as tax
