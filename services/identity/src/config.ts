@@ -30,6 +30,8 @@ export interface IdentityConfig {
   lockoutSec?: number;
   /** Password reset token lifetime. Default 3600 s. */
   resetTokenTtlSec?: number;
+  /** At most one "someone signed up with your e-mail" notice per account within this window. Default 3600 s. */
+  signupNoticeWindowSec?: number;
 }
 
 export function identityConfigFrom(

@@ -49,7 +49,13 @@ function wire(config: IdentityConfig, ctx: Parameters<ServiceDefinition['build']
   const tenants = createTenantsService({ db });
   const audit = createAuditService({ db });
   const settings = createSettingsService({ db, outbox, cipher });
-  const clients = createClientsService({ db, outbox, hasher, tenants });
+  const clients = createClientsService({
+    db,
+    outbox,
+    hasher,
+    tenants,
+    signupNoticeWindowSec: config.signupNoticeWindowSec ?? 3600,
+  });
   const resellers = createResellersService({ db, outbox, hasher });
   const throttle = createThrottle({
     db,

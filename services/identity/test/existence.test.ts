@@ -11,7 +11,7 @@ describe('account existence', () => {
   let demo: IdentityDemo;
 
   beforeAll(async () => {
-    h = await startIdentity();
+    h = await startIdentity({ signupNoticeWindowSec: 2 });
     api = client(h.url);
     demo = await seedIdentityDemo(h.db, h.services);
   }, 60_000);
@@ -43,6 +43,83 @@ describe('account existence', () => {
       tenantSlug: 'acme',
     });
     expect(stranger.status).toBe(401);
+  });
+
+  const notices = async (userId: string) =>
+    (
+      await h.db.transaction((tx) =>
+        rows<{ envelope: { tenantId: string; data: Record<string, unknown> } }>(
+          tx,
+          sql`select envelope from outbox where type = 'identity.user.signup_existing.v1'
+              and envelope->'data'->>'userId' = ${userId} order by id`,
+        ),
+      )
+    ).map((r) => r.envelope);
+
+  const noticesTo = async (email: string) =>
+    h.db.transaction((tx) =>
+      rows<{ tenant_id: string }>(
+        tx,
+        sql`select envelope->>'tenantId' as tenant_id from outbox
+            where type = 'identity.user.signup_existing.v1' and envelope->'data'->>'email' = ${email}`,
+      ),
+    );
+
+  const signupAs = (email: string, tenantSlug?: string) =>
+    api.post('/v1/auth/signup', {
+      email,
+      name: 'Someone',
+      password: 'long-enough-pass-9',
+      ...(tenantSlug ? { tenantSlug } : {}),
+    });
+
+  it('tells the owner of a known e-mail by an event through the outbox, and nobody for a new one', async () => {
+    const owner = demo.platformClient;
+    const ownerId = (await api.login(owner.email, owner.password)).user.id;
+    const before = await notices(ownerId);
+    const res = await signupAs(owner.email.toUpperCase());
+    expect(res.status).toBe(202);
+    const after = await notices(ownerId);
+    expect(after).toHaveLength(before.length + 1);
+    const event = after[after.length - 1]!;
+    expect(event.tenantId).toBe(owner.tenantId);
+    expect(event.data).toEqual({
+      tenantId: owner.tenantId,
+      userId: ownerId,
+      email: owner.email,
+      locale: expect.any(String) as unknown,
+      occurredAt: expect.any(String) as unknown,
+    });
+    await signupAs('someone-new@example.com');
+    expect(await noticesTo('someone-new@example.com')).toHaveLength(0);
+  });
+
+  it('sends at most one notice per e-mail per window, so sign-up cannot mail-bomb an address', async () => {
+    const victim = await api.post('/v1/auth/signup', {
+      email: 'victim@example.com',
+      name: 'Victim',
+      password: 'victim-pass-123',
+      tenantSlug: 'acme',
+    });
+    expect(victim.status).toBe(202);
+    const id = (await api.login('victim@example.com', 'victim-pass-123', 'acme')).user.id;
+    const burst = await Promise.all(Array.from({ length: 8 }, () => signupAs('victim@example.com', 'acme')));
+    expect(burst.map((r) => r.status)).toEqual(Array.from({ length: 8 }, () => 202));
+    expect(await notices(id)).toHaveLength(1);
+    // The same address at another tenant is another account, with its own notice.
+    expect(await noticesTo('victim@example.com')).toHaveLength(1);
+    await signupAs('victim@example.com'); // creates the platform's own account
+    await signupAs('victim@example.com'); // its owner is told
+    expect(await notices(id)).toHaveLength(1);
+    const told = await noticesTo('victim@example.com');
+    expect(told.map((n) => n.tenant_id).sort()).toEqual(
+      [demo.platformClient.tenantId, demo.reseller.tenantId].sort(),
+    );
+    // Once the window (2 s here) has passed, the owner may be told again.
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    await signupAs('victim@example.com', 'acme');
+    await signupAs('victim@example.com', 'acme');
+    expect(await notices(id)).toHaveLength(2);
   });
 
   it('answers a password reset request before doing any work that depends on the e-mail', async () => {

@@ -227,6 +227,7 @@ export const AuditEntryType = z.enum([
   'password.reset_completed',
   'user.status_changed',
   'user.created',
+  'signup.existing_email',
   'reseller.created',
   'reseller.updated',
   'reseller.status_changed',

@@ -1,4 +1,4 @@
-import { ClientCreated, UserStatusChanged } from '@geminis/contracts';
+import { ClientCreated, UserSignupExisting, UserStatusChanged } from '@geminis/contracts';
 import {
   ConflictError,
   NotFoundError,
@@ -7,12 +7,15 @@ import {
   ValidationError,
   type Database,
   type Outbox,
+  type SingleTenantScope,
   type Tx,
 } from '@geminis/service-kit';
 import { insertAudit } from '../store/audit.store';
 import { uniqueViolation } from '../store/errors';
+import { claimSignupNotice } from '../store/signup-notices.store';
 import { revokeAllForUser } from '../store/tokens.store';
 import {
+  findCredentialsByEmail,
   findUser,
   insertUser,
   listUsers,
@@ -38,10 +41,87 @@ export interface ClientsDeps {
   outbox: Outbox;
   hasher: PasswordHasher;
   tenants: TenantsService;
+  /** At most one sign-up notice per account within this many seconds. Default 3600. */
+  signupNoticeWindowSec?: number;
 }
 
 export function createClientsService(deps: ClientsDeps) {
   const { db, outbox, hasher } = deps;
+  const signupNoticeWindowSec = deps.signupNoticeWindowSec ?? 3600;
+
+  /** Writes a new client, its event and its audit entry inside the caller's transaction. */
+  async function writeClient(
+    tx: Tx,
+    tenantId: string,
+    input: Omit<NewClientInput, 'tenantId'>,
+    passwordHash: string,
+    via: 'admin' | 'reseller' | 'signup',
+    actor?: Actor,
+    ip?: string,
+  ): Promise<User> {
+    const scope = tenantScope(tenantId);
+    const user = await insertUser(tx, scope, {
+      id: newId(),
+      tenantId,
+      role: 'client',
+      email: input.email,
+      name: input.name,
+      language: input.language,
+      currency: input.currency,
+      passwordHash,
+    });
+    await outbox.enqueue(tx, {
+      type: ClientCreated.type,
+      tenantId,
+      data: {
+        clientId: user.id,
+        email: user.email,
+        name: user.name,
+        language: user.language,
+        currency: user.currency,
+        ...(actor ? { createdBy: actor.auth.userId } : {}),
+        via,
+      },
+    });
+    await insertAudit(tx, {
+      tenantId,
+      type: 'user.created',
+      actorId: actor?.auth.userId,
+      subjectId: user.id,
+      ip: actor?.ip ?? ip,
+      data: { role: 'client', via },
+    });
+    return user;
+  }
+
+  /**
+   * Someone signed up with the e-mail of this account: its owner is told by mail (the caller is not), at
+   * most once per window per account so sign-up cannot mail-bomb an address. Same transaction style as
+   * the sign-up it replaces: the event goes through the outbox.
+   */
+  async function noticeExisting(tx: Tx, scope: SingleTenantScope, user: User, ip?: string): Promise<void> {
+    const notified = await claimSignupNotice(tx, scope, user.id, signupNoticeWindowSec);
+    if (notified) {
+      await outbox.enqueue(tx, {
+        type: UserSignupExisting.type,
+        tenantId: user.tenantId,
+        data: {
+          tenantId: user.tenantId,
+          userId: user.id,
+          email: user.email,
+          locale: user.language,
+          occurredAt: new Date().toISOString(),
+        },
+      });
+    }
+    await insertAudit(tx, {
+      tenantId: user.tenantId,
+      type: 'signup.existing_email',
+      subjectId: user.id,
+      ip,
+      data: { notified },
+    });
+  }
 
   /** Inserts a client and announces it, in one transaction; a duplicate email in the tenant is a 409. */
   async function insertClient(
@@ -54,40 +134,7 @@ export function createClientsService(deps: ClientsDeps) {
     const passwordHash = await hasher.hash(input.password);
     const scope = tenantScope(tenantId);
     try {
-      return await db.withTenant(scope, async (tx) => {
-        const user = await insertUser(tx, scope, {
-          id: newId(),
-          tenantId,
-          role: 'client',
-          email: input.email,
-          name: input.name,
-          language: input.language,
-          currency: input.currency,
-          passwordHash,
-        });
-        await outbox.enqueue(tx, {
-          type: ClientCreated.type,
-          tenantId,
-          data: {
-            clientId: user.id,
-            email: user.email,
-            name: user.name,
-            language: user.language,
-            currency: user.currency,
-            ...(actor ? { createdBy: actor.auth.userId } : {}),
-            via,
-          },
-        });
-        await insertAudit(tx, {
-          tenantId,
-          type: 'user.created',
-          actorId: actor?.auth.userId,
-          subjectId: user.id,
-          ip: actor?.ip,
-          data: { role: 'client', via },
-        });
-        return user;
-      });
+      return await db.withTenant(scope, (tx) => writeClient(tx, tenantId, input, passwordHash, via, actor));
     } catch (err) {
       if (uniqueViolation(err)) throw duplicateEmail();
       throw err;
@@ -149,18 +196,34 @@ export function createClientsService(deps: ClientsDeps) {
 
     /**
      * Self sign-up. The caller learns nothing about whether the e-mail already had an account: a new one
-     * is created, a known one is left as it is, and both answer the same (the route's 202). The password
-     * is hashed in both cases before the insert is tried, so both take the same work.
+     * is created, a known one is left as it is and its owner is told by mail
+     * (`identity.user.signup_existing.v1`, throttled), and both answer the same (the route's 202). The
+     * password is hashed in both cases, and both take one transaction of the same shape.
      * Returns the new user, or undefined when the e-mail was taken.
      */
-    async signup(tenant: TenantRef, input: Omit<NewClientInput, 'tenantId'>): Promise<User | undefined> {
+    async signup(
+      tenant: TenantRef,
+      input: Omit<NewClientInput, 'tenantId'>,
+      ip?: string,
+    ): Promise<User | undefined> {
       if (tenant.reseller?.status === 'suspended') {
         throw new NotFoundError('identity.tenant_not_found', 'no storefront with that name');
       }
+      checkPasswordPolicy(input.password, input.email);
+      const passwordHash = await hasher.hash(input.password);
+      const scope = tenantScope(tenant.tenantId);
       try {
-        return await insertClient(tenant.tenantId, input, 'signup');
+        return await db.withTenant(scope, async (tx) => {
+          const known = await findCredentialsByEmail(tx, scope, input.email);
+          if (known) {
+            await noticeExisting(tx, scope, known, ip);
+            return undefined;
+          }
+          return writeClient(tx, tenant.tenantId, input, passwordHash, 'signup', undefined, ip);
+        });
       } catch (err) {
-        if (err instanceof ConflictError) return undefined;
+        // Two sign-ups with one new e-mail at once: the other one created it.
+        if (uniqueViolation(err)) return undefined;
         throw err;
       }
     },

@@ -177,7 +177,7 @@ export function authRoutes(deps: {
       const tenant = await deps.tenants.resolve({ slug: tenantSlug, host: req.headers.host });
       // 409 for a known e-mail told anyone which addresses have accounts here. The new account signs in
       // with its password; a known address is left as it was.
-      await deps.clients.signup(tenant, input);
+      await deps.clients.signup(tenant, input, req.ip);
       res.status(202).json({ status: 'accepted' });
     },
   );
