@@ -131,6 +131,7 @@ function wire(config: SupportConfig, ctx: ServiceContext, identity: IdentityClie
       db,
       tickets,
       ticketExtras,
+      departments,
       replies,
       ownAddresses: [config.mail?.from ?? 'no-reply@geminis.localhost'],
       ...clock,

@@ -1,6 +1,7 @@
 import { newId, rows } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
+import { Client as PgClient } from 'pg';
 import { createReplyAddresses } from '../src/domain/reply-token';
 import {
   client,
@@ -29,6 +30,7 @@ describe('inbound mail', () => {
   const bob = { id: newId(), email: 'bob@clients.example' };
   let ticket: string;
   let replyTo: string;
+  let helpDesk: string;
 
   const pipe = (raw: string, key: string | null = SERVICE_KEY) =>
     fetch(`${h.url}/internal/v1/support/inbound-mail`, {
@@ -95,6 +97,7 @@ describe('inbound mail', () => {
       dept('Bravo', { email: 'help@bravo.example' }),
       h.issuer.tokenFor('reseller', B),
     );
+    helpDesk = d.body.id;
     const t = await api.post(
       '/v1/support/tickets',
       { departmentId: d.body.id, subject: 'Site down', message: 'help' },
@@ -291,5 +294,113 @@ describe('inbound mail', () => {
     const ms = await messages(ticket);
     expect(ms.filter((m) => m.body === 'sent over SMTP')).toHaveLength(1);
     expect(ms.some((m) => m.body === 'away')).toBe(false);
+  });
+  /** A new ticket of Ana's in a department, and the reply address its receipt carries. */
+  async function anasTicket(departmentId: string, subject: string) {
+    const t = await api.post(
+      '/v1/support/tickets',
+      { departmentId, subject, message: 'first' },
+      h.issuer.tokenFor('client', A, ana.id),
+    );
+    const id = t.body.ticket.id as string;
+    const [mail] = await h.db.withTenant({ kind: 'tenant', tenantId: A }, (tx) =>
+      rows<{ reply_to: string }>(
+        tx,
+        sql`select reply_to from mail_outbox where template = 'ticket_opened' and event_id = ${id}`,
+      ),
+    );
+    return { id, replyTo: mail!.reply_to };
+  }
+
+  const ticketOf = async (id: string) =>
+    (await api.get(`/v1/support/tickets/${id}`, h.issuer.tokenFor('reseller', A))).body as {
+      ticket: { status: string; followUpOf: string | null; subject: string };
+      messages: { body: string }[];
+    };
+
+  it('reopens a closed ticket when its client mails it (the department’s default)', async () => {
+    const t = await anasTicket(helpDesk, 'Closed then mailed');
+    await api.post(`/v1/support/tickets/${t.id}/close`, {}, h.issuer.tokenFor('reseller', A));
+    const raw = message({ from: ana.email, to: t.replyTo, body: 'it broke again' });
+    expect((await pipe(raw)).body).toEqual({ status: 'appended', ticketId: t.id });
+    const after = await ticketOf(t.id);
+    expect(after.ticket.status).toBe('customer_reply');
+    expect(after.messages.map((m) => m.body)).toContain('it broke again');
+  });
+
+  it('opens a new ticket referring to the closed one when the department says so', async () => {
+    const reseller = h.issuer.tokenFor('reseller', A);
+    const d = await api.post(
+      '/v1/support/departments',
+      dept('Sales', { email: 'sales@acme.example', closedTicketMail: 'new_ticket' }),
+      reseller,
+    );
+    expect(d.body.closedTicketMail).toBe('new_ticket');
+    const t = await anasTicket(d.body.id, 'Quote');
+    await api.post(`/v1/support/tickets/${t.id}/close`, {}, reseller);
+    const answer = (await pipe(message({ from: ana.email, to: t.replyTo, body: 'one more question' }))).body;
+    expect(answer).toEqual({ status: 'opened', ticketId: expect.any(String) });
+    expect(answer.ticketId).not.toBe(t.id);
+    const fresh = await ticketOf(answer.ticketId);
+    expect(fresh.ticket).toMatchObject({ status: 'open', followUpOf: t.id, subject: 'Quote' });
+    expect(fresh.messages.map((m) => m.body)).toEqual(['one more question']);
+    expect((await ticketOf(t.id)).ticket.status).toBe('closed');
+  });
+
+  it('refuses an unknown closed-ticket rule with a 400 naming the field, and writes nothing', async () => {
+    const before = await countRows(h, 'departments');
+    const r = await api.post(
+      '/v1/support/departments',
+      dept('Odd', { closedTicketMail: 'ignore' }),
+      h.issuer.tokenFor('reseller', A),
+    );
+    expect(r.status).toBe(400);
+    expect(JSON.stringify(r.body)).toContain('closedTicketMail');
+    expect(await countRows(h, 'departments')).toBe(before);
+  });
+
+  it('keeps a mailed reply and its files in one transaction: neither is kept without the other', async () => {
+    const t = await anasTicket(helpDesk, 'Atomic');
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(16, 2)]);
+    const raw = [
+      `From: <${ana.email}>`,
+      `To: ${t.replyTo}`,
+      'Subject: Re: Atomic',
+      `Message-ID: <${newId()}@mail.clients.example>`,
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'with a file',
+      '--b1',
+      'Content-Type: image/png; name="boom.png"',
+      'Content-Disposition: attachment; filename="boom.png"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      png.toString('base64'),
+      '--b1--',
+      '',
+    ].join('\r\n');
+    // the database refuses the file (as a full disk would): the message must not stay without it
+    const admin = new PgClient({ connectionString: h.testDb.adminUrl });
+    await admin.connect();
+    try {
+      await admin.query(`create function refuse_boom() returns trigger language plpgsql as $$
+        begin if new.filename = 'boom.png' then raise exception 'disk full'; end if; return new; end $$`);
+      await admin.query(`create trigger refuse_boom before insert on ticket_attachments
+        for each row execute function refuse_boom()`);
+      expect((await pipe(raw)).status).toBe(500);
+      expect((await ticketOf(t.id)).messages.map((m) => m.body)).toEqual(['first']);
+      await admin.query('drop trigger refuse_boom on ticket_attachments');
+    } finally {
+      await admin.end();
+    }
+    // the sender's server tries again: not a duplicate, the message and its file land together
+    expect((await pipe(raw)).body).toEqual({ status: 'appended', ticketId: t.id, attachments: 1 });
+    expect((await ticketOf(t.id)).messages.map((m) => m.body)).toEqual(['first', 'with a file']);
+    const files = await api.get(`/v1/support/tickets/${t.id}/attachments`, h.issuer.tokenFor('reseller', A));
+    expect(files.body.items).toEqual([expect.objectContaining({ filename: 'boom.png' })]);
   });
 });

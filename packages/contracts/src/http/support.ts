@@ -19,6 +19,8 @@ export const DepartmentView = z.object({
   defaultAssigneeId: Id.nullable(),
   /** First-response target in minutes (SLA); null = none. */
   firstResponseMinutes: z.number().int().positive().nullable(),
+  /** A client's mail to a closed ticket: `reopen` it, or open a `new_ticket` that refers to it. */
+  closedTicketMail: z.enum(['reopen', 'new_ticket']),
 });
 export type DepartmentView = z.infer<typeof DepartmentView>;
 
@@ -40,6 +42,8 @@ export const ClientTicketView = z.object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
   closedAt: Timestamp.nullable(),
+  /** The closed ticket this one follows up (a client's mail to it, in a department that opens new tickets). */
+  followUpOf: Id.nullable(),
 });
 
 export const StaffTicketView = ClientTicketView.extend({

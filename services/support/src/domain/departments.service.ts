@@ -76,10 +76,15 @@ export function createDepartmentsService(deps: { db: Database }) {
       return d;
     },
 
-    async create(auth: AuthContext, input: DepartmentInput, tenantId?: string): Promise<Department> {
+    async create(
+      auth: AuthContext,
+      input: Omit<DepartmentInput, 'closedTicketMail'> & Partial<Pick<DepartmentInput, 'closedTicketMail'>>,
+      tenantId?: string,
+    ): Promise<Department> {
       const scope = writeScope(auth, tenantId);
       if (input.shared && !isPlatform(scope.tenantId)) throw onlyPlatformShares();
-      return renamed(db.withTenant(scope, (tx) => insertDepartment(tx, scope, { id: newId(), ...input })));
+      const d = { id: newId(), closedTicketMail: 'reopen' as const, ...input };
+      return renamed(db.withTenant(scope, (tx) => insertDepartment(tx, scope, d)));
     },
 
     async update(auth: AuthContext, id: string, patch: DepartmentPatch, tenantId?: string) {

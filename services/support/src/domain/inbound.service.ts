@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import { allTenants, AppError, tenantScope, type AuthContext, type Database } from '@geminis/service-kit';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
-import { findDepartmentsByEmail } from '../store/departments.store';
+import { findDepartment, findDepartmentsByEmail } from '../store/departments.store';
 import { recordInbound } from '../store/inbound.store';
 import { findRecipient, findRecipientByEmail } from '../store/mail.store';
 import { mergedInto } from '../store/ticket-extras.store';
 import { findTicket } from '../store/tickets.store';
 import { type ReplyAddresses } from './reply-token';
 import { type TicketExtrasService } from './ticket-extras.service';
-import { DuplicateDelivery, type OnceGuard, type TicketsService } from './tickets.service';
+import { type DepartmentsService } from './departments.service';
+import { DuplicateDelivery, type TicketsService, type WriteHooks } from './tickets.service';
 
 export type InboundOutcome =
   | { status: 'appended'; ticketId: string; attachments?: number }
@@ -90,7 +91,9 @@ export function createInboundService(deps: {
   db: Database;
   tickets: TicketsService;
   /** Files attached to the mail go to the ticket under the same rules as uploads (others are skipped). */
-  ticketExtras?: Pick<TicketExtrasService, 'attach'>;
+  ticketExtras?: Pick<TicketExtrasService, 'attachIn'>;
+  /** Whether a closed ticket's department still takes the client's new tickets (mail to a closed one). */
+  departments?: Pick<DepartmentsService, 'openable'>;
   replies: ReplyAddresses;
   /** Addresses that are ours (the platform's sender): mail from them is our own, coming back. */
   ownAddresses: string[];
@@ -99,16 +102,42 @@ export function createInboundService(deps: {
   const now = deps.now ?? (() => new Date());
   const own = new Set(deps.ownAddresses.map((a) => a.toLowerCase()));
 
-  const onceFor =
-    (messageId: string): OnceGuard =>
-    (tx, scope, ticketId) =>
-      recordInbound(tx, scope, messageId, ticketId);
+  /**
+   * The mail's Message-ID (taken once) and its files, written in the same transaction as its message:
+   * files are stored as the ticket's client under the upload rules, refused ones skipped (`stored` counts
+   * the others); any other failure rolls the message back with them, and the sender's server retries.
+   */
+  const hooksFor = (messageId: string, mail: ParsedMail) => {
+    const counted = { stored: 0 };
+    const hooks: WriteHooks = {
+      once: (tx, scope, ticketId) => recordInbound(tx, scope, messageId, ticketId),
+      after: async (tx, scope, ticket) => {
+        if (!deps.ticketExtras) return;
+        for (const a of mail.attachments) {
+          try {
+            await deps.ticketExtras.attachIn(
+              tx,
+              scope,
+              ticket,
+              { filename: a.filename ?? 'attachment', data: a.content },
+              { author: 'client', authorId: ticket.clientId },
+            );
+            counted.stored += 1;
+          } catch (err) {
+            // refused by the rules before any SQL ran: the transaction is intact
+            if (!(err instanceof AppError && err.status < 500)) throw err;
+          }
+        }
+      },
+    };
+    return { hooks, counted };
+  };
 
   async function toTicket(
     token: string,
     from: string,
     body: string,
-    messageId: string,
+    write: ReturnType<typeof hooksFor>,
   ): Promise<InboundOutcome> {
     const verified = deps.replies.verify(token, now());
     if ('refused' in verified)
@@ -125,14 +154,30 @@ export function createInboundService(deps: {
     // the address is the key, and the sender must still be the ticket's client
     if (!client || client.email.toLowerCase() !== from)
       return { status: 'dropped', reason: 'sender_mismatch' };
-    if (ticket.status === 'closed') return { status: 'dropped', reason: 'ticket_closed' };
-    await deps.tickets.reply(
-      asClient(ticket.clientId, ticket.tenantId),
-      ticket.id,
-      body,
-      undefined,
-      onceFor(messageId),
-    );
+    const asTicketClient = asClient(ticket.clientId, ticket.tenantId);
+    if (ticket.status === 'closed') {
+      // the department decides: a new ticket referring to the closed one, or (default) reopen it
+      const department =
+        ticket.departmentId &&
+        (await deps.db.withTenant(scope, (tx) => findDepartment(tx, scope, ticket.departmentId!)));
+      const openable =
+        department &&
+        department.closedTicketMail === 'new_ticket' &&
+        (await deps.departments?.openable(ticket.tenantId, department.id));
+      if (openable) {
+        const opened = await deps.tickets.open(
+          asTicketClient,
+          { departmentId: openable.id, subject: ticket.subject, message: body, priority: ticket.priority },
+          undefined,
+          { ...write.hooks, followUpOf: ticket.id },
+        );
+        return { status: 'opened', ticketId: opened.ticket.id };
+      }
+    }
+    await deps.tickets.reply(asTicketClient, ticket.id, body, undefined, {
+      ...write.hooks,
+      reopenClosed: true,
+    });
     return { status: 'appended', ticketId: ticket.id };
   }
 
@@ -141,7 +186,7 @@ export function createInboundService(deps: {
     from: string,
     subject: string,
     body: string,
-    messageId: string,
+    write: ReturnType<typeof hooksFor>,
   ): Promise<InboundOutcome | undefined> {
     const departments = await deps.db.withTenant(allTenants, (tx) =>
       findDepartmentsByEmail(tx, allTenants, address),
@@ -160,33 +205,11 @@ export function createInboundService(deps: {
           priority: 'medium',
         },
         undefined,
-        onceFor(messageId),
+        write.hooks,
       );
       return { status: 'opened', ticketId: opened.ticket.id };
     }
     return { status: 'dropped', reason: 'unknown_sender' };
-  }
-
-  /** The mail's files on the ticket, as its client, under the upload rules; refused ones are skipped. */
-  async function attachAll(ticketId: string, mail: ParsedMail): Promise<number> {
-    if (!deps.ticketExtras) return 0;
-    const ticket = await deps.db.withTenant(allTenants, (tx) =>
-      findTicket(tx, { scope: allTenants }, ticketId),
-    );
-    if (!ticket) return 0;
-    let stored = 0;
-    for (const a of mail.attachments) {
-      try {
-        await deps.ticketExtras.attach(asClient(ticket.clientId, ticket.tenantId), ticket.id, {
-          filename: a.filename ?? 'attachment',
-          data: a.content,
-        });
-        stored += 1;
-      } catch (err) {
-        if (!(err instanceof AppError && err.status < 500)) throw err;
-      }
-    }
-    return stored;
   }
 
   return {
@@ -216,15 +239,16 @@ export function createInboundService(deps: {
         mail.messageId?.slice(0, 500) ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`;
       try {
         const token = to.find((a) => a.startsWith('reply+'));
+        const write = hooksFor(messageId, mail);
         let outcome: InboundOutcome | undefined;
-        if (token) outcome = await toTicket(token, from, body, messageId);
+        if (token) outcome = await toTicket(token, from, body, write);
         for (const address of token ? [] : to) {
-          outcome = await toDepartment(address, from, mail.subject ?? '', body, messageId);
+          outcome = await toDepartment(address, from, mail.subject ?? '', body, write);
           if (outcome) break;
         }
         if (!outcome) return { status: 'dropped', reason: 'no_recipient' };
         if (outcome.status !== 'appended' && outcome.status !== 'opened') return outcome;
-        const files = await attachAll(outcome.ticketId, mail);
+        const files = write.counted.stored;
         return files > 0 ? { ...outcome, attachments: files } : outcome;
       } catch (err) {
         if (err instanceof DuplicateDelivery) return { status: 'duplicate' };

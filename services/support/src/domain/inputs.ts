@@ -29,6 +29,8 @@ export const DepartmentInput = z
       .max(60 * 24 * 30)
       .nullable()
       .default(null),
+    /** A client's mail to a closed ticket: `reopen` it (default) or open a `new_ticket` referring to it. */
+    closedTicketMail: z.enum(['reopen', 'new_ticket']).default('reopen'),
   })
   .strict();
 export type DepartmentInput = z.infer<typeof DepartmentInput>;
@@ -46,6 +48,7 @@ export const DepartmentPatch = z
       .min(1)
       .max(60 * 24 * 30)
       .nullable(),
+    closedTicketMail: z.enum(['reopen', 'new_ticket']),
   })
   .partial()
   .strict();

@@ -78,49 +78,63 @@ export function createTicketExtrasService(deps: {
       return fn(tx, ticket, tenantScope(ticket.tenantId));
     });
 
+  /** The upload rules (non-empty, size, a sniffed allowed type), before anything is read or written. */
+  function checked(file: { filename: string; data: Buffer }) {
+    if (file.data.length === 0) throw invalidField('support.attachment_empty', 'file', 'the file is empty');
+    if (file.data.length > maxBytes) throw attachmentTooLarge(maxBytes);
+    const type = sniffType(file.data);
+    if (!type)
+      throw invalidField(
+        'support.attachment_type_refused',
+        'file',
+        'only PNG, JPEG, GIF, WebP, PDF and plain text files are accepted',
+      );
+    return type;
+  }
+
+  /** Stores a file on a ticket in the caller's transaction (the ticket already found, and locked). */
+  async function attachIn(
+    tx: Tx,
+    scope: SingleTenantScope,
+    ticket: Ticket,
+    file: { filename: string; data: Buffer },
+    by: { author: 'client' | 'staff'; authorId: string },
+  ): Promise<Attachment> {
+    const type = checked(file);
+    if (ticket.status === 'closed') throw ticketClosed();
+    if ((await totalAttachmentBytes(tx, scope, ticket.id)) + file.data.length > maxTicketBytes)
+      throw ticketAttachmentsFull(maxTicketBytes);
+    return insertAttachment(
+      tx,
+      scope,
+      {
+        id: newId(),
+        ticketId: ticket.id,
+        filename: safeFilename(file.filename),
+        contentType: type,
+        size: file.data.length,
+        sha256: createHash('sha256').update(file.data).digest('hex'),
+        data: file.data,
+        author: by.author,
+        authorId: by.authorId,
+      },
+      now(),
+    );
+  }
+
   return {
+    attachIn,
+
     async attach(
       auth: AuthContext,
       ticketId: string,
       file: { filename: string; data: Buffer },
       tenantId?: string,
     ): Promise<Attachment> {
-      if (file.data.length === 0) throw invalidField('support.attachment_empty', 'file', 'the file is empty');
-      if (file.data.length > maxBytes) throw attachmentTooLarge(maxBytes);
-      const type = sniffType(file.data);
-      if (!type)
-        throw invalidField(
-          'support.attachment_type_refused',
-          'file',
-          'only PNG, JPEG, GIF, WebP, PDF and plain text files are accepted',
-        );
+      checked(file);
       const viewer = viewerOf(auth, tenantId);
-      return onTicket(
-        viewer,
-        ticketId,
-        async (tx, ticket, scope) => {
-          if (ticket.status === 'closed') throw ticketClosed();
-          if ((await totalAttachmentBytes(tx, scope, ticket.id)) + file.data.length > maxTicketBytes)
-            throw ticketAttachmentsFull(maxTicketBytes);
-          return insertAttachment(
-            tx,
-            scope,
-            {
-              id: newId(),
-              ticketId: ticket.id,
-              filename: safeFilename(file.filename),
-              contentType: type,
-              size: file.data.length,
-              sha256: createHash('sha256').update(file.data).digest('hex'),
-              data: file.data,
-              author: auth.role === 'client' ? 'client' : 'staff',
-              authorId: auth.userId,
-            },
-            now(),
-          );
-        },
-        true,
-      );
+      const by = { author: auth.role === 'client' ? ('client' as const) : ('staff' as const), authorId: auth.userId };
+      return onTicket(viewer, ticketId, (tx, ticket, scope) => attachIn(tx, scope, ticket, file, by), true);
     },
 
     async list(auth: AuthContext, ticketId: string, tenantId?: string): Promise<Attachment[]> {

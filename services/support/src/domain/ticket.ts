@@ -23,6 +23,8 @@ export interface Ticket {
   firstResponseAt: Date | null;
   slaDueAt: Date | null;
   slaBreachedAt: Date | null;
+  /** The closed ticket this one follows up, if a client's mail to that one opened it. */
+  followUpOf: string | null;
 }
 
 export interface Message {

@@ -31,6 +31,21 @@ import { slaDueAt, statusAfterReply, type Message, type Ticket } from './ticket'
  */
 export type OnceGuard = (tx: Tx, scope: SingleTenantScope, ticketId: string) => Promise<boolean>;
 
+/** What inbound mail adds to a client's write, all inside the write's one transaction. */
+export interface WriteHooks {
+  /** Before the message: false abandons the write as a duplicate (the mail's Message-ID). */
+  once?: OnceGuard;
+  /**
+   * After the message, in the same transaction (the mail's files): a throw rolls the message back too,
+   * so there is never a message without its files nor files without their message.
+   */
+  after?: (tx: Tx, scope: SingleTenantScope, ticket: Ticket) => Promise<void>;
+  /** A reply to a closed ticket reopens it (mail, as WHMCS and Blesta do); the API still refuses one. */
+  reopenClosed?: boolean;
+  /** A new ticket following up a closed one (mail to it, in a department that opens new tickets). */
+  followUpOf?: string;
+}
+
 export class DuplicateDelivery extends Error {
   constructor() {
     super('already received');
@@ -104,7 +119,7 @@ export function createTicketsService(deps: {
       auth: AuthContext,
       input: TicketInput,
       tenantId?: string,
-      once?: OnceGuard,
+      hooks: WriteHooks = {},
     ): Promise<TicketDetail> {
       const staff = isStaff(auth);
       if (!staff && input.clientId !== undefined)
@@ -132,10 +147,11 @@ export function createTicketsService(deps: {
           tags: [],
           slaDueAt: staff ? null : slaDueAt(at, department.firstResponseMinutes),
           ...(staff ? { firstResponseAt: at } : {}),
+          ...(hooks.followUpOf ? { followUpOf: hooks.followUpOf } : {}),
           at,
         });
         if (!ticket) throw new Error('a new ticket cannot collide');
-        if (once && !(await once(tx, scope, ticket.id))) throw new DuplicateDelivery();
+        if (hooks.once && !(await hooks.once(tx, scope, ticket.id))) throw new DuplicateDelivery();
         await insertMessage(
           tx,
           scope,
@@ -143,6 +159,7 @@ export function createTicketsService(deps: {
           { id: newId(), authorId: auth.userId, author, body: input.message, internal: false },
           at,
         );
+        if (hooks.after) await hooks.after(tx, scope, ticket);
         if (deps.notifications)
           await deps.notifications.queue(tx, scope, {
             eventId: ticket.id,
@@ -196,14 +213,14 @@ export function createTicketsService(deps: {
       id: string,
       message: string,
       tenantId?: string,
-      once?: OnceGuard,
+      hooks: WriteHooks = {},
     ): Promise<TicketDetail> {
       const viewer = viewerOf(auth, tenantId);
       const author = auth.role === 'client' ? 'client' : 'staff';
       const at = now();
       return onTicket(viewer, id, async (tx, ticket, scope) => {
-        if (ticket.status === 'closed') throw ticketClosed();
-        if (once && !(await once(tx, scope, ticket.id))) throw new DuplicateDelivery();
+        if (ticket.status === 'closed' && !hooks.reopenClosed) throw ticketClosed();
+        if (hooks.once && !(await hooks.once(tx, scope, ticket.id))) throw new DuplicateDelivery();
         const m = await insertMessage(
           tx,
           scope,
@@ -211,6 +228,8 @@ export function createTicketsService(deps: {
           { id: newId(), authorId: auth.userId, author, body: message, internal: false },
           at,
         );
+        // a closed ticket reopened by this reply takes its files once it is open again
+        if (hooks.after) await hooks.after(tx, scope, { ...ticket, status: statusAfterReply(author) });
         const status = statusAfterReply(author);
         const updated = await changed(
           tx,

@@ -36,6 +36,7 @@ export function ticketView(t: Ticket, staff: boolean): TicketView {
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),
     closedAt: iso(t.closedAt),
+    followUpOf: t.followUpOf,
   };
   if (!staff) return base;
   return {

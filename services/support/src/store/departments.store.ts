@@ -20,7 +20,11 @@ export interface Department {
   shared: boolean;
   defaultAssigneeId: string | null;
   firstResponseMinutes: number | null;
+  /** What a client's mail to one of its closed tickets does: reopen it, or open a new one referring to it. */
+  closedTicketMail: ClosedTicketMail;
 }
+
+export type ClosedTicketMail = 'reopen' | 'new_ticket';
 
 interface DepartmentRow {
   id: string;
@@ -31,6 +35,7 @@ interface DepartmentRow {
   shared: boolean;
   default_assignee_id: string | null;
   first_response_minutes: number | null;
+  closed_ticket_mail: ClosedTicketMail;
 }
 
 const toDepartment = (r: DepartmentRow): Department => ({
@@ -42,6 +47,7 @@ const toDepartment = (r: DepartmentRow): Department => ({
   shared: r.shared,
   defaultAssigneeId: r.default_assignee_id,
   firstResponseMinutes: r.first_response_minutes,
+  closedTicketMail: r.closed_ticket_mail,
 });
 
 export async function insertDepartment(
@@ -52,9 +58,9 @@ export async function insertDepartment(
   const [row] = await rows<DepartmentRow>(
     tx,
     sql`insert into departments (id, tenant_id, name, email, visibility, shared, default_assignee_id,
-                                 first_response_minutes)
+                                 first_response_minutes, closed_ticket_mail)
         values (${d.id}, ${writeTenant(scope)}, ${d.name}, ${d.email}, ${d.visibility}, ${d.shared},
-                ${d.defaultAssigneeId}, ${d.firstResponseMinutes})
+                ${d.defaultAssigneeId}, ${d.firstResponseMinutes}, ${d.closedTicketMail})
         returning *`,
   );
   return toDepartment(row!);
@@ -133,7 +139,8 @@ export async function updateDepartment(
                                      then ${patch.defaultAssigneeId ?? null}::uuid else default_assignee_id end,
           first_response_minutes = case when ${has('firstResponseMinutes')}
                                         then ${patch.firstResponseMinutes ?? null}::integer
-                                        else first_response_minutes end
+                                        else first_response_minutes end,
+          closed_ticket_mail = coalesce(${patch.closedTicketMail ?? null}, closed_ticket_mail)
         where ${tenantIs(scope)} and id = ${id}
         returning *`,
   );

@@ -29,6 +29,7 @@ interface TicketRow {
   first_response_at: Date | null;
   sla_due_at: Date | null;
   sla_breached_at: Date | null;
+  follow_up_of: string | null;
 }
 
 const toTicket = (r: TicketRow): Ticket => ({
@@ -50,6 +51,7 @@ const toTicket = (r: TicketRow): Ticket => ({
   firstResponseAt: r.first_response_at && new Date(r.first_response_at),
   slaDueAt: r.sla_due_at && new Date(r.sla_due_at),
   slaBreachedAt: r.sla_breached_at && new Date(r.sla_breached_at),
+  followUpOf: r.follow_up_of,
 });
 
 /** A text[] parameter (drizzle would spread a JS array into a list). */
@@ -77,6 +79,7 @@ export interface NewTicket {
   /** Set when staff speak first (a ticket staff open for a client). */
   firstResponseAt?: Date;
   originEventId?: string;
+  followUpOf?: string;
   at: Date;
 }
 
@@ -90,11 +93,12 @@ export async function insertTicket(
     tx,
     sql`insert into tickets (id, tenant_id, client_id, department_id, subject, priority, status, opened_by,
                              assignee_id, related_service_id, related_invoice_id, tags, origin_event_id,
-                             created_at, updated_at, status_changed_at, sla_due_at, first_response_at)
+                             created_at, updated_at, status_changed_at, sla_due_at, first_response_at,
+                             follow_up_of)
         values (${t.id}, ${writeTenant(scope)}, ${t.clientId}, ${t.departmentId}, ${t.subject}, ${t.priority},
                 ${t.status}, ${t.openedBy}, ${t.assigneeId}, ${t.relatedServiceId}, ${t.relatedInvoiceId},
                 ${textArray(t.tags)}, ${t.originEventId ?? null}, ${t.at}, ${t.at}, ${t.at}, ${t.slaDueAt},
-                ${t.firstResponseAt ?? null})
+                ${t.firstResponseAt ?? null}, ${t.followUpOf ?? null})
         on conflict (tenant_id, origin_event_id) do nothing
         returning *`,
   );
