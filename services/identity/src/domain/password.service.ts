@@ -51,6 +51,8 @@ export function createPasswordService(deps: {
       await db.withTenant(scope, async (tx) => {
         await setPasswordHash(tx, scope, user.id, hash);
         await revokeAllForUser(tx, scope, user.id);
+        // A reset link asked for before the change would undo it.
+        await invalidateOneTimeTokens(tx, scope, user.id, 'password_reset');
         await insertAudit(tx, {
           tenantId: user.tenantId,
           type: 'password.changed',
@@ -68,7 +70,9 @@ export function createPasswordService(deps: {
     async requestReset(tenant: TenantRef, email: string, ip?: string): Promise<void> {
       const scope = scopeOf(tenant.tenantId);
       await db.withTenant(scope, async (tx) => {
-        const user = await findCredentialsByEmail(tx, scope, email);
+        // The user's row is locked first: two requests at once take turns, so the second one sees (and
+        // voids) the first one's token instead of both leaving a live link behind.
+        const user = await findCredentialsByEmail(tx, scope, email, true);
         if (!user || user.status !== 'active') return;
         await invalidateOneTimeTokens(tx, scope, user.id, 'password_reset');
         const t = newTenantToken(tenant.tenantId);
@@ -113,6 +117,8 @@ export function createPasswordService(deps: {
       await db.withTenant(scope, async (tx) => {
         const used = await consumeOneTimeToken(tx, scope, 'password_reset', parsed.hash);
         if (!used) throw invalidReset();
+        // Every other link of this user dies with it: one reset per request, whichever link is used.
+        await invalidateOneTimeTokens(tx, scope, used.userId, 'password_reset');
         await setPasswordHash(tx, scope, used.userId, hash);
         await revokeAllForUser(tx, scope, used.userId);
         await insertAudit(tx, {

@@ -105,11 +105,12 @@ export async function findCredentialsByEmail(
   tx: Tx,
   scope: SingleTenantScope,
   email: string,
+  forUpdate = false,
 ): Promise<UserCredentials | undefined> {
   const [row] = await rows<UserRow>(
     tx,
     sql`select * from users where tenant_id = ${scope.tenantId} and lower(email) = lower(${email})
-        and deleted_at is null`,
+        and deleted_at is null ${forUpdate ? sql`for update` : sql``}`,
   );
   return row && toCredentials(row);
 }
