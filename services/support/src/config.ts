@@ -99,6 +99,10 @@ export interface SupportConfig {
     /** How long a delivery is retried (default a day). */
     retryForMs?: number;
     pollMs?: number;
+    /** How long one attempt waits for an answer (default 10 s). */
+    timeoutMs?: number;
+    /** Each endpoint's circuit breaker. */
+    breaker?: { volumeThreshold?: number; resetTimeoutMs?: number };
   };
 }
 

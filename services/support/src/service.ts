@@ -246,12 +246,15 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
       });
       const webhookDeliverer = createWebhookDeliverer({
         db: ctx.db,
+        outbox: ctx.outbox,
         webhooks: services.webhooks,
         policy: { allowPrivate: config.webhooks?.allowPrivate ?? false },
         ...(config.webhooks?.failureLimit !== undefined
           ? { failureLimit: config.webhooks.failureLimit }
           : {}),
         ...(config.webhooks?.retryBaseMs !== undefined ? { retryBaseMs: config.webhooks.retryBaseMs } : {}),
+        ...(config.webhooks?.timeoutMs !== undefined ? { timeoutMs: config.webhooks.timeoutMs } : {}),
+        ...(config.webhooks?.breaker ? { breaker: config.webhooks.breaker } : {}),
         ...(config.now ? { now: config.now } : {}),
         logger: ctx.logger,
       });
@@ -319,6 +322,7 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
           await Promise.all(background.map((stop) => stop()));
           identity.shutdown();
           mailer.shutdown();
+          webhookDeliverer.shutdown();
         },
       };
     },

@@ -3,7 +3,15 @@ import { newId } from '@geminis/service-kit';
 import { postSigned } from '../src/webhooks/deliverer';
 import { isBlockedAddress } from '../src/webhooks/ssrf';
 import { startReceiver, type Receiver } from './support/receiver';
-import { client, countRows, dept, startSupport, type Client, type Harness } from './support/support';
+import {
+  client,
+  countRows,
+  dept,
+  outboxEvents,
+  startSupport,
+  type Client,
+  type Harness,
+} from './support/support';
 
 /** The documented verification: HMAC-SHA256(secret, `${t}.${raw body}`) against any v1, in constant time. */
 function verifies(secret: string, header: string, raw: string): boolean {
@@ -171,8 +179,20 @@ describe('outbound webhooks', () => {
       later(240);
     }
     const ep = (await api.get(`/v1/support/webhooks/${endpoint}`, resellerA)).body;
-    expect(ep).toMatchObject({ status: 'disabled', consecutiveFailures: 3 });
+    expect(ep).toMatchObject({ status: 'disabled', consecutiveFailures: 3, disabledAt: expect.any(String) });
     expect(ep.disabledReason).toMatch(/3 failed deliveries/);
+    // announced once, in the tenant's name, without the URL or a secret
+    const notices = await outboxEvents(h, A, 'support.webhook_endpoint.disabled.v1');
+    expect(notices.map((e) => e.data)).toEqual([
+      {
+        endpointId: endpoint,
+        consecutiveFailures: 3,
+        lastStatusCode: 503,
+        reason: ep.disabledReason,
+        disabledAt: ep.disabledAt,
+      },
+    ]);
+    expect(JSON.stringify(notices)).not.toContain(receiver.url(''));
     const attempts = (await deliveries())[0]!.attempts;
     expect(attempts).toBe(3);
     // nothing is tried while disabled
@@ -181,7 +201,12 @@ describe('outbound webhooks', () => {
     expect((await deliveries())[0]!.attempts).toBe(3);
     receiver.state.status = 200;
     const enabled = await api.patch(`/v1/support/webhooks/${endpoint}`, { enabled: true }, resellerA);
-    expect(enabled.body).toMatchObject({ status: 'active', consecutiveFailures: 0, disabledReason: null });
+    expect(enabled.body).toMatchObject({
+      status: 'active',
+      consecutiveFailures: 0,
+      disabledReason: null,
+      disabledAt: null,
+    });
     await drain();
     expect((await deliveries())[0]).toMatchObject({ status: 'delivered', attempts: 4 });
   });

@@ -35,4 +35,19 @@ export const TicketReplied = defineEvent(
   }),
 );
 
-export const supportEvents = [TicketOpened, TicketReplied] as const;
+export const WebhookEndpointDisabled = defineEvent(
+  'support.webhook_endpoint.disabled.v1',
+  'A tenant’s outbound webhook endpoint was disabled after failing `consecutiveFailures` deliveries in a ' +
+    'row; its pending deliveries wait until staff enable it again. tenantId = the endpoint’s tenant. ' +
+    'Carries no URL (it may hold a token) and no secret: read the endpoint from support.',
+  z.object({
+    endpointId: Id,
+    consecutiveFailures: z.number().int().positive(),
+    /** The last attempt's HTTP status, or null when no answer came (refused, timed out). */
+    lastStatusCode: z.number().int().nullable(),
+    reason: z.string().max(500),
+    disabledAt: z.iso.datetime(),
+  }),
+);
+
+export const supportEvents = [TicketOpened, TicketReplied, WebhookEndpointDisabled] as const;

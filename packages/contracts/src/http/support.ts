@@ -151,6 +151,8 @@ export const WebhookEndpointView = z.object({
   eventTypes: z.array(z.string()),
   status: z.enum(['active', 'disabled']),
   disabledReason: z.string().nullable(),
+  /** When it was disabled (by staff, or after repeated failures: support.webhook_endpoint.disabled.v1). */
+  disabledAt: Timestamp.nullable(),
   /** Failed attempts in a row (the endpoint is disabled at the limit). */
   consecutiveFailures: z.number().int(),
   /** Until when the previous secret still signs (after a rotation), else null. */

@@ -83,6 +83,7 @@ export const webhookView = (e: Endpoint): WebhookEndpointView => ({
   eventTypes: e.eventTypes,
   status: e.status,
   disabledReason: e.disabledReason,
+  disabledAt: iso(e.disabledAt),
   consecutiveFailures: e.consecutiveFailures,
   previousSecretExpiresAt: iso(e.previousSecretExpiresAt),
   createdAt: e.createdAt.toISOString(),

@@ -18,6 +18,7 @@ export interface Endpoint {
   previousSecretExpiresAt: Date | null;
   status: 'active' | 'disabled';
   disabledReason: string | null;
+  disabledAt: Date | null;
   consecutiveFailures: number;
   createdAt: Date;
   updatedAt: Date;
@@ -33,6 +34,7 @@ interface EndpointRow {
   previous_secret_expires_at: Date | null;
   status: 'active' | 'disabled';
   disabled_reason: string | null;
+  disabled_at: Date | null;
   consecutive_failures: number;
   created_at: Date;
   updated_at: Date;
@@ -48,6 +50,7 @@ const toEndpoint = (r: EndpointRow): Endpoint => ({
   previousSecretExpiresAt: r.previous_secret_expires_at && new Date(r.previous_secret_expires_at),
   status: r.status,
   disabledReason: r.disabled_reason,
+  disabledAt: r.disabled_at && new Date(r.disabled_at),
   consecutiveFailures: r.consecutive_failures,
   createdAt: new Date(r.created_at),
   updatedAt: new Date(r.updated_at),
@@ -116,6 +119,7 @@ export async function updateEndpoint(
           event_types = ${c.eventTypes ? textArray(c.eventTypes) : sql`event_types`},
           status = coalesce(${c.status?.to ?? null}, status),
           disabled_reason = ${c.status ? (c.status.to === 'disabled' ? c.status.reason : null) : sql`disabled_reason`},
+          disabled_at = ${c.status ? (c.status.to === 'disabled' ? sql`coalesce(disabled_at, clock_timestamp())` : null) : sql`disabled_at`},
           consecutive_failures = ${c.status?.to === 'active' ? 0 : sql`consecutive_failures`},
           secret_sealed = coalesce(${c.secret?.sealed ?? null}, secret_sealed),
           previous_secret_sealed = ${c.secret ? c.secret.previousSealed : sql`previous_secret_sealed`},
@@ -264,24 +268,37 @@ export async function recordAttempt(
   );
 }
 
-/** Counts a failed attempt against the endpoint; disables it at `limit` in a row. Returns whether it did. */
+/** Puts a claimed delivery back to wait until `until` without spending an attempt (its endpoint's breaker is open). */
+export async function deferDelivery(tx: Tx, scope: SingleTenantScope, id: string, until: Date): Promise<void> {
+  await tx.execute(
+    sql`update webhook_deliveries set next_attempt_at = ${until}
+        where ${tenantIs(scope)} and id = ${id} and status = 'pending'`,
+  );
+}
+
+/**
+ * Counts a failed attempt against the endpoint; disables it at `limit` in a row. Returns the failures in a
+ * row when this attempt disabled it, else undefined.
+ */
 export async function endpointFailed(
   tx: Tx,
   scope: SingleTenantScope,
   id: string,
   limit: number,
-): Promise<boolean> {
-  const [row] = await rows<{ status: string }>(
+  at: Date,
+): Promise<{ consecutiveFailures: number; reason: string } | undefined> {
+  const reason = `disabled after ${limit} failed deliveries in a row`;
+  const [row] = await rows<{ status: string; consecutive_failures: number }>(
     tx,
     sql`update webhook_endpoints set
           consecutive_failures = consecutive_failures + 1,
           status = case when consecutive_failures + 1 >= ${limit} then 'disabled' else status end,
-          disabled_reason = case when consecutive_failures + 1 >= ${limit}
-                                 then ${`disabled after ${limit} failed deliveries in a row`} else disabled_reason end,
+          disabled_reason = case when consecutive_failures + 1 >= ${limit} then ${reason} else disabled_reason end,
+          disabled_at = case when consecutive_failures + 1 >= ${limit} then ${at} else disabled_at end,
           updated_at = clock_timestamp()
-        where ${tenantIs(scope)} and id = ${id} and status = 'active' returning status`,
+        where ${tenantIs(scope)} and id = ${id} and status = 'active' returning status, consecutive_failures`,
   );
-  return row?.status === 'disabled';
+  return row?.status === 'disabled' ? { consecutiveFailures: row.consecutive_failures, reason } : undefined;
 }
 
 export async function endpointSucceeded(tx: Tx, scope: SingleTenantScope, id: string): Promise<void> {

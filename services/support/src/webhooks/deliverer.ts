@@ -1,10 +1,13 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { allTenants, tenantScope, type Database, type Logger } from '@geminis/service-kit';
+import { WebhookEndpointDisabled } from '@geminis/contracts';
+import { allTenants, tenantScope, type Database, type Logger, type Outbox } from '@geminis/service-kit';
+import CircuitBreaker from 'opossum';
 import { type WebhooksService } from '../domain/webhooks.service';
 import {
   claimDueDeliveries,
+  deferDelivery,
   endpointFailed,
   endpointSucceeded,
   findEndpoint,
@@ -74,6 +77,8 @@ export function postSigned(
 
 export interface WebhookDelivererOptions {
   db: Database;
+  /** Announces an endpoint disabled after repeated failures (support.webhook_endpoint.disabled.v1). */
+  outbox: Pick<Outbox, 'enqueue'>;
   webhooks: Pick<WebhooksService, 'secretsOf'>;
   policy: TargetPolicy;
   /** Failed attempts in a row that disable an endpoint (default 50). */
@@ -83,15 +88,28 @@ export interface WebhookDelivererOptions {
   maxDelayMs?: number;
   timeoutMs?: number;
   batchSize?: number;
+  /**
+   * Each endpoint's own breaker (default: opens after 5 attempts at 50 % failures, tries again after 60 s):
+   * while open, that endpoint's deliveries wait without a connection attempt and without spending an
+   * attempt or counting towards disabling it; other endpoints are not affected.
+   */
+  breaker?: { volumeThreshold?: number; resetTimeoutMs?: number };
   now?: () => Date;
   logger?: Pick<Logger, 'warn'>;
+}
+
+class RefusedAnswer extends Error {
+  constructor(readonly status: number) {
+    super(`answered ${status}`);
+  }
 }
 
 /**
  * Sends due webhook deliveries: signed with the endpoint's live secrets at the moment of sending, a 2xx is
  * delivered, anything else is retried with exponential backoff until the delivery's day is over, and an
  * endpoint failing `failureLimit` times in a row is disabled (its pending deliveries wait; re-enabling
- * resumes them).
+ * resumes them) and announced. Endpoints are served side by side (one endpoint's deliveries in order):
+ * a slow or dead endpoint never holds another's, and its own breaker stops hammering it.
  */
 export function createWebhookDeliverer(o: WebhookDelivererOptions) {
   const now = o.now ?? (() => new Date());
@@ -99,30 +117,59 @@ export function createWebhookDeliverer(o: WebhookDelivererOptions) {
   const base = o.retryBaseMs ?? 30_000;
   const maxDelay = o.maxDelayMs ?? 2 * 3_600_000;
   const batch = o.batchSize ?? 20;
+  const resetTimeoutMs = o.breaker?.resetTimeoutMs ?? 60_000;
+  const breakers = new Map<string, CircuitBreaker<[string, string, Record<string, string>], Answer>>();
+
+  const breakerOf = (endpointId: string) => {
+    let b = breakers.get(endpointId);
+    if (!b) {
+      b = new CircuitBreaker(
+        async (url: string, body: string, headers: Record<string, string>) => {
+          const answer = await postSigned(url, body, headers, {
+            policy: o.policy,
+            timeoutMs: o.timeoutMs ?? 10_000,
+          });
+          if (answer.status < 200 || answer.status >= 300) throw new RefusedAnswer(answer.status);
+          return answer;
+        },
+        {
+          timeout: false,
+          volumeThreshold: o.breaker?.volumeThreshold ?? 5,
+          errorThresholdPercentage: 50,
+          resetTimeout: resetTimeoutMs,
+        },
+      );
+      breakers.set(endpointId, b);
+    }
+    return b;
+  };
 
   async function deliverOne(d: Delivery, at: Date): Promise<'delivered' | 'retry' | 'failed'> {
     const scope = tenantScope(d.tenantId);
     const endpoint = await o.db.withTenant(scope, (tx) => findEndpoint(tx, scope, d.endpointId));
     if (!endpoint || endpoint.status !== 'active') return 'retry';
+    const breaker = breakerOf(endpoint.id);
+    if (breaker.opened) {
+      // the endpoint's breaker is open: no connection, no attempt spent, asked again once it half-opens
+      await o.db.withTenant(scope, (tx) =>
+        deferDelivery(tx, scope, d.id, new Date(at.getTime() + resetTimeoutMs)),
+      );
+      return 'retry';
+    }
     const timestamp = Math.floor(at.getTime() / 1000);
     let statusCode: number | null = null;
     let error: string | null = null;
     try {
-      const answer = await postSigned(
-        endpoint.url,
-        d.payload,
-        {
-          [SIGNATURE_HEADER]: signatureHeader(o.webhooks.secretsOf(endpoint, at), timestamp, d.payload),
-          'Geminis-Event-Id': d.eventId,
-          'Geminis-Event-Type': d.eventType,
-          'Geminis-Delivery-Id': d.id,
-          'user-agent': 'Geminis-Webhooks/1',
-        },
-        { policy: o.policy, timeoutMs: o.timeoutMs ?? 10_000 },
-      );
+      const answer = await breaker.fire(endpoint.url, d.payload, {
+        [SIGNATURE_HEADER]: signatureHeader(o.webhooks.secretsOf(endpoint, at), timestamp, d.payload),
+        'Geminis-Event-Id': d.eventId,
+        'Geminis-Event-Type': d.eventType,
+        'Geminis-Delivery-Id': d.id,
+        'user-agent': 'Geminis-Webhooks/1',
+      });
       statusCode = answer.status;
-      if (answer.status < 200 || answer.status >= 300) error = `answered ${answer.status}`;
     } catch (err) {
+      if (err instanceof RefusedAnswer) statusCode = err.status;
       error = err instanceof Error ? err.message : String(err);
     }
     const ok = error === null;
@@ -131,9 +178,24 @@ export function createWebhookDeliverer(o: WebhookDelivererOptions) {
     const retryAt = ok || next > d.giveUpAt ? null : next;
     await o.db.withTenant(scope, async (tx) => {
       await recordAttempt(tx, scope, d.id, { ok, statusCode, error, retryAt, at });
-      if (ok) await endpointSucceeded(tx, scope, endpoint.id);
-      else if (await endpointFailed(tx, scope, endpoint.id, failureLimit))
-        o.logger?.warn({ endpointId: endpoint.id, tenantId: d.tenantId }, 'webhook endpoint disabled');
+      if (ok) {
+        await endpointSucceeded(tx, scope, endpoint.id);
+        return;
+      }
+      const disabled = await endpointFailed(tx, scope, endpoint.id, failureLimit, at);
+      if (!disabled) return;
+      await o.outbox.enqueue(tx, {
+        type: WebhookEndpointDisabled.type,
+        tenantId: d.tenantId,
+        data: {
+          endpointId: endpoint.id,
+          consecutiveFailures: disabled.consecutiveFailures,
+          lastStatusCode: statusCode,
+          reason: disabled.reason,
+          disabledAt: at.toISOString(),
+        },
+      });
+      o.logger?.warn({ endpointId: endpoint.id, tenantId: d.tenantId }, 'webhook endpoint disabled');
     });
     return ok ? 'delivered' : retryAt ? 'retry' : 'failed';
   }
@@ -145,9 +207,20 @@ export function createWebhookDeliverer(o: WebhookDelivererOptions) {
         const due = await o.db.withTenant(allTenants, (tx) =>
           claimDueDeliveries(tx, allTenants, at, 5 * 60_000, batch),
         );
-        for (const d of due) counts[await deliverOne(d, at)] += 1;
+        // one queue per endpoint, the queues side by side
+        const byEndpoint = new Map<string, Delivery[]>();
+        for (const d of due) byEndpoint.set(d.endpointId, [...(byEndpoint.get(d.endpointId) ?? []), d]);
+        await Promise.all(
+          [...byEndpoint.values()].map(async (queue) => {
+            for (const d of queue) counts[await deliverOne(d, at)] += 1;
+          }),
+        );
         if (due.length < batch) return counts;
       }
+    },
+    shutdown() {
+      for (const b of breakers.values()) b.shutdown();
+      breakers.clear();
     },
   };
 }
