@@ -103,6 +103,102 @@ describe('identity input handling', () => {
     expect(without).toEqual([]);
   });
 
+  it('bounds every request string and parameter it documents (OWASP API4: maxLength, enum or const)', async () => {
+    type Schema = Record<string, unknown>;
+    const doc = (await api.get('/openapi.json')).body as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            parameters?: Array<{ name: string; schema: Schema }>;
+            requestBody?: { content: Record<string, { schema: Schema }> };
+          }
+        >
+      >;
+    };
+    const unbounded: string[] = [];
+    const walk = (schema: unknown, where: string): void => {
+      if (!schema || typeof schema !== 'object') return;
+      const s = schema as Schema;
+      const types = Array.isArray(s.type) ? (s.type as string[]) : [s.type];
+      if (types.includes('string') && s.maxLength === undefined && !s.enum && s.const === undefined)
+        unbounded.push(where);
+      for (const [key, value] of Object.entries(s)) {
+        if (key === 'properties' && value && typeof value === 'object')
+          for (const [name, sub] of Object.entries(value)) walk(sub, `${where}.${name}`);
+        else if (Array.isArray(value)) value.forEach((sub, i) => walk(sub, `${where}.${key}[${i}]`));
+        else if (typeof value === 'object') walk(value, `${where}.${key}`);
+      }
+    };
+    let operations = 0;
+    for (const [path, item] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(item)) {
+        operations += 1;
+        const name = `${method.toUpperCase()} ${path}`;
+        for (const p of op.parameters ?? []) walk(p.schema, `${name} ${p.name}`);
+        for (const c of Object.values(op.requestBody?.content ?? {})) walk(c.schema, `${name} body`);
+      }
+    expect(operations).toBeGreaterThan(20);
+    expect(unbounded).toEqual([]);
+  });
+
+  it('answers a value longer than its bound with 400 naming the field, in every documented body and query', async () => {
+    type Schema = { type?: unknown; maxLength?: number; properties?: Record<string, Schema> };
+    type Operation = {
+      parameters?: Array<{ name: string; in: string; schema: Schema }>;
+      requestBody?: { content: Record<string, { schema: Schema }> };
+    };
+    const doc = (await api.get('/openapi.json')).body as { paths: Record<string, Record<string, Operation>> };
+    const demo = await seedIdentityDemo(h.db, h.services);
+    const tokens = [
+      admin,
+      (await api.login(demo.reseller.email, demo.reseller.password, 'acme')).accessToken,
+      (await api.login(demo.resellerClient.email, demo.resellerClient.password, 'acme')).accessToken,
+    ];
+    /** Bounded string fields of a body: dotted path → maxLength (nested objects included). */
+    const boundedFields = (schema: Schema, prefix = ''): Array<[string, number]> =>
+      Object.entries(schema.properties ?? {}).flatMap(([name, sub]): Array<[string, number]> => {
+        if (sub.properties) return boundedFields(sub, `${prefix}${name}.`);
+        return sub.type === 'string' && typeof sub.maxLength === 'number'
+          ? [[`${prefix}${name}`, sub.maxLength]]
+          : [];
+      });
+    const nest = (path: string, value: string): Record<string, unknown> => {
+      const [head, ...rest] = path.split('.');
+      return { [head!]: rest.length ? nest(rest.join('.'), value) : value };
+    };
+    const tooLong = (max: number) => 'a'.repeat(Math.max(300, max + 1));
+    const failures: string[] = [];
+    let checked = 0;
+    for (const [template, item] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(item)) {
+        const path = template.replace(/\{[^}]+\}/g, '0193a1b2-0000-7000-8000-0000000000ff');
+        const cases: Array<{ field: string; body?: unknown; query?: string }> = [];
+        const body = op.requestBody?.content['application/json']?.schema;
+        if (body)
+          for (const [field, max] of boundedFields(body))
+            cases.push({ field, body: nest(field, tooLong(max)) });
+        for (const p of op.parameters ?? [])
+          if (p.in === 'query' && p.schema.type === 'string' && typeof p.schema.maxLength === 'number')
+            cases.push({ field: p.name, query: `${p.name}=${tooLong(p.schema.maxLength)}` });
+        for (const c of cases) {
+          const url = c.query ? `${path}?${c.query}` : path;
+          let res = await api.call(method.toUpperCase(), url, { body: c.body, token: tokens[0]! });
+          for (const token of tokens.slice(1))
+            if (res.status === 403) res = await api.call(method.toUpperCase(), url, { body: c.body, token });
+          checked += 1;
+          const fields = ((res.body?.errors ?? []) as Array<{ field: string }>).map((e) => e.field);
+          if (res.status !== 400 || !fields.includes(c.field))
+            failures.push(
+              `${method.toUpperCase()} ${template} ${c.field}: ${res.status} ${fields.join(',')}`,
+            );
+        }
+      }
+    expect(checked).toBeGreaterThan(30);
+    expect(failures).toEqual([]);
+  });
+
   it('answers the operations other tests only refuse in their declared shapes', async () => {
     // The harness checks every JSON answer against its declared schema: a mismatch is a 500.
     const owner = { email: 'o@shapes.example', name: 'O', password: 'long-enough-pass-1' };

@@ -20,7 +20,7 @@ export const IDENTITY_INTERNAL = {
   revocations: (since: Date) => `/internal/v1/revocations?since=${encodeURIComponent(since.toISOString())}`,
 } as const;
 
-export const RevocationsQuery = z.object({ since: z.iso.datetime({ offset: true }) });
+export const RevocationsQuery = z.object({ since: z.iso.datetime({ offset: true }).max(40) });
 export type RevocationsQuery = z.infer<typeof RevocationsQuery>;
 
 /**

@@ -10,8 +10,14 @@ export const Email = z
   .pipe(z.email())
   .transform((e) => e.toLowerCase());
 export const Name = SingleLine(200).min(1);
-export const Language = z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'a language tag like en or pt-BR');
-export const Currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code like EUR');
+export const Language = z
+  .string()
+  .max(5, { abort: true })
+  .regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'a language tag like en or pt-BR');
+export const Currency = z
+  .string()
+  .max(3, { abort: true })
+  .regex(/^[A-Z]{3}$/, 'an ISO 4217 code like EUR');
 /** A password given to prove who one is (login, re-authentication): any length the store accepts. */
 export const Password = z.string().min(1).max(PASSWORD_MAX);
 /** A password being set: the API document states the policy's minimum (the policy checks the rest). */

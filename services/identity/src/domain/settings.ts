@@ -24,7 +24,10 @@ export const SETTINGS: readonly SettingDefinition[] = [
     description: 'Prefix of invoice numbers',
     scope: 'reseller',
     secret: false,
-    schema: z.string().regex(/^[A-Z0-9-]{1,12}$/, 'upper-case letters, digits and dashes, at most 12'),
+    schema: z
+      .string()
+      .max(12, { abort: true })
+      .regex(/^[A-Z0-9-]{1,12}$/, 'upper-case letters, digits and dashes, at most 12'),
     default: 'INV-',
   }),
   def({
@@ -56,7 +59,10 @@ export const SETTINGS: readonly SettingDefinition[] = [
     description: 'Currency of new clients and prices',
     scope: 'reseller',
     secret: false,
-    schema: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code like EUR'),
+    schema: z
+      .string()
+      .max(3, { abort: true })
+      .regex(/^[A-Z]{3}$/, 'an ISO 4217 code like EUR'),
     default: 'EUR',
   }),
   def({
@@ -88,7 +94,10 @@ export const SETTINGS: readonly SettingDefinition[] = [
     description: 'Primary colour (#rrggbb)',
     scope: 'reseller',
     secret: false,
-    schema: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour like #1a2b3c'),
+    schema: z
+      .string()
+      .max(7, { abort: true })
+      .regex(/^#[0-9a-fA-F]{6}$/, 'a colour like #1a2b3c'),
     default: '#3b5bdb',
   }),
   def({
