@@ -23,6 +23,7 @@ import {
   SettingsChanged,
   TicketOpened,
   TicketReplied,
+  UserSignupExisting,
   type EventEnvelope,
 } from '@geminis/contracts';
 import {
@@ -58,6 +59,7 @@ import { serviceProvisionedHandler } from './events/service-provisioned.handler'
 import { serviceSuspendedHandler } from './events/service-suspended.handler';
 import { servicePackageChangedHandler } from './events/service-package-changed.handler';
 import { serviceUnsuspendedHandler } from './events/service-unsuspended.handler';
+import { signupExistingHandler } from './events/signup-existing.handler';
 import { suspendRequestedHandler } from './events/suspend-requested.handler';
 import { cannedRepliesRoutes } from './http/canned-replies.routes';
 import { departmentsRoutes } from './http/departments.routes';
@@ -83,16 +85,24 @@ function wire(config: SupportConfig, ctx: ServiceContext, identity: IdentityClie
   const clock = config.now ? { now: config.now } : {};
   const departments = createDepartmentsService({ db });
   const brands = createBrandsService({ db, source: (tenantId) => identity.brand(tenantId), ...clock });
+  /** Where a tenant's clients sign in: its first custom domain, else the platform's storefront. */
+  const storefrontOf = async (tenantId: string) => {
+    const host = (await brands.brandFor(tenantId)).storefrontHost;
+    return host ? `https://${host}` : (config.storefrontUrl ?? 'http://localhost:8080');
+  };
   const notifications = createNotificationsService({
     db,
     brands,
     secretVars: async (mail): Promise<Record<string, string>> => {
+      if (mail.template === 'signup_existing') {
+        const base = await storefrontOf(mail.tenantId);
+        return { loginUrl: `${base}/login`, resetUrl: `${base}/forgot-password` };
+      }
       if (mail.template !== 'password_reset') return {};
       const token = await identity.resetToken(mail.tenantId, mail.vars.resetId ?? '');
       if (!token)
         throw Object.assign(new Error('the password reset is no longer live'), { responseCode: 550 });
-      const host = (await brands.brandFor(mail.tenantId)).storefrontHost;
-      const base = host ? `https://${host}` : (config.storefrontUrl ?? 'http://localhost:8080');
+      const base = await storefrontOf(mail.tenantId);
       return { resetLink: `${base}/reset-password?token=${encodeURIComponent(token)}` };
     },
     ...clock,
@@ -304,6 +314,7 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
           [ServiceUnsuspended.type]: serviceUnsuspendedHandler(notify),
           [ServicePackageChanged.type]: servicePackageChangedHandler(notify),
           [PasswordResetRequested.type]: passwordResetRequestedHandler(notify),
+          [UserSignupExisting.type]: signupExistingHandler(notify),
           [InvoiceReminderDue.type]: invoiceReminderDueHandler(notify),
           [InvoiceLateFeeApplied.type]: lateFeeAppliedHandler(notify),
           [InvoiceAutoChargeFailed.type]: autoChargeFailedHandler(notify),

@@ -380,6 +380,33 @@ export const TEMPLATES = {
       },
     },
   },
+  signup_existing: {
+    description:
+      'Someone tried to sign up with the address of an existing account (the account’s owner is told; the links are built when the mail is sent)',
+    variables: ['clientName', 'email', 'loginUrl', 'resetUrl'],
+    sample: {
+      clientName: 'Ada Lovelace',
+      email: 'ada@example.com',
+      loginUrl: 'https://portal.example.com/login',
+      resetUrl: 'https://portal.example.com/forgot-password',
+    },
+    defaults: {
+      en: {
+        subject: 'Someone tried to sign up at {{brandName}} with your address',
+        html: html(
+          '<p>Hello {{clientName}},</p><p>someone tried to create a {{brandName}} account with {{email}}, which already has one. If it was you, <a href="{{loginUrl}}">log in</a> or <a href="{{resetUrl}}">reset your password</a>. If it was not, you can ignore this email: nothing was changed.</p>',
+        ),
+        text: 'Hello {{clientName}},\n\nsomeone tried to create a {{brandName}} account with {{email}}, which already has one.\nIf it was you, log in: {{loginUrl}}\nor reset your password: {{resetUrl}}\n\nIf it was not, you can ignore this email: nothing was changed.\n\n{{brandName}}',
+      },
+      es: {
+        subject: 'Alguien intentó registrarse en {{brandName}} con tu dirección',
+        html: html(
+          '<p>Hola {{clientName}},</p><p>alguien intentó crear una cuenta de {{brandName}} con {{email}}, que ya tiene una. Si fuiste tú, <a href="{{loginUrl}}">inicia sesión</a> o <a href="{{resetUrl}}">restablece tu contraseña</a>. Si no, puedes ignorar este correo: no se ha cambiado nada.</p>',
+        ),
+        text: 'Hola {{clientName}},\n\nalguien intentó crear una cuenta de {{brandName}} con {{email}}, que ya tiene una.\nSi fuiste tú, inicia sesión: {{loginUrl}}\no restablece tu contraseña: {{resetUrl}}\n\nSi no, puedes ignorar este correo: no se ha cambiado nada.\n\n{{brandName}}',
+      },
+    },
+  },
 } satisfies Record<string, TemplateDefinition>;
 
 export type TemplateKey = keyof typeof TEMPLATES;
