@@ -170,6 +170,16 @@ describe('hostile input to a kit app', () => {
     expect(handled).toEqual([]);
   });
 
+  it('refuses a path parameter longer than any id or name, naming it, as the API document says', async () => {
+    const token = issuer.tokenFor('admin', '0190aaaa-0000-7000-8000-00000000000a');
+    const auth = { authorization: `Bearer ${token}` };
+    const long = await raw('GET', `/v1/things/${'a'.repeat(256)}`, undefined, auth);
+    expectProblem(long, 400);
+    expect(long.body.errors).toEqual([{ field: 'code', message: 'must be at most 255 characters' }]);
+    expect(handled).toEqual([]);
+    expect((await raw('GET', `/v1/things/${'a'.repeat(255)}`, undefined, auth)).status).toBe(200);
+  });
+
   it('answers a Content-Encoding that does not match the body 400, and an unknown one 415', async () => {
     expectProblem(await postJson('{"name":"x"}', { 'content-encoding': 'gzip' }), 400);
     expectProblem(await postJson('{"name":"x"}', { 'content-encoding': 'deflate' }), 400);

@@ -24,7 +24,7 @@ import {
   SWAGGER_UI_FILES,
 } from './docs';
 import { type Upstream } from './proxy';
-import { type ApiCaller, type RateLimits } from './rate-limit';
+import { RateLimitExceededError, rateLimitHeaders, type ApiCaller, type RateLimits } from './rate-limit';
 import { type RevocationList } from './revocations';
 import { matchRoute, ROUTES, type GatewayRoute, type UpstreamName } from './route-table';
 import { normaliseHost, type TenantResolver } from './tenant-resolver';
@@ -196,8 +196,15 @@ export function createGatewayApp(deps: GatewayDeps): Express {
       }
       caller = { kind: 'user', userId: auth.userId, tenantId: auth.tenantId, role: auth.role };
     }
-    if (route.limit === 'auth') await deps.limits.auth(ip);
-    else if (route.limit === 'api') await deps.limits.api(caller);
+    if (route.limit !== 'none') {
+      try {
+        const state = await (route.limit === 'auth' ? deps.limits.auth(ip) : deps.limits.api(caller));
+        res.set(rateLimitHeaders(state));
+      } catch (err) {
+        if (err instanceof RateLimitExceededError) res.set(rateLimitHeaders(err.state));
+        throw err;
+      }
+    }
 
     const upstream = deps.upstreams[route.upstream];
     if (!upstream) {

@@ -10,7 +10,7 @@ import { type GatewayRoute } from './route-table';
 export function buildOpenApiDocument(routes: readonly GatewayRoute[]): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
   for (const route of routes) {
-    const operation = {
+    const operation = withGatewayAnswers(route, {
       summary: route.summary,
       tags: [route.upstream],
       ...(route.access === 'public'
@@ -22,7 +22,7 @@ export function buildOpenApiDocument(routes: readonly GatewayRoute[]): Record<st
           content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
         },
       },
-    };
+    });
     paths[route.prefix.endsWith('.json') ? route.prefix : `${route.prefix}/{path}`] = {
       ...(route.prefix.endsWith('.json')
         ? {}
@@ -39,11 +39,26 @@ export function buildOpenApiDocument(routes: readonly GatewayRoute[]): Record<st
       title: 'Geminis API',
       version: '1.0.0',
       description: 'Everything under /v1 goes through the gateway.',
+      contact: { name: 'Geminis', url: 'https://github.com/geminis' },
     },
-    servers: [{ url: '/' }],
+    // Public: the gateway is what API clients call (the services behind it are not reachable from outside).
+    servers: [{ url: '/', 'x-internal': false }],
+    tags: [...new Set(routes.map((r) => r.upstream))].map((name) => ({
+      name,
+      description: `Operations the ${name} service answers`,
+    })),
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (at+jwt, RS256)' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (at+jwt, RS256)' },
+        adminBearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT (at+jwt, RS256)',
+          description: 'An access token of a platform admin: operations only platform admins may call',
+        },
+      },
+      headers: RATE_LIMIT_HEADER_COMPONENTS,
       schemas: {
         Problem: {
           type: 'object',
@@ -51,7 +66,7 @@ export function buildOpenApiDocument(routes: readonly GatewayRoute[]): Record<st
           properties: {
             type: { type: 'string' },
             title: { type: 'string' },
-            status: { type: 'integer' },
+            status: { type: 'integer', format: 'int32', minimum: 400, maximum: 599 },
             code: { type: 'string' },
             detail: { type: 'string' },
             requestId: { type: 'string' },
@@ -114,15 +129,74 @@ export function mergeServiceDocuments(
         const visible = publicStorefrontItem(route.prefix, path, item as Record<string, Operation>);
         if (!visible) continue;
         delete paths[`${route.prefix}/{path}`];
-        paths[visible.path] = visible.item;
+        paths[visible.path] = gatewayItem(route, visible.item);
         continue;
       }
       delete paths[`${route.prefix}/{path}`];
-      paths[path] = item;
+      paths[path] = gatewayItem(route, item as Record<string, Operation>);
     }
   }
   return { ...base, paths };
 }
+
+const RATE_LIMIT_HEADER_COMPONENTS = {
+  'RateLimit-Limit': {
+    description: 'Requests allowed in the current window (the tightest limit that applies to the caller)',
+    schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 1_000_000 },
+  },
+  'RateLimit-Remaining': {
+    description: 'Requests left in the current window',
+    schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 1_000_000 },
+  },
+  'RateLimit-Reset': {
+    description: 'Seconds until the window starts again',
+    schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 86_400 },
+  },
+  'Access-Control-Allow-Origin': {
+    description:
+      'Sent when the request comes from an allowed browser origin (the platform panel, a reseller domain)',
+    schema: { type: 'string', maxLength: 2048 },
+  },
+  'Retry-After': {
+    description: 'Seconds to wait before trying again',
+    schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 86_400 },
+  },
+};
+const header = (name: keyof typeof RATE_LIMIT_HEADER_COMPONENTS) => ({
+  $ref: `#/components/headers/${name}`,
+});
+
+/**
+ * An operation as the gateway answers it: on a rate-limited route every 2xx and 4xx answer carries the
+ * RateLimit-* headers (set by the gateway, app.ts), a 429 and a 503 say Retry-After, and an operation
+ * only platform admins may call names the admin bearer scheme.
+ */
+function withGatewayAnswers(route: GatewayRoute, op: Operation): Operation {
+  const responses = { ...((op.responses ?? {}) as Record<string, Record<string, unknown>>) };
+  for (const [status, answer] of Object.entries(responses)) {
+    const headers: Record<string, unknown> = { ...((answer.headers ?? {}) as Record<string, unknown>) };
+    if (route.limit !== 'none' && /^[24]/.test(status)) {
+      headers['RateLimit-Limit'] = header('RateLimit-Limit');
+      headers['RateLimit-Remaining'] = header('RateLimit-Remaining');
+      headers['RateLimit-Reset'] = header('RateLimit-Reset');
+    }
+    if (status === '429' || status === '503') headers['Retry-After'] = header('Retry-After');
+    headers['Access-Control-Allow-Origin'] = header('Access-Control-Allow-Origin');
+    responses[status] = { ...answer, headers };
+  }
+  const adminOnly =
+    route.access !== 'public' && (op.description === 'Roles: admin' || route.access.roles.join() === 'admin');
+  return { ...op, responses, ...(adminOnly ? { security: [{ adminBearer: [] }] } : {}) };
+}
+
+const METHODS = new Set(['get', 'put', 'post', 'patch', 'delete', 'head', 'options']);
+const gatewayItem = (route: GatewayRoute, item: Record<string, Operation>) =>
+  Object.fromEntries(
+    Object.entries(item).map(([key, value]) => [
+      key,
+      METHODS.has(key) ? withGatewayAnswers(route, value) : value,
+    ]),
+  );
 
 const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 

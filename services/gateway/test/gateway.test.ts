@@ -289,11 +289,21 @@ describe('gateway', () => {
   describe('rate limits', () => {
     it('limits authentication calls per client IP with 429 and Retry-After', async () => {
       const statuses: number[] = [];
-      for (let i = 0; i < 7; i++) statuses.push((await call('/v1/auth/login', { method: 'POST' })).status);
+      const remaining: (string | null)[] = [];
+      for (let i = 0; i < 7; i++) {
+        const res = await call('/v1/auth/login', { method: 'POST' });
+        statuses.push(res.status);
+        remaining.push(res.headers.get('ratelimit-remaining'));
+        expect(res.headers.get('ratelimit-limit')).toBe('5');
+        expect(Number(res.headers.get('ratelimit-reset'))).toBeGreaterThan(0);
+      }
       expect(statuses.slice(0, 5).every((s) => s === 200)).toBe(true);
+      // The IETF draft's RateLimit-* headers count down, and stay on the refusals.
+      expect(remaining).toEqual(['4', '3', '2', '1', '0', '0', '0']);
       const limited = await call('/v1/auth/login', { method: 'POST' });
       expect(limited.status).toBe(429);
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(limited.headers.get('ratelimit-remaining')).toBe('0');
     });
   });
 

@@ -8,7 +8,7 @@ import { createRateLimits, type ApiCaller } from '../src/rate-limit';
 import { createTenantResolver } from '../src/tenant-resolver';
 import { startEchoUpstream } from './support';
 
-const outcome = (p: Promise<void>) =>
+const outcome = (p: Promise<unknown>) =>
   p.then(
     () => 'ok',
     (e: { status?: number }) => String(e.status),

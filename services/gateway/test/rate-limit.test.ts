@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { createRateLimits } from '../src/rate-limit';
 
-const outcome = (p: Promise<void>) =>
+const outcome = (p: Promise<unknown>) =>
   p.then(
     () => 'ok',
     (e: { status?: number; retryAfterSeconds?: number }) => `${e.status}:${e.retryAfterSeconds! > 0}`,

@@ -73,8 +73,18 @@ export function inputGuard(req: Request, _res: Response, next: NextFunction): vo
   next();
 }
 
-/** Path parameters of the matched route (`:id`, `:code`…): a NUL or lone surrogate is refused the same way. */
+/** No path segment we route on (ids, codes, TLDs, host names) is longer; the API document says so. */
+export const MAX_PATH_PARAM_LENGTH = 255;
+
+/**
+ * Path parameters of the matched route (`:id`, `:code`…): a NUL or lone surrogate is refused the same way,
+ * and so is a value longer than any id or name we route on (unbounded input, OWASP API4).
+ */
 export function assertSafeParams(req: Request): void {
   const errors = hostileInput({ ...req.params }, '');
+  for (const [name, value] of Object.entries(req.params)) {
+    if (typeof value === 'string' && value.length > MAX_PATH_PARAM_LENGTH)
+      errors.push({ field: name, message: `must be at most ${MAX_PATH_PARAM_LENGTH} characters` });
+  }
   if (errors.length > 0) throw refuse(errors);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_PATH_PARAM_LENGTH } from './input-guard';
 import { type RouteInfo } from './router';
 
 type JsonSchema = Record<string, unknown>;
@@ -15,6 +16,9 @@ const STANDARD_FORMATS = new Set([
   'duration',
 ]);
 
+/** The longest string each format's validator accepts (a uuid is 36 characters, a date 10, …). */
+const FORMAT_MAX_LENGTH: Record<string, number> = { uuid: 36, date: 10, ipv4: 15, ipv6: 45 };
+
 /**
  * The JSON Schema of what a zod schema accepts (`input`: before defaults and transforms) or of what a
  * route sends (`output`), inline so it can be moved into another document as it is.
@@ -30,6 +34,10 @@ function jsonSchemaOf(schema: z.ZodType, where: string, io: 'input' | 'output' =
       if (typeof jsonSchema.format === 'string' && STANDARD_FORMATS.has(jsonSchema.format)) {
         delete jsonSchema.pattern;
       }
+      // A format whose validator admits only strings of a bounded length says that bound too.
+      const bound = typeof jsonSchema.format === 'string' ? FORMAT_MAX_LENGTH[jsonSchema.format] : undefined;
+      if (bound !== undefined && jsonSchema.type === 'string' && jsonSchema.maxLength === undefined)
+        jsonSchema.maxLength = bound;
       // Every integer says its size, as API clients' code generators expect (OWASP/Spectral lint it).
       if (jsonSchema.type === 'integer' && jsonSchema.format === undefined) {
         const { minimum, maximum } = jsonSchema as { minimum?: number; maximum?: number };
@@ -131,7 +139,7 @@ export function serviceOpenApi(service: string, routes: RouteInfo[]): Record<str
         name: m[1],
         in: 'path',
         required: true,
-        schema: { type: 'string' },
+        schema: { type: 'string', maxLength: MAX_PATH_PARAM_LENGTH },
       })),
       ...(route.query ? queryParameters(route.query, where) : []),
     ];
