@@ -6,6 +6,7 @@ import {
   DomainRegistrationFailed,
   DomainRenewed,
   DomainTransferred,
+  ServicePackageChanged,
   ServiceProvisioned,
   ServiceProvisionFailed,
   ServiceSuspended,
@@ -37,12 +38,14 @@ import { createSealer } from './domain/secrets';
 import { createSettlement } from './domain/settlement.service';
 import { createStripeRefunds } from './domain/stripe-refunds.service';
 import { createStripeService } from './domain/stripe.service';
+import { createTaxesService } from './domain/taxes.service';
 import { clientCreatedHandler } from './events/client-created.handler';
 import {
   domainExpiryChangedHandler,
   domainRegistrationFailedHandler,
   domainResultHandler,
 } from './events/domain-result.handler';
+import { servicePackageChangedHandler } from './events/service-package-changed.handler';
 import { serviceProvisionFailedHandler } from './events/service-provision-failed.handler';
 import { serviceProvisionedHandler } from './events/service-provisioned.handler';
 import { serviceSuspendedHandler } from './events/service-suspended.handler';
@@ -57,6 +60,7 @@ import { paymentMethodsRoutes } from './http/payment-methods.routes';
 import { reportsRoutes } from './http/reports.routes';
 import { settingsRoutes } from './http/settings.routes';
 import { STRIPE_WEBHOOK_PATHS, stripeRoutes } from './http/stripe.routes';
+import { taxesRoutes } from './http/taxes.routes';
 import { createCatalogClient } from './upstream/catalog.client';
 import { createStripeClient } from './upstream/stripe.client';
 
@@ -108,6 +112,7 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
 
     payments: createPaymentsService({ db, idempotent, settlement }),
     settings: createSettingsService({ db }),
+    taxes: createTaxesService({ db }),
     stripeClient: stripe,
     creditNotes: createCreditNotesService({ db, idempotent, refunds, ...clock }),
     refunds,
@@ -141,6 +146,7 @@ export function billingService(config: BillingConfig): ServiceDefinition<Billing
           creditRoutes(services),
           creditNotesRoutes(services),
           settingsRoutes(services),
+          taxesRoutes(services),
           stripeRoutes(services),
           paymentMethodsRoutes(services),
           reportsRoutes(services),
@@ -196,6 +202,7 @@ export function billingService(config: BillingConfig): ServiceDefinition<Billing
           [ServiceSuspended.type]: serviceSuspendedHandler(logger),
           [ServiceUnsuspended.type]: serviceUnsuspendedHandler(logger),
           [ServiceTerminated.type]: serviceTerminatedHandler(logger),
+          [ServicePackageChanged.type]: servicePackageChangedHandler(logger),
           [DomainRegistered.type]: domainResultHandler(true, logger),
           [DomainTransferred.type]: domainResultHandler(true, logger),
           [DomainRenewed.type]: domainResultHandler(false, logger),

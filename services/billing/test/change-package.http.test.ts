@@ -73,6 +73,7 @@ describe('change of package', () => {
     const invoice = (await api.get(`/v1/invoices/${res.body.invoiceId}`, s.client.token)).body;
     expect(invoice).toMatchObject({
       status: 'unpaid',
+      reason: 'change_package', // its own reason, not staff's 'manual'
       total: 677,
       lines: [expect.objectContaining({ serviceId: s.serviceId })],
     });

@@ -76,6 +76,10 @@ export const InvoiceView = z.object({
   dueDate: DateOnly,
   paidAt: Timestamp.nullable(),
   lines: z.array(InvoiceLineView),
+  /** What the invoice is for (added in place, optional). */
+  reason: z.enum(['order', 'renewal', 'manual', 'change_package', 'wholesale']).optional(),
+  /** Why no tax is charged, printed on the invoice: reverse charge, an exempt client (optional). */
+  taxNote: z.string().nullable().optional(),
 });
 export type InvoiceView = z.infer<typeof InvoiceView>;
 
@@ -186,6 +190,12 @@ export const BillingSettingsView = z.object({
     .max(365)
     .nullable()
     .describe('Days an unpaid first invoice keeps its order open (then cancelled, promotion released)'),
+  // added in place (optional): the tenant's country and the seller block of its invoice PDFs
+  taxCountry: z.string().nullable().optional().describe("The tenant's own country (EU reverse charge)"),
+  sellerName: z.string().nullable().optional(),
+  sellerAddress: z.string().nullable().optional(),
+  sellerTaxId: z.string().nullable().optional(),
+  brandColor: z.string().nullable().optional(),
 });
 export type BillingSettingsView = z.infer<typeof BillingSettingsView>;
 

@@ -13,15 +13,17 @@ import {
   applyChange,
   applyToService,
   insertChange,
+  listChanges,
   pendingChangeOfInvoice,
   withdrawUnpaidChange,
   type ServiceChange,
 } from '../store/changes.store';
-import { findClient } from '../store/clients.store';
+import { buyerOf, findClient } from '../store/clients.store';
 import { insertInvoice } from '../store/invoices.store';
 import { insertCreditEntry } from '../store/payments.store';
 import { findService, type ClientService } from '../store/services.store';
 import { getSettings, nextNumber } from '../store/settings.store';
+import { taxFor } from '../store/taxes.store';
 import { type CatalogClient } from '../upstream/catalog.client';
 import { PLATFORM_TENANT_ID, viewerOf } from './context';
 import { addDays, dateOf } from './cycles';
@@ -71,6 +73,8 @@ export const changeView = (c: ServiceChange) => ({
   invoiceId: c.invoiceId,
   createdAt: c.createdAt,
   appliedAt: c.appliedAt,
+  inPlaceAt: c.inPlaceAt ?? null,
+  panelPackage: c.panelPackage ?? null,
 });
 export type ChangeView = ReturnType<typeof changeView>;
 
@@ -120,6 +124,16 @@ export function createChangePackage(deps: {
       const c = await pendingChangeOfInvoice(tx, scope, invoiceId);
       if (!c || !(await applyChange(tx, scope, c))) return;
       await requested(tx, { ...c, status: 'applied' }, causationId ? { causationId } : {});
+    },
+
+    /** A service's changes of package (whoever may read the service; otherwise the same 404). */
+    async list(auth: AuthContext, serviceId: string, tenantId?: string): Promise<ChangeView[]> {
+      const v = viewerOf(auth, tenantId);
+      return db.withTenant(v.scope, async (tx) => {
+        const s = await findService(tx, v.scope, serviceId, v.clientId);
+        if (!s) throw serviceNotFound();
+        return (await listChanges(tx, v.scope, serviceId, v.clientId)).map(changeView);
+      });
     },
 
     async request(
@@ -208,22 +222,24 @@ export function createChangePackage(deps: {
               const year = now().getUTCFullYear();
               const n = await nextNumber(tx, s.tenantId, 'invoice', settings.invoiceYearlyReset ? year : 0);
               const invoiceId = newId();
-              const tax = rateOf(p.difference, settings.taxRateBps);
+              const taxOf = await taxFor(tx, s.tenantId, s.clientId);
+              const tax = rateOf(p.difference, taxOf.rateBps);
               const number = formatNumber(settings, year, n);
               const dueDate = addDays(today, settings.invoiceDueDays);
               await insertInvoice(tx, scope, {
                 id: invoiceId,
                 clientId: s.clientId,
                 orderId: null,
-                reason: 'manual',
+                reason: 'change_package',
                 number,
                 currency: s.currency,
                 subtotal: p.difference,
-                taxName: settings.taxName,
-                taxRateBps: settings.taxRateBps,
+                taxName: taxOf.name,
+                taxRateBps: taxOf.rateBps,
+                taxNote: taxOf.note,
                 taxTotal: tax,
                 total: p.difference + tax,
-                buyer: { name: client.name, email: client.email },
+                buyer: buyerOf(client),
                 dueDate,
                 lines: [
                   {
@@ -255,6 +271,8 @@ export function createChangePackage(deps: {
                   tax: toJsonMinor(tax),
                   total: toJsonMinor(p.difference + tax),
                   dueDate,
+                  // the published event knows order, renewal and manual only (a new value would be refused by
+                  // consumers of v1): an upgrade's invoice goes out as 'manual' there
                   reason: 'manual',
                 },
               });

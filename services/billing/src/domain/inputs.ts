@@ -1,7 +1,12 @@
 import { BillingCycle, MoneyAmount, RegistrantContact } from '@geminis/contracts';
+import { checkVAT, countries as vatCountries } from 'jsvat';
 import { z } from 'zod';
 
 const CurrencyCode = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code like EUR');
+const CountryCode = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code like PT');
+const RegionCode = z
+  .string()
+  .regex(/^[A-Z0-9]{1,3}$/, 'an ISO 3166-2 region code without the country, like CA');
 const Domain = z
   .string()
   .trim()
@@ -127,10 +132,95 @@ export const SettingsInput = z
     invoiceYearlyReset: z.boolean(),
     invoiceDueDays: z.number().int().min(0).max(365),
     orderExpiryDays: z.number().int().min(1).max(365).nullable(),
+    taxCountry: CountryCode.nullable().describe("The tenant's own country (reverse charge within the EU)"),
+    sellerName: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .nullable()
+      .describe('Printed on invoices (default: the brand)'),
+    sellerAddress: z.string().trim().min(1).max(500).nullable(),
+    sellerTaxId: z.string().trim().min(1).max(40).nullable(),
+    brandColor: z
+      .string()
+      .toLowerCase()
+      .regex(/^#[0-9a-f]{6}$/, 'a colour like #1f4e8c')
+      .nullable(),
   })
   .partial()
   .strict();
 export type SettingsInput = z.infer<typeof SettingsInput>;
+
+/** One tax rate of a tenant for a country (and optionally one of its regions: a state, a province). */
+export const TaxRuleInput = z
+  .object({
+    country: CountryCode,
+    region: RegionCode.optional().describe(
+      'A region of the country (ISO 3166-2 suffix, e.g. CA, QC); absent: all',
+    ),
+    name: z.string().trim().min(1).max(40),
+    rateBps: z.number().int().min(0).max(10_000).describe('Basis points: 21% = 2100'),
+  })
+  .strict();
+
+/** PUT /v1/billing-settings/tax-rules: the tenant's whole list of rules. */
+export const TaxRulesInput = z
+  .object({ rules: z.array(TaxRuleInput).max(500) })
+  .strict()
+  .superRefine((v, ctx) => {
+    const seen = new Set<string>();
+    v.rules.forEach((r, i) => {
+      const key = `${r.country}/${r.region ?? ''}`;
+      if (seen.has(key))
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'region'], message: `a second rule for ${key}` });
+      seen.add(key);
+    });
+  });
+export type TaxRulesInput = z.infer<typeof TaxRulesInput>;
+
+/**
+ * A client's tax facts (identity's events carry none): its country and region, a VAT id (the format and
+ * check digits of EU and other supported countries checked with jsvat, and it must be of that country),
+ * and whether it is exempt.
+ */
+export const TaxProfileInput = z
+  .object({
+    country: CountryCode.nullable(),
+    region: RegionCode.nullable().default(null),
+    vatId: z
+      .string()
+      .transform((v) => v.toUpperCase().replace(/[\s.-]/g, ''))
+      .pipe(
+        z.string().regex(/^[A-Z]{2}[A-Z0-9+*]{2,13}$/, 'a VAT id with its country prefix, like DE136695976'),
+      )
+      .nullable()
+      .default(null),
+    taxExempt: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.region !== null && v.country === null)
+      ctx.addIssue({ code: 'custom', path: ['region'], message: 'a region needs its country' });
+    if (v.vatId === null) return;
+    if (v.country === null) {
+      ctx.addIssue({ code: 'custom', path: ['vatId'], message: 'a VAT id needs the client’s country' });
+      return;
+    }
+    const checked = checkVAT(v.vatId, vatCountries);
+    if (checked.isSupportedCountry) {
+      if (!checked.isValid)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['vatId'],
+          message: 'not a valid VAT id (format or check digits)',
+        });
+      else if (checked.country?.isoCode.short !== v.country)
+        ctx.addIssue({ code: 'custom', path: ['vatId'], message: `not a VAT id of ${v.country}` });
+    } else if (!v.vatId.startsWith(v.country))
+      ctx.addIssue({ code: 'custom', path: ['vatId'], message: `must start with ${v.country}` });
+  });
+export type TaxProfileInput = z.infer<typeof TaxProfileInput>;
 
 export const StripeGatewayInput = z
   .object({

@@ -40,3 +40,41 @@ export function toJsonMinor(value: Minor): number {
 /** Currencies whose minor unit is a thousandth (ISO 4217); the rest billing meets have 0 or 2 decimals. */
 const THREE_DECIMALS = new Set(['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND']);
 export const hasThreeDecimals = (currency: string): boolean => THREE_DECIMALS.has(currency);
+
+/** ISO 4217 currencies without a minor unit (their amounts are whole units: ¥1,499 is 1499). */
+const ZERO_DECIMALS = new Set([
+  'BIF',
+  'CLP',
+  'DJF',
+  'GNF',
+  'ISK',
+  'JPY',
+  'KMF',
+  'KRW',
+  'PYG',
+  'RWF',
+  'UGX',
+  'UYI',
+  'VND',
+  'VUV',
+  'XAF',
+  'XOF',
+  'XPF',
+]);
+
+/** The currency's exponent: how many decimals its minor unit has (0, 2 or 3). */
+export const currencyExponent = (currency: string): 0 | 2 | 3 =>
+  ZERO_DECIMALS.has(currency) ? 0 : THREE_DECIMALS.has(currency) ? 3 : 2;
+
+/**
+ * Minor units as a human amount with the currency's exponent, thousands grouped, exactly (no float):
+ * 1499 JPY → "1,499 JPY", 123456 EUR → "1,234.56 EUR", 3335 KWD → "3.335 KWD", -5 EUR → "-0.05 EUR".
+ */
+export function formatMinor(amount: Minor, currency: string): string {
+  const exp = currencyExponent(currency);
+  const negative = amount < 0n;
+  const digits = (negative ? -amount : amount).toString().padStart(exp + 1, '0');
+  const whole = digits.slice(0, digits.length - exp).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const fraction = exp === 0 ? '' : `.${digits.slice(digits.length - exp)}`;
+  return `${negative ? '-' : ''}${whole}${fraction} ${currency}`;
+}

@@ -12,7 +12,7 @@ import {
   type Tx,
 } from '@geminis/service-kit';
 import { type CatalogClient } from '../upstream/catalog.client';
-import { findClient, type Client } from '../store/clients.store';
+import { buyerOf, findClient, type Client } from '../store/clients.store';
 import { insertRegistration } from '../store/domains.store';
 import { cancelOrderInvoice, findInvoice, insertInvoice, settleFree } from '../store/invoices.store';
 import {
@@ -25,6 +25,7 @@ import {
 } from '../store/orders.store';
 import { insertService, moveOrderServices } from '../store/services.store';
 import { getSettings, nextNumber } from '../store/settings.store';
+import { taxFor } from '../store/taxes.store';
 import { staffTenantOf, viewerOf } from './context';
 import { addDays, dateOf } from './cycles';
 import { invalidField, orderNotCancellable, orderNotFound, promotionRefused, unknownClient } from './errors';
@@ -98,13 +99,14 @@ export function createOrdersService(deps: {
   ): Promise<OrderView> {
     const scope = tenantScope(o.client.tenantId);
     const settings = await getSettings(tx, o.client.tenantId);
+    const tax = await taxFor(tx, o.client.tenantId, o.client.id);
     const at = now();
     const today = dateOf(at);
     const plan = planOrder(
       o.snapshot,
       o.input.items.map((i) => i.domain),
       today,
-      settings.taxRateBps,
+      tax.rateBps,
       o.domainRenewals,
     );
     const currency = o.snapshot.currency;
@@ -160,11 +162,12 @@ export function createOrdersService(deps: {
       reason: 'order',
       currency,
       subtotal: plan.subtotal,
-      taxName: settings.taxName,
-      taxRateBps: settings.taxRateBps,
+      taxName: tax.name,
+      taxRateBps: tax.rateBps,
+      taxNote: tax.note,
       taxTotal: plan.taxTotal,
       total: plan.total,
-      buyer: { name: o.client.name, email: o.client.email },
+      buyer: buyerOf(o.client),
       lines: plan.lines.map(({ service, ...l }) => ({
         ...l,
         serviceId: service === null ? null : serviceIds[service]!,

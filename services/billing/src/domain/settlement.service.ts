@@ -155,7 +155,7 @@ export function createSettlement(deps: {
         ...cause,
       });
       if (invoice.reason === 'renewal') return renewalPaid(tx, scope, invoice, paid);
-      if (invoice.reason === 'manual') return changes?.invoicePaid(tx, scope, invoice.id, paid.id);
+      if (invoice.reason === 'change_package') return changes?.invoicePaid(tx, scope, invoice.id, paid.id);
       if (invoice.reason !== 'order' || !invoice.orderId) return;
       await setOrderStatus(tx, scope, invoice.orderId, 'pending', 'active');
       const services = await moveOrderServices(tx, scope, invoice.orderId, 'pending', 'provisioning');

@@ -59,6 +59,8 @@ export const invoiceView = (i: Invoice): InvoiceView => ({
     periodStart: l.periodStart,
     periodEnd: l.periodEnd,
   })),
+  reason: i.reason,
+  taxNote: i.taxNote,
 });
 
 export const paymentView = (p: Payment): PaymentView => ({

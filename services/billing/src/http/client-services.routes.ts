@@ -13,7 +13,12 @@ import {
 } from '../domain/inputs';
 import { type ServiceActions } from '../domain/service-actions.service';
 import { serviceLifecycleView, serviceView } from '../domain/views';
-import { ClientServiceLifecycleView, RenewNowView, ServiceChangeView } from './lifecycle.schemas';
+import {
+  ClientServiceLifecycleView,
+  RenewNowView,
+  ServiceChangeList,
+  ServiceChangeView,
+} from './lifecycle.schemas';
 import { bodyOf, idempotencyKeyOf, idOf, sendAnswer, TenantQuery, tenantOf, tokenOf } from './request';
 
 const STAFF = { roles: ['admin', 'reseller'] as const };
@@ -58,6 +63,18 @@ export function clientServicesRoutes(deps: {
         res,
         await changePackage.request(auth, tokenOf(req), id, input, idempotencyKeyOf(req), tenantOf(req)),
       );
+    },
+  );
+  routes.get(
+    '/v1/client-services/:id/changes',
+    { authenticated: true },
+    {
+      summary: 'The changes of package of a client service: requested, applied, in place on the panel',
+      query: TenantQuery,
+      responses: { 200: ServiceChangeList },
+    },
+    async (req, res, auth) => {
+      res.json({ items: await changePackage.list(auth, idOf(req, serviceNotFound), tenantOf(req)) });
     },
   );
   routes.get(

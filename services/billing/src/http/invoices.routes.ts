@@ -35,6 +35,29 @@ export function invoicesRoutes(deps: {
     },
   );
   routes.get(
+    '/v1/invoices/:id/pdf',
+    { authenticated: true },
+    {
+      summary: 'The invoice as a PDF in its tenant’s brand (application/pdf)',
+      query: TenantQuery,
+      responses: { 200: null },
+    },
+    async (req, res, auth) => {
+      const { number, pdf } = await invoices.pdf(auth, idOf(req, invoiceNotFound), tenantOf(req));
+      const filename = `${number.replace(/[^A-Za-z0-9._-]/g, '_')}.pdf`;
+      res
+        .status(200)
+        .set({
+          'content-type': 'application/pdf',
+          'content-length': String(pdf.length),
+          'content-disposition': `attachment; filename="${filename}"`,
+          'x-content-type-options': 'nosniff',
+          'cache-control': 'private, no-store',
+        })
+        .end(pdf);
+    },
+  );
+  routes.get(
     '/v1/invoices/:id/payments',
     { authenticated: true },
     { summary: 'The payments of an invoice', query: TenantQuery, responses: { 200: PaymentList } },

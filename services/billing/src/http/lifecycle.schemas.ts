@@ -79,7 +79,14 @@ export const ServiceChangeView = z.object({
   invoiceId: z.uuid().nullable().describe('The invoice of the difference (an upgrade)'),
   createdAt: z.iso.datetime(),
   appliedAt: z.iso.datetime().nullable(),
+  inPlaceAt: z.iso
+    .datetime()
+    .nullable()
+    .describe('When provisioning reported it done on the panel (null: requested, not yet confirmed)'),
+  panelPackage: z.string().nullable().describe('The panel package it is on since then'),
 });
+
+export const ServiceChangeList = z.object({ items: z.array(ServiceChangeView) });
 
 /** The renewal invoice a "renew now" issued (201) or found already issued (200). */
 export const RenewNowView = z.object({ invoiceId: z.uuid() });

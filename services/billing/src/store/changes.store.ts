@@ -31,6 +31,10 @@ export interface ServiceChange {
   status: ChangeStatus;
   createdAt: string;
   appliedAt: string | null;
+  /** When provisioning reported the change done on the panel; null while only requested. */
+  inPlaceAt?: string | null;
+  /** The panel package it is on since then. */
+  panelPackage?: string | null;
 }
 
 interface Row {
@@ -57,6 +61,8 @@ interface Row {
   status: ChangeStatus;
   created_at: Date;
   applied_at: Date | null;
+  in_place_at: Date | null;
+  panel_package: string | null;
 }
 
 const toChange = (r: Row): ServiceChange => ({
@@ -83,6 +89,8 @@ const toChange = (r: Row): ServiceChange => ({
   status: r.status,
   createdAt: iso(r.created_at),
   appliedAt: r.applied_at ? iso(r.applied_at) : null,
+  inPlaceAt: r.in_place_at ? iso(r.in_place_at) : null,
+  panelPackage: r.panel_package,
 });
 
 const SELECT = sql`select c.*, c.period_start::text as period_start, c.period_end::text as period_end,
@@ -179,4 +187,46 @@ export async function withdrawUnpaidChange(tx: Tx, scope: TenantScope, serviceId
         returning i.id`,
   );
   return r.length > 0 || !(await hasPendingChange(tx, scope, serviceId));
+}
+
+/** A service's changes, newest first (the client's own only when `clientId` is given). */
+export async function listChanges(
+  tx: Tx,
+  scope: TenantScope,
+  serviceId: string,
+  clientId?: string,
+): Promise<ServiceChange[]> {
+  const rs = await rows<Row>(
+    tx,
+    sql`${SELECT} where ${tenantIs(scope, sql`c.tenant_id`)} and c.service_id = ${serviceId}
+          and ${clientId === undefined ? sql`true` : sql`c.client_id = ${clientId}`}
+        order by c.id desc limit 100`,
+  );
+  return rs.map(toChange);
+}
+
+/**
+ * Provisioning reports a change of package done on the panel: the applied change is in place (once).
+ * 'missing' when the tenant has no such change of that service; 'ignored' when it was already in place or
+ * is not an applied change (a result that repeats or comes out of order changes nothing).
+ */
+export async function markChangeInPlace(
+  tx: Tx,
+  scope: TenantScope,
+  c: { changeId: string; serviceId: string; panelPackage: string | null },
+): Promise<'in_place' | 'ignored' | 'missing'> {
+  const marked = await rows<{ id: string }>(
+    tx,
+    sql`update service_changes set in_place_at = now(), panel_package = ${c.panelPackage}
+         where ${tenantIs(scope)} and id = ${c.changeId} and service_id = ${c.serviceId}
+           and status = 'applied' and in_place_at is null
+        returning id`,
+  );
+  if (marked.length > 0) return 'in_place';
+  const found = await rows<{ id: string }>(
+    tx,
+    sql`select id from service_changes
+         where ${tenantIs(scope)} and id = ${c.changeId} and service_id = ${c.serviceId}`,
+  );
+  return found.length > 0 ? 'ignored' : 'missing';
 }

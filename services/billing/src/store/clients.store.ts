@@ -8,7 +8,20 @@ export interface Client {
   email: string;
   name: string;
   currency: string;
+  /** Billing's own tax facts of the client (its tax profile; identity's events carry none). */
+  country?: string | null;
+  region?: string | null;
+  vatId?: string | null;
 }
+
+/** What an invoice records of its buyer at issue time. */
+export const buyerOf = (c: Client) => ({
+  name: c.name,
+  email: c.email,
+  ...(c.country ? { country: c.country } : {}),
+  ...(c.region ? { region: c.region } : {}),
+  ...(c.vatId ? { vatId: c.vatId } : {}),
+});
 
 /** The projection of identity's clients: the latest email, name and currency we heard of. */
 export async function upsertClient(tx: Tx, scope: TenantScope, c: Omit<Client, 'tenantId'>): Promise<void> {
@@ -19,13 +32,25 @@ export async function upsertClient(tx: Tx, scope: TenantScope, c: Omit<Client, '
       currency = excluded.currency`);
 }
 
-type Row = { tenant_id: string; id: string; email: string; name: string; currency: string };
+type Row = {
+  tenant_id: string;
+  id: string;
+  email: string;
+  name: string;
+  currency: string;
+  country: string | null;
+  region: string | null;
+  vat_id: string | null;
+};
 const toClient = (r: Row): Client => ({
   tenantId: r.tenant_id,
   id: r.id,
   email: r.email,
   name: r.name,
   currency: r.currency,
+  country: r.country,
+  region: r.region,
+  vatId: r.vat_id,
 });
 
 export async function findClient(tx: Tx, scope: TenantScope, id: string): Promise<Client | null> {

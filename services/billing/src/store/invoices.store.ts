@@ -25,7 +25,7 @@ export interface Invoice {
   tenantId: string;
   clientId: string;
   orderId: string | null;
-  reason: 'order' | 'renewal' | 'manual';
+  reason: 'order' | 'renewal' | 'manual' | 'change_package';
   number: string | null;
   status: InvoiceStatus;
   currency: string;
@@ -39,6 +39,19 @@ export interface Invoice {
   dueDate: string;
   paidAt: string | null;
   lines: InvoiceLine[];
+  /** Why no tax is charged (reverse charge, an exempt client); null otherwise. */
+  taxNote: string | null;
+  /** The buyer as it was at issue time. */
+  buyer: InvoiceBuyer;
+}
+
+/** The buyer's snapshot on an invoice: who it was issued to, and the tax facts it was taxed by. */
+export interface InvoiceBuyer {
+  name: string;
+  email: string;
+  country?: string | null;
+  region?: string | null;
+  vatId?: string | null;
 }
 
 type LineJson = Record<keyof InvoiceLine, string | number | null>;
@@ -61,12 +74,14 @@ interface Row {
   due_date: string;
   paid_at: Date | null;
   lines: LineJson[] | null;
+  tax_note: string | null;
+  buyer: InvoiceBuyer;
 }
 
 const SELECT = sql`
   select i.id, i.tenant_id, i.client_id, i.order_id, i.reason, i.number, i.status, i.currency, i.subtotal,
          i.tax_name, i.tax_rate_bps, i.tax_total, i.total, i.amount_paid, i.issued_at, i.due_date::text,
-         i.paid_at,
+         i.paid_at, i.tax_note, i.buyer,
          (select json_agg(json_build_object(
                    'description', l.description, 'quantity', l.quantity, 'unitPrice', l.unit_price::text,
                    'setupFee', l.setup_fee::text, 'discount', l.discount::text, 'amount', l.amount::text,
@@ -97,6 +112,8 @@ function toInvoice(r: Row): Invoice {
     issuedAt: iso(r.issued_at),
     dueDate: r.due_date,
     paidAt: r.paid_at ? iso(r.paid_at) : null,
+    taxNote: r.tax_note,
+    buyer: r.buyer,
     lines: (r.lines ?? []).map((l) => ({
       description: String(l.description),
       quantity: Number(l.quantity),
@@ -125,7 +142,9 @@ export interface NewInvoice {
   taxRateBps: number;
   taxTotal: Minor;
   total: Minor;
-  buyer: { name: string; email: string };
+  buyer: InvoiceBuyer;
+  /** Why no tax is charged (reverse charge, exemption); null or absent otherwise. */
+  taxNote?: string | null;
   dueDate: string;
   lines: (Omit<LinePlan, 'service'> & { serviceId: string | null })[];
 }
@@ -135,11 +154,11 @@ export async function insertInvoice(tx: Tx, scope: TenantScope, inv: NewInvoice)
   const tenantId = writeTenant(scope);
   await tx.execute(sql`
     insert into invoices (id, tenant_id, client_id, order_id, reason, number, status, currency, subtotal, tax_name,
-                          tax_rate_bps, tax_total, total, buyer, due_date)
+                          tax_rate_bps, tax_total, total, buyer, due_date, tax_note)
     values (${inv.id}, ${tenantId}, ${inv.clientId}, ${inv.orderId}, ${inv.reason}, ${inv.number}, 'unpaid',
             ${inv.currency}, ${inv.subtotal.toString()}::bigint, ${inv.taxName}, ${inv.taxRateBps},
             ${inv.taxTotal.toString()}::bigint, ${inv.total.toString()}::bigint, ${JSON.stringify(inv.buyer)}::jsonb,
-            ${inv.dueDate}::date)`);
+            ${inv.dueDate}::date, ${inv.taxNote ?? null})`);
   let position = 0;
   for (const l of inv.lines) {
     position += 1;

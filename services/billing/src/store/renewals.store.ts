@@ -113,7 +113,6 @@ export async function issueRenewalBatch(
     due as materialized (
       select s.tenant_id, s.id, s.client_id, s.currency, s.cycle, s.quantity, s.product_name,
              s.recurring_amount, s.addons, s.next_due_date, coalesce(s.term_months, ${MONTHS}) as months,
-             coalesce(b.tax_name, 'Tax') as tax_name, coalesce(b.tax_rate_bps, 0) as tax_rate_bps,
              coalesce(b.invoice_prefix, 'INV-') as prefix, coalesce(b.invoice_padding, 6) as padding,
              coalesce(b.invoice_yearly_reset, true) as yearly
         from walk k
@@ -146,7 +145,8 @@ export async function issueRenewalBatch(
       select c.invoice_id, c.period_start, c.period_end, s.tenant_id, s.id, s.client_id, s.currency, s.cycle,
              s.quantity, s.product_name, s.recurring_amount, s.addons, s.next_due_date, s.term_months,
              coalesce(s.term_months, ${MONTHS}) as months,
-             coalesce(b.tax_name, 'Tax') as tax_name, coalesce(b.tax_rate_bps, 0) as tax_rate_bps,
+             -- the client's tax: its country's rule, reverse charge, exemption (billing_tax_for, as orders)
+             tx.name as tax_name, tx.rate_bps as tax_rate_bps, tx.note as tax_note,
              coalesce(b.invoice_prefix, 'INV-') as prefix, coalesce(b.invoice_padding, 6) as padding,
              coalesce(b.invoice_yearly_reset, true) as yearly,
              case when coalesce(b.invoice_yearly_reset, true) then ${year} else 0 end as counter_period,
@@ -156,6 +156,7 @@ export async function issueRenewalBatch(
         from claimed c
         join client_services s on s.id = c.service_id
         left join billing_settings b on b.tenant_id = s.tenant_id
+        cross join lateral billing_tax_for(s.tenant_id, s.client_id) tx
     ),
     lines as materialized (
       select w.tenant_id, w.invoice_id, 1 as position,
@@ -220,10 +221,12 @@ export async function issueRenewalBatch(
     ),
     inv as (
       insert into invoices (id, tenant_id, client_id, order_id, reason, number, status, currency, subtotal, tax_name,
-                            tax_rate_bps, tax_total, total, buyer, due_date)
+                            tax_rate_bps, tax_total, total, buyer, due_date, tax_note)
       select e.invoice_id, e.tenant_id, e.client_id, null, 'renewal', e.number, 'unpaid', e.currency, e.subtotal,
              e.tax_name, e.tax_rate_bps, e.tax_total, e.total,
-             jsonb_build_object('name', c.name, 'email', c.email), e.due_date
+             jsonb_strip_nulls(jsonb_build_object('name', c.name, 'email', c.email, 'country', c.country,
+                                                  'region', c.region, 'vatId', c.vat_id)),
+             e.due_date, e.tax_note
         from issued e join clients c on c.tenant_id = e.tenant_id and c.id = e.client_id
       returning id
     ),

@@ -10,6 +10,14 @@ export interface BillingSettings {
   invoiceDueDays: number;
   /** Days an unpaid first invoice keeps its order open; null: until staff cancel it. */
   orderExpiryDays: number | null;
+  /** The tenant's own country (ISO 3166-1 alpha-2): reverse charge applies from it. */
+  taxCountry: string | null;
+  /** The seller block of its invoices (null: its brand name as billing knows it). */
+  sellerName: string | null;
+  sellerAddress: string | null;
+  sellerTaxId: string | null;
+  /** `#rrggbb` of its invoices' band. */
+  brandColor: string | null;
 }
 
 export const DEFAULT_SETTINGS: BillingSettings = {
@@ -20,6 +28,11 @@ export const DEFAULT_SETTINGS: BillingSettings = {
   invoiceYearlyReset: true,
   invoiceDueDays: 7,
   orderExpiryDays: null,
+  taxCountry: null,
+  sellerName: null,
+  sellerAddress: null,
+  sellerTaxId: null,
+  brandColor: null,
 };
 
 type Row = {
@@ -30,6 +43,11 @@ type Row = {
   invoice_yearly_reset: boolean;
   invoice_due_days: number;
   order_expiry_days: number | null;
+  tax_country: string | null;
+  seller_name: string | null;
+  seller_address: string | null;
+  seller_tax_id: string | null;
+  brand_color: string | null;
 };
 
 /** A tenant's settings, or the defaults when it never set any. */
@@ -44,19 +62,28 @@ export async function getSettings(tx: Tx, tenantId: string): Promise<BillingSett
     invoiceYearlyReset: r.invoice_yearly_reset,
     invoiceDueDays: r.invoice_due_days,
     orderExpiryDays: r.order_expiry_days,
+    taxCountry: r.tax_country,
+    sellerName: r.seller_name,
+    sellerAddress: r.seller_address,
+    sellerTaxId: r.seller_tax_id,
+    brandColor: r.brand_color,
   };
 }
 
 export async function saveSettings(tx: Tx, tenantId: string, s: BillingSettings): Promise<void> {
   await tx.execute(sql`
     insert into billing_settings (tenant_id, tax_name, tax_rate_bps, invoice_prefix, invoice_padding,
-                                  invoice_yearly_reset, invoice_due_days, order_expiry_days, updated_at)
+                                  invoice_yearly_reset, invoice_due_days, order_expiry_days, tax_country,
+                                  seller_name, seller_address, seller_tax_id, brand_color, updated_at)
     values (${tenantId}, ${s.taxName}, ${s.taxRateBps}, ${s.invoicePrefix}, ${s.invoicePadding},
-            ${s.invoiceYearlyReset}, ${s.invoiceDueDays}, ${s.orderExpiryDays}, now())
+            ${s.invoiceYearlyReset}, ${s.invoiceDueDays}, ${s.orderExpiryDays}, ${s.taxCountry},
+            ${s.sellerName}, ${s.sellerAddress}, ${s.sellerTaxId}, ${s.brandColor}, now())
     on conflict (tenant_id) do update set tax_name = excluded.tax_name, tax_rate_bps = excluded.tax_rate_bps,
       invoice_prefix = excluded.invoice_prefix, invoice_padding = excluded.invoice_padding,
       invoice_yearly_reset = excluded.invoice_yearly_reset, invoice_due_days = excluded.invoice_due_days,
-      order_expiry_days = excluded.order_expiry_days,
+      order_expiry_days = excluded.order_expiry_days, tax_country = excluded.tax_country,
+      seller_name = excluded.seller_name, seller_address = excluded.seller_address,
+      seller_tax_id = excluded.seller_tax_id, brand_color = excluded.brand_color,
       updated_at = now()`);
 }
 

@@ -209,15 +209,18 @@ export async function promotion(h: Harness, shop: Shop, code: string, extra: obj
 /** A client of a tenant, as identity announces it; returns its id and a token. */
 export async function newClient(h: Harness, tenantId: string, currency = 'EUR') {
   const id = newId();
-  const outcome = await h.deliver('identity.client.created.v1', tenantId, {
+  const created = {
     clientId: id,
     email: `c-${id.slice(-8)}@example.com`,
     name: `Client ${id.slice(-4)}`,
     language: 'en',
     currency,
     via: 'signup',
-  });
+  };
+  const outcome = await h.deliver('identity.client.created.v1', tenantId, created);
   expect(outcome).toBe('ack');
+  // catalog keeps its own projection of clients (staff quote for a client catalog must know)
+  await h.deliverToCatalog('identity.client.created.v1', tenantId, created);
   return { id, token: h.issuer.tokenFor('client', tenantId, id) };
 }
 
