@@ -138,7 +138,12 @@ describe('createHttpApp', () => {
   it('answers an oversize body with 413', async () => {
     const res = await post('/v1/things', JSON.stringify({ name: 'x'.repeat(5000), price: 1 }), reseller());
     expect(res.status).toBe(413);
-    expect((await json(res)).code).toBe('request.too_large');
+    const problem = await json(res);
+    expect(problem.code).toBe('request.too_large');
+    // Like every refusal of input, it names what was wrong: the body, and the limit.
+    expect(problem.errors).toEqual([
+      { field: '(body)', message: expect.stringMatching(/^must be at most \d+ bytes$/) },
+    ]);
   });
 
   it('answers a non-JSON body with 415', async () => {

@@ -26,6 +26,12 @@ const HOP_BY_HOP = new Set([
  * Headers a client may never set for an upstream: identity and tenant travel only inside the verified
  * token, which services verify again; forwarding information is the gateway's own.
  */
+/** 413 naming the body and the limit, as the services' own 413 does. */
+const bodyTooLarge = (limit: number) =>
+  new PayloadTooLargeError('request.too_large', `the request body is too large (at most ${limit} bytes)`, {
+    fieldErrors: [{ field: '(body)', message: `must be at most ${limit} bytes` }],
+  });
+
 export function isSpoofable(name: string): boolean {
   return (
     /^x-(tenant|user|role|auth|geminis|forwarded-|real-ip)/i.test(name) || name.toLowerCase() === 'forwarded'
@@ -122,7 +128,7 @@ export function createUpstream(options: UpstreamOptions) {
         if (bytes > options.bodyLimitBytes) {
           req.unpipe(upstream);
           upstream.destroy();
-          reject(new PayloadTooLargeError('request.too_large', 'the request body is too large'));
+          reject(bodyTooLarge(options.bodyLimitBytes));
         }
       });
       req.on('aborted', () => upstream.destroy());
@@ -148,7 +154,7 @@ export function createUpstream(options: UpstreamOptions) {
   async function forward(req: Request, res: Response, path: string, requestId: string): Promise<void> {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > options.bodyLimitBytes) {
-      throw new PayloadTooLargeError('request.too_large', 'the request body is too large');
+      throw bodyTooLarge(options.bodyLimitBytes);
     }
     if (breaker.opened) throw unavailable();
     let upstreamRes: IncomingMessage;

@@ -269,7 +269,11 @@ describe('gateway', () => {
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       });
       expect(declared.status).toBe(413);
-      expect((await json(declared)).code).toBe('request.too_large');
+      const problem = await json(declared);
+      expect(problem.code).toBe('request.too_large');
+      expect(problem.errors).toEqual([
+        { field: '(body)', message: expect.stringMatching(/^must be at most \d+ bytes$/) },
+      ]);
       const stream = new ReadableStream({
         start(controller) {
           for (let i = 0; i < 5; i++) controller.enqueue(new TextEncoder().encode('y'.repeat(500)));

@@ -28,6 +28,19 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** 413 naming what was too large (the body) and, when known, the limit in bytes. */
+export function tooLarge(limitBytes?: unknown): AppError {
+  const limit = typeof limitBytes === 'number' ? ` (at most ${limitBytes} bytes)` : '';
+  return new AppError(413, 'request.too_large', `the request body is too large${limit}`, {
+    fieldErrors: [
+      {
+        field: '(body)',
+        message: typeof limitBytes === 'number' ? `must be at most ${limitBytes} bytes` : 'is too large',
+      },
+    ],
+  });
+}
+
 /** Errors thrown by body-parser carry a `type`; map them to precise 4xx. */
 function fromBodyParser(err: unknown): AppError | undefined {
   if (typeof err !== 'object' || err === null || !('type' in err)) return undefined;
@@ -35,7 +48,7 @@ function fromBodyParser(err: unknown): AppError | undefined {
     case 'entity.parse.failed':
       return new AppError(400, 'request.malformed_json', 'the request body is not valid JSON');
     case 'entity.too.large':
-      return new AppError(413, 'request.too_large', 'the request body is too large');
+      return tooLarge((err as { limit?: unknown }).limit);
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new AppError(415, 'request.unsupported_encoding', 'unsupported body encoding or charset');
@@ -84,7 +97,7 @@ function fromHttpError(err: unknown): AppError | undefined {
     (err as { status?: unknown; statusCode?: unknown }).status ??
     (err as { statusCode?: unknown }).statusCode;
   if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
-  if (status === 413) return new AppError(413, 'request.too_large', 'the request body is too large');
+  if (status === 413) return tooLarge((err as { limit?: unknown }).limit);
   if (status === 415)
     return new AppError(415, 'request.unsupported_encoding', 'unsupported body encoding or charset');
   return new AppError(400, 'request.malformed', 'the request could not be read (body, encoding or length)');
