@@ -1,3 +1,4 @@
+import { type TokenVerifier } from '@geminis/service-kit';
 import { z } from 'zod';
 
 /** Catalog's own environment variables (the shared ones — PORT, DATABASE_URL, JWT… — are the kit's). */
@@ -19,6 +20,13 @@ export interface CatalogConfig {
    * then be given the serviceKey.
    */
   internalRoutes?: boolean;
+  /**
+   * Verifies access tokens when `revocations` is not given (tests, or a process without identity's feed):
+   * the public routes and the callers' tokens forwarded to the internal quote route. Without either, the
+   * public routes use runService's verifier and the internal quote route is not served (it cannot check
+   * the forwarded token).
+   */
+  verifier?: TokenVerifier;
   /** Clock for promotion dates (tests). */
   now?: () => Date;
   /**

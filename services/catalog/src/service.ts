@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ResellerCreated, ResellerUpdated, OrderPlaced } from '@geminis/contracts';
+import { ClientCreated, ResellerCreated, ResellerUpdated, OrderPlaced } from '@geminis/contracts';
 import {
   createRevocationList,
   createTokenVerifier,
@@ -17,6 +17,7 @@ import { createPromotionsService } from './domain/promotions.service';
 import { createQuotesService } from './domain/quotes.service';
 import { createSellableCatalog } from './domain/sellable.service';
 import { createStorefrontService } from './domain/storefront.service';
+import { clientCreatedHandler } from './events/client-created.handler';
 import { orderPlacedHandler } from './events/order-placed.handler';
 import { resellerProfileHandler } from './events/reseller-profile.handler';
 import { domainPricingRoutes } from './http/domain-pricing.routes';
@@ -24,7 +25,7 @@ import { offeringsRoutes } from './http/offerings.routes';
 import { productsRoutes } from './http/products.routes';
 import { promotionReservationsRoutes } from './http/promotion-reservations.routes';
 import { promotionsRoutes } from './http/promotions.routes';
-import { quotesRoutes } from './http/quotes.routes';
+import { internalQuotesRoutes, quotesRoutes } from './http/quotes.routes';
 import { storefrontRoutes } from './http/storefront.routes';
 
 export { catalogConfigFrom, catalogConfigShape, type CatalogConfig } from './config';
@@ -87,11 +88,16 @@ export function catalogService(config: CatalogConfig = {}): ServiceDefinition<Ca
     async build(ctx) {
       const services = wire(config, ctx);
       const revoking = config.revocations ? revocationAware(config.revocations, ctx) : undefined;
+      // Catalog's own verifier (identity's keys and revocation feed; or the one tests give): also the one
+      // that checks the caller's token forwarded to the internal quote route.
+      const verifier = revoking?.verifier ?? config.verifier;
+      if (config.internalRoutes && !verifier)
+        ctx.logger.warn({}, 'no token verifier of its own: POST /internal/v1/quotes is not served');
       return {
         services,
+        ...(verifier ? { verifier } : {}),
         ...(revoking
           ? {
-              verifier: revoking.verifier,
               readiness: { revocations: revoking.ready },
               stop: async () => revoking.close(),
             }
@@ -105,8 +111,10 @@ export function catalogService(config: CatalogConfig = {}): ServiceDefinition<Ca
           storefrontRoutes({ ...services, defaultCurrency: config.defaultCurrency ?? 'USD' }),
           // Service-key routes need runService's serviceKey: served only when the config says it is given.
           ...(config.internalRoutes ? [promotionReservationsRoutes(services)] : []),
+          ...(config.internalRoutes && verifier ? [internalQuotesRoutes({ ...services, verifier })] : []),
         ],
         handlers: {
+          [ClientCreated.type]: clientCreatedHandler,
           [ResellerCreated.type]: resellerProfileHandler,
           [ResellerUpdated.type]: resellerProfileHandler,
           [OrderPlaced.type]: orderPlacedHandler({ promotions: services.promotions, logger: ctx.logger }),

@@ -330,29 +330,33 @@ const lineAmounts = {
   recurringDiscount: Amount.describe('Off each renewal (0 unless the promotion recurs)'),
 };
 
+const quoteOptionsView = z.array(
+  z.object({
+    optionId: Id,
+    name: Name,
+    choiceId: Id,
+    quantity: z.number().int().min(0).describe('1 for a select or yes/no option'),
+  }),
+);
+const domainDetails = {
+  domain: Domain,
+  tld: Tld,
+  action: z.enum(['register', 'renew', 'transfer']),
+  years: z.number().int().min(1).max(10),
+};
+
+/**
+ * A quote line as the client (and the storefront's staff) see it. White-label: nothing tells a resold
+ * product from the tenant's own, nor how it is provisioned — no source, module, module configuration or
+ * wholesale price (those are in InternalQuoteLineView, for our own services only).
+ */
 export const QuoteLineView = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('product'),
     productId: Id,
     cycle: BillingCycle,
     ...lineAmounts,
-    details: z.object({
-      options: z.array(
-        z.object({
-          optionId: Id,
-          name: Name,
-          choiceId: Id,
-          quantity: z.number().int().min(0).describe('1 for a select or yes/no option'),
-        }),
-      ),
-      source: z.enum(['own', 'resold']).describe('own: the storefront’s product; resold: a platform product'),
-      module: ProvisioningModule,
-      productType: ProductType.optional(),
-      moduleConfig: z
-        .record(z.string().max(64), z.unknown())
-        .optional()
-        .describe('The product’s module configuration, for the provisioning request billing makes later'),
-    }),
+    details: z.object({ options: quoteOptionsView, productType: ProductType.optional() }),
   }),
   z.object({
     kind: z.literal('addon'),
@@ -366,12 +370,7 @@ export const QuoteLineView = z.discriminatedUnion('kind', [
     productId: z.null(),
     cycle: z.null(),
     ...lineAmounts,
-    details: z.object({
-      domain: Domain,
-      tld: Tld,
-      action: z.enum(['register', 'renew', 'transfer']),
-      years: z.number().int().min(1).max(10),
-    }),
+    details: z.object(domainDetails),
   }),
 ]);
 export type QuoteLineView = z.infer<typeof QuoteLineView>;
@@ -400,6 +399,67 @@ export type QuotePromotionView = z.infer<typeof QuotePromotionView>;
 
 export const QUOTE_ROUNDING_RULE = 'percent discounts are rounded half-up per line, in minor units';
 
+/**
+ * What the platform charges the reseller for one unit of a resold line for one period of its cycle, in the
+ * quote's currency (integer minor units): for a product, the platform's wholesale price of the product for
+ * the same currency and cycle plus the platform's prices of the chosen options (a reseller resells options
+ * at the platform's prices); for an add-on of a resold product, the platform's price of the add-on.
+ * Multiply by the line's quantity. null: the tenant's own line (nothing is owed to the platform).
+ */
+export const WholesaleView = z.object({
+  price: Amount.describe('One unit for one period of the line’s cycle'),
+  setupFee: Amount.describe('One unit, once'),
+});
+export type WholesaleView = z.infer<typeof WholesaleView>;
+
+const LineSource = z
+  .enum(['own', 'resold'])
+  .describe('own: the storefront tenant’s own; resold: a platform product (or its add-on) it resells');
+const internalOf = {
+  source: LineSource,
+  wholesale: WholesaleView.nullable().describe('null unless source = resold'),
+};
+
+/**
+ * A quote line with what only our own services may see (billing stores it in the order's snapshot):
+ * QuoteLineView plus, in `details`, the source, the provisioning module and its configuration, the
+ * platform's product id of a resold product and the wholesale price owed to the platform.
+ */
+export const InternalQuoteLineView = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('product'),
+    productId: Id,
+    cycle: BillingCycle,
+    ...lineAmounts,
+    details: z.object({
+      options: quoteOptionsView,
+      productType: ProductType.optional(),
+      ...internalOf,
+      module: ProvisioningModule,
+      moduleConfig: z
+        .record(z.string().max(64), z.unknown())
+        .optional()
+        .describe('The product’s module configuration, for the provisioning request billing makes later'),
+      platformProductId: Id.nullable().describe('The platform’s product a resold line is; null for own'),
+    }),
+  }),
+  z.object({
+    kind: z.literal('addon'),
+    productId: z.null(),
+    cycle: BillingCycle,
+    ...lineAmounts,
+    details: z.object({ addonId: Id, forProductId: Id, ...internalOf }),
+  }),
+  z.object({
+    kind: z.literal('domain'),
+    productId: z.null(),
+    cycle: z.null(),
+    ...lineAmounts,
+    details: z.object({ ...domainDetails, ...internalOf }),
+  }),
+]);
+export type InternalQuoteLineView = z.infer<typeof InternalQuoteLineView>;
+
 /** The priced cart, as both the quote answer and its stored snapshot carry it. */
 const pricedCart = {
   currency: Currency,
@@ -407,22 +467,48 @@ const pricedCart = {
   totals: QuoteTotalsView,
   promotion: QuotePromotionView.nullable(),
 };
-
-/** Everything billing stores with the order: it can rebuild the invoice lines without asking again. */
-export const QuoteSnapshot = z.object({
+const snapshotHead = {
   version: z.literal(1),
   quoteId: Id,
   createdAt: Timestamp,
   tenantId: Id.describe('Whose storefront priced it'),
   clientId: Id.nullable().describe('null: staff quoted without naming a client'),
+};
+
+/** The snapshot of a client's (or staff's) quote: the public cart, nothing internal. */
+export const PublicQuoteSnapshot = z.object({
+  ...snapshotHead,
   ...pricedCart,
+  rounding: z.literal(QUOTE_ROUNDING_RULE),
+});
+export type PublicQuoteSnapshot = z.infer<typeof PublicQuoteSnapshot>;
+
+/**
+ * Everything billing stores with the order: it can rebuild the invoice lines, make the provisioning
+ * requests and bill the reseller's wholesale without asking again. INTERNAL: its lines are
+ * InternalQuoteLineView — never show it to a client as it is (PublicQuoteSnapshot.parse() strips the
+ * internal fields).
+ */
+export const QuoteSnapshot = z.object({
+  ...snapshotHead,
+  ...pricedCart,
+  lines: z.array(InternalQuoteLineView),
   rounding: z.literal(QUOTE_ROUNDING_RULE),
 });
 export type QuoteSnapshot = z.infer<typeof QuoteSnapshot>;
 
-/** POST /v1/quotes: the priced cart and its snapshot. */
-export const QuoteView = z.object({ quoteId: Id, ...pricedCart, snapshot: QuoteSnapshot });
+/** POST /v1/quotes: the priced cart and its (public) snapshot. */
+export const QuoteView = z.object({ quoteId: Id, ...pricedCart, snapshot: PublicQuoteSnapshot });
 export type QuoteView = z.infer<typeof QuoteView>;
+
+/** POST /internal/v1/quotes (CATALOG_INTERNAL.quotes): the same quote with the internal detail of each line. */
+export const InternalQuoteView = z.object({
+  quoteId: Id,
+  ...pricedCart,
+  lines: z.array(InternalQuoteLineView),
+  snapshot: QuoteSnapshot,
+});
+export type InternalQuoteView = z.infer<typeof InternalQuoteView>;
 
 // --- the public storefront (prices in the requested currency, so without it) ---
 
@@ -495,6 +581,13 @@ export type StorefrontDomains = z.infer<typeof StorefrontDomains>;
  * again.
  */
 export const CATALOG_INTERNAL = {
+  /**
+   * POST (body: catalog's quote input, as POST /v1/quotes) → InternalQuoteView. The shared service key AND
+   * the caller's own bearer token: catalog prices the cart with exactly the public quote's decisions
+   * (storefront and client from the token; staff may name clientId / tenantId), then adds each line's
+   * internal detail. Never routed by the gateway.
+   */
+  quotes: '/internal/v1/quotes',
   promotionReservation: (tenantId: string, orderId: string) =>
     `/internal/v1/tenants/${encodeURIComponent(tenantId)}/promotion-reservations/${encodeURIComponent(orderId)}`,
 } as const;

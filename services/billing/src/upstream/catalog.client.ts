@@ -1,8 +1,8 @@
 import {
   CATALOG_INTERNAL,
   PromotionRelease,
+  InternalQuoteView,
   PromotionReservation,
-  QuoteView,
   type PromotionReservationInput,
 } from '@geminis/contracts';
 import {
@@ -17,7 +17,7 @@ import {
 } from '@geminis/service-kit';
 import { type z } from 'zod';
 
-/** What billing sends to catalog's POST /v1/quotes (catalog's QuoteInput). */
+/** What billing sends to catalog's quote (catalog's QuoteInput). */
 export interface QuoteRequest {
   currency: string;
   items: Record<string, unknown>[];
@@ -80,17 +80,22 @@ export function createCatalogClient(deps: {
   const service = { [SERVICE_KEY_HEADER]: deps.serviceKey };
 
   return {
-    /** Prices a cart as the caller (catalog decides storefront and client from the token). No side effect. */
-    async quote(token: string, input: QuoteRequest): Promise<QuoteView> {
+    /**
+     * Prices a cart as the caller (catalog decides storefront and client from the caller's token, forwarded)
+     * on catalog's internal quote route (the service key too): each line carries what billing needs later
+     * and a client never sees — source, module, moduleConfig, platformProductId and the wholesale price owed
+     * to the platform for a resold line. No side effect.
+     */
+    async quote(token: string, input: QuoteRequest): Promise<InternalQuoteView> {
       try {
         const res = await http.request({
           method: 'POST',
-          path: '/v1/quotes',
-          headers: { authorization: `Bearer ${token}` },
+          path: CATALOG_INTERNAL.quotes,
+          headers: { ...service, authorization: `Bearer ${token}` },
           body: input,
           idempotent: true,
         });
-        return parsed(QuoteView, res.body);
+        return parsed(InternalQuoteView, res.body);
       } catch (err) {
         throw fromCatalog(err);
       }

@@ -1,4 +1,10 @@
-import { fieldErrorsOf, NotFoundError, ValidationError, type FieldError } from '@geminis/service-kit';
+import {
+  BusinessRuleError,
+  fieldErrorsOf,
+  NotFoundError,
+  ValidationError,
+  type FieldError,
+} from '@geminis/service-kit';
 import { type z } from 'zod';
 
 export const productNotFound = () => new NotFoundError('catalog.product_not_found', 'product not found');
@@ -6,6 +12,18 @@ export const groupNotFound = () => new NotFoundError('catalog.group_not_found', 
 export const promotionNotFound = () =>
   new NotFoundError('catalog.promotion_not_found', 'promotion not found');
 export const tenantNotFound = () => new NotFoundError('catalog.storefront_not_found', 'storefront not found');
+
+/**
+ * A staff quote naming a client this tenant does not have (another tenant's, or none). Catalog knows a
+ * tenant's clients from identity.client.created.v1; a client created a moment ago may not be known yet
+ * (the event is on its way): the same answer, which the caller may retry after a short wait.
+ */
+export const clientUnknown = () =>
+  new BusinessRuleError(
+    'catalog.client_unknown',
+    'clientId: no such client in this tenant (a client created just now may take a moment to be known: retry shortly)',
+    { fieldErrors: [{ field: 'clientId', message: 'no such client in this tenant' }] },
+  );
 
 export const invalidField = (code: string, field: string, message: string) =>
   new ValidationError(code, `invalid request: ${field}: ${message}`, { fieldErrors: [{ field, message }] });

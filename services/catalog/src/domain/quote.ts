@@ -17,6 +17,20 @@ export interface PricedLine {
   unitSetupFee: Minor;
   /** Extra facts kept in the snapshot (selected options, domain, years…). */
   details?: Record<string, unknown>;
+  /**
+   * What only our own services see, merged into `details` of the internal view (source, provisioning
+   * module and configuration, platform product, wholesale owed): never in a client's quote.
+   */
+  internal?: LineInternal;
+}
+
+/** The internal detail of a line (InternalQuoteLineView in @geminis/contracts), amounts still bigint. */
+export interface LineInternal {
+  source: 'own' | 'resold';
+  /** What the platform charges the reseller for one unit for one period (null: the tenant's own). */
+  wholesale: { price: Minor; setupFee: Minor } | null;
+  /** Product lines: module, moduleConfig, platformProductId. */
+  extra?: Record<string, unknown>;
 }
 
 export interface QuotedLine extends PricedLine {

@@ -8,17 +8,25 @@ import {
   type Database,
 } from '@geminis/service-kit';
 import { listDomainPrices } from '../store/domain-prices.store';
+import { isClientOf } from '../store/clients.store';
 import { clientHasOrders } from '../store/orders.store';
 import { type OwnedPrice } from '../store/prices.store';
 import { countClientRedemptions, findPromotionByCode, platformHasCode } from '../store/promotions.store';
 import { isPlatform, PLATFORM_TENANT_ID } from './context';
 import { type Cycle } from './cycles';
-import { invalidField } from './errors';
+import { clientUnknown, invalidField } from './errors';
 import { type QuoteDomainItem, type QuoteInput, type QuoteProductItem } from './inputs';
 import { toJsonMinor } from './money';
 import { checkPromotion, REFUSAL_DETAIL, type Promotion, type PromotionRefusal } from './promotion';
-import { priceQuote, type PricedLine, type QuoteResult } from './quote';
+import { priceQuote, type PricedLine, type QuotedLine, type QuoteResult } from './quote';
 import { type SellableCatalog, type SellableCatalogService } from './sellable.service';
+
+export interface QuoteParties {
+  tenantId: string;
+  clientId: string | undefined;
+  /** The client is the caller itself (a client's token): identity vouched for it and its tenant. */
+  clientFromToken: boolean;
+}
 
 const unavailable = (field: string, message: string) =>
   new BusinessRuleError('catalog.price_unavailable', `${field}: ${message}`, {
@@ -41,6 +49,14 @@ function productLines(catalog: SellableCatalog, item: QuoteProductItem, i: numbe
   if (!base) throw unavailable(`${at}.cycle`, `not sold ${item.cycle} in this currency`);
   let unitPrice = base.price;
   let unitSetupFee = base.setupFee;
+  // A resold product: the reseller owes the platform its wholesale price for the same currency and cycle
+  // (plus the options, which it resells at the platform's prices). Without one it is not sold in this
+  // currency/cycle — said exactly as for a missing retail price, so a client cannot tell the difference.
+  const resold = s.source === 'resold';
+  const wholesaleBase = resold ? priceFor(s.wholesale, s.product.id, item.cycle) : undefined;
+  if (resold && !wholesaleBase) throw unavailable(`${at}.cycle`, `not sold ${item.cycle} in this currency`);
+  let optionsPrice = 0n;
+  let optionsSetupFee = 0n;
   const chosen: Record<string, unknown>[] = [];
   item.options.forEach((sel, j) => {
     const field = `${at}.options.${j}`;
@@ -65,10 +81,12 @@ function productLines(catalog: SellableCatalog, item: QuoteProductItem, i: numbe
     }
     const price = choiceId ? priceFor(s.optionPrices, choiceId, item.cycle) : undefined;
     if (!price) throw unavailable(`${field}.optionId`, `option not sold ${item.cycle} in this currency`);
-    unitPrice += price.price * qty;
-    unitSetupFee += price.setupFee * qty;
+    optionsPrice += price.price * qty;
+    optionsSetupFee += price.setupFee * qty;
     chosen.push({ optionId: option.id, name: option.name, choiceId, quantity: Number(qty) });
   });
+  unitPrice += optionsPrice;
+  unitSetupFee += optionsSetupFee;
   const lines: PricedLine[] = [
     {
       kind: 'product',
@@ -79,12 +97,20 @@ function productLines(catalog: SellableCatalog, item: QuoteProductItem, i: numbe
       quantity: item.quantity,
       unitPrice,
       unitSetupFee,
-      details: {
-        options: chosen,
+      details: { options: chosen, productType: s.product.type },
+      internal: {
         source: s.source,
-        module: s.product.module,
-        productType: s.product.type,
-        moduleConfig: s.product.moduleConfig,
+        wholesale: wholesaleBase
+          ? {
+              price: wholesaleBase.price + optionsPrice,
+              setupFee: wholesaleBase.setupFee + optionsSetupFee,
+            }
+          : null,
+        extra: {
+          module: s.product.module,
+          moduleConfig: s.product.moduleConfig,
+          platformProductId: resold ? s.product.id : null,
+        },
       },
     },
   ];
@@ -109,6 +135,11 @@ function productLines(catalog: SellableCatalog, item: QuoteProductItem, i: numbe
       unitPrice: price.price,
       unitSetupFee: price.setupFee,
       details: { addonId: addon.id, forProductId: s.product.id },
+      // A resold product's add-ons are the platform's, resold at the platform's prices.
+      internal: {
+        source: s.source,
+        wholesale: resold ? { price: price.price, setupFee: price.setupFee } : null,
+      },
     });
   });
   return lines;
@@ -137,29 +168,51 @@ function domainLine(
       unitPrice: row[item.action],
       unitSetupFee: 0n,
       details: { domain: item.domain, tld, action: item.action, years: item.years },
+      internal: { source: 'own', wholesale: null },
     };
   }
   throw unavailable(`items.${i}.domain`, 'this TLD is not sold in this currency');
 }
 
-export function quoteView(quote: QuoteResult) {
+function detailsOf(l: QuotedLine, internal: boolean): Record<string, unknown> | undefined {
+  if (!internal || !l.internal) return l.details;
+  const { source, wholesale, extra } = l.internal;
+  return {
+    ...l.details,
+    source,
+    wholesale: wholesale
+      ? { price: toJsonMinor(wholesale.price), setupFee: toJsonMinor(wholesale.setupFee) }
+      : null,
+    ...extra,
+  };
+}
+
+/**
+ * The priced cart as it goes on the wire. `internal`: with each line's internal detail (source, module,
+ * moduleConfig, platformProductId, wholesale) for our own services; without it, a client cannot tell a
+ * resold line from the tenant's own (white-label).
+ */
+export function quoteView(quote: QuoteResult, internal = false) {
   return {
     currency: quote.currency,
-    lines: quote.lines.map((l) => ({
-      kind: l.kind,
-      productId: l.productId,
-      cycle: l.cycle,
-      description: l.description,
-      quantity: l.quantity,
-      unitPrice: toJsonMinor(l.unitPrice),
-      setupFee: toJsonMinor(l.unitSetupFee),
-      subtotal: toJsonMinor(l.subtotal),
-      setupTotal: toJsonMinor(l.setupTotal),
-      discount: toJsonMinor(l.discount),
-      total: toJsonMinor(l.total),
-      recurringDiscount: toJsonMinor(l.recurringDiscount),
-      ...(l.details ? { details: l.details } : {}),
-    })),
+    lines: quote.lines.map((l) => {
+      const details = detailsOf(l, internal);
+      return {
+        kind: l.kind,
+        productId: l.productId,
+        cycle: l.cycle,
+        description: l.description,
+        quantity: l.quantity,
+        unitPrice: toJsonMinor(l.unitPrice),
+        setupFee: toJsonMinor(l.unitSetupFee),
+        subtotal: toJsonMinor(l.subtotal),
+        setupTotal: toJsonMinor(l.setupTotal),
+        discount: toJsonMinor(l.discount),
+        total: toJsonMinor(l.total),
+        recurringDiscount: toJsonMinor(l.recurringDiscount),
+        ...(details ? { details } : {}),
+      };
+    }),
     totals: {
       subtotal: toJsonMinor(quote.totals.subtotal),
       setupTotal: toJsonMinor(quote.totals.setupTotal),
@@ -173,9 +226,9 @@ export function quoteView(quote: QuoteResult) {
  * A cart whose amounts (prices × option quantities × quantities, summed) go beyond what JSON and billing's
  * arithmetic hold exactly is refused as a business rule, never answered 500 or rounded.
  */
-function viewWithinRange(quote: QuoteResult): ReturnType<typeof quoteView> {
+function viewWithinRange(quote: QuoteResult, internal: boolean): ReturnType<typeof quoteView> {
   try {
-    return quoteView(quote);
+    return quoteView(quote, internal);
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;
     throw new BusinessRuleError(
@@ -216,18 +269,37 @@ export function createQuotesService(deps: {
   }
 
   return {
-    /** Whose storefront and which client: from the token only (admins may name a reseller's tenant). */
-    partiesOf(auth: AuthContext, input: QuoteInput): { tenantId: string; clientId: string | undefined } {
-      if (auth.role === 'client') return { tenantId: auth.tenantId, clientId: auth.userId };
-      if (auth.role === 'reseller') return { tenantId: auth.tenantId, clientId: input.clientId };
-      return { tenantId: input.tenantId ?? PLATFORM_TENANT_ID, clientId: input.clientId };
+    /**
+     * Whose storefront and which client: from the token only (admins may name a reseller's tenant). A
+     * client quotes for itself (its token says who and in which tenant); staff may name a client, which
+     * must then be a client of that tenant (checked by `quote`).
+     */
+    partiesOf(auth: AuthContext, input: QuoteInput): QuoteParties {
+      if (auth.role === 'client')
+        return { tenantId: auth.tenantId, clientId: auth.userId, clientFromToken: true };
+      if (auth.role === 'reseller')
+        return { tenantId: auth.tenantId, clientId: input.clientId, clientFromToken: false };
+      return {
+        tenantId: input.tenantId ?? PLATFORM_TENANT_ID,
+        clientId: input.clientId,
+        clientFromToken: false,
+      };
     },
 
-    async quote(parties: { tenantId: string; clientId: string | undefined }, input: QuoteInput) {
+    /**
+     * Prices the cart. `internal`: the answer (and its snapshot) carries each line's internal detail —
+     * for our own services only (POST /internal/v1/quotes); the public answer never does.
+     */
+    async quote(parties: QuoteParties, input: QuoteInput, opts: { internal?: boolean } = {}) {
       const { tenantId, clientId } = parties;
+      const internal = opts.internal === true;
       await sellable.assertStorefront(tenantId);
-      const catalog = await sellable.load(tenantId, { currency: input.currency, includeHidden: true });
       const scope = tenantScope(tenantId);
+      if (clientId !== undefined && !parties.clientFromToken) {
+        const known = await db.withTenant(scope, (tx) => isClientOf(tx, scope, clientId));
+        if (!known) throw clientUnknown();
+      }
+      const catalog = await sellable.load(tenantId, { currency: input.currency, includeHidden: true });
       const domainPrices = input.items.some((i) => 'domain' in i)
         ? await db.withTenant(scope, (tx) => listDomainPrices(tx, scope, { currency: input.currency }))
         : [];
@@ -253,7 +325,7 @@ export function createQuotesService(deps: {
         if (refusal) throw promotionRefused(refusal);
       }
       const priced = priceQuote(input.currency, lines, promo);
-      const view = viewWithinRange(priced);
+      const view = viewWithinRange(priced, internal);
       const quoteId = newId();
       const createdAt = now().toISOString();
       const promotion = promo

@@ -15,6 +15,8 @@ export interface SellableProduct {
   groupId: string | null;
   source: 'own' | 'resold';
   prices: OwnedPrice[];
+  /** Resold: the platform's wholesale prices of the product (what the reseller owes); own: none. */
+  wholesale: OwnedPrice[];
   options: ConfigOption[];
   optionPrices: OwnedPrice[];
   addons: Addon[];
@@ -92,6 +94,7 @@ export function createSellableCatalog(deps: { db: Database }) {
       groupId: product.groupId,
       source: 'own',
       prices: own.prices.filter((p) => p.ownerId === product.id),
+      wholesale: [],
       options: own.options.filter((o) => o.productId === product.id),
       optionPrices: own.optionPrices,
       addons: own.addons.filter((a) => a.productId === product.id),
@@ -112,6 +115,7 @@ export function createSellableCatalog(deps: { db: Database }) {
           groupId: offering.groupId,
           source: 'resold',
           prices: own.offeringPrices.filter((p) => p.ownerId === product.id),
+          wholesale: platform.wholesale.filter((p) => p.ownerId === product.id),
           options: platform.options.filter((o) => o.productId === product.id),
           optionPrices: platform.optionPrices,
           addons: platform.addons.filter((a) => a.productId === product.id),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createTestClient, type TestResponse } from '@geminis/service-kit/src/testing/http';
 import { eventRegistry, PLATFORM_TENANT_ID } from '@geminis/contracts';
 import {
@@ -20,6 +21,8 @@ export { PLATFORM_TENANT_ID };
 
 export interface Harness {
   url: string;
+  /** The shared service key runService was given (the internal routes need it with `internalRoutes`). */
+  serviceKey: string;
   db: Database;
   testDb: TestDatabase;
   issuer: TestIssuer;
@@ -49,11 +52,13 @@ export async function startCatalog(
     keyResolver: async (kid) => (kid === issuer.kid ? issuer.publicKey : undefined),
   });
   const logger = createLogger({ service: 'catalog', level: 'silent' });
-  const running = await runService(catalogService(config), {
+  const serviceKey = randomBytes(32).toString('base64url');
+  const running = await runService(catalogService({ verifier, ...config }), {
     db,
     bus,
     logger,
     verifier,
+    serviceKey,
     // Every answer a test gets was checked against the schema its route declares (a 500 otherwise).
     checkResponses: true,
     port: 0,
@@ -68,6 +73,7 @@ export async function startCatalog(
   });
   return {
     url: running.url,
+    serviceKey,
     db,
     testDb,
     issuer,
