@@ -11,6 +11,12 @@ export const billingConfigShape = {
   BILLING_ENCRYPTION_KEY: secret(32),
   /** Per call to Stripe. */
   STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /**
+   * Demo only: billing's clock runs this many days ahead of the real one (renewals, due dates, dunning),
+   * and staff may move it further (POST /v1/billing-runs with advanceDays). Ignored, with a warning at
+   * boot, when GEMINIS_MODE is production: there billing's clock is the real one and cannot be moved.
+   */
+  BILLING_CLOCK_OFFSET_DAYS: z.coerce.number().int().min(-3650).max(3650).default(0),
 };
 
 export type BillingEnvConfig = z.infer<z.ZodObject<typeof billingConfigShape>>;
@@ -31,15 +37,46 @@ export interface BillingConfig {
   lifecycleBatchSize?: number;
   /** Clock for order dates, due dates and periods (tests). */
   now?: () => Date;
+  /** A clock staff may move forward (the embedded demo's date override); absent in production. */
+  demoClock?: DemoClock;
+  /** A clock offset the environment asked for and production mode refused (logged at boot). */
+  clockOffsetRefused?: number;
 }
 
-export const billingConfigFrom = (
+const DAY_MS = 86_400_000;
+
+/** The demo's movable clock: the real time plus an offset in whole days that only ever grows. */
+export interface DemoClock {
+  now: () => Date;
+  offsetDays: () => number;
+  advance: (days: number) => void;
+}
+
+export function createDemoClock(offsetDays = 0, real: () => number = Date.now): DemoClock {
+  let offset = offsetDays;
+  return {
+    now: () => new Date(real() + offset * DAY_MS),
+    offsetDays: () => offset,
+    advance(days: number) {
+      offset += days;
+    },
+  };
+}
+
+export function billingConfigFrom(
   env: BillingEnvConfig,
-  shared: { INTERNAL_SERVICE_KEY?: string | undefined },
-): BillingConfig => ({
-  catalogUrl: env.CATALOG_URL,
-  serviceKey: shared.INTERNAL_SERVICE_KEY!,
-  catalogTimeoutMs: env.CATALOG_TIMEOUT_MS,
-  encryptionKey: env.BILLING_ENCRYPTION_KEY!,
-  stripeTimeoutMs: env.STRIPE_TIMEOUT_MS,
-});
+  shared: { INTERNAL_SERVICE_KEY?: string | undefined; GEMINIS_MODE?: string | undefined },
+): BillingConfig {
+  const production = shared.GEMINIS_MODE === 'production';
+  const offset = env.BILLING_CLOCK_OFFSET_DAYS ?? 0;
+  const demoClock = production ? undefined : createDemoClock(offset);
+  return {
+    catalogUrl: env.CATALOG_URL,
+    serviceKey: shared.INTERNAL_SERVICE_KEY!,
+    catalogTimeoutMs: env.CATALOG_TIMEOUT_MS,
+    encryptionKey: env.BILLING_ENCRYPTION_KEY!,
+    stripeTimeoutMs: env.STRIPE_TIMEOUT_MS,
+    ...(demoClock ? { demoClock, now: demoClock.now } : {}),
+    ...(production && offset !== 0 ? { clockOffsetRefused: offset } : {}),
+  };
+}

@@ -6,7 +6,8 @@ import {
   DomainRegistrationFailed,
   DomainRenewed,
   DomainTransferred,
-  ServicePackageChanged,
+  ResellerCreated,
+  ResellerUpdated,
   ServiceProvisioned,
   ServiceProvisionFailed,
   ServiceSuspended,
@@ -27,7 +28,7 @@ import { createCreditNotesService } from './domain/credit-notes.service';
 import { createIdempotency } from './domain/idempotency.service';
 import { createInvoicesService } from './domain/invoices.service';
 import { createLateFees } from './domain/late-fees.service';
-import { createLifecycleJobs, lifecycleSchedule } from './domain/lifecycle-jobs.service';
+import { createBillingRuns, createLifecycleJobs, lifecycleSchedule } from './domain/lifecycle-jobs.service';
 import { createOrdersService } from './domain/orders.service';
 import { createReports } from './domain/reports.service';
 import { createPromotionHolds } from './domain/promotion-holds.service';
@@ -38,14 +39,14 @@ import { createSealer } from './domain/secrets';
 import { createSettlement } from './domain/settlement.service';
 import { createStripeRefunds } from './domain/stripe-refunds.service';
 import { createStripeService } from './domain/stripe.service';
-import { createTaxesService } from './domain/taxes.service';
+import { createWholesale } from './domain/wholesale.service';
 import { clientCreatedHandler } from './events/client-created.handler';
+import { resellerProfileHandler } from './events/reseller-profile.handler';
 import {
   domainExpiryChangedHandler,
   domainRegistrationFailedHandler,
   domainResultHandler,
 } from './events/domain-result.handler';
-import { servicePackageChangedHandler } from './events/service-package-changed.handler';
 import { serviceProvisionFailedHandler } from './events/service-provision-failed.handler';
 import { serviceProvisionedHandler } from './events/service-provisioned.handler';
 import { serviceSuspendedHandler } from './events/service-suspended.handler';
@@ -60,7 +61,7 @@ import { paymentMethodsRoutes } from './http/payment-methods.routes';
 import { reportsRoutes } from './http/reports.routes';
 import { settingsRoutes } from './http/settings.routes';
 import { STRIPE_WEBHOOK_PATHS, stripeRoutes } from './http/stripe.routes';
-import { taxesRoutes } from './http/taxes.routes';
+import { wholesaleRoutes } from './http/wholesale.routes';
 import { createCatalogClient } from './upstream/catalog.client';
 import { createStripeClient } from './upstream/stripe.client';
 
@@ -94,6 +95,9 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
     logger,
   });
   const refunds = createStripeRefunds({ db, stripe, sealer, logger });
+  const batch = config.lifecycleBatchSize ? { batchSize: config.lifecycleBatchSize } : {};
+  const lifecycle = createLifecycleJobs({ db, settlement, ...clock, ...batch });
+  const wholesale = createWholesale({ db, settlement, idempotent, ...clock, ...batch });
   const stripeService = createStripeService({ db, stripe, sealer, idempotent, settlement, logger });
   return {
     catalog,
@@ -103,16 +107,12 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
     clientServices: createClientServicesService({ db }),
     serviceActions: createServiceActions({ db, outbox, ...clock }),
     lateFees: createLateFees({ db, settlement }),
-    lifecycle: createLifecycleJobs({
-      db,
-      settlement,
-      ...clock,
-      ...(config.lifecycleBatchSize ? { batchSize: config.lifecycleBatchSize } : {}),
-    }),
+    lifecycle,
+    wholesale,
+    runs: createBillingRuns({ lifecycle, wholesale, demoClock: config.demoClock, ...clock }),
 
     payments: createPaymentsService({ db, idempotent, settlement }),
     settings: createSettingsService({ db }),
-    taxes: createTaxesService({ db }),
     stripeClient: stripe,
     creditNotes: createCreditNotesService({ db, idempotent, refunds, ...clock }),
     refunds,
@@ -137,6 +137,16 @@ export function billingService(config: BillingConfig): ServiceDefinition<Billing
     async build(ctx) {
       const services = wire(config, ctx);
       const { logger } = ctx;
+      if (config.clockOffsetRefused !== undefined)
+        logger.warn(
+          { BILLING_CLOCK_OFFSET_DAYS: config.clockOffsetRefused },
+          'BILLING_CLOCK_OFFSET_DAYS is ignored in production: billing runs on the real clock',
+        );
+      if (config.demoClock && config.demoClock.offsetDays() !== 0)
+        logger.warn(
+          { offsetDays: config.demoClock.offsetDays() },
+          'billing runs on a demo clock, moved ahead',
+        );
       return {
         services,
         routes: [
@@ -146,10 +156,10 @@ export function billingService(config: BillingConfig): ServiceDefinition<Billing
           creditRoutes(services),
           creditNotesRoutes(services),
           settingsRoutes(services),
-          taxesRoutes(services),
           stripeRoutes(services),
           paymentMethodsRoutes(services),
           reportsRoutes(services),
+          wholesaleRoutes(services),
         ],
         rawBodyPaths: STRIPE_WEBHOOK_PATHS,
         jobs: [
@@ -170,7 +180,9 @@ export function billingService(config: BillingConfig): ServiceDefinition<Billing
               await services.refunds.retryPending();
             },
           },
-          ...(config.lifecycleJobs === false ? [] : lifecycleSchedule(services.lifecycle, logger)),
+          ...(config.lifecycleJobs === false
+            ? []
+            : lifecycleSchedule(services.lifecycle, logger, services.wholesale)),
           ...(config.lifecycleJobs === false
             ? []
             : [
@@ -197,12 +209,13 @@ export function billingService(config: BillingConfig): ServiceDefinition<Billing
         ],
         handlers: {
           [ClientCreated.type]: clientCreatedHandler,
+          [ResellerCreated.type]: resellerProfileHandler,
+          [ResellerUpdated.type]: resellerProfileHandler,
           [ServiceProvisioned.type]: serviceProvisionedHandler(logger),
           [ServiceProvisionFailed.type]: serviceProvisionFailedHandler(logger),
           [ServiceSuspended.type]: serviceSuspendedHandler(logger),
           [ServiceUnsuspended.type]: serviceUnsuspendedHandler(logger),
           [ServiceTerminated.type]: serviceTerminatedHandler(logger),
-          [ServicePackageChanged.type]: servicePackageChangedHandler(logger),
           [DomainRegistered.type]: domainResultHandler(true, logger),
           [DomainTransferred.type]: domainResultHandler(true, logger),
           [DomainRenewed.type]: domainResultHandler(false, logger),

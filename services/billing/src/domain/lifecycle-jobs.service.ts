@@ -1,6 +1,7 @@
 import {
   allTenants,
   BusinessRuleError,
+  ForbiddenError,
   hourlyUtc,
   tenantScope,
   type AuthContext,
@@ -28,6 +29,7 @@ import {
   type RenewalBatch,
   type RenewalCursor,
 } from '../store/renewals.store';
+import { type DemoClock } from '../config';
 import { dateOf } from './cycles';
 import { type Settlement } from './settlement.service';
 
@@ -172,8 +174,23 @@ export type LifecycleJobs = ReturnType<typeof createLifecycleJobs>;
 export function lifecycleSchedule(
   jobs: LifecycleJobs,
   logger: { info(obj: object, msg: string): void },
+  wholesale?: { run(): Promise<object> },
 ): Job[] {
   return [
+    ...(wholesale
+      ? [
+          {
+            name: 'billing.wholesale',
+            everyMs: 5 * 60_000,
+            // once a day across replicas: the day's consolidated wholesale invoices (idempotent per period)
+            period: (now: Date) => now.toISOString().slice(0, 10),
+            leaseMs: 60 * 60_000,
+            run: async () => {
+              logger.info(await wholesale.run(), 'wholesale run done');
+            },
+          },
+        ]
+      : []),
     {
       name: 'billing.renewals',
       everyMs: 5 * 60_000,
@@ -194,3 +211,45 @@ export function lifecycleSchedule(
     },
   ];
 }
+
+/**
+ * Staff run the nightly lifecycle now (POST /v1/billing-runs): exactly what the scheduler runs — renewals,
+ * dunning, the wholesale run — as of billing's clock, each idempotent, so a run the scheduler also makes
+ * issues nothing twice. In the embedded demo an admin may first move billing's clock forward
+ * (`advanceDays`) to show a service renewed, overdue, suspended; production's clock never moves.
+ */
+export function createBillingRuns(deps: {
+  lifecycle: LifecycleJobs;
+  wholesale: {
+    run(): Promise<{ charged: number; invoiced: number; suspended: number; unsuspended: number }>;
+  };
+  demoClock?: DemoClock | undefined;
+  now?: () => Date;
+}) {
+  const now = deps.now ?? (() => new Date());
+  return {
+    async run(auth: AuthContext, input: { advanceDays?: number | undefined }) {
+      if (auth.role !== 'admin') throw new ForbiddenError('auth.forbidden', 'the platform’s staff only');
+      if (input.advanceDays !== undefined) {
+        if (!deps.demoClock)
+          throw new BusinessRuleError(
+            'billing.clock_fixed',
+            'billing’s clock is the real one here (production): it cannot be moved',
+          );
+        deps.demoClock.advance(input.advanceDays);
+      }
+      const renewals = await deps.lifecycle.renew();
+      const dunning = await deps.lifecycle.dun();
+      const wholesale = await deps.wholesale.run();
+      return {
+        asOf: dateOf(now()),
+        clockOffsetDays: deps.demoClock?.offsetDays() ?? 0,
+        renewals,
+        dunning,
+        wholesale,
+      };
+    },
+  };
+}
+
+export type BillingRuns = ReturnType<typeof createBillingRuns>;

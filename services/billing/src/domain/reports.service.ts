@@ -1,14 +1,15 @@
 import { tenantScope, type AuthContext, type Database } from '@geminis/service-kit';
-import { tenantReport } from '../store/reports.store';
-import { staffTenantOf } from './context';
+import { resellerMargin, tenantReport } from '../store/reports.store';
+import { PLATFORM_TENANT_ID, staffTenantOf } from './context';
 import { dateOf } from './cycles';
 import { invalidField } from './errors';
 import { toJsonMinor } from './money';
 
 /**
  * A tenant's billing report for its staff: money collected and credited in a period, MRR and what is
- * outstanding by age, per currency. A reseller sees its own tenant's; an admin the platform's or the one it
- * names. (Reseller margin needs catalog's wholesale price with each resold order line: not reported yet.)
+ * outstanding by age, per currency; for a reseller also its margin (retail − wholesale) over the periods of
+ * its resold services that started in the period. A reseller sees its own tenant's; an admin the
+ * platform's or the one it names.
  */
 export function createReports(deps: { db: Database; now?: () => Date }) {
   const { db } = deps;
@@ -20,6 +21,12 @@ export function createReports(deps: { db: Database; now?: () => Date }) {
       const scope = tenantScope(owner);
       const today = dateOf(now());
       const figures = await db.withTenant(scope, (tx) => tenantReport(tx, scope, { ...q, today }));
+      // the platform's charges to this reseller live in the platform's tenant: only this reseller's are read
+      const platform = tenantScope(PLATFORM_TENANT_ID);
+      const margin =
+        owner === PLATFORM_TENANT_ID
+          ? null
+          : await db.withTenant(platform, (tx) => resellerMargin(tx, owner, q));
       return {
         tenantId: owner,
         from: q.from,
@@ -39,6 +46,13 @@ export function createReports(deps: { db: Database; now?: () => Date }) {
             over90: toJsonMinor(f.outstanding.over90),
           },
         })),
+        margin:
+          margin?.map((m) => ({
+            currency: m.currency,
+            retail: toJsonMinor(m.retail),
+            wholesale: toJsonMinor(m.wholesale),
+            margin: toJsonMinor(m.retail - m.wholesale),
+          })) ?? null,
       };
     },
   };

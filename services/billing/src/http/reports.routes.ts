@@ -41,6 +41,19 @@ export const BillingReportView = z.object({
         .describe('Open invoices’ balances by days past their due date'),
     }),
   ),
+  margin: z
+    .array(
+      z.object({
+        currency: z.string(),
+        retail: Minor.describe('What its clients were invoiced for the periods of its resold services'),
+        wholesale: Minor.describe('What the platform billed it for the same periods (price and setup)'),
+        margin: Minor.describe('retail − wholesale'),
+      }),
+    )
+    .nullable()
+    .describe(
+      'A reseller’s margin per currency over the periods of its resold services that started in the period; null for the platform',
+    ),
 });
 
 /** A tenant's billing report (staff): revenue of a period, MRR, outstanding by age; per currency. */
@@ -50,7 +63,8 @@ export function reportsRoutes(deps: { reports: Reports }) {
     '/v1/billing-reports/summary',
     { roles: ['admin', 'reseller'] },
     {
-      summary: 'Revenue of a period, MRR and outstanding by age, per currency, for the tenant',
+      summary:
+        'Revenue of a period, MRR, outstanding by age and (a reseller) margin, per currency, for the tenant',
       query: ReportQuery,
       responses: { 200: BillingReportView },
     },

@@ -1,3 +1,4 @@
+import { PLATFORM_TENANT_ID } from '@geminis/contracts';
 import { rows, type TenantScope, type Tx } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 import { fromDbMinor, type Minor } from '../domain/money';
@@ -105,5 +106,39 @@ export async function tenantReport(
       d61to90: fromDbMinor(r.d61to90),
       over90: fromDbMinor(r.over90),
     },
+  }));
+}
+
+/** A reseller's margin in one currency over the periods that started in [from, to). */
+export interface MarginReport {
+  currency: string;
+  /** What its clients were invoiced for those periods of the resold services. */
+  retail: Minor;
+  /** What the platform billed it for the same periods (wholesale price and setup fees). */
+  wholesale: Minor;
+}
+
+/**
+ * A reseller's margin per currency (retail − wholesale), from the platform's wholesale charges of its resold
+ * services (rows of the platform's tenant, the caller's transaction is in it) for the periods that started in
+ * [from, to): only that reseller's rows.
+ */
+export async function resellerMargin(
+  tx: Tx,
+  resellerId: string,
+  p: { from: string; to: string },
+): Promise<MarginReport[]> {
+  const rs = await rows<{ currency: string; retail: string; wholesale: string }>(
+    tx,
+    sql`select currency, sum(retail)::text as retail, sum(price + setup_fee)::text as wholesale
+          from wholesale_charges
+         where tenant_id = ${PLATFORM_TENANT_ID}::uuid and reseller_id = ${resellerId}::uuid
+           and period_start >= ${p.from}::date and period_start < ${p.to}::date
+         group by currency order by currency`,
+  );
+  return rs.map((r) => ({
+    currency: r.currency,
+    retail: fromDbMinor(r.retail),
+    wholesale: fromDbMinor(r.wholesale),
   }));
 }

@@ -1,0 +1,158 @@
+import { InvoiceView, PaymentView } from '@geminis/contracts';
+import { createRoutes } from '@geminis/service-kit';
+import { z } from 'zod';
+import { invoiceNotFound } from '../domain/errors';
+import { ApplyCreditInput } from '../domain/inputs';
+import { type BillingRuns } from '../domain/lifecycle-jobs.service';
+import { type Wholesale } from '../domain/wholesale.service';
+import { bodyOf, idempotencyKeyOf, idOf, queryOf, sendAnswer } from './request';
+
+const Minor = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const Day = z.iso.date();
+
+export const WholesaleInvoiceView = InvoiceView.extend({
+  resellerId: z.uuid().describe('The reseller billed (its tenant; a client of the platform)'),
+  charges: z.array(
+    z.object({
+      serviceId: z.uuid().describe('The reseller’s client service this charge is for'),
+      productId: z.uuid(),
+      description: z.string(),
+      cycle: z.string(),
+      quantity: z.number().int().min(1),
+      periodStart: Day,
+      periodEnd: Day.nullable(),
+      wholesalePrice: Minor.describe('The platform’s wholesale price for the period × quantity'),
+      wholesaleSetupFee: Minor.describe('The wholesale setup fee (a first period only)'),
+    }),
+  ),
+});
+
+const WholesaleInvoiceList = z.object({ items: z.array(WholesaleInvoiceView) });
+const ListQuery = z.object({ resellerId: z.uuid().optional() }).strict();
+const NoQuery = z.object({}).strict();
+
+export const WholesalePolicyInput = z
+  .object({
+    unpaidAction: z
+      .enum(['remind', 'suspend'])
+      .describe('remind: reminders only (the default); suspend: also suspend the reseller’s resold services'),
+    suspendAfterDays: z.number().int().min(1).max(365).default(14),
+  })
+  .strict();
+const WholesalePolicyView = z.object({
+  unpaidAction: z.enum(['remind', 'suspend']),
+  suspendAfterDays: z.number().int(),
+});
+
+export const BillingRunInput = z
+  .object({
+    advanceDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(400)
+      .optional()
+      .describe('Embedded demo only: move billing’s clock this many days forward first (422 in production)'),
+  })
+  .strict();
+const Count = z.number().int().min(0);
+const BillingRunView = z.object({
+  asOf: Day.describe('Billing’s date the run ran as of'),
+  clockOffsetDays: z.number().int(),
+  renewals: Count,
+  dunning: z.record(z.string(), Count),
+  wholesale: z.record(z.string(), Count),
+});
+
+/**
+ * The reseller wholesale economy (a reseller its own invoices from the platform, the platform's staff all
+ * of them; clients none) and the staff's "run the nightly lifecycle now".
+ */
+export function wholesaleRoutes(deps: { wholesale: Wholesale; runs: BillingRuns }) {
+  const { wholesale, runs } = deps;
+  const routes = createRoutes();
+  routes.get(
+    '/v1/wholesale/invoices',
+    { roles: ['admin', 'reseller'] },
+    {
+      summary: 'The platform’s wholesale invoices (a reseller: its own; an admin: all, or ?resellerId=)',
+      query: ListQuery,
+      responses: { 200: WholesaleInvoiceList },
+    },
+    async (req, res, auth) => {
+      res.json(await wholesale.list(auth, queryOf(req, ListQuery)));
+    },
+  );
+  routes.get(
+    '/v1/wholesale/invoices/:id',
+    { roles: ['admin', 'reseller'] },
+    {
+      summary: 'A wholesale invoice with the services and periods it charges',
+      query: NoQuery,
+      responses: { 200: WholesaleInvoiceView },
+    },
+    async (req, res, auth) => {
+      queryOf(req, NoQuery);
+      res.json(await wholesale.get(auth, idOf(req, invoiceNotFound)));
+    },
+  );
+  routes.post(
+    '/v1/wholesale/invoices/:id/apply-credit',
+    { roles: ['admin', 'reseller'] },
+    {
+      summary:
+        'Pay a wholesale invoice from the reseller’s balance at the platform (Idempotency-Key honoured)',
+      query: NoQuery,
+      body: ApplyCreditInput,
+      responses: { 201: z.object({ payment: PaymentView, invoice: WholesaleInvoiceView }) },
+    },
+    async (req, res, auth) => {
+      queryOf(req, NoQuery);
+      const id = idOf(req, invoiceNotFound);
+      const input = bodyOf(req, ApplyCreditInput);
+      sendAnswer(res, await wholesale.applyCredit(auth, id, input, idempotencyKeyOf(req)));
+    },
+  );
+  routes.get(
+    '/v1/wholesale/policy',
+    { roles: ['admin', 'reseller'] },
+    {
+      summary: 'The platform’s policy for unpaid wholesale invoices',
+      query: NoQuery,
+      responses: { 200: WholesalePolicyView },
+    },
+    async (req, res, auth) => {
+      queryOf(req, NoQuery);
+      res.json(await wholesale.policy(auth));
+    },
+  );
+  routes.put(
+    '/v1/wholesale/policy',
+    { roles: ['admin'] },
+    {
+      summary: 'Set the platform’s policy for unpaid wholesale invoices (the platform’s staff)',
+      query: NoQuery,
+      body: WholesalePolicyInput,
+      responses: { 200: WholesalePolicyView },
+    },
+    async (req, res, auth) => {
+      queryOf(req, NoQuery);
+      res.json(await wholesale.setPolicy(auth, bodyOf(req, WholesalePolicyInput)));
+    },
+  );
+  routes.post(
+    '/v1/billing-runs',
+    { roles: ['admin'] },
+    {
+      summary: 'Run the nightly lifecycle now (renewals, dunning, wholesale) as of billing’s clock',
+      query: NoQuery,
+      body: BillingRunInput,
+      responses: { 200: BillingRunView },
+    },
+    async (req, res, auth) => {
+      queryOf(req, NoQuery);
+      res.json(await runs.run(auth, bodyOf(req, BillingRunInput)));
+    },
+  );
+  return routes;
+}

@@ -1,0 +1,350 @@
+import { PLATFORM_TENANT_ID } from '@geminis/contracts';
+import { rows, type TenantScope, type Tx } from '@geminis/service-kit';
+import { sql } from 'drizzle-orm';
+import { fromDbMinor, type Minor } from '../domain/money';
+import { tenantIs } from './sql';
+
+/** A walk over resold services takes up to this many times its batch size to find that many to charge. */
+const WALK_FACTOR = 4;
+
+export interface ChargeBatch {
+  /** Services walked (the walk goes on while a full walk came back). */
+  walked: number;
+  /** Charges claimed by this batch (a (service, period) already charged is never charged again). */
+  charged: number;
+  /** Where the next batch of the same run starts (keyset on the service id). */
+  last: string | null;
+}
+
+/**
+ * The wholesale price of a resold service, from the order line catalog priced (the snapshot billing stored):
+ * `wholesale: { price, setupFee } | null` on the product line of the service's product and cycle (null: the
+ * reseller's own product, nothing to pay the platform). Read in SQL from the row `s` and its order `o`.
+ */
+const WHOLESALE_LINE = sql`
+  cross join lateral (
+    select (coalesce(x -> 'wholesale', x -> 'details' -> 'wholesale') ->> 'price')::bigint as price,
+           coalesce((coalesce(x -> 'wholesale', x -> 'details' -> 'wholesale') ->> 'setupFee')::bigint, 0)
+             as setup_fee,
+           coalesce((x ->> 'setupTotal')::bigint, 0) as retail_setup
+      from jsonb_array_elements(o.snapshot -> 'lines') x
+     where x ->> 'kind' = 'product' and x ->> 'productId' = s.product_id::text and x ->> 'cycle' = s.cycle
+       and jsonb_typeof(coalesce(x -> 'wholesale', x -> 'details' -> 'wholesale')) = 'object'
+     order by ((x ->> 'quantity')::int = s.quantity) desc
+     limit 1) w`;
+
+/**
+ * Claims, in ONE statement, the wholesale charges of a bounded batch of resold services (never a row at a
+ * time from Node): the next `limit × 4` active services of reseller tenants after `after` (a keyset on the
+ * id), those sold on a platform product (a wholesale price on their order line), each for its current period
+ * — from its last paid renewal (or its registration) to its next due date — once that period has started;
+ * the (service, period start) key inserted ON CONFLICT DO NOTHING, so a rerun or a concurrent run charges
+ * nothing twice. A service's first period also carries the wholesale setup fee. `retail` is what the client
+ * was invoiced for that period (the service's first line on its invoice for it; its recurring amount if
+ * none), for the reseller's margin.
+ */
+export async function chargeBatch(
+  tx: Tx,
+  scope: TenantScope,
+  today: string,
+  limit: number,
+  after: string | null,
+): Promise<ChargeBatch> {
+  const from = after ? sql`and s.id > ${after}::uuid` : sql``;
+  const [r] = await rows<{ walked: number; charged: number; last: string | null }>(
+    tx,
+    sql`
+    with walk as materialized (
+      select s.id from client_services s
+       where ${tenantIs(scope, sql`s.tenant_id`)} and s.tenant_id <> ${PLATFORM_TENANT_ID}::uuid
+         and s.status = 'active' ${from}
+       order by s.id
+       limit ${limit * WALK_FACTOR}
+    ),
+    current as materialized (
+      select s.tenant_id, s.id, s.product_id, s.product_name, s.cycle, s.quantity, s.currency,
+             s.recurring_amount, s.registration_date, s.next_due_date, w.price, w.setup_fee, w.retail_setup,
+             coalesce((select r.period_start from service_renewals r
+                        where r.tenant_id = s.tenant_id and r.service_id = s.id
+                          and r.period_end = s.next_due_date
+                        order by r.period_start desc limit 1), s.registration_date) as period_start
+        from walk k
+        join client_services s on s.id = k.id
+        join orders o on o.tenant_id = s.tenant_id and o.id = s.order_id
+        ${WHOLESALE_LINE}
+       where s.cycle <> 'free' and s.product_type <> 'domain'
+    ),
+    due as (
+      select c.*, (c.period_start = c.registration_date) as first_period,
+             (select l.amount from invoice_lines l
+                join invoices i on i.tenant_id = l.tenant_id and i.id = l.invoice_id
+               where l.tenant_id = c.tenant_id and l.service_id = c.id and l.period_start = c.period_start
+                 and i.status not in ('draft', 'cancelled')
+               order by i.issued_at desc, l.position limit 1) as invoiced
+        from current c
+       where c.period_start <= ${today}::date
+         and not exists (select 1 from wholesale_charges x
+                          where x.tenant_id = ${PLATFORM_TENANT_ID}::uuid and x.service_id = c.id
+                            and x.period_start = c.period_start)
+       order by c.id
+       limit ${limit}
+    ),
+    claimed as (
+      insert into wholesale_charges (tenant_id, reseller_id, service_id, product_id, description, cycle,
+                                     quantity, period_start, period_end, currency, price, setup_fee, retail)
+      select ${PLATFORM_TENANT_ID}::uuid, d.tenant_id, d.id, d.product_id,
+             d.product_name || case when d.quantity > 1 then ' × ' || d.quantity else '' end,
+             d.cycle, d.quantity, d.period_start, d.next_due_date, d.currency,
+             d.price * d.quantity, case when d.first_period then d.setup_fee * d.quantity else 0 end,
+             coalesce(d.invoiced, d.recurring_amount + case when d.first_period then d.retail_setup else 0 end)
+        from due d
+      on conflict (tenant_id, service_id, period_start) do nothing
+      returning id
+    )
+    select (select count(*) from walk)::int as walked, (select count(*) from claimed)::int as charged,
+           (select max(id::text) from walk) as last`,
+  );
+  return { walked: r!.walked, charged: r!.charged, last: r!.last };
+}
+
+/** The reseller as a client of the platform (its tenant id is its client id there), if billing has none. */
+export async function ensureResellerClients(tx: Tx): Promise<void> {
+  await tx.execute(sql`
+    insert into clients (tenant_id, id, email, name, currency)
+    select distinct on (c.reseller_id) ${PLATFORM_TENANT_ID}::uuid, c.reseller_id,
+           'reseller-' || c.reseller_id || '@resellers.invalid', 'Reseller ' || c.reseller_id, c.currency
+      from wholesale_charges c
+     where c.tenant_id = ${PLATFORM_TENANT_ID}::uuid and c.invoice_id is null
+     order by c.reseller_id
+    on conflict (tenant_id, id) do nothing`);
+}
+
+export interface InvoicedBatch {
+  /** (reseller, currency) groups taken by this batch. */
+  groups: number;
+  /** Invoices issued (one per group). */
+  issued: number;
+  /** Issued invoices of nothing (settled at once by the caller). */
+  free: string[];
+}
+
+/**
+ * Gathers pending charges onto consolidated invoices, in ONE statement in the platform's tenant: up to
+ * `limit` (reseller, currency) groups of charges not invoiced yet, one invoice each in the platform's series
+ * (its prefix, padding and yearly reset; the counter bumped once by the count, so numbers stay gapless), a
+ * line per charge (the wholesale price and, for a first period, the setup fee; the platform's tax half-up
+ * per line), due after the platform's invoice terms. The caller holds the transaction-level wholesale lock
+ * (two runs never gather the same charges); what another run claims meanwhile waits for the next run.
+ */
+export async function invoiceChargesBatch(tx: Tx, today: string, limit: number): Promise<InvoicedBatch> {
+  const year = Number(today.slice(0, 4));
+  const P = sql`${PLATFORM_TENANT_ID}::uuid`;
+  const [r] = await rows<{ groups: number; issued: number; free: string[] | null }>(
+    tx,
+    sql`
+    with terms as materialized (
+      select coalesce(b.tax_name, 'Tax') as tax_name, coalesce(b.tax_rate_bps, 0) as tax_rate_bps,
+             coalesce(b.invoice_prefix, 'INV-') as prefix, coalesce(b.invoice_padding, 6) as padding,
+             coalesce(b.invoice_yearly_reset, true) as yearly, coalesce(b.invoice_due_days, 7) as due_days
+        from (select 1) one left join billing_settings b on b.tenant_id = ${P}
+    ),
+    groups as materialized (
+      select reseller_id, currency from wholesale_charges
+       where tenant_id = ${P} and invoice_id is null
+       group by reseller_id, currency
+       order by reseller_id, currency
+       limit ${limit}
+    ),
+    numbered as materialized (
+      select g.reseller_id, g.currency, billing_uuidv7() as invoice_id, billing_uuidv7() as event_id,
+             row_number() over (order by g.reseller_id, g.currency) as nth, count(*) over () as n
+        from groups g
+    ),
+    bumped as (
+      insert into number_counters (tenant_id, series, period, value)
+      select ${P}, 'invoice', case when t.yearly then ${year} else 0 end, count(*)
+        from numbered cross join terms t group by t.yearly
+      on conflict (tenant_id, series, period) do update set value = number_counters.value + excluded.value
+      returning value
+    ),
+    lines as materialized (
+      select n.invoice_id, c.id as charge_id,
+             row_number() over (partition by n.invoice_id order by c.period_start, c.service_id) as position,
+             c.description || ' (' || c.period_start || coalesce(' – ' || c.period_end, '') || ')' as description,
+             c.price, c.setup_fee, c.price + c.setup_fee as amount,
+             ((c.price + c.setup_fee) * t.tax_rate_bps + 5000) / 10000 as tax, c.period_start, c.period_end
+        from numbered n
+        join wholesale_charges c on c.tenant_id = ${P} and c.reseller_id = n.reseller_id
+                                and c.currency = n.currency and c.invoice_id is null
+        cross join terms t
+    ),
+    totals as (
+      select invoice_id, sum(amount) as subtotal, sum(tax) as tax_total from lines group by invoice_id
+    ),
+    issued as materialized (
+      select n.*, s.subtotal, s.tax_total, s.subtotal + s.tax_total as total,
+             t.prefix || case when t.yearly then ${year} || '-' else '' end
+               || case when length(q.seq) >= t.padding then q.seq else lpad(q.seq, t.padding, '0') end as number,
+             ${today}::date + t.due_days as due_date, t.tax_name, t.tax_rate_bps
+        from numbered n
+        join totals s on s.invoice_id = n.invoice_id
+        cross join terms t
+        cross join lateral (select ((select max(value) from bumped) - n.n + n.nth)::text as seq) q
+    ),
+    inv as (
+      insert into invoices (id, tenant_id, client_id, order_id, reason, number, status, currency, subtotal,
+                            tax_name, tax_rate_bps, tax_total, total, buyer, due_date)
+      select e.invoice_id, ${P}, e.reseller_id, null, 'wholesale', e.number, 'unpaid', e.currency, e.subtotal,
+             e.tax_name, e.tax_rate_bps, e.tax_total, e.total,
+             jsonb_build_object('name', c.name, 'email', c.email), e.due_date
+        from issued e join clients c on c.tenant_id = ${P} and c.id = e.reseller_id
+      returning id
+    ),
+    lns as (
+      insert into invoice_lines (tenant_id, invoice_id, position, description, quantity, unit_price, setup_fee,
+                                 discount, amount, tax, total, service_id, period_start, period_end)
+      select ${P}, invoice_id, position, description, 1, price, setup_fee, 0, amount, tax, amount + tax, null,
+             period_start, period_end
+        from lines
+      returning invoice_id
+    ),
+    attached as (
+      update wholesale_charges c set invoice_id = l.invoice_id
+        from lines l
+       where c.tenant_id = ${P} and c.id = l.charge_id
+      returning c.id
+    )
+    select (select count(*) from groups)::int as groups, (select count(*) from inv)::int as issued,
+           (select count(*) from lns)::int as lines, (select count(*) from attached)::int as attached,
+           (select json_agg(invoice_id) from issued where total = 0) as free`,
+  );
+  return { groups: r!.groups, issued: r!.issued, free: r!.free ?? [] };
+}
+
+/** One wholesale charge as its reseller (or the platform's staff) sees it. */
+export interface WholesaleCharge {
+  serviceId: string;
+  productId: string;
+  description: string;
+  cycle: string;
+  quantity: number;
+  periodStart: string;
+  periodEnd: string | null;
+  currency: string;
+  price: Minor;
+  setupFee: Minor;
+  retail: Minor;
+}
+
+/** The charges an invoice gathered (platform tenant; `resellerId` narrows to one reseller's). */
+export async function chargesOfInvoice(
+  tx: Tx,
+  invoiceIds: string[],
+  resellerId?: string,
+): Promise<Map<string, WholesaleCharge[]>> {
+  const out = new Map<string, WholesaleCharge[]>();
+  if (invoiceIds.length === 0) return out;
+  const rs = await rows<{
+    invoice_id: string;
+    service_id: string;
+    product_id: string;
+    description: string;
+    cycle: string;
+    quantity: number;
+    period_start: string;
+    period_end: string | null;
+    currency: string;
+    price: string;
+    setup_fee: string;
+    retail: string;
+  }>(
+    tx,
+    sql`select invoice_id, service_id, product_id, description, cycle, quantity, period_start::text,
+               period_end::text, currency, price, setup_fee, retail
+          from wholesale_charges
+         where tenant_id = ${PLATFORM_TENANT_ID}::uuid
+           and invoice_id = any(${`{${invoiceIds.join(',')}}`}::uuid[])
+           ${resellerId ? sql`and reseller_id = ${resellerId}::uuid` : sql``}
+         order by period_start, service_id`,
+  );
+  for (const r of rs) {
+    const list = out.get(r.invoice_id) ?? [];
+    list.push({
+      serviceId: r.service_id,
+      productId: r.product_id,
+      description: r.description,
+      cycle: r.cycle,
+      quantity: r.quantity,
+      periodStart: r.period_start,
+      periodEnd: r.period_end,
+      currency: r.currency,
+      price: fromDbMinor(r.price),
+      setupFee: fromDbMinor(r.setup_fee),
+      retail: fromDbMinor(r.retail),
+    });
+    out.set(r.invoice_id, list);
+  }
+  return out;
+}
+
+/** The platform's wholesale invoices (newest first), all resellers' or one's. */
+export async function wholesaleInvoiceIds(
+  tx: Tx,
+  q: { resellerId?: string | undefined; limit: number },
+): Promise<string[]> {
+  const rs = await rows<{ id: string }>(
+    tx,
+    sql`select id from invoices
+         where tenant_id = ${PLATFORM_TENANT_ID}::uuid and reason = 'wholesale'
+           ${q.resellerId ? sql`and client_id = ${q.resellerId}::uuid` : sql``}
+         order by id desc limit ${q.limit}`,
+  );
+  return rs.map((r) => r.id);
+}
+
+export type UnpaidAction = 'remind' | 'suspend';
+
+export interface WholesalePolicy {
+  unpaidAction: UnpaidAction;
+  suspendAfterDays: number;
+}
+
+export const DEFAULT_WHOLESALE_POLICY: WholesalePolicy = { unpaidAction: 'remind', suspendAfterDays: 14 };
+
+export async function getWholesalePolicy(tx: Tx): Promise<WholesalePolicy> {
+  const [r] = await rows<{ unpaid_action: UnpaidAction; suspend_after_days: number }>(
+    tx,
+    sql`select unpaid_action, suspend_after_days from wholesale_policy
+         where tenant_id = ${PLATFORM_TENANT_ID}::uuid`,
+  );
+  return r
+    ? { unpaidAction: r.unpaid_action, suspendAfterDays: r.suspend_after_days }
+    : DEFAULT_WHOLESALE_POLICY;
+}
+
+export async function saveWholesalePolicy(tx: Tx, p: WholesalePolicy): Promise<void> {
+  await tx.execute(sql`
+    insert into wholesale_policy (tenant_id, unpaid_action, suspend_after_days)
+    values (${PLATFORM_TENANT_ID}::uuid, ${p.unpaidAction}, ${p.suspendAfterDays})
+    on conflict (tenant_id) do update set unpaid_action = excluded.unpaid_action,
+      suspend_after_days = excluded.suspend_after_days, updated_at = now()`);
+}
+
+/** The currency a reseller's platform account is opened in (its wholesale invoices follow its orders'). */
+export const RESELLER_ACCOUNT_CURRENCY = 'EUR';
+
+/**
+ * A reseller as the platform's billing client (identity.reseller.created/updated.v1): its tenant id is its
+ * client id in the platform's tenant, its brand its name. identity's event carries no e-mail address, so
+ * the buyer's address stays a non-deliverable placeholder until one is known.
+ */
+export async function upsertResellerClient(
+  tx: Tx,
+  r: { resellerId: string; brandName: string },
+): Promise<void> {
+  await tx.execute(sql`
+    insert into clients (tenant_id, id, email, name, currency)
+    values (${PLATFORM_TENANT_ID}::uuid, ${r.resellerId}::uuid,
+            ${`reseller-${r.resellerId}@resellers.invalid`}, ${r.brandName}, ${RESELLER_ACCOUNT_CURRENCY})
+    on conflict (tenant_id, id) do update set name = excluded.name`);
+}
