@@ -84,6 +84,8 @@ export interface SupportConfig {
     pollMs?: number;
     /** The SMTP server's circuit breaker. */
     breaker?: { volumeThreshold?: number; resetTimeoutMs?: number };
+    /** First resend after a soft bounce (default 30 minutes; doubles per bounce). */
+    softBounceRetryMs?: number;
   };
   reply?: { secret: string; domain: string; validDays?: number };
   /** The inbound SMTP listener (off unless a port is given; 0 = any free port, for tests). */

@@ -34,6 +34,7 @@ import {
   type ServiceDefinition,
 } from '@geminis/service-kit';
 import { type SupportConfig } from './config';
+import { createBouncesService } from './domain/bounces.service';
 import { createBrandsService } from './domain/brands.service';
 import { createCannedRepliesService } from './domain/canned-replies.service';
 import { createDepartmentsService } from './domain/departments.service';
@@ -65,6 +66,7 @@ import { cannedRepliesRoutes } from './http/canned-replies.routes';
 import { departmentsRoutes } from './http/departments.routes';
 import { INBOUND_MAIL_PATH, inboundRoutes } from './http/inbound.routes';
 import { notificationsRoutes } from './http/notifications.routes';
+import { suppressionsRoutes } from './http/suppressions.routes';
 import { ATTACHMENT_UPLOAD_PATH, ticketExtrasRoutes } from './http/ticket-extras.routes';
 import { ticketsRoutes } from './http/tickets.routes';
 import { webhooksRoutes } from './http/webhooks.routes';
@@ -129,10 +131,16 @@ function wire(config: SupportConfig, ctx: ServiceContext, identity: IdentityClie
       : {}),
     ...clock,
   });
+  const bounces = createBouncesService({
+    db,
+    ...(config.mail?.softBounceRetryMs !== undefined ? { softRetryMs: config.mail.softBounceRetryMs } : {}),
+    ...clock,
+  });
   return {
     webhooks,
     ticketExtras,
     departments,
+    bounces,
     brands,
     notifications,
     replies,
@@ -142,6 +150,7 @@ function wire(config: SupportConfig, ctx: ServiceContext, identity: IdentityClie
       tickets,
       ticketExtras,
       departments,
+      bounces,
       replies,
       ownAddresses: [config.mail?.from ?? 'no-reply@geminis.localhost'],
       ...clock,
@@ -302,6 +311,7 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
           ticketExtrasRoutes(services),
           cannedRepliesRoutes(services),
           notificationsRoutes(services),
+          suppressionsRoutes(services),
           webhooksRoutes(services),
         ],
         handlers: withWebhooks(services.webhooks, {

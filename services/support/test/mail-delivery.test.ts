@@ -1,12 +1,14 @@
 import { PLATFORM_TENANT_ID } from '@geminis/contracts';
 import { createInMemoryBus, newId, rows, type AuthContext, type Bus } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
+import nodemailer from 'nodemailer';
 import { IDENTITY_SERVICE_KEY, startIdentity, type IdentityHarness } from './support/identity';
 import { startMailServer, type MailServer } from './support/mail-server';
-import { client, startSupport, type Client, type Harness } from './support/support';
+import { client, countRows, SERVICE_KEY, startSupport, type Client, type Harness } from './support/support';
 
 /**
- * Mail delivery beyond the templates: the sign-up-with-a-known-address notice. The real identity
+ * Mail delivery beyond the templates: the sign-up-with-a-known-address notice, and bounces (delivery
+ * status notifications shaped as Postfix sends them, over support's SMTP listener and by piping). The real identity
  * (in-process) answers brands; mails go over real SMTP to local servers started by the test.
  */
 describe('mail delivery', () => {
@@ -60,7 +62,14 @@ describe('mail delivery', () => {
         identityUrl: identity.url,
         serviceKey: IDENTITY_SERVICE_KEY,
         storefrontUrl: 'https://portal.platform.example',
-        mail: { smtpUrl: smtp.url, from: 'bounces@platform.example', retryBaseMs: 60_000, maxAttempts: 3 },
+        mail: {
+          smtpUrl: smtp.url,
+          from: 'bounces@platform.example',
+          retryBaseMs: 60_000,
+          maxAttempts: 3,
+          softBounceRetryMs: 30 * 60_000,
+        },
+        inboundSmtp: { port: 0, host: '127.0.0.1' },
       },
       { bus },
     );
@@ -87,7 +96,7 @@ describe('mail delivery', () => {
     await identity?.stop();
     await bus?.close();
     await smtp?.stop();
-  });
+  }, 30_000);
 
   describe('sign-up with an already registered address', () => {
     const signup = (tenantId: string, userId: string, email: string, locale: string | null) => ({
@@ -152,6 +161,194 @@ describe('mail delivery', () => {
       const before = (await mailsOf(B, 'signup_existing')).length;
       await h.deliver('identity.user.signup_existing.v1', B, signup(A, ana.id, ana.email, null));
       expect(await mailsOf(B, 'signup_existing')).toHaveLength(before);
+    });
+  });
+  describe('bounces', () => {
+    const notice = async (tenantId: string, email: string) => {
+      const id = newId();
+      await h.deliver('identity.user.signup_existing.v1', tenantId, {
+        tenantId,
+        userId: newId(),
+        email,
+        locale: 'en',
+        occurredAt: clock.now.toISOString(),
+      }, id);
+      const [m] = await h.db.withTenant({ kind: 'tenant', tenantId }, (tx) =>
+        rows<{ id: string }>(tx, sql`select id from mail_outbox where event_id = ${id}`),
+      );
+      return m!.id;
+    };
+    const mailLog = async (tenantId: string, status: string) =>
+      (await api.get(`/v1/support/mail-log?status=${status}`, h.issuer.tokenFor('reseller', tenantId))).body
+        .items as Record<string, any>[];
+
+    /** A delivery status notification as Postfix writes it, returning the headers of our mail. */
+    const dsn = (o: { mailId: string; to: string; action: string; status: string; diagnostic: string }) =>
+      [
+        'Return-Path: <>',
+        `Message-ID: <${newId()}@mx.clients.example>`,
+        'Date: Mon, 30 Nov 2026 10:05:00 +0000 (UTC)',
+        'From: MAILER-DAEMON@mx.clients.example (Mail Delivery System)',
+        'Subject: Undelivered Mail Returned to Sender',
+        'To: bounces@platform.example',
+        'Auto-Submitted: auto-replied',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/report; report-type=delivery-status;',
+        '\tboundary="8C3A1F2E.1764497100/mx.clients.example"',
+        'Content-Transfer-Encoding: 8bit',
+        '',
+        'This is a MIME-encapsulated message.',
+        '',
+        '--8C3A1F2E.1764497100/mx.clients.example',
+        'Content-Description: Notification',
+        'Content-Type: text/plain; charset=us-ascii',
+        '',
+        'This is the mail system at host mx.clients.example.',
+        '',
+        "I'm sorry to have to inform you that your message could not",
+        'be delivered to one or more recipients.',
+        '',
+        `<${o.to}>: ${o.diagnostic}`,
+        '',
+        '--8C3A1F2E.1764497100/mx.clients.example',
+        'Content-Description: Delivery report',
+        'Content-Type: message/delivery-status',
+        '',
+        'Reporting-MTA: dns; mx.clients.example',
+        'X-Postfix-Queue-ID: 8C3A1F2E',
+        'X-Postfix-Sender: rfc822; bounces@platform.example',
+        'Arrival-Date: Mon, 30 Nov 2026 10:00:01 +0000 (UTC)',
+        '',
+        `Final-Recipient: rfc822; ${o.to}`,
+        `Original-Recipient: rfc822;${o.to}`,
+        `Action: ${o.action}`,
+        `Status: ${o.status}`,
+        `Remote-MTA: dns; mailbox.clients.example`,
+        `Diagnostic-Code: smtp; ${o.diagnostic}`,
+        '',
+        '--8C3A1F2E.1764497100/mx.clients.example',
+        'Content-Description: Undelivered Message Headers',
+        'Content-Type: text/rfc822-headers',
+        '',
+        'Return-Path: <bounces@platform.example>',
+        'From: Bravo Hosting <help@bravo.example>',
+        `To: ${o.to}`,
+        'Subject: Someone tried to sign up at Bravo Hosting with your address',
+        `Message-ID: <${o.mailId}@platform.example>`,
+        'Auto-Submitted: auto-generated',
+        'X-Geminis-Template: signup_existing',
+        '',
+        '--8C3A1F2E.1764497100/mx.clients.example--',
+        '',
+      ].join('\r\n');
+
+    const pipe = (raw: string) =>
+      fetch(`${h.url}/internal/v1/support/inbound-mail`, {
+        method: 'POST',
+        headers: { 'content-type': 'message/rfc822', 'x-geminis-service-key': SERVICE_KEY },
+        body: raw,
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> }));
+
+    let suppressionId: string;
+
+    it('suppresses an address that bounced for good (a DSN on the SMTP listener) and mails it no more', async () => {
+      const first = await notice(B, 'Gone@clients.example');
+      await drain();
+      expect(smtp.to('Gone@clients.example')).toHaveLength(1);
+      const mta = nodemailer.createTransport({
+        host: '127.0.0.1',
+        port: h.running.built.inboundSmtpPort!,
+        secure: false,
+        ignoreTLS: true,
+      });
+      await mta.sendMail({
+        envelope: { from: 'MAILER-DAEMON@mx.clients.example', to: ['bounces@platform.example'] },
+        raw: dsn({
+          mailId: first,
+          to: 'gone@clients.example',
+          action: 'failed',
+          status: '5.1.1',
+          diagnostic: '550 5.1.1 <gone@clients.example>: Recipient address rejected: User unknown',
+        }),
+      });
+      mta.close();
+      expect(await mailLog(B, 'bounced')).toEqual([
+        expect.objectContaining({ id: first, status: 'bounced', lastError: expect.stringMatching(/^hard bounce 5\.1\.1/) }),
+      ]);
+      const list = await api.get('/v1/support/mail-suppressions', h.issuer.tokenFor('reseller', B));
+      expect(list.body.items).toEqual([
+        expect.objectContaining({ email: 'gone@clients.example', reason: 'hard_bounce', statusCode: '5.1.1', mailId: first }),
+      ]);
+      suppressionId = list.body.items[0].id;
+      // later mail to the address (any case) is not sent, and says why
+      const second = await notice(B, 'gone@clients.example');
+      await drain();
+      expect(smtp.to('gone@clients.example')).toHaveLength(0);
+      expect(smtp.to('Gone@clients.example')).toHaveLength(1);
+      expect(await mailLog(B, 'suppressed')).toEqual([
+        expect.objectContaining({ id: second, lastError: expect.stringContaining('bounced (5.1.1)') }),
+      ]);
+      // the same address is still mailed in another tenant
+      await notice(A, 'gone@clients.example');
+      await drain();
+      expect(smtp.to('gone@clients.example')).toHaveLength(1);
+    });
+
+    it('keeps suppressions per tenant: another tenant neither sees nor lifts one (the same 404 as a missing id)', async () => {
+      const other = h.issuer.tokenFor('reseller', A);
+      expect((await api.get('/v1/support/mail-suppressions', other)).body.items).toEqual([]);
+      const foreign = await api.del(`/v1/support/mail-suppressions/${suppressionId}`, other);
+      const missing = await api.del(`/v1/support/mail-suppressions/${newId()}`, other);
+      expect(foreign.status).toBe(404);
+      expect(foreign.body.code).toBe(missing.body.code);
+      expect(await countRows(h, 'mail_suppressions')).toBe(1);
+      const bad = await api.get('/v1/support/mail-suppressions?email=not-an-address', h.issuer.tokenFor('reseller', B));
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(bad.body)).toContain('email');
+      expect((await api.get('/v1/support/mail-suppressions', h.issuer.tokenFor('client', B, newId()))).status).toBe(403);
+    });
+
+    it('mails the address again once staff lift its suppression', async () => {
+      const lifted = await api.del(`/v1/support/mail-suppressions/${suppressionId}`, h.issuer.tokenFor('reseller', B));
+      expect(lifted.status).toBe(204);
+      await notice(B, 'gone@clients.example');
+      await drain();
+      expect(smtp.to('gone@clients.example')).toHaveLength(2);
+    });
+
+    it('sends a mail again later after a soft bounce (mailbox full), without suppressing the address', async () => {
+      const id = await notice(B, 'full@clients.example');
+      await drain();
+      const answer = await pipe(
+        dsn({
+          mailId: id,
+          to: 'full@clients.example',
+          action: 'failed',
+          status: '4.2.2',
+          diagnostic: '452 4.2.2 <full@clients.example>: Mailbox full',
+        }),
+      );
+      expect(answer.body).toEqual({ status: 'bounced', bounce: 'soft' });
+      expect(await drain()).toEqual({ sent: 0, retry: 0, failed: 0 });
+      const before = clock.now;
+      clock.now = new Date(before.getTime() + 31 * 60_000);
+      try {
+        expect(await drain()).toEqual({ sent: 1, retry: 0, failed: 0 });
+      } finally {
+        clock.now = before;
+      }
+      expect(smtp.to('full@clients.example')).toHaveLength(2);
+      const list = await api.get('/v1/support/mail-suppressions', h.issuer.tokenFor('reseller', B));
+      expect(list.body.items.map((x: { email: string }) => x.email)).not.toContain('full@clients.example');
+    });
+
+    it('drops a report about no mail of ours, and writes nothing', async () => {
+      const before = await countRows(h, 'mail_suppressions');
+      const answer = await pipe(
+        dsn({ mailId: newId(), to: 'x@clients.example', action: 'failed', status: '5.1.1', diagnostic: '550 unknown' }),
+      );
+      expect(answer.body).toEqual({ status: 'dropped', reason: 'bounce_unmatched' });
+      expect(await countRows(h, 'mail_suppressions')).toBe(before);
     });
   });
 });

@@ -2,6 +2,7 @@ import { newId, rows, tenantScope } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 import { recordInbound } from '../src/store/inbound.store';
 import { rememberDomainClient, saveBrand } from '../src/store/mail.store';
+import { suppress } from '../src/store/suppressions.store';
 import { client, dept, startSupport, type Harness } from './support/support';
 
 const TABLES = [
@@ -19,6 +20,7 @@ const TABLES = [
   'ticket_attachments',
   'ticket_ratings',
   'domain_service_clients',
+  'mail_suppressions',
 ];
 
 /** Row-level security as the second wall under support's tables. */
@@ -51,6 +53,17 @@ describe('support store isolation', () => {
       recordInbound(tx, tenantScope(A), '<m@x>', t.body.ticket.id),
     );
     await h.db.withTenant(tenantScope(A), (tx) => rememberDomainClient(tx, tenantScope(A), newId(), newId()));
+    await h.db.withTenant(tenantScope(A), (tx) =>
+      suppress(tx, tenantScope(A), {
+        id: newId(),
+        email: 'gone@example.test',
+        reason: 'hard_bounce',
+        statusCode: '5.1.1',
+        diagnostic: null,
+        mailId: null,
+        createdAt: new Date(),
+      }),
+    );
     await h.db.withTenant(tenantScope(A), (tx) =>
       saveBrand(tx, tenantScope(A), { brandName: 'A', logoUrl: null, supportEmail: null }, new Date()),
     );

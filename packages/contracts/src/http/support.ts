@@ -116,7 +116,8 @@ export const MailLogEntry = z.object({
   template: z.string(),
   recipient: z.string().nullable(),
   language: z.string(),
-  status: z.enum(['pending', 'sent', 'failed']),
+  /** bounced: it came back for good (the address is suppressed); suppressed: not sent, the address bounced before. */
+  status: z.enum(['pending', 'sent', 'failed', 'bounced', 'suppressed']),
   attempts: z.number().int(),
   /** The last failure (e.g. the SMTP server's refusal), never a credential. */
   lastError: z.string().nullable(),
@@ -128,10 +129,31 @@ export type MailLogEntry = z.infer<typeof MailLogEntry>;
 export const MailLogPage = z.object({ items: z.array(MailLogEntry), nextCursor: z.string().nullable() });
 export type MailLogPage = z.infer<typeof MailLogPage>;
 
+/** An address a tenant no longer mails: it bounced for good. Staff lift it once the mailbox works again. */
+export const MailSuppressionView = z.object({
+  id: Id,
+  tenantId: Id,
+  email: z.string(),
+  reason: z.enum(['hard_bounce']),
+  /** The report's enhanced status code (RFC 3463), e.g. 5.1.1. */
+  statusCode: z.string().nullable(),
+  diagnostic: z.string().nullable(),
+  /** The mail that bounced. */
+  mailId: Id.nullable(),
+  createdAt: Timestamp,
+});
+export type MailSuppressionView = z.infer<typeof MailSuppressionView>;
+export const MailSuppressionPage = z.object({
+  items: z.array(MailSuppressionView),
+  nextCursor: z.string().nullable(),
+});
+
 /** What support did with a piped or received mail (dropped ones: why; nothing is written for those). */
 export const InboundMailResult = z.object({
-  status: z.enum(['appended', 'opened', 'duplicate', 'dropped']),
+  /** bounced: a delivery status notification about one of our mails, applied. */
+  status: z.enum(['appended', 'opened', 'duplicate', 'dropped', 'bounced']),
   ticketId: Id.optional(),
+  bounce: z.enum(['hard', 'soft']).optional(),
   /** Files of the mail stored on the ticket (refused types and sizes are left out). */
   attachments: z.number().int().optional(),
   reason: z.string().optional(),

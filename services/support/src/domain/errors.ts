@@ -62,3 +62,5 @@ export const mergeOtherClient = () =>
 export const alreadyMerged = () =>
   new ConflictError('support.ticket_merged', 'the ticket was already merged into another');
 export const ratingNotFound = () => new NotFoundError('support.rating_not_found', 'the ticket has no rating');
+export const suppressionNotFound = () =>
+  new NotFoundError('support.suppression_not_found', 'no such suppressed address');

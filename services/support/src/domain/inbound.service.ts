@@ -8,10 +8,13 @@ import { mergedInto } from '../store/ticket-extras.store';
 import { findTicket } from '../store/tickets.store';
 import { type ReplyAddresses } from './reply-token';
 import { type TicketExtrasService } from './ticket-extras.service';
+import { type BouncesService } from './bounces.service';
 import { type DepartmentsService } from './departments.service';
+import { parseDeliveryReport } from './dsn';
 import { DuplicateDelivery, type TicketsService, type WriteHooks } from './tickets.service';
 
 export type InboundOutcome =
+  | { status: 'bounced'; bounce: 'hard' | 'soft' }
   | { status: 'appended'; ticketId: string; attachments?: number }
   | { status: 'opened'; ticketId: string; attachments?: number }
   | { status: 'duplicate' }
@@ -25,6 +28,8 @@ export type DropReason =
   | 'unknown_ticket'
   | 'sender_mismatch'
   | 'ticket_closed'
+  | 'bounce_unmatched'
+  | 'not_a_bounce'
   | 'unknown_sender'
   | 'no_recipient'
   | 'empty';
@@ -94,6 +99,8 @@ export function createInboundService(deps: {
   ticketExtras?: Pick<TicketExtrasService, 'attachIn'>;
   /** Whether a closed ticket's department still takes the client's new tickets (mail to a closed one). */
   departments?: Pick<DepartmentsService, 'openable'>;
+  /** Delivery status notifications about our mails (bounces). */
+  bounces?: Pick<BouncesService, 'record'>;
   replies: ReplyAddresses;
   /** Addresses that are ours (the platform's sender): mail from them is our own, coming back. */
   ownAddresses: string[];
@@ -219,6 +226,12 @@ export function createInboundService(deps: {
      */
     async receive(raw: Buffer | string, recipients?: string[]): Promise<InboundOutcome> {
       const mail = await simpleParser(raw);
+      // a bounce of one of our mails comes from a mailer-daemon as an auto-reply: it is read, not dropped
+      const report = parseDeliveryReport(
+        Buffer.isBuffer(raw) ? raw.toString('utf8') : raw,
+        mail.headers.get('content-type') as { value: string; params: Record<string, string> } | undefined,
+      );
+      if (report && deps.bounces) return deps.bounces.record(report);
       const from = mail.from?.value[0]?.address?.toLowerCase() ?? '';
       if (own.has(from) || from.endsWith(`@${deps.replies.domain}`) || mail.headers.has('x-geminis-template'))
         return { status: 'dropped', reason: 'own_mail' };

@@ -120,7 +120,16 @@ export const MailLogQuery = z
   .object({
     tenantId: z.uuid().optional(),
     clientId: z.uuid().optional(),
-    status: z.enum(['pending', 'sent', 'failed']).optional(),
+    status: z.enum(['pending', 'sent', 'failed', 'bounced', 'suppressed']).optional(),
+    cursor: z.uuid().optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+  })
+  .strict();
+
+export const SuppressionQuery = z
+  .object({
+    tenantId: z.uuid().optional(),
+    email: z.email().max(254).optional(),
     cursor: z.uuid().optional(),
     limit: z.coerce.number().int().min(1).max(100).default(25),
   })

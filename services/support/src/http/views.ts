@@ -2,6 +2,7 @@ import {
   type CannedReplyView,
   type DepartmentView,
   type MailLogEntry,
+  type MailSuppressionView,
   type TicketDetail as TicketDetailView,
   type TicketMessageView,
   type TicketView,
@@ -13,6 +14,7 @@ import { type Message, type Ticket } from '../domain/ticket';
 import { type CannedReply } from '../store/canned-replies.store';
 import { type Department } from '../store/departments.store';
 import { type Mail } from '../store/mail.store';
+import { type Suppression } from '../store/suppressions.store';
 import { type Delivery, type Endpoint } from '../store/webhooks.store';
 
 /** The answers' shapes are the contract's (@geminis/contracts, http/support.ts). */
@@ -60,6 +62,11 @@ export const ticketDetailView = (d: TicketDetail): TicketDetailView => ({
 });
 
 export const cannedReplyView = (c: CannedReply): CannedReplyView => ({ ...c });
+
+export const suppressionView = (x: Suppression): MailSuppressionView => ({
+  ...x,
+  createdAt: x.createdAt.toISOString(),
+});
 
 export const mailView = (m: Mail): MailLogEntry => ({
   id: m.id,

@@ -4,7 +4,15 @@ import CircuitBreaker from 'opossum';
 import { type BrandsService } from '../domain/brands.service';
 import { type NotificationsService } from '../domain/notifications.service';
 import { languageOf } from '../domain/mail-templates';
-import { claimDueMails, findRecipient, markAttemptFailed, markSent, type Mail } from '../store/mail.store';
+import {
+  claimDueMails,
+  findRecipient,
+  markAttemptFailed,
+  markSent,
+  markSuppressed,
+  type Mail,
+} from '../store/mail.store';
+import { findSuppressionByEmail } from '../store/suppressions.store';
 
 /** What sends a message (a nodemailer transport). */
 export interface MailTransport {
@@ -95,6 +103,13 @@ export function createMailSender(o: MailSenderOptions) {
           code: 'ENORECIPIENT',
         });
       const to = mail.recipient;
+      // an address that bounced for good is not mailed again (staff see it, and may lift it)
+      const bounced = await o.db.withTenant(scope, (tx) => findSuppressionByEmail(tx, scope, to));
+      if (bounced) {
+        const why = `not sent: ${to} bounced (${bounced.statusCode ?? 'hard bounce'}) on ${bounced.createdAt.toISOString()}`;
+        await o.db.withTenant(scope, (tx) => markSuppressed(tx, scope, mail.id, why));
+        return 'failed';
+      }
       // identity (the brand) unreachable is like the server being down: the mail waits, nothing is lost
       const [rendered, brand] = await Promise.all([
         o.notifications.renderMail(mail),

@@ -196,7 +196,7 @@ export async function deleteOverride(
 
 // --- the queue of mails ---
 
-export type MailStatus = 'pending' | 'sent' | 'failed';
+export type MailStatus = 'pending' | 'sent' | 'failed' | 'bounced' | 'suppressed';
 
 export interface Mail {
   id: string;
@@ -215,6 +215,8 @@ export interface Mail {
   subject: string | null;
   createdAt: Date;
   sentAt: Date | null;
+  /** Times it came back for now (soft bounces) and was sent again. */
+  softBounces: number;
 }
 
 interface MailRow {
@@ -234,6 +236,7 @@ interface MailRow {
   subject: string | null;
   created_at: Date;
   sent_at: Date | null;
+  soft_bounces: number;
 }
 
 const toMail = (r: MailRow): Mail => ({
@@ -253,6 +256,7 @@ const toMail = (r: MailRow): Mail => ({
   subject: r.subject,
   createdAt: new Date(r.created_at),
   sentAt: r.sent_at && new Date(r.sent_at),
+  softBounces: r.soft_bounces ?? 0,
 });
 
 export interface NewMail {
@@ -333,6 +337,51 @@ export async function markAttemptFailed(
         set attempts = attempts + 1, last_error = ${error.slice(0, 500)},
             status = ${retryAt ? 'pending' : 'failed'},
             next_attempt_at = coalesce(${retryAt}, next_attempt_at)
+        where ${tenantIs(scope)} and id = ${id} and status = 'pending'`,
+  );
+}
+
+/** One mail by id, in whichever tenant of the scope it is (a bounce names our Message-ID only). */
+export async function findMail(tx: Tx, scope: TenantScope, id: string): Promise<Mail | undefined> {
+  const [row] = await rows<MailRow>(tx, sql`select * from mail_outbox where ${tenantIs(scope)} and id = ${id}`);
+  return row && toMail(row);
+}
+
+/** A sent mail came back for good (a hard bounce). */
+export async function markBounced(tx: Tx, scope: SingleTenantScope, id: string, error: string) {
+  await tx.execute(
+    sql`update mail_outbox set status = 'bounced', last_error = ${error.slice(0, 500)}
+        where ${tenantIs(scope)} and id = ${id} and status in ('sent', 'pending')`,
+  );
+}
+
+/**
+ * A sent mail came back for now (a soft bounce): sent again at `retryAt`, until `maxSoftBounces` of them
+ * make it failed. Returns the mail's status after, or undefined when it was not a sent mail.
+ */
+export async function softBounced(
+  tx: Tx,
+  scope: SingleTenantScope,
+  id: string,
+  error: string,
+  retryAt: Date,
+  maxSoftBounces: number,
+): Promise<MailStatus | undefined> {
+  const [row] = await rows<{ status: MailStatus }>(
+    tx,
+    sql`update mail_outbox set soft_bounces = soft_bounces + 1, last_error = ${error.slice(0, 500)},
+          status = case when soft_bounces + 1 >= ${maxSoftBounces} then 'failed' else 'pending' end,
+          next_attempt_at = ${retryAt}, sent_at = null
+        where ${tenantIs(scope)} and id = ${id} and status = 'sent'
+        returning status`,
+  );
+  return row?.status;
+}
+
+/** A mail not sent because its address is suppressed (it bounced for good before). */
+export async function markSuppressed(tx: Tx, scope: SingleTenantScope, id: string, error: string) {
+  await tx.execute(
+    sql`update mail_outbox set status = 'suppressed', last_error = ${error.slice(0, 500)}
         where ${tenantIs(scope)} and id = ${id} and status = 'pending'`,
   );
 }
