@@ -17,6 +17,7 @@ const TABLES = [
   'promotion_amounts',
   'promotion_redemptions',
   'placed_orders',
+  'clients',
 ];
 
 /** Row-level security as the second wall, under the seeded demo catalog. */
