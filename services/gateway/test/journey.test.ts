@@ -304,4 +304,172 @@ describe('the journey through the platform', () => {
       expect([service, status]).toEqual([service, 401]);
     }
   });
+  // Last: it moves billing's (demo) clock forward, which every later step of the platform would see.
+  it('renews a reseller’s client’s account, suspends it on the panel when overdue and unsuspends it once paid; each step seen by the client, its reseller and the admin only', async () => {
+    const admin = await login('admin@geminis.local', DEMO_PASSWORDS.admin);
+    const reseller = await login('reseller@acme.localhost', DEMO_PASSWORDS.reseller, 'acme');
+    const client = await login('client@acme.localhost', DEMO_PASSWORDS.resellerClient, 'acme');
+    // Another reseller (its staff and a client) and the platform's own client: outsiders to every step.
+    const beta = await call('POST', '/v1/resellers', admin, {
+      slug: 'beta',
+      brandName: 'Beta Hosting',
+      owner: { email: 'owner@beta.example', name: 'Beta Owner', password: 'journey-beta-owner-1' },
+    });
+    expect(beta.status).toBe(201);
+    const betaStaff = await login('owner@beta.example', 'journey-beta-owner-1', 'beta');
+    const betaClientMade = await call('POST', '/v1/clients', betaStaff, {
+      email: 'client@beta.example',
+      name: 'Beta Client',
+      password: 'journey-beta-client-1',
+    });
+    expect(betaClientMade.status).toBe(201);
+    const betaClient = await login('client@beta.example', 'journey-beta-client-1', 'beta');
+    const platformClient = await login('client@geminis.local', DEMO_PASSWORDS.platformClient);
+    const owners = { client, reseller, admin };
+    const outsiders = { betaStaff, betaClient, platformClient };
+    const missingId = '01a22b7d-0000-7000-8000-000000000000';
+    /** What `path` answers each owner (200), and that every outsider gets exactly what a missing id gets. */
+    const seenByOwnersOnly = async (path: (id: string) => string, id: string) => {
+      const seen: Record<string, any> = {};
+      for (const [who, token] of Object.entries(owners)) {
+        const r = await call('GET', path(id), token);
+        expect([who, r.status]).toEqual([who, 200]);
+        seen[who] = r.body;
+      }
+      for (const [who, token] of Object.entries(outsiders)) {
+        const foreign = await call('GET', path(id), token);
+        const missing = await call('GET', path(missingId), token);
+        expect([who, foreign.status, foreign.body.code]).toEqual([who, missing.status, missing.body.code]);
+        expect([who, foreign.status]).toEqual([who, 404]);
+      }
+      return seen;
+    };
+    const panel = () => ({ ...platform.whm.calls });
+    const start = panel();
+    const delta = (fn: string) => (platform.whm.calls[fn] ?? 0) - (start[fn] ?? 0);
+
+    // Acme's own promotion, through the gateway; the client orders with it.
+    const promo = await call('POST', '/v1/promotions', reseller, {
+      code: 'JOURNEY20',
+      description: '20% off the first month',
+      discount: { kind: 'percent', bps: 2000 },
+      appliesTo: { kind: 'order' },
+    });
+    expect(promo.status).toBe(201);
+    const order = await call(
+      'POST',
+      '/v1/orders',
+      client,
+      {
+        items: [
+          { productId: platform.demo.catalog.platform.starter, cycle: 'monthly', domain: 'journey-life.com' },
+        ],
+        promoCode: 'JOURNEY20',
+      },
+      'journey-life-1',
+    );
+    expect(order.status).toBe(201);
+    const serviceId = order.body.serviceIds[0] as string;
+    const first = await seenByOwnersOnly((id) => `/v1/invoices/${id}`, order.body.invoiceId);
+    const discounted = first.client.lines.find((l: any) => l.serviceId === serviceId);
+    expect(discounted.discount).toBe(Math.round((discounted.unitPrice * 2000) / 10_000));
+    expect(first.client.status).toBe('unpaid');
+
+    // The reseller records the client's manual payment → provisioning → the panel: active.
+    const paid = await call(
+      'POST',
+      `/v1/invoices/${order.body.invoiceId}/payments`,
+      reseller,
+      { amount: first.client.total },
+      'journey-life-pay-1',
+    );
+    expect(paid.body.invoice.status).toBe('paid');
+    const active = await until(
+      () => call('GET', `/v1/client-services/${serviceId}`, client),
+      (r) => r.body.status === 'active',
+    );
+    expect(active.body.status).toBe('active');
+    const account = () => [...platform.whm.accounts.values()].find((a) => a.domain === 'journey-life.com');
+    expect(account()?.suspended).toBe(0);
+    expect(delta('createacct')).toBe(1);
+    const dueBefore = active.body.nextDueDate as string;
+    await seenByOwnersOnly((id) => `/v1/client-services/${id}`, serviceId);
+
+    // Billing's clock moves 20 days: within the 14-day lead, the renewal invoice is issued (once).
+    const run1 = await call('POST', '/v1/billing-runs', admin, { advanceDays: 20 });
+    expect(run1.status).toBe(200);
+    expect(run1.body.clockOffsetDays).toBe(20);
+    const renewalOf = (items: any[]) =>
+      items.filter(
+        (i) => i.id !== order.body.invoiceId && i.lines.some((l: any) => l.serviceId === serviceId),
+      );
+    const mine = renewalOf((await call('GET', '/v1/invoices', client)).body.items);
+    expect(mine).toHaveLength(1);
+    const renewal = mine[0];
+    expect([renewal.status, renewal.dueDate, renewal.lines[0].periodStart]).toEqual([
+      'unpaid',
+      dueBefore,
+      dueBefore,
+    ]);
+    await seenByOwnersOnly((id) => `/v1/invoices/${id}`, renewal.id);
+    expect((await call('POST', '/v1/billing-runs', admin, {})).body.renewals).toBe(0);
+
+    // Every other client pays its renewal (nothing else of the platform's goes overdue), …
+    const open = (await call('GET', '/v1/invoices', admin)).body.items.filter(
+      (i: any) => i.status === 'unpaid' && i.orderId === null && i.id !== renewal.id,
+    );
+    for (const i of open) {
+      const p = await call(
+        'POST',
+        `/v1/invoices/${i.id}/payments?tenantId=${i.tenantId}`,
+        admin,
+        { amount: i.balance },
+        `journey-others-${i.id}`,
+      );
+      expect([i.number, p.status]).toEqual([i.number, 201]);
+    }
+    // … ours does not: 20 more days and it is overdue past the 5 days' grace → suspended on the panel.
+    const run2 = await call('POST', '/v1/billing-runs', admin, { advanceDays: 20 });
+    expect(run2.body.dunning.suspended).toBe(1);
+    const overdue = await seenByOwnersOnly((id) => `/v1/invoices/${id}`, renewal.id);
+    expect(overdue.client.status).toBe('unpaid');
+    expect(overdue.client.dueDate < run2.body.asOf).toBe(true);
+    await until(
+      async () => account()?.suspended,
+      (v) => v === 1,
+    );
+    expect(account()?.suspended).toBe(1);
+    const suspended = await seenByOwnersOnly((id) => `/v1/client-services/${id}`, serviceId);
+    expect([suspended.client.status, suspended.reseller.status, suspended.admin.status]).toEqual([
+      'suspended',
+      'suspended',
+      'suspended',
+    ]);
+
+    // The reseller records the payment: the due date moves one cycle, the panel unsuspends the account.
+    const paidRenewal = await call(
+      'POST',
+      `/v1/invoices/${renewal.id}/payments`,
+      reseller,
+      { amount: renewal.total },
+      'journey-life-pay-2',
+    );
+    expect(paidRenewal.body.invoice.status).toBe('paid');
+    await until(
+      async () => account()?.suspended,
+      (v) => v === 0,
+    );
+    const back = await until(
+      () => call('GET', `/v1/client-services/${serviceId}`, client),
+      (r) => r.body.status === 'active',
+    );
+    expect(back.body.status).toBe('active');
+    expect(back.body.nextDueDate > dueBefore).toBe(true);
+    const after = await seenByOwnersOnly((id) => `/v1/client-services/${id}`, serviceId);
+    expect(after.reseller.status).toBe('active');
+    // The panel saw each call once, even after the jobs ran again.
+    await call('POST', '/v1/billing-runs', admin, {});
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect([delta('createacct'), delta('suspendacct'), delta('unsuspendacct')]).toEqual([1, 1, 1]);
+  });
 });
