@@ -170,6 +170,31 @@ describe('change of package', () => {
     expect((await jobsOf(req.serviceId))[0]).toMatchObject({ status: 'done', lastError: null });
   });
 
+  it('makes no switch when the Plesk subscription is already on the service plan', async () => {
+    const account = await seedAccount(h, A, {
+      serverId: servers.plesk,
+      module: 'plesk',
+      username: 'pleskon',
+      domain: 'plesk-on.com',
+      package: 'Starter',
+    });
+    const req = changeRequest(account.serviceId, account.clientId, 'plesk', { servicePlan: 'Business' });
+    await h.deliver(CHANGE, A, req);
+    // Only the reads: a switch would find no interceptor, and the job would not be done on its first attempt.
+    const scope = pleskChange(
+      'plesk-c.test',
+      'PLESKKEY-C-123456',
+      'pleskon',
+      'plesk-on.com',
+      'Business',
+      'Business',
+    );
+    await runJobsUntil(h, settled(req.serviceId));
+    expect(scope.isDone()).toBe(true);
+    expect((await jobsOf(req.serviceId))[0]).toMatchObject({ status: 'done', attempts: 1, lastError: null });
+    expect((await accountRow(account.id)).package).toBe('Business');
+  });
+
   it('modifies a DirectAdmin user package', async () => {
     const account = await seedAccount(h, A, {
       serverId: servers.directadmin,

@@ -4,7 +4,14 @@ import { usePanelNock } from './support/nock';
 import { type PanelConnection, type PanelError } from '../src/modules/panel';
 import { createPanelHttp } from '../src/modules/panel-http';
 import { pleskAdapter } from '../src/modules/plesk.adapter';
-import { pleskCustomer, pleskFail, pleskOk, pleskSystemError, pleskWebspace } from './support/panel-fixtures';
+import {
+  pleskCustomer,
+  pleskFail,
+  pleskOk,
+  pleskPlan,
+  pleskSystemError,
+  pleskWebspace,
+} from './support/panel-fixtures';
 
 const HOST = 'https://plesk.test:8443';
 const AGENT = '/enterprise/control/agent.php';
@@ -110,7 +117,25 @@ describe('Plesk adapter (XML API)', () => {
     expect(scope.isDone()).toBe(true);
   });
 
-  it('reads a suspended webspace (status 16) and a missing customer', async () => {
+  it('reads an active webspace (status 0) and the name of the service plan its subscription is on', async () => {
+    const guid = '5c1b6a4e-6f3a-4b6e-9a6e-1f1b2c3d4e5f';
+    const scope = plesk()
+      .post(AGENT, op('<customer><get>', '<login>example</login>'))
+      .reply(200, pleskCustomer('example'))
+      .post(AGENT, op('<webspace><get>', '<name>example.com</name>', '<gen_info/>', '<subscriptions/>'))
+      .reply(200, pleskWebspace('example.com', 0, guid))
+      .post(AGENT, op('<service-plan><get>', `<filter><guid>${guid}</guid></filter>`))
+      .reply(200, pleskPlan('Business', guid));
+    expect(await panel().lookup(ref)).toEqual({
+      username: 'example',
+      domain: 'example.com',
+      suspended: false,
+      package: 'Business',
+    });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('reads a suspended webspace (status 16) on no plan, and a missing customer', async () => {
     plesk()
       .post(AGENT, op('<customer><get>'))
       .reply(200, pleskCustomer('example'))

@@ -69,7 +69,28 @@ describe('single sign-on into Plesk and DirectAdmin', () => {
     });
     expect(scope.isDone()).toBe(true);
     const ip = /<user_ip>([^<]+)<\/user_ip>/.exec(sent)![1]!;
-    expect(Buffer.from(ip, 'base64').toString()).toMatch(/127\.0\.0\.1|::1/);
+    expect(Buffer.from(ip, 'base64').toString()).toMatch(/^(127\.0\.0\.1|::1)$/);
+  });
+
+  it("binds the Plesk session to the client's address as the gateway forwards it (X-Forwarded-For)", async () => {
+    const account = await seed('plesk', 'pleskfwd');
+    let sent = '';
+    nock('https://plesk-s.test:8443')
+      .post('/enterprise/control/agent.php', (b: string) => {
+        sent = b;
+        return b.includes('<server><create_session>');
+      })
+      .reply(200, pleskOk('server', 'create_session', '<id>c2b3d4e5f60718293a4b5c6d7e8f9001</id>'));
+    // The gateway (a loopback peer here, a trusted proxy) overwrites X-Forwarded-For with the client it
+    // resolved; the service takes the client's address from it, not the gateway's own.
+    const res = await api.call('POST', `/v1/provisioning/accounts/${account.id}/login-url`, {
+      body: {},
+      token: h.issuer.tokenFor('client', A, account.clientId),
+      headers: { 'x-forwarded-for': '203.0.113.7' },
+    });
+    expect(res.status).toBe(200);
+    const ip = /<user_ip>([^<]+)<\/user_ip>/.exec(sent)![1]!;
+    expect(Buffer.from(ip, 'base64').toString()).toBe('203.0.113.7');
   });
 
   it("answers Plesk's refusal as a problem, never as a URL", async () => {

@@ -110,9 +110,12 @@ export const AccountView = z.object({
   status: AccountStatus,
   syncedAt: Timestamp.nullable().describe('When the state sync last compared it with its panel'),
   drift: z
-    .enum(['missing_on_panel', 'suspended_on_panel', 'active_on_panel'])
+    .enum(['missing_on_panel', 'suspended_on_panel', 'active_on_panel', 'other_package_on_panel'])
     .nullable()
-    .describe('How the panel differed at the last comparison (null: in line, or never compared)'),
+    .describe(
+      'How the panel differed at the last comparison (null: in line, or never compared); other_package_on_panel: ' +
+        "the panel has it on another package (Plesk: service plan) than its product's",
+    ),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

@@ -17,8 +17,8 @@ export const packageOfConfig = (c: Record<string, unknown>): string => {
  * Moves the account of a client service to the package of its new product (WHM `changepackage`, Plesk's
  * subscription switch to the plan, DirectAdmin `CMD_API_MODIFY_USER action=package`). Safe to repeat: the
  * panel's state is read first and the change made only when the account is not on the package yet (an
- * attempt after a timeout reads before it acts); Plesk, which does not report the plan in the read, is
- * switched again, which its API treats as a no-op. The account row takes the new product and package in
+ * attempt after a timeout reads before it acts; Plesk's read names the subscription's service plan, and a
+ * subscription on none is switched). The account row takes the new product and package in
  * the job's commit, with `provisioning.service.package_changed.v1` for billing and notifications.
  */
 export async function changePackageStep(deps: JobDeps, job: Job): Promise<Completion> {

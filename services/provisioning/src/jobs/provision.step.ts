@@ -4,7 +4,7 @@ import { type z } from 'zod';
 import { generatePassword } from '../domain/crypto';
 import { pickServer } from '../domain/fill';
 import { usernameBase, usernameCandidate } from '../domain/usernames';
-import { isPanelError, type PanelAdapter } from '../modules/panel';
+import { isPanelError, type PanelAccount, type PanelAdapter } from '../modules/panel';
 import {
   findAccountOfService,
   findAccountPassword,
@@ -15,8 +15,10 @@ import {
 } from '../store/accounts.store';
 import { type Job } from '../store/jobs.store';
 import { lockCandidateServers, usernameTaken } from '../store/placements.store';
+import { recordSync, type Drift } from '../store/sync.store';
 import { causedBy, JobFailure, type Completion, type JobDeps } from './job-context';
 import { panelOfServer } from './panel-of-account';
+import { driftOf } from './state-sync';
 
 type Request = z.infer<typeof ServiceProvisionRequested.schema>;
 type PanelModuleName = 'cpanel' | 'plesk' | 'directadmin';
@@ -73,11 +75,16 @@ export async function provisionStep(deps: JobDeps, job: Job): Promise<Completion
   const password = deps.cipher.open('account-passwords', sealed);
   const base = usernameBase(req.domain, req.serviceId);
 
+  // The panel's account when an existing one is adopted rather than created by this attempt.
+  let adoptedAs: PanelAccount | null = null;
   for (let n = 0; ; n++) {
     if (n >= MAX_NAME_TRIES) throw new JobFailure('no free user name on the panel for this domain', true);
     const ref = { username: account.username!, domain: account.domain };
     const found = await panel.lookup(ref);
-    if (found && sameDomain(found.domain, account.domain)) break; // ours: created by an earlier attempt
+    if (found && sameDomain(found.domain, account.domain)) {
+      adoptedAs = found; // ours: created by an earlier attempt
+      break;
+    }
     if (found) {
       account = await rename(deps, account, base, n);
       continue;
@@ -95,11 +102,18 @@ export async function provisionStep(deps: JobDeps, job: Job): Promise<Completion
       break;
     } catch (err) {
       // WHM may refuse a create it in fact carried out ("a group for that username already exists").
-      if (isPanelError(err) && err.kind === 'rejected' && (await adopted(panel, ref))) break;
+      if (isPanelError(err) && err.kind === 'rejected') adoptedAs = await adopted(panel, ref);
+      if (adoptedAs) break;
       throw err;
     }
   }
-  return provisioned(deps, job, account, server.hostname);
+  // An adopted account is compared with the product as the state sync compares it: one on another package
+  // (or Plesk service plan), or suspended on the panel, is adopted all the same and its drift recorded for
+  // staff — the panel is not changed behind their back.
+  const drift = adoptedAs
+    ? { drift: driftOf({ status: 'active', package: packageOf(req) }, adoptedAs) }
+    : undefined;
+  return provisioned(deps, job, account, server.hostname, drift);
 }
 
 const packageOf = (req: Request): string => {
@@ -110,18 +124,28 @@ const packageOf = (req: Request): string => {
   return pkg;
 };
 
-async function adopted(panel: PanelAdapter, ref: { username: string; domain: string | null }) {
+async function adopted(
+  panel: PanelAdapter,
+  ref: { username: string; domain: string | null },
+): Promise<PanelAccount | null> {
   const after = await panel.lookup(ref);
-  return after !== null && sameDomain(after.domain, ref.domain);
+  return after !== null && sameDomain(after.domain, ref.domain) ? after : null;
 }
 
-function provisioned(deps: JobDeps, job: Job, account: Account, host: string | null): Completion {
+function provisioned(
+  deps: JobDeps,
+  job: Job,
+  account: Account,
+  host: string | null,
+  compared?: { drift: Drift | null },
+): Completion {
   const scope = tenantScope(job.tenantId);
   return async (tx) => {
     const active =
       account.status === 'pending'
         ? ((await setAccountStatus(tx, scope, account.id, 'active')) ?? account)
         : account;
+    if (compared) await recordSync(tx, scope, account.id, compared.drift);
     await publish(deps, tx, job, active, host);
   };
 }

@@ -10,17 +10,23 @@ export interface StateSyncOptions {
   perServer: number;
 }
 
-const driftOf = (t: SyncTarget, found: { suspended: boolean } | null): Drift | null => {
+/** How the panel's account differs from ours: state first, then the package (where the panel names one). */
+export const driftOf = (
+  t: Pick<SyncTarget, 'status' | 'package'>,
+  found: { suspended: boolean; package: string | null } | null,
+): Drift | null => {
   if (!found) return 'missing_on_panel';
   if (found.suspended && t.status === 'active') return 'suspended_on_panel';
   if (!found.suspended && t.status === 'suspended') return 'active_on_panel';
+  if (found.package !== null && t.package !== null && found.package !== t.package)
+    return 'other_package_on_panel';
   return null;
 };
 
 /**
  * Compares a bounded batch of accounts per server with their panels and records drift (an account
- * suspended on the panel but active here, or gone) for staff. It changes nothing on the panels and
- * nothing of billing's: staff decide. Servers are taken one after another, accounts of one server in turn.
+ * suspended on the panel but active here, gone, or on another package or Plesk service plan) for staff.
+ * It changes nothing on the panels and nothing of billing's: staff decide. Servers are taken one after another, accounts of one server in turn.
  * A server that fails is skipped (its accounts keep their last comparison) and the run goes on.
  */
 export function createStateSync(deps: JobDeps & { logger: KitLogger; options: StateSyncOptions }) {

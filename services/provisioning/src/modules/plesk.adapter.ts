@@ -73,7 +73,21 @@ export function pleskAdapter(conn: PanelConnection, http: PanelHttp, timeouts: P
   const customer = (login: string) =>
     orNull(packet(`<customer><get>${byLogin(login)}<dataset><gen_info/></dataset></get></customer>`));
   const webspace = (name: string) =>
-    orNull(packet(`<webspace><get>${byName(name)}<dataset><gen_info/></dataset></get></webspace>`));
+    orNull(
+      packet(`<webspace><get>${byName(name)}<dataset><gen_info/><subscriptions/></dataset></get></webspace>`),
+    );
+  /**
+   * The name of the service plan a subscription is on (its `subscriptions` dataset names the plan by guid
+   * only; `service-plan get` by that guid names it), or null when it is on none (a custom subscription).
+   */
+  const planOf = async (space: string): Promise<string | null> => {
+    const guid = textOf(blockOf(space, 'subscriptions') ?? '', 'plan-guid');
+    if (!guid) return null;
+    const plan = await orNull(
+      packet(`<service-plan><get><filter><guid>${esc(guid)}</guid></filter></get></service-plan>`),
+    );
+    return plan ? (textOf(plan, 'name') ?? null) : null;
+  };
   const setWebspaceStatus = (ref: AccountRef, status: 0 | 16) =>
     packet(
       `<webspace><set>${byName(domainOf(ref))}<values><gen_setup><status>${status}</status></gen_setup></values></set></webspace>`,
@@ -87,8 +101,14 @@ export function pleskAdapter(conn: PanelConnection, http: PanelHttp, timeouts: P
       if (!(await customer(ref.username)) || !ref.domain) return null;
       const space = await webspace(ref.domain);
       if (!space) return null;
-      const status = textOf(space, 'status') ?? '0';
-      return { username: ref.username, domain: ref.domain, suspended: status !== '0', package: null };
+      // The webspace's own status, in gen_info: the result's first <status> is the operation's "ok".
+      const status = textOf(blockOf(space, 'gen_info') ?? '', 'status') ?? '0';
+      return {
+        username: ref.username,
+        domain: ref.domain,
+        suspended: status !== '0',
+        package: await planOf(space),
+      };
     },
     async create(a) {
       // A customer left by an earlier attempt (the webspace step timed out) is reused — if it is ours: a
@@ -142,8 +162,12 @@ export function pleskAdapter(conn: PanelConnection, http: PanelHttp, timeouts: P
     },
     async loginUrl(ref, opts) {
       // server/create_session opens a session as the customer, bound to the browser's IP (base64, as the
-      // API wants it); the browser then lands on rsession_init.php with the session id, once.
-      const ipB64 = Buffer.from(opts?.userIp ?? '127.0.0.1').toString('base64');
+      // API wants it); the browser then lands on rsession_init.php with the session id, once. Without the
+      // browser's address there is no session to open: one bound to any other address is useless to it.
+      const userIp = opts?.userIp?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+      if (!userIp)
+        throw new PanelError('rejected', "Plesk binds its session to the browser's IP; none was known");
+      const ipB64 = Buffer.from(userIp).toString('base64');
       const result = await packet(
         `<server><create_session><login>${esc(ref.username)}</login><data><user_ip>${ipB64}</user_ip>` +
           `<source_server></source_server></data></create_session></server>`,

@@ -2,7 +2,7 @@ import { rows, type TenantScope, type Tx } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 import { tenantIs } from './sql';
 
-export type Drift = 'missing_on_panel' | 'suspended_on_panel' | 'active_on_panel';
+export type Drift = 'missing_on_panel' | 'suspended_on_panel' | 'active_on_panel' | 'other_package_on_panel';
 
 export interface SyncTarget {
   id: string;
@@ -10,6 +10,8 @@ export interface SyncTarget {
   serverId: string;
   username: string;
   domain: string | null;
+  /** The panel package its product names (null: none recorded). */
+  package: string | null;
   status: 'active' | 'suspended';
 }
 
@@ -21,7 +23,7 @@ export interface SyncTarget {
 export async function dueForSync(tx: Tx, perServer: number): Promise<SyncTarget[]> {
   return rows<SyncTarget>(
     tx,
-    sql`select id, tenant_id as "tenantId", server_id as "serverId", username, domain, status from (
+    sql`select id, tenant_id as "tenantId", server_id as "serverId", username, domain, package, status from (
           select a.*, row_number() over (partition by server_id order by synced_at nulls first, id) as n
           from accounts a
           where status in ('active', 'suspended') and server_id is not null and username is not null

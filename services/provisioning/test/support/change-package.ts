@@ -1,7 +1,7 @@
 import { newId, tenantScope } from '@geminis/service-kit';
 import nock from 'nock';
 import { insertAccount, type AccountModule } from '../../src/store/accounts.store';
-import { pleskCustomer, pleskOk, pleskWebspace, whmAcct, whmOk } from './panel-fixtures';
+import { pleskCustomer, pleskOk, pleskPlan, pleskWebspace, whmAcct, whmOk } from './panel-fixtures';
 import { type Harness } from './provisioning';
 
 /** A change of package as billing sends it (ServiceChangePackageRequested). */
@@ -90,13 +90,29 @@ const op =
   (body: string) =>
     fragments.every((f) => body.includes(f));
 
-/** Plesk: customer + webspace read, the plan's guid, the subscription switch. */
-export function pleskChange(host: string, key: string, login: string, domain: string, plan: string) {
-  return nock(`https://${host}:8443`, { reqheaders: { KEY: key, 'content-type': 'text/xml' } })
+const STARTER_GUID = '0b7d4c1e-2f3a-4c5d-8e9f-a0b1c2d3e4f5';
+
+/**
+ * Plesk: customer + webspace read (its subscription on the plan `from`, named through `service-plan get`
+ * by guid), then, when `from` is not `plan`, the plan's guid and the subscription switch.
+ */
+export function pleskChange(
+  host: string,
+  key: string,
+  login: string,
+  domain: string,
+  plan: string,
+  from = 'Starter',
+) {
+  const read = nock(`https://${host}:8443`, { reqheaders: { KEY: key, 'content-type': 'text/xml' } })
     .post(AGENT, op('<customer><get>', `<login>${login}</login>`))
     .reply(200, pleskCustomer(login))
-    .post(AGENT, op('<webspace><get>', `<name>${domain}</name>`))
-    .reply(200, pleskWebspace(domain, 0))
+    .post(AGENT, op('<webspace><get>', `<name>${domain}</name>`, '<subscriptions/>'))
+    .reply(200, pleskWebspace(domain, 0, STARTER_GUID))
+    .post(AGENT, op('<service-plan><get>', `<guid>${STARTER_GUID}</guid>`))
+    .reply(200, pleskPlan(from, STARTER_GUID));
+  if (from === plan) return read;
+  return read
     .post(AGENT, op('<service-plan><get>', `<name>${plan}</name>`))
     .reply(
       200,

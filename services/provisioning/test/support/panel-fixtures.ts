@@ -45,11 +45,29 @@ export const pleskFail = (operator: string, operation: string, errcode: number, 
 export const pleskSystemError = (errcode: number, errtext: string) =>
   packet(`<system><status>error</status><errcode>${errcode}</errcode><errtext>${errtext}</errtext></system>`);
 
-export const pleskWebspace = (name: string, status: number) =>
+/**
+ * `webspace get` with the gen_info and subscriptions datasets, as Plesk answers it: the subscription names
+ * its service plan by guid only (none for a custom subscription).
+ */
+export const pleskWebspace = (name: string, status: number, planGuid?: string) =>
   pleskOk(
     'webspace',
     'get',
-    `<id>57</id><data><gen_info><name>${name}</name><status>${status}</status></gen_info></data>`,
+    `<filter-id>${name}</filter-id><id>57</id><data><gen_info><cr_date>2026-01-05</cr_date><name>${name}</name>` +
+      `<ascii-name>${name}</ascii-name><status>${status}</status><real_size>0</real_size><owner-id>12</owner-id>` +
+      `<dns_ip_address>192.0.2.30</dns_ip_address><htype>vrt_hst</htype><guid>b8e2c7a4-57aa-4f0e-9d3c-5a1e2f3b4c5d</guid>` +
+      `<vendor-guid>00000000-0000-0000-0000-000000000000</vendor-guid><description></description></gen_info>` +
+      `<subscriptions><subscription><locked>false</locked><synchronized>true</synchronized>` +
+      (planGuid ? `<plan><plan-guid>${planGuid}</plan-guid></plan>` : '') +
+      `</subscription></subscriptions></data>`,
+  );
+
+/** `service-plan get`: the plan's id, guid and name. */
+export const pleskPlan = (name: string, guid: string) =>
+  pleskOk(
+    'service-plan',
+    'get',
+    `<id>7</id><guid>${guid}</guid><external-id></external-id><name>${name}</name><owner-id>1</owner-id>`,
   );
 
 export const pleskCustomer = (login: string, email = 'a@example.com') =>
