@@ -104,6 +104,7 @@ describe.each([
       ['GET', `/v1/orders/${id.order}`, undefined],
       ['POST', `/v1/orders/${id.order}/cancel`, {}],
       ['GET', `/v1/invoices/${id.invoice}`, undefined],
+      ['GET', `/v1/invoices/${id.invoice}/pdf`, undefined],
       ['GET', `/v1/invoices/${id.invoice}/payments`, undefined],
       ['POST', `/v1/invoices/${id.invoice}/payments`, { amount: 1 }],
       ['POST', `/v1/invoices/${id.invoice}/apply-credit`, { amount: 1 }],
@@ -124,6 +125,9 @@ describe.each([
       ['POST', `/v1/credit/${id.client}`, { amount: 1, currency: 'EUR' }],
       ['POST', `/v1/client-services/${id.active}/change-package`, { productId: ANY_PRODUCT }],
       ['POST', `/v1/client-services/${id.active}/renew`, undefined],
+      ['GET', `/v1/client-services/${id.active}/changes`, undefined],
+      ['GET', `/v1/billing-settings/clients/${id.client}/tax-profile`, undefined],
+      ['PUT', `/v1/billing-settings/clients/${id.client}/tax-profile`, { country: 'ES' }],
       ['GET', `/v1/payment-methods/${id.client}`, undefined],
       [
         'PUT',
@@ -296,6 +300,7 @@ describe.each([
         'service_changes',
         'service_renewals',
         'stripe_events',
+        'tax_rules',
       ].sort(),
     );
     for (const x of tables) {

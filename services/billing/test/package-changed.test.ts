@@ -54,7 +54,11 @@ describe('package changed on the panel', () => {
     clock.set('2026-03-01');
     const s = await activeService(h, shop);
     clock.set('2026-03-11');
-    const res = await api.post(`/v1/client-services/${s.serviceId}/change-package`, { productId: mini }, s.client.token);
+    const res = await api.post(
+      `/v1/client-services/${s.serviceId}/change-package`,
+      { productId: mini },
+      s.client.token,
+    );
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ status: 'applied', inPlaceAt: null });
     const changes = async (token = s.client.token) =>
