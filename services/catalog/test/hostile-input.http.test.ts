@@ -80,7 +80,7 @@ describe('catalog refuses hostile input', () => {
     expect((await api.get('/v1/promotions', admin)).body.items.length).toBe(before);
   });
 
-  it('refuses a 300-character TLD (a path that names no TLD: 404) and writes nothing', async () => {
+  it('refuses a 300-character TLD (a path parameter beyond the kit’s bound: 400 naming it) and writes nothing', async () => {
     const before = (await api.get('/v1/domain-pricing', admin)).body.items.length;
     const tld = `.${'a'.repeat(299)}`;
     const res = await api.put(
@@ -88,7 +88,8 @@ describe('catalog refuses hostile input', () => {
       { prices: [{ currency: 'EUR', years: 1, register: 1, renew: 1, transfer: 1 }] },
       admin,
     );
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'tld' })]);
     expect((await api.get('/v1/domain-pricing', admin)).body.items.length).toBe(before);
   });
 
