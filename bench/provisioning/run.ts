@@ -1,16 +1,25 @@
 /**
- * bench/provisioning: provisioning jobs per second through the job runner (durable jobs claimed from real
- * PostgreSQL under a lease, the account row and sealed password written first, WHM `listaccts` then
- * `createacct` through the panel adapter with its breaker and per-server bound, the state change and the
- * `provisioned` event committed with the job) against the loopback WHM stand-in, beside the best of three
- * raw loops making the same two HTTP calls per account to the same stand-in with the same concurrency,
- * measured in the same run. The ratio (jobs/s ÷ raw accounts/s) is printed last; 1.0 would mean the job
- * machinery costs nothing next to the panel calls.
+ * bench/provisioning, two sections.
  *
- *   npm run bench -- provisioning      (BENCH_JOBS=300, BENCH_CONCURRENCY=4 by default; at most 500 jobs,
- *                                       the demo server's capacity)
+ * 1. The issue's benchmark (bench/provisioning/platform.ts has how it is measured): the whole platform on
+ *    real PostgreSQL and RabbitMQ — in ONE process (scripts/platform.ts's startPlatform, as npm start and
+ *    the journey test run it), not separate processes — with the WHM API 1 stand-in as the panel. Clients'
+ *    orders are placed and paid through the gateway at BENCH_RATE orders/s (20); paid → provisioned and
+ *    paid → active latency, p50/p99, and accounts per minute, for a panel answering at once and for one
+ *    taking BENCH_SLOW_MS (2000) per createacct, side by side. Goals: p99 ≤ 250 ms at 20 orders/s;
+ *    ≥ 200 accounts per minute against the 2 s panel with a bounded per-server concurrency
+ *    (PROVISIONING_PANEL_CONCURRENCY = BENCH_PANEL_CONCURRENCY, 10).
+ * 2. Jobs per second through the job runner alone (durable jobs claimed from real PostgreSQL under a lease,
+ *    the account row and sealed password written first, WHM `listaccts` then `createacct` through the
+ *    panel adapter with its breaker and per-server bound, the state change and the `provisioned` event
+ *    committed with the job) against the stand-in, beside the best of three raw loops making the same two
+ *    HTTP calls per account with the same concurrency, in the same run: the ratio jobs/s ÷ raw accounts/s
+ *    (1.0 would mean the job machinery costs nothing next to the panel calls). BENCH_RUNNER=0 skips it
+ *    (BENCH_PLATFORM=0 skips section 1).
+ *
+ *   npm run bench -- provisioning   (BENCH_ORDERS=200 per case, BENCH_RATE=20, BENCH_SLOW_MS=2000,
+ *                                    BENCH_PANEL_CONCURRENCY=10, BENCH_JOBS=300, BENCH_CONCURRENCY=4)
  */
-import { availableParallelism } from 'node:os';
 import { PLATFORM_TENANT_ID } from '@geminis/contracts';
 import { sql } from 'drizzle-orm';
 import {
@@ -29,6 +38,7 @@ import { startWhmStandIn } from '../../services/provisioning/src/dev/whm-stand-i
 import { seedProvisioningDemo } from '../../services/provisioning/src/seed';
 import { provisioningService } from '../../services/provisioning/src/service';
 import { notifyRunners, recordJob } from '../../services/provisioning/src/store/jobs.store';
+import { machine, percentile, runPlatformBench, type CaseResult } from './platform';
 
 const JOBS = Math.min(500, Number(process.env.BENCH_JOBS ?? 300));
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
@@ -76,7 +86,7 @@ async function rawTrial(base: string, prefix: string, count: number): Promise<nu
   return count / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
-async function main() {
+async function runnerSection() {
   const whm = await startWhmStandIn();
   const testDb = await createTestDatabase('gm_bench_provisioning');
   const db = openPostgres({ url: testDb.url, max: 20 });
@@ -171,9 +181,7 @@ async function main() {
     for (const prefix of ['ra', 'rb', 'rc']) trials.push(await rawTrial(base, prefix, JOBS));
     const raw = Math.max(...trials);
 
-    console.log(
-      `cores: ${availableParallelism()}  jobs: ${JOBS}  concurrency (runner and per server): ${CONCURRENCY}`,
-    );
+    console.log(`-- job runner alone: jobs: ${JOBS}  concurrency (runner and per server): ${CONCURRENCY}`);
     console.log(`runner: ${done} accounts in ${seconds.toFixed(2)} s → ${jobsPerSec.toFixed(1)} jobs/s`);
     console.log(
       `raw listaccts+createacct (same stand-in, same run, best of ${trials.map((t) => t.toFixed(0)).join('/')}): ${raw.toFixed(1)} accounts/s`,
@@ -186,6 +194,91 @@ async function main() {
     await testDb.drop();
     await whm.close();
   }
+}
+
+const ORDERS = Math.min(240, Number(process.env.BENCH_ORDERS ?? 200));
+const RATE = Number(process.env.BENCH_RATE ?? 20);
+const SLOW_MS = Number(process.env.BENCH_SLOW_MS ?? 2000);
+const PANEL_CONCURRENCY = Number(process.env.BENCH_PANEL_CONCURRENCY ?? 10);
+
+const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '-');
+
+function table(results: CaseResult[]) {
+  const rows: Array<[string, (r: CaseResult) => string]> = [
+    ['createacct takes', (r) => `${r.createDelayMs} ms`],
+    ['orders paid', (r) => `${r.orders - r.errors.length}/${r.orders}`],
+    ['paid per second (achieved)', (r) => r.paidPerSecond.toFixed(1)],
+    [
+      'checkout (order + payment) p50/p99 ms',
+      (r) => `${f0(percentile(r.checkout, 50))} / ${f0(percentile(r.checkout, 99))}`,
+    ],
+    [
+      'paid → provision requested p50/p99 ms',
+      (r) => `${f0(percentile(r.requested, 50))} / ${f0(percentile(r.requested, 99))}`,
+    ],
+    ['paid → provisioned p50 ms', (r) => f0(percentile(r.provisioned, 50))],
+    ['paid → provisioned p99 ms', (r) => f0(percentile(r.provisioned, 99))],
+    ['paid → active p50 ms', (r) => f0(percentile(r.active, 50))],
+    ['paid → active p99 ms', (r) => f0(percentile(r.active, 99))],
+    ['paid → active max ms', (r) => f0(Math.max(...r.active))],
+    ['accounts active per minute', (r) => f0(r.perMinute)],
+    ['CPU ms per order (the one process)', (r) => r.cpuMsPerOrder.toFixed(1)],
+    ['event loop busy', (r) => `${(r.eventLoopUtilization * 100).toFixed(0)} %`],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  const col = 22;
+  console.log(`${''.padEnd(width)}  ${results.map((r) => r.name.padStart(col)).join('')}`);
+  for (const [label, cell] of rows)
+    console.log(`${label.padEnd(width)}  ${results.map((r) => cell(r).padStart(col)).join('')}`);
+  console.log('where the time goes, p50 / p99 ms per stage:');
+  for (const [k, stage] of results[0]!.stages.entries())
+    console.log(
+      `  ${stage.name.padEnd(78)}${results
+        .map((r) => {
+          const ms = r.stages[k]!.ms;
+          return `${f0(percentile(ms, 50))} / ${f0(percentile(ms, 99))}`.padStart(col);
+        })
+        .join('')}`,
+    );
+  for (const r of results) for (const e of r.errors.slice(0, 5)) console.log(`  ${r.name}: ${e}`);
+}
+
+async function main() {
+  console.log(machine());
+  if (process.env.BENCH_PLATFORM !== '0') await platformSection();
+  if (process.env.BENCH_RUNNER !== '0') await runnerSection();
+}
+
+async function platformSection() {
+  const { results, startSeconds, createacct } = await runPlatformBench(
+    {
+      jobConcurrency: Math.max(PANEL_CONCURRENCY, 4),
+      panelConcurrency: PANEL_CONCURRENCY,
+      jobPollMs: 1000,
+      logLevel: process.env.BENCH_LOG ?? 'silent',
+    },
+    [
+      { name: 'panel at once', orders: ORDERS, perSecond: RATE, createDelayMs: 0 },
+      {
+        name: `panel ${SLOW_MS / 1000} s/createacct`,
+        orders: ORDERS,
+        perSecond: RATE,
+        createDelayMs: SLOW_MS,
+      },
+    ],
+  );
+  console.log(
+    `-- the platform (one process, real PostgreSQL + RabbitMQ, started in ${startSeconds.toFixed(1)} s): ` +
+      `${ORDERS} orders per case placed and paid through the gateway at ${RATE}/s; ` +
+      `per-server panel concurrency ${PANEL_CONCURRENCY}; createacct calls on the panel: ${createacct}`,
+  );
+  table(results);
+  const [fast, slow] = results;
+  console.log(
+    `goals: p99 paid → active ≤ 250 ms at ${RATE} orders/s: ${f0(percentile(fast!.active, 99))} ms ` +
+      `(${percentile(fast!.active, 99) <= 250 ? 'met' : 'MISSED'}); ≥ 200 accounts/min at ${SLOW_MS} ms per createacct: ` +
+      `${f0(slow!.perMinute)} (${slow!.perMinute >= 200 ? 'met' : 'MISSED'})`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -30,13 +30,15 @@ interface Acct {
  * A WHM on loopback answering API 1 like the real one, with state and call counts: the panel of the
  * embedded demo (`npm start` completes the journey offline) and of the job tests, which also use its
  * failures — down (503), or a createacct that creates the account and then never answers (the call
- * "timed out" but happened). It checks no credentials: never expose it beyond loopback.
+ * "timed out" but happened) — and of the benchmark, which slows createacct down (`state.createDelayMs`). It checks no credentials: never expose it beyond loopback.
  */
-export async function startWhmStandIn(options: { port?: number } = {}) {
+export async function startWhmStandIn(options: { port?: number; createDelayMs?: number } = {}) {
   const accounts = new Map<string, Acct>();
   const calls: Record<string, number> = {};
   const sockets = new Set<Socket>();
-  const state = { down: false, hangCreates: 0 };
+  // createDelayMs: how long createacct takes before it answers (a real WHM takes seconds; the benchmark's
+  // slow-panel case), the account existing from the start of the call as on a real panel.
+  const state = { down: false, hangCreates: 0, createDelayMs: options.createDelayMs ?? 0 };
 
   async function body(req: IncomingMessage): Promise<URLSearchParams> {
     const chunks: Buffer[] = [];
@@ -69,6 +71,7 @@ export async function startWhmStandIn(options: { port?: number } = {}) {
           state.hangCreates -= 1;
           return; // created, but the answer never comes
         }
+        if (state.createDelayMs > 0) await new Promise((r) => setTimeout(r, state.createDelayMs));
         return send(
           whmOk('createacct', { ip: '127.0.0.1', nameserver: 'ns1.demo.test', package: params.get('plan') }),
         );

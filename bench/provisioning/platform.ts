@@ -1,0 +1,317 @@
+/**
+ * The platform part of bench/provisioning: every service (identity, catalog, billing, provisioning,
+ * support) and the gateway started by scripts/platform.ts's `startPlatform`, as `npm start` and the journey
+ * test start them — **in one process** (separate processes would need a launcher per service and the
+ * demo seed run across them; on this 2-core machine they would also compete harder for the same cores), on
+ * real PostgreSQL (a database per service) and real RabbitMQ (a throwaway vhost), with the panel replaced by
+ * the loopback WHM API 1 stand-in that the platform's demo servers point at.
+ *
+ * Clients' orders are placed and paid through the gateway's HTTP API only, open-loop at a fixed pace (order
+ * i is sent at i / rate seconds whatever the earlier ones are doing): `POST /v1/orders` as Acme's client,
+ * then the manual payment `POST /v1/invoices/:id/payments` as Acme (the reseller), each with an
+ * Idempotency-Key. Latency runs from the payment's HTTP answer reaching the client to:
+ * - `provisioned`: `provisioning.service.provisioned.v1` delivered to a queue of the bench's own on the same
+ *   RabbitMQ exchange (billing's queue receives the same message at the same time);
+ * - `active`: the commit of billing's client service turning `active` (a trigger the bench adds to billing's
+ *   throwaway database NOTIFYs on that update; the bench LISTENs — no polling, no load on the API).
+ */
+import { availableParallelism, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { randomBytes } from 'node:crypto';
+import { type ServiceName } from '@geminis/contracts';
+import { Client } from 'pg';
+import { startPlatform, type Platform } from '../../scripts/platform';
+import { createLogger, openPostgres, type Database } from '../../packages/service-kit/src';
+import { createRabbitBus } from '../../packages/service-kit/src/bus';
+import { createTestDatabase, type TestDatabase } from '../../packages/service-kit/src/testing/postgres';
+import { createTestVhost } from '../../packages/service-kit/src/testing/rabbit';
+import { DEMO_PASSWORDS } from '../../services/identity/src/service';
+
+export interface CaseOptions {
+  name: string;
+  orders: number;
+  perSecond: number;
+  createDelayMs: number;
+}
+
+export interface CaseResult {
+  name: string;
+  orders: number;
+  createDelayMs: number;
+  /** Orders paid per second as achieved (first → last payment answer). */
+  paidPerSecond: number;
+  /** ms, payment answer → billing's provision request on the bus. */
+  requested: number[];
+  /** ms, payment answer → provisioned event. */
+  provisioned: number[];
+  /** ms, payment answer → billing's service active. */
+  active: number[];
+  /** Accounts active per minute, first payment answer → last service active. */
+  perMinute: number;
+  /** ms of the order and payment calls (what the client waits for at checkout). */
+  checkout: number[];
+  errors: string[];
+  /** CPU time of the one process (every service and the bench's client) per order. */
+  cpuMsPerOrder: number;
+  /** Share of the case the process's event loop was busy (1: saturated). */
+  eventLoopUtilization: number;
+  /** Latency by stage, ms (from the services' rows). */
+  stages: Array<{ name: string; ms: number[] }>;
+}
+
+export interface PlatformBenchOptions {
+  jobConcurrency: number;
+  panelConcurrency: number;
+  jobPollMs: number;
+  logLevel: string;
+}
+
+const CHANNEL = 'bench_service_active';
+const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6;
+
+export async function runPlatformBench(options: PlatformBenchOptions, cases: CaseOptions[]) {
+  const vhost = await createTestVhost();
+  const logger = createLogger({ service: 'bench', level: options.logLevel });
+  const bus = createRabbitBus({ url: vhost.url, logger });
+  const testDbs: Partial<Record<ServiceName, TestDatabase>> = {};
+  const pools: Database[] = [];
+  let platform: Platform | undefined;
+  const listener = { client: undefined as Client | undefined, provisioning: undefined as Client | undefined };
+  try {
+    const started = process.hrtime.bigint();
+    platform = await startPlatform({
+      async database(name: ServiceName) {
+        const testDb = await createTestDatabase(`gm_bench_${name}`);
+        testDbs[name] = testDb;
+        const db = openPostgres({ url: testDb.url, max: 10, applicationName: name });
+        pools.push(db);
+        return db;
+      },
+      bus,
+      logger,
+      env: {
+        PROVISIONING_JOB_CONCURRENCY: String(options.jobConcurrency),
+        PROVISIONING_PANEL_CONCURRENCY: String(options.panelConcurrency),
+        PROVISIONING_JOB_POLL_MS: String(options.jobPollMs),
+        // One demo client places every order: the per-client API limit (1200/min) is lifted for the bench.
+        API_RATE_PER_MINUTE: '1000000',
+        TENANT_RATE_PER_MINUTE: '1000000',
+      },
+      secrets: (names) => Object.fromEntries(names.map((n) => [n, randomBytes(32).toString('base64url')])),
+      gateway: { port: 0, host: '127.0.0.1' },
+    });
+    const startSeconds = ms(started, process.hrtime.bigint()) / 1000;
+    const url = platform.gateway.url;
+
+    // Billing's service turning active, as it commits.
+    const billingDb = testDbs.billing!;
+    const admin = new Client({ connectionString: billingDb.adminUrl });
+    await admin.connect();
+    await admin.query(`
+      CREATE FUNCTION bench_service_active() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.status = 'active' AND OLD.status IS DISTINCT FROM 'active' THEN
+          PERFORM pg_notify('${CHANNEL}', NEW.id::text);
+        END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER bench_service_active AFTER UPDATE OF status ON client_services
+        FOR EACH ROW EXECUTE FUNCTION bench_service_active();`);
+    await admin.query(`LISTEN ${CHANNEL}`);
+    listener.client = admin;
+    const activeAt = new Map<string, bigint>();
+    const wallOf: { active?: Map<string, number> } = {};
+    admin.on('notification', (n) => {
+      if (n.channel !== CHANNEL || !n.payload) return;
+      activeAt.set(n.payload, process.hrtime.bigint());
+      wallOf.active?.set(n.payload, performance.timeOrigin + performance.now());
+    });
+    // Where the time went, read afterwards from the services' own rows (PostgreSQL's clock, the same
+    // machine's): billing's request published, provisioning's job recorded and finished, its result published.
+    const provisioningAdmin = new Client({ connectionString: testDbs.provisioning!.adminUrl });
+    await provisioningAdmin.connect();
+    listener.provisioning = provisioningAdmin;
+    const epochs = async (c: Client, q: string) =>
+      new Map((await c.query<{ id: string; at: number }>(q)).rows.map((r) => [r.id, Number(r.at)] as const));
+    const stagesOf = async (paid: Map<string, number>, active: Map<string, number>) => {
+      const requested = await epochs(
+        admin,
+        `select envelope->'data'->>'serviceId' as id, extract(epoch from published_at) * 1000 as at
+           from outbox where type = 'billing.service.provision_requested.v1' and published_at is not null`,
+      );
+      const recorded = await epochs(
+        provisioningAdmin,
+        `select service_id::text as id, extract(epoch from created_at) * 1000 as at from jobs where action = 'provision'`,
+      );
+      const finished = await epochs(
+        provisioningAdmin,
+        `select service_id::text as id, extract(epoch from finished_at) * 1000 as at
+           from jobs where action = 'provision' and finished_at is not null`,
+      );
+      const published = await epochs(
+        provisioningAdmin,
+        `select envelope->'data'->>'serviceId' as id, extract(epoch from published_at) * 1000 as at
+           from outbox where type = 'provisioning.service.provisioned.v1' and published_at is not null`,
+      );
+      const chain = [paid, requested, recorded, finished, published, active];
+      const names = [
+        'billing: payment answered → its provision request published (outbox relay)',
+        'bus → provisioning: request published → job recorded (consumer, inbox)',
+        'provisioning: job recorded → finished (wake-up, claim, panel calls, commit)',
+        'provisioning: job finished → provisioned published (outbox relay)',
+        "bus → billing: provisioned published → billing's service active (consumer)",
+      ];
+      return names.map((name, k) => ({
+        name,
+        ms: [...paid.keys()].flatMap((id) => {
+          const from = chain[k]!.get(id);
+          const to = chain[k + 1]!.get(id);
+          return from !== undefined && to !== undefined ? [to - from] : [];
+        }),
+      }));
+    };
+
+    // billing's provision requests and provisioning's results, on a queue of the bench's own (where the
+    // time goes: billing's payment → its request on the bus → provisioning's result → billing applies it).
+    const requestedAt = new Map<string, bigint>();
+    const provisionedAt = new Map<string, bigint>();
+    await bus.subscribe(
+      {
+        name: 'bench.provisioning',
+        bindings: ['billing.service.provision_requested.v1', 'provisioning.service.provisioned.v1'],
+        prefetch: 500,
+      },
+      async (m) => {
+        const at = process.hrtime.bigint();
+        const body = JSON.parse(m.body.toString('utf8')) as { data?: { serviceId?: string } };
+        const seen = m.routingKey.startsWith('billing.') ? requestedAt : provisionedAt;
+        if (body.data?.serviceId && !seen.has(body.data.serviceId)) seen.set(body.data.serviceId, at);
+        return 'ack';
+      },
+    );
+
+    const call = async (method: string, path: string, token?: string, body?: unknown, key?: string) => {
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: {
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(key ? { 'idempotency-key': key } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+    const login = async (email: string, password: string) => {
+      const r = await call('POST', '/v1/auth/login', undefined, { email, password, tenantSlug: 'acme' });
+      if (r.status !== 200) throw new Error(`login ${email}: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body.accessToken as string;
+    };
+    const client = await login('client@acme.localhost', DEMO_PASSWORDS.resellerClient);
+    const reseller = await login('reseller@acme.localhost', DEMO_PASSWORDS.reseller);
+    const starter = platform.demo.catalog.platform.starter;
+
+    const results: CaseResult[] = [];
+    for (const c of cases) {
+      platform.whm.state.createDelayMs = c.createDelayMs;
+      const paidAt = new Map<string, bigint>();
+      const paidWall = new Map<string, number>();
+      const activeWall = new Map<string, number>();
+      wallOf.active = activeWall;
+      const checkout: number[] = [];
+      const errors: string[] = [];
+      const tag = `${c.name.replace(/\W+/g, '')}${Date.now().toString(36)}`;
+      const order = async (i: number) => {
+        const t0 = process.hrtime.bigint();
+        const placed = await call(
+          'POST',
+          '/v1/orders',
+          client,
+          { items: [{ productId: starter, cycle: 'monthly', domain: `${tag}-${i}.example.com` }] },
+          `${tag}-order-${i}`,
+        );
+        if (placed.status !== 201) throw new Error(`order ${i}: ${placed.status} ${placed.body.code}`);
+        const { invoiceId, total, serviceIds } = placed.body as {
+          invoiceId: string;
+          total: number;
+          serviceIds: string[];
+        };
+        const paid = await call(
+          'POST',
+          `/v1/invoices/${invoiceId}/payments`,
+          reseller,
+          { amount: total },
+          `${tag}-pay-${i}`,
+        );
+        const at = process.hrtime.bigint();
+        if (paid.status !== 201) throw new Error(`payment ${i}: ${paid.status} ${paid.body.code}`);
+        paidAt.set(serviceIds[0]!, at);
+        paidWall.set(serviceIds[0]!, performance.timeOrigin + performance.now());
+        checkout.push(ms(t0, at));
+      };
+
+      const cpu = process.cpuUsage();
+      const elu = performance.eventLoopUtilization();
+      const begin = process.hrtime.bigint();
+      const sent: Promise<void>[] = [];
+      for (let i = 0; i < c.orders; i++) {
+        const due = begin + BigInt(Math.round((i * 1e9) / c.perSecond));
+        const wait = ms(process.hrtime.bigint(), due);
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        sent.push(order(i).catch((err: unknown) => void errors.push(String(err))));
+      }
+      await Promise.all(sent);
+      const settleBy = Date.now() + 60_000 + (c.orders * c.createDelayMs) / options.panelConcurrency;
+      const settled = () => [...paidAt.keys()].every((id) => activeAt.has(id) && provisionedAt.has(id));
+      while (!settled() && Date.now() < settleBy) await new Promise((r) => setTimeout(r, 50));
+
+      const used = process.cpuUsage(cpu);
+      const loop = performance.eventLoopUtilization(elu);
+      const paidTimes = [...paidAt.values()].sort((a, b) => (a < b ? -1 : 1));
+      const first = paidTimes[0] ?? begin;
+      const lastPaid = paidTimes.at(-1) ?? begin;
+      const actives = [...paidAt.keys()].map((id) => activeAt.get(id)).filter((t) => t !== undefined);
+      const lastActive = actives.reduce((a, b) => (a > b ? a : b), first);
+      const lat = (m: Map<string, bigint>) =>
+        [...paidAt.entries()].flatMap(([id, at]) => (m.has(id) ? [ms(at, m.get(id)!)] : []));
+      const missing = c.orders - errors.length - actives.length;
+      if (missing > 0) errors.push(`${missing} paid services never became active`);
+      results.push({
+        name: c.name,
+        orders: c.orders,
+        createDelayMs: c.createDelayMs,
+        paidPerSecond: paidTimes.length > 1 ? (paidTimes.length - 1) / (ms(first, lastPaid) / 1000) : 0,
+        requested: lat(requestedAt),
+        provisioned: lat(provisionedAt),
+        active: lat(activeAt),
+        perMinute: actives.length / (ms(first, lastActive) / 60_000),
+        checkout,
+        errors,
+        cpuMsPerOrder: (used.user + used.system) / 1000 / c.orders,
+        eventLoopUtilization: loop.utilization,
+        stages: await stagesOf(paidWall, activeWall),
+      });
+    }
+    platform.whm.state.createDelayMs = 0;
+    return { results, startSeconds, createacct: platform.whm.calls.createacct ?? 0 };
+  } finally {
+    await listener.client?.end().catch(() => undefined);
+    await listener.provisioning?.end().catch(() => undefined);
+    await platform?.close();
+    await bus.close();
+    for (const db of pools) await db.close();
+    for (const t of Object.values(testDbs)) await t.drop();
+    await vhost.drop();
+  }
+}
+
+export const percentile = (values: number[], p: number): number => {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+};
+
+export const machine = () =>
+  `cores: ${availableParallelism()}  load average (1/5/15 min): ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ')}  — a shared, loaded machine: other work ran beside this bench`;
