@@ -21,12 +21,19 @@ export function createClaimLoop<TJob>(o: {
   let loop: Promise<void> | undefined;
   let unlisten: (() => Promise<void>) | undefined;
   let wake: (() => void) | undefined;
+  // A notification (or a finished job) that came while the loop was claiming rather than waiting: the
+  // claim may have looked before that job committed, so the next pause must not wait for it.
+  let woken = false;
+  const nudge = () => {
+    woken = true;
+    wake?.();
+  };
 
   const track = (p: Promise<void>) => {
     inFlight.add(p);
     void p.finally(() => {
       inFlight.delete(p);
-      wake?.();
+      nudge();
     });
   };
 
@@ -40,6 +47,7 @@ export function createClaimLoop<TJob>(o: {
 
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
+      if (woken) return resolve();
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
@@ -67,10 +75,11 @@ export function createClaimLoop<TJob>(o: {
     async start() {
       if (running) return;
       running = true;
-      unlisten = await o.db.listen(JOBS_CHANNEL, () => wake?.());
+      unlisten = await o.db.listen(JOBS_CHANNEL, nudge);
       loop = (async () => {
         while (running) {
           let claimed = 0;
+          woken = false;
           try {
             claimed = await claimAndStart(o.concurrency - inFlight.size);
           } catch (err) {
@@ -83,7 +92,7 @@ export function createClaimLoop<TJob>(o: {
     /** Stops claiming and waits for the jobs in flight. */
     async stop() {
       running = false;
-      wake?.();
+      nudge();
       await loop;
       await unlisten?.();
       await Promise.all([...inFlight]);
