@@ -19,7 +19,14 @@ import { activeService, jobsOf, openShop, renewalInvoices, testClock } from './s
  * reseller's own product). The shops here sell their own product, so the test writes what a resold platform
  * product's line carries.
  */
-async function resoldAt(h: Harness, shop: Shop, serviceId: string, price: number, setupFee = 0) {
+async function resoldAt(
+  h: Harness,
+  shop: Shop,
+  serviceId: string,
+  price: number,
+  setupFee = 0,
+  addonPrice: number | null = null,
+) {
   const scope = tenantScope(shop.tenantId);
   await h.db.withTenant(scope, (tx) =>
     tx.execute(sql`
@@ -28,6 +35,10 @@ async function resoldAt(h: Harness, shop: Shop, serviceId: string, price: number
                               then jsonb_set(x, '{details}', (x -> 'details') || jsonb_build_object(
                                      'source', 'resold', 'wholesale',
                                      jsonb_build_object('price', ${price}::int, 'setupFee', ${setupFee}::int)))
+                              when x ->> 'kind' = 'addon' and ${addonPrice}::int is not null
+                              then jsonb_set(x, '{details}', (x -> 'details') || jsonb_build_object(
+                                     'source', 'resold', 'wholesale',
+                                     jsonb_build_object('price', ${addonPrice}::int, 'setupFee', 0)))
                               else x end order by n)
           from jsonb_array_elements(o.snapshot -> 'lines') with ordinality t(x, n)))
        where o.tenant_id = ${shop.tenantId}
@@ -282,5 +293,46 @@ describe.each([
     expect([moved.status, moved.body.code]).toEqual([422, 'billing.clock_fixed']);
     const bad = await api.post('/v1/billing-runs', { advanceDays: -1 }, admin);
     expect([bad.status, JSON.stringify(bad.body)]).toEqual([400, expect.stringContaining('advanceDays')]);
+  });
+  it('charges a resold add-on with its service: one add-on cycle with the order, a term’s worth on renewal', async () => {
+    const addons = await client(h.catalogUrl).put(
+      `/v1/products/${a.productId}/addons`,
+      { addons: [{ name: 'SSL', prices: [{ currency: 'EUR', cycle: 'monthly', price: 300 }] }] },
+      a.resellerToken,
+    );
+    expect(addons.status).toBe(200);
+    clock.set('2026-04-01');
+    const s = await activeService(h, a, {
+      cycle: 'annually',
+      addons: [{ addonId: addons.body.items[0].id, cycle: 'monthly' }],
+    });
+    await resoldAt(h, a, s.serviceId, 6000, 0, 200);
+    await run();
+    const chargeOf = async () =>
+      (await api.get('/v1/wholesale/invoices', a.resellerToken)).body.items
+        .flatMap((i: any) => i.charges)
+        .filter((c: any) => c.serviceId === s.serviceId)
+        .map((c: any) => [c.periodStart, c.wholesalePrice])
+        .sort((x: string[], y: string[]) => (x[0]! < y[0]! ? -1 : 1));
+    // the order billed the client 9999 and one month of SSL (300); the platform bills 6000 and 200
+    expect(await chargeOf()).toEqual([['2026-04-01', 6200]]);
+    clock.set('2027-03-20');
+    await jobsOf(h).renew();
+    const renewal = (await renewalInvoices(h, a.tenantId)).find((r) => r.service_id === s.serviceId)!;
+    expect(Number(renewal.total)).toBe(9999 + 12 * 300);
+    await api.post(`/v1/invoices/${renewal.id}/payments`, { amount: Number(renewal.total) }, a.resellerToken);
+    clock.set('2027-04-01');
+    await run();
+    expect(await chargeOf()).toEqual([
+      ['2026-04-01', 6200],
+      ['2027-04-01', 6000 + 12 * 200],
+    ]);
+    const margin = await api.get(
+      '/v1/billing-reports/summary?from=2027-01-01&to=2028-01-01',
+      a.resellerToken,
+    );
+    expect(margin.body.margin).toEqual([
+      { currency: 'EUR', retail: 9999 + 3600, wholesale: 8400, margin: 9999 + 3600 - 8400 },
+    ]);
   });
 });

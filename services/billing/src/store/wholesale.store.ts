@@ -1,6 +1,6 @@
 import { PLATFORM_TENANT_ID } from '@geminis/contracts';
 import { rows, type TenantScope, type Tx } from '@geminis/service-kit';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { fromDbMinor, type Minor } from '../domain/money';
 import { tenantIs } from './sql';
 
@@ -33,15 +33,42 @@ const WHOLESALE_LINE = sql`
      order by ((x ->> 'quantity')::int = s.quantity) desc
      limit 1) w`;
 
+/** Months of a renewing cycle given as SQL text, null for one that does not renew. */
+const months = (cycle: SQL) => sql`(case ${cycle} when 'monthly' then 1 when 'quarterly' then 3
+  when 'semiannually' then 6 when 'annually' then 12 when 'biennially' then 24 when 'triennially' then 36 end)`;
+
+/**
+ * The wholesale of the service's add-ons (each add-on line of the snapshot carries its own
+ * `details.wholesale` when the product is resold), for the service's period as its client's invoice bills
+ * them: on the order, one add-on cycle each; on a renewal, as many add-on cycles as fit in the service's term
+ * (an add-on whose cycle does not divide the term is not renewed with it, so not charged either).
+ */
+const ADDON_WHOLESALE = sql`
+  cross join lateral (
+    select coalesce(sum((a.x ->> 'quantity')::bigint * aw.price
+                        * case when p.first then 1 else p.term / am.months end), 0) as price,
+           coalesce(sum((a.x ->> 'quantity')::bigint * aw.setup_fee), 0) as setup_fee
+      from jsonb_array_elements(s.addons) a(x)
+      cross join lateral (select ${months(sql`a.x ->> 'cycle'`)} as months) am
+      cross join lateral (
+        select (y -> 'details' -> 'wholesale' ->> 'price')::bigint as price,
+               coalesce((y -> 'details' -> 'wholesale' ->> 'setupFee')::bigint, 0) as setup_fee
+          from jsonb_array_elements(o.snapshot -> 'lines') y
+         where y ->> 'kind' = 'addon' and y -> 'details' ->> 'addonId' = a.x ->> 'addonId'
+           and jsonb_typeof(y -> 'details' -> 'wholesale') = 'object'
+         limit 1) aw
+     where am.months is not null and (p.first or p.term % am.months = 0)) aw`;
+
 /**
  * Claims, in ONE statement, the wholesale charges of a bounded batch of resold services (never a row at a
  * time from Node): the next `limit × 4` active services of reseller tenants after `after` (a keyset on the
  * id), those sold on a platform product (a wholesale price on their order line), each for its current period
  * — from its last paid renewal (or its registration) to its next due date — once that period has started;
  * the (service, period start) key inserted ON CONFLICT DO NOTHING, so a rerun or a concurrent run charges
- * nothing twice. A service's first period also carries the wholesale setup fee. `retail` is what the client
- * was invoiced for that period (the service's first line on its invoice for it; its recurring amount if
- * none), for the reseller's margin.
+ * nothing twice. A service's first period also carries the wholesale setup fee; its add-ons' wholesale is
+ * charged with it (ADDON_WHOLESALE). `retail` is what the client was invoiced for that period (the service's
+ * and its add-ons' lines on the latest live invoice for it; its recurring amount if none), for the
+ * reseller's margin.
  */
 export async function chargeBatch(
   tx: Tx,
@@ -63,24 +90,36 @@ export async function chargeBatch(
     ),
     current as materialized (
       select s.tenant_id, s.id, s.product_id, s.product_name, s.cycle, s.quantity, s.currency,
-             s.recurring_amount, s.registration_date, s.next_due_date, w.price, w.setup_fee, w.retail_setup,
-             coalesce((select r.period_start from service_renewals r
-                        where r.tenant_id = s.tenant_id and r.service_id = s.id
-                          and r.period_end = s.next_due_date
-                        order by r.period_start desc limit 1), s.registration_date) as period_start
+             s.recurring_amount, s.registration_date, s.next_due_date, p.period_start, p.first,
+             w.price * s.quantity + aw.price as price,
+             case when p.first then w.setup_fee * s.quantity + aw.setup_fee else 0 end as setup_fee,
+             w.retail_setup
         from walk k
         join client_services s on s.id = k.id
         join orders o on o.tenant_id = s.tenant_id and o.id = s.order_id
+        cross join lateral (
+          select q.period_start, q.period_start = s.registration_date as first,
+                 coalesce(s.term_months, ${months(sql`s.cycle`)}) as term
+            from (select coalesce((select r.period_start from service_renewals r
+                                    where r.tenant_id = s.tenant_id and r.service_id = s.id
+                                      and r.period_end = s.next_due_date
+                                    order by r.period_start desc limit 1), s.registration_date) as period_start) q
+        ) p
         ${WHOLESALE_LINE}
+        ${ADDON_WHOLESALE}
        where s.cycle <> 'free' and s.product_type <> 'domain'
     ),
     due as (
-      select c.*, (c.period_start = c.registration_date) as first_period,
-             (select l.amount from invoice_lines l
-                join invoices i on i.tenant_id = l.tenant_id and i.id = l.invoice_id
+      select c.*,
+             -- the service's lines (and its add-ons') on the latest live invoice for that period
+             (select sum(l.amount) from invoice_lines l
                where l.tenant_id = c.tenant_id and l.service_id = c.id and l.period_start = c.period_start
-                 and i.status not in ('draft', 'cancelled')
-               order by i.issued_at desc, l.position limit 1) as invoiced
+                 and l.invoice_id = (select i.id from invoice_lines l2
+                                       join invoices i on i.tenant_id = l2.tenant_id and i.id = l2.invoice_id
+                                      where l2.tenant_id = c.tenant_id and l2.service_id = c.id
+                                        and l2.period_start = c.period_start
+                                        and i.status not in ('draft', 'cancelled')
+                                      order by i.issued_at desc limit 1)) as invoiced
         from current c
        where c.period_start <= ${today}::date
          and not exists (select 1 from wholesale_charges x
@@ -94,9 +133,8 @@ export async function chargeBatch(
                                      quantity, period_start, period_end, currency, price, setup_fee, retail)
       select ${PLATFORM_TENANT_ID}::uuid, d.tenant_id, d.id, d.product_id,
              d.product_name || case when d.quantity > 1 then ' × ' || d.quantity else '' end,
-             d.cycle, d.quantity, d.period_start, d.next_due_date, d.currency,
-             d.price * d.quantity, case when d.first_period then d.setup_fee * d.quantity else 0 end,
-             coalesce(d.invoiced, d.recurring_amount + case when d.first_period then d.retail_setup else 0 end)
+             d.cycle, d.quantity, d.period_start, d.next_due_date, d.currency, d.price, d.setup_fee,
+             coalesce(d.invoiced, d.recurring_amount + case when d.first then d.retail_setup else 0 end)
         from due d
       on conflict (tenant_id, service_id, period_start) do nothing
       returning id
