@@ -1,4 +1,4 @@
-import { CATALOG_INTERNAL, InternalQuoteView, QuoteView } from '@geminis/contracts';
+import { CATALOG_INTERNAL, InternalQuoteView, PublicQuoteSnapshot, QuoteView } from '@geminis/contracts';
 import { allTenants, newId, rows, SERVICE_KEY_HEADER, tenantScope } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 import { seedCatalogDemo, type CatalogDemo } from '../src/service';
@@ -181,6 +181,16 @@ describe.each([
         lines: b.lines.map(({ details: _d, ...rest }: any) => rest),
       });
       expect(amounts(int.body)).toEqual(amounts(pub.body));
+    });
+
+    it('strips to the public snapshot with PublicQuoteSnapshot (what billing may show a client)', async () => {
+      const token = h.issuer.tokenFor('client', A, clientOfA);
+      const int = await internal(cart(), { token });
+      const pub = await api.post('/v1/quotes', cart(), token);
+      const stripped = PublicQuoteSnapshot.parse(int.body.snapshot);
+      expect(INTERNAL_ONLY.filter((k) => keysOf(stripped).has(k))).toEqual([]);
+      const sameQuote = (snap: any) => ({ ...snap, quoteId: null, createdAt: null });
+      expect(sameQuote(stripped)).toEqual(sameQuote(pub.body.snapshot));
     });
 
     it('quotes in the wholesale of the quote’s currency and cycle', async () => {
