@@ -1,4 +1,4 @@
-import { newId, rows, tenantScope } from '@geminis/service-kit';
+import { allTenants, newId, rows, tenantScope } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 import {
   client,
@@ -165,7 +165,7 @@ describe.each([
         cancelAt: null,
         dunningExempt: false,
       });
-      const [requests] = await h.db.transaction((tx) =>
+      const [requests] = await h.db.withTenant(allTenants, (tx) =>
         rows<{ n: number }>(
           tx,
           sql`select count(*)::int as n from outbox where type like 'billing.service.%' and type <> 'billing.service.provision_requested.v1'`,

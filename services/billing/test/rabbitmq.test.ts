@@ -1,4 +1,4 @@
-import { newId, rows, tenantScope } from '@geminis/service-kit';
+import { allTenants, newId, rows, tenantScope } from '@geminis/service-kit';
 import { createTestVhost, type TestVhost } from '@geminis/service-kit/src/testing/rabbit';
 import { sql } from 'drizzle-orm';
 import {
@@ -68,7 +68,7 @@ describe('billing over RabbitMQ', () => {
     expect(requested.serviceId).toBe(order.body.serviceIds[0]);
     // the relay publishes it (confirmed by the broker): the outbox row is marked published
     await eventually('the provisioning request is published', async () => {
-      const [r] = await h.db.transaction((tx) =>
+      const [r] = await h.db.withTenant(allTenants, (tx) =>
         rows<{ n: number }>(
           tx,
           sql`select count(*)::int as n from outbox where type = 'billing.service.provision_requested.v1'

@@ -78,7 +78,7 @@ describe('renewals', () => {
     await activeService(h, shop);
     clock.set('2026-03-25');
     await jobsOf(h).renew();
-    const [env] = await h.db.transaction((tx) =>
+    const [env] = await h.db.withTenant(tenantScope(shop.tenantId), (tx) =>
       rows<{ envelope: any }>(
         tx,
         sql`select envelope from outbox where tenant_id = ${shop.tenantId}

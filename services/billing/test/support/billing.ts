@@ -234,7 +234,8 @@ export async function countRows(h: Harness, table: string, tenantId: string): Pr
 
 /** The events billing wrote to its outbox in a tenant, by type. */
 export async function outboxEvents(h: Harness, tenantId: string, type: string): Promise<any[]> {
-  const rs = await h.db.transaction((tx) =>
+  // read in the tenant: the outbox may be under the tenant policy like every tenant-owned table
+  const rs = await h.db.withTenant(tenantScope(tenantId), (tx) =>
     rows<{ envelope: { data: unknown } }>(
       tx,
       sql`select envelope from outbox where tenant_id = ${tenantId} and type = ${type} order by created_at`,

@@ -68,7 +68,7 @@ export async function renewalInvoices(h: Harness, tenantId: string) {
 
 /** The outbox of a tenant in order (type and data), optionally only some types. */
 export async function outboxInOrder(h: Harness, tenantId: string, types?: string[]) {
-  const rs = await h.db.transaction((tx) =>
+  const rs = await h.db.withTenant(tenantScope(tenantId), (tx) =>
     rows<{ type: string; envelope: { data: Record<string, unknown> } }>(
       tx,
       sql`select type, envelope from outbox where tenant_id = ${tenantId} order by created_at, id`,
