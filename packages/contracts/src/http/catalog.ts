@@ -585,7 +585,9 @@ export const CATALOG_INTERNAL = {
    * POST (body: catalog's quote input, as POST /v1/quotes) → InternalQuoteView. The shared service key AND
    * the caller's own bearer token: catalog prices the cart with exactly the public quote's decisions
    * (storefront and client from the token; staff may name clientId / tenantId), then adds each line's
-   * internal detail. Never routed by the gateway.
+   * internal detail. Never routed by the gateway. A clientId staff name must be a client of the quoting
+   * tenant as catalog knows it from identity.client.created.v1: otherwise 422 `catalog.client_unknown`
+   * naming clientId (on POST /v1/quotes too) — for a client created a moment ago, retry shortly.
    */
   quotes: '/internal/v1/quotes',
   promotionReservation: (tenantId: string, orderId: string) =>

@@ -258,8 +258,14 @@ export const QuoteInput = z
       .min(1)
       .max(100),
     promoCode: z.string().trim().min(1).max(64).optional(),
-    /** Staff quoting for a client; a client always quotes for itself. */
-    clientId: z.uuid().optional(),
+    /**
+     * Staff quoting for a client of the tenant (422 catalog.client_unknown otherwise; a client created a
+     * moment ago may need a retry); a client always quotes for itself.
+     */
+    clientId: z
+      .uuid()
+      .optional()
+      .describe('Staff only: a client of the quoting tenant (a client always quotes for itself)'),
     /** Admin only: quote in a reseller's storefront (default: the platform's). */
     tenantId: z.uuid().optional(),
   })
