@@ -414,6 +414,31 @@ describe('the journey through the platform', () => {
     await seenByOwnersOnly((id) => `/v1/invoices/${id}`, renewal.id);
     expect((await call('POST', '/v1/billing-runs', admin, {})).body.renewals).toBe(0);
 
+    // The same run billed Acme the platform's wholesale price of the period its client paid (Starter: 250
+    // a month), on Acme's consolidated invoice in the platform's series: Acme and the admin see it, another
+    // reseller gets what a missing id gets, and no client may ask for wholesale invoices at all.
+    const wholesale = await call('GET', '/v1/wholesale/invoices', reseller);
+    expect(wholesale.status).toBe(200);
+    const charged = wholesale.body.items.flatMap((i: any) =>
+      i.charges.filter((c: any) => c.serviceId === serviceId).map((c: any) => ({ ...c, invoiceId: i.id })),
+    );
+    expect(charged.map((c: any) => [c.periodStart, c.periodEnd, c.wholesalePrice])).toEqual([
+      [active.body.registrationDate, dueBefore, 250],
+    ]);
+    const bill = charged[0].invoiceId as string;
+    expect((await call('GET', `/v1/wholesale/invoices/${bill}`, admin)).status).toBe(200);
+    const foreignBill = await call('GET', `/v1/wholesale/invoices/${bill}`, betaStaff);
+    const missingBill = await call('GET', `/v1/wholesale/invoices/${missingId}`, betaStaff);
+    expect([foreignBill.status, foreignBill.body.code]).toEqual([missingBill.status, missingBill.body.code]);
+    expect(foreignBill.status).toBe(404);
+    for (const token of [client, betaClient, platformClient])
+      expect((await call('GET', `/v1/wholesale/invoices/${bill}`, token)).status).toBe(403);
+    const clientSees = JSON.stringify([
+      (await call('GET', '/v1/invoices', client)).body,
+      (await call('GET', `/v1/client-services/${serviceId}`, client)).body,
+    ]);
+    expect(clientSees).not.toMatch(/wholesale/i);
+
     // Every other client pays its renewal (nothing else of the platform's goes overdue), …
     const open = (await call('GET', '/v1/invoices', admin)).body.items.filter(
       (i: any) => i.status === 'unpaid' && i.orderId === null && i.id !== renewal.id,
