@@ -76,9 +76,9 @@ function wire(config: IdentityConfig, ctx: Parameters<ServiceDefinition['build']
     },
     async twoFactorRequired(user) {
       if (user.role === 'admin')
-        return (await settings.values(PLATFORM_TENANT_ID))['security.require2faForAdmins'] === true;
+        return (await settings.policy(PLATFORM_TENANT_ID))['security.require2faForAdmins'] === true;
       if (user.role === 'client')
-        return (await settings.values(user.tenantId))['security.require2faForClients'] === true;
+        return (await settings.policy(user.tenantId))['security.require2faForClients'] === true;
       return false;
     },
   });

@@ -292,7 +292,7 @@ describe('identity authentication', () => {
     expect(unknown.status).toBe(202);
     // The reset is done after the answer (its timing must not tell a known e-mail from an unknown one).
     const resetEvents = () =>
-      h.db.transaction((tx) =>
+      h.db.withTenant({ kind: 'all' }, (tx) =>
         rows<{ envelope: any }>(
           tx,
           sql`select envelope from outbox where type = 'identity.password_reset.requested.v1'`,
@@ -426,6 +426,8 @@ describe('identity authentication', () => {
 
   it('makes a reseller’s clients enrol 2FA when the reseller requires it', async () => {
     const r = await api.login(demo.reseller.email, demo.reseller.password, 'acme');
+    // A sign-in just before the change (the policy it read is kept briefly): the change applies at once.
+    expect((await api.login(demo.resellerClient.email, 'reset-new-pass-3', 'acme')).user.id).toBeDefined();
     expect(
       (await api.put('/v1/settings', { values: { 'security.require2faForClients': true } }, r.accessToken))
         .status,

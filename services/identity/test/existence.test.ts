@@ -18,8 +18,11 @@ describe('account existence', () => {
   afterAll(() => h.stop());
 
   const users = async () =>
-    (await h.db.transaction((tx) => rows<{ n: number }>(tx, sql`select count(*)::int as n from users`)))[0]!
-      .n;
+    (
+      await h.db.withTenant({ kind: 'all' }, (tx) =>
+        rows<{ n: number }>(tx, sql`select count(*)::int as n from users`),
+      )
+    )[0]!.n;
 
   it('answers a sign-up with a known e-mail exactly like a new one, and leaves the account as it was', async () => {
     const signup = (email: string) =>
@@ -47,7 +50,7 @@ describe('account existence', () => {
 
   const notices = async (userId: string) =>
     (
-      await h.db.transaction((tx) =>
+      await h.db.withTenant({ kind: 'all' }, (tx) =>
         rows<{ envelope: { tenantId: string; data: Record<string, unknown> } }>(
           tx,
           sql`select envelope from outbox where type = 'identity.user.signup_existing.v1'
@@ -57,7 +60,7 @@ describe('account existence', () => {
     ).map((r) => r.envelope);
 
   const noticesTo = async (email: string) =>
-    h.db.transaction((tx) =>
+    h.db.withTenant({ kind: 'all' }, (tx) =>
       rows<{ tenant_id: string }>(
         tx,
         sql`select envelope->>'tenantId' as tenant_id from outbox

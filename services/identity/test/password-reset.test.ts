@@ -26,7 +26,7 @@ describe('password reset links', () => {
   /** The reset ids announced for the demo client, oldest first. */
   const resetIds = async () =>
     (
-      await h.db.transaction((tx) =>
+      await h.db.withTenant({ kind: 'all' }, (tx) =>
         rows<{ reset_id: string }>(
           tx,
           sql`select envelope->'data'->>'resetId' as reset_id from outbox

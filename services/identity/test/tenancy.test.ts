@@ -130,7 +130,7 @@ describe.each([
       supportEmail: 'help@bravo.example',
     });
     expect((await api.get(`/v1/resellers/${w.tenantA}`, w.admin.token)).body.brandName).not.toBe('Bravo Web');
-    const events = await h.db.transaction((tx) =>
+    const events = await h.db.withTenant({ kind: 'all' }, (tx) =>
       rows<{ envelope: any }>(
         tx,
         sql`select envelope from outbox where type = 'identity.reseller.updated.v1' and tenant_id = ${w.tenantB}
@@ -233,7 +233,7 @@ describe.each([
     });
     expect(login.body.code).toBe('identity.tenant_suspended');
     expect((await api.post('/v1/auth/refresh', { refreshToken: owner.refreshToken })).status).toBe(401);
-    const events = await h.db.transaction((tx) =>
+    const events = await h.db.withTenant({ kind: 'all' }, (tx) =>
       rows<{ envelope: any }>(
         tx,
         sql`select envelope from outbox where type = 'identity.reseller.suspended.v1'`,

@@ -39,6 +39,31 @@ describe('identity sign-in throttling', () => {
     expect(owner.body.status).toBe('ok');
   });
 
+  it('forgets the failures of a source once it signs in, so only failures in a row are counted', async () => {
+    const ip = '198.51.100.70';
+    const throttleRows = async () =>
+      (
+        await h.db.withTenant(allTenants, (tx) =>
+          rows<{ n: number }>(
+            tx,
+            sql`select count(*)::int as n from login_throttle
+                where key_hash = ${loginKey(demo.platformClient.email, ip)}`,
+          ),
+        )
+      )[0]!.n;
+    const wrong = () => login(demo.platformClient.email, 'not-the-password-1', ip);
+    const right = () => login(demo.platformClient.email, demo.platformClient.password, ip);
+    expect((await right()).status).toBe(200);
+    expect(await throttleRows()).toBe(0);
+    // Two failures (the threshold is 3), a success, two more: never refused.
+    expect([(await wrong()).status, (await wrong()).status]).toEqual([401, 401]);
+    expect(await throttleRows()).toBe(1);
+    expect((await right()).status).toBe(200);
+    expect(await throttleRows()).toBe(0);
+    expect([(await wrong()).status, (await wrong()).status]).toEqual([401, 401]);
+    expect((await right()).status).toBe(200);
+  });
+
   it('throttles an unknown e-mail exactly like a known one', async () => {
     const shape = async (email: string) => {
       const out: string[] = [];

@@ -4,6 +4,7 @@ import {
   tenantScope,
   UnauthenticatedError,
   type Database,
+  type Tx,
 } from '@geminis/service-kit';
 import { insertAudit } from '../store/audit.store';
 import {
@@ -13,7 +14,7 @@ import {
   insertRefreshToken,
   revokeFamily,
 } from '../store/tokens.store';
-import { findCredentialsByEmail, findCredentialsById, setPasswordHash } from '../store/users.store';
+import { findCredentialsById, findSignInState, setPasswordHash } from '../store/users.store';
 import { type AuditService } from './audit.service';
 import { type TenantRef } from './context';
 import { newTenantToken, parseTenantToken } from './crypto';
@@ -90,45 +91,54 @@ export function createAuthService(deps: {
       throw new ForbiddenError('identity.tenant_suspended', 'this storefront is suspended');
   }
 
-  /**
-   * A new session: an access token and a refresh token opening a new family (or continuing one). The
-   * answer carries the public profile whatever it was given (the 2FA steps hold the user's credentials).
-   */
-  async function issue(user: User, familyId = newId()): Promise<Session> {
+  /** Stores the refresh token of a new session (or of a family's next rotation) in the caller's transaction. */
+  async function storeRefreshToken(tx: Tx, user: User, familyId: string): Promise<string> {
     const scope = tenantScope(user.tenantId);
     const refresh = newTenantToken(user.tenantId);
-    await db.withTenant(scope, (tx) =>
-      insertRefreshToken(tx, scope, {
-        id: newId(),
-        userId: user.id,
-        familyId,
-        hash: refresh.hash,
-        ttlSec: settings.refreshTokenTtlSec,
-      }),
-    );
+    await insertRefreshToken(tx, scope, {
+      id: newId(),
+      userId: user.id,
+      familyId,
+      hash: refresh.hash,
+      ttlSec: settings.refreshTokenTtlSec,
+    });
+    return refresh.token;
+  }
+
+  /** The answer of a session whose refresh token is stored: the access token is signed after the commit. */
+  async function sessionOf(user: User, familyId: string, refreshToken: string): Promise<Session> {
     const access = await keys.signAccessToken(user, familyId);
     return {
       status: 'ok',
       tokenType: 'Bearer',
       accessToken: access.accessToken,
       expiresIn: access.expiresIn,
-      refreshToken: refresh.token,
+      refreshToken,
       user: strip(user),
     };
   }
 
-  async function challenge(user: User, status: MfaChallenge['status']): Promise<MfaChallenge> {
+  /**
+   * A new session: an access token and a refresh token opening a new family (or continuing one). The
+   * answer carries the public profile whatever it was given (the 2FA steps hold the user's credentials).
+   */
+  async function issue(user: User, familyId = newId()): Promise<Session> {
+    const scope = tenantScope(user.tenantId);
+    const refreshToken = await db.withTenant(scope, (tx) => storeRefreshToken(tx, user, familyId));
+    return sessionOf(user, familyId, refreshToken);
+  }
+
+  /** Stores a 2FA challenge (the one-time token the next step presents) in the caller's transaction. */
+  async function storeChallenge(tx: Tx, user: User, status: MfaChallenge['status']): Promise<MfaChallenge> {
     const scope = tenantScope(user.tenantId);
     const t = newTenantToken(user.tenantId);
-    await db.withTenant(scope, (tx) =>
-      insertOneTimeToken(tx, scope, {
-        id: newId(),
-        userId: user.id,
-        purpose: 'login_2fa',
-        hash: t.hash,
-        ttlSec: MFA_CHALLENGE_TTL_SEC,
-      }),
-    );
+    await insertOneTimeToken(tx, scope, {
+      id: newId(),
+      userId: user.id,
+      purpose: 'login_2fa',
+      hash: t.hash,
+      ttlSec: MFA_CHALLENGE_TTL_SEC,
+    });
     return { status, mfaToken: t.token, expiresIn: MFA_CHALLENGE_TTL_SEC };
   }
 
@@ -136,6 +146,13 @@ export function createAuthService(deps: {
     issue,
     assertMaySignIn,
 
+    /**
+     * Two transactions around the hash, whatever the outcome: before it, one statement reads the account
+     * and the throttle of the (e-mail, source) key; after it, one transaction writes everything the outcome
+     * needs — on a success the throttle's failures (only when there are any), a rehash, the audit entry and
+     * the refresh token or 2FA challenge; on a failure the throttle's count and the audit entry. The
+     * access token is signed after the commit. (It used to take six transactions.)
+     */
     async login(input: {
       tenant: TenantRef;
       email: string;
@@ -146,36 +163,48 @@ export function createAuthService(deps: {
       const scope = tenantScope(tenant.tenantId);
       // Per (e-mail, source): a stranger's failures throttle the stranger, not the account's owner.
       const key = loginKey(email, ip);
-      await deps.throttle.assertMayTry(scope, key);
-      const found = await db.withTenant(scope, (tx) => findCredentialsByEmail(tx, scope, email));
+      const state = await db.withTenant(scope, (tx) => findSignInState(tx, scope, email, key));
+      if (state.wait > 0) throw tooManyAttempts(state.wait);
+      const found = state.credentials;
       // Unknown e-mails: the same work (a dummy hash) and the same answers as for a real account.
       const ok = await hasher.verify(found?.passwordHash, input.password);
       if (!found || !ok) {
-        const wait = await deps.throttle.fail(scope, key);
-        await deps.audit.record(scope, {
-          tenantId: tenant.tenantId,
-          type: wait > 0 ? 'login.locked' : 'login.failed',
-          ...(found ? { subjectId: found.id } : {}),
-          ip,
-          data: found ? {} : { reason: 'unknown_email' },
+        const wait = await db.withTenant(scope, async (tx) => {
+          const seconds = await deps.throttle.failIn(tx, scope, key);
+          await insertAudit(tx, {
+            tenantId: tenant.tenantId,
+            type: seconds > 0 ? 'login.locked' : 'login.failed',
+            ...(found ? { subjectId: found.id } : {}),
+            ip,
+            data: found ? {} : { reason: 'unknown_email' },
+          });
+          return seconds;
         });
         if (wait > 0) throw tooManyAttempts(wait);
         throw invalidCredentials();
       }
-      await deps.throttle.succeed(scope, key);
 
       const user = strip(found);
-      await assertMaySignIn(user, tenant);
+      try {
+        await assertMaySignIn(user, tenant);
+      } catch (err) {
+        // The password was right: the source's failures are forgotten, as before the status check.
+        if (state.hasFailures) await db.withTenant(scope, (tx) => deps.throttle.succeedIn(tx, scope, key));
+        throw err;
+      }
       const rehash = hasher.needsRehash(found.passwordHash) ? await hasher.hash(input.password) : undefined;
-      await db.withTenant(scope, async (tx) => {
+      const enrolmentRequired = !user.twoFactorEnabled && (await deps.twoFactorRequired(user));
+      const familyId = newId();
+      const outcome = await db.withTenant(scope, async (tx) => {
+        if (state.hasFailures) await deps.throttle.succeedIn(tx, scope, key);
         if (rehash) await setPasswordHash(tx, scope, user.id, rehash);
-        if (!user.twoFactorEnabled) {
-          await insertAudit(tx, { tenantId: user.tenantId, type: 'login.succeeded', subjectId: user.id, ip });
-        }
+        if (user.twoFactorEnabled) return storeChallenge(tx, user, 'mfa_required');
+        await insertAudit(tx, { tenantId: user.tenantId, type: 'login.succeeded', subjectId: user.id, ip });
+        if (enrolmentRequired) return storeChallenge(tx, user, 'mfa_enrolment_required');
+        return { refreshToken: await storeRefreshToken(tx, user, familyId) };
       });
-      if (user.twoFactorEnabled) return challenge(user, 'mfa_required');
-      if (await deps.twoFactorRequired(user)) return challenge(user, 'mfa_enrolment_required');
-      return issue(user);
+      if ('mfaToken' in outcome) return outcome;
+      return sessionOf(user, familyId, outcome.refreshToken);
     },
 
     /**

@@ -44,7 +44,7 @@ export function createKeysService(deps: {
   const { db, cipher } = deps;
   let cache: CachedKey[] = [];
   let loadedAt = -Infinity;
-  let signer: { kid: string; privateKey: KeyObject } | undefined;
+  let signer: { kid: string; privateKey: KeyObject; loadedAt: number } | undefined;
 
   async function reload(): Promise<void> {
     const keys = await db.transaction((tx) => liveKeys(tx));
@@ -92,14 +92,23 @@ export function createKeysService(deps: {
     }
   }
 
+  /**
+   * The active signing key, read again at most every CACHE_MS (a rotation by another replica is seen within
+   * that). Its own clock: it used to share the JWKS cache's, so without JWKS traffic every sign-in after
+   * the first 30 s read, decrypted and parsed the private key again.
+   */
   async function currentSigner(): Promise<{ kid: string; privateKey: KeyObject }> {
-    if (signer && Date.now() - loadedAt < CACHE_MS) return signer;
+    if (signer && Date.now() - signer.loadedAt < CACHE_MS) return signer;
     const row = await db.transaction((tx) => activeKey(tx));
     if (!row) throw new Error('no signing key: ensureSigningKey() was not called');
-    signer = {
-      kid: row.kid,
-      privateKey: createPrivateKey(cipher.decrypt('signing-keys', row.private_key_enc)),
-    };
+    signer =
+      signer?.kid === row.kid
+        ? { ...signer, loadedAt: Date.now() }
+        : {
+            kid: row.kid,
+            privateKey: createPrivateKey(cipher.decrypt('signing-keys', row.private_key_enc)),
+            loadedAt: Date.now(),
+          };
     return signer;
   }
 

@@ -27,7 +27,16 @@ export interface SettingView {
   value: unknown;
 }
 
-export function createSettingsService(deps: { db: Database; outbox: Outbox; cipher: Cipher }) {
+/** At most this many tenants' policies are kept (the cache starts again when full). */
+const POLICY_CACHE_ENTRIES = 10_000;
+
+export function createSettingsService(deps: {
+  db: Database;
+  outbox: Outbox;
+  cipher: Cipher;
+  /** How long the sign-in rules may use a tenant's settings read earlier. Default 2000 ms. */
+  policyCacheMs?: number;
+}) {
   const { db, cipher } = deps;
 
   const read = (tenantId: string) => {
@@ -59,6 +68,22 @@ export function createSettingsService(deps: { db: Database; outbox: Outbox; ciph
     });
   }
 
+  async function values(tenantId: string): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    for (const { definition, value } of await resolve(tenantId))
+      if (!definition.secret) out[definition.key] = value;
+    return out;
+  }
+
+  const policyCacheMs = deps.policyCacheMs ?? 2_000;
+  const policyCache = new Map<string, { at: number; values: Record<string, unknown> }>();
+  /** Bumped by every change: a read that started before it is not cached. */
+  let policyGeneration = 0;
+  const forgetPolicies = () => {
+    policyGeneration += 1;
+    policyCache.clear();
+  };
+
   return {
     /** The platform's settings (admin), or a tenant's resolved settings (its reseller, or a narrowing admin). */
     async view(actor: Actor, requestedTenantId?: string): Promise<SettingView[]> {
@@ -88,11 +113,23 @@ export function createSettingsService(deps: { db: Database; outbox: Outbox; ciph
     },
 
     /** Non-secret resolved values of a tenant, for this service's own rules (2FA policy) and other services. */
-    async values(tenantId: string): Promise<Record<string, unknown>> {
-      const out: Record<string, unknown> = {};
-      for (const { definition, value } of await resolve(tenantId))
-        if (!definition.secret) out[definition.key] = value;
-      return out;
+    values,
+
+    /**
+     * `values`, as this service's sign-in rules read them (the 2FA policy, on every login): kept for
+     * `policyCacheMs` (default 2 s), so a burst of logins does not read the settings each time. A change
+     * made through this replica applies at once; through another, within that time.
+     */
+    async policy(tenantId: string): Promise<Record<string, unknown>> {
+      const hit = policyCache.get(tenantId);
+      if (hit && Date.now() - hit.at < policyCacheMs) return hit.values;
+      const generation = policyGeneration;
+      const fresh = await values(tenantId);
+      if (generation === policyGeneration) {
+        if (policyCache.size >= POLICY_CACHE_ENTRIES) policyCache.clear();
+        policyCache.set(tenantId, { at: Date.now(), values: fresh });
+      }
+      return fresh;
     },
 
     /** A secret in clear, in-process only (e.g. to hand a payment key to billing over an authenticated call). */
@@ -174,6 +211,7 @@ export function createSettingsService(deps: { db: Database; outbox: Outbox; ciph
           data: { keys },
         });
       });
+      forgetPolicies();
     },
   };
 }

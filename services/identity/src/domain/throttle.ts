@@ -4,6 +4,7 @@ import {
   type Database,
   type Job,
   type SingleTenantScope,
+  type Tx,
 } from '@geminis/service-kit';
 import { clearFailures, forgetOldFailures, recordFailure, throttledFor } from '../store/throttle.store';
 import { sha256 } from './crypto';
@@ -52,6 +53,12 @@ export function createThrottle(deps: { db: Database; rule: ThrottleRule }) {
       db.withTenant(scope, (tx) => recordFailure(tx, scope, key, rule)),
     succeed: (scope: SingleTenantScope, key: string): Promise<void> =>
       db.withTenant(scope, (tx) => clearFailures(tx, scope, key)),
+    /** `fail` inside the caller's transaction (login counts the failure beside its audit entry). */
+    failIn: (tx: Tx, scope: SingleTenantScope, key: string): Promise<number> =>
+      recordFailure(tx, scope, key, rule),
+    /** `succeed` inside the caller's transaction (login clears the key beside the session it opens). */
+    succeedIn: (tx: Tx, scope: SingleTenantScope, key: string): Promise<void> =>
+      clearFailures(tx, scope, key),
   };
 }
 

@@ -245,3 +245,32 @@ export async function claimTotpStep(tx: Tx, scope: TenantScope, id: string, step
   );
   return claimed.length === 1;
 }
+
+/**
+ * What a login needs before it hashes, in one statement: the account of this e-mail (if any) and the
+ * throttle of the (e-mail, source) key — the seconds it must still wait, and whether it has failures on
+ * record (so a success clears them only when there is something to clear).
+ */
+export async function findSignInState(
+  tx: Tx,
+  scope: SingleTenantScope,
+  email: string,
+  throttleKey: string,
+): Promise<{ credentials: UserCredentials | undefined; wait: number; hasFailures: boolean }> {
+  const [row] = await rows<
+    Partial<UserRow> & { throttle_wait: number | null; throttle_failures: number | null }
+  >(
+    tx,
+    sql`select u.*, t.failures as throttle_failures,
+               greatest(0, ceil(extract(epoch from (t.blocked_until - now()))))::int as throttle_wait
+          from (select 1) as one
+          left join users u
+            on u.tenant_id = ${scope.tenantId} and lower(u.email) = lower(${email}) and u.deleted_at is null
+          left join login_throttle t on t.tenant_id = ${scope.tenantId} and t.key_hash = ${throttleKey}`,
+  );
+  return {
+    credentials: row?.id ? toCredentials(row as UserRow) : undefined,
+    wait: row?.throttle_wait ?? 0,
+    hasFailures: row?.throttle_failures != null,
+  };
+}
