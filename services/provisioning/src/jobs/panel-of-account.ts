@@ -12,6 +12,11 @@ export async function panelOfServer(
   if (!serverId) throw new JobFailure('the account has no server', false);
   const found = await deps.db.withTenant(allTenants, (tx) => readServerOfAccount(tx, serverId));
   if (!found) throw new JobFailure('the server of this account was removed', false);
-  const panel = deps.panels.panelFor(connectionOf(deps.cipher, found.server, found.sealed));
-  return { panel, server: found.server };
+  return { panel: panelFromRow(deps, found), server: found.server };
 }
+
+/** The panel of a server row already read (its credentials opened for this call). */
+export const panelFromRow = (
+  deps: Pick<JobDeps, 'cipher' | 'panels'>,
+  found: { server: Server; sealed: string },
+): PanelAdapter => deps.panels.panelFor(connectionOf(deps.cipher, found.server, found.sealed));

@@ -5,6 +5,7 @@ import { generatePassword } from '../domain/crypto';
 import { pickServer } from '../domain/fill';
 import { usernameBase, usernameCandidate } from '../domain/usernames';
 import { isPanelError, type PanelAccount, type PanelAdapter } from '../modules/panel';
+import { readServerOfAccount } from '../store/servers.store';
 import {
   findAccountOfService,
   findAccountPassword,
@@ -17,7 +18,7 @@ import { type Job } from '../store/jobs.store';
 import { lockCandidateServers, usernameTaken } from '../store/placements.store';
 import { recordSync, type Drift } from '../store/sync.store';
 import { causedBy, JobFailure, type Completion, type JobDeps } from './job-context';
-import { panelOfServer } from './panel-of-account';
+import { panelFromRow } from './panel-of-account';
 import { driftOf } from './state-sync';
 
 type Request = z.infer<typeof ServiceProvisionRequested.schema>;
@@ -37,12 +38,34 @@ const sameDomain = (a: string | null, b: string | null) =>
 export async function provisionStep(deps: JobDeps, job: Job): Promise<Completion> {
   const req = ServiceProvisionRequested.schema.parse(job.request);
   const scope = tenantScope(job.tenantId);
-  const existing = await deps.db.withTenant(scope, (tx) => findAccountOfService(tx, scope, req.serviceId));
-  if (existing && existing.status === 'terminated')
-    throw new JobFailure('this service was terminated; its account is not created again', false);
-  if (existing && existing.status !== 'pending') return provisioned(deps, job, existing, existing.host);
+  const module = req.module;
+  const domain = req.domain;
 
-  if (req.module === 'none') {
+  // One transaction reads or writes all an attempt needs before the panel: the service's account (placed
+  // now, pending, under the candidate servers' row locks, when it has none yet), its server and its sealed
+  // password. The servers are read across tenants (a reseller's product may live on a platform server);
+  // the account rows through the job's tenant filter.
+  const prepared = await deps.db.withTenant(allTenants, async (tx) => {
+    const existing = await findAccountOfService(tx, scope, req.serviceId);
+    if (existing && existing.status === 'terminated')
+      throw new JobFailure('this service was terminated; its account is not created again', false);
+    if (existing && existing.status !== 'pending') return { kind: 'done' as const, account: existing };
+    if (module === 'none') return { kind: 'none' as const };
+    if (module === 'registrar')
+      throw new JobFailure(
+        'registrar products are provisioned by the domains part, which is not built yet',
+        false,
+      );
+    if (!domain) throw new JobFailure('a hosting account needs a domain and the order named none', false);
+    const account = existing ?? (await place(deps, tx, job, req, module, domain));
+    const server = account.serverId ? await readServerOfAccount(tx, account.serverId) : null;
+    if (!server) throw new JobFailure('the server of this account was removed', false);
+    const sealed = await findAccountPassword(tx, scope, account.id);
+    if (!sealed) throw new JobFailure('the account has no password to create it with', false);
+    return { kind: 'panel' as const, account, server, sealed, domain };
+  });
+  if (prepared.kind === 'done') return provisioned(deps, job, prepared.account, prepared.account.host);
+  if (prepared.kind === 'none') {
     return async (tx) => {
       const account = await insertAccount(tx, scope, {
         id: newId(),
@@ -61,19 +84,12 @@ export async function provisionStep(deps: JobDeps, job: Job): Promise<Completion
       await publish(deps, tx, job, account, null);
     };
   }
-  if (req.module === 'registrar')
-    throw new JobFailure(
-      'registrar products are provisioned by the domains part, which is not built yet',
-      false,
-    );
-  if (!req.domain) throw new JobFailure('a hosting account needs a domain and the order named none', false);
 
-  let account = existing ?? (await place(deps, job, req, req.module, req.domain));
-  const { panel, server } = await panelOfServer(deps, account.serverId);
-  const sealed = await deps.db.withTenant(scope, (tx) => findAccountPassword(tx, scope, account.id));
-  if (!sealed) throw new JobFailure('the account has no password to create it with', false);
-  const password = deps.cipher.open('account-passwords', sealed);
-  const base = usernameBase(req.domain, req.serviceId);
+  let account = prepared.account;
+  const server = prepared.server.server;
+  const panel = panelFromRow(deps, prepared.server);
+  const password = deps.cipher.open('account-passwords', prepared.sealed);
+  const base = usernameBase(prepared.domain, req.serviceId);
 
   // The panel's account when an existing one is adopted rather than created by this attempt.
   let adoptedAs: PanelAccount | null = null;
@@ -92,7 +108,7 @@ export async function provisionStep(deps: JobDeps, job: Job): Promise<Completion
     try {
       await panel.create({
         username: ref.username,
-        domain: req.domain,
+        domain: prepared.domain,
         password,
         package: packageOf(req),
         email: req.client.email,
@@ -167,42 +183,41 @@ async function publish(deps: JobDeps, tx: Tx, job: Job, account: Account, host: 
 
 /**
  * Chooses the server (placement, fill strategy, capacity) and a free user name, and writes the pending
- * account with a new sealed password — all under the candidate servers' row locks, so two runners never
- * both take a server's last slot or the same name.
+ * account with a new sealed password — in the caller's cross-tenant transaction, under the candidate
+ * servers' row locks, so two runners never both take a server's last slot or the same name.
  */
-async function place(deps: JobDeps, job: Job, req: Request, module: PanelModuleName, domain: string) {
+async function place(
+  deps: JobDeps,
+  tx: Tx,
+  job: Job,
+  req: Request,
+  module: PanelModuleName,
+  domain: string,
+): Promise<Account> {
   const scope = tenantScope(job.tenantId);
-  return deps.db.withTenant(allTenants, async (tx) => {
-    const candidates = await lockCandidateServers(
-      tx,
-      job.tenantId,
-      PLATFORM_TENANT_ID,
-      req.productId,
-      module,
-    );
-    const server = pickServer(candidates.strategy, candidates.servers);
-    if (!server) throw new JobFailure(`no enabled ${module} server with room for this product`, true);
-    const base = usernameBase(domain, req.serviceId);
-    let username: string | undefined;
-    for (let n = 0; n < 100 && !username; n++) {
-      const candidate = usernameCandidate(base, n);
-      if (!(await usernameTaken(tx, server.id, candidate))) username = candidate;
-    }
-    if (!username) throw new JobFailure('no free user name on the chosen server', true);
-    return insertAccount(tx, scope, {
-      id: newId(),
-      serviceId: req.serviceId,
-      clientId: req.client.clientId,
-      productId: req.productId,
-      module,
-      serverId: server.id,
-      host: server.hostname,
-      username,
-      domain,
-      package: packageOf(req),
-      status: 'pending',
-      sealedPassword: deps.cipher.seal('account-passwords', generatePassword()),
-    });
+  const candidates = await lockCandidateServers(tx, job.tenantId, PLATFORM_TENANT_ID, req.productId, module);
+  const server = pickServer(candidates.strategy, candidates.servers);
+  if (!server) throw new JobFailure(`no enabled ${module} server with room for this product`, true);
+  const base = usernameBase(domain, req.serviceId);
+  let username: string | undefined;
+  for (let n = 0; n < 100 && !username; n++) {
+    const candidate = usernameCandidate(base, n);
+    if (!(await usernameTaken(tx, server.id, candidate))) username = candidate;
+  }
+  if (!username) throw new JobFailure('no free user name on the chosen server', true);
+  return insertAccount(tx, scope, {
+    id: newId(),
+    serviceId: req.serviceId,
+    clientId: req.client.clientId,
+    productId: req.productId,
+    module,
+    serverId: server.id,
+    host: server.hostname,
+    username,
+    domain,
+    package: packageOf(req),
+    status: 'pending',
+    sealedPassword: deps.cipher.seal('account-passwords', generatePassword()),
   });
 }
 
