@@ -48,7 +48,10 @@ export const supportConfigShape = {
     .int()
     .min(1024)
     .default(20 * 1024 * 1024),
-  /** Development only: let webhooks reach loopback/private addresses over plain http (never in production). */
+  /**
+   * Development only: let webhooks reach loopback/private addresses over plain http, and tenants' SMTP
+   * servers be private or plain (never in production).
+   */
   SUPPORT_WEBHOOK_ALLOW_PRIVATE: z
     .enum(['true', 'false'])
     .default('false')
@@ -86,6 +89,8 @@ export interface SupportConfig {
     breaker?: { volumeThreshold?: number; resetTimeoutMs?: number };
     /** First resend after a soft bounce (default 30 minutes; doubles per bounce). */
     softBounceRetryMs?: number;
+    /** Development and tests only: tenants' SMTP servers on private addresses, and plain SMTP. */
+    allowPrivateSmtp?: boolean;
   };
   reply?: { secret: string; domain: string; validDays?: number };
   /** The inbound SMTP listener (off unless a port is given; 0 = any free port, for tests). */
@@ -116,7 +121,13 @@ export const supportConfigFrom = (
   identityUrl: env.IDENTITY_URL,
   storefrontUrl: env.SUPPORT_STOREFRONT_URL,
   ...(shared.INTERNAL_SERVICE_KEY ? { serviceKey: shared.INTERNAL_SERVICE_KEY } : {}),
-  mail: { smtpUrl: env.SUPPORT_SMTP_URL, dir: env.SUPPORT_MAIL_DIR, from: env.SUPPORT_MAIL_FROM },
+  mail: {
+    smtpUrl: env.SUPPORT_SMTP_URL,
+    dir: env.SUPPORT_MAIL_DIR,
+    from: env.SUPPORT_MAIL_FROM,
+    // the development switch for private targets covers tenants' SMTP servers as well as webhooks
+    allowPrivateSmtp: shared.GEMINIS_MODE !== 'production' && env.SUPPORT_WEBHOOK_ALLOW_PRIVATE,
+  },
   reply: {
     secret: env.SUPPORT_REPLY_SECRET!,
     domain: env.SUPPORT_REPLY_DOMAIN,

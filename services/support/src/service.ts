@@ -43,6 +43,7 @@ import { createNoticesService } from './domain/notices.service';
 import { createNotificationsService } from './domain/notifications.service';
 import { createReplyAddresses } from './domain/reply-token';
 import { createSlaService } from './domain/sla.service';
+import { createSmtpSettingsService } from './domain/smtp-settings.service';
 import { createTicketExtrasService } from './domain/ticket-extras.service';
 import { createTicketsService } from './domain/tickets.service';
 import { createWebhooksService, WEBHOOK_EVENT_TYPES } from './domain/webhooks.service';
@@ -66,6 +67,7 @@ import { cannedRepliesRoutes } from './http/canned-replies.routes';
 import { departmentsRoutes } from './http/departments.routes';
 import { INBOUND_MAIL_PATH, inboundRoutes } from './http/inbound.routes';
 import { notificationsRoutes } from './http/notifications.routes';
+import { smtpSettingsRoutes } from './http/smtp-settings.routes';
 import { suppressionsRoutes } from './http/suppressions.routes';
 import { ATTACHMENT_UPLOAD_PATH, ticketExtrasRoutes } from './http/ticket-extras.routes';
 import { ticketsRoutes } from './http/tickets.routes';
@@ -114,9 +116,16 @@ function wire(config: SupportConfig, ctx: ServiceContext, identity: IdentityClie
     config.reply ?? { secret: randomBytes(32).toString('base64url'), domain: 'reply.geminis.localhost' },
   );
   const tickets = createTicketsService({ db, outbox, departments, notifications, replies, ...clock });
+  const encryptionKey = config.encryptionKey ?? randomBytes(32).toString('base64url');
+  const smtpSettings = createSmtpSettingsService({
+    db,
+    encryptionKey,
+    allowPrivate: config.mail?.allowPrivateSmtp ?? false,
+    ...clock,
+  });
   const webhooks = createWebhooksService({
     db,
-    encryptionKey: config.encryptionKey ?? randomBytes(32).toString('base64url'),
+    encryptionKey,
     policy: { allowPrivate: config.webhooks?.allowPrivate ?? false },
     ...(config.webhooks?.retryForMs !== undefined ? { retryForMs: config.webhooks.retryForMs } : {}),
     ...clock,
@@ -141,6 +150,7 @@ function wire(config: SupportConfig, ctx: ServiceContext, identity: IdentityClie
     ticketExtras,
     departments,
     bounces,
+    smtpSettings,
     brands,
     notifications,
     replies,
@@ -256,6 +266,7 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
         transport,
         notifications: services.notifications,
         brands: services.brands,
+        tenantTransport: (tenantId) => services.smtpSettings.transportFor(tenantId),
         from: mail.from ?? 'no-reply@geminis.localhost',
         ...(mail.maxAttempts !== undefined ? { maxAttempts: mail.maxAttempts } : {}),
         ...(mail.retryBaseMs !== undefined ? { retryBaseMs: mail.retryBaseMs } : {}),
@@ -312,6 +323,7 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
           cannedRepliesRoutes(services),
           notificationsRoutes(services),
           suppressionsRoutes(services),
+          smtpSettingsRoutes(services),
           webhooksRoutes(services),
         ],
         handlers: withWebhooks(services.webhooks, {
@@ -344,6 +356,7 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
           identity.shutdown();
           mailer.shutdown();
           webhookDeliverer.shutdown();
+          services.smtpSettings.shutdown();
         },
       };
     },

@@ -8,7 +8,8 @@ import { client, countRows, SERVICE_KEY, startSupport, type Client, type Harness
 
 /**
  * Mail delivery beyond the templates: the sign-up-with-a-known-address notice, and bounces (delivery
- * status notifications shaped as Postfix sends them, over support's SMTP listener and by piping). The real identity
+ * status notifications shaped as Postfix sends them, over support's SMTP listener and by piping), and a
+ * tenant's own SMTP server (an authenticating local SMTP server). The real identity
  * (in-process) answers brands; mails go over real SMTP to local servers started by the test.
  */
 describe('mail delivery', () => {
@@ -68,6 +69,7 @@ describe('mail delivery', () => {
           retryBaseMs: 60_000,
           maxAttempts: 3,
           softBounceRetryMs: 30 * 60_000,
+          allowPrivateSmtp: true,
         },
         inboundSmtp: { port: 0, host: '127.0.0.1' },
       },
@@ -349,6 +351,103 @@ describe('mail delivery', () => {
       );
       expect(answer.body).toEqual({ status: 'dropped', reason: 'bounce_unmatched' });
       expect(await countRows(h, 'mail_suppressions')).toBe(before);
+    });
+  });
+  describe('a tenant’s own SMTP server', () => {
+    let own: MailServer;
+    const password = 'acme-smtp-pass-0123';
+    const settings = () => ({
+      host: '127.0.0.1',
+      port: own.port,
+      security: 'none',
+      username: 'acme-mailer',
+      password,
+    });
+    const tell = (tenantId: string, email: string) =>
+      h.deliver('identity.user.signup_existing.v1', tenantId, {
+        tenantId,
+        userId: newId(),
+        email,
+        locale: 'en',
+        occurredAt: clock.now.toISOString(),
+      });
+
+    beforeAll(async () => {
+      own = await startMailServer({ auth: { user: 'acme-mailer', pass: password } });
+    });
+    afterAll(() => own.stop());
+
+    it('stores the server with its password sealed, and never answers the password', async () => {
+      const put = await api.put('/v1/support/smtp-settings', settings(), h.issuer.tokenFor('reseller', A));
+      expect(put.status).toBe(200);
+      expect(put.body).toMatchObject({ tenantId: A, host: '127.0.0.1', username: 'acme-mailer', passwordSet: true });
+      const got = await api.get('/v1/support/smtp-settings', h.issuer.tokenFor('reseller', A));
+      expect(got.body).toEqual(put.body);
+      expect(JSON.stringify(got.body)).not.toContain(password);
+      const [row] = await h.db.withTenant({ kind: 'tenant', tenantId: A }, (tx) =>
+        rows<{ password_sealed: string }>(tx, sql`select password_sealed from tenant_smtp_settings`),
+      );
+      expect(row!.password_sealed).toMatch(/^v1\./);
+      expect(row!.password_sealed).not.toContain(password);
+    });
+
+    it('tests the connection: authenticated, or why not (without the password)', async () => {
+      const ok = await api.post('/v1/support/smtp-settings/test', {}, h.issuer.tokenFor('reseller', A));
+      expect(ok.body).toEqual({ ok: true, error: null });
+      expect(own.received).toHaveLength(0);
+      // a wrong password (kept in place of the right one) fails the test, and says so
+      await api.put('/v1/support/smtp-settings', { ...settings(), password: 'wrong-password-99' }, h.issuer.tokenFor('reseller', A));
+      const bad = await api.post('/v1/support/smtp-settings/test', {}, h.issuer.tokenFor('reseller', A));
+      expect(bad.status).toBe(200);
+      expect(bad.body.ok).toBe(false);
+      expect(bad.body.error).toMatch(/535|Invalid/);
+      expect(bad.body.error).not.toContain('wrong-password-99');
+      const view = await api.get('/v1/support/smtp-settings', h.issuer.tokenFor('reseller', A));
+      expect(view.body).toMatchObject({ lastTestOk: false });
+      // changing the host or port without a password keeps the stored one
+      await api.put('/v1/support/smtp-settings', settings(), h.issuer.tokenFor('reseller', A));
+      const { password: _omitted, ...withoutPassword } = settings();
+      const kept = await api.put('/v1/support/smtp-settings', withoutPassword, h.issuer.tokenFor('reseller', A));
+      expect(kept.body.passwordSet).toBe(true);
+      expect((await api.post('/v1/support/smtp-settings/test', {}, h.issuer.tokenFor('reseller', A))).body.ok).toBe(true);
+    });
+
+    it('sends the tenant’s mail through its own server, and other tenants’ through the platform’s', async () => {
+      // the platform tenant's own server is the platform's business: a reseller never inherits it
+      const platformOwn = await api.put('/v1/support/smtp-settings', settings(), h.issuer.tokenFor('admin', PLATFORM_TENANT_ID));
+      expect(platformOwn.status).toBe(200);
+      await tell(A, 'eva@clients.example');
+      await tell(B, 'bea@clients.example');
+      expect(await drain()).toEqual({ sent: 2, retry: 0, failed: 0 });
+      const [viaOwn] = own.to('eva@clients.example');
+      expect(viaOwn).toBeDefined();
+      expect(viaOwn!.user).toBe('acme-mailer');
+      expect(viaOwn!.mail.from?.value[0]?.address).toBe('help@acme.example');
+      // its bounces go to the tenant: its server may refuse to relay for the platform's address
+      expect(viaOwn!.envelope.from).toBe('help@acme.example');
+      expect(smtp.to('eva@clients.example')).toHaveLength(0);
+      expect(smtp.to('bea@clients.example')).toHaveLength(1);
+      expect(own.to('bea@clients.example')).toHaveLength(0);
+      await api.del('/v1/support/smtp-settings', h.issuer.tokenFor('admin', PLATFORM_TENANT_ID));
+    });
+
+    it('keeps the tenant’s mail while its server is down (nothing lost), and goes back to the platform’s when removed', async () => {
+      await own.stop();
+      await tell(A, 'fay@clients.example');
+      expect(await drain()).toEqual({ sent: 0, retry: 1, failed: 0 });
+      expect(smtp.to('fay@clients.example')).toHaveLength(0);
+      const removed = await api.del('/v1/support/smtp-settings', h.issuer.tokenFor('reseller', A));
+      expect(removed.status).toBe(204);
+      expect((await api.get('/v1/support/smtp-settings', h.issuer.tokenFor('reseller', A))).status).toBe(404);
+      const before = clock.now;
+      clock.now = new Date(before.getTime() + 2 * 60_000);
+      try {
+        expect(await drain()).toEqual({ sent: 1, retry: 0, failed: 0 });
+      } finally {
+        clock.now = before;
+      }
+      expect(smtp.to('fay@clients.example')).toHaveLength(1);
+      await own.start();
     });
   });
 });

@@ -21,6 +21,7 @@ const TABLES = [
   'ticket_ratings',
   'domain_service_clients',
   'mail_suppressions',
+  'tenant_smtp_settings',
 ];
 
 /** Row-level security as the second wall under support's tables. */
@@ -67,6 +68,16 @@ describe('support store isolation', () => {
     await h.db.withTenant(tenantScope(A), (tx) =>
       saveBrand(tx, tenantScope(A), { brandName: 'A', logoUrl: null, supportEmail: null }, new Date()),
     );
+    // the tenant's own SMTP server (a public literal address: no private hosts without the dev switch)
+    expect(
+      (
+        await api.put(
+          '/v1/support/smtp-settings',
+          { host: '198.41.0.4', port: 587, security: 'starttls', username: 'u', password: 'p-123456' },
+          h.issuer.tokenFor('reseller', A),
+        )
+      ).status,
+    ).toBe(200);
     // an attachment, and a rating of the closed ticket
     const file = await fetch(`${h.url}/v1/support/attachments?ticketId=${t.body.ticket.id}&filename=a.txt`, {
       method: 'POST',

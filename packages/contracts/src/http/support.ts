@@ -129,6 +129,27 @@ export type MailLogEntry = z.infer<typeof MailLogEntry>;
 export const MailLogPage = z.object({ items: z.array(MailLogEntry), nextCursor: z.string().nullable() });
 export type MailLogPage = z.infer<typeof MailLogPage>;
 
+/**
+ * A tenant's own outgoing mail server (without one, its mail goes through the platform's). The password
+ * is write-only: only whether one is set.
+ */
+export const SmtpSettingsView = z.object({
+  tenantId: Id,
+  host: z.string(),
+  port: z.number().int(),
+  security: z.enum(['tls', 'starttls', 'none']),
+  username: z.string().nullable(),
+  passwordSet: z.boolean(),
+  updatedAt: Timestamp,
+  /** The last "test connection" (null until one ran since the last change). */
+  lastTestAt: Timestamp.nullable(),
+  lastTestOk: z.boolean().nullable(),
+  lastTestError: z.string().nullable(),
+});
+export type SmtpSettingsView = z.infer<typeof SmtpSettingsView>;
+/** A connection test: connected and authenticated (nothing is sent), or why not. */
+export const SmtpTestResult = z.object({ ok: z.boolean(), error: z.string().nullable() });
+
 /** An address a tenant no longer mails: it bounced for good. Staff lift it once the mailbox works again. */
 export const MailSuppressionView = z.object({
   id: Id,

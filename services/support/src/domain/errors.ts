@@ -64,3 +64,5 @@ export const alreadyMerged = () =>
 export const ratingNotFound = () => new NotFoundError('support.rating_not_found', 'the ticket has no rating');
 export const suppressionNotFound = () =>
   new NotFoundError('support.suppression_not_found', 'no such suppressed address');
+export const smtpSettingsNotFound = () =>
+  new NotFoundError('support.smtp_settings_not_found', 'this tenant has no SMTP server of its own');

@@ -156,3 +156,19 @@ export const MergeInput = z.object({ intoTicketId: z.uuid() }).strict();
 export const RatingInput = z
   .object({ score: z.number().int().min(1).max(5), comment: Text(2_000).optional() })
   .strict();
+
+export const SmtpSettingsInput = z
+  .object({
+    host: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^([A-Za-z0-9-]+\.)*[A-Za-z0-9-]+$|^\[?[0-9A-Fa-f:.]+\]?$/, 'a host name or an IP address'),
+    port: z.number().int().min(1).max(65_535),
+    /** tls: TLS from the start (465); starttls: upgraded, required (587); none: development only. */
+    security: z.enum(['tls', 'starttls', 'none']),
+    username: z.string().min(1).max(254).nullable().optional(),
+    /** Write-only: omitted keeps the stored one, null removes it. Never returned. */
+    password: z.string().min(1).max(500).nullable().optional(),
+  })
+  .strict();

@@ -34,8 +34,14 @@ export interface MailSenderOptions {
   batchSize?: number;
   now?: () => Date;
   logger?: Pick<Logger, 'warn' | 'error'>;
-  /** The SMTP server's breaker (defaults: opens after 5 calls at 50 % failures, tries again after 60 s). */
+  /** Each SMTP server's breaker (defaults: opens after 5 calls at 50 % failures, tries again after 60 s). */
   breaker?: { volumeThreshold?: number; resetTimeoutMs?: number };
+  /**
+   * A tenant's own SMTP server, when it has one (`key` names the server for its breaker); otherwise the
+   * platform's `transport`. Its mail then has the tenant's address as envelope sender too (its server
+   * may refuse to relay for ours), so its bounces go to the tenant.
+   */
+  tenantTransport?: (tenantId: string) => Promise<{ key: string; transport: MailTransport } | undefined>;
 }
 
 /** How an SMTP failure is handled: refused for good, worth a retry, or the server itself unreachable. */
@@ -49,6 +55,9 @@ const DOWN = new Set([
   'ESOCKET',
   'EDNS',
   'EOPENBREAKER',
+  // a tenant's server whose name does not resolve, or resolves to a refused address: its mail waits
+  'ENOTFOUND',
+  'EREFUSEDHOST',
 ]);
 
 export function classifySendError(err: unknown): SendFailure {
@@ -72,15 +81,31 @@ export function createMailSender(o: MailSenderOptions) {
   const batch = o.batchSize ?? 20;
   const leaseMs = 5 * 60_000;
   const domain = o.messageIdDomain ?? (o.from.split('@')[1] || 'geminis.local');
-  // one breaker for the SMTP server: while it is open, mails wait without a connection attempt each
-  const breaker = new CircuitBreaker((m: SendMailOptions) => o.transport.sendMail(m), {
-    timeout: false,
-    volumeThreshold: o.breaker?.volumeThreshold ?? 5,
-    errorThresholdPercentage: 50,
-    resetTimeout: o.breaker?.resetTimeoutMs ?? 60_000,
-    // a refusal of one message says nothing about the server's health
-    errorFilter: (err: unknown) => classifySendError(err) === 'permanent',
-  });
+  // one breaker per SMTP server (the platform's, each tenant's own): while one is open, its mails wait
+  // without a connection attempt each, and the others' go on
+  const breakers = new Map<string, CircuitBreaker<[SendMailOptions], unknown>>();
+  const breakerFor = (key: string, transport: MailTransport) => {
+    let b = breakers.get(key);
+    if (!b) {
+      // a tenant's changed settings are a new server: its old breaker goes
+      const tenant = key.split('@')[0]!;
+      for (const [k, old] of breakers)
+        if (k !== 'platform' && k.split('@')[0] === tenant) {
+          old.shutdown();
+          breakers.delete(k);
+        }
+      b = new CircuitBreaker((m: SendMailOptions) => transport.sendMail(m), {
+        timeout: false,
+        volumeThreshold: o.breaker?.volumeThreshold ?? 5,
+        errorThresholdPercentage: 50,
+        resetTimeout: o.breaker?.resetTimeoutMs ?? 60_000,
+        // a refusal of one message says nothing about the server's health
+        errorFilter: (err: unknown) => classifySendError(err) === 'permanent',
+      });
+      breakers.set(key, b);
+    }
+    return b;
+  };
 
   async function sendOne(queued: Mail, at: Date): Promise<'sent' | 'retry' | 'failed'> {
     let mail = queued;
@@ -121,10 +146,12 @@ export function createMailSender(o: MailSenderOptions) {
           code: 'EDEPENDENCY',
         });
       });
-      await breaker.fire({
+      const own = await o.tenantTransport?.(mail.tenantId);
+      const envelopeFrom = own ? (brand.supportEmail ?? o.from) : o.from;
+      await breakerFor(own?.key ?? 'platform', own?.transport ?? o.transport).fire({
         from: { name: brand.brandName, address: brand.supportEmail ?? o.from },
-        sender: o.from,
-        envelope: { from: o.from, to },
+        sender: envelopeFrom,
+        envelope: { from: envelopeFrom, to },
         to,
         ...(mail.replyTo ? { replyTo: mail.replyTo } : {}),
         subject: rendered.subject,
@@ -159,7 +186,10 @@ export function createMailSender(o: MailSenderOptions) {
   }
 
   return {
-    shutdown: () => breaker.shutdown(),
+    shutdown: () => {
+      for (const b of breakers.values()) b.shutdown();
+      breakers.clear();
+    },
     /** Sends every mail due at `at`, a batch at a time; returns what happened to each. */
     async drain(at: Date = now()) {
       const counts = { sent: 0, retry: 0, failed: 0 };

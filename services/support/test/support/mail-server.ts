@@ -4,6 +4,8 @@ import { SMTPServer } from 'smtp-server';
 export interface Received {
   /** The SMTP envelope (MAIL FROM / RCPT TO). */
   envelope: { from: string; to: string[] };
+  /** The user the session authenticated as, if it did. */
+  user?: string;
   raw: string;
   mail: ParsedMail;
 }
@@ -13,16 +15,25 @@ export interface Received {
  * nodemailer sends arrives here over SMTP and is parsed with mailparser. It can be stopped and started
  * again on the same port (an SMTP outage).
  */
-export async function startMailServer(options: { refuse?: string[] } = {}) {
+export async function startMailServer(
+  options: { refuse?: string[]; /** Require AUTH (PLAIN/LOGIN) with this user and password. */ auth?: { user: string; pass: string } } = {},
+) {
   const received: Received[] = [];
   const refused = new Set((options.refuse ?? []).map((a) => a.toLowerCase()));
   let port = 0;
   let server: SMTPServer | undefined;
 
   async function listen() {
+    const auth = options.auth;
     server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['AUTH', 'STARTTLS'],
+      authOptional: !auth,
+      ...(auth ? { allowInsecureAuth: true, authMethods: ['PLAIN', 'LOGIN'] } : {}),
+      disabledCommands: auth ? ['STARTTLS'] : ['AUTH', 'STARTTLS'],
+      onAuth(login, _session, callback) {
+        if (auth && login.username === auth.user && login.password === auth.pass)
+          return callback(null, { user: login.username });
+        return callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
+      },
       logger: false,
       onRcptTo(address, _session, callback) {
         if (refused.has(address.address.toLowerCase()))
@@ -43,6 +54,7 @@ export async function startMailServer(options: { refuse?: string[] } = {}) {
                 },
                 raw,
                 mail,
+                ...(typeof session.user === 'string' ? { user: session.user } : {}),
               });
               callback();
             })
@@ -62,6 +74,9 @@ export async function startMailServer(options: { refuse?: string[] } = {}) {
     received,
     get url() {
       return `smtp://127.0.0.1:${port}`;
+    },
+    get port() {
+      return port;
     },
     /** Mails received for an address. */
     to: (address: string) => received.filter((r) => r.envelope.to.includes(address)),
