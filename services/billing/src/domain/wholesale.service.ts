@@ -215,6 +215,31 @@ export function createWholesale(deps: {
       );
     },
 
+    /**
+     * The reseller pays a wholesale invoice by card: a PaymentIntent on the PLATFORM's Stripe account (the
+     * invoice is the platform's), created by the card service exactly as for any of the platform's invoices
+     * once this caller is known to be the invoice's payer (or the platform's staff); Stripe's signed
+     * payment_intent.succeeded to the platform's webhook settles it. Idempotency-Key honoured.
+     */
+    async cardPayment<T>(
+      auth: AuthContext,
+      id: string,
+      key: string | undefined,
+      card: {
+        createIntent(
+          auth: AuthContext,
+          invoiceId: string,
+          key: string | undefined,
+          tenantId?: string,
+        ): Promise<T>;
+      },
+    ): Promise<T> {
+      await visible(auth, id);
+      // the payer is checked above; the intent is made in the platform's tenant, as its staff would make it
+      const asPlatform: AuthContext = { ...auth, role: 'admin', tenantId: PLATFORM_TENANT_ID };
+      return card.createIntent(asPlatform, id, key, PLATFORM_TENANT_ID);
+    },
+
     async policy(auth: AuthContext): Promise<WholesalePolicy> {
       resellerOf(auth);
       return db.withTenant(PLATFORM, (tx) => getWholesalePolicy(tx));

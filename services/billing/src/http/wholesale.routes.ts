@@ -1,9 +1,10 @@
-import { InvoiceView, PaymentView } from '@geminis/contracts';
+import { InvoiceView, PaymentView, StripePaymentIntentView } from '@geminis/contracts';
 import { createRoutes } from '@geminis/service-kit';
 import { z } from 'zod';
 import { invoiceNotFound } from '../domain/errors';
 import { ApplyCreditInput } from '../domain/inputs';
 import { type BillingRuns } from '../domain/lifecycle-jobs.service';
+import { type StripeService } from '../domain/stripe.service';
 import { type Wholesale } from '../domain/wholesale.service';
 import { bodyOf, idempotencyKeyOf, idOf, queryOf, sendAnswer } from './request';
 
@@ -68,8 +69,8 @@ const BillingRunView = z.object({
  * The reseller wholesale economy (a reseller its own invoices from the platform, the platform's staff all
  * of them; clients none) and the staff's "run the nightly lifecycle now".
  */
-export function wholesaleRoutes(deps: { wholesale: Wholesale; runs: BillingRuns }) {
-  const { wholesale, runs } = deps;
+export function wholesaleRoutes(deps: { wholesale: Wholesale; runs: BillingRuns; stripe: StripeService }) {
+  const { wholesale, runs, stripe } = deps;
   const routes = createRoutes();
   routes.get(
     '/v1/wholesale/invoices',
@@ -111,6 +112,20 @@ export function wholesaleRoutes(deps: { wholesale: Wholesale; runs: BillingRuns 
       const id = idOf(req, invoiceNotFound);
       const input = bodyOf(req, ApplyCreditInput);
       sendAnswer(res, await wholesale.applyCredit(auth, id, input, idempotencyKeyOf(req)));
+    },
+  );
+  routes.post(
+    '/v1/wholesale/invoices/:id/stripe-payment-intent',
+    { roles: ['admin', 'reseller'] },
+    {
+      summary: 'Pay a wholesale invoice by card: a PaymentIntent on the platform’s Stripe account',
+      query: NoQuery,
+      responses: { 201: StripePaymentIntentView },
+    },
+    async (req, res, auth) => {
+      queryOf(req, NoQuery);
+      const id = idOf(req, invoiceNotFound);
+      sendAnswer(res, await wholesale.cardPayment(auth, id, idempotencyKeyOf(req), stripe));
     },
   );
   routes.get(
