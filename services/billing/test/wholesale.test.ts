@@ -155,6 +155,18 @@ describe.each([
     expect([absent.status, absent.body.code]).toEqual([foreign.status, foreign.body.code]);
     const pay = await api.post(`/v1/wholesale/invoices/${aInvoice.id}/apply-credit`, {}, b.resellerToken);
     expect([pay.status, pay.body.code]).toEqual([404, 'billing.invoice_not_found']);
+    const pdf = await fetch(`${h.url}/v1/wholesale/invoices/${aInvoice.id}/pdf`, {
+      headers: { authorization: `Bearer ${a.resellerToken}` },
+    });
+    expect([pdf.status, pdf.headers.get('content-type')]).toEqual([200, 'application/pdf']);
+    expect(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
+    const foreignPdf = await api.get(`/v1/wholesale/invoices/${aInvoice.id}/pdf`, b.resellerToken);
+    expect([foreignPdf.status, foreignPdf.body.code]).toEqual([404, 'billing.invoice_not_found']);
+    expect((await api.get(`/v1/wholesale/invoices/${aInvoice.id}/pdf`, A.clientToken)).status).toBe(403);
     // the platform's invoice is not the reseller's tenant's invoice either
     const viaInvoices = await api.get(`/v1/invoices/${aInvoice.id}`, a.resellerToken);
     expect(viaInvoices.status).toBe(404);

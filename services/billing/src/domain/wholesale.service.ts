@@ -240,6 +240,17 @@ export function createWholesale(deps: {
       return card.createIntent(asPlatform, id, key, PLATFORM_TENANT_ID);
     },
 
+    /** The wholesale invoice as a PDF in the platform's brand (billing's invoice PDF), for its payer. */
+    async pdf<T>(
+      auth: AuthContext,
+      id: string,
+      invoices: { pdf(auth: AuthContext, id: string, tenantId?: string): Promise<T> },
+    ): Promise<T> {
+      await visible(auth, id);
+      const asPlatform: AuthContext = { ...auth, role: 'admin', tenantId: PLATFORM_TENANT_ID };
+      return invoices.pdf(asPlatform, id, PLATFORM_TENANT_ID);
+    },
+
     async policy(auth: AuthContext): Promise<WholesalePolicy> {
       resellerOf(auth);
       return db.withTenant(PLATFORM, (tx) => getWholesalePolicy(tx));

@@ -3,6 +3,7 @@ import { createRoutes } from '@geminis/service-kit';
 import { z } from 'zod';
 import { invoiceNotFound } from '../domain/errors';
 import { ApplyCreditInput } from '../domain/inputs';
+import { type InvoicesService } from '../domain/invoices.service';
 import { type BillingRuns } from '../domain/lifecycle-jobs.service';
 import { type StripeService } from '../domain/stripe.service';
 import { type Wholesale } from '../domain/wholesale.service';
@@ -69,8 +70,13 @@ const BillingRunView = z.object({
  * The reseller wholesale economy (a reseller its own invoices from the platform, the platform's staff all
  * of them; clients none) and the staff's "run the nightly lifecycle now".
  */
-export function wholesaleRoutes(deps: { wholesale: Wholesale; runs: BillingRuns; stripe: StripeService }) {
-  const { wholesale, runs, stripe } = deps;
+export function wholesaleRoutes(deps: {
+  wholesale: Wholesale;
+  runs: BillingRuns;
+  stripe: StripeService;
+  invoices: InvoicesService;
+}) {
+  const { wholesale, runs, stripe, invoices } = deps;
   const routes = createRoutes();
   routes.get(
     '/v1/wholesale/invoices',
@@ -95,6 +101,29 @@ export function wholesaleRoutes(deps: { wholesale: Wholesale; runs: BillingRuns;
     async (req, res, auth) => {
       queryOf(req, NoQuery);
       res.json(await wholesale.get(auth, idOf(req, invoiceNotFound)));
+    },
+  );
+  routes.get(
+    '/v1/wholesale/invoices/:id/pdf',
+    { roles: ['admin', 'reseller'] },
+    {
+      summary: 'A wholesale invoice as a PDF in the platform’s brand (application/pdf)',
+      query: NoQuery,
+      responses: { 200: null },
+    },
+    async (req, res, auth) => {
+      queryOf(req, NoQuery);
+      const { number, pdf } = await wholesale.pdf(auth, idOf(req, invoiceNotFound), invoices);
+      res
+        .status(200)
+        .set({
+          'content-type': 'application/pdf',
+          'content-length': String(pdf.length),
+          'content-disposition': `attachment; filename="${number.replace(/[^A-Za-z0-9._-]/g, '_')}.pdf"`,
+          'x-content-type-options': 'nosniff',
+          'cache-control': 'private, no-store',
+        })
+        .end(pdf);
     },
   );
   routes.post(
