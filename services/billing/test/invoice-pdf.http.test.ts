@@ -117,6 +117,22 @@ describe('invoice PDF', () => {
     expect((await pdf(admin, `?tenantId=${shop.tenantId}`)).res.status).toBe(200);
   });
 
+  it('refuses a bad brand in the settings naming the field, changing nothing', async () => {
+    const before = (await api.get('/v1/billing-settings', shop.resellerToken)).body;
+    for (const [body, field] of [
+      [{ brandColor: 'red' }, 'brandColor'],
+      [{ taxCountry: 'Portugal' }, 'taxCountry'],
+      [{ sellerName: '' }, 'sellerName'],
+      [{ sellerTaxId: 'x'.repeat(41) }, 'sellerTaxId'],
+    ] as const) {
+      const res = await api.patch('/v1/billing-settings', body, shop.resellerToken);
+      expect([field, res.status]).toEqual([field, 400]);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    }
+    expect((await api.get('/v1/billing-settings', shop.resellerToken)).body).toEqual(before);
+    expect(before).toMatchObject({ sellerName: 'Acme Hosting Lda', brandColor: '#aa3300' });
+  });
+
   it('answers another tenant, a sibling client and a missing id with the same 404; no token with 401', async () => {
     const { invoice, pdf } = await invoiceOf('EUR');
     const other = await openShop(h);
