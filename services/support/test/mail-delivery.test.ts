@@ -126,6 +126,33 @@ describe('mail delivery', () => {
       expect(mail.text).not.toContain('Bravo');
     });
 
+    it('mails the owner when identity answers a sign-up with its address like a new one (end to end)', async () => {
+      const before = (await mailsOf(A, 'signup_existing')).length;
+      const res = await fetch(`${identity.url}/v1/auth/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          tenantSlug: 'acme',
+          email: ana.email,
+          name: 'Somebody Else',
+          password: 'someone-elses-pass-1',
+          language: 'en',
+          currency: 'EUR',
+        }),
+      });
+      expect(res.status).toBe(202);
+      await eventually('identity’s notice reaches support', async () => {
+        return (await mailsOf(A, 'signup_existing')).length === before + 1;
+      });
+      const sentBefore = smtp.to(ana.email).length;
+      await drain();
+      const got = smtp.to(ana.email).slice(sentBefore);
+      expect(got).toHaveLength(1);
+      // the account's language, not the one typed into the sign-up form
+      expect(got[0]!.mail.subject).toBe('Alguien intentó registrarse en Acme Hosting con tu dirección');
+      expect(got[0]!.mail.text).not.toContain('someone-elses-pass-1');
+    });
+
     it('uses the event’s locale for an account support knows no language of, English without one', async () => {
       const owner = newId();
       await h.deliver('identity.user.signup_existing.v1', B, signup(B, owner, 'owner@bravo.example', 'es-ES'));

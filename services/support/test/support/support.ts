@@ -122,7 +122,8 @@ export async function startSupport(
 
 /** The envelopes support wrote to its outbox in a tenant, by type. */
 export async function outboxEvents(h: Harness, tenantId: string, type: string): Promise<any[]> {
-  const rs = await h.db.transaction((tx) =>
+  // under an explicit all-tenants scope: the outbox is a tenant table too
+  const rs = await h.db.withTenant({ kind: 'all' }, (tx) =>
     rows<{ envelope: any }>(
       tx,
       sql`select envelope from outbox where tenant_id = ${tenantId} and type = ${type} order by created_at`,
