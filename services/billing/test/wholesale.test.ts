@@ -208,6 +208,18 @@ describe.each([
     expect([again.status, again.body.payment.id]).toEqual([201, paid.body.payment.id]);
     const balance = await api.get(`/v1/credit/${a.tenantId}`, admin);
     expect(balance.body.balances).toEqual([{ currency: 'EUR', amount: 3400 }]);
+    // the reseller reads its own balance at the platform; another reseller only ever its own
+    const own = await api.get('/v1/wholesale/balance', a.resellerToken);
+    expect(own.body).toEqual({ resellerId: a.tenantId, balances: [{ currency: 'EUR', amount: 3400 }] });
+    const theirs = await api.get(`/v1/wholesale/balance?resellerId=${a.tenantId}`, b.resellerToken);
+    expect(theirs.body).toEqual({ resellerId: b.tenantId, balances: [] });
+    const named = await api.get(`/v1/wholesale/balance?resellerId=${a.tenantId}`, admin);
+    expect(named.body.balances).toEqual(own.body.balances);
+    const unnamed = await api.get('/v1/wholesale/balance', admin);
+    expect([unnamed.status, JSON.stringify(unnamed.body)]).toEqual([
+      400,
+      expect.stringContaining('resellerId'),
+    ]);
     const events = await outboxEvents(h, PLATFORM_TENANT_ID, 'billing.invoice.paid.v1');
     expect(events.filter((e) => e.invoiceId === aInvoice.id)).toHaveLength(1);
   });

@@ -23,7 +23,7 @@ import {
 } from '../store/wholesale.store';
 import { liftPaidWholesaleSuspensions, suspendForUnpaidWholesale } from '../store/wholesale-dunning.store';
 import { dateOf } from './cycles';
-import { insufficientCredit, invoiceNotFound } from './errors';
+import { insufficientCredit, invalidField, invoiceNotFound } from './errors';
 import { type Answer, type Idempotent } from './idempotency.service';
 import { applyPayment } from './invoice-payment';
 import { toJsonMinor } from './money';
@@ -238,6 +238,17 @@ export function createWholesale(deps: {
       // the payer is checked above; the intent is made in the platform's tenant, as its staff would make it
       const asPlatform: AuthContext = { ...auth, role: 'admin', tenantId: PLATFORM_TENANT_ID };
       return card.createIntent(asPlatform, id, key, PLATFORM_TENANT_ID);
+    },
+
+    /** The reseller's account credit at the platform, per currency (what pays its wholesale invoices). */
+    async balance(auth: AuthContext, q: { resellerId?: string | undefined }) {
+      const reseller = resellerOf(auth, q.resellerId);
+      if (!reseller) throw invalidField('request.invalid', 'resellerId', 'name the reseller');
+      const balances = await db.withTenant(PLATFORM, (tx) => creditBalances(tx, PLATFORM, reseller));
+      return {
+        resellerId: reseller,
+        balances: balances.map((b) => ({ currency: b.currency, amount: toJsonMinor(b.amount) })),
+      };
     },
 
     /** The wholesale invoice as a PDF in the platform's brand (billing's invoice PDF), for its payer. */

@@ -158,6 +158,23 @@ export function wholesaleRoutes(deps: {
     },
   );
   routes.get(
+    '/v1/wholesale/balance',
+    { roles: ['admin', 'reseller'] },
+    {
+      summary: 'The reseller’s account credit at the platform (a reseller: its own; an admin: ?resellerId=)',
+      query: ListQuery,
+      responses: {
+        200: z.object({
+          resellerId: z.uuid(),
+          balances: z.array(z.object({ currency: z.string(), amount: z.number().int() })),
+        }),
+      },
+    },
+    async (req, res, auth) => {
+      res.json(await wholesale.balance(auth, queryOf(req, ListQuery)));
+    },
+  );
+  routes.get(
     '/v1/wholesale/policy',
     { roles: ['admin', 'reseller'] },
     {
