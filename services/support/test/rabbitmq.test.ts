@@ -45,7 +45,8 @@ describe('support over RabbitMQ', () => {
   }
 
   const published = async (type: string) => {
-    const [r] = await h.db.transaction((tx) =>
+    // under an explicit all-tenants scope: the outbox is a tenant table too
+    const [r] = await h.db.withTenant({ kind: 'all' }, (tx) =>
       rows<{ n: number }>(
         tx,
         sql`select count(*)::int as n from outbox where type = ${type} and published_at is not null`,
