@@ -123,6 +123,18 @@ export type AccountView = z.infer<typeof AccountView>;
 export const AccountList = itemsOf(AccountView);
 export type AccountList = z.infer<typeof AccountList>;
 
+/**
+ * Provisioning's service-key routes (never routed by the gateway):
+ *   GET PROVISIONING_INTERNAL.serviceCredentials(tenantId, serviceId) → AccountCredentialsView: the panel
+ *     login of a client service's account, for notifications to put in the welcome mail; only with the
+ *     shared service key in `x-geminis-service-key`; 404 while the account is not created (or terminated),
+ *     and for a service of another tenant. Answered `Cache-Control: no-store`; never log it.
+ */
+export const PROVISIONING_INTERNAL = {
+  serviceCredentials: (tenantId: string, serviceId: string) =>
+    `/internal/v1/tenants/${encodeURIComponent(tenantId)}/services/${encodeURIComponent(serviceId)}/credentials`,
+} as const;
+
 /** GET /v1/accounts/:id/credentials: the panel login of the client's own account. */
 export const AccountCredentialsView = z.object({
   username: z.string(),

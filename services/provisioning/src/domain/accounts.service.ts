@@ -1,6 +1,12 @@
 import { type AccountStatus } from '@geminis/contracts';
-import { type AuthContext, type Database, type TenantScope } from '@geminis/service-kit';
-import { findAccount, findAccountPassword, listAccounts, type Account } from '../store/accounts.store';
+import { tenantScope, type AuthContext, type Database, type TenantScope } from '@geminis/service-kit';
+import {
+  findAccount,
+  findAccountOfService,
+  findAccountPassword,
+  listAccounts,
+  type Account,
+} from '../store/accounts.store';
 import { findUsage } from '../store/usage.store';
 import { readScope } from './context';
 import { type Cipher } from './crypto';
@@ -42,6 +48,27 @@ export function createAccountsService(deps: { db: Database; cipher: Cipher }) {
     },
 
     /** The panel login of an account: to its client and its tenant's staff, never in a list or an event. */
+    /** The panel login of a client service's account, for our own services (notifications): no user. */
+    async credentialsOfService(tenantId: string, serviceId: string) {
+      const scope = tenantScope(tenantId);
+      const found = await db.withTenant(scope, async (tx) => {
+        const account = await findAccountOfService(tx, scope, serviceId);
+        return account ? { account, sealed: await findAccountPassword(tx, scope, account.id) } : null;
+      });
+      const account = found?.account;
+      if (
+        !found?.sealed ||
+        !account?.username ||
+        account.status === 'pending' ||
+        account.status === 'terminated'
+      )
+        throw accountNotFound();
+      return {
+        username: account.username,
+        password: cipher.open('account-passwords', found.sealed),
+        host: account.host,
+      };
+    },
     async credentials(auth: AuthContext, id: string, tenantId?: string) {
       const scope = readScope(auth, tenantId);
       const account = await find(auth, scope, id);

@@ -80,6 +80,20 @@ export function accountsRoutes(deps: { accounts: AccountsService; jobs: JobsServ
       res.json(await login.loginUrl(auth, idOf(req, accountNotFound), tenantOf(req), req.ip));
     },
   );
+  routes.get(
+    '/internal/v1/tenants/:tenantId/services/:serviceId/credentials',
+    { service: true },
+    {
+      summary: "A client service's panel login, for notifications (PROVISIONING_INTERNAL; service key only)",
+      responses: { 200: AccountCredentialsView },
+    },
+    async (req, res) => {
+      const tenantId = idOf(req, accountNotFound, 'tenantId');
+      const serviceId = idOf(req, accountNotFound, 'serviceId');
+      res.setHeader('cache-control', 'no-store');
+      res.json(await accounts.credentialsOfService(tenantId, serviceId));
+    },
+  );
   routes.post(
     '/v1/provisioning/accounts/:id/actions',
     STAFF,

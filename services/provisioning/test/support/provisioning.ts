@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { eventRegistry, PLATFORM_TENANT_ID } from '@geminis/contracts';
 import {
   allTenants,
@@ -43,6 +44,8 @@ export interface HarnessOptions {
   firstWallOnly?: boolean;
   /** A real bus (RabbitMQ); the in-memory one otherwise. */
   bus?: Bus;
+  /** The shared service key our own services call the /internal routes with (a random one by default). */
+  serviceKey?: string;
 }
 
 export async function startProvisioning(options: HarnessOptions = {}): Promise<Harness> {
@@ -79,6 +82,7 @@ export async function startProvisioning(options: HarnessOptions = {}): Promise<H
     verifier,
     // Every answer a test gets was checked against the schema its route declares (a 500 otherwise).
     checkResponses: true,
+    serviceKey: options.serviceKey ?? randomBytes(32).toString('base64url'),
     port: 0,
     relayPollMs: 50,
   }).catch(async (err: unknown) => {
