@@ -361,7 +361,10 @@ describe('inbound mail', () => {
 
   it('keeps a mailed reply and its files in one transaction: neither is kept without the other', async () => {
     const t = await anasTicket(helpDesk, 'Atomic');
-    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(16, 2)]);
+    const png = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      Buffer.alloc(16, 2),
+    ]);
     const raw = [
       `From: <${ana.email}>`,
       `To: ${t.replyTo}`,

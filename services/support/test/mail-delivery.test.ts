@@ -42,7 +42,11 @@ describe('mail delivery', () => {
         customDomains: [],
         allowCustomProducts: false,
         supportEmail,
-        owner: { email: `owner@${slug}.example`, name: `${brandName} Owner`, password: `${slug}-owner-pass-1` },
+        owner: {
+          email: `owner@${slug}.example`,
+          name: `${brandName} Owner`,
+          password: `${slug}-owner-pass-1`,
+        },
       })
     ).reseller.id;
   const mailsOf = async (tenantId: string, template: string) =>
@@ -80,14 +84,23 @@ describe('mail delivery', () => {
     B = await makeReseller('bravo', 'Bravo Hosting', 'help@bravo.example');
     const u = await identity.services.clients.insertClient(
       A,
-      { email: 'ana@clients.example', name: 'Ana', password: 'a-client-pass-123', language: 'es', currency: 'EUR' },
+      {
+        email: 'ana@clients.example',
+        name: 'Ana',
+        password: 'a-client-pass-123',
+        language: 'es',
+        currency: 'EUR',
+      },
       'admin',
       admin(),
     );
     ana = { id: u.id, email: 'ana@clients.example' };
     await eventually('support learns the client', async () => {
       const [r] = await h.db.withTenant({ kind: 'tenant', tenantId: A }, (tx) =>
-        rows<{ n: number }>(tx, sql`select count(*)::int as n from mail_recipients where client_id = ${ana.id}`),
+        rows<{ n: number }>(
+          tx,
+          sql`select count(*)::int as n from mail_recipients where client_id = ${ana.id}`,
+        ),
       );
       return r!.n === 1;
     });
@@ -114,7 +127,9 @@ describe('mail delivery', () => {
       await h.deliver('identity.user.signup_existing.v1', A, signup(A, ana.id, ana.email, null), id);
       await h.deliver('identity.user.signup_existing.v1', A, signup(A, ana.id, ana.email, null), id);
       expect(await drain()).toEqual({ sent: 1, retry: 0, failed: 0 });
-      const got = smtp.to(ana.email).filter((r) => r.mail.headers.get('x-geminis-template') === 'signup_existing');
+      const got = smtp
+        .to(ana.email)
+        .filter((r) => r.mail.headers.get('x-geminis-template') === 'signup_existing');
       expect(got).toHaveLength(1);
       const mail = got[0]!.mail;
       // Ana is a Spanish-speaking client of Acme
@@ -155,7 +170,11 @@ describe('mail delivery', () => {
 
     it('uses the event’s locale for an account support knows no language of, English without one', async () => {
       const owner = newId();
-      await h.deliver('identity.user.signup_existing.v1', B, signup(B, owner, 'owner@bravo.example', 'es-ES'));
+      await h.deliver(
+        'identity.user.signup_existing.v1',
+        B,
+        signup(B, owner, 'owner@bravo.example', 'es-ES'),
+      );
       await h.deliver('identity.user.signup_existing.v1', B, signup(B, newId(), 'staff@bravo.example', null));
       expect(await drain()).toEqual({ sent: 2, retry: 0, failed: 0 });
       expect(smtp.to('owner@bravo.example').at(-1)!.mail.subject).toBe(
@@ -195,13 +214,18 @@ describe('mail delivery', () => {
   describe('bounces', () => {
     const notice = async (tenantId: string, email: string) => {
       const id = newId();
-      await h.deliver('identity.user.signup_existing.v1', tenantId, {
+      await h.deliver(
+        'identity.user.signup_existing.v1',
         tenantId,
-        userId: newId(),
-        email,
-        locale: 'en',
-        occurredAt: clock.now.toISOString(),
-      }, id);
+        {
+          tenantId,
+          userId: newId(),
+          email,
+          locale: 'en',
+          occurredAt: clock.now.toISOString(),
+        },
+        id,
+      );
       const [m] = await h.db.withTenant({ kind: 'tenant', tenantId }, (tx) =>
         rows<{ id: string }>(tx, sql`select id from mail_outbox where event_id = ${id}`),
       );
@@ -302,11 +326,20 @@ describe('mail delivery', () => {
       });
       mta.close();
       expect(await mailLog(B, 'bounced')).toEqual([
-        expect.objectContaining({ id: first, status: 'bounced', lastError: expect.stringMatching(/^hard bounce 5\.1\.1/) }),
+        expect.objectContaining({
+          id: first,
+          status: 'bounced',
+          lastError: expect.stringMatching(/^hard bounce 5\.1\.1/),
+        }),
       ]);
       const list = await api.get('/v1/support/mail-suppressions', h.issuer.tokenFor('reseller', B));
       expect(list.body.items).toEqual([
-        expect.objectContaining({ email: 'gone@clients.example', reason: 'hard_bounce', statusCode: '5.1.1', mailId: first }),
+        expect.objectContaining({
+          email: 'gone@clients.example',
+          reason: 'hard_bounce',
+          statusCode: '5.1.1',
+          mailId: first,
+        }),
       ]);
       suppressionId = list.body.items[0].id;
       // later mail to the address (any case) is not sent, and says why
@@ -331,14 +364,22 @@ describe('mail delivery', () => {
       expect(foreign.status).toBe(404);
       expect(foreign.body.code).toBe(missing.body.code);
       expect(await countRows(h, 'mail_suppressions')).toBe(1);
-      const bad = await api.get('/v1/support/mail-suppressions?email=not-an-address', h.issuer.tokenFor('reseller', B));
+      const bad = await api.get(
+        '/v1/support/mail-suppressions?email=not-an-address',
+        h.issuer.tokenFor('reseller', B),
+      );
       expect(bad.status).toBe(400);
       expect(JSON.stringify(bad.body)).toContain('email');
-      expect((await api.get('/v1/support/mail-suppressions', h.issuer.tokenFor('client', B, newId()))).status).toBe(403);
+      expect(
+        (await api.get('/v1/support/mail-suppressions', h.issuer.tokenFor('client', B, newId()))).status,
+      ).toBe(403);
     });
 
     it('mails the address again once staff lift its suppression', async () => {
-      const lifted = await api.del(`/v1/support/mail-suppressions/${suppressionId}`, h.issuer.tokenFor('reseller', B));
+      const lifted = await api.del(
+        `/v1/support/mail-suppressions/${suppressionId}`,
+        h.issuer.tokenFor('reseller', B),
+      );
       expect(lifted.status).toBe(204);
       await notice(B, 'gone@clients.example');
       await drain();
@@ -374,7 +415,13 @@ describe('mail delivery', () => {
     it('drops a report about no mail of ours, and writes nothing', async () => {
       const before = await countRows(h, 'mail_suppressions');
       const answer = await pipe(
-        dsn({ mailId: newId(), to: 'x@clients.example', action: 'failed', status: '5.1.1', diagnostic: '550 unknown' }),
+        dsn({
+          mailId: newId(),
+          to: 'x@clients.example',
+          action: 'failed',
+          status: '5.1.1',
+          diagnostic: '550 unknown',
+        }),
       );
       expect(answer.body).toEqual({ status: 'dropped', reason: 'bounce_unmatched' });
       expect(await countRows(h, 'mail_suppressions')).toBe(before);
@@ -407,7 +454,12 @@ describe('mail delivery', () => {
     it('stores the server with its password sealed, and never answers the password', async () => {
       const put = await api.put('/v1/support/smtp-settings', settings(), h.issuer.tokenFor('reseller', A));
       expect(put.status).toBe(200);
-      expect(put.body).toMatchObject({ tenantId: A, host: '127.0.0.1', username: 'acme-mailer', passwordSet: true });
+      expect(put.body).toMatchObject({
+        tenantId: A,
+        host: '127.0.0.1',
+        username: 'acme-mailer',
+        passwordSet: true,
+      });
       const got = await api.get('/v1/support/smtp-settings', h.issuer.tokenFor('reseller', A));
       expect(got.body).toEqual(put.body);
       expect(JSON.stringify(got.body)).not.toContain(password);
@@ -423,7 +475,11 @@ describe('mail delivery', () => {
       expect(ok.body).toEqual({ ok: true, error: null });
       expect(own.received).toHaveLength(0);
       // a wrong password (kept in place of the right one) fails the test, and says so
-      await api.put('/v1/support/smtp-settings', { ...settings(), password: 'wrong-password-99' }, h.issuer.tokenFor('reseller', A));
+      await api.put(
+        '/v1/support/smtp-settings',
+        { ...settings(), password: 'wrong-password-99' },
+        h.issuer.tokenFor('reseller', A),
+      );
       const bad = await api.post('/v1/support/smtp-settings/test', {}, h.issuer.tokenFor('reseller', A));
       expect(bad.status).toBe(200);
       expect(bad.body.ok).toBe(false);
@@ -434,14 +490,24 @@ describe('mail delivery', () => {
       // changing the host or port without a password keeps the stored one
       await api.put('/v1/support/smtp-settings', settings(), h.issuer.tokenFor('reseller', A));
       const { password: _omitted, ...withoutPassword } = settings();
-      const kept = await api.put('/v1/support/smtp-settings', withoutPassword, h.issuer.tokenFor('reseller', A));
+      const kept = await api.put(
+        '/v1/support/smtp-settings',
+        withoutPassword,
+        h.issuer.tokenFor('reseller', A),
+      );
       expect(kept.body.passwordSet).toBe(true);
-      expect((await api.post('/v1/support/smtp-settings/test', {}, h.issuer.tokenFor('reseller', A))).body.ok).toBe(true);
+      expect(
+        (await api.post('/v1/support/smtp-settings/test', {}, h.issuer.tokenFor('reseller', A))).body.ok,
+      ).toBe(true);
     });
 
     it('sends the tenant’s mail through its own server, and other tenants’ through the platform’s', async () => {
       // the platform tenant's own server is the platform's business: a reseller never inherits it
-      const platformOwn = await api.put('/v1/support/smtp-settings', settings(), h.issuer.tokenFor('admin', PLATFORM_TENANT_ID));
+      const platformOwn = await api.put(
+        '/v1/support/smtp-settings',
+        settings(),
+        h.issuer.tokenFor('admin', PLATFORM_TENANT_ID),
+      );
       expect(platformOwn.status).toBe(200);
       await tell(A, 'eva@clients.example');
       await tell(B, 'bea@clients.example');

@@ -18,7 +18,13 @@ describe.each([
   let resellerA: string;
   let resellerB: string;
   let suppressionOfA: string;
-  const server = { host: '198.41.0.4', port: 587, security: 'starttls', username: 'a@acme.example', password: 'app-password-1234' };
+  const server = {
+    host: '198.41.0.4',
+    port: 587,
+    security: 'starttls',
+    username: 'a@acme.example',
+    password: 'app-password-1234',
+  };
 
   beforeAll(async () => {
     // production rules: no private hosts, no plain SMTP
@@ -56,11 +62,15 @@ describe.each([
     }
     expect(await countRows(h, 'tenant_smtp_settings')).toBe(1);
     // B's own settings are a row of B's: A's stay as they were
-    expect((await api.put('/v1/support/smtp-settings', { ...server, host: '198.41.0.5' }, resellerB)).status).toBe(200);
+    expect(
+      (await api.put('/v1/support/smtp-settings', { ...server, host: '198.41.0.5' }, resellerB)).status,
+    ).toBe(200);
     expect((await api.get('/v1/support/smtp-settings', resellerA)).body.host).toBe('198.41.0.4');
     expect((await api.del('/v1/support/smtp-settings', resellerB)).status).toBe(204);
     expect((await api.get('/v1/support/smtp-settings', resellerA)).status).toBe(200);
-    expect((await api.get('/v1/support/smtp-settings', h.issuer.tokenFor('client', A, newId()))).status).toBe(403);
+    expect((await api.get('/v1/support/smtp-settings', h.issuer.tokenFor('client', A, newId()))).status).toBe(
+      403,
+    );
   });
 
   it('keeps suppressed addresses per tenant: another tenant neither lists nor lifts them (404)', async () => {

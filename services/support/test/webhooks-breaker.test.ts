@@ -117,9 +117,9 @@ describe('webhook endpoints side by side', () => {
     const waiting = await deliveries(T, bad);
     expect(waiting.map((d) => d.status)).toEqual(['pending', 'pending', 'pending', 'pending']);
     expect(waiting.map((d) => d.attempts).sort()).toEqual([0, 0, 1, 1]);
-    expect((await api.get(`/v1/support/webhooks/${bad}`, h.issuer.tokenFor('reseller', T))).body).toMatchObject(
-      { status: 'active', consecutiveFailures: 2 },
-    );
+    expect(
+      (await api.get(`/v1/support/webhooks/${bad}`, h.issuer.tokenFor('reseller', T))).body,
+    ).toMatchObject({ status: 'active', consecutiveFailures: 2 });
     // the healthy endpoint of the same tenant got all four
     expect(healthy.hits.length - goodBefore).toBe(4);
     expect((await deliveries(T, good)).every((d) => d.status === 'delivered')).toBe(true);

@@ -1,17 +1,6 @@
-import {
-  allTenants,
-  newId,
-  tenantScope,
-  type AuthContext,
-  type Database,
-} from '@geminis/service-kit';
+import { allTenants, newId, tenantScope, type AuthContext, type Database } from '@geminis/service-kit';
 import { findMail, markBounced, softBounced } from '../store/mail.store';
-import {
-  deleteSuppression,
-  listSuppressions,
-  suppress,
-  type Suppression,
-} from '../store/suppressions.store';
+import { deleteSuppression, listSuppressions, suppress, type Suppression } from '../store/suppressions.store';
 import { writeScope } from './context';
 import { bounceKind, type DeliveryReport } from './dsn';
 import { suppressionNotFound } from './errors';
@@ -96,7 +85,8 @@ export function createBouncesService(deps: {
     /** Lifts a suppression (the client fixed its mailbox): mail to the address is sent again. */
     async lift(auth: AuthContext, id: string, tenantId?: string): Promise<void> {
       const scope = writeScope(auth, tenantId);
-      if (!(await db.withTenant(scope, (tx) => deleteSuppression(tx, scope, id)))) throw suppressionNotFound();
+      if (!(await db.withTenant(scope, (tx) => deleteSuppression(tx, scope, id))))
+        throw suppressionNotFound();
     },
   };
 }

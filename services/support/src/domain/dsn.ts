@@ -49,7 +49,9 @@ const decode = (body: string, encoding: string | undefined): string =>
   encoding?.toLowerCase() === 'base64'
     ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
     : encoding?.toLowerCase() === 'quoted-printable'
-      ? body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
+      ? body
+          .replace(/=\r?\n/g, '')
+          .replace(/=([0-9A-F]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
       : body;
 
 /** `rfc822; user@example.com` → `user@example.com` (lower case). */
@@ -90,7 +92,9 @@ export function parseDeliveryReport(
         recipients.push({
           address,
           action,
-          status: /\d\.\d{1,3}\.\d{1,3}/.exec(f.get('status') ?? '')?.[0] ?? (action === 'failed' ? '5.0.0' : '4.0.0'),
+          status:
+            /\d\.\d{1,3}\.\d{1,3}/.exec(f.get('status') ?? '')?.[0] ??
+            (action === 'failed' ? '5.0.0' : '4.0.0'),
           diagnostic: f.get('diagnostic-code')?.slice(0, 500) ?? null,
         });
       }

@@ -1,11 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import {
-  createPurposeCipher,
-  tenantScope,
-  type AuthContext,
-  type Database,
-} from '@geminis/service-kit';
+import { createPurposeCipher, tenantScope, type AuthContext, type Database } from '@geminis/service-kit';
 import { serverTransport, type ServerTransport } from '../mail/transport';
 import {
   deleteSmtpSettings,

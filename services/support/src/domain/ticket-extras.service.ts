@@ -133,7 +133,10 @@ export function createTicketExtrasService(deps: {
     ): Promise<Attachment> {
       checked(file);
       const viewer = viewerOf(auth, tenantId);
-      const by = { author: auth.role === 'client' ? ('client' as const) : ('staff' as const), authorId: auth.userId };
+      const by = {
+        author: auth.role === 'client' ? ('client' as const) : ('staff' as const),
+        authorId: auth.userId,
+      };
       return onTicket(viewer, ticketId, (tx, ticket, scope) => attachIn(tx, scope, ticket, file, by), true);
     },
 

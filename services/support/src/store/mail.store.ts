@@ -343,7 +343,10 @@ export async function markAttemptFailed(
 
 /** One mail by id, in whichever tenant of the scope it is (a bounce names our Message-ID only). */
 export async function findMail(tx: Tx, scope: TenantScope, id: string): Promise<Mail | undefined> {
-  const [row] = await rows<MailRow>(tx, sql`select * from mail_outbox where ${tenantIs(scope)} and id = ${id}`);
+  const [row] = await rows<MailRow>(
+    tx,
+    sql`select * from mail_outbox where ${tenantIs(scope)} and id = ${id}`,
+  );
   return row && toMail(row);
 }
 

@@ -1,10 +1,4 @@
-import {
-  rows,
-  tenantIs,
-  writeTenant,
-  type SingleTenantScope,
-  type Tx,
-} from '@geminis/service-kit';
+import { rows, tenantIs, writeTenant, type SingleTenantScope, type Tx } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 
 export type SmtpSecurity = 'tls' | 'starttls' | 'none';

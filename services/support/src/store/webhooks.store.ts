@@ -269,7 +269,12 @@ export async function recordAttempt(
 }
 
 /** Puts a claimed delivery back to wait until `until` without spending an attempt (its endpoint's breaker is open). */
-export async function deferDelivery(tx: Tx, scope: SingleTenantScope, id: string, until: Date): Promise<void> {
+export async function deferDelivery(
+  tx: Tx,
+  scope: SingleTenantScope,
+  id: string,
+  until: Date,
+): Promise<void> {
   await tx.execute(
     sql`update webhook_deliveries set next_attempt_at = ${until}
         where ${tenantIs(scope)} and id = ${id} and status = 'pending'`,

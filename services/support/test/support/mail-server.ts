@@ -16,7 +16,10 @@ export interface Received {
  * again on the same port (an SMTP outage).
  */
 export async function startMailServer(
-  options: { refuse?: string[]; /** Require AUTH (PLAIN/LOGIN) with this user and password. */ auth?: { user: string; pass: string } } = {},
+  options: {
+    refuse?: string[];
+    /** Require AUTH (PLAIN/LOGIN) with this user and password. */ auth?: { user: string; pass: string };
+  } = {},
 ) {
   const received: Received[] = [];
   const refused = new Set((options.refuse ?? []).map((a) => a.toLowerCase()));
