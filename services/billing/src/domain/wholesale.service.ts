@@ -112,7 +112,7 @@ export function createWholesale(deps: {
           chargeBatch(tx, allTenants, today, batchSize, after),
         );
         charged += b.charged;
-        if (b.walked < batchSize * 4 || !b.last) break;
+        if (!b.more || !b.last) break;
         after = b.last;
       }
       let invoiced = 0;

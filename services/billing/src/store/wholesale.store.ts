@@ -8,8 +8,8 @@ import { tenantIs } from './sql';
 const WALK_FACTOR = 4;
 
 export interface ChargeBatch {
-  /** Services walked (the walk goes on while a full walk came back). */
-  walked: number;
+  /** Whether the walk goes on (a full batch charged, or a full walk). */
+  more: boolean;
   /** Charges claimed by this batch (a (service, period) already charged is never charged again). */
   charged: number;
   /** Where the next batch of the same run starts (keyset on the service id). */
@@ -78,7 +78,7 @@ export async function chargeBatch(
   after: string | null,
 ): Promise<ChargeBatch> {
   const from = after ? sql`and s.id > ${after}::uuid` : sql``;
-  const [r] = await rows<{ walked: number; charged: number; last: string | null }>(
+  const [r] = await rows<{ walked: number; charged: number; full: boolean; last: string | null }>(
     tx,
     sql`
     with walk as materialized (
@@ -109,7 +109,7 @@ export async function chargeBatch(
         ${ADDON_WHOLESALE}
        where s.cycle <> 'free' and s.product_type <> 'domain'
     ),
-    due as (
+    due as materialized (
       select c.*,
              -- the service's lines (and its add-ons') on the latest live invoice for that period
              (select sum(l.amount) from invoice_lines l
@@ -139,10 +139,13 @@ export async function chargeBatch(
       on conflict (tenant_id, service_id, period_start) do nothing
       returning id
     )
+    -- a full batch of due services stops at its last one (the rest of the walk is walked again)
     select (select count(*) from walk)::int as walked, (select count(*) from claimed)::int as charged,
-           (select max(id::text) from walk) as last`,
+           (select count(*) from due) = ${limit} as full,
+           case when (select count(*) from due) = ${limit} then (select max(id::text) from due)
+                else (select max(id::text) from walk) end as last`,
   );
-  return { walked: r!.walked, charged: r!.charged, last: r!.last };
+  return { more: r!.full || r!.walked === limit * WALK_FACTOR, charged: r!.charged, last: r!.last };
 }
 
 /** The reseller as a client of the platform (its tenant id is its client id there), if billing has none. */
