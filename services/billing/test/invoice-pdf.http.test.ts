@@ -117,6 +117,52 @@ describe('invoice PDF', () => {
     expect((await pdf(admin, `?tenantId=${shop.tenantId}`)).res.status).toBe(200);
   });
 
+  it('renders a credit note of the invoice in the same brand; others get the 404 of a missing one', async () => {
+    const { c, invoice } = await invoiceOf('EUR');
+    await api.post(`/v1/invoices/${invoice.id}/payments`, { amount: 1844 }, shop.resellerToken);
+    const note = await api.post(
+      `/v1/invoices/${invoice.id}/credit-notes`,
+      { amount: 500, reason: 'Downtime on 3 March' },
+      shop.resellerToken,
+    );
+    expect(note.status).toBe(201);
+    const noteId = note.body.creditNote.id as string;
+    const get = (token: string, id = noteId, invoiceId = invoice.id as string) =>
+      fetch(`${h.url}/v1/invoices/${invoiceId}/credit-notes/${id}/pdf`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+    const res = await get(c.token);
+    expect([res.status, res.headers.get('content-type')]).toEqual([200, 'application/pdf']);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const text = pdfText(bytes).join('\n');
+    for (const printed of [
+      'Acme Hosting Lda',
+      'CREDIT NOTE',
+      invoice.number,
+      'Downtime on 3 March',
+      'Total credited 5.00 EUR',
+    ])
+      expect(text).toContain(printed);
+    const missing = await get(c.token, newId());
+    expect(missing.status).toBe(404);
+    const code = ((await missing.json()) as { code: string }).code;
+    const other = await openShop(h);
+    const stranger = await newClient(h, other.tenantId);
+    const sibling = await newClient(h, shop.tenantId);
+    for (const token of [stranger.token, sibling.token, other.resellerToken]) {
+      const r = await get(token);
+      expect(r.status).toBe(404);
+      expect(((await r.json()) as { code: string }).code).toBe(
+        ((await (await get(token, newId(), newId())).json()) as { code: string }).code,
+      );
+    }
+    // a credit note of another invoice is not this invoice's
+    const { invoice: another } = await invoiceOf('EUR');
+    expect((await get(shop.resellerToken, noteId, another.id)).status).toBe(404);
+    expect(code).toBe('billing.credit_note_not_found');
+  });
+
   it('refuses a bad brand in the settings naming the field, changing nothing', async () => {
     const before = (await api.get('/v1/billing-settings', shop.resellerToken)).body;
     for (const [body, field] of [

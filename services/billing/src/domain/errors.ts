@@ -13,6 +13,8 @@ export const invoiceNotFound = () => new NotFoundError('billing.invoice_not_foun
 export const serviceNotFound = () =>
   new NotFoundError('billing.service_not_found', 'client service not found');
 export const clientNotFound = () => new NotFoundError('billing.client_not_found', 'client not found');
+export const creditNoteNotFound = () =>
+  new NotFoundError('billing.credit_note_not_found', 'credit note not found');
 export const paymentMethodNotFound = () =>
   new NotFoundError('billing.payment_method_not_found', 'this client has no saved payment method');
 

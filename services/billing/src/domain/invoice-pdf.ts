@@ -38,28 +38,12 @@ const STATUS_LABEL: Record<InvoiceStatus, string> = {
 const DEFAULT_COLOR = '#1f4e8c';
 const pct = (bps: number) => `${(bps / 100).toFixed(2).replace(/\.?0+$/, '')}%`;
 
-/**
- * The invoice as a PDF (pdfkit, its built-in Helvetica: no font files to ship), in the seller's brand:
- * seller block, buyer block, number, dates, payment status, one row per line (quantity, unit price, tax,
- * total), the totals and the tax note (reverse charge, exemption). Amounts are the stored integer minor
- * units printed with the currency's exponent — never through a float. `compress: false` leaves the page
- * content readable (tests look for the printed text in it).
- */
-export function renderInvoicePdf(
-  input: InvoicePdfInput,
-  options: { compress?: boolean } = {},
-): Promise<Buffer> {
-  const { invoice: inv, seller, buyer } = input;
-  const money = (v: bigint) => formatMinor(v, inv.currency);
+function openDocument(title: string, seller: Seller, subject: string, options: { compress?: boolean }) {
   const doc = new PDFDocument({
     size: 'A4',
     margin: 50,
     compress: options.compress ?? true,
-    info: {
-      Title: `Invoice ${inv.number ?? 'draft'}`,
-      Author: seller.name,
-      Subject: `Invoice ${inv.number ?? 'draft'} for ${buyer.name}`,
-    },
+    info: { Title: title, Author: seller.name, Subject: subject },
   });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
@@ -67,13 +51,15 @@ export function renderInvoicePdf(
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
   });
-
-  const color = seller.color ?? DEFAULT_COLOR;
   const left = 50;
   const right = doc.page.width - 50;
-  const width = right - left;
+  return { doc, done, left, right, width: right - left, color: seller.color ?? DEFAULT_COLOR };
+}
+type Page = ReturnType<typeof openDocument>;
 
-  // brand band and seller
+/** The brand band with the seller and the document's kind, its facts on the right, the buyer below. */
+function header(p: Page, kind: string, seller: Seller, facts: [string, string][], buyer: Buyer): number {
+  const { doc, left, right, width, color } = p;
   doc.rect(0, 0, doc.page.width, 90).fill(color);
   doc
     .fillColor('#ffffff')
@@ -83,7 +69,7 @@ export function renderInvoicePdf(
   doc
     .font('Helvetica-Bold')
     .fontSize(16)
-    .text('INVOICE', right - 150, 30, { width: 150, align: 'right' });
+    .text(kind, right - 150, 30, { width: 150, align: 'right' });
   doc.fillColor('#000000').font('Helvetica').fontSize(9);
   let y = 105;
   if (seller.address) {
@@ -91,23 +77,12 @@ export function renderInvoicePdf(
     y = doc.y;
   }
   if (seller.taxId) doc.text(`Tax ID: ${seller.taxId}`, left, y, { width: 250 });
-
-  // number, dates, status
-  const facts: [string, string][] = [
-    ['Invoice number', inv.number ?? 'draft'],
-    ['Issued', inv.issuedAt.slice(0, 10)],
-    ['Due', inv.dueDate],
-    ...(inv.paidAt ? ([['Paid', inv.paidAt.slice(0, 10)]] as [string, string][]) : []),
-    ['Status', STATUS_LABEL[inv.status]],
-  ];
   let fy = 105;
   for (const [label, value] of facts) {
     doc.font('Helvetica').text(label, right - 220, fy, { width: 100 });
     doc.font('Helvetica-Bold').text(value, right - 120, fy, { width: 120, align: 'right' });
     fy += 14;
   }
-
-  // buyer
   y = Math.max(doc.y, fy) + 20;
   doc.font('Helvetica-Bold').fontSize(10).text('Bill to', left, y);
   doc
@@ -118,11 +93,53 @@ export function renderInvoicePdf(
   const place = [buyer.region, buyer.country].filter(Boolean).join(', ');
   if (place) doc.text(place);
   if (buyer.vatId) doc.text(`VAT ID: ${buyer.vatId}`);
+  return doc.y;
+}
+
+/** The currency line at the bottom; ends the document. */
+function footer(p: Page, currency: string) {
+  p.doc
+    .font('Helvetica')
+    .fontSize(8)
+    .fillColor('#666666')
+    .text(`Amounts in ${currency}.`, p.left, p.doc.page.height - 70, { width: p.width, align: 'center' });
+  p.doc.end();
+}
+
+/**
+ * The invoice as a PDF (pdfkit, its built-in Helvetica: no font files to ship), in the seller's brand:
+ * seller block, buyer block, number, dates, payment status, one row per line (quantity, unit price, tax,
+ * total), the totals and the tax note (reverse charge, exemption). Amounts are the stored integer minor
+ * units printed with the currency's exponent — never through a float. `compress: false` leaves the page
+ * content readable.
+ */
+export function renderInvoicePdf(
+  input: InvoicePdfInput,
+  options: { compress?: boolean } = {},
+): Promise<Buffer> {
+  const { invoice: inv, seller, buyer } = input;
+  const money = (v: bigint) => formatMinor(v, inv.currency);
+  const number = inv.number ?? 'draft';
+  const page = openDocument(`Invoice ${number}`, seller, `Invoice ${number} for ${buyer.name}`, options);
+  const { doc, done, left, right, width, color } = page;
+  const end = header(
+    page,
+    'INVOICE',
+    seller,
+    [
+      ['Invoice number', number],
+      ['Issued', inv.issuedAt.slice(0, 10)],
+      ['Due', inv.dueDate],
+      ...(inv.paidAt ? ([['Paid', inv.paidAt.slice(0, 10)]] as [string, string][]) : []),
+      ['Status', STATUS_LABEL[inv.status]],
+    ],
+    buyer,
+  );
+  let y = end + 20;
 
   // lines
   const cols = { description: left, qty: left + 250, unit: left + 290, tax: left + 370, total: left + 430 };
   const colWidth = { description: 245, qty: 35, unit: 75, tax: 55, total: width - 430 };
-  y = doc.y + 20;
   doc.rect(left, y - 4, width, 18).fill(color);
   doc.fillColor('#ffffff').font('Helvetica-Bold').fontSize(9);
   doc.text('Description', cols.description + 4, y, { width: colWidth.description });
@@ -178,11 +195,67 @@ export function renderInvoicePdf(
       .fontSize(9)
       .text(inv.taxNote, left, y + 10, { width });
   }
+  footer(page, inv.currency);
+  return done;
+}
+
+/** A credit note against an invoice, as a PDF in the same brand: number, date, invoice, amount, reason, refund. */
+export function renderCreditNotePdf(
+  input: {
+    note: {
+      number: string;
+      createdAt: string;
+      amount: bigint;
+      currency: string;
+      reason: string;
+      refundTo: string;
+    };
+    invoice: { number: string | null; issuedAt: string; total: bigint };
+    seller: Seller;
+    buyer: Buyer;
+  },
+  options: { compress?: boolean } = {},
+): Promise<Buffer> {
+  const { note, invoice, seller, buyer } = input;
+  const money = (v: bigint) => formatMinor(v, note.currency);
+  const page = openDocument(
+    `Credit note ${note.number}`,
+    seller,
+    `Credit note ${note.number} for ${buyer.name}`,
+    options,
+  );
+  const { doc, done, left, right, width, color } = page;
+  let y =
+    header(
+      page,
+      'CREDIT NOTE',
+      seller,
+      [
+        ['Credit note number', note.number],
+        ['Issued', note.createdAt.slice(0, 10)],
+        ['Against invoice', invoice.number ?? 'draft'],
+        ['Invoice date', invoice.issuedAt.slice(0, 10)],
+      ],
+      buyer,
+    ) + 20;
+  doc.rect(left, y - 4, width, 18).fill(color);
+  doc.fillColor('#ffffff').font('Helvetica-Bold').fontSize(9);
+  doc.text('Reason', left + 4, y, { width: 300 });
+  doc.text('Credited', right - 150, y, { width: 150, align: 'right' });
+  doc.fillColor('#000000').font('Helvetica');
+  y += 20;
+  doc.text(note.reason, left + 4, y, { width: 300 });
+  const below = doc.y;
+  doc.text(money(note.amount), right - 150, y, { width: 150, align: 'right' });
+  y = Math.max(below, y + 12) + 16;
+  doc.text(`Invoice total ${money(invoice.total)}`, right - 260, y, { width: 260, align: 'right' });
+  doc.font('Helvetica-Bold').fontSize(10);
+  doc.text(`Total credited ${money(note.amount)}`, right - 260, y + 15, { width: 260, align: 'right' });
+  const to = note.refundTo === 'stripe' ? 'to the card the invoice was paid with' : 'to the account credit';
   doc
     .font('Helvetica')
-    .fontSize(8)
-    .fillColor('#666666')
-    .text(`Amounts in ${inv.currency}.`, left, doc.page.height - 70, { width, align: 'center' });
-  doc.end();
+    .fontSize(9)
+    .text(`Refunded ${to}.`, left, y + 40, { width });
+  footer(page, note.currency);
   return done;
 }

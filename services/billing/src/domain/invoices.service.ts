@@ -1,11 +1,12 @@
 import { PLATFORM_TENANT_ID } from '@geminis/contracts';
 import { tenantScope, type AuthContext, type Database } from '@geminis/service-kit';
 import { findClient } from '../store/clients.store';
+import { listCreditNotes } from '../store/credit-notes.store';
 import { findInvoice, listInvoices } from '../store/invoices.store';
 import { getSettings } from '../store/settings.store';
 import { viewerOf } from './context';
-import { invoiceNotFound } from './errors';
-import { renderInvoicePdf, type Seller } from './invoice-pdf';
+import { creditNoteNotFound, invoiceNotFound } from './errors';
+import { renderCreditNotePdf, renderInvoicePdf, type Seller } from './invoice-pdf';
 
 /** The platform's own name on its invoices when it set no seller name. */
 const PLATFORM_BRAND = 'Geminis';
@@ -54,6 +55,22 @@ export function createInvoicesService(deps: { db: Database }) {
       const seller = await sellerOf(invoice.tenantId);
       const pdf = await renderInvoicePdf({ invoice, seller, buyer: invoice.buyer });
       return { number: invoice.number ?? invoice.id, pdf };
+    },
+    /** A credit note of an invoice as a PDF, for whoever may read the invoice (else the same 404s). */
+    async creditNotePdf(
+      auth: AuthContext,
+      invoiceId: string,
+      noteId: string,
+      tenantId?: string,
+    ): Promise<{ number: string; pdf: Buffer }> {
+      const invoice = await get(auth, invoiceId, tenantId);
+      const scope = tenantScope(invoice.tenantId);
+      const notes = await db.withTenant(scope, (tx) => listCreditNotes(tx, scope, invoice.id));
+      const note = notes.find((n) => n.id === noteId);
+      if (!note) throw creditNoteNotFound();
+      const seller = await sellerOf(invoice.tenantId);
+      const pdf = await renderCreditNotePdf({ note, invoice, seller, buyer: invoice.buyer });
+      return { number: note.number, pdf };
     },
   };
 }

@@ -1,6 +1,7 @@
 import { InvoiceList, InvoiceView, PaymentList, PaymentResult } from '@geminis/contracts';
 import { createRoutes } from '@geminis/service-kit';
-import { invoiceNotFound } from '../domain/errors';
+import { type Response } from 'express';
+import { creditNoteNotFound, invoiceNotFound } from '../domain/errors';
 import { ApplyCreditInput, PaymentInput } from '../domain/inputs';
 import { type InvoicesService } from '../domain/invoices.service';
 import { type LateFees } from '../domain/late-fees.service';
@@ -9,6 +10,21 @@ import { invoiceView, paymentView } from '../domain/views';
 import { bodyOf, idempotencyKeyOf, idOf, sendAnswer, TenantQuery, tenantOf } from './request';
 
 const STAFF = { roles: ['admin', 'reseller'] as const };
+
+/** A PDF download: named by its number, never rendered inline, never cached by a proxy. */
+function sendPdf(res: Response, doc: { number: string; pdf: Buffer }) {
+  const filename = `${doc.number.replace(/[^A-Za-z0-9._-]/g, '_')}.pdf`;
+  res
+    .status(200)
+    .set({
+      'content-type': 'application/pdf',
+      'content-length': String(doc.pdf.length),
+      'content-disposition': `attachment; filename="${filename}"`,
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'private, no-store',
+    })
+    .end(doc.pdf);
+}
 
 /** Invoices and their payments (manual payments by staff; account credit by the client or staff). */
 export function invoicesRoutes(deps: {
@@ -43,18 +59,21 @@ export function invoicesRoutes(deps: {
       responses: { 200: null },
     },
     async (req, res, auth) => {
-      const { number, pdf } = await invoices.pdf(auth, idOf(req, invoiceNotFound), tenantOf(req));
-      const filename = `${number.replace(/[^A-Za-z0-9._-]/g, '_')}.pdf`;
-      res
-        .status(200)
-        .set({
-          'content-type': 'application/pdf',
-          'content-length': String(pdf.length),
-          'content-disposition': `attachment; filename="${filename}"`,
-          'x-content-type-options': 'nosniff',
-          'cache-control': 'private, no-store',
-        })
-        .end(pdf);
+      sendPdf(res, await invoices.pdf(auth, idOf(req, invoiceNotFound), tenantOf(req)));
+    },
+  );
+  routes.get(
+    '/v1/invoices/:id/credit-notes/:noteId/pdf',
+    { authenticated: true },
+    {
+      summary: 'A credit note of the invoice as a PDF in its tenant’s brand (application/pdf)',
+      query: TenantQuery,
+      responses: { 200: null },
+    },
+    async (req, res, auth) => {
+      const id = idOf(req, invoiceNotFound);
+      const noteId = idOf(req, creditNoteNotFound, 'noteId');
+      sendPdf(res, await invoices.creditNotePdf(auth, id, noteId, tenantOf(req)));
     },
   );
   routes.get(
