@@ -143,7 +143,7 @@ describe('identity input handling', () => {
     expect(unbounded).toEqual([]);
   });
 
-  it('answers a value longer than its bound with 400 naming the field, in every documented body and query', async () => {
+  it('answers a value longer than its bound with 400 naming the field, in every documented body, query and path', async () => {
     type Schema = { type?: unknown; maxLength?: number; properties?: Record<string, Schema> };
     type Operation = {
       parameters?: Array<{ name: string; in: string; schema: Schema }>;
@@ -169,12 +169,13 @@ describe('identity input handling', () => {
       return { [head!]: rest.length ? nest(rest.join('.'), value) : value };
     };
     const tooLong = (max: number) => 'a'.repeat(Math.max(300, max + 1));
+    const someId = '0193a1b2-0000-7000-8000-0000000000ff';
     const failures: string[] = [];
     let checked = 0;
     for (const [template, item] of Object.entries(doc.paths))
       for (const [method, op] of Object.entries(item)) {
-        const path = template.replace(/\{[^}]+\}/g, '0193a1b2-0000-7000-8000-0000000000ff');
-        const cases: Array<{ field: string; body?: unknown; query?: string }> = [];
+        const path = template.replace(/\{[^}]+\}/g, someId);
+        const cases: Array<{ field: string; body?: unknown; query?: string; path?: string }> = [];
         const body = op.requestBody?.content['application/json']?.schema;
         if (body)
           for (const [field, max] of boundedFields(body))
@@ -182,8 +183,15 @@ describe('identity input handling', () => {
         for (const p of op.parameters ?? [])
           if (p.in === 'query' && p.schema.type === 'string' && typeof p.schema.maxLength === 'number')
             cases.push({ field: p.name, query: `${p.name}=${tooLong(p.schema.maxLength)}` });
+          else if (p.in === 'path' && typeof p.schema.maxLength === 'number')
+            cases.push({
+              field: p.name,
+              path: template
+                .replace(`{${p.name}}`, tooLong(p.schema.maxLength))
+                .replace(/\{[^}]+\}/g, someId),
+            });
         for (const c of cases) {
-          const url = c.query ? `${path}?${c.query}` : path;
+          const url = c.query ? `${path}?${c.query}` : (c.path ?? path);
           let res = await api.call(method.toUpperCase(), url, { body: c.body, token: tokens[0]! });
           for (const token of tokens.slice(1))
             if (res.status === 403) res = await api.call(method.toUpperCase(), url, { body: c.body, token });
