@@ -155,7 +155,7 @@ async function outboxPipeline(
   let relayed: number | undefined;
   for (;;) {
     if (relayed === undefined) {
-      const [pending] = await db.transaction((tx) =>
+      const [pending] = await db.withTenant(allTenants, (tx) =>
         rows<{ count: string }>(tx, sql`select count(*) from outbox where published_at is null`),
       );
       if (Number(pending?.count) === 0) relayed = Number(process.hrtime.bigint() - start) / 1e9;

@@ -7,6 +7,7 @@ import { startBrokerInstance, type BrokerInstance } from '../src/testing/broker-
 import { startPostgresInstance, type PostgresInstance } from '../src/testing/postgres-instance';
 import { effects, NoteAdded, recordEffect, testRegistry, waitFor } from './fixtures/events';
 import { NOTES_MIGRATIONS, TENANT_A } from './fixtures/notes';
+import { allTenants } from '../src/tenant';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -75,7 +76,7 @@ async function pipeline(name: string) {
     db,
     produce,
     async pending() {
-      const [r] = await producer.transaction((tx) =>
+      const [r] = await producer.withTenant(allTenants, (tx) =>
         rows<{ n: number }>(tx, sql`select count(*)::int as n from outbox where published_at is null`),
       );
       return r!.n;

@@ -132,9 +132,10 @@ describe('serviceOpenApi', () => {
     ]);
     expect(post.responses['201']!.content!['application/json']!.schema).toEqual({
       type: 'object',
-      // A standard format stands for itself (no copy of zod's regex); a plain pattern stays.
+      // A standard format stands for itself (no copy of zod's regex), with the length its validator
+      // bounds; a plain pattern stays.
       properties: {
-        id: { type: 'string', format: 'uuid' },
+        id: { type: 'string', format: 'uuid', maxLength: 36 },
         name: { type: 'string', pattern: '^[a-z]+$' },
         createdAt: { type: 'string', format: 'date-time' },
       },

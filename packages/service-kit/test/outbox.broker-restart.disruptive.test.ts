@@ -6,6 +6,7 @@ import { createTestDatabase } from '../src/testing/postgres';
 import { startBrokerInstance, type BrokerInstance } from '../src/testing/broker-instance';
 import { effects, NoteAdded, recordEffect, testRegistry, waitFor } from './fixtures/events';
 import { NOTES_MIGRATIONS, TENANT_A } from './fixtures/notes';
+import { allTenants } from '../src/tenant';
 
 // Stops and starts a broker: its OWN node (started in beforeAll, removed in afterAll), never the machine's
 // shared one, which other test files and processes are using at the same time.
@@ -70,7 +71,7 @@ describe('outbox relay across a broker restart', () => {
       );
       expect(new Set(seen.map((e) => e.n)).size).toBe(total);
       expect(seen).toHaveLength(total);
-      const [pending] = await db.transaction((tx) =>
+      const [pending] = await db.withTenant(allTenants, (tx) =>
         rows<{ count: string }>(tx, sql`select count(*) from outbox where published_at is null`),
       );
       expect(pending?.count).toBe('0');

@@ -214,7 +214,7 @@ describe('outbox → RabbitMQ → inbox', () => {
     );
     expect(new Set(seen.map((e) => e.n)).size).toBe(total);
     expect(seen).toHaveLength(total); // no event applied twice despite republishing
-    const [pending] = await db.transaction((tx) =>
+    const [pending] = await db.withTenant(allTenants, (tx) =>
       rows<{ count: string }>(tx, sql`select count(*) from outbox where published_at is null`),
     );
     expect(pending?.count).toBe('0');

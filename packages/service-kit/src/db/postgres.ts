@@ -26,6 +26,27 @@ export async function assertSafeRole(db: Database): Promise<void> {
   if (role.rolbypassrls) throw new UnsafeDatabaseRoleError(role.name, 'has BYPASSRLS');
 }
 
+/**
+ * With migrations run by a separate owner role (MIGRATION_DATABASE_URL), the runtime role must own none
+ * of the service's tables: an owner can `ALTER TABLE … DISABLE ROW LEVEL SECURITY` or `NO FORCE` it, so a
+ * runtime role that owns them could switch the tenant walls off itself.
+ */
+export async function assertOwnsNoTables(db: Database): Promise<void> {
+  const owned = await db.transaction((tx) =>
+    rows<{ name: string; tables: string[] }>(
+      tx,
+      sql`select current_user as name, coalesce(array_agg(tablename::text order by tablename), '{}') as tables
+          from pg_tables where schemaname = current_schema() and tableowner = current_user`,
+    ),
+  );
+  const [row] = owned;
+  if (row && row.tables.length > 0)
+    throw new UnsafeDatabaseRoleError(
+      row.name,
+      `owns tables (${row.tables.slice(0, 5).join(', ')}${row.tables.length > 5 ? ', …' : ''}) although migrations run as another role, so it could turn their row-level security off`,
+    );
+}
+
 /** PostgreSQL over node-postgres: the production adapter. */
 export function openPostgres(options: PostgresOptions): Database {
   const pool = new Pool({

@@ -48,14 +48,14 @@ export function createOutbox(deps: { source: string; registry: EventRegistry }):
         data: event.data,
       };
       // One round trip: the row, and a notification delivered to the relay's LISTEN only if and when this
-      // transaction commits.
+      // transaction commits (a data-modifying CTE runs whether or not it is read; no RETURNING, which the
+      // outbox's row-level security would check against the reading policy as well).
       await tx.execute(sql`
         with inserted as (
           insert into outbox (id, tenant_id, type, envelope, headers)
           values (${id}, ${event.tenantId}, ${event.type}, ${JSON.stringify(envelope)}::jsonb, ${JSON.stringify(trace)}::jsonb)
-          returning id
         )
-        select pg_notify(${OUTBOX_CHANNEL}, '') from inserted`);
+        select pg_notify(${OUTBOX_CHANNEL}, '')`);
       return envelope;
     },
   };

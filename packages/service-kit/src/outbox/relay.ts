@@ -1,7 +1,9 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { sql } from 'drizzle-orm';
 import { BusUnavailableError, type Bus } from '../bus/types';
+import { applyTenantScope } from '../db/tenant-context';
 import { rows, type Database } from '../db/types';
+import { allTenants } from '../tenant';
 import { withExtractedContext } from '../telemetry/context';
 import { OUTBOX_CHANNEL } from './outbox';
 
@@ -93,6 +95,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function relayOnce(): Promise<number> {
     if (!(await busUp())) throw new BusDownError();
     return db.transaction(async (tx) => {
+      // The outbox is under the tenant policy; the relay is the one reader of every tenant's events.
+      await applyTenantScope(tx, allTenants);
       const claimed = await rows<OutboxRow>(
         tx,
         sql`select id, tenant_id, type, envelope::text as envelope, headers, attempts from outbox

@@ -12,6 +12,12 @@ export const sharedServiceConfig = {
   HOST: z.string().default('0.0.0.0'),
   /** The service's own PostgreSQL database; its role must be neither superuser nor BYPASSRLS. */
   DATABASE_URL: z.url(),
+  /**
+   * The same database as the role that owns its tables, for migrations only (opened at start, closed
+   * after). Set it in production: the runtime role then holds only grants and owns nothing, so it cannot
+   * turn row-level security off (infra/postgres/init.sql creates both roles).
+   */
+  MIGRATION_DATABASE_URL: z.url().optional(),
   AMQP_URL: z.url(),
   /** Where identity publishes its signing keys. */
   JWKS_URL: z.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),

@@ -3,7 +3,7 @@ import { type Express } from 'express';
 import { createRevocationList, refusingRevoked, type RevocationList } from '../auth/revocations';
 import { type TokenVerifier } from '../auth/verifier';
 import { type Bus } from '../bus/types';
-import { assertSafeRole, migrate, type Database } from '../db';
+import { assertOwnsNoTables, assertSafeRole, migrate, type Database } from '../db';
 import { createHttpApp } from '../http/app';
 import { listen, type ListeningServer } from '../http/server';
 import { type Logger } from '../logger';
@@ -13,6 +13,12 @@ import { type BuiltService, type ServiceDefinition } from './types';
 
 export interface RunServiceOptions {
   db: Database;
+  /**
+   * Where migrations run, as the role that owns the service's tables (MIGRATION_DATABASE_URL). The runtime
+   * role of `db` then holds only the grants it needs and must own no table (checked at start), so it can
+   * never turn row-level security off. Without it, `db` migrates too (embedded mode, tests).
+   */
+  migrationDb?: Database;
   bus: Bus;
   logger: Logger;
   /** Verifies access tokens on authenticated routes (unless the service brings its own). */
@@ -56,8 +62,10 @@ export async function runService<TBuilt extends BuiltService>(
   const { db, bus } = options;
   const logger = options.logger.child({ service: definition.name });
   await assertSafeRole(db);
-  const applied = await migrate(db, definition.migrations);
+  if (options.migrationDb) await assertSafeRole(options.migrationDb); // FORCEd RLS binds the owner too
+  const applied = await migrate(options.migrationDb ?? db, definition.migrations);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  if (options.migrationDb) await assertOwnsNoTables(db);
 
   const outbox = createOutbox({ source: definition.name, registry: eventRegistry });
   const built = await definition.build({ name: definition.name, db, bus, outbox, logger });

@@ -35,8 +35,12 @@ export async function runStandalone(
     audience: shared.JWT_AUDIENCE,
     jwksUri: shared.JWKS_URL,
   });
+  const migrationDb = shared.MIGRATION_DATABASE_URL
+    ? openPostgres({ url: shared.MIGRATION_DATABASE_URL, max: 1, applicationName: `${entry.name}-migrations` })
+    : undefined;
   const running = await runService(entry.definition(config, shared), {
     db,
+    ...(migrationDb ? { migrationDb } : {}),
     bus,
     logger,
     verifier,
@@ -53,7 +57,7 @@ export async function runStandalone(
       : {}),
     port: shared.PORT,
     host: shared.HOST,
-  });
+  }).finally(() => migrationDb?.close());
   installSignalHandlers(logger, [
     () => running.stop(),
     () => bus.close(),

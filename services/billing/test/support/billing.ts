@@ -108,7 +108,8 @@ export async function startBilling(
   });
   const serviceKey = randomBytes(32).toString('base64url');
   const common = { bus, logger, verifier, checkResponses: true, port: 0, relayPollMs: 50 };
-  const catalog = await runService(catalogService({ internalRoutes: true }), {
+  // catalog verifies the caller's token forwarded to its internal quote route with the same issuer
+  const catalog = await runService(catalogService({ internalRoutes: true, verifier }), {
     ...common,
     db: catalogDb,
     serviceKey,

@@ -36,7 +36,8 @@ export interface PublishedEvent {
 
 /** Events the service wrote to its outbox (published by the relay), oldest first. */
 export async function outboxEvents(h: Harness, type?: string): Promise<PublishedEvent[]> {
-  const rs = await h.db.transaction((tx) =>
+  // under an explicit all-tenants scope: the outbox is under the tenant policy like every tenant table
+  const rs = await h.db.withTenant({ kind: 'all' }, (tx) =>
     rows<{ envelope: PublishedEvent }>(
       tx,
       sql`select envelope from outbox ${type ? sql`where type = ${type}` : sql``} order by created_at, id`,
