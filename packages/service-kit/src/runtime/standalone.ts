@@ -36,7 +36,11 @@ export async function runStandalone(
     jwksUri: shared.JWKS_URL,
   });
   const migrationDb = shared.MIGRATION_DATABASE_URL
-    ? openPostgres({ url: shared.MIGRATION_DATABASE_URL, max: 1, applicationName: `${entry.name}-migrations` })
+    ? openPostgres({
+        url: shared.MIGRATION_DATABASE_URL,
+        max: 1,
+        applicationName: `${entry.name}-migrations`,
+      })
     : undefined;
   const running = await runService(entry.definition(config, shared), {
     db,
