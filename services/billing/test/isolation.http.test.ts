@@ -301,6 +301,9 @@ describe.each([
         'service_renewals',
         'stripe_events',
         'tax_rules',
+        'wholesale_charges',
+        'wholesale_policy',
+        'wholesale_suspensions',
       ].sort(),
     );
     for (const x of tables) {
