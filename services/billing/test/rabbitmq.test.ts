@@ -98,4 +98,46 @@ describe('billing over RabbitMQ', () => {
       'rabbit1',
     );
   });
+  it('tells catalog of an order of domains only (no product in it), once', async () => {
+    const priced = await client(h.catalogUrl).put(
+      '/v1/domain-pricing/.com',
+      { prices: [{ currency: 'EUR', years: 1, register: 1099, renew: 1299, transfer: 899 }] },
+      shop.resellerToken,
+    );
+    expect(priced.status).toBe(200);
+    const c = await newClient(h, shop.tenantId);
+    const order = await api.post(
+      '/v1/orders',
+      {
+        domains: [
+          {
+            domain: `only-${newId().slice(-8)}.com`,
+            action: 'register',
+            years: 1,
+            registrant: {
+              firstName: 'Ada',
+              lastName: 'Lovelace',
+              email: 'ada@example.com',
+              phone: '+351.912345678',
+              address1: 'Rua Augusta 1',
+              city: 'Lisboa',
+              postcode: '1100-048',
+              country: 'PT',
+            },
+          },
+        ],
+      },
+      c.token,
+    );
+    expect(order.status).toBe(201);
+    const placed = () =>
+      h.catalogDb.withTenant(tenantScope(shop.tenantId), async (tx) => {
+        const [r] = await rows<{ n: number }>(
+          tx,
+          sql`select count(*)::int as n from placed_orders where order_id = ${order.body.id}`,
+        );
+        return r!.n;
+      });
+    await eventually('catalog records the domain order as placed', async () => (await placed()) === 1);
+  });
 });
