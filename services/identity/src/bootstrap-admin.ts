@@ -4,6 +4,7 @@
  * image; development: `npm run bootstrap:admin`.
  *
  *   DATABASE_URL                   identity's database (the same role identity uses)
+ *   MIGRATION_DATABASE_URL         the same database as its owner role, when identity migrates as one
  *   BOOTSTRAP_ADMIN_EMAIL          the admin's login
  *   BOOTSTRAP_ADMIN_PASSWORD       its password (identity's policy: 10+ characters, not the email, …), or
  *   BOOTSTRAP_ADMIN_PASSWORD_FILE  a file holding it (a mounted secret)
@@ -26,6 +27,7 @@ import { bootstrapFirstAdmin } from './bootstrap';
 const shape = {
   LOG_LEVEL: z.enum(['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   DATABASE_URL: z.url(),
+  MIGRATION_DATABASE_URL: z.url().optional(),
   BOOTSTRAP_ADMIN_EMAIL: z.email(),
   BOOTSTRAP_ADMIN_PASSWORD: z.string().optional(),
   BOOTSTRAP_ADMIN_PASSWORD_FILE: z.string().optional(),
@@ -45,12 +47,19 @@ async function main(): Promise<number> {
     return 1;
   }
   const db = openPostgres({ url: config.DATABASE_URL, applicationName: 'identity-bootstrap' });
+  const migrationDb = config.MIGRATION_DATABASE_URL
+    ? openPostgres({ url: config.MIGRATION_DATABASE_URL, max: 1, applicationName: 'identity-bootstrap' })
+    : undefined;
   try {
-    const result = await bootstrapFirstAdmin(db, {
-      email: config.BOOTSTRAP_ADMIN_EMAIL,
-      password,
-      ...(config.BOOTSTRAP_ADMIN_NAME ? { name: config.BOOTSTRAP_ADMIN_NAME } : {}),
-    });
+    const result = await bootstrapFirstAdmin(
+      db,
+      {
+        email: config.BOOTSTRAP_ADMIN_EMAIL,
+        password,
+        ...(config.BOOTSTRAP_ADMIN_NAME ? { name: config.BOOTSTRAP_ADMIN_NAME } : {}),
+      },
+      migrationDb,
+    );
     if (result.created)
       logger.info({ userId: result.userId, email: result.email }, 'first platform admin created');
     else
@@ -66,6 +75,7 @@ async function main(): Promise<number> {
     return 1;
   } finally {
     await db.close();
+    await migrationDb?.close();
   }
 }
 

@@ -25,11 +25,16 @@ export type BootstrapResult =
   | { created: true; userId: string; email: string }
   | { created: false; reason: 'admin_exists'; existingAdmins: number };
 
-export async function bootstrapFirstAdmin(db: Database, admin: FirstAdmin): Promise<BootstrapResult> {
+export async function bootstrapFirstAdmin(
+  db: Database,
+  admin: FirstAdmin,
+  /** The owner role's connection when migrations run apart from the runtime role (MIGRATION_DATABASE_URL). */
+  migrationDb?: Database,
+): Promise<BootstrapResult> {
   // A weak secret is a configuration error whether or not an admin exists: say so every time.
   checkPasswordPolicy(admin.password, admin.email, 'BOOTSTRAP_ADMIN_PASSWORD');
   await assertSafeRole(db);
-  await migrate(db, [IDENTITY_MIGRATIONS]);
+  await migrate(migrationDb ?? db, [IDENTITY_MIGRATIONS]);
   const platform = tenantScope(PLATFORM_TENANT_ID);
 
   const existing = () =>
