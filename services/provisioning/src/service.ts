@@ -107,7 +107,7 @@ function wire(config: ProvisioningConfig, ctx: ServiceContext) {
     servers: createServersService({ db, cipher, panels }),
     serverGroups: createServerGroupsService({ db }),
     placements: createPlacementsService({ db }),
-    jobs: createJobsService({ db, maxAttempts }),
+    jobs: createJobsService({ db, maxAttempts, cipher }),
     accounts,
     login: createLoginService({ db, outbox, cipher, panels, accounts }),
     runner: createJobRunner({ db, outbox, cipher, panels, logger, options: runnerOptions }),

@@ -38,6 +38,7 @@ describe('provisioning API document and configuration', () => {
       'POST /v1/domains/:id/epp-code',
       'POST /v1/domains/jobs/:id/retry',
       'POST /v1/provisioning/accounts/:id/login-url',
+      'POST /v1/provisioning/accounts/:id/password',
       'POST /v1/provisioning/jobs/:id/retry',
       'POST /v1/registrars/accounts/:id/test-connection',
       'POST /v1/servers/:id/test-connection',

@@ -83,8 +83,11 @@ export type JobView = z.infer<typeof JobView>;
 export const JobList = itemsOf(JobView);
 export type JobList = z.infer<typeof JobList>;
 
-/** What a provisioning job does: billing's lifecycle requests, and a change of package. */
-export const ProvisioningJobAction = z.enum([...JobAction.options, 'change_package']);
+/**
+ * What a provisioning job does: billing's lifecycle requests, a change of package, and a new panel password
+ * (POST /v1/provisioning/accounts/:id/password).
+ */
+export const ProvisioningJobAction = z.enum([...JobAction.options, 'change_package', 'change_password']);
 export type ProvisioningJobAction = z.infer<typeof ProvisioningJobAction>;
 
 /** A job as staff see it (GET /v1/provisioning/jobs), its action including a change of package. */

@@ -35,6 +35,8 @@ interface Acct {
 export async function startWhmStandIn(options: { port?: number; createDelayMs?: number } = {}) {
   const accounts = new Map<string, Acct>();
   const calls: Record<string, number> = {};
+  /** The password each account was last given (createacct, passwd), for tests to compare. */
+  const passwords = new Map<string, string>();
   const sockets = new Set<Socket>();
   // createDelayMs: how long createacct takes before it answers (a real WHM takes seconds; the benchmark's
   // slow-panel case), the account existing from the start of the call as on a real panel.
@@ -67,6 +69,7 @@ export async function startWhmStandIn(options: { port?: number; createDelayMs?: 
         if (accounts.has(user))
           return send(whmFail('createacct', 'Sorry, a group for that username already exists.'));
         accounts.set(user, { user, domain: params.get('domain')!, plan: params.get('plan')!, suspended: 0 });
+        passwords.set(user, params.get('password') ?? '');
         if (state.hangCreates > 0) {
           state.hangCreates -= 1;
           return; // created, but the answer never comes
@@ -89,6 +92,12 @@ export async function startWhmStandIn(options: { port?: number; createDelayMs?: 
         return send(
           whmOk(fn, { url: `http://127.0.0.1:${port}/cpsess0000000000/login/?user=${params.get('user')}` }),
         );
+      case 'passwd': {
+        const user = params.get('user') ?? '';
+        if (!accounts.has(user)) return send(whmFail(fn, `The user “${user}” does not exist.`));
+        passwords.set(user, params.get('password') ?? '');
+        return send(whmOk(fn, { app: 'system', user }, 'Password changed for user'));
+      }
       case 'removeacct':
         accounts.delete(params.get('username') ?? '');
         return send(whmOk(fn));
@@ -106,6 +115,7 @@ export async function startWhmStandIn(options: { port?: number; createDelayMs?: 
   return {
     port,
     accounts,
+    passwords,
     calls,
     state,
     async close() {

@@ -3,6 +3,7 @@ import { ConflictError, newId, tenantScope, type AuthContext, type Database } fr
 import { findAccount } from '../store/accounts.store';
 import { findJob, listJobs, notifyRunners, rearmFailedJob, recordJob } from '../store/jobs.store';
 import { readScope } from './context';
+import { generatePassword, type Cipher } from './crypto';
 import { accountNotFound, jobNotFound } from './errors';
 import { type ManualAction } from './inputs';
 
@@ -10,7 +11,7 @@ import { type ManualAction } from './inputs';
 const LIVE: AccountStatus[] = ['active', 'suspended'];
 
 /** Staff's view of the jobs and their hands on them: retry a failed job, suspend or unsuspend by hand. */
-export function createJobsService(deps: { db: Database; maxAttempts: number }) {
+export function createJobsService(deps: { db: Database; maxAttempts: number; cipher: Cipher }) {
   const { db } = deps;
   return {
     async list(auth: AuthContext, filter: { status?: JobStatus; serviceId?: string; tenantId?: string }) {
@@ -38,6 +39,40 @@ export function createJobsService(deps: { db: Database; maxAttempts: number }) {
           );
         await notifyRunners(tx);
         return rearmed;
+      });
+    },
+    /**
+     * A new strong panel password for an account (its client, or its tenant's staff): generated here, sealed
+     * into a job that gives it to the panel and then to the account. A request while one waits joins it.
+     */
+    async changePassword(auth: AuthContext, accountId: string, tenantId?: string) {
+      const scope = readScope(auth, tenantId);
+      return db.withTenant(scope, async (tx) => {
+        const account = await findAccount(tx, scope, accountId);
+        if (!account || (auth.role === 'client' && account.clientId !== auth.userId)) throw accountNotFound();
+        if (!LIVE.includes(account.status) || account.module === 'none')
+          throw new ConflictError(
+            'provisioning.account_not_active',
+            account.module === 'none'
+              ? 'this service has no panel account'
+              : `an account that is ${account.status} has no password to change`,
+          );
+        const id = newId();
+        const job = await recordJob(tx, tenantScope(account.tenantId), {
+          id,
+          serviceId: account.serviceId,
+          clientId: account.clientId,
+          action: 'change_password',
+          request: {
+            serviceId: account.serviceId,
+            sealedPassword: deps.cipher.seal('account-passwords', generatePassword()),
+          },
+          eventId: id,
+          correlationId: null,
+          maxAttempts: deps.maxAttempts,
+        });
+        await notifyRunners(tx);
+        return job;
       });
     },
     /** Suspends or unsuspends an account by hand: a job like billing's, with its result event. */

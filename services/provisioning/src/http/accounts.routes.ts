@@ -80,6 +80,20 @@ export function accountsRoutes(deps: { accounts: AccountsService; jobs: JobsServ
       res.json(await login.loginUrl(auth, idOf(req, accountNotFound), tenantOf(req), req.ip));
     },
   );
+  routes.post(
+    '/v1/provisioning/accounts/:id/password',
+    EVERYONE,
+    {
+      summary:
+        'Give the account a new strong panel password (a job; read it from /credentials once the job is done)',
+      query: TenantQuery,
+      responses: { 202: ProvisioningJobView },
+    },
+    async (req, res, auth) => {
+      const id = idOf(req, accountNotFound);
+      res.status(202).json(jobView(await jobs.changePassword(auth, id, tenantOf(req))));
+    },
+  );
   routes.get(
     '/internal/v1/tenants/:tenantId/services/:serviceId/credentials',
     { service: true },

@@ -4,6 +4,7 @@ import { backoffMs } from '../domain/fill';
 import { isPanelError } from '../modules/panel';
 import { claimDueJobs, failJob, finishJob, retryJobLater, type Job } from '../store/jobs.store';
 import { changePackageStep } from './change-package.step';
+import { changePasswordStep } from './change-password.step';
 import { createClaimLoop } from './claim-loop';
 import { causedBy, JobFailure, type Completion, type JobDeps } from './job-context';
 import { lifecycleStep } from './lifecycle.step';
@@ -32,6 +33,7 @@ const STEPS: Record<Job['action'], (deps: JobDeps, job: Job) => Promise<Completi
   unsuspend: (deps, job) => lifecycleStep(deps, job, 'unsuspend'),
   terminate: (deps, job) => lifecycleStep(deps, job, 'terminate'),
   change_package: changePackageStep,
+  change_password: changePasswordStep,
 };
 
 class LostClaim extends Error {}

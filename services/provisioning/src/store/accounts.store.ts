@@ -99,6 +99,18 @@ export async function setAccountStatus(
   return r ? toAccount(r) : null;
 }
 
+/** The account's new panel password (sealed), once the panel took it. */
+export async function setAccountPassword(
+  tx: Tx,
+  scope: TenantScope,
+  id: string,
+  sealedPassword: string,
+): Promise<void> {
+  await tx.execute(
+    sql`update accounts set password = ${sealedPassword}, updated_at = now() where ${tenantIs(scope)} and id = ${id}`,
+  );
+}
+
 /** The account's product and panel package after a change of package. */
 export async function setAccountPackage(
   tx: Tx,
