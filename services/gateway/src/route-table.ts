@@ -215,6 +215,21 @@ export const ROUTES: readonly GatewayRoute[] = [
     summary: 'Saved cards for automatic charges (a client its own)',
   },
   {
+    prefix: '/v1/wholesale',
+    upstream: 'billing',
+    access: { roles: STAFF },
+    limit: 'api',
+    summary:
+      "The reseller wholesale economy: the platform's consolidated invoices to each reseller, paying them, the platform's policy for unpaid ones",
+  },
+  {
+    prefix: '/v1/billing-runs',
+    upstream: 'billing',
+    access: { roles: ['admin'] },
+    limit: 'api',
+    summary: "Run billing's nightly lifecycle now (renewals, dunning, wholesale), as of billing's clock",
+  },
+  {
     prefix: '/v1/billing-reports',
     upstream: 'billing',
     access: { roles: STAFF },

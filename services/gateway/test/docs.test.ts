@@ -50,7 +50,18 @@ describe('mergeServiceDocuments', () => {
     expect(paths['/v1/storefront/{id}/products']).toBeUndefined();
     expect(paths['/v1/storefront/products'].get.parameters).toEqual([{ name: 'currency', in: 'query' }]);
     expect(paths['/v1/storefront/domains'].get).not.toHaveProperty('parameters');
-    expect(paths['/v1/storefront/domains'].get.responses).toEqual({ '200': { description: 'OK' } });
+    // As the gateway answers it: the storefront is rate-limited, so the answer carries RateLimit-*.
+    expect(paths['/v1/storefront/domains'].get.responses).toEqual({
+      '200': {
+        description: 'OK',
+        headers: {
+          'RateLimit-Limit': { $ref: '#/components/headers/RateLimit-Limit' },
+          'RateLimit-Remaining': { $ref: '#/components/headers/RateLimit-Remaining' },
+          'RateLimit-Reset': { $ref: '#/components/headers/RateLimit-Reset' },
+          'Access-Control-Allow-Origin': { $ref: '#/components/headers/Access-Control-Allow-Origin' },
+        },
+      },
+    });
   });
 
   it('yields a valid OpenAPI 3.1 document, placeholders and service operations alike', async () => {
