@@ -8,6 +8,7 @@ import {
   DomainTransferred,
   ResellerCreated,
   ResellerUpdated,
+  ServicePackageChanged,
   ServiceProvisioned,
   ServiceProvisionFailed,
   ServiceSuspended,
@@ -39,6 +40,7 @@ import { createSealer } from './domain/secrets';
 import { createSettlement } from './domain/settlement.service';
 import { createStripeRefunds } from './domain/stripe-refunds.service';
 import { createStripeService } from './domain/stripe.service';
+import { createTaxesService } from './domain/taxes.service';
 import { createWholesale } from './domain/wholesale.service';
 import { clientCreatedHandler } from './events/client-created.handler';
 import { resellerProfileHandler } from './events/reseller-profile.handler';
@@ -47,6 +49,7 @@ import {
   domainRegistrationFailedHandler,
   domainResultHandler,
 } from './events/domain-result.handler';
+import { servicePackageChangedHandler } from './events/service-package-changed.handler';
 import { serviceProvisionFailedHandler } from './events/service-provision-failed.handler';
 import { serviceProvisionedHandler } from './events/service-provisioned.handler';
 import { serviceSuspendedHandler } from './events/service-suspended.handler';
@@ -61,6 +64,7 @@ import { paymentMethodsRoutes } from './http/payment-methods.routes';
 import { reportsRoutes } from './http/reports.routes';
 import { settingsRoutes } from './http/settings.routes';
 import { STRIPE_WEBHOOK_PATHS, stripeRoutes } from './http/stripe.routes';
+import { taxesRoutes } from './http/taxes.routes';
 import { wholesaleRoutes } from './http/wholesale.routes';
 import { createCatalogClient } from './upstream/catalog.client';
 import { createStripeClient } from './upstream/stripe.client';
@@ -113,6 +117,7 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
 
     payments: createPaymentsService({ db, idempotent, settlement }),
     settings: createSettingsService({ db }),
+    taxes: createTaxesService({ db }),
     stripeClient: stripe,
     creditNotes: createCreditNotesService({ db, idempotent, refunds, ...clock }),
     refunds,
@@ -156,6 +161,7 @@ export function billingService(config: BillingConfig): ServiceDefinition<Billing
           creditRoutes(services),
           creditNotesRoutes(services),
           settingsRoutes(services),
+          taxesRoutes(services),
           stripeRoutes(services),
           paymentMethodsRoutes(services),
           reportsRoutes(services),
@@ -216,6 +222,7 @@ export function billingService(config: BillingConfig): ServiceDefinition<Billing
           [ServiceSuspended.type]: serviceSuspendedHandler(logger),
           [ServiceUnsuspended.type]: serviceUnsuspendedHandler(logger),
           [ServiceTerminated.type]: serviceTerminatedHandler(logger),
+          [ServicePackageChanged.type]: servicePackageChangedHandler(logger),
           [DomainRegistered.type]: domainResultHandler(true, logger),
           [DomainTransferred.type]: domainResultHandler(true, logger),
           [DomainRenewed.type]: domainResultHandler(false, logger),
