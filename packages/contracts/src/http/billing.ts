@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BillingCycle } from '../events/billing';
 import { ProductType, ProvisioningModule } from '../events/catalog';
 import { Currency, Domain, Id } from '../events/common';
-import { QuoteSnapshot } from './catalog';
+import { PublicQuoteSnapshot } from './catalog';
 
 // --- the answers of billing's HTTP API, as they go on the wire ---
 // Money is integer minor units of the currency next to it (a JSON number within the safe integer range),
@@ -28,8 +28,8 @@ export const OrderView = z.object({
   promotion: z.object({ id: Id, code: z.string().min(1).max(64) }).nullable(),
   invoiceId: Id.describe('The first invoice'),
   serviceIds: z.array(Id).describe('The client services created for its products'),
-  snapshot: QuoteSnapshot.describe(
-    'Catalog’s quote as priced at checkout: later price changes never alter it',
+  snapshot: PublicQuoteSnapshot.describe(
+    'Catalog’s quote as priced at checkout (later price changes never alter it), as the client saw it: what billing keeps for provisioning and the reseller’s wholesale is not shown',
   ),
   createdAt: Timestamp,
   cancelledAt: Timestamp.nullable(),

@@ -1,4 +1,5 @@
 import {
+  PublicQuoteSnapshot,
   type ClientServiceView,
   type InvoiceView,
   type OrderView,
@@ -23,7 +24,8 @@ export const orderView = (o: Order): OrderView => ({
   promotion: o.promotion,
   invoiceId: o.invoiceId,
   serviceIds: o.serviceIds,
-  snapshot: o.snapshot,
+  // The public quote: the stored snapshot's module configuration, source and wholesale price stay inside.
+  snapshot: PublicQuoteSnapshot.parse(o.snapshot),
   createdAt: o.createdAt,
   cancelledAt: o.cancelledAt,
 });
