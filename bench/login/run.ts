@@ -21,6 +21,8 @@ import {
   openPostgres,
   rows,
   runService,
+  type Database,
+  type Tx,
 } from '../../packages/service-kit/src';
 import { createTestDatabase } from '../../packages/service-kit/src/testing/postgres';
 import { ARGON2_OPTIONS } from '../../services/identity/src/domain/passwords';
@@ -93,7 +95,33 @@ async function rawHashes(count: number): Promise<number> {
 
 async function main() {
   const testDb = await createTestDatabase('gm_bench_login');
-  const db = openPostgres({ url: testDb.url, max: POOL });
+  const pool = openPostgres({ url: testDb.url, max: POOL });
+  // Counts what the service asks of PostgreSQL: transactions, and statements (each one a round trip; a
+  // transaction adds BEGIN and COMMIT, withTenant also its set_config).
+  const counts = { transactions: 0, statements: 0 };
+  const counting = (tx: Tx): Tx =>
+    new Proxy(tx, {
+      get(target, prop, receiver) {
+        if (prop !== 'execute') return Reflect.get(target, prop, receiver) as unknown;
+        return (query: Parameters<Tx['execute']>[0]) => {
+          counts.statements += 1;
+          return target.execute(query);
+        };
+      },
+    });
+  const db: Database = {
+    ...pool,
+    transaction(fn) {
+      counts.transactions += 1;
+      counts.statements += 2;
+      return pool.transaction((tx) => fn(counting(tx)));
+    },
+    withTenant(scope, fn) {
+      counts.transactions += 1;
+      counts.statements += 3;
+      return pool.withTenant(scope, (tx) => fn(counting(tx)));
+    },
+  };
   const bus = createInMemoryBus();
   const running = await runService(
     identityService({
@@ -171,6 +199,11 @@ async function main() {
         ),
       );
     }
+    // Round trips per login, one at a time (the relay polls rarely; its rounds are counted too).
+    const sequential = 40;
+    const before = { ...counts };
+    for (let i = 0; i < sequential; i++) await login();
+    const perLogin = (key: keyof typeof counts) => ((counts[key] - before[key]) / sequential).toFixed(1);
     latencies.sort((a, b) => a - b);
     const r = sum(raw);
     const o = sum(ours);
@@ -189,13 +222,16 @@ async function main() {
       `cpu per raw hash ${((1000 * r.cpu) / r.ops).toFixed(1)} ms; per login ${((1000 * o.cpu) / o.ops).toFixed(1)} ms ` +
         `in this process + ${((1000 * o.pgCpu) / o.ops).toFixed(1)} ms in PostgreSQL`,
     );
+    console.log(
+      `per login: ${perLogin('transactions')} transactions, ${perLogin('statements')} statements (round trips)`,
+    );
     console.log(`ratio per round: ${ours.map((p, i) => (rate(p) / rate(raw[i]!)).toFixed(2)).join(' ')}`);
     console.log(`ratio logins/s ÷ raw hashes/s: ${(rate(o) / rate(r)).toFixed(2)}`);
   } finally {
     await observer.close();
     await running.stop();
     await bus.close();
-    await db.close();
+    await pool.close();
     await testDb.drop();
   }
 }

@@ -32,6 +32,8 @@ export interface IdentityConfig {
   resetTokenTtlSec?: number;
   /** At most one "someone signed up with your e-mail" notice per account within this window. Default 3600 s. */
   signupNoticeWindowSec?: number;
+  /** How long a storefront (slug or host) lookup is kept. Default 5000 ms. */
+  tenantLookupCacheMs?: number;
 }
 
 export function identityConfigFrom(

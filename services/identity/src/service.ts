@@ -46,7 +46,7 @@ function wire(config: IdentityConfig, ctx: Parameters<ServiceDefinition['build']
     audience: config.audience,
     accessTokenTtlSec,
   });
-  const tenants = createTenantsService({ db });
+  const tenants = createTenantsService({ db, lookupCacheMs: config.tenantLookupCacheMs ?? 5_000 });
   const audit = createAuditService({ db });
   const settings = createSettingsService({ db, outbox, cipher });
   const clients = createClientsService({
@@ -56,7 +56,7 @@ function wire(config: IdentityConfig, ctx: Parameters<ServiceDefinition['build']
     tenants,
     signupNoticeWindowSec: config.signupNoticeWindowSec ?? 3600,
   });
-  const resellers = createResellersService({ db, outbox, hasher });
+  const resellers = createResellersService({ db, outbox, hasher, onChange: () => tenants.forget() });
   const throttle = createThrottle({
     db,
     rule: { threshold: config.lockoutThreshold ?? 5, maxSec: config.lockoutSec ?? 900 },

@@ -185,8 +185,15 @@ export function createAuthService(deps: {
       }
 
       const user = strip(found);
+      // The storefront's status as of this sign-in (the tenant was looked up through a short cache).
+      const current: TenantRef = tenant.reseller
+        ? {
+            ...tenant,
+            reseller: { ...tenant.reseller, status: state.resellerStatus ?? tenant.reseller.status },
+          }
+        : tenant;
       try {
-        await assertMaySignIn(user, tenant);
+        await assertMaySignIn(user, current);
       } catch (err) {
         // The password was right: the source's failures are forgotten, as before the status check.
         if (state.hasFailures) await db.withTenant(scope, (tx) => deps.throttle.succeedIn(tx, scope, key));

@@ -52,8 +52,22 @@ const profileOf = (r: Reseller) => ({
   status: r.status,
 });
 
-export function createResellersService(deps: { db: Database; outbox: Outbox; hasher: PasswordHasher }) {
+export function createResellersService(deps: {
+  db: Database;
+  outbox: Outbox;
+  hasher: PasswordHasher;
+  /** Called after any change of a reseller (profile, domains, status): host and slug caches forget. */
+  onChange?: () => void;
+}) {
   const { db, outbox, hasher } = deps;
+  /** Runs a change, then tells whoever caches resellers (also when it failed: nothing is lost by it). */
+  const changing = async <T>(change: () => Promise<T>): Promise<T> => {
+    try {
+      return await change();
+    } finally {
+      deps.onChange?.();
+    }
+  };
 
   async function changeStatus(
     actor: Actor,
@@ -131,6 +145,8 @@ export function createResellersService(deps: { db: Database; outbox: Outbox; has
         });
       } catch (err) {
         throw conflictOf(err);
+      } finally {
+        deps.onChange?.();
       }
     },
 
@@ -179,11 +195,14 @@ export function createResellersService(deps: { db: Database; outbox: Outbox; has
         });
       } catch (err) {
         throw conflictOf(err);
+      } finally {
+        deps.onChange?.();
       }
     },
 
-    suspend: (actor: Actor, id: string, reason?: string) => changeStatus(actor, id, 'suspended', reason),
-    activate: (actor: Actor, id: string) => changeStatus(actor, id, 'active'),
+    suspend: (actor: Actor, id: string, reason?: string) =>
+      changing(() => changeStatus(actor, id, 'suspended', reason)),
+    activate: (actor: Actor, id: string) => changing(() => changeStatus(actor, id, 'active')),
   };
 }
 

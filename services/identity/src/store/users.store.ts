@@ -256,14 +256,25 @@ export async function findSignInState(
   scope: SingleTenantScope,
   email: string,
   throttleKey: string,
-): Promise<{ credentials: UserCredentials | undefined; wait: number; hasFailures: boolean }> {
+): Promise<{
+  credentials: UserCredentials | undefined;
+  wait: number;
+  hasFailures: boolean;
+  resellerStatus: 'active' | 'suspended' | undefined;
+}> {
   const [row] = await rows<
-    Partial<UserRow> & { throttle_wait: number | null; throttle_failures: number | null }
+    Partial<UserRow> & {
+      throttle_wait: number | null;
+      throttle_failures: number | null;
+      reseller_status: 'active' | 'suspended' | null;
+    }
   >(
     tx,
     sql`select u.*, t.failures as throttle_failures,
-               greatest(0, ceil(extract(epoch from (t.blocked_until - now()))))::int as throttle_wait
+               greatest(0, ceil(extract(epoch from (t.blocked_until - now()))))::int as throttle_wait,
+               r.status as reseller_status
           from (select 1) as one
+          left join resellers r on r.id = ${scope.tenantId} and r.tenant_id = ${scope.tenantId}
           left join users u
             on u.tenant_id = ${scope.tenantId} and lower(u.email) = lower(${email}) and u.deleted_at is null
           left join login_throttle t on t.tenant_id = ${scope.tenantId} and t.key_hash = ${throttleKey}`,
@@ -272,5 +283,6 @@ export async function findSignInState(
     credentials: row?.id ? toCredentials(row as UserRow) : undefined,
     wait: row?.throttle_wait ?? 0,
     hasFailures: row?.throttle_failures != null,
+    resellerStatus: row?.reseller_status ?? undefined,
   };
 }
