@@ -1,10 +1,11 @@
 /**
  * The platform part of bench/provisioning: every service (identity, catalog, billing, provisioning,
- * support) and the gateway started by scripts/platform.ts's `startPlatform`, as `npm start` and the journey
- * test start them — **in one process** (separate processes would need a launcher per service and the
- * demo seed run across them; on this 2-core machine they would also compete harder for the same cores), on
- * real PostgreSQL (a database per service) and real RabbitMQ (a throwaway vhost), with the panel replaced by
- * the loopback WHM API 1 stand-in that the platform's demo servers point at.
+ * support) and the gateway started and seeded by scripts/platform.ts's `startPlatform`, as `npm start` and
+ * the journey test start them, on real PostgreSQL (a database per service) and real RabbitMQ (a throwaway
+ * vhost), with the panel replaced by the loopback WHM API 1 stand-in that the platform's demo servers point
+ * at. Then the services named in `separate` are moved to **processes of their own** (their main.ts, as
+ * compose and Kubernetes run them, on the same port, database, vhost and secrets); the gateway, identity
+ * and the bench's client stay in the bench's process (startPlatform has no way to seed across processes).
  *
  * Clients' orders are placed and paid through the gateway's HTTP API only, open-loop at a fixed pace (order
  * i is sent at i / rate seconds whatever the earlier ones are doing): `POST /v1/orders` as Acme's client,
@@ -18,9 +19,12 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
-import { type ServiceName } from '@geminis/contracts';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serviceUrlVariable, type ServiceName } from '@geminis/contracts';
 import { Client } from 'pg';
-import { startPlatform, type Platform } from '../../scripts/platform';
+import { AUDIENCE, ISSUER, startPlatform, type Platform } from '../../scripts/platform';
 import { createLogger, openPostgres, type Database } from '../../packages/service-kit/src';
 import { createRabbitBus } from '../../packages/service-kit/src/bus';
 import { createTestDatabase, type TestDatabase } from '../../packages/service-kit/src/testing/postgres';
@@ -32,6 +36,8 @@ export interface CaseOptions {
   orders: number;
   perSecond: number;
   createDelayMs: number;
+  /** Run, not reported. */
+  warmUp?: boolean;
 }
 
 export interface CaseResult {
@@ -51,10 +57,12 @@ export interface CaseResult {
   /** ms of the order and payment calls (what the client waits for at checkout). */
   checkout: number[];
   errors: string[];
-  /** CPU time of the one process (every service and the bench's client) per order. */
+  /** CPU time per order of the bench's process (gateway, identity, the client) and the services' own. */
   cpuMsPerOrder: number;
-  /** Share of the case the process's event loop was busy (1: saturated). */
+  /** Share of the case the bench process's event loop was busy (1: saturated). */
   eventLoopUtilization: number;
+  /** Transactions committed per order, by service (its database's xact_commit; includes background work). */
+  commitsPerOrder: Record<string, number>;
   /** Latency by stage, ms (from the services' rows). */
   stages: Array<{ name: string; ms: number[] }>;
 }
@@ -64,9 +72,12 @@ export interface PlatformBenchOptions {
   panelConcurrency: number;
   jobPollMs: number;
   logLevel: string;
+  /** Services moved to processes of their own once the platform is up and seeded (same port, database). */
+  separate: ServiceName[];
 }
 
 const CHANNEL = 'bench_service_active';
+const ROOT = join(__dirname, '..', '..');
 const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6;
 
 export async function runPlatformBench(options: PlatformBenchOptions, cases: CaseOptions[]) {
@@ -77,6 +88,16 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
   const pools: Database[] = [];
   let platform: Platform | undefined;
   const listener = { client: undefined as Client | undefined, provisioning: undefined as Client | undefined };
+  const secretValues: Record<string, string> = {};
+  const children: ChildProcess[] = [];
+  const env = {
+    PROVISIONING_JOB_CONCURRENCY: String(options.jobConcurrency),
+    PROVISIONING_PANEL_CONCURRENCY: String(options.panelConcurrency),
+    PROVISIONING_JOB_POLL_MS: String(options.jobPollMs),
+    // One demo client places every order: the per-client API limit (1200/min) is lifted for the bench.
+    API_RATE_PER_MINUTE: '1000000',
+    TENANT_RATE_PER_MINUTE: '1000000',
+  };
   try {
     const started = process.hrtime.bigint();
     platform = await startPlatform({
@@ -89,17 +110,67 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
       },
       bus,
       logger,
-      env: {
-        PROVISIONING_JOB_CONCURRENCY: String(options.jobConcurrency),
-        PROVISIONING_PANEL_CONCURRENCY: String(options.panelConcurrency),
-        PROVISIONING_JOB_POLL_MS: String(options.jobPollMs),
-        // One demo client places every order: the per-client API limit (1200/min) is lifted for the bench.
-        API_RATE_PER_MINUTE: '1000000',
-        TENANT_RATE_PER_MINUTE: '1000000',
-      },
-      secrets: (names) => Object.fromEntries(names.map((n) => [n, randomBytes(32).toString('base64url')])),
+      env,
+      // Remembered, so a service moved to its own process gets the same keys.
+      secrets: (names) =>
+        Object.fromEntries(
+          names.map((n) => [n, (secretValues[n] ??= randomBytes(32).toString('base64url'))]),
+        ),
       gateway: { port: 0, host: '127.0.0.1' },
     });
+    // Moves a service out: its in-process instance stops (HTTP, consumer, relay, jobs), and the same service
+    // starts as its own process through its main.ts, as compose and Kubernetes run it, on the same port (the
+    // gateway's upstream), database and vhost, with the same secrets.
+    for (const name of options.separate) {
+      const inProcess = platform.running[name];
+      if (!inProcess) throw new Error(`no service ${name} to move out`);
+      const port = new URL(inProcess.url).port;
+      await inProcess.stop();
+      const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
+        cwd: ROOT,
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: {
+          ...process.env,
+          ...secretValues,
+          ...env,
+          ...Object.fromEntries(
+            Object.entries(platform.running).map(([n, r]) => [serviceUrlVariable(n as ServiceName), r.url]),
+          ),
+          GEMINIS_MODE: 'embedded',
+          LOG_LEVEL: options.logLevel,
+          OTEL_TRACES_EXPORTER: 'none',
+          PORT: port,
+          HOST: '127.0.0.1',
+          DATABASE_URL: testDbs[name]!.url,
+          AMQP_URL: vhost.url,
+          JWKS_URL: `${platform.running.identity!.url}/.well-known/jwks.json`,
+          JWT_ISSUER: ISSUER,
+          JWT_AUDIENCE: AUDIENCE,
+        },
+      });
+      children.push(child);
+      const ready = Date.now() + 120_000;
+      for (;;) {
+        const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (ok) break;
+        if (child.exitCode !== null || Date.now() > ready)
+          throw new Error(`${name} did not start as its own process`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    // CPU time of the services' own processes (Linux /proc: utime + stime, in clock ticks of 10 ms).
+    const childrenCpuMs = () =>
+      children.reduce((sum, child) => {
+        try {
+          const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+          return sum + (Number(fields[11]) + Number(fields[12])) * 10;
+        } catch {
+          return sum;
+        }
+      }, 0);
     const startSeconds = ms(started, process.hrtime.bigint()) / 1000;
     const url = platform.gateway.url;
 
@@ -133,6 +204,16 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
     listener.provisioning = provisioningAdmin;
     const epochs = async (c: Client, q: string) =>
       new Map((await c.query<{ id: string; at: number }>(q)).rows.map((r) => [r.id, Number(r.at)] as const));
+    // Transactions committed per service (its database's counter), to see how much each does per order.
+    const commits = async (): Promise<Record<string, number>> => {
+      const names = Object.entries(testDbs).map(([service, t]) => [t.name, service] as const);
+      const { rows } = await admin.query<{ datname: string; n: string }>(
+        `select datname, xact_commit::text as n from pg_stat_database where datname = any($1)`,
+        [names.map(([name]) => name)],
+      );
+      const serviceOf = new Map(names);
+      return Object.fromEntries(rows.map((r) => [serviceOf.get(r.datname)!, Number(r.n)]));
+    };
     const stagesOf = async (paid: Map<string, number>, active: Map<string, number>) => {
       const requested = await epochs(
         admin,
@@ -212,7 +293,7 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
     const starter = platform.demo.catalog.platform.starter;
 
     const results: CaseResult[] = [];
-    for (const c of cases) {
+    for (const [k, c] of cases.entries()) {
       platform.whm.state.createDelayMs = c.createDelayMs;
       const paidAt = new Map<string, bigint>();
       const paidWall = new Map<string, number>();
@@ -227,7 +308,17 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
           'POST',
           '/v1/orders',
           client,
-          { items: [{ productId: starter, cycle: 'monthly', domain: `${tag}-${i}.example.com` }] },
+          // The panel user name comes from the domain's first 8 letters and digits: unique per order here
+          // (one shared prefix would leave the collision strategy a hundred names).
+          {
+            items: [
+              {
+                productId: starter,
+                cycle: 'monthly',
+                domain: `c${k}n${String(i).padStart(4, '0')}-${tag}.example.com`,
+              },
+            ],
+          },
           `${tag}-order-${i}`,
         );
         if (placed.status !== 201) throw new Error(`order ${i}: ${placed.status} ${placed.body.code}`);
@@ -250,7 +341,9 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
         checkout.push(ms(t0, at));
       };
 
+      const commitsBefore = await commits();
       const cpu = process.cpuUsage();
+      const childCpu = childrenCpuMs();
       const elu = performance.eventLoopUtilization();
       const begin = process.hrtime.bigint();
       const sent: Promise<void>[] = [];
@@ -265,6 +358,8 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
       const settled = () => [...paidAt.keys()].every((id) => activeAt.has(id) && provisionedAt.has(id));
       while (!settled() && Date.now() < settleBy) await new Promise((r) => setTimeout(r, 50));
 
+      await new Promise((r) => setTimeout(r, 1500)); // PostgreSQL flushes its counters within a second
+      const commitsAfter = await commits();
       const used = process.cpuUsage(cpu);
       const loop = performance.eventLoopUtilization(elu);
       const paidTimes = [...paidAt.values()].sort((a, b) => (a < b ? -1 : 1));
@@ -276,6 +371,7 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
         [...paidAt.entries()].flatMap(([id, at]) => (m.has(id) ? [ms(at, m.get(id)!)] : []));
       const missing = c.orders - errors.length - actives.length;
       if (missing > 0) errors.push(`${missing} paid services never became active`);
+      if (c.warmUp) continue;
       results.push({
         name: c.name,
         orders: c.orders,
@@ -287,9 +383,15 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
         perMinute: actives.length / (ms(first, lastActive) / 60_000),
         checkout,
         errors,
-        cpuMsPerOrder: (used.user + used.system) / 1000 / c.orders,
+        cpuMsPerOrder: ((used.user + used.system) / 1000 + childrenCpuMs() - childCpu) / c.orders,
         eventLoopUtilization: loop.utilization,
         stages: await stagesOf(paidWall, activeWall),
+        commitsPerOrder: Object.fromEntries(
+          Object.entries(commitsAfter).map(([service, n]) => [
+            service,
+            (n - (commitsBefore[service] ?? 0)) / c.orders,
+          ]),
+        ),
       });
     }
     platform.whm.state.createDelayMs = 0;
@@ -297,6 +399,13 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
   } finally {
     await listener.client?.end().catch(() => undefined);
     await listener.provisioning?.end().catch(() => undefined);
+    for (const child of children) {
+      if (child.exitCode !== null) continue;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
     await platform?.close();
     await bus.close();
     for (const db of pools) await db.close();
