@@ -2,13 +2,19 @@ import { z } from 'zod';
 
 export const Id = z.uuid();
 export const Email = z.email().max(254);
-export const Currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code like EUR');
+export const Currency = z
+  .string()
+  .length(3)
+  .regex(/^[A-Z]{3}$/, 'an ISO 4217 code like EUR');
 /** Integer minor units (cents, or yen for 0-decimal currencies), within the JS safe integer range. */
 export const MinorUnits = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 export const Role = z.enum(['admin', 'reseller', 'client']);
 export const UserStatus = z.enum(['active', 'inactive', 'suspended']);
 export const ResellerStatus = z.enum(['active', 'suspended']);
-export const Language = z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'a language tag like en or pt-BR');
+export const Language = z
+  .string()
+  .max(5)
+  .regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'a language tag like en or pt-BR');
 export const Domain = z
   .string()
   .max(253)
@@ -52,6 +58,7 @@ const storableYear = (s: string) => !s.startsWith('0000');
 /** An ISO 8601 date-time with an offset, within PostgreSQL's range. */
 export const IsoDateTime = z.iso
   .datetime({ offset: true })
+  .max(40) // nanoseconds and an offset fit; the format alone admits any number of fraction digits
   .refine(storableYear, 'must be a date-time between years 0001 and 9999');
 /** An ISO 8601 calendar date (YYYY-MM-DD), within PostgreSQL's range. */
 export const IsoDate = z.iso.date().refine(storableYear, 'must be a date between years 0001 and 9999');

@@ -22,10 +22,14 @@ export const Nameserver = Domain;
 /** A telephone number as registries want it: `+<country code>.<number>`, e.g. `+1.4155550100`. */
 export const RegistrantPhone = z
   .string()
+  .max(20)
   .regex(/^\+[0-9]{1,3}\.[0-9]{4,14}$/, 'a phone number like +1.4155550100');
 
 /** ISO 3166-1 alpha-2, upper case. */
-export const CountryCode = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code like PT');
+export const CountryCode = z
+  .string()
+  .length(2)
+  .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code like PT');
 
 /**
  * The registrant contact, a snapshot taken from the order (also used for admin, tech and billing contacts

@@ -12,7 +12,10 @@ const Timestamp = z.iso.datetime();
 const Amount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const Name = z.string().min(1).max(200);
 const SortOrder = z.number().int().min(0);
-const Tld = z.string().regex(/^\.[a-z0-9-]+(\.[a-z0-9-]+)*$/, 'a TLD like .com or .co.uk');
+const Tld = z
+  .string()
+  .max(64)
+  .regex(/^\.[a-z0-9-]+(\.[a-z0-9-]+)*$/, 'a TLD like .com or .co.uk');
 const itemsOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
 
 /** One price of a product, an offering, an option choice or an add-on. */
@@ -237,6 +240,7 @@ export type DomainPriceList = z.infer<typeof DomainPriceList>;
 
 const PromotionCode = z
   .string()
+  .max(64)
   .regex(/^[A-Z0-9_-]{1,64}$/)
   .describe('Stored upper-case; matched case-insensitively');
 

@@ -2,15 +2,23 @@ import { BillingCycle, MoneyAmount, RegistrantContact } from '@geminis/contracts
 import { checkVAT, countries as vatCountries } from 'jsvat';
 import { z } from 'zod';
 
-const CurrencyCode = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code like EUR');
-const CountryCode = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code like PT');
+const CurrencyCode = z
+  .string()
+  .length(3)
+  .regex(/^[A-Z]{3}$/, 'an ISO 4217 code like EUR');
+const CountryCode = z
+  .string()
+  .length(2)
+  .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code like PT');
 const RegionCode = z
   .string()
+  .max(3)
   .regex(/^[A-Z0-9]{1,3}$/, 'an ISO 3166-2 region code without the country, like CA');
 const Domain = z
   .string()
   .trim()
   .toLowerCase()
+  .max(253)
   .regex(/^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/, 'a domain name like example.com');
 /**
  * Minor units: a whole, positive JSON number (never a float or a string), at most the platform's money
@@ -127,7 +135,10 @@ export const SettingsInput = z
   .object({
     taxName: z.string().trim().min(1).max(40),
     taxRateBps: z.number().int().min(0).max(10_000),
-    invoicePrefix: z.string().regex(/^[A-Za-z0-9/_-]{0,20}$/, 'letters, digits, / _ -, at most 20'),
+    invoicePrefix: z
+      .string()
+      .max(20)
+      .regex(/^[A-Za-z0-9/_-]{0,20}$/, 'letters, digits, / _ -, at most 20'),
     invoicePadding: z.number().int().min(1).max(12),
     invoiceYearlyReset: z.boolean(),
     invoiceDueDays: z.number().int().min(0).max(365),
@@ -145,6 +156,7 @@ export const SettingsInput = z
     brandColor: z
       .string()
       .toLowerCase()
+      .length(7)
       .regex(/^#[0-9a-f]{6}$/, 'a colour like #1f4e8c')
       .nullable(),
   })
@@ -192,7 +204,10 @@ export const TaxProfileInput = z
       .string()
       .transform((v) => v.toUpperCase().replace(/[\s.-]/g, ''))
       .pipe(
-        z.string().regex(/^[A-Z]{2}[A-Z0-9+*]{2,13}$/, 'a VAT id with its country prefix, like DE136695976'),
+        z
+          .string()
+          .max(15)
+          .regex(/^[A-Z]{2}[A-Z0-9+*]{2,13}$/, 'a VAT id with its country prefix, like DE136695976'),
       )
       .nullable()
       .default(null),
@@ -226,10 +241,15 @@ export const StripeGatewayInput = z
   .object({
     secretKey: z
       .string()
+      .max(255)
       .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{8,}$/, 'a Stripe secret key (sk_test_…, sk_live_…)'),
-    webhookSecret: z.string().regex(/^whsec_[A-Za-z0-9+/=]{8,}$/, 'a webhook signing secret (whsec_…)'),
+    webhookSecret: z
+      .string()
+      .max(255)
+      .regex(/^whsec_[A-Za-z0-9+/=]{8,}$/, 'a webhook signing secret (whsec_…)'),
     publishableKey: z
       .string()
+      .max(255)
       .regex(/^pk_(test|live)_[A-Za-z0-9]{8,}$/, 'a publishable key (pk_test_…)')
       .optional(),
   })
@@ -312,8 +332,14 @@ export type ExtensionInput = z.infer<typeof ExtensionInput>;
 /** A client's Stripe payment method, saved by reference (set up in the browser with Stripe.js). */
 export const PaymentMethodInput = z
   .object({
-    customerId: z.string().regex(/^cus_[A-Za-z0-9]{4,64}$/, 'a Stripe customer id (cus_…)'),
-    paymentMethodId: z.string().regex(/^pm_[A-Za-z0-9]{4,64}$/, 'a Stripe payment method id (pm_…)'),
+    customerId: z
+      .string()
+      .max(68)
+      .regex(/^cus_[A-Za-z0-9]{4,64}$/, 'a Stripe customer id (cus_…)'),
+    paymentMethodId: z
+      .string()
+      .max(67)
+      .regex(/^pm_[A-Za-z0-9]{4,64}$/, 'a Stripe payment method id (pm_…)'),
   })
   .strict();
 export type PaymentMethodInput = z.infer<typeof PaymentMethodInput>;

@@ -9,7 +9,7 @@ import { CURRENCY_PATTERN } from './money';
  * service calls them; until then they live here, and amounts are integer minor units.
  */
 export const Amount = MoneyAmount;
-export const CurrencyCode = z.string().regex(CURRENCY_PATTERN, 'an ISO 4217 code like EUR');
+export const CurrencyCode = z.string().length(3).regex(CURRENCY_PATTERN, 'an ISO 4217 code like EUR');
 const Name = SingleLine(200).min(1);
 const Description = Text(5000);
 const SortOrder = z.number().int().min(0).max(1_000_000);
@@ -245,6 +245,7 @@ const DomainItem = z
       .string()
       .trim()
       .toLowerCase()
+      .max(253)
       .regex(/^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/, 'a domain name like example.com'),
     action: z.enum(['register', 'renew', 'transfer']),
     years: z.number().int().min(1).max(10).default(1),

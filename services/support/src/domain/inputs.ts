@@ -13,6 +13,7 @@ const Tag = z
   .string()
   .trim()
   .toLowerCase()
+  .max(40)
   .regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'letters, digits, - and _ (up to 40)');
 
 export const DepartmentInput = z
