@@ -7,6 +7,7 @@ const WebhookSecret = z.string().min(16).max(512);
 const Ipv4 = z
   .string()
   .trim()
+  .max(15)
   .regex(/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/, 'an IPv4 address');
 const HttpUrl = z
   .url({ protocol: /^https?$/ })
@@ -16,7 +17,10 @@ const HttpUrl = z
 /** The credentials each registrar authenticates with (sealed at rest, never answered). */
 export const ResellerClubCredentialsInput = z
   .object({
-    resellerId: z.string().regex(/^\d{1,20}$/, 'the numeric reseller id (auth-userid)'),
+    resellerId: z
+      .string()
+      .max(20)
+      .regex(/^\d{1,20}$/, 'the numeric reseller id (auth-userid)'),
     apiKey: Token,
     webhookSecret: WebhookSecret.optional(),
   })
@@ -66,7 +70,10 @@ export const RegistrarAccountPatch = z
     endpoint: HttpUrl.optional(),
     webhookUrl: HttpUrl.nullable().optional(),
     enabled: z.boolean().optional(),
-    credentials: z.record(z.string(), z.unknown()).optional().describe('Replaces the stored ones whole'),
+    credentials: z
+      .record(z.string().max(64), z.unknown())
+      .optional()
+      .describe('Replaces the stored ones whole'),
   })
   .strict();
 export type RegistrarAccountPatch = z.infer<typeof RegistrarAccountPatch>;
@@ -94,6 +101,7 @@ const DnsHost = z
   .string()
   .trim()
   .toLowerCase()
+  .max(253)
   .regex(
     /^(@|\*|(\*\.)?[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?(\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)*)$/,
     '@, or a name relative to the domain',
@@ -138,6 +146,7 @@ export const AvailabilityQuery = z
       .describe('Comma-separated domain names (at most 50)'),
     currency: z
       .string()
+      .length(3)
       .regex(/^[A-Z]{3}$/)
       .optional(),
   })

@@ -16,6 +16,7 @@ const Secret = z.string().min(8).max(4096);
 const Ipv4 = z
   .string()
   .trim()
+  .max(15)
   .regex(/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/, 'an IPv4 address');
 const PanelUser = z
   .string()
@@ -84,7 +85,7 @@ export const ServerPatch = z
     maxAccounts: z.number().int().min(1).max(1_000_000),
     enabled: z.boolean(),
     sortOrder: z.number().int().min(0).max(1_000_000),
-    credentials: z.record(z.string(), z.unknown()),
+    credentials: z.record(z.string().max(64), z.unknown()),
   })
   .partial()
   .strict();
