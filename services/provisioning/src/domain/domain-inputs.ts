@@ -58,7 +58,7 @@ export const RegistrarAccountInput = z
       .describe('The URL Name.com signs its webhooks with: this account’s callback URL as registered there'),
     enabled: z.boolean().default(true),
     credentials: z
-      .record(z.string(), z.unknown())
+      .record(z.string().max(64), z.unknown())
       .describe('Per registrar; stored encrypted, never answered'),
   })
   .strict();
