@@ -64,6 +64,26 @@ describe('identity sign-in throttling', () => {
     expect((await right()).status).toBe(200);
   });
 
+  it('records every sign-in and every failure in the audit log, with the account and the source', async () => {
+    const ip = '198.51.100.71';
+    const entries = async () =>
+      h.db.withTenant(allTenants, (tx) =>
+        rows<{ type: string; subject_id: string | null; ip: string | null }>(
+          tx,
+          sql`select type, subject_id, ip from audit_log where ip = ${ip} order by id`,
+        ),
+      );
+    const ok = await login(demo.platformClient.email, demo.platformClient.password, ip);
+    expect(ok.status).toBe(200);
+    expect((await login(demo.platformClient.email, 'not-the-password-1', ip)).status).toBe(401);
+    expect((await login('nobody-at-all@example.com', 'not-the-password-1', ip)).status).toBe(401);
+    expect(await entries()).toEqual([
+      { type: 'login.succeeded', subject_id: ok.body.user.id, ip },
+      { type: 'login.failed', subject_id: ok.body.user.id, ip },
+      { type: 'login.failed', subject_id: null, ip },
+    ]);
+  });
+
   it('throttles an unknown e-mail exactly like a known one', async () => {
     const shape = async (email: string) => {
       const out: string[] = [];

@@ -6,7 +6,7 @@ import {
   type Database,
   type Tx,
 } from '@geminis/service-kit';
-import { insertAudit } from '../store/audit.store';
+import { auditInsert, insertAudit, type AuditEntry } from '../store/audit.store';
 import {
   consumeRefreshToken,
   findRefreshToken,
@@ -92,16 +92,20 @@ export function createAuthService(deps: {
   }
 
   /** Stores the refresh token of a new session (or of a family's next rotation) in the caller's transaction. */
-  async function storeRefreshToken(tx: Tx, user: User, familyId: string): Promise<string> {
+  async function storeRefreshToken(
+    tx: Tx,
+    user: User,
+    familyId: string,
+    along?: AuditEntry,
+  ): Promise<string> {
     const scope = tenantScope(user.tenantId);
     const refresh = newTenantToken(user.tenantId);
-    await insertRefreshToken(tx, scope, {
-      id: newId(),
-      userId: user.id,
-      familyId,
-      hash: refresh.hash,
-      ttlSec: settings.refreshTokenTtlSec,
-    });
+    await insertRefreshToken(
+      tx,
+      scope,
+      { id: newId(), userId: user.id, familyId, hash: refresh.hash, ttlSec: settings.refreshTokenTtlSec },
+      along && auditInsert(along),
+    );
     return refresh.token;
   }
 
@@ -206,9 +210,18 @@ export function createAuthService(deps: {
         if (state.hasFailures) await deps.throttle.succeedIn(tx, scope, key);
         if (rehash) await setPasswordHash(tx, scope, user.id, rehash);
         if (user.twoFactorEnabled) return storeChallenge(tx, user, 'mfa_required');
-        await insertAudit(tx, { tenantId: user.tenantId, type: 'login.succeeded', subjectId: user.id, ip });
-        if (enrolmentRequired) return storeChallenge(tx, user, 'mfa_enrolment_required');
-        return { refreshToken: await storeRefreshToken(tx, user, familyId) };
+        const audit: AuditEntry = {
+          tenantId: user.tenantId,
+          type: 'login.succeeded',
+          subjectId: user.id,
+          ip,
+        };
+        if (enrolmentRequired) {
+          await insertAudit(tx, audit);
+          return storeChallenge(tx, user, 'mfa_enrolment_required');
+        }
+        // The audit entry rides in the refresh token's statement: one round trip for both.
+        return { refreshToken: await storeRefreshToken(tx, user, familyId, audit) };
       });
       if ('mfaToken' in outcome) return outcome;
       return sessionOf(user, familyId, outcome.refreshToken);

@@ -1,6 +1,6 @@
 import { type AuditEntryType } from '@geminis/contracts';
 import { newId, rows, type TenantScope, type Tx, tenantIs } from '@geminis/service-kit';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 
 /** What the audit log records: the contract's list, so an entry the API would not document cannot be written. */
 export type AuditType = AuditEntryType;
@@ -25,12 +25,14 @@ export interface AuditRecord {
   createdAt: string;
 }
 
+/** The insert of one entry, as a statement of its own or as a data-modifying CTE of another (`along`). */
+export const auditInsert = (entry: AuditEntry): SQL =>
+  sql`insert into audit_log (id, tenant_id, type, actor_id, subject_id, ip, data)
+      values (${newId()}, ${entry.tenantId}, ${entry.type}, ${entry.actorId ?? null},
+              ${entry.subjectId ?? null}, ${entry.ip ?? null}, ${JSON.stringify(entry.data ?? {})}::jsonb)`;
+
 export async function insertAudit(tx: Tx, entry: AuditEntry): Promise<void> {
-  await tx.execute(
-    sql`insert into audit_log (id, tenant_id, type, actor_id, subject_id, ip, data)
-        values (${newId()}, ${entry.tenantId}, ${entry.type}, ${entry.actorId ?? null},
-                ${entry.subjectId ?? null}, ${entry.ip ?? null}, ${JSON.stringify(entry.data ?? {})}::jsonb)`,
-  );
+  await tx.execute(auditInsert(entry));
 }
 
 export async function listAudit(

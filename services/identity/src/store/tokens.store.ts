@@ -1,5 +1,5 @@
 import { rows, type TenantScope, type Tx, type SingleTenantScope } from '@geminis/service-kit';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 
 type Scope = SingleTenantScope;
 
@@ -13,13 +13,18 @@ export interface RefreshRow {
   revoked_at: Date | null;
 }
 
+/**
+ * Stores a refresh token. `along`: another insert run in the same statement (a data-modifying CTE, e.g.
+ * the audit entry of the sign-in), one round trip for both.
+ */
 export async function insertRefreshToken(
   tx: Tx,
   scope: Scope,
   t: { id: string; userId: string; familyId: string; hash: string; ttlSec: number },
+  along?: SQL,
 ): Promise<void> {
   await tx.execute(
-    sql`insert into refresh_tokens (id, tenant_id, user_id, family_id, token_hash, expires_at)
+    sql`${along ? sql`with along as (${along}) ` : sql``}insert into refresh_tokens (id, tenant_id, user_id, family_id, token_hash, expires_at)
         values (${t.id}, ${scope.tenantId}, ${t.userId}, ${t.familyId}, ${t.hash},
                 now() + make_interval(secs => ${t.ttlSec}))`,
   );
