@@ -2,12 +2,18 @@
  * `npm start` as a person or a supervisor runs it: it listens on loopback only (the demo prints its
  * passwords), and SIGTERM sent to the npm process — not to the whole group, as Ctrl-C does — stops the
  * platform: npm exits 0 and the port is free afterwards (nothing left running behind it).
+ *
+ * While it runs, the API document clients get from it (`/v1/openapi.json`, merged by the gateway from
+ * every service's route declarations) is linted with the tools API consumers use: Spectral's OAS rules
+ * plus the OWASP API Security ruleset (.spectral.yaml) and Redocly's recommended rules (redocly.yaml), at
+ * zero errors. A service added later is held to the same gate from its first route.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 
 jest.setTimeout(240_000);
 
@@ -32,6 +38,28 @@ function listeners(port: number): string[] {
   return out;
 }
 
+/** Runs a linter's CLI (from node_modules/.bin) with the pinned Node; its exit code and output. */
+async function lint(bin: string, args: string[]) {
+  try {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [join(ROOT, 'node_modules', '.bin', bin), ...args],
+      { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 },
+    );
+    return { code: 0, output: stdout };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? 1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
+
+interface SpectralResult {
+  code: string;
+  severity: number;
+  path: string[];
+  message: string;
+}
+
 const refused = (port: number) =>
   new Promise<boolean>((res) => {
     const socket = connect(port, '127.0.0.1');
@@ -42,7 +70,7 @@ const refused = (port: number) =>
     socket.once('error', () => res(true));
   });
 
-it('binds loopback by default and stops on SIGTERM sent to npm, freeing its port', async () => {
+describe('npm start', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'geminis-start-'));
   const env: NodeJS.ProcessEnv = { ...process.env, GEMINIS_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
   delete env.HOST;
@@ -51,8 +79,10 @@ it('binds loopback by default and stops on SIGTERM sent to npm, freeing its port
   npm.stdout.on('data', (c: Buffer) => (output += c.toString()));
   npm.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<number | null>((res) => npm.once('exit', (code) => res(code)));
-  try {
-    const port = await Promise.race([
+  let port = 0;
+
+  beforeAll(async () => {
+    port = await Promise.race([
       new Promise<number>((res) => {
         const look = () => {
           const m = /Geminis is running: http:\/\/localhost:(\d+)/.exec(output);
@@ -65,6 +95,42 @@ it('binds loopback by default and stops on SIGTERM sent to npm, freeing its port
         throw new Error(`npm start exited (${code}) before it was running:\n${output}`);
       }),
     ]);
+  });
+  afterAll(() => {
+    if (npm.exitCode === null) npm.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('publishes an API document that Spectral (OAS + OWASP) and Redocly pass without an error', async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/v1/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths).length).toBeGreaterThan(100);
+    // Under the repository: .spectral.yaml's per-path overrides are globs relative to it.
+    const dir = join(ROOT, 'test', 'deploy', 'out');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'openapi.json');
+    writeFileSync(file, JSON.stringify(doc, null, 2));
+
+    const spectral = await lint('spectral', ['lint', file, '-r', '.spectral.yaml', '-f', 'json', '-q']);
+    const results = JSON.parse(spectral.output.slice(spectral.output.indexOf('['))) as SpectralResult[];
+    const errors = results
+      .filter((r) => r.severity === 0)
+      .map((r) => `${r.code} at ${r.path.join('/')}: ${r.message}`);
+    expect(errors).toEqual([]);
+    expect(spectral.code).toBe(0);
+
+    const redocly = await lint('redocly', ['lint', file, '--config', 'redocly.yaml', '--format', 'json']);
+    const problems = (
+      JSON.parse(redocly.output.slice(redocly.output.indexOf('{'))) as {
+        problems: { ruleId: string; severity: string; message: string }[];
+      }
+    ).problems.filter((p) => p.severity === 'error');
+    expect(problems.map((p) => `${p.ruleId}: ${p.message}`)).toEqual([]);
+    expect(redocly.code).toBe(0);
+  });
+
+  it('binds loopback by default and stops on SIGTERM sent to npm, freeing its port', async () => {
     expect(listeners(port)).toEqual(['0100007F']); // 127.0.0.1 only
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
 
@@ -76,8 +142,5 @@ it('binds loopback by default and stops on SIGTERM sent to npm, freeing its port
       await new Promise((r) => setTimeout(r, 100));
     expect(free).toBe(true);
     expect(listeners(port)).toEqual([]);
-  } finally {
-    if (npm.exitCode === null) npm.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 });
