@@ -5,8 +5,14 @@ import { startWhmStandIn, type WhmStandIn } from './support/whm-stand-in';
 
 const PROVISION = 'billing.service.provision_requested.v1';
 
-/** A new panel password for an account: generated here, given to the panel by a job, then readable. */
-describe('change of panel password', () => {
+/**
+ * A new panel password for an account: generated here, given to the panel by a job, then readable. Run with
+ * both walls, and with row-level security opened so the stores' own tenant filter must hold alone.
+ */
+describe.each([
+  ['both walls', false],
+  ["the stores' filter alone", true],
+])('change of panel password (%s)', (_walls, firstWallOnly) => {
   let whm: WhmStandIn;
   let h: Harness;
   let api: Client;
@@ -16,7 +22,7 @@ describe('change of panel password', () => {
 
   beforeAll(async () => {
     whm = await startWhmStandIn();
-    h = await startProvisioning();
+    h = await startProvisioning({ firstWallOnly });
     api = client(h.url);
     resellerA = h.issuer.tokenFor('reseller', A);
     const s = await api.post(
