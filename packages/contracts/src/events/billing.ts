@@ -90,8 +90,95 @@ export const InvoiceLateFeeApplied = defineEvent(
   }),
 );
 
+const At = z.iso.datetime();
+const InvoiceNumber = z.string().min(1).max(64);
+
+export const OrderAccepted = defineEvent(
+  'billing.order.accepted.v1',
+  'An order was accepted: its first invoice was paid (or cost nothing), the order is active and its services go to provisioning. Once per order.',
+  z.object({
+    orderId: Id,
+    clientId: Id,
+    invoiceId: Id,
+    currency: Currency,
+    total: MinorUnits,
+    acceptedAt: At,
+  }),
+);
+
+export const OrderCancelled = defineEvent(
+  'billing.order.cancelled.v1',
+  'A pending order was cancelled with its unpaid first invoice (by the client or staff, or expired unpaid); a promotion use it held is released. Once per order.',
+  z.object({
+    orderId: Id,
+    clientId: Id,
+    /** `requested`: the client or staff cancelled it; `expired`: its first invoice stayed unpaid too long. */
+    reason: z.enum(['requested', 'expired']),
+    invoiceId: Id.optional(),
+    promotionId: Id.optional(),
+    cancelledAt: At,
+  }),
+);
+
+export const PaymentReceived = defineEvent(
+  'billing.payment.received.v1',
+  'A payment was applied to an invoice (staff-recorded, bank transfer, Stripe, or account credit). Once per payment; amounts in minor units of `currency`.',
+  z.object({
+    paymentId: Id,
+    invoiceId: Id,
+    number: InvoiceNumber,
+    clientId: Id,
+    currency: Currency,
+    amount: MinorUnits,
+    method: z.enum(['manual', 'bank_transfer', 'stripe', 'credit']),
+    /** The staff reference or the Stripe PaymentIntent id, when there is one. */
+    reference: z.string().min(1).max(200).optional(),
+    /** What the invoice still owes after this payment (0: paid in full). */
+    balance: MinorUnits,
+    receivedAt: At,
+  }),
+);
+
+export const PaymentRefunded = defineEvent(
+  'billing.payment.refunded.v1',
+  'Money of a paid invoice went back to the client for a credit note: to account credit (with the credit note) or to the card (once Stripe confirms the refund). Once per credit note.',
+  z.object({
+    creditNoteId: Id,
+    invoiceId: Id,
+    clientId: Id,
+    currency: Currency,
+    amount: MinorUnits,
+    refundTo: z.enum(['credit', 'stripe']),
+    /** Stripe's refund id and the PaymentIntent refunded (refundTo stripe). */
+    refundId: z.string().min(1).max(200).optional(),
+    paymentIntent: z.string().min(1).max(200).optional(),
+    refundedAt: At,
+  }),
+);
+
+export const CreditNoteIssued = defineEvent(
+  'billing.credit_note.issued.v1',
+  'A credit note was issued against a paid invoice (its own gapless series). Once per credit note.',
+  z.object({
+    creditNoteId: Id,
+    number: InvoiceNumber,
+    invoiceId: Id,
+    invoiceNumber: InvoiceNumber,
+    clientId: Id,
+    currency: Currency,
+    amount: MinorUnits,
+    reason: z.string().min(1).max(500),
+    refundTo: z.enum(['credit', 'stripe']),
+  }),
+);
+
 export const billingEvents = [
   OrderPlaced,
+  OrderAccepted,
+  OrderCancelled,
+  PaymentReceived,
+  PaymentRefunded,
+  CreditNoteIssued,
   InvoiceAutoChargeFailed,
   InvoiceReminderDue,
   InvoiceLateFeeApplied,

@@ -107,6 +107,12 @@ export const InvoiceIssued = defineEvent(
     dueDate: z.iso.date(),
     reason: z.enum(['order', 'renewal', 'manual']),
     orderId: Id.optional(),
+    /**
+     * What the invoice is for, finer than `reason` (added in place, optional): `change_package` (an
+     * upgrade's invoice, published with reason `manual`) and `wholesale` (the platform's invoice to a
+     * reseller, reason `manual`); `order` and `renewal` repeat `reason`. Absent from older publishers.
+     */
+    purpose: z.enum(['order', 'renewal', 'manual', 'change_package', 'wholesale']).optional(),
   }),
 );
 
