@@ -265,12 +265,14 @@ describe('servers over HTTP', () => {
     });
   });
 
-  it('declares every route authenticated with roles, but the signed callbacks and the storefront search', () => {
+  it('declares every route authenticated with roles, but the signed callbacks, the storefront search and the service-key ones', () => {
     const routes = h.running.built.routes.flatMap((r) => r.list());
     expect(routes.length).toBeGreaterThan(0);
     const PUBLIC = ['POST /v1/callbacks/registrars/:registrar/:account', 'GET /v1/domain-search/:id'];
     for (const r of routes)
-      if (!PUBLIC.includes(`${r.method} ${r.path}`))
+      if (r.path.startsWith('/internal/'))
+        expect([r.method, r.path, r.access]).toEqual([r.method, r.path, 'service']);
+      else if (!PUBLIC.includes(`${r.method} ${r.path}`))
         expect([r.method, r.path, typeof r.access]).toEqual([r.method, r.path, 'object']);
     expect(routes.filter((r) => PUBLIC.includes(`${r.method} ${r.path}`))).toHaveLength(2);
   });
