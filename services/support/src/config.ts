@@ -10,6 +10,8 @@ export const supportConfigShape = {
   SUPPORT_STOREFRONT_URL: z.url().default('http://localhost:8080'),
   /** Identity's base URL: each tenant's brand (public data) for its mails. */
   IDENTITY_URL: z.url().default('http://127.0.0.1:4001'),
+  /** Provisioning's base URL: a new service's panel login for its welcome mail (service-key route). */
+  PROVISIONING_URL: z.url().default('http://127.0.0.1:4004'),
   /** Outgoing mail server (`smtp://user:pass@host:587` or `smtps://…`); unset: mails are written to SUPPORT_MAIL_DIR. */
   SUPPORT_SMTP_URL: z
     .url()
@@ -70,7 +72,14 @@ export interface SupportConfig {
   now?: () => Date;
   /** Identity's base URL (tenants' brands). */
   identityUrl?: string;
-  /** The shared service key (identity's service-only routes: a password reset's live token). */
+  /** Provisioning's base URL (a new service's panel login, fetched when its mail is sent). */
+  provisioningUrl?: string;
+  /** The breaker on provisioning (tests: a short reset). */
+  provisioningBreaker?: { volumeThreshold?: number; resetTimeoutMs?: number };
+  /**
+   * The shared service key (identity's service-only routes: a password reset's live token; provisioning's:
+   * a service's panel login).
+   */
   serviceKey?: string;
   /** The platform storefront's base URL, for links in mails of tenants without a custom domain. */
   storefrontUrl?: string;
@@ -119,6 +128,7 @@ export const supportConfigFrom = (
 ): SupportConfig => ({
   autoCloseDays: env.SUPPORT_AUTO_CLOSE_DAYS,
   identityUrl: env.IDENTITY_URL,
+  provisioningUrl: env.PROVISIONING_URL,
   storefrontUrl: env.SUPPORT_STOREFRONT_URL,
   ...(shared.INTERNAL_SERVICE_KEY ? { serviceKey: shared.INTERNAL_SERVICE_KEY } : {}),
   mail: {

@@ -13,6 +13,7 @@ import {
   InvoiceReminderDue,
   PasswordResetRequested,
   InvoiceIssued,
+  OrderPlaced,
   InvoicePaid,
   ResellerUpdated,
   ServiceProvisioned,
@@ -57,6 +58,7 @@ import { passwordResetRequestedHandler } from './events/password-reset-requested
 import { lateFeeAppliedHandler } from './events/late-fee-applied.handler';
 import { invoiceIssuedHandler } from './events/invoice-issued.handler';
 import { invoicePaidHandler } from './events/invoice-paid.handler';
+import { orderPlacedHandler } from './events/order-placed.handler';
 import { serviceProvisionedHandler } from './events/service-provisioned.handler';
 import { serviceSuspendedHandler } from './events/service-suspended.handler';
 import { servicePackageChangedHandler } from './events/service-package-changed.handler';
@@ -76,6 +78,7 @@ import { startInboundSmtp } from './mail/inbound-smtp';
 import { createMailSender } from './mail/sender';
 import { fileTransport, smtpTransport } from './mail/transport';
 import { createIdentityClient, type IdentityClient } from './upstream/identity.client';
+import { createProvisioningClient, type ProvisioningClient } from './upstream/provisioning.client';
 import { createWebhookDeliverer } from './webhooks/deliverer';
 
 export { supportConfigFrom, supportConfigShape, type SupportConfig } from './config';
@@ -84,7 +87,12 @@ export const SUPPORT_MIGRATIONS = { name: 'support', dir: join(__dirname, 'store
 
 const everyMinute = (now: Date) => now.toISOString().slice(0, 16);
 
-function wire(config: SupportConfig, ctx: ServiceContext, identity: IdentityClient) {
+function wire(
+  config: SupportConfig,
+  ctx: ServiceContext,
+  identity: IdentityClient,
+  provisioning: ProvisioningClient,
+) {
   const { db, outbox } = ctx;
   const clock = config.now ? { now: config.now } : {};
   const departments = createDepartmentsService({ db });
@@ -98,6 +106,15 @@ function wire(config: SupportConfig, ctx: ServiceContext, identity: IdentityClie
     db,
     brands,
     secretVars: async (mail): Promise<Record<string, string>> => {
+      if (mail.template === 'service_provisioned') {
+        // the panel login, from provisioning at send time: in this mail only, never in our database or logs
+        const login = await provisioning.credentials(mail.tenantId, mail.vars.serviceId ?? '');
+        if (!login)
+          throw Object.assign(new Error('provisioning has no live account for this service'), {
+            responseCode: 550,
+          });
+        return { username: login.username, password: login.password, host: login.host ?? mail.vars.host ?? '' };
+      }
       if (mail.template === 'signup_existing') {
         const base = await storefrontOf(mail.tenantId);
         return { loginUrl: `${base}/login`, resetUrl: `${base}/forgot-password` };
@@ -254,7 +271,13 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
         ...(config.serviceKey ? { serviceKey: config.serviceKey } : {}),
         logger: ctx.logger as never,
       });
-      const services = wire(config, ctx, identity);
+      const provisioning = createProvisioningClient({
+        baseUrl: config.provisioningUrl ?? 'http://127.0.0.1:4004',
+        ...(config.provisioningBreaker ? { breaker: config.provisioningBreaker } : {}),
+        ...(config.serviceKey ? { serviceKey: config.serviceKey } : {}),
+        logger: ctx.logger as never,
+      });
+      const services = wire(config, ctx, identity, provisioning);
       const mail = config.mail ?? {};
       const transport =
         mail.transport ??
@@ -331,6 +354,7 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
           [ClientCreated.type]: clientCreatedHandler(notify),
           [InvoiceIssued.type]: invoiceIssuedHandler(notify),
           [InvoicePaid.type]: invoicePaidHandler(notify),
+          [OrderPlaced.type]: orderPlacedHandler(notify),
           [ServiceProvisioned.type]: serviceProvisionedHandler(notify),
           [ServiceSuspended.type]: serviceSuspendedHandler(notify),
           [ServiceUnsuspended.type]: serviceUnsuspendedHandler(notify),
@@ -354,6 +378,7 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
           await smtpIn?.close();
           await Promise.all(background.map((stop) => stop()));
           identity.shutdown();
+          provisioning.shutdown();
           mailer.shutdown();
           webhookDeliverer.shutdown();
           services.smtpSettings.shutdown();

@@ -248,14 +248,10 @@ describe('notifications in the tenant’s brand', () => {
     expect(subjects.filter((x) => x === 'ana-example.com fue renovado')).toHaveLength(1);
   });
 
-  it('tells the client its service is ready without any secret, and when it is suspended and back', async () => {
+  // the ready mail (with its panel login fetched from provisioning): provisioned-mail.test.ts
+  it('tells the client when its service is suspended, back, and on a new plan', async () => {
     const serviceId = newId();
     const base = { serviceId, clientId: clientB.id, module: 'cpanel' };
-    await h.deliver('provisioning.service.provisioned.v1', B, {
-      ...base,
-      username: 'bob1',
-      host: 'srv1.bravo.example',
-    });
     await h.deliver('provisioning.service.suspended.v1', B, base);
     await h.deliver('provisioning.service.unsuspended.v1', B, base);
     await h.deliver('provisioning.service.package_changed.v1', B, {
@@ -268,15 +264,11 @@ describe('notifications in the tenant’s brand', () => {
     const subjects = smtp.to(clientB.email).map((r) => r.mail.subject);
     expect(subjects).toEqual(
       expect.arrayContaining([
-        'Your service is ready',
         'Your service was suspended',
         'Your service is active again',
         'Your plan was changed',
       ]),
     );
-    const ready = smtp.to(clientB.email).find((r) => r.mail.subject === 'Your service is ready')!;
-    expect(ready.mail.text).toContain('bob1');
-    expect(ready.raw).not.toMatch(/password:/i);
   });
 
   it('keeps a mail while SMTP is down and sends it exactly once when it is back', async () => {

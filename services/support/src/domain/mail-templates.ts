@@ -96,23 +96,55 @@ export const TEMPLATES = {
     },
   },
   service_provisioned: {
-    description: 'A service is ready on its server',
-    variables: ['clientName', 'username', 'host'],
-    sample: { clientName: 'Ada Lovelace', username: 'ada', host: 'server1.example.com' },
+    description:
+      'A service is ready on its server (its panel login is fetched from provisioning when the mail is sent, never stored)',
+    variables: ['clientName', 'username', 'password', 'host'],
+    sample: {
+      clientName: 'Ada Lovelace',
+      username: 'ada',
+      password: 'sample-Passw0rd',
+      host: 'server1.example.com',
+    },
     defaults: {
       en: {
         subject: 'Your service is ready',
         html: html(
-          '<p>Hello {{clientName}},</p><p>your service is ready. User: {{username}}, server: {{host}}. Your password is in your client area.</p>',
+          '<p>Hello {{clientName}},</p><p>your service is ready. Your control panel login:</p><p>Server: {{host}}<br>User: {{username}}<br>Password: {{password}}</p><p>Change the password after your first login.</p>',
         ),
-        text: 'Hello {{clientName}},\n\nyour service is ready. User: {{username}}, server: {{host}}. Your password is in your client area.\n\n{{brandName}}',
+        text: 'Hello {{clientName}},\n\nyour service is ready. Your control panel login:\n\nServer: {{host}}\nUser: {{username}}\nPassword: {{password}}\n\nChange the password after your first login.\n\n{{brandName}}',
       },
       es: {
         subject: 'Tu servicio está listo',
         html: html(
-          '<p>Hola {{clientName}},</p><p>tu servicio está listo. Usuario: {{username}}, servidor: {{host}}. Tu contraseña está en tu área de cliente.</p>',
+          '<p>Hola {{clientName}},</p><p>tu servicio está listo. Tus datos de acceso al panel de control:</p><p>Servidor: {{host}}<br>Usuario: {{username}}<br>Contraseña: {{password}}</p><p>Cambia la contraseña tras el primer acceso.</p>',
         ),
-        text: 'Hola {{clientName}},\n\ntu servicio está listo. Usuario: {{username}}, servidor: {{host}}. Tu contraseña está en tu área de cliente.\n\n{{brandName}}',
+        text: 'Hola {{clientName}},\n\ntu servicio está listo. Tus datos de acceso al panel de control:\n\nServidor: {{host}}\nUsuario: {{username}}\nContraseña: {{password}}\n\nCambia la contraseña tras el primer acceso.\n\n{{brandName}}',
+      },
+    },
+  },
+  order_placed: {
+    description: 'A client placed an order (what was ordered and its total)',
+    variables: ['clientName', 'orderId', 'items', 'total'],
+    sample: {
+      clientName: 'Ada Lovelace',
+      orderId: '01JD5Z6Q0000000000000000AB',
+      items: '1 × Starter Hosting (monthly)\nexample.com: registration, 1 year',
+      total: '€12.34',
+    },
+    defaults: {
+      en: {
+        subject: 'Your {{brandName}} order',
+        html: html(
+          '<p>Hello {{clientName}},</p><p>thank you for your order {{orderId}}:</p><blockquote style="white-space:pre-wrap">{{items}}</blockquote><p>Total: {{total}}. Its invoice follows in a separate email.</p>',
+        ),
+        text: 'Hello {{clientName}},\n\nthank you for your order {{orderId}}:\n\n{{items}}\n\nTotal: {{total}}. Its invoice follows in a separate email.\n\n{{brandName}}',
+      },
+      es: {
+        subject: 'Tu pedido en {{brandName}}',
+        html: html(
+          '<p>Hola {{clientName}},</p><p>gracias por tu pedido {{orderId}}:</p><blockquote style="white-space:pre-wrap">{{items}}</blockquote><p>Total: {{total}}. La factura te llega en otro correo.</p>',
+        ),
+        text: 'Hola {{clientName}},\n\ngracias por tu pedido {{orderId}}:\n\n{{items}}\n\nTotal: {{total}}. La factura te llega en otro correo.\n\n{{brandName}}',
       },
     },
   },

@@ -7,8 +7,9 @@ import { type NotificationsService } from '../domain/notifications.service';
 type Provisioned = z.infer<typeof ServiceProvisioned.schema> & { username?: string; host?: string };
 
 /**
- * provisioning.service.provisioned.v1: the client learns its service is ready, with its username and
- * host. Never a password: the event carries none, and the mail points to the client area for it.
+ * provisioning.service.provisioned.v1: the client learns its service is ready, with its panel login. The
+ * event carries no password and the queued mail stores none: the sender fetches the login from
+ * provisioning's service-key route when it renders the mail (secretVars in service.ts).
  */
 export function serviceProvisionedHandler(deps: { notifications: NotificationsService }): EventHandler {
   return async (tx, event) => {
@@ -17,7 +18,7 @@ export function serviceProvisionedHandler(deps: { notifications: NotificationsSe
       eventId: event.id,
       template: 'service_provisioned',
       clientId: data.clientId,
-      vars: { username: data.username ?? '', host: data.host ?? '' },
+      vars: { serviceId: data.serviceId, username: data.username ?? '', host: data.host ?? '' },
     });
   };
 }

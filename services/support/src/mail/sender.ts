@@ -58,6 +58,8 @@ const DOWN = new Set([
   // a tenant's server whose name does not resolve, or resolves to a refused address: its mail waits
   'ENOTFOUND',
   'EREFUSEDHOST',
+  // a service the mail needs (identity's brand, provisioning's panel login) unreachable: the mail waits
+  'EDEPENDENCY',
 ]);
 
 export function classifySendError(err: unknown): SendFailure {
