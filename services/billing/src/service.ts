@@ -98,7 +98,7 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
     ...(config.stripeTimeoutMs ? { timeoutMs: config.stripeTimeoutMs } : {}),
     logger,
   });
-  const refunds = createStripeRefunds({ db, stripe, sealer, logger });
+  const refunds = createStripeRefunds({ db, outbox, stripe, sealer, logger });
   const batch = config.lifecycleBatchSize ? { batchSize: config.lifecycleBatchSize } : {};
   const lifecycle = createLifecycleJobs({ db, settlement, ...clock, ...batch });
   const wholesale = createWholesale({ db, settlement, idempotent, ...clock, ...batch });
@@ -119,7 +119,7 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
     settings: createSettingsService({ db }),
     taxes: createTaxesService({ db }),
     stripeClient: stripe,
-    creditNotes: createCreditNotesService({ db, idempotent, refunds, ...clock }),
+    creditNotes: createCreditNotesService({ db, outbox, idempotent, refunds, ...clock }),
     refunds,
     stripe: stripeService,
     changePackage,

@@ -292,6 +292,24 @@ describe('Stripe', () => {
       expect(keys).toEqual([`geminis-credit-note-${noteId}`, `geminis-credit-note-${noteId}`]);
       expect((await notes()).find((n: { id: string }) => n.id === noteId).refund.status).toBe('succeeded');
       expect(await h.billing.built.services.refunds.retryPending()).toBe(0);
+      // billing.payment.refunded.v1 once, when Stripe confirmed (not for the pending attempt, not twice)
+      const refunded = (await outboxEvents(h, shop.tenantId, 'billing.payment.refunded.v1')).filter(
+        (e) => e.creditNoteId === noteId,
+      );
+      expect(refunded).toEqual([
+        expect.objectContaining({
+          invoiceId,
+          clientId: payer.id,
+          amount: 300,
+          refundTo: 'stripe',
+          refundId: 're_3SZmPzLkdIwHu7ix1Qw2Er3T',
+          paymentIntent: id,
+        }),
+      ]);
+      const issued = (await outboxEvents(h, shop.tenantId, 'billing.credit_note.issued.v1')).filter(
+        (e) => e.creditNoteId === noteId,
+      );
+      expect(issued).toEqual([expect.objectContaining({ amount: 300, refundTo: 'stripe' })]);
     });
 
     it('refuses to refund more than the card payment holds, naming the amount', async () => {

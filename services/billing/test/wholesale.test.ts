@@ -146,6 +146,24 @@ describe.each([
       rows<{ n: number }>(tx, sql`select count(*)::int as n from wholesale_charges`),
     );
     expect(n!.n).toBe(3);
+    // billing.invoice.issued.v1 once per wholesale invoice (reason 'manual', purpose 'wholesale'), in the
+    // platform's tenant, addressed to the reseller as the platform's client
+    const issued = await outboxEvents(h, PLATFORM_TENANT_ID, 'billing.invoice.issued.v1');
+    const wholesale = issued.filter((e) => e.purpose === 'wholesale');
+    expect(wholesale.map((e) => e.invoiceId).sort()).toEqual(all.body.items.map((i: any) => i.id).sort());
+    const theirs = all.body.items.find((i: any) => i.resellerId === a.tenantId);
+    expect(wholesale.find((e) => e.invoiceId === theirs.id)).toEqual({
+      invoiceId: theirs.id,
+      number: theirs.number,
+      clientId: a.tenantId,
+      currency: 'EUR',
+      subtotal: theirs.subtotal,
+      tax: theirs.taxTotal,
+      total: theirs.total,
+      dueDate: '2026-03-08',
+      reason: 'manual',
+      purpose: 'wholesale',
+    });
   });
 
   it('never shows a reseller another’s invoice, nor a client any wholesale price', async () => {

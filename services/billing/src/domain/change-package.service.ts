@@ -274,6 +274,7 @@ export function createChangePackage(deps: {
                   // the published event knows order, renewal and manual only (a new value would be refused by
                   // consumers of v1): an upgrade's invoice goes out as 'manual' there
                   reason: 'manual',
+                  purpose: 'change_package',
                 },
               });
             } else {

@@ -1,5 +1,10 @@
-import { type CreditNoteResult, type CreditNoteView } from '@geminis/contracts';
-import { newId, tenantScope, type AuthContext, type Database } from '@geminis/service-kit';
+import {
+  CreditNoteIssued,
+  PaymentRefunded,
+  type CreditNoteResult,
+  type CreditNoteView,
+} from '@geminis/contracts';
+import { newId, tenantScope, type AuthContext, type Database, type Outbox } from '@geminis/service-kit';
 import {
   creditedOn,
   insertCreditNote,
@@ -43,11 +48,12 @@ export const creditNoteView = (
  */
 export function createCreditNotesService(deps: {
   db: Database;
+  outbox: Outbox;
   idempotent: Idempotent;
   refunds: StripeRefunds;
   now?: () => Date;
 }) {
-  const { db, idempotent, refunds } = deps;
+  const { db, outbox, idempotent, refunds } = deps;
   const now = deps.now ?? (() => new Date());
   return {
     async issue(
@@ -125,6 +131,38 @@ export function createCreditNotesService(deps: {
                 invoiceId,
                 description: `credit note ${note.number}`,
                 createdBy: auth.userId,
+              });
+            // published with the note: the note, and for account credit the refund (it is done here)
+            const issued = await outbox.enqueue(tx, {
+              type: CreditNoteIssued.type,
+              tenantId: invoice.tenantId,
+              data: {
+                creditNoteId: id,
+                number: note.number,
+                invoiceId,
+                invoiceNumber: invoice.number!,
+                clientId: invoice.clientId,
+                currency: invoice.currency,
+                amount: toJsonMinor(amount),
+                reason: note.reason,
+                refundTo: note.refundTo,
+              },
+            });
+            if (!card)
+              await outbox.enqueue(tx, {
+                type: PaymentRefunded.type,
+                tenantId: invoice.tenantId,
+                correlationId: issued.correlationId,
+                causationId: issued.id,
+                data: {
+                  creditNoteId: id,
+                  invoiceId,
+                  clientId: invoice.clientId,
+                  currency: invoice.currency,
+                  amount: toJsonMinor(amount),
+                  refundTo: 'credit',
+                  refundedAt: note.createdAt,
+                },
               });
             if (amount === left) await markRefunded(tx, scope, invoiceId);
             const after = (await findInvoice(tx, scope, invoiceId))!;

@@ -58,6 +58,7 @@ export async function applyPayment(
     });
   await addPaid(tx, scope, invoiceId, p.amount);
   const after = (await findInvoice(tx, scope, invoiceId))!;
-  if (after.status === 'paid') await settlement.invoicePaid(tx, scope, after, after.paidAt!);
+  const received = await settlement.paymentReceived(tx, payment, after);
+  if (after.status === 'paid') await settlement.invoicePaid(tx, scope, after, after.paidAt!, received.id);
   return { payment, invoice: after };
 }

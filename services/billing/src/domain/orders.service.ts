@@ -1,4 +1,4 @@
-import { InvoiceIssued, OrderPlaced, type OrderView, type QuoteSnapshot } from '@geminis/contracts';
+import { InvoiceIssued, OrderCancelled, OrderPlaced, type OrderView, type QuoteSnapshot } from '@geminis/contracts';
 import {
   AppError,
   allTenants,
@@ -211,6 +211,7 @@ export function createOrdersService(deps: {
         dueDate: invoice.dueDate,
         reason: 'order',
         orderId: o.id,
+        purpose: 'order',
       },
     });
     // Nothing to pay (a free product, a 100% promotion): the invoice is paid as it is issued.
@@ -224,15 +225,32 @@ export function createOrdersService(deps: {
     return view;
   }
 
-  /** Cancels a locked pending order whose first invoice is unpaid: invoice, services, promotion hold. */
-  async function cancelLocked(tx: Tx, found: Order): Promise<Order> {
+  /**
+   * Cancels a locked pending order whose first invoice is unpaid: invoice, services, promotion hold, and
+   * `billing.order.cancelled.v1` in the same transaction (the order moves from pending once, so once).
+   */
+  async function cancelLocked(tx: Tx, found: Order, reason: 'requested' | 'expired'): Promise<Order> {
     const scope = tenantScope(found.tenantId);
     if (found.status !== 'pending') throw orderNotCancellable(found.status);
     if (!(await cancelOrderInvoice(tx, scope, found.id))) throw orderNotCancellable('partly paid');
-    await setOrderStatus(tx, scope, found.id, 'pending', 'cancelled');
+    if (!(await setOrderStatus(tx, scope, found.id, 'pending', 'cancelled')))
+      throw orderNotCancellable('cancelled');
     await moveOrderServices(tx, scope, found.id, 'pending', 'cancelled');
     if (found.promotion) await holds.releasing(tx, scope, found.id);
-    return (await findOrder(tx, scope, found.id))!;
+    const order = (await findOrder(tx, scope, found.id))!;
+    await outbox.enqueue(tx, {
+      type: OrderCancelled.type,
+      tenantId: found.tenantId,
+      data: {
+        orderId: found.id,
+        clientId: found.clientId,
+        reason,
+        invoiceId: found.invoiceId,
+        ...(found.promotion ? { promotionId: found.promotion.id } : {}),
+        cancelledAt: order.cancelledAt ?? now().toISOString(),
+      },
+    });
+    return order;
   }
 
   return {
@@ -348,7 +366,7 @@ export function createOrdersService(deps: {
       const order = await db.withTenant(v.scope, async (tx) => {
         const found = await findOrder(tx, v.scope, id, v.clientId, true);
         if (!found) throw orderNotFound();
-        return cancelLocked(tx, found);
+        return cancelLocked(tx, found, 'requested');
       });
       if (order.promotion) await holds.release(order.tenantId, order.id);
       return order;
@@ -362,7 +380,7 @@ export function createOrdersService(deps: {
         const scope = tenantScope(d.tenantId);
         const order = await db
           .withTenant(scope, async (tx) =>
-            cancelLocked(tx, (await findOrder(tx, scope, d.orderId, undefined, true))!),
+            cancelLocked(tx, (await findOrder(tx, scope, d.orderId, undefined, true))!, 'expired'),
           )
           .catch(() => null); // paid or cancelled meanwhile: nothing to do
         if (!order) continue;

@@ -3,6 +3,8 @@ import {
   DomainRenewRequested,
   DomainTransferRequested,
   InvoicePaid,
+  OrderAccepted,
+  PaymentReceived,
   ServiceProvisionRequested,
 } from '@geminis/contracts';
 import { type Outbox, type TenantScope, type Tx } from '@geminis/service-kit';
@@ -10,6 +12,7 @@ import { findClient } from '../store/clients.store';
 import { type Client } from '../store/clients.store';
 import { findRegistration, markRequested } from '../store/domains.store';
 import { type Invoice } from '../store/invoices.store';
+import { type Payment } from '../store/payments.store';
 import { setOrderStatus } from '../store/orders.store';
 import { renewalOf, hasOverdueRenewal } from '../store/renewals.store';
 import {
@@ -139,6 +142,29 @@ export function createSettlement(deps: {
   }
 
   return {
+    /**
+     * `billing.payment.received.v1` for a payment just appended (in its transaction: once per payment),
+     * with what the invoice still owes after it. Returns the event, which what follows is caused by.
+     */
+    async paymentReceived(tx: Tx, payment: Payment, after: Invoice) {
+      return outbox.enqueue(tx, {
+        type: PaymentReceived.type,
+        tenantId: after.tenantId,
+        data: {
+          paymentId: payment.id,
+          invoiceId: after.id,
+          number: after.number!,
+          clientId: payment.clientId,
+          currency: payment.currency,
+          amount: toJsonMinor(payment.amount),
+          method: payment.method,
+          ...(payment.reference ? { reference: payment.reference } : {}),
+          balance: toJsonMinor(after.total - after.amountPaid),
+          receivedAt: payment.createdAt,
+        },
+      });
+    },
+
     async invoicePaid(tx: Tx, scope: TenantScope, invoice: Invoice, paidAt: string, causationId?: string) {
       const cause = causationId ? { causationId } : {};
       const paid = await outbox.enqueue(tx, {
@@ -157,7 +183,21 @@ export function createSettlement(deps: {
       if (invoice.reason === 'renewal') return renewalPaid(tx, scope, invoice, paid);
       if (invoice.reason === 'change_package') return changes?.invoicePaid(tx, scope, invoice.id, paid.id);
       if (invoice.reason !== 'order' || !invoice.orderId) return;
-      await setOrderStatus(tx, scope, invoice.orderId, 'pending', 'active');
+      if (await setOrderStatus(tx, scope, invoice.orderId, 'pending', 'active'))
+        await outbox.enqueue(tx, {
+          type: OrderAccepted.type,
+          tenantId: invoice.tenantId,
+          correlationId: paid.correlationId,
+          causationId: paid.id,
+          data: {
+            orderId: invoice.orderId,
+            clientId: invoice.clientId,
+            invoiceId: invoice.id,
+            currency: invoice.currency,
+            total: toJsonMinor(invoice.total),
+            acceptedAt: paidAt,
+          },
+        });
       const services = await moveOrderServices(tx, scope, invoice.orderId, 'pending', 'provisioning');
       if (services.length === 0) return;
       const client = await findClient(tx, scope, invoice.clientId);

@@ -1,7 +1,16 @@
-import { allTenants, AppError, tenantScope, type Database, type KitLogger } from '@geminis/service-kit';
+import { PaymentRefunded } from '@geminis/contracts';
+import {
+  allTenants,
+  AppError,
+  tenantScope,
+  type Database,
+  type KitLogger,
+  type Outbox,
+} from '@geminis/service-kit';
 import { findStripeGateway } from '../store/gateways.store';
 import { findRefund, pendingRefunds, settleRefund, type RefundStatus } from '../store/refunds.store';
 import { type StripeClient } from '../upstream/stripe.client';
+import { toJsonMinor } from './money';
 import { type Sealer } from './secrets';
 
 const outcomeOf = (stripeStatus: string): RefundStatus =>
@@ -18,11 +27,12 @@ const outcomeOf = (stripeStatus: string): RefundStatus =>
  */
 export function createStripeRefunds(deps: {
   db: Database;
+  outbox: Outbox;
   stripe: StripeClient;
   sealer: Sealer;
   logger: KitLogger;
 }) {
-  const { db, stripe, sealer, logger } = deps;
+  const { db, outbox, stripe, sealer, logger } = deps;
 
   async function request(tenantId: string, creditNoteId: string): Promise<RefundStatus | null> {
     const scope = tenantScope(tenantId);
@@ -48,7 +58,26 @@ export function createStripeRefunds(deps: {
       );
       outcome = { status: refused ? 'failed' : 'pending', error: (err as Error).message };
     }
-    await db.withTenant(scope, (tx) => settleRefund(tx, scope, creditNoteId, outcome));
+    // The refund settles once (only a pending one moves); a succeeded one is published in that transaction.
+    await db.withTenant(scope, async (tx) => {
+      const settled = await settleRefund(tx, scope, creditNoteId, outcome);
+      if (settled?.status !== 'succeeded') return;
+      await outbox.enqueue(tx, {
+        type: PaymentRefunded.type,
+        tenantId,
+        data: {
+          creditNoteId,
+          invoiceId: settled.invoiceId,
+          clientId: settled.clientId,
+          currency: settled.currency,
+          amount: toJsonMinor(settled.amount),
+          refundTo: 'stripe',
+          ...(settled.refundId ? { refundId: settled.refundId } : {}),
+          paymentIntent: settled.paymentIntent,
+          refundedAt: settled.updatedAt,
+        },
+      });
+    });
     return outcome.status;
   }
 

@@ -1,7 +1,7 @@
 import { rows, type TenantScope, type Tx } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 import { fromDbMinor, type Minor } from '../domain/money';
-import { tenantIs, writeTenant } from './sql';
+import { iso, tenantIs, writeTenant } from './sql';
 
 export type RefundStatus = 'pending' | 'succeeded' | 'failed';
 
@@ -83,9 +83,24 @@ export async function settleRefund(
   scope: TenantScope,
   creditNoteId: string,
   outcome: { status: RefundStatus; refundId?: string; error?: string },
-) {
-  await tx.execute(sql`
-    update credit_note_refunds set status = ${outcome.status}, refund_id = coalesce(${outcome.refundId ?? null}, refund_id),
-           attempts = attempts + 1, last_error = ${outcome.error ?? null}, updated_at = now()
-     where ${tenantIs(scope)} and credit_note_id = ${creditNoteId} and status = 'pending'`);
+): Promise<(Refund & { invoiceId: string; clientId: string; currency: string; updatedAt: string }) | null> {
+  // Only a pending refund moves: the caller learns whether THIS call settled it (once per refund).
+  const [r] = await rows<Row & { invoice_id: string; client_id: string; currency: string; updated_at: Date }>(
+    tx,
+    sql`update credit_note_refunds r set status = ${outcome.status}, refund_id = coalesce(${outcome.refundId ?? null}, r.refund_id),
+           attempts = r.attempts + 1, last_error = ${outcome.error ?? null}, updated_at = now()
+          from credit_notes n
+         where ${tenantIs(scope, sql`r.tenant_id`)} and r.credit_note_id = ${creditNoteId} and r.status = 'pending'
+           and n.tenant_id = r.tenant_id and n.id = r.credit_note_id
+     returning r.*, n.client_id`,
+  );
+  return r
+    ? {
+        ...toRefund(r),
+        invoiceId: r.invoice_id,
+        clientId: r.client_id,
+        currency: r.currency,
+        updatedAt: iso(r.updated_at),
+      }
+    : null;
 }

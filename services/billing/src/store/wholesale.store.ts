@@ -249,6 +249,21 @@ export async function invoiceChargesBatch(tx: Tx, today: string, limit: number):
         from lines
       returning invoice_id
     ),
+    -- billing.invoice.issued.v1 for each, in the same statement: its closed reason says 'manual', the
+    -- optional purpose 'wholesale' (the client is the reseller, a client of the platform's tenant)
+    events as (
+      insert into outbox (id, tenant_id, type, envelope)
+      select e.event_id, ${P}, 'billing.invoice.issued.v1', jsonb_build_object(
+               'id', e.event_id, 'type', 'billing.invoice.issued.v1', 'source', 'billing',
+               'time', to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+               'tenantId', ${P}, 'correlationId', e.event_id,
+               'data', jsonb_build_object(
+                 'invoiceId', e.invoice_id, 'number', e.number, 'clientId', e.reseller_id, 'currency', e.currency,
+                 'subtotal', e.subtotal, 'tax', e.tax_total, 'total', e.total, 'dueDate', e.due_date::text,
+                 'reason', 'manual', 'purpose', 'wholesale'))
+        from issued e join inv on inv.id = e.invoice_id
+      returning id
+    ),
     attached as (
       update wholesale_charges c set invoice_id = l.invoice_id
         from lines l
@@ -257,6 +272,7 @@ export async function invoiceChargesBatch(tx: Tx, today: string, limit: number):
     )
     select (select count(*) from groups)::int as groups, (select count(*) from inv)::int as issued,
            (select count(*) from lns)::int as lines, (select count(*) from attached)::int as attached,
+           (select count(*) from events)::int as events,
            (select json_agg(invoice_id) from issued where total = 0) as free`,
   );
   return { groups: r!.groups, issued: r!.issued, free: r!.free ?? [] };
