@@ -1,7 +1,8 @@
-import { allTenants, rows } from '@geminis/service-kit';
+import { allTenants, rows, tenantScope } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 import { authenticator } from 'otplib';
 import { loginKey, throttleCleanupJob } from '../src/domain/throttle';
+import { recordFailure } from '../src/store/throttle.store';
 import { seedIdentityDemo, type IdentityDemo } from '../src/service';
 import { client, startIdentity, type Client, type Harness } from './support/identity';
 
@@ -82,6 +83,25 @@ describe('identity sign-in throttling', () => {
       { type: 'login.failed', subject_id: ok.body.user.id, ip },
       { type: 'login.failed', subject_id: null, ip },
     ]);
+  });
+
+  it('doubles the wait with each failure from the threshold on, up to the cap, and starts again once forgotten', async () => {
+    const scope = tenantScope(demo.platformClient.tenantId);
+    const key = loginKey('doubling@example.com', '198.51.100.72');
+    const rule = { threshold: 2, baseSec: 30, maxSec: 100, forgetAfterSec: 1000 };
+    const fail = () => h.db.withTenant(scope, (tx) => recordFailure(tx, scope, key, rule));
+    const waits: number[] = [];
+    for (let i = 0; i < 5; i++) waits.push(await fail());
+    expect(waits).toEqual([0, 30, 60, 100, 100]);
+    // Nothing failed for longer than forgetAfterSec: the next failure is the first again.
+    await h.db.withTenant(scope, (tx) =>
+      tx.execute(
+        sql`update login_throttle set last_failure_at = now() - interval '2000 seconds', blocked_until = null
+            where key_hash = ${key}`,
+      ),
+    );
+    expect(await fail()).toBe(0);
+    expect(await fail()).toBe(30);
   });
 
   it('throttles an unknown e-mail exactly like a known one', async () => {

@@ -1,5 +1,5 @@
 import { rows, tenantIs, type SingleTenantScope, type TenantScope, type Tx } from '@geminis/service-kit';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 
 /** Seconds until the key may try again (0: now). */
 export async function throttledFor(tx: Tx, scope: SingleTenantScope, keyHash: string): Promise<number> {
@@ -15,7 +15,7 @@ export async function throttledFor(tx: Tx, scope: SingleTenantScope, keyHash: st
 /**
  * Counts one failure of the key (failures older than `forgetAfterSec` are forgotten first) and, from the
  * `threshold`-th on, refuses the key for `baseSec × 2^(failures − threshold)` seconds, at most `maxSec`.
- * Returns the seconds the key is now refused for.
+ * Returns the seconds the key is now refused for. One statement (it was an upsert, then an update).
  */
 export async function recordFailure(
   tx: Tx,
@@ -23,25 +23,25 @@ export async function recordFailure(
   keyHash: string,
   rule: { threshold: number; baseSec: number; maxSec: number; forgetAfterSec: number },
 ): Promise<number> {
-  await tx.execute(
-    sql`insert into login_throttle as t (tenant_id, key_hash, failures, last_failure_at)
-        values (${scope.tenantId}, ${keyHash}, 1, now())
-        on conflict (tenant_id, key_hash) do update set
-          failures = case when t.last_failure_at < now() - make_interval(secs => ${rule.forgetAfterSec})
-                          then 1 else t.failures + 1 end,
-          last_failure_at = now()`,
-  );
-  const [blocked] = await rows<{ wait: number }>(
+  // The count after this failure, for an existing row (t) — for a new row it is 1.
+  const next = sql`(case when t.last_failure_at < now() - make_interval(secs => ${rule.forgetAfterSec})
+                         then 1 else t.failures + 1 end)`;
+  const blockFor = (failures: SQL) =>
+    sql`now() + make_interval(secs => least(${rule.maxSec},
+          ${rule.baseSec} * power(2, least(${failures} - ${rule.threshold}, 20)))::int)`;
+  const [row] = await rows<{ wait: number }>(
     tx,
-    sql`update login_throttle set blocked_until = case
-              when failures >= ${rule.threshold}
-              then now() + make_interval(secs => least(${rule.maxSec},
-                     ${rule.baseSec} * power(2, least(failures - ${rule.threshold}, 20)))::int)
-              else blocked_until end
-         where key_hash = ${keyHash} and ${tenantIs(scope, sql`tenant_id`)}
-         returning greatest(0, ceil(extract(epoch from (coalesce(blocked_until, now()) - now()))))::int as wait`,
+    sql`insert into login_throttle as t
+          (tenant_id, key_hash, failures, last_failure_at, blocked_until)
+        values (${scope.tenantId}, ${keyHash}, 1, now(),
+                case when 1 >= ${rule.threshold} then ${blockFor(sql`1`)} else null end)
+        on conflict (tenant_id, key_hash) do update set
+          failures = ${next},
+          last_failure_at = now(),
+          blocked_until = case when ${next} >= ${rule.threshold} then ${blockFor(next)} else t.blocked_until end
+        returning greatest(0, ceil(extract(epoch from (coalesce(blocked_until, now()) - now()))))::int as wait`,
   );
-  return blocked?.wait ?? 0;
+  return row?.wait ?? 0;
 }
 
 /** A success forgets the key's failures. */
