@@ -41,7 +41,7 @@ describe('billing events', () => {
       const parsed = eventRegistry.parse(r.envelope);
       if (!parsed.ok) throw new Error(parsed.error);
     }
-    return rs.map((r) => ({ tenantId: r.tenant_id, ...r.envelope.data }));
+    return rs.map((r): Record<string, unknown> => ({ tenantId: r.tenant_id, ...r.envelope.data }));
   }
 
   const placeOrder = async (token: string) => {
