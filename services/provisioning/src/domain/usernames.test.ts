@@ -1,4 +1,4 @@
-import { usernameBase, usernameCandidate } from './usernames';
+import { freeCandidate, MAX_CANDIDATES, usernameBase, usernameCandidate } from './usernames';
 
 const SERVICE = '0193a1b2-0000-7000-8000-000000000501';
 
@@ -24,5 +24,15 @@ describe('panel user names', () => {
     expect(usernameCandidate('adaexamp', 12)).toBe('adaexa12');
     expect(usernameCandidate('shop', 3)).toBe('shop3');
     for (let n = 0; n < 200; n++) expect(usernameCandidate('adaexamp', n)).toMatch(/^[a-z][a-z0-9]{0,7}$/);
+  });
+
+  it('finds a free candidate past a hundred taken ones, and says when there is none', () => {
+    const taken = new Set(Array.from({ length: 150 }, (_, n) => usernameCandidate('shop', n)));
+    expect(freeCandidate('shop', taken)).toBe('shop150');
+    expect(freeCandidate('shop', new Set(), 7)).toBe('shop7');
+    const all = new Set(Array.from({ length: MAX_CANDIDATES }, (_, n) => usernameCandidate('ab', n)));
+    expect(freeCandidate('ab', all)).toBeUndefined();
+    for (let n = 0; n < MAX_CANDIDATES; n += 997)
+      expect(usernameCandidate('adaexamp', n).startsWith('adae')).toBe(true);
   });
 });

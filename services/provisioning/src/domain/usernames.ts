@@ -21,3 +21,15 @@ export function usernameCandidate(base: string, n: number): string {
   const suffix = String(n);
   return `${base.slice(0, MAX_USERNAME - suffix.length)}${suffix}`;
 }
+
+/** Candidates tried per base: every one below this starts with the base's first four characters. */
+export const MAX_CANDIDATES = 10_000;
+
+/** The first candidate of `base` (from the n-th on) that is not in `taken`, or undefined. */
+export function freeCandidate(base: string, taken: Set<string>, from = 0): string | undefined {
+  for (let n = from; n < MAX_CANDIDATES; n++) {
+    const candidate = usernameCandidate(base, n);
+    if (!taken.has(candidate)) return candidate;
+  }
+  return undefined;
+}

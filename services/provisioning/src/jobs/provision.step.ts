@@ -3,7 +3,7 @@ import { allTenants, newId, tenantScope, type Tx } from '@geminis/service-kit';
 import { type z } from 'zod';
 import { generatePassword } from '../domain/crypto';
 import { pickServer } from '../domain/fill';
-import { usernameBase, usernameCandidate } from '../domain/usernames';
+import { freeCandidate, usernameBase } from '../domain/usernames';
 import { isPanelError, type PanelAccount, type PanelAdapter } from '../modules/panel';
 import { readServerOfAccount } from '../store/servers.store';
 import {
@@ -15,7 +15,7 @@ import {
   type Account,
 } from '../store/accounts.store';
 import { type Job } from '../store/jobs.store';
-import { lockCandidateServers, usernameTaken } from '../store/placements.store';
+import { lockCandidateServers, usernamesLike } from '../store/placements.store';
 import { recordSync, type Drift } from '../store/sync.store';
 import { causedBy, JobFailure, type Completion, type JobDeps } from './job-context';
 import { panelFromRow } from './panel-of-account';
@@ -199,11 +199,7 @@ async function place(
   const server = pickServer(candidates.strategy, candidates.servers);
   if (!server) throw new JobFailure(`no enabled ${module} server with room for this product`, true);
   const base = usernameBase(domain, req.serviceId);
-  let username: string | undefined;
-  for (let n = 0; n < 100 && !username; n++) {
-    const candidate = usernameCandidate(base, n);
-    if (!(await usernameTaken(tx, server.id, candidate))) username = candidate;
-  }
+  const username = freeCandidate(base, await usernamesLike(tx, server.id, base));
   if (!username) throw new JobFailure('no free user name on the chosen server', true);
   return insertAccount(tx, scope, {
     id: newId(),
@@ -225,12 +221,11 @@ async function place(
 async function rename(deps: JobDeps, account: Account, base: string, from: number): Promise<Account> {
   const scope = tenantScope(account.tenantId);
   return deps.db.withTenant(allTenants, async (tx) => {
-    for (let n = from + 1; n < from + 100; n++) {
-      const candidate = usernameCandidate(base, n);
-      if (candidate === account.username || (await usernameTaken(tx, account.serverId!, candidate))) continue;
-      await renameAccount(tx, scope, account.id, candidate);
-      return { ...account, username: candidate };
-    }
-    throw new JobFailure('no free user name on the panel for this domain', true);
+    const taken = await usernamesLike(tx, account.serverId!, base);
+    taken.add(account.username!); // held on the panel by someone else
+    const candidate = freeCandidate(base, taken, from + 1);
+    if (!candidate) throw new JobFailure('no free user name on the panel for this domain', true);
+    await renameAccount(tx, scope, account.id, candidate);
+    return { ...account, username: candidate };
   });
 }

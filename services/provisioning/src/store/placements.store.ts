@@ -100,11 +100,16 @@ export async function lockCandidateServers(
   };
 }
 
-/** Whether a user name is taken on a server, whoever's it is (under the server's row lock). */
-export async function usernameTaken(tx: Tx, serverId: string, username: string): Promise<boolean> {
-  const r = await rows<{ one: number }>(
+/**
+ * The user names held on a server, whoever's (read under the server's row lock), that a candidate of `base` could collide with (every candidate below
+ * 10 000 starts with the base's first four characters): one read, instead of one query per candidate.
+ */
+export async function usernamesLike(tx: Tx, serverId: string, base: string): Promise<Set<string>> {
+  // Bases are lower-case letters and digits only: nothing in them is a LIKE wildcard.
+  const prefix = `${base.slice(0, 4)}%`;
+  const r = await rows<{ username: string }>(
     tx,
-    sql`select 1 as one from accounts where server_id = ${serverId} and username = ${username}`,
+    sql`select username from accounts where server_id = ${serverId} and username like ${prefix}`,
   );
-  return r.length > 0;
+  return new Set(r.map((x) => x.username));
 }
