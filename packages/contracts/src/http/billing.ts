@@ -196,6 +196,11 @@ export const BillingSettingsView = z.object({
   sellerAddress: z.string().nullable().optional(),
   sellerTaxId: z.string().nullable().optional(),
   brandColor: z.string().nullable().optional(),
+  // added in place (optional): whether the tenant's prices include tax
+  taxInclusive: z
+    .boolean()
+    .optional()
+    .describe('Prices include tax: tax = price − price/(1+rate), half-up per line; else tax comes on top'),
 });
 export type BillingSettingsView = z.infer<typeof BillingSettingsView>;
 

@@ -31,7 +31,7 @@ import { changeAlreadyPending, sameProduct, serviceNotFound, serviceStateConflic
 import { type Answer, type Idempotent } from './idempotency.service';
 import { type ChangePackageInput } from './inputs';
 import { SYSTEM_ACTOR } from './invoice-payment';
-import { rateOf, toJsonMinor } from './money';
+import { lineTax, toJsonMinor } from './money';
 import { addMonths, formatNumber } from './order-plan';
 import { PRORATION_RULE, prorate } from './proration';
 
@@ -223,7 +223,7 @@ export function createChangePackage(deps: {
               const n = await nextNumber(tx, s.tenantId, 'invoice', settings.invoiceYearlyReset ? year : 0);
               const invoiceId = newId();
               const taxOf = await taxFor(tx, s.tenantId, s.clientId);
-              const tax = rateOf(p.difference, taxOf.rateBps);
+              const { amount, tax, total } = lineTax(p.difference, taxOf.rateBps, settings.taxInclusive);
               const number = formatNumber(settings, year, n);
               const dueDate = addDays(today, settings.invoiceDueDays);
               await insertInvoice(tx, scope, {
@@ -233,12 +233,12 @@ export function createChangePackage(deps: {
                 reason: 'change_package',
                 number,
                 currency: s.currency,
-                subtotal: p.difference,
+                subtotal: amount,
                 taxName: taxOf.name,
                 taxRateBps: taxOf.rateBps,
                 taxNote: taxOf.note,
                 taxTotal: tax,
-                total: p.difference + tax,
+                total,
                 buyer: buyerOf(client),
                 dueDate,
                 lines: [
@@ -248,9 +248,9 @@ export function createChangePackage(deps: {
                     unitPrice: p.difference,
                     setupFee: 0n,
                     discount: 0n,
-                    amount: p.difference,
+                    amount,
                     tax,
-                    total: p.difference + tax,
+                    total,
                     serviceId,
                     periodStart: change.changeDate,
                     periodEnd: period.end,
@@ -267,9 +267,9 @@ export function createChangePackage(deps: {
                   number,
                   clientId: s.clientId,
                   currency: s.currency,
-                  subtotal: toJsonMinor(p.difference),
+                  subtotal: toJsonMinor(amount),
                   tax: toJsonMinor(tax),
-                  total: toJsonMinor(p.difference + tax),
+                  total: toJsonMinor(total),
                   dueDate,
                   // the published event knows order, renewal and manual only (a new value would be refused by
                   // consumers of v1): an upgrade's invoice goes out as 'manual' there

@@ -159,6 +159,9 @@ export const SettingsInput = z
       .length(7)
       .regex(/^#[0-9a-f]{6}$/, 'a colour like #1f4e8c')
       .nullable(),
+    taxInclusive: z
+      .boolean()
+      .describe('Prices include tax: the tax is taken out of each line’s price (half-up per line)'),
   })
   .partial()
   .strict();

@@ -20,6 +20,31 @@ export function rateOf(amount: Minor, bps: number): Minor {
   return (amount * BigInt(bps) + FULL_BPS / 2n) / FULL_BPS;
 }
 
+/**
+ * The tax inside a tax-inclusive price: `price − price / (1 + bps/10000)` = `price × bps / (10000 + bps)`,
+ * rounded half-up (the same rule, per line), for price ≥ 0 and 0 ≤ bps ≤ 10000.
+ */
+export function inclusiveTaxOf(price: Minor, bps: number): Minor {
+  if (price < 0n) throw new RangeError('inclusiveTaxOf: price must not be negative');
+  if (!Number.isInteger(bps) || bps < 0 || bps > 10_000)
+    throw new RangeError('inclusiveTaxOf: bps out of range');
+  const den = FULL_BPS + BigInt(bps);
+  return (2n * price * BigInt(bps) + den) / (2n * den);
+}
+
+/**
+ * One invoice line's tax from its price: exclusive (the tax comes on top) or inclusive (the tax is inside
+ * the price). Always `amount + tax = total`; inclusive keeps `total` equal to the price.
+ */
+export function lineTax(price: Minor, bps: number, inclusive: boolean): { amount: Minor; tax: Minor; total: Minor } {
+  if (!inclusive) {
+    const tax = rateOf(price, bps);
+    return { amount: price, tax, total: price + tax };
+  }
+  const tax = inclusiveTaxOf(price, bps);
+  return { amount: price - tax, tax, total: price };
+}
+
 export const sumOf = (values: Iterable<Minor>): Minor => {
   let total = 0n;
   for (const v of values) total += v;

@@ -1,6 +1,6 @@
 import { type QuoteSnapshot } from '@geminis/contracts';
 import { addCycle, type Cycle } from './cycles';
-import { rateOf, sumOf, type Minor } from './money';
+import { lineTax, sumOf, type Minor } from './money';
 
 type SnapshotLine = QuoteSnapshot['lines'][number];
 type ProductLine = Extract<SnapshotLine, { kind: 'product' }>;
@@ -79,7 +79,8 @@ export interface OrderPlan {
  * The first invoice and the client services of an order, from catalog's snapshot only (later price
  * changes never alter them). Lines come in the snapshot's order: each product line starts an item of the
  * cart (the n-th product line is the n-th item, whose primary domain it carries); its add-on lines follow
- * it and pay for the same service. Tax: `rateOf(line amount)`, rounded half-up per line (money.ts).
+ * it and pay for the same service. Tax: `lineTax` of the line's price (on top, or inside it with the tenant's inclusive prices), rounded
+ * half-up per line (money.ts).
  */
 export function planOrder(
   snapshot: QuoteSnapshot,
@@ -87,14 +88,15 @@ export function planOrder(
   today: string,
   taxRateBps: number,
   domainRenewals: Minor[] = [],
+  taxInclusive = false,
 ): OrderPlan {
   const services: ServicePlan[] = [];
   const lines: LinePlan[] = [];
   let item = -1;
   let domainItem = -1;
   for (const line of snapshot.lines) {
-    const amount = BigInt(line.total);
-    const tax = rateOf(amount, taxRateBps);
+    // the quote's price of the line; with inclusive prices the tax is inside it (amount is then the net)
+    const { amount, tax, total } = lineTax(BigInt(line.total), taxRateBps, taxInclusive);
     let service: number | null = null;
     let period: [string | null, string | null] = [null, null];
     if (line.kind === 'product') {
@@ -159,7 +161,7 @@ export function planOrder(
       discount: BigInt(line.discount),
       amount,
       tax,
-      total: amount + tax,
+      total,
       service,
       periodStart: period[1] === null ? null : period[0],
       periodEnd: period[1],

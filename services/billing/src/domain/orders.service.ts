@@ -108,6 +108,7 @@ export function createOrdersService(deps: {
       today,
       tax.rateBps,
       o.domainRenewals,
+      settings.taxInclusive,
     );
     const currency = o.snapshot.currency;
     await insertOrder(tx, scope, {

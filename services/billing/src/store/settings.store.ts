@@ -18,6 +18,8 @@ export interface BillingSettings {
   sellerTaxId: string | null;
   /** `#rrggbb` of its invoices' band. */
   brandColor: string | null;
+  /** Its prices include tax (the tax is taken out of each line's price) rather than come before it. */
+  taxInclusive: boolean;
 }
 
 export const DEFAULT_SETTINGS: BillingSettings = {
@@ -33,6 +35,7 @@ export const DEFAULT_SETTINGS: BillingSettings = {
   sellerAddress: null,
   sellerTaxId: null,
   brandColor: null,
+  taxInclusive: false,
 };
 
 type Row = {
@@ -48,6 +51,7 @@ type Row = {
   seller_address: string | null;
   seller_tax_id: string | null;
   brand_color: string | null;
+  tax_inclusive: boolean;
 };
 
 /** A tenant's settings, or the defaults when it never set any. */
@@ -67,6 +71,7 @@ export async function getSettings(tx: Tx, tenantId: string): Promise<BillingSett
     sellerAddress: r.seller_address,
     sellerTaxId: r.seller_tax_id,
     brandColor: r.brand_color,
+    taxInclusive: r.tax_inclusive,
   };
 }
 
@@ -74,17 +79,17 @@ export async function saveSettings(tx: Tx, tenantId: string, s: BillingSettings)
   await tx.execute(sql`
     insert into billing_settings (tenant_id, tax_name, tax_rate_bps, invoice_prefix, invoice_padding,
                                   invoice_yearly_reset, invoice_due_days, order_expiry_days, tax_country,
-                                  seller_name, seller_address, seller_tax_id, brand_color, updated_at)
+                                  seller_name, seller_address, seller_tax_id, brand_color, tax_inclusive, updated_at)
     values (${tenantId}, ${s.taxName}, ${s.taxRateBps}, ${s.invoicePrefix}, ${s.invoicePadding},
             ${s.invoiceYearlyReset}, ${s.invoiceDueDays}, ${s.orderExpiryDays}, ${s.taxCountry},
-            ${s.sellerName}, ${s.sellerAddress}, ${s.sellerTaxId}, ${s.brandColor}, now())
+            ${s.sellerName}, ${s.sellerAddress}, ${s.sellerTaxId}, ${s.brandColor}, ${s.taxInclusive}, now())
     on conflict (tenant_id) do update set tax_name = excluded.tax_name, tax_rate_bps = excluded.tax_rate_bps,
       invoice_prefix = excluded.invoice_prefix, invoice_padding = excluded.invoice_padding,
       invoice_yearly_reset = excluded.invoice_yearly_reset, invoice_due_days = excluded.invoice_due_days,
       order_expiry_days = excluded.order_expiry_days, tax_country = excluded.tax_country,
       seller_name = excluded.seller_name, seller_address = excluded.seller_address,
       seller_tax_id = excluded.seller_tax_id, brand_color = excluded.brand_color,
-      updated_at = now()`);
+      tax_inclusive = excluded.tax_inclusive, updated_at = now()`);
 }
 
 /**

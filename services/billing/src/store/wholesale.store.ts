@@ -186,7 +186,8 @@ export async function invoiceChargesBatch(tx: Tx, today: string, limit: number):
     with terms as materialized (
       select coalesce(b.tax_name, 'Tax') as tax_name, coalesce(b.tax_rate_bps, 0) as tax_rate_bps,
              coalesce(b.invoice_prefix, 'INV-') as prefix, coalesce(b.invoice_padding, 6) as padding,
-             coalesce(b.invoice_yearly_reset, true) as yearly, coalesce(b.invoice_due_days, 7) as due_days
+             coalesce(b.invoice_yearly_reset, true) as yearly, coalesce(b.invoice_due_days, 7) as due_days,
+             coalesce(b.tax_inclusive, false) as inclusive
         from (select 1) one left join billing_settings b on b.tenant_id = ${P}
     ),
     groups as materialized (
@@ -212,12 +213,19 @@ export async function invoiceChargesBatch(tx: Tx, today: string, limit: number):
       select n.invoice_id, c.id as charge_id,
              row_number() over (partition by n.invoice_id order by c.period_start, c.service_id) as position,
              c.description || ' (' || c.period_start || coalesce(' – ' || c.period_end, '') || ')' as description,
-             c.price, c.setup_fee, c.price + c.setup_fee as amount,
-             ((c.price + c.setup_fee) * t.tax_rate_bps + 5000) / 10000 as tax, c.period_start, c.period_end
+             c.price, c.setup_fee, c.price + c.setup_fee - case when t.inclusive then x.tax else 0 end as amount,
+             x.tax, c.period_start, c.period_end
         from numbered n
         join wholesale_charges c on c.tenant_id = ${P} and c.reseller_id = n.reseller_id
                                 and c.currency = n.currency and c.invoice_id is null
         cross join terms t
+        -- the platform's tax half-up per line: on top of the price, or inside it with inclusive prices
+        cross join lateral (
+          select case when t.inclusive
+                      then (2 * (c.price + c.setup_fee) * t.tax_rate_bps + 10000 + t.tax_rate_bps)
+                           / (2 * (10000 + t.tax_rate_bps))
+                      else ((c.price + c.setup_fee) * t.tax_rate_bps + 5000) / 10000 end as tax
+        ) x
     ),
     totals as (
       select invoice_id, sum(amount) as subtotal, sum(tax) as tax_total from lines group by invoice_id
