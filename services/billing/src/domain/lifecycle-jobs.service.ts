@@ -36,6 +36,12 @@ import { type Settlement } from './settlement.service';
 export const DEFAULT_BATCH_SIZE = 500;
 
 /**
+ * Renewal invoices issued per batch (one statement, one transaction): bounded, and big enough that the
+ * statement's fixed cost (planning, round trips, commit) is small beside its rows (bench/renewals sweeps it).
+ */
+export const DEFAULT_RENEWAL_BATCH_SIZE = 5000;
+
+/**
  * The nightly lifecycle, set-based: each batch is one SQL statement over at most `batchSize` due rows in
  * its own transaction (never the whole due set in Node, never one giant transaction), repeated until a
  * batch comes back short. Everything is idempotent per period (renewal key, dunning steps, conditional
@@ -46,10 +52,13 @@ export function createLifecycleJobs(deps: {
   settlement: Settlement;
   now?: () => Date;
   batchSize?: number;
+  /** Renewals per batch (default: `batchSize` when given, else DEFAULT_RENEWAL_BATCH_SIZE). */
+  renewalBatchSize?: number;
 }) {
   const { db, settlement } = deps;
   const now = deps.now ?? (() => new Date());
   const batchSize = deps.batchSize ?? DEFAULT_BATCH_SIZE;
+  const renewalBatchSize = deps.renewalBatchSize ?? deps.batchSize ?? DEFAULT_RENEWAL_BATCH_SIZE;
 
   async function batches<T extends { selected: number }>(
     one: (tx: Tx, today: string) => Promise<T>,
@@ -118,7 +127,7 @@ export function createLifecycleJobs(deps: {
       const horizon = await db.withTenant(allTenants, (tx) => longestLeadDays(tx, allTenants));
       for (;;) {
         const b: RenewalBatch = await db.withTenant(allTenants, async (tx) => {
-          const batch = await issueRenewalBatch(tx, allTenants, today, batchSize, after, horizon);
+          const batch = await issueRenewalBatch(tx, allTenants, today, renewalBatchSize, after, horizon);
           await settleFreeRenewals(tx, batch);
           return batch;
         });

@@ -27,7 +27,7 @@ const ISSUED_ENVELOPE = sql`jsonb_build_object(
 export interface RenewalBatch {
   /** Whether the walk may go on (a full batch issued, or a full window walked). */
   more: boolean;
-  /** Renewable services this batch walked past. */
+  /** Due services this batch took (locked) to issue. */
   selected: number;
   /** Invoices issued by this batch (a service already renewed for its period is never issued again). */
   issued: number;
@@ -90,8 +90,9 @@ export async function issueRenewalBatch(
     ? sql`and s.id = ${only}::uuid`
     : sql`and s.next_due_date <= ${today}::date + ${horizonDays}::int`;
   const leadCome = only
-    ? sql`s.id = ${only}::uuid`
-    : sql`s.next_due_date - coalesce(b.renewal_lead_days, 14) <= ${today}::date`;
+    ? sql`k.id = ${only}::uuid`
+    : sql`k.next_due_date - coalesce((select b.renewal_lead_days from billing_settings b
+                                        where b.tenant_id = k.tenant_id), 14) <= ${today}::date`;
   const [r] = await rows<{
     more: boolean;
     selected: number;
@@ -102,7 +103,10 @@ export async function issueRenewalBatch(
   }>(
     tx,
     sql`
-    with walk as materialized (
+    with
+    -- the next renewable services of the walk (read only to know where the next batch starts when this one
+    -- is short: a full batch never reads it)
+    walk as materialized (
       select s.id, s.next_due_date from client_services s
        where ${tenantIs(scope, sql`s.tenant_id`)}
          and s.status in ('active', 'suspended') and s.cancel_at is null
@@ -110,24 +114,39 @@ export async function issueRenewalBatch(
        order by s.next_due_date, s.id
        limit ${limit * WALK_FACTOR}
     ),
+    -- the first limit due services of the same walk, taken as the walk goes: the walk is inlined in walk
+    -- order (the keyset index's order) and each of its rows checked through primary keys (the service, its
+    -- tenant's lead days, its renewal key), so the batch stops after its limit-th due service instead of
+    -- checking the whole walk and sorting it
     due as materialized (
-      select s.tenant_id, s.id, s.client_id, s.currency, s.cycle, s.quantity, s.product_name,
-             s.recurring_amount, s.addons, s.next_due_date, coalesce(s.term_months, ${MONTHS}) as months,
-             coalesce(b.invoice_prefix, 'INV-') as prefix, coalesce(b.invoice_padding, 6) as padding,
-             coalesce(b.invoice_yearly_reset, true) as yearly
-        from walk k
+      select s.tenant_id, s.id, s.next_due_date, coalesce(s.term_months, ${MONTHS}) as months
+        from (
+          -- the walk's due services: its tenant's lead days have come and no renewal covers the due date
+          -- yet (a domain's due date follows its registrar's expiry, which may move it inside a period
+          -- already invoiced); checked on the walk's own rows (OFFSET 0: before the service is read again),
+          -- so a rerun of the period reads nothing more than the walk and the renewal keys
+          select k.* from (select s.id, s.tenant_id, s.next_due_date, s.cycle, s.term_months from client_services s
+                            where ${tenantIs(scope, sql`s.tenant_id`)}
+                              and s.status in ('active', 'suspended') and s.cancel_at is null
+                              ${within} ${from}
+                            order by s.next_due_date, s.id
+                            limit ${limit * WALK_FACTOR}) k
+           where k.cycle not in ('onetime', 'free')
+             and ${leadCome}
+             and not exists (select 1 from service_renewals r
+                              where r.tenant_id = k.tenant_id and r.service_id = k.id
+                                and r.period_start <= k.next_due_date and r.period_end > k.next_due_date)
+           order by k.next_due_date, k.id
+          offset 0
+        ) k
+        -- the service itself, to lock it; rechecked on the locked row: a service changed since the walk read
+        -- it (cancelled, suspended elsewhere, its due date or term moved) is left to the next run
         join client_services s on s.id = k.id
-        left join billing_settings b on b.tenant_id = s.tenant_id
        where ${tenantIs(scope, sql`s.tenant_id`)}
          and s.status in ('active', 'suspended') and s.cancel_at is null
-         and s.cycle not in ('onetime', 'free')
-         and ${leadCome}
-         -- no renewal covers the due date yet (a domain's due date follows its registrar's expiry, which
-         -- may move it inside a period already invoiced)
-         and not exists (select 1 from service_renewals r
-                          where r.tenant_id = s.tenant_id and r.service_id = s.id
-                            and r.period_start <= s.next_due_date and r.period_end > s.next_due_date)
-       order by s.next_due_date, s.id
+         and s.next_due_date = k.next_due_date and s.cycle = k.cycle
+         and s.term_months is not distinct from k.term_months
+       order by k.next_due_date, k.id
        limit ${limit}
        for update of s skip locked
     ),
@@ -145,18 +164,23 @@ export async function issueRenewalBatch(
       select c.invoice_id, c.period_start, c.period_end, s.tenant_id, s.id, s.client_id, s.currency, s.cycle,
              s.quantity, s.product_name, s.recurring_amount, s.addons, s.next_due_date, s.term_months,
              coalesce(s.term_months, ${MONTHS}) as months,
-             -- the client's tax: its country's rule, reverse charge, exemption (billing_tax_for, as orders)
+             -- the client's tax: its country's rule, reverse charge, exemption (billing_tax_from: the rules of
+             -- billing_tax_for, as orders, over the client and settings rows read here once)
              tx.name as tax_name, tx.rate_bps as tax_rate_bps, tx.note as tax_note,
              coalesce(b.invoice_prefix, 'INV-') as prefix, coalesce(b.invoice_padding, 6) as padding,
              coalesce(b.invoice_yearly_reset, true) as yearly,
              case when coalesce(b.invoice_yearly_reset, true) then ${year} else 0 end as counter_period,
              row_number() over (partition by s.tenant_id order by s.next_due_date, s.id) as nth,
              count(*) over (partition by s.tenant_id) as n_in_tenant,
+             jsonb_strip_nulls(jsonb_build_object('name', cl.name, 'email', cl.email, 'country', cl.country,
+                                                  'region', cl.region, 'vatId', cl.vat_id)) as buyer,
              billing_uuidv7() as event_id
         from claimed c
         join client_services s on s.id = c.service_id
+        join clients cl on cl.tenant_id = s.tenant_id and cl.id = s.client_id
         left join billing_settings b on b.tenant_id = s.tenant_id
-        cross join lateral billing_tax_for(s.tenant_id, s.client_id) tx
+        cross join lateral billing_tax_from(s.tenant_id, b.tax_name, b.tax_rate_bps, b.tax_country, cl.country,
+                                            cl.region, cl.vat_id, cl.tax_exempt) tx
     ),
     lines as materialized (
       select w.tenant_id, w.invoice_id, 1 as position,
@@ -223,11 +247,8 @@ export async function issueRenewalBatch(
       insert into invoices (id, tenant_id, client_id, order_id, reason, number, status, currency, subtotal, tax_name,
                             tax_rate_bps, tax_total, total, buyer, due_date, tax_note)
       select e.invoice_id, e.tenant_id, e.client_id, null, 'renewal', e.number, 'unpaid', e.currency, e.subtotal,
-             e.tax_name, e.tax_rate_bps, e.tax_total, e.total,
-             jsonb_strip_nulls(jsonb_build_object('name', c.name, 'email', c.email, 'country', c.country,
-                                                  'region', c.region, 'vatId', c.vat_id)),
-             e.due_date, e.tax_note
-        from issued e join clients c on c.tenant_id = e.tenant_id and c.id = e.client_id
+             e.tax_name, e.tax_rate_bps, e.tax_total, e.total, e.buyer, e.due_date, e.tax_note
+        from issued e
       returning id
     ),
     lns as (
@@ -245,16 +266,19 @@ export async function issueRenewalBatch(
     ),
     -- where the next batch starts: after the last service issued when the batch is full (the rest of the
     -- walk is walked again), else after the whole walk
+    -- where the next batch starts: after the last service issued when the batch is full (the rest of the
+    -- walk is walked again), else after the whole walk (read only then)
     tail as (
-      select last_date, last_id from (
-        select d.next_due_date::text as last_date, d.id as last_id, 0 as pick from due d
-         where (select count(*) from due) = ${limit}
-        union all
-        select k.next_due_date::text, k.id, 1 from walk k
-      ) t order by pick, last_date desc, last_id desc limit 1
+      select * from (select d.next_due_date::text as last_date, d.id as last_id from due d
+                      where (select count(*) from due) = ${limit}
+                      order by d.next_due_date desc, d.id desc limit 1) full_batch
+      union all
+      select * from (select k.next_due_date::text, k.id from walk k
+                      where (select count(*) from due) < ${limit}
+                      order by k.next_due_date desc, k.id desc limit 1) short_batch
     )
     select (select count(*) from due) = ${limit} or (select count(*) from walk) = ${limit * WALK_FACTOR} as more,
-           (select count(*) from walk)::int as selected,
+           (select count(*) from due)::int as selected,
            (select count(*) from inv)::int as issued,
            (select count(*) from lns)::int as lines,
            (select count(*) from events)::int as events,
