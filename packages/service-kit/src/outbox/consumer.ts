@@ -45,9 +45,14 @@ export interface EventConsumerOptions {
    */
   batchHandlers?: Record<string, BatchEventHandler>;
   logger?: ConsumerLogger;
+  /**
+   * Unacknowledged deliveries the broker sends ahead. Default maxBatch × (maxConcurrentBatches + 1): every
+   * batch slot full and the next batch gathering while they commit (the bus's own default, 20, would
+   * starve the batcher).
+   */
   prefetch?: number;
   deliveryLimit?: number;
-  /** Deliveries applied together in one transaction. Default 50. */
+  /** Deliveries applied together in one transaction. Default 100. */
   maxBatch?: number;
   /** Batch transactions in flight at once (each holds a pool client). Default 4. */
   maxConcurrentBatches?: number;
@@ -170,16 +175,20 @@ export function createEventConsumer(options: EventConsumerOptions) {
    */
   async function applyBatch(tx: Tx, ordered: Prepared[]): Promise<void> {
     const claims = JSON.stringify(ordered.map((p) => ({ id: p.event.id, type: p.event.type })));
+    // The first tenant is set in the same round trip (the inbox holds no tenant data; the CTE, volatile,
+    // runs once and before the rows are read).
+    let tenant = ordered[0]?.event.tenantId;
     const inserted = await rows<{ event_id: string }>(
       tx,
-      sql`insert into inbox (consumer, event_id, event_type)
-          select ${consumer}, e.id, e.type from jsonb_to_recordset(${claims}::jsonb) as e(id uuid, type text)
+      sql`with tenant as (select set_config('app.tenant_id', ${tenant ?? ''}, true))
+          insert into inbox (consumer, event_id, event_type)
+          select ${consumer}, e.id, e.type
+          from tenant, jsonb_to_recordset(${claims}::jsonb) as e(id uuid, type text)
           on conflict do nothing returning event_id`,
     );
     const fresh = new Set(inserted.map((r) => r.event_id));
     // Each fresh event once (a duplicate, or the second copy within this batch, is dropped).
     const todo = ordered.filter((p) => fresh.delete(p.event.id.toLowerCase()));
-    let tenant: string | undefined;
     for (let i = 0; i < todo.length;) {
       const p = todo[i]!;
       if (p.event.tenantId !== tenant) {
@@ -286,9 +295,12 @@ export function createEventConsumer(options: EventConsumerOptions) {
    * before it commits. If any event of the batch fails, the whole transaction rolls back and each event is
    * applied again in its own transaction, so only the failing one is retried or dead-lettered.
    */
+  const maxBatch = Math.max(1, options.maxBatch ?? 100);
+  const maxConcurrentBatches = Math.max(1, options.maxConcurrentBatches ?? 4);
+  const prefetch = options.prefetch ?? maxBatch * (maxConcurrentBatches + 1);
   const batcher = createBatcher<Prepared, Outcome>({
-    maxBatch: options.maxBatch ?? 50,
-    maxConcurrent: options.maxConcurrentBatches ?? 4,
+    maxBatch,
+    maxConcurrent: maxConcurrentBatches,
     run: async (batch) => {
       // A stable order (tenant, then event id) keeps concurrent batches from taking the same inbox rows
       // in opposite orders, and lets the tenant be set once per run of the same tenant.
@@ -367,7 +379,7 @@ export function createEventConsumer(options: EventConsumerOptions) {
         {
           name: consumer,
           bindings: Object.keys(handlers),
-          ...(options.prefetch ? { prefetch: options.prefetch } : {}),
+          prefetch,
           ...(options.deliveryLimit ? { deliveryLimit: options.deliveryLimit } : {}),
         },
         handleBatched,
