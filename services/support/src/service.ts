@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import {
   ClientCreated,
+  DomainExpiryChanged,
   DomainRegistered,
   DomainRegisterRequested,
   DomainRenewed,
@@ -30,6 +31,7 @@ import {
 import {
   type BuiltService,
   type EventHandler,
+  dailyUtc,
   type Job,
   type ServiceContext,
   type ServiceDefinition,
@@ -39,6 +41,7 @@ import { createBouncesService } from './domain/bounces.service';
 import { createBrandsService } from './domain/brands.service';
 import { createCannedRepliesService } from './domain/canned-replies.service';
 import { createDepartmentsService } from './domain/departments.service';
+import { createDomainExpiryService } from './domain/domain-expiry.service';
 import { createInboundService } from './domain/inbound.service';
 import { createNoticesService } from './domain/notices.service';
 import { createNotificationsService } from './domain/notifications.service';
@@ -51,6 +54,7 @@ import { createWebhooksService, WEBHOOK_EVENT_TYPES } from './domain/webhooks.se
 import { brandChangedHandler } from './events/brand-changed.handler';
 import { autoChargeFailedHandler } from './events/auto-charge-failed.handler';
 import { clientCreatedHandler } from './events/client-created.handler';
+import { domainExpiryHandler } from './events/domain-expiry.handler';
 import { domainRequestedHandler } from './events/domain-requested.handler';
 import { domainResultHandler } from './events/domain-result.handler';
 import { invoiceReminderDueHandler } from './events/invoice-reminder-due.handler';
@@ -183,6 +187,7 @@ function wire(
       ...clock,
     }),
     notices: createNoticesService({ outbox, ...clock }),
+    domainExpiries: createDomainExpiryService({ db, notifications, ...clock }),
     cannedReplies: createCannedRepliesService({ db }),
     sla: createSlaService({
       db,
@@ -195,7 +200,7 @@ function wire(
 export type SupportServices = ReturnType<typeof wire>;
 
 /** The periodic work, run once per period across replicas by the kit's scheduler. */
-export const supportJobs = (services: Pick<SupportServices, 'sla'>): Job[] => [
+export const supportJobs = (services: Pick<SupportServices, 'sla' | 'domainExpiries'>): Job[] => [
   {
     name: 'support.sla.breaches',
     everyMs: 60_000,
@@ -211,6 +216,15 @@ export const supportJobs = (services: Pick<SupportServices, 'sla'>): Job[] => [
     period: (now) => now.toISOString().slice(0, 13),
     run: async () => {
       await services.sla.autoClose();
+    },
+  },
+  {
+    name: 'support.domains.expiry-reminders',
+    everyMs: 60 * 60_000,
+    // once a UTC day across replicas (the kit's scheduler: an advisory lock and a lease per period)
+    period: dailyUtc,
+    run: async () => {
+      await services.domainExpiries.remindExpiring();
     },
   },
 ];
@@ -332,6 +346,14 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
       const notify = { notifications: services.notifications };
       const brandChanged = brandChangedHandler();
       const domainRequested = domainRequestedHandler();
+      const expiry = domainExpiryHandler();
+      /** Both effects of a domain result, in the one inbox transaction. */
+      const alsoExpiry =
+        (own: EventHandler): EventHandler =>
+        async (tx, event) => {
+          await own(tx, event);
+          await expiry(tx, event);
+        };
       return {
         services,
         mailer,
@@ -367,9 +389,10 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
           [DomainRegisterRequested.type]: domainRequested,
           [DomainTransferRequested.type]: domainRequested,
           [DomainRenewRequested.type]: domainRequested,
-          [DomainRegistered.type]: domainResultHandler(notify, 'domain_registered'),
-          [DomainTransferred.type]: domainResultHandler(notify, 'domain_registered'),
-          [DomainRenewed.type]: domainResultHandler(notify, 'domain_renewed'),
+          [DomainRegistered.type]: alsoExpiry(domainResultHandler(notify, 'domain_registered')),
+          [DomainTransferred.type]: alsoExpiry(domainResultHandler(notify, 'domain_registered')),
+          [DomainRenewed.type]: alsoExpiry(domainResultHandler(notify, 'domain_renewed')),
+          [DomainExpiryChanged.type]: expiry,
           [SettingsChanged.type]: brandChanged,
           [ResellerUpdated.type]: brandChanged,
         }),

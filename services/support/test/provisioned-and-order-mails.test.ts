@@ -1,6 +1,14 @@
 import { createServer, type Server, type Socket, connect } from 'node:net';
 import { PLATFORM_TENANT_ID, PROVISIONING_INTERNAL } from '@geminis/contracts';
-import { createInMemoryBus, newId, rows, SERVICE_KEY_HEADER, type AuthContext, type Bus } from '@geminis/service-kit';
+import {
+  createInMemoryBus,
+  dailyUtc,
+  newId,
+  rows,
+  SERVICE_KEY_HEADER,
+  type AuthContext,
+  type Bus,
+} from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 // The REAL provisioning, in-process with its own database, and its WHM stand-in (never a mock of our
 // own service): it creates the account, publishes provisioning.service.provisioned.v1, and answers the
@@ -15,7 +23,8 @@ import {
 import { startWhmStandIn, type WhmStandIn } from '../../provisioning/test/support/whm-stand-in';
 import { IDENTITY_SERVICE_KEY, startIdentity, type IdentityHarness } from './support/identity';
 import { startMailServer, type MailServer } from './support/mail-server';
-import { client, startSupport, type Client, type Harness } from './support/support';
+import { supportJobs } from '../src/service';
+import { client, countRows, startSupport, type Client, type Harness } from './support/support';
 
 /**
  * A TCP forwarder in front of provisioning (a real listener): closing it is provisioning being
@@ -386,6 +395,128 @@ describe('order confirmations and the service-ready mail with its panel login', 
       expect(res.status).toBe(200);
       expect(res.body.text).toContain('Contraseña: sample-Passw0rd');
       expect(JSON.stringify(res.body)).not.toContain(login.password);
+    });
+  });
+
+  describe('domain expiring', () => {
+    const DAY_MIN = 24 * 60;
+    const runJob = () =>
+      supportJobs(h.running.built.services)
+        .find((j) => j.name === 'support.domains.expiry-reminders')!
+        .run(dailyUtc(clock.now));
+    const inDays = (n: number) => new Date(clock.now.getTime() + n * DAY_MIN * 60_000).toISOString();
+    const expiring = (email: string) =>
+      smtp
+        .to(email)
+        .filter((r) => r.mail.headers.get('x-geminis-template') === 'domain_expiring')
+        .map((r) => r.mail.subject);
+    const ownDomain = async (tenantId: string, clientId: string, domain: string, expiresInDays: number) => {
+      const domainServiceId = newId();
+      await h.deliver('billing.domain.renew_requested.v1', tenantId, {
+        domainServiceId,
+        invoiceId: newId(),
+        clientId,
+        domain,
+        years: 1,
+      });
+      await h.deliver('provisioning.domain.renewed.v1', tenantId, {
+        domainServiceId,
+        domain,
+        expiresAt: inDays(expiresInDays),
+        registrar: 'namecom',
+      });
+      return domainServiceId;
+    };
+
+    it('reminds the client 30 and 7 days before expiry, once each, in its tenant’s brand and language', async () => {
+      await ownDomain(B, clientB.id, 'bob-exp.example', 40);
+      await ownDomain(A, clientA.id, 'ana-exp.example', 38);
+      await runJob();
+      await drain();
+      expect(expiring(clientB.email)).toEqual([]);
+      later(11 * DAY_MIN); // B: 29 days left, A: 27
+      await runJob();
+      await runJob(); // the same day again: nothing new
+      await drain();
+      expect(expiring(clientB.email)).toEqual(['bob-exp.example expires in 29 days']);
+      expect(expiring(clientA.email)).toEqual(['ana-exp.example caduca en 27 días']);
+      const [mail] = smtp.to(clientA.email).filter((r) => r.mail.subject === 'ana-exp.example caduca en 27 días');
+      expect(mail!.mail.from?.value[0]?.address).toBe('help@acme.example');
+      later(DAY_MIN); // the next day, still in the 30-day window: no second reminder
+      await runJob();
+      await drain();
+      expect(expiring(clientB.email)).toHaveLength(1);
+      later(22 * DAY_MIN); // B: 6 days left, A: 4
+      await runJob();
+      await drain();
+      later(DAY_MIN);
+      await runJob();
+      await drain();
+      expect(expiring(clientB.email)).toEqual([
+        'bob-exp.example expires in 29 days',
+        'bob-exp.example expires in 6 days',
+      ]);
+      expect(expiring(clientA.email)).toEqual(['ana-exp.example caduca en 27 días', 'ana-exp.example caduca en 4 días']);
+      // expired: no more
+      later(10 * DAY_MIN);
+      await runJob();
+      await drain();
+      expect(expiring(clientB.email)).toHaveLength(2);
+    });
+
+    it('follows provisioning’s expiry changes: a domain renewed elsewhere is not reminded', async () => {
+      const id = await ownDomain(B, clientB.id, 'bob-moved.example', 20);
+      await h.deliver('provisioning.domain.expiry_changed.v1', B, {
+        domainServiceId: id,
+        domain: 'bob-moved.example',
+        expiresAt: inDays(385),
+        previousExpiresAt: inDays(20),
+      });
+      await runJob();
+      await drain();
+      expect(expiring(clientB.email).filter((s) => s?.startsWith('bob-moved'))).toEqual([]);
+    });
+
+    it('never reminds across tenants: A’s event about B’s domain service changes nothing of B’s and mails nobody', async () => {
+      const id = await ownDomain(B, clientB.id, 'bob-iso.example', 60);
+      await drain(); // its "renewed" mail
+      const before = smtp.received.length;
+      await h.deliver('provisioning.domain.expiry_changed.v1', A, {
+        domainServiceId: id,
+        domain: 'bob-iso.example',
+        expiresAt: inDays(3),
+        previousExpiresAt: null,
+      });
+      await runJob();
+      await drain();
+      expect(smtp.received.length).toBe(before);
+      const [own] = await h.db.withTenant({ kind: 'all' }, (tx) =>
+        rows<{ expires_at: Date }>(
+          tx,
+          sql`select expires_at from domain_expiries where tenant_id = ${B} and domain_service_id = ${id}`,
+        ),
+      );
+      expect(new Date(own!.expires_at).getTime()).toBeGreaterThan(clock.now.getTime() + 59 * DAY_MIN * 60_000);
+    });
+
+    it.each([
+      ['a date that is not one', { expiresAt: 'next year' }],
+      ['a bad service id', { domainServiceId: 'x' }],
+    ])('refuses an expiry change with %s (dead-lettered) and records nothing', async (_what, over) => {
+      const before = await countRows(h, 'domain_expiries');
+      const body = { domainServiceId: newId(), domain: 'x.example', expiresAt: inDays(5), previousExpiresAt: null };
+      expect(await h.deliver('provisioning.domain.expiry_changed.v1', B, { ...body, ...over })).toBe('dead-letter');
+      expect(await countRows(h, 'domain_expiries')).toBe(before);
+    });
+
+    it('previews the reminder with sample data', async () => {
+      const res = await api.post(
+        '/v1/support/notification-templates/domain_expiring/es/preview',
+        {},
+        h.issuer.tokenFor('reseller', A),
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.subject).toBe('example.com caduca en 30 días');
     });
   });
 });

@@ -1,5 +1,6 @@
 import { newId, rows, tenantScope } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
+import { recordDomainExpiry } from '../src/store/domain-expiries.store';
 import { recordInbound } from '../src/store/inbound.store';
 import { rememberDomainClient, saveBrand } from '../src/store/mail.store';
 import { suppress } from '../src/store/suppressions.store';
@@ -22,6 +23,7 @@ const TABLES = [
   'domain_service_clients',
   'mail_suppressions',
   'tenant_smtp_settings',
+  'domain_expiries',
 ];
 
 /** Row-level security as the second wall under support's tables. */
@@ -54,6 +56,14 @@ describe('support store isolation', () => {
       recordInbound(tx, tenantScope(A), '<m@x>', t.body.ticket.id),
     );
     await h.db.withTenant(tenantScope(A), (tx) => rememberDomainClient(tx, tenantScope(A), newId(), newId()));
+    await h.db.withTenant(tenantScope(A), (tx) =>
+      recordDomainExpiry(tx, tenantScope(A), {
+        domainServiceId: newId(),
+        domain: 'a.example',
+        expiresAt: new Date().toISOString(),
+        asOf: new Date().toISOString(),
+      }),
+    );
     await h.db.withTenant(tenantScope(A), (tx) =>
       suppress(tx, tenantScope(A), {
         id: newId(),

@@ -341,6 +341,27 @@ export const TEMPLATES = {
       },
     },
   },
+  domain_expiring: {
+    description: 'A domain expires soon (30 and 7 days before, once each per expiry date)',
+    variables: ['clientName', 'domain', 'expiresAt', 'daysLeft'],
+    sample: { clientName: 'Ada Lovelace', domain: 'example.com', expiresAt: '2026-12-30', daysLeft: '30' },
+    defaults: {
+      en: {
+        subject: '{{domain}} expires in {{daysLeft}} days',
+        html: html(
+          '<p>Hello {{clientName}},</p><p>{{domain}} expires on {{expiresAt}} ({{daysLeft}} days from now). Renew it in your client area to keep it; if its renewal is already paid, you can ignore this email.</p>',
+        ),
+        text: 'Hello {{clientName}},\n\n{{domain}} expires on {{expiresAt}} ({{daysLeft}} days from now). Renew it in your client area to keep it; if its renewal is already paid, you can ignore this email.\n\n{{brandName}}',
+      },
+      es: {
+        subject: '{{domain}} caduca en {{daysLeft}} días',
+        html: html(
+          '<p>Hola {{clientName}},</p><p>{{domain}} caduca el {{expiresAt}} (dentro de {{daysLeft}} días). Renuévalo en tu área de cliente para conservarlo; si su renovación ya está pagada, puedes ignorar este correo.</p>',
+        ),
+        text: 'Hola {{clientName}},\n\n{{domain}} caduca el {{expiresAt}} (dentro de {{daysLeft}} días). Renuévalo en tu área de cliente para conservarlo; si su renovación ya está pagada, puedes ignorar este correo.\n\n{{brandName}}',
+      },
+    },
+  },
   password_reset: {
     description: 'A password reset was requested (the link is fetched from identity when the mail is sent)',
     variables: ['clientName', 'resetLink', 'expiresAt'],
