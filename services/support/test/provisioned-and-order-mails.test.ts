@@ -490,6 +490,10 @@ describe('order confirmations and the service-ready mail with its panel login', 
       await runJob();
       await drain();
       expect(smtp.received.length).toBe(before);
+      // nothing even queued under A: A has no client for that domain service
+      expect(
+        (await outbox()).filter((m) => m.tenant_id === A && m.vars.domain === 'bob-iso.example'),
+      ).toEqual([]);
       const [own] = await h.db.withTenant({ kind: 'all' }, (tx) =>
         rows<{ expires_at: Date }>(
           tx,
