@@ -136,6 +136,27 @@ describe('renewals', () => {
     expect(await numbers(B)).toEqual([4, 5, 6].map((n) => `INV-2026-${String(n).padStart(6, '0')}`));
   });
 
+  it('walks past services not yet due to the due ones behind them, batch after batch, each once', async () => {
+    // A issues on the due date itself, B 14 days before: on 20 March only B's services are due, and they
+    // come after more of A's than one batch walks (batch size 3 walks 12)
+    const [A, B] = [await openShop(h), await openShop(h)];
+    expect((await api.patch('/v1/billing-settings/lifecycle', { renewalLeadDays: 0 }, A.resellerToken)).status).toBe(200);
+    for (let i = 0; i < 13; i += 1) await activeService(h, A);
+    for (let i = 0; i < 2; i += 1) await activeService(h, B);
+    const numbers = async (shop: Shop) => (await renewalInvoices(h, shop.tenantId)).map((i) => i.number);
+    clock.set('2026-03-20');
+    await jobsOf(h).renew();
+    expect(await numbers(A)).toEqual([]);
+    expect(await numbers(B)).toEqual(['INV-2026-000003', 'INV-2026-000004']);
+    clock.set('2026-04-01');
+    await jobsOf(h).renew();
+    await jobsOf(h).renew();
+    expect(await numbers(A)).toEqual(
+      Array.from({ length: 13 }, (_, i) => `INV-2026-${String(i + 14).padStart(6, '0')}`),
+    );
+    expect(await numbers(B)).toEqual(['INV-2026-000003', 'INV-2026-000004']);
+  }, 60_000);
+
   it('moves the next due date one cycle from the old due date when the renewal is paid, even late', async () => {
     const shop = await openShop(h);
     const s = await activeService(h, shop);
