@@ -17,6 +17,14 @@ export const billingConfigShape = {
    * boot, when GEMINIS_MODE is production: there billing's clock is the real one and cannot be moved.
    */
   BILLING_CLOCK_OFFSET_DAYS: z.coerce.number().int().min(-3650).max(3650).default(0),
+  /**
+   * The live VIES check of clients' VAT ids: the REST endpoint
+   * (https://ec.europa.eu/taxation_customs/vies/rest-api/check-vat-number). Unset (the default): off, only
+   * the format and check digits are checked. When VIES is down a profile is still saved (viesChecked false).
+   */
+  BILLING_VIES_URL: z.url().optional(),
+  /** Per call to VIES. */
+  BILLING_VIES_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
 };
 
 export type BillingEnvConfig = z.infer<z.ZodObject<typeof billingConfigShape>>;
@@ -29,6 +37,9 @@ export interface BillingConfig {
   /** Seals tenants' payment credentials (32+ characters). */
   encryptionKey: string;
   stripeTimeoutMs?: number;
+  /** The VIES REST endpoint of the live VAT id check; absent: off. */
+  viesUrl?: string;
+  viesTimeoutMs?: number;
   /** A promotion hold whose order never committed is released after this long (tests: 0). */
   holdStaleMs?: number;
   /** Schedule the renewal and dunning jobs (default true; tests drive them by hand). */
@@ -76,6 +87,7 @@ export function billingConfigFrom(
     catalogTimeoutMs: env.CATALOG_TIMEOUT_MS,
     encryptionKey: env.BILLING_ENCRYPTION_KEY!,
     stripeTimeoutMs: env.STRIPE_TIMEOUT_MS,
+    ...(env.BILLING_VIES_URL ? { viesUrl: env.BILLING_VIES_URL, viesTimeoutMs: env.BILLING_VIES_TIMEOUT_MS } : {}),
     ...(demoClock ? { demoClock, now: demoClock.now } : {}),
     ...(production && offset !== 0 ? { clockOffsetRefused: offset } : {}),
   };

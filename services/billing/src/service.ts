@@ -39,6 +39,7 @@ import { createSettingsService } from './domain/settings.service';
 import { createSealer } from './domain/secrets';
 import { createSettlement } from './domain/settlement.service';
 import { createStripeRefunds } from './domain/stripe-refunds.service';
+import { createViesClient } from './upstream/vies.client';
 import { createStripeService } from './domain/stripe.service';
 import { createTaxesService } from './domain/taxes.service';
 import { createWholesale } from './domain/wholesale.service';
@@ -98,6 +99,13 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
     ...(config.stripeTimeoutMs ? { timeoutMs: config.stripeTimeoutMs } : {}),
     logger,
   });
+  const vies = config.viesUrl
+    ? createViesClient({
+        url: config.viesUrl,
+        ...(config.viesTimeoutMs ? { timeoutMs: config.viesTimeoutMs } : {}),
+        logger: logger as unknown as Logger,
+      })
+    : null;
   const refunds = createStripeRefunds({ db, outbox, stripe, sealer, logger });
   const batch = config.lifecycleBatchSize ? { batchSize: config.lifecycleBatchSize } : {};
   const lifecycle = createLifecycleJobs({ db, settlement, ...clock, ...batch });
@@ -117,7 +125,8 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
 
     payments: createPaymentsService({ db, idempotent, settlement }),
     settings: createSettingsService({ db }),
-    taxes: createTaxesService({ db }),
+    taxes: createTaxesService({ db, vies }),
+    vies,
     stripeClient: stripe,
     creditNotes: createCreditNotesService({ db, outbox, idempotent, refunds, ...clock }),
     refunds,
@@ -232,6 +241,7 @@ export function billingService(config: BillingConfig): ServiceDefinition<Billing
         async stop() {
           services.catalog.shutdown();
           services.stripeClient.shutdown();
+          services.vies?.shutdown();
         },
       };
     },

@@ -56,6 +56,16 @@ describe('inclusive tax', () => {
           const expected = await oracle(price, bps);
           expect(inclusiveTaxOf(price, bps)).toBe(expected.tax);
           expect(lineTax(price, bps, true)).toEqual({ amount: expected.net, tax: expected.tax, total: price });
+          // the set-based runs' SQL twin (migration 0031) says the same, inclusive and exclusive
+          const [sqlTax] = await h.db.withTenant(tenantScope(shop.tenantId), (tx) =>
+            rows<{ inc: string; exc: string; oracle: string }>(
+              tx,
+              sql`select billing_line_tax(${price.toString()}::bigint, ${bps}, true)::text as inc,
+                         billing_line_tax(${price.toString()}::bigint, ${bps}, false)::text as exc,
+                         round(${price.toString()}::numeric * ${bps} / 10000)::text as oracle`,
+            ),
+          );
+          expect([BigInt(sqlTax!.inc), BigInt(sqlTax!.exc)]).toEqual([expected.tax, BigInt(sqlTax!.oracle)]);
         },
       ),
       { numRuns: 300 },

@@ -202,6 +202,7 @@ describe('taxes by country', () => {
       region: null,
       vatId: null,
       taxExempt: false,
+      viesChecked: false,
     });
   });
 
@@ -269,6 +270,7 @@ describe('taxes by country', () => {
             region: country ? region : null,
             vatId: country && business ? (VAT[country] ?? null) : null,
             taxExempt,
+            viesChecked: false,
           };
           const expected = oracle(p);
           await h.db.withTenant(scope, async (tx) => {

@@ -1,4 +1,4 @@
-import { tenantScope, type AuthContext, type Database } from '@geminis/service-kit';
+import { BusinessRuleError, tenantScope, type AuthContext, type Database } from '@geminis/service-kit';
 import {
   findTaxProfile,
   listTaxRules,
@@ -10,14 +10,15 @@ import {
 import { staffTenantOf } from './context';
 import { clientNotFound } from './errors';
 import { type TaxProfileInput, type TaxRulesInput } from './inputs';
+import { type ViesChecker } from '../upstream/vies.client';
 
 /**
  * Taxes by the client's country: the tenant's rules (a rate per country, or per region of it) and each
  * client's tax profile (country, region, VAT id, exemption), both kept by the tenant's staff. Invoices take
  * their tax from them when issued (billing_tax_for): an issued invoice never changes.
  */
-export function createTaxesService(deps: { db: Database }) {
-  const { db } = deps;
+export function createTaxesService(deps: { db: Database; vies?: ViesChecker | null }) {
+  const { db, vies } = deps;
   return {
     async rules(auth: AuthContext, tenantId?: string): Promise<{ tenantId: string; rules: TaxRule[] }> {
       const owner = staffTenantOf(auth, tenantId);
@@ -52,7 +53,14 @@ export function createTaxesService(deps: { db: Database }) {
     ): Promise<TaxProfile> {
       const owner = staffTenantOf(auth, tenantId);
       const scope = tenantScope(owner);
-      const profile = { clientId, ...input };
+      // the live VIES check (when configured), before the transaction: VIES saying "not valid" refuses the
+      // id; VIES unreachable never blocks the profile (saved with viesChecked false)
+      const outcome = input.vatId && vies ? await vies.check(input.vatId) : 'unavailable';
+      if (outcome === 'invalid')
+        throw new BusinessRuleError('billing.vat_id_not_registered', 'VIES does not know this VAT id', {
+          fieldErrors: [{ field: 'vatId', message: 'not a registered VAT id according to VIES' }],
+        });
+      const profile = { clientId, ...input, viesChecked: outcome === 'valid' };
       const saved = await db.withTenant(scope, (tx) => saveTaxProfile(tx, scope, profile));
       if (!saved) throw clientNotFound();
       return profile;

@@ -24,6 +24,9 @@ const TaxProfileView = z.object({
   region: z.string().nullable(),
   vatId: z.string().nullable(),
   taxExempt: z.boolean(),
+  viesChecked: z
+    .boolean()
+    .describe('The VAT id was confirmed by the live VIES check (false: check off, VIES down, or no id)'),
 });
 
 /** Taxes by country: the tenant's rules and each client's tax profile (staff of the tenant). */

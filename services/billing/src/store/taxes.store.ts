@@ -52,6 +52,8 @@ export interface TaxProfile {
   region: string | null;
   vatId: string | null;
   taxExempt: boolean;
+  /** The VAT id was confirmed by the live VIES check (false: the check is off, VIES was down, or no id). */
+  viesChecked: boolean;
 }
 
 export async function findTaxProfile(
@@ -65,12 +67,21 @@ export async function findTaxProfile(
     region: string | null;
     vat_id: string | null;
     tax_exempt: boolean;
+    vies_checked: boolean;
   }>(
     tx,
-    sql`select id, country, region, vat_id, tax_exempt from clients where ${tenantIs(scope)} and id = ${clientId}`,
+    sql`select id, country, region, vat_id, tax_exempt, vies_checked from clients
+         where ${tenantIs(scope)} and id = ${clientId}`,
   );
   return r
-    ? { clientId: r.id, country: r.country, region: r.region, vatId: r.vat_id, taxExempt: r.tax_exempt }
+    ? {
+        clientId: r.id,
+        country: r.country,
+        region: r.region,
+        vatId: r.vat_id,
+        taxExempt: r.tax_exempt,
+        viesChecked: r.vies_checked,
+      }
     : null;
 }
 
@@ -79,7 +90,7 @@ export async function saveTaxProfile(tx: Tx, scope: TenantScope, p: TaxProfile):
   const r = await rows<{ id: string }>(
     tx,
     sql`update clients set country = ${p.country}, region = ${p.region}, vat_id = ${p.vatId},
-               tax_exempt = ${p.taxExempt}
+               tax_exempt = ${p.taxExempt}, vies_checked = ${p.viesChecked}
          where ${tenantIs(scope)} and id = ${p.clientId} returning id`,
   );
   return r.length > 0;

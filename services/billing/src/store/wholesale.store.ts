@@ -219,12 +219,9 @@ export async function invoiceChargesBatch(tx: Tx, today: string, limit: number):
         join wholesale_charges c on c.tenant_id = ${P} and c.reseller_id = n.reseller_id
                                 and c.currency = n.currency and c.invoice_id is null
         cross join terms t
-        -- the platform's tax half-up per line: on top of the price, or inside it with inclusive prices
+        -- the platform's tax half-up per line: on top of the price, or inside it with inclusive prices (0031)
         cross join lateral (
-          select case when t.inclusive
-                      then (2 * (c.price + c.setup_fee) * t.tax_rate_bps + 10000 + t.tax_rate_bps)
-                           / (2 * (10000 + t.tax_rate_bps))
-                      else ((c.price + c.setup_fee) * t.tax_rate_bps + 5000) / 10000 end as tax
+          select billing_line_tax(c.price + c.setup_fee, t.tax_rate_bps, t.inclusive) as tax
         ) x
     ),
     totals as (
