@@ -5,6 +5,7 @@
  *
  *   npm run bench -- events        (BENCH_EVENTS=10000 by default)
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import amqp from 'amqplib';
 import { sql } from 'drizzle-orm';
@@ -48,6 +49,8 @@ const PER_EVENT = process.env.BENCH_PER_EVENT === '1';
  * messages (a confirm callback per message frees its slot; backpressure honoured), a consumer with
  * per-consumer prefetch acking each message. Messages per second from the first publish to the last ack.
  */
+let lastRawCpu = '';
+
 async function rawTrial(url: string, body: Buffer, count: number, window: number, prefetch: number) {
   const conn = await amqp.connect(url);
   const pub = await conn.createConfirmChannel();
@@ -56,6 +59,7 @@ async function rawTrial(url: string, body: Buffer, count: number, window: number
   await pub.assertQueue(q, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
   await sub.prefetch(prefetch, false);
   let acked = 0;
+  const cpu = cpuSeconds();
   const start = process.hrtime.bigint();
   const done = new Promise<void>((resolve) => {
     void sub.consume(q, (msg) => {
@@ -85,6 +89,7 @@ async function rawTrial(url: string, body: Buffer, count: number, window: number
   await pub.waitForConfirms();
   await done;
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  lastRawCpu = cpuPer1000(cpu, count);
   await pub.deleteQueue(q);
   await conn.close();
   if (nacked > 0) throw new Error(`raw baseline: ${nacked} publishes nacked`);
@@ -130,6 +135,12 @@ function observed(bus: Bus, on: { confirmed?: (id: string) => void; applied?: (i
   };
 }
 
+const benchLogger = {
+  info: () => {},
+  warn: (obj: object, msg: string) => console.warn(msg, JSON.stringify(obj).slice(0, 300)),
+  error: (obj: object, msg: string) => console.error(msg, JSON.stringify(obj).slice(0, 300)),
+};
+
 async function outboxPipeline(
   dbUrl: string,
   amqpUrl: string,
@@ -163,6 +174,8 @@ async function outboxPipeline(
     bus: subBus,
     registry: testRegistry,
     consumer: 'bench-outbox',
+    // BENCH_LOG=1: the consumer's warnings (a stalled run is explained there).
+    ...(process.env.BENCH_LOG ? { logger: benchLogger } : {}),
     handlers: { [NoteAdded.type]: recordEffect },
     // The effect (a row per event) in one statement per run of a batch; BENCH_PER_EVENT=1 measures the
     // per-event handler instead.
@@ -191,10 +204,12 @@ async function outboxPipeline(
 
   // 2. The pipeline: committed outbox rows → relay (confirms) → RabbitMQ → inbox transaction → ack.
   const relay = createOutboxRelay({ db, bus: pubBus, pollIntervalMs: 50, ...RELAY_OPTIONS });
+  const cpu = cpuSeconds();
   start = process.hrtime.bigint();
   await relay.start();
   const timeout = setTimeout(() => finished(NaN), 120_000);
   const seconds = await allApplied;
+  const cpuUsed = cpuPer1000(cpu, N);
   clearTimeout(timeout);
   await relay.stop();
   await consumer.stop();
@@ -209,7 +224,7 @@ async function outboxPipeline(
     throw new Error(`pipeline: ${row?.count} effects (${row?.distinct} distinct) for ${N} events`);
   }
   console.log(
-    `  pipeline phases: outbox relayed (all confirmed) at ${(relayedAt ?? seconds).toFixed(2)} s, all applied at ${seconds.toFixed(2)} s`,
+    `  pipeline phases: outbox relayed (all confirmed) at ${(relayedAt ?? seconds).toFixed(2)} s, all applied at ${seconds.toFixed(2)} s; ${cpuUsed}`,
   );
   await pubBus.close();
   await subBus.close();
@@ -307,6 +322,41 @@ function sampleEnvelope(): Buffer {
   );
 }
 
+/**
+ * CPU seconds so far of this process, and of each live broker (beam.smp) and PostgreSQL process. The
+ * machine is shared: others' backends are in these too, and a backend that exits in between is lost.
+ */
+function cpuSeconds(): { node: number; procs: Map<string, { key: 'broker' | 'postgres'; cpu: number }> } {
+  const usage = process.cpuUsage();
+  const procs = new Map<string, { key: 'broker' | 'postgres'; cpu: number }>();
+  if (os.platform() === 'linux') {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const key = comm === 'beam.smp' ? 'broker' : comm === 'postgres' ? 'postgres' : undefined;
+      if (!key) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      procs.set(pid, { key, cpu: (Number(fields[11]) + Number(fields[12])) / 100 }); // utime + stime ticks
+    }
+  }
+  return { node: (usage.user + usage.system) / 1e6, procs };
+}
+
+/** CPU spent since a cpuSeconds() reading, per process kind, in ms per 1,000 events. */
+function cpuPer1000(before: ReturnType<typeof cpuSeconds>, count: number): string {
+  const after = cpuSeconds();
+  const spent = { node: after.node - before.node, broker: 0, postgres: 0 };
+  for (const [pid, p] of after.procs) spent[p.key] += p.cpu - (before.procs.get(pid)?.cpu ?? 0);
+  const ms = (k: keyof typeof spent) => ((spent[k] * 1000) / count) * 1000;
+  return `CPU ms per 1000 events: node ${ms('node').toFixed(0)}, broker ${ms('broker').toFixed(0)}, postgres ${ms('postgres').toFixed(0)} (all of the machine's)`;
+}
+
 /** The machine is shared: the load averages (1, 5, 15 min) say how much of it this run had. */
 function loadavg(): string {
   return os
@@ -331,6 +381,9 @@ async function main() {
     const sweep = await rawBaseline(vhost.url, body);
     const pipeline = await outboxPipeline(testDb.url, vhost.url);
     const again = await rawTrial(vhost.url, body, N, sweep.window, sweep.prefetch);
+    console.log(
+      `  raw again (w${sweep.window}/p${sweep.prefetch}): ${again.toFixed(0)} msg/s; ${lastRawCpu}`,
+    );
     const raw = Math.max(sweep.best, again);
     const latency = await steadyLatency(testDb.url, vhost.url, 1000, 5);
     console.log(`events: ${N}, payload ${body.length} bytes, ${os.cpus().length} cores, load ${loadavg()}`);
