@@ -5,6 +5,7 @@ import {
   client,
   newClient,
   openShop,
+  promotion,
   startBilling,
   withKey,
   type Client,
@@ -86,6 +87,21 @@ describe('billing events', () => {
     expect((await pay(order.invoiceId, 1)).status).toBe(409);
     expect(await events('billing.payment.received.v1', 'invoiceId', order.invoiceId)).toHaveLength(2);
     expect(await events('billing.order.accepted.v1', 'orderId', order.id)).toHaveLength(1);
+  });
+
+  it('an order of nothing to pay (a 100% promotion) is accepted as it is placed: order.accepted once', async () => {
+    await promotion(h, shop, 'ALLFREE', { discount: { kind: 'percent', bps: 10_000 } });
+    const c = await newClient(h, shop.tenantId);
+    const res = await api.post(
+      '/v1/orders',
+      { items: [{ productId: shop.productId, cycle: 'annually' }], promoCode: 'ALLFREE' }, // no setup fee
+      c.token,
+    );
+    expect([res.status, res.body.status]).toEqual([201, 'active']);
+    expect(await events('billing.order.accepted.v1', 'orderId', res.body.id)).toEqual([
+      expect.objectContaining({ invoiceId: res.body.invoiceId, total: 0 }),
+    ]);
+    expect(await events('billing.payment.received.v1', 'invoiceId', res.body.invoiceId)).toEqual([]);
   });
 
   it('a cancelled order: order.cancelled once (requested); cancelling again publishes nothing', async () => {
