@@ -105,6 +105,10 @@ async function main() {
       '',
       `Storefronts: curl ${url}/v1/storefront/products   (platform)   ·   curl -H 'Host: ${demo.reseller.domain}' ${url}/v1/storefront/products   (Acme)`,
       '',
+      env.SUPPORT_SMTP_URL
+        ? `Mail: sent through SUPPORT_SMTP_URL`
+        : `Mail: captured as .eml files in ${resolve(env.SUPPORT_MAIL_DIR ?? '.data/mail')} (no SMTP server); SUPPORT_INBOUND_SMTP_PORT=2525 npm start takes replies in`,
+      '',
       'Try:',
       `  ${login(demo.admin.email, DEMO_PASSWORDS.admin)}`,
       `  ${login(demo.resellerClient.email, DEMO_PASSWORDS.resellerClient, 'acme')}`,
