@@ -292,6 +292,9 @@ async function steadyLatency(dbUrl: string, amqpUrl: string, rate: number, secon
     );
   }
   await Promise.all(writes);
+  // Whether the machine kept the schedule: if the commits themselves fall behind, the relay's claims
+  // queue behind them in the pool and the latency measures that backlog, not the pipeline.
+  const committedPerSecond = total / (Number(process.hrtime.bigint() - start) / 1e9);
   const deadline = Date.now() + 30_000;
   while (latencies.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   await relay.stop();
@@ -303,7 +306,7 @@ async function steadyLatency(dbUrl: string, amqpUrl: string, rate: number, secon
   latencies.sort((a, b) => a - b);
   const at = (q: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  return { p50: at(0.5), p99: at(0.99), measured: latencies.length, total };
+  return { p50: at(0.5), p99: at(0.99), measured: latencies.length, total, committedPerSecond };
 }
 
 /** A stored envelope of the size the relay publishes (ids are UUIDv7 strings, time ISO). */
@@ -398,7 +401,7 @@ async function main() {
     );
     console.log(`ratio (outbox pipeline / raw): ${(pipeline.perSecond / raw).toFixed(2)} (goal ≥ 0.50)`);
     console.log(
-      `latency commit → applied at a steady 1000 events/s (${latency.measured}/${latency.total} events): p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms`,
+      `latency commit → applied at a steady 1000 events/s (${latency.measured}/${latency.total} events, one per transaction, committed at ${latency.committedPerSecond.toFixed(0)}/s): p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms`,
     );
   } finally {
     await vhost.drop();
