@@ -104,7 +104,8 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
       async database(name: ServiceName) {
         const testDb = await createTestDatabase(`gm_bench_${name}`);
         testDbs[name] = testDb;
-        const db = openPostgres({ url: testDb.url, max: 10, applicationName: name });
+        // Small: the services moved out open their own (10 each), and PostgreSQL is shared with other work.
+        const db = openPostgres({ url: testDb.url, max: 4, applicationName: name });
         pools.push(db);
         return db;
       },
