@@ -153,4 +153,21 @@ describe('VIES check of VAT ids', () => {
     const read = await api.get(`/v1/billing-settings/clients/${c.id}/tax-profile`, other.resellerToken);
     expect(read.status).toBe(404);
   });
+  // last: the outages of the test above (5xx, lost connections) opened the breaker, for a minute
+  it('after those outages the breaker is open: profiles are saved at once, VIES not asked', async () => {
+    const c = await newClient(h, shop.tenantId);
+    let calls = 0;
+    nock(VIES)
+      .post(CHECK)
+      .times(10)
+      .reply(() => {
+        calls += 1;
+        return [200, answer('DE', '136695976', true)];
+      });
+    for (let i = 0; i < 3; i += 1) {
+      const res = await put(h, shop, c.id, { country: 'DE', vatId: 'DE136695976' });
+      expect([res.status, res.body.viesChecked]).toEqual([200, false]);
+    }
+    expect(calls).toBe(0);
+  });
 });
