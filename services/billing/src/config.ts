@@ -87,7 +87,9 @@ export function billingConfigFrom(
     catalogTimeoutMs: env.CATALOG_TIMEOUT_MS,
     encryptionKey: env.BILLING_ENCRYPTION_KEY!,
     stripeTimeoutMs: env.STRIPE_TIMEOUT_MS,
-    ...(env.BILLING_VIES_URL ? { viesUrl: env.BILLING_VIES_URL, viesTimeoutMs: env.BILLING_VIES_TIMEOUT_MS } : {}),
+    ...(env.BILLING_VIES_URL
+      ? { viesUrl: env.BILLING_VIES_URL, viesTimeoutMs: env.BILLING_VIES_TIMEOUT_MS }
+      : {}),
     ...(demoClock ? { demoClock, now: demoClock.now } : {}),
     ...(production && offset !== 0 ? { clockOffsetRefused: offset } : {}),
   };

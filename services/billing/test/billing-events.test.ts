@@ -46,7 +46,11 @@ describe('billing events', () => {
   }
 
   const placeOrder = async (token: string) => {
-    const res = await api.post('/v1/orders', { items: [{ productId: shop.productId, cycle: 'monthly' }] }, token);
+    const res = await api.post(
+      '/v1/orders',
+      { items: [{ productId: shop.productId, cycle: 'monthly' }] },
+      token,
+    );
     expect(res.status).toBe(201);
     return res.body as { id: string; invoiceId: string };
   };
@@ -125,7 +129,11 @@ describe('billing events', () => {
     const c = await newClient(h, shop.tenantId);
     const order = await placeOrder(c.token);
     const theirs = await api.post(`/v1/orders/${order.id}/cancel`, {}, other.resellerToken);
-    const random = await api.post(`/v1/orders/0193a1b2-0000-7000-8000-00000000dead/cancel`, {}, other.resellerToken);
+    const random = await api.post(
+      `/v1/orders/0193a1b2-0000-7000-8000-00000000dead/cancel`,
+      {},
+      other.resellerToken,
+    );
     expect([theirs.status, theirs.body.code]).toEqual([random.status, random.body.code]);
     expect(theirs.status).toBe(404);
     expect(await events('billing.order.cancelled.v1', 'orderId', order.id)).toEqual([]);
@@ -133,9 +141,15 @@ describe('billing events', () => {
 
   it('an order expired unpaid: order.cancelled once with reason expired', async () => {
     const fresh = await openShop(h);
-    expect((await api.patch('/v1/billing-settings', { orderExpiryDays: 1 }, fresh.resellerToken)).status).toBe(200);
+    expect(
+      (await api.patch('/v1/billing-settings', { orderExpiryDays: 1 }, fresh.resellerToken)).status,
+    ).toBe(200);
     const c = await newClient(h, fresh.tenantId);
-    const res = await api.post('/v1/orders', { items: [{ productId: fresh.productId, cycle: 'monthly' }] }, c.token);
+    const res = await api.post(
+      '/v1/orders',
+      { items: [{ productId: fresh.productId, cycle: 'monthly' }] },
+      c.token,
+    );
     const orderId = res.body.id as string;
     await h.db.withTenant(tenantScope(fresh.tenantId), (tx) =>
       tx.execute(sql`update orders set created_at = now() - interval '3 days' where id = ${orderId}`),

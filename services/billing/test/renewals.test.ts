@@ -140,7 +140,9 @@ describe('renewals', () => {
     // A issues on the due date itself, B 14 days before: on 20 March only B's services are due, and they
     // come after more of A's than one batch walks (batch size 3 walks 12)
     const [A, B] = [await openShop(h), await openShop(h)];
-    expect((await api.patch('/v1/billing-settings/lifecycle', { renewalLeadDays: 0 }, A.resellerToken)).status).toBe(200);
+    expect(
+      (await api.patch('/v1/billing-settings/lifecycle', { renewalLeadDays: 0 }, A.resellerToken)).status,
+    ).toBe(200);
     for (let i = 0; i < 13; i += 1) await activeService(h, A);
     for (let i = 0; i < 2; i += 1) await activeService(h, B);
     const numbers = async (shop: Shop) => (await renewalInvoices(h, shop.tenantId)).map((i) => i.number);

@@ -55,7 +55,11 @@ describe('inclusive tax', () => {
         async (price, bps) => {
           const expected = await oracle(price, bps);
           expect(inclusiveTaxOf(price, bps)).toBe(expected.tax);
-          expect(lineTax(price, bps, true)).toEqual({ amount: expected.net, tax: expected.tax, total: price });
+          expect(lineTax(price, bps, true)).toEqual({
+            amount: expected.net,
+            tax: expected.tax,
+            total: price,
+          });
           // the set-based runs' SQL twin (migration 0031) says the same, inclusive and exclusive
           const [sqlTax] = await h.db.withTenant(tenantScope(shop.tenantId), (tx) =>
             rows<{ inc: string; exc: string; oracle: string }>(
@@ -145,7 +149,11 @@ describe('inclusive tax', () => {
     expect((await api.get('/v1/billing-settings', a.resellerToken)).body.taxInclusive).toBe(true);
     expect((await api.get('/v1/billing-settings', b.resellerToken)).body.taxInclusive).toBe(false);
     const cb = await newClient(h, b.tenantId);
-    const order = await api.post('/v1/orders', { items: [{ productId: b.productId, cycle: 'monthly' }] }, cb.token);
+    const order = await api.post(
+      '/v1/orders',
+      { items: [{ productId: b.productId, cycle: 'monthly' }] },
+      cb.token,
+    );
     const invoice = (await api.get(`/v1/invoices/${order.body.invoiceId}`, cb.token)).body;
     expect([invoice.subtotal, invoice.taxTotal, invoice.total]).toEqual([1499, 315, 1814]);
   });

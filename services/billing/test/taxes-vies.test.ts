@@ -4,7 +4,15 @@ import { z } from 'zod';
 import { billingConfigFrom, billingConfigShape } from '../src/config';
 import { createTaxesService } from '../src/domain/taxes.service';
 import { sql } from 'drizzle-orm';
-import { client, newClient, openShop, startBilling, type Client, type Harness, type Shop } from './support/billing';
+import {
+  client,
+  newClient,
+  openShop,
+  startBilling,
+  type Client,
+  type Harness,
+  type Shop,
+} from './support/billing';
 
 const VIES = 'https://ec.europa.eu';
 const CHECK = '/taxation_customs/vies/rest-api/check-vat-number';
@@ -86,7 +94,9 @@ describe('VIES check of VAT ids', () => {
 
   it('a VAT id VIES does not know: 422 naming vatId, nothing written', async () => {
     const c = await newClient(h, shop.tenantId);
-    nock(VIES).post(CHECK).reply(200, answer('DE', '136695976', false));
+    nock(VIES)
+      .post(CHECK)
+      .reply(200, answer('DE', '136695976', false));
     const res = await put(h, shop, c.id, { country: 'DE', vatId: 'DE136695976' });
     expect(res.status).toBe(422);
     expect(res.body.errors[0].field).toBe('vatId');
@@ -112,7 +122,9 @@ describe('VIES check of VAT ids', () => {
 
   it('the format check still applies first: a bad id is a 400 naming vatId and VIES is not asked', async () => {
     const c = await newClient(h, shop.tenantId);
-    const scope = nock(VIES).post(CHECK).reply(200, answer('DE', '1', true));
+    const scope = nock(VIES)
+      .post(CHECK)
+      .reply(200, answer('DE', '1', true));
     const res = await put(h, shop, c.id, { country: 'DE', vatId: 'DE1' });
     expect(res.status).toBe(400);
     expect(res.body.errors[0].field).toBe('vatId');
@@ -124,15 +136,25 @@ describe('VIES check of VAT ids', () => {
     const config = billingConfigFrom(env, { INTERNAL_SERVICE_KEY: 'x'.repeat(32) });
     expect(config.viesUrl).toBeUndefined();
     const on = billingConfigFrom(
-      z.object(billingConfigShape).parse({ BILLING_ENCRYPTION_KEY: 'k'.repeat(32), BILLING_VIES_URL: `${VIES}${CHECK}` }),
+      z
+        .object(billingConfigShape)
+        .parse({ BILLING_ENCRYPTION_KEY: 'k'.repeat(32), BILLING_VIES_URL: `${VIES}${CHECK}` }),
       {},
     );
     expect(on.viesUrl).toBe(`${VIES}${CHECK}`);
     // the service as billing wires it without the URL (no checker)
     const taxes = createTaxesService({ db: h.db, vies: null });
     const c = await newClient(h, shop.tenantId);
-    const scope = nock(VIES).post(CHECK).reply(200, answer('DE', '136695976', true));
-    const auth = { userId: newId(), role: 'reseller' as const, tenantId: shop.tenantId, tokenId: newId(), issuedAt: 0 };
+    const scope = nock(VIES)
+      .post(CHECK)
+      .reply(200, answer('DE', '136695976', true));
+    const auth = {
+      userId: newId(),
+      role: 'reseller' as const,
+      tenantId: shop.tenantId,
+      tokenId: newId(),
+      issuedAt: 0,
+    };
     const saved = await taxes.saveProfile(auth, c.id, {
       country: 'DE',
       region: null,
@@ -148,7 +170,10 @@ describe('VIES check of VAT ids', () => {
     const other = await openShop(h);
     const c = await newClient(h, shop.tenantId);
     const theirs = await put(h, other, c.id, { country: 'DE', vatId: null });
-    const random = await put(h, other, '0193a1b2-0000-7000-8000-00000000dead', { country: 'DE', vatId: null });
+    const random = await put(h, other, '0193a1b2-0000-7000-8000-00000000dead', {
+      country: 'DE',
+      vatId: null,
+    });
     expect([theirs.status, theirs.body.code]).toEqual([404, random.body.code]);
     const read = await api.get(`/v1/billing-settings/clients/${c.id}/tax-profile`, other.resellerToken);
     expect(read.status).toBe(404);

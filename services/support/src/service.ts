@@ -117,7 +117,11 @@ function wire(
           throw Object.assign(new Error('provisioning has no live account for this service'), {
             responseCode: 550,
           });
-        return { username: login.username, password: login.password, host: login.host ?? mail.vars.host ?? '' };
+        return {
+          username: login.username,
+          password: login.password,
+          host: login.host ?? mail.vars.host ?? '',
+        };
       }
       if (mail.template === 'signup_existing') {
         const base = await storefrontOf(mail.tenantId);

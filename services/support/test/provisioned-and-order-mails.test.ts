@@ -114,7 +114,11 @@ describe('order confirmations and the service-ready mail with its panel login', 
         brandName,
         customDomains: [],
         allowCustomProducts: false,
-        owner: { email: `owner@${slug}.example`, name: `${brandName} Owner`, password: `${slug}-owner-pass-1` },
+        owner: {
+          email: `owner@${slug}.example`,
+          name: `${brandName} Owner`,
+          password: `${slug}-owner-pass-1`,
+        },
         supportEmail,
       })
     ).reseller.id;
@@ -186,7 +190,9 @@ describe('order confirmations and the service-ready mail with its panel login', 
       const data = order(clientB.id);
       await h.deliver('billing.order.placed.v1', B, data);
       await drain();
-      const [got, ...more] = smtp.to(clientB.email).filter((r) => r.mail.subject === 'Your Bravo Hosting order');
+      const [got, ...more] = smtp
+        .to(clientB.email)
+        .filter((r) => r.mail.subject === 'Your Bravo Hosting order');
       expect(more).toHaveLength(0);
       expect(got!.mail.from?.value[0]).toEqual({ name: 'Bravo Hosting', address: 'help@bravo.example' });
       const text = got!.mail.text!;
@@ -244,7 +250,10 @@ describe('order confirmations and the service-ready mail with its panel login', 
       const queued = (await outbox()).filter((m) => m.event_id === data.orderId);
       expect(queued).toEqual([expect.objectContaining({ tenant_id: A, recipient: null })]);
       // and B's staff do not see it in their log
-      const log = await api.get(`/v1/support/mail-log?clientId=${clientB.id}`, h.issuer.tokenFor('reseller', B));
+      const log = await api.get(
+        `/v1/support/mail-log?clientId=${clientB.id}`,
+        h.issuer.tokenFor('reseller', B),
+      );
       expect(JSON.stringify(log.body)).not.toContain('777');
       // it waits for an address A never announces, then is logged failed: nothing ever goes out
       later(10);
@@ -282,7 +291,11 @@ describe('order confirmations and the service-ready mail with its panel login', 
       // an override is the tenant's own: B still gets the default
       const ok = await api.put(
         `${path}/en`,
-        { subject: '{{brandName}} order {{orderId}}', html: '<p>{{items}}</p>', text: '{{items}} = {{total}}' },
+        {
+          subject: '{{brandName}} order {{orderId}}',
+          html: '<p>{{items}}</p>',
+          text: '{{items}} = {{total}}',
+        },
         staff,
       );
       expect(ok.status).toBe(200);
@@ -337,7 +350,10 @@ describe('order confirmations and the service-ready mail with its panel login', 
       // nothing of support's keeps it: the queued mail, its log entry
       const stored = JSON.stringify(await outbox());
       expect(stored).not.toContain(login.password);
-      const log = await api.get(`/v1/support/mail-log?clientId=${clientB.id}`, h.issuer.tokenFor('reseller', B));
+      const log = await api.get(
+        `/v1/support/mail-log?clientId=${clientB.id}`,
+        h.issuer.tokenFor('reseller', B),
+      );
       expect(JSON.stringify(log.body)).not.toContain(login.password);
     });
 
@@ -352,7 +368,10 @@ describe('order confirmations and the service-ready mail with its panel login', 
         later(61);
       }
       const [waiting] = (await outbox()).filter((m) => m.event_id === id);
-      expect(waiting).toMatchObject({ status: 'pending', last_error: expect.stringMatching(/cannot render/) });
+      expect(waiting).toMatchObject({
+        status: 'pending',
+        last_error: expect.stringMatching(/cannot render/),
+      });
       await forwarder.start();
       // the kit's breaker on provisioning may be open: it lets a trial through after its reset time
       await eventually('provisioning reachable again', async () => {
@@ -374,15 +393,20 @@ describe('order confirmations and the service-ready mail with its panel login', 
       await h.deliver(PROVISIONED, A, { ...provisioned.data, clientId: clientA.id }, newId());
       expect(await drain()).toEqual({ sent: 0, retry: 0, failed: 1 });
       expect(smtp.received.length).toBe(before);
-      const [failed] = (await outbox()).filter((m) => m.tenant_id === A && m.template === 'service_provisioned');
-      expect(failed).toMatchObject({ status: 'failed', last_error: expect.stringMatching(/no live account/) });
+      const [failed] = (await outbox()).filter(
+        (m) => m.tenant_id === A && m.template === 'service_provisioned',
+      );
+      expect(failed).toMatchObject({
+        status: 'failed',
+        last_error: expect.stringMatching(/no live account/),
+      });
     });
 
     it('refuses an event without a valid service id (dead-lettered) and queues nothing', async () => {
       const before = (await outbox()).length;
-      expect(
-        await h.deliver(PROVISIONED, B, { ...provisioned.data, serviceId: 'not-an-id' }, newId()),
-      ).toBe('dead-letter');
+      expect(await h.deliver(PROVISIONED, B, { ...provisioned.data, serviceId: 'not-an-id' }, newId())).toBe(
+        'dead-letter',
+      );
       expect((await outbox()).length).toBe(before);
     });
 
@@ -440,7 +464,9 @@ describe('order confirmations and the service-ready mail with its panel login', 
       await drain();
       expect(expiring(clientB.email)).toEqual(['bob-exp.example expires in 29 days']);
       expect(expiring(clientA.email)).toEqual(['ana-exp.example caduca en 27 días']);
-      const [mail] = smtp.to(clientA.email).filter((r) => r.mail.subject === 'ana-exp.example caduca en 27 días');
+      const [mail] = smtp
+        .to(clientA.email)
+        .filter((r) => r.mail.subject === 'ana-exp.example caduca en 27 días');
       expect(mail!.mail.from?.value[0]?.address).toBe('help@acme.example');
       later(DAY_MIN); // the next day, still in the 30-day window: no second reminder
       await runJob();
@@ -456,7 +482,10 @@ describe('order confirmations and the service-ready mail with its panel login', 
         'bob-exp.example expires in 29 days',
         'bob-exp.example expires in 6 days',
       ]);
-      expect(expiring(clientA.email)).toEqual(['ana-exp.example caduca en 27 días', 'ana-exp.example caduca en 4 días']);
+      expect(expiring(clientA.email)).toEqual([
+        'ana-exp.example caduca en 27 días',
+        'ana-exp.example caduca en 4 días',
+      ]);
       // expired: no more
       later(10 * DAY_MIN);
       await runJob();
@@ -500,7 +529,9 @@ describe('order confirmations and the service-ready mail with its panel login', 
           sql`select expires_at from domain_expiries where tenant_id = ${B} and domain_service_id = ${id}`,
         ),
       );
-      expect(new Date(own!.expires_at).getTime()).toBeGreaterThan(clock.now.getTime() + 59 * DAY_MIN * 60_000);
+      expect(new Date(own!.expires_at).getTime()).toBeGreaterThan(
+        clock.now.getTime() + 59 * DAY_MIN * 60_000,
+      );
     });
 
     it.each([
@@ -508,8 +539,15 @@ describe('order confirmations and the service-ready mail with its panel login', 
       ['a bad service id', { domainServiceId: 'x' }],
     ])('refuses an expiry change with %s (dead-lettered) and records nothing', async (_what, over) => {
       const before = await countRows(h, 'domain_expiries');
-      const body = { domainServiceId: newId(), domain: 'x.example', expiresAt: inDays(5), previousExpiresAt: null };
-      expect(await h.deliver('provisioning.domain.expiry_changed.v1', B, { ...body, ...over })).toBe('dead-letter');
+      const body = {
+        domainServiceId: newId(),
+        domain: 'x.example',
+        expiresAt: inDays(5),
+        previousExpiresAt: null,
+      };
+      expect(await h.deliver('provisioning.domain.expiry_changed.v1', B, { ...body, ...over })).toBe(
+        'dead-letter',
+      );
       expect(await countRows(h, 'domain_expiries')).toBe(before);
     });
 

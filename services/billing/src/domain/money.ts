@@ -36,7 +36,11 @@ export function inclusiveTaxOf(price: Minor, bps: number): Minor {
  * One invoice line's tax from its price: exclusive (the tax comes on top) or inclusive (the tax is inside
  * the price). Always `amount + tax = total`; inclusive keeps `total` equal to the price.
  */
-export function lineTax(price: Minor, bps: number, inclusive: boolean): { amount: Minor; tax: Minor; total: Minor } {
+export function lineTax(
+  price: Minor,
+  bps: number,
+  inclusive: boolean,
+): { amount: Minor; tax: Minor; total: Minor } {
   if (!inclusive) {
     const tax = rateOf(price, bps);
     return { amount: price, tax, total: price + tax };

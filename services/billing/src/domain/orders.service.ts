@@ -1,4 +1,10 @@
-import { InvoiceIssued, OrderCancelled, OrderPlaced, type OrderView, type QuoteSnapshot } from '@geminis/contracts';
+import {
+  InvoiceIssued,
+  OrderCancelled,
+  OrderPlaced,
+  type OrderView,
+  type QuoteSnapshot,
+} from '@geminis/contracts';
 import {
   AppError,
   allTenants,

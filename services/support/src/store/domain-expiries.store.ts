@@ -1,4 +1,11 @@
-import { rows, tenantIs, writeTenant, type SingleTenantScope, type TenantScope, type Tx } from '@geminis/service-kit';
+import {
+  rows,
+  tenantIs,
+  writeTenant,
+  type SingleTenantScope,
+  type TenantScope,
+  type Tx,
+} from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
 
 /** Records a domain's expiry unless a newer announcement (by event time) is already recorded. */

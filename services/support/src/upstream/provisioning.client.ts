@@ -37,7 +37,10 @@ export function createProvisioningClient(deps: {
         });
         const parsed = AccountCredentialsView.safeParse(res.body);
         if (!parsed.success)
-          throw new UpstreamError('support.provisioning_failed', 'provisioning answered in an unexpected shape');
+          throw new UpstreamError(
+            'support.provisioning_failed',
+            'provisioning answered in an unexpected shape',
+          );
         return parsed.data;
       } catch (err) {
         if (err instanceof ClientHttpError && err.status === 404) return undefined;
