@@ -70,6 +70,7 @@ describe('renewals', () => {
       total: 1209,
       dueDate: '2026-04-01',
       reason: 'renewal',
+      purpose: 'renewal',
     });
   });
 

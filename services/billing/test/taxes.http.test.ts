@@ -157,6 +157,31 @@ describe('taxes by country', () => {
     expect(reversed.taxNote).toContain('FR40303265045');
   });
 
+  it('takes the tax out of a renewal’s price when the tenant’s prices include tax (the set-based run)', async () => {
+    const inclusive = await openShop(h);
+    const set = await api.patch(
+      '/v1/billing-settings',
+      { taxName: 'VAT', taxRateBps: 2100, taxInclusive: true },
+      inclusive.resellerToken,
+    );
+    expect(set.status).toBe(200);
+    const s = await activeService(h, inclusive);
+    clock.set('2026-03-25');
+    await jobsOf(h).renew();
+    const renewal = ((await api.get('/v1/invoices', s.client.token)).body.items as any[]).find(
+      (i) => i.reason === 'renewal',
+    );
+    // 999 includes 21%: tax = 999 × 2100 / 12100 = 173.38 → 173, the rest (826) is the line's amount
+    expect(renewal).toMatchObject({ taxRateBps: 2100, subtotal: 826, taxTotal: 173, total: 999 });
+    const lines = await h.db.withTenant(tenantScope(inclusive.tenantId), (tx) =>
+      rows<{ amount: string; tax: string; total: string }>(
+        tx,
+        sql`select amount, tax, total from invoice_lines where invoice_id = ${renewal.id}`,
+      ),
+    );
+    expect(lines.map((l) => [Number(l.amount), Number(l.tax), Number(l.total)])).toEqual([[826, 173, 999]]);
+  });
+
   it('refuses bad rules and profiles naming the field, writing nothing', async () => {
     const c = await newClient(h, shop.tenantId);
     const rules: [object, string][] = [

@@ -15,6 +15,19 @@ const ADDON_MONTHS = sql`(case a.x ->> 'cycle' when 'monthly' then 1 when 'quart
 const plusMonths = (date: SQL, months: SQL) => sql`((${date}) + make_interval(months => ${months}))::date`;
 
 /** The invoice-issued envelope of one renewal invoice, built in SQL (its shape is tested against the contract). */
+/** An add-on's price for the renewed period (its own cycle fits the service's whole times). */
+const ADDON_PRICE = sql`((a.x ->> 'recurringAmount')::bigint * (w.months / am.months))`;
+/**
+ * A line's tax, half-up per line: on top of the price (bigint arithmetic, the hot path), or taken out of
+ * it when the tenant's prices include tax (billing_line_tax, 0031: money.ts lineTax's SQL twin).
+ */
+const lineTax = (price: SQL) =>
+  sql`(case when w.tax_inclusive then billing_line_tax(${price}, w.tax_rate_bps, true)
+            else (${price} * w.tax_rate_bps + 5000) / 10000 end)`;
+/** The part of a price that is tax when prices include it (0 otherwise): the line's amount is the rest. */
+const inside = (price: SQL) =>
+  sql`(case when w.tax_inclusive then billing_line_tax(${price}, w.tax_rate_bps, true) else 0 end)`;
+
 const ISSUED_ENVELOPE = sql`jsonb_build_object(
   'id', e.event_id, 'type', 'billing.invoice.issued.v1', 'source', 'billing',
   'time', to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
@@ -22,7 +35,7 @@ const ISSUED_ENVELOPE = sql`jsonb_build_object(
   'data', jsonb_build_object(
     'invoiceId', e.invoice_id, 'number', e.number, 'clientId', e.client_id, 'currency', e.currency,
     'subtotal', e.subtotal, 'tax', e.tax_total, 'total', e.total, 'dueDate', e.due_date::text,
-    'reason', 'renewal'))`;
+    'reason', 'renewal', 'purpose', 'renewal'))`;
 
 export interface RenewalBatch {
   /** Whether the walk may go on (a full batch issued, or a full window walked). */
@@ -167,6 +180,8 @@ export async function issueRenewalBatch(
              -- the client's tax: its country's rule, reverse charge, exemption (billing_tax_from: the rules of
              -- billing_tax_for, as orders, over the client and settings rows read here once)
              tx.name as tax_name, tx.rate_bps as tax_rate_bps, tx.note as tax_note,
+             -- prices that include tax (the tenant's setting): each line's tax is taken out of its price
+             coalesce(b.tax_inclusive, false) as tax_inclusive,
              coalesce(b.invoice_prefix, 'INV-') as prefix, coalesce(b.invoice_padding, 6) as padding,
              coalesce(b.invoice_yearly_reset, true) as yearly,
              case when coalesce(b.invoice_yearly_reset, true) then ${year} else 0 end as counter_period,
@@ -191,17 +206,16 @@ export async function issueRenewalBatch(
                             || case when w.term_months = 12 then ' year' else ' years' end
                        else ' renewal, ' || w.term_months || ' months' end
                || ' (' || w.period_start || ' – ' || w.period_end || ')' as description,
-             w.recurring_amount as amount, w.id as service_id, w.period_start, w.period_end,
-             (w.recurring_amount * w.tax_rate_bps + 5000) / 10000 as tax
+             w.recurring_amount - ${inside(sql`w.recurring_amount`)} as amount, w.id as service_id,
+             w.period_start, w.period_end, ${lineTax(sql`w.recurring_amount`)} as tax
         from work w
       union all
       select w.tenant_id, w.invoice_id, 1 + a.ord::int,
              (a.x ->> 'description') || ' × ' || (a.x ->> 'quantity')
                || case when w.months / am.months > 1 then ' × ' || (w.months / am.months) || ' ' || (a.x ->> 'cycle')
                        else '' end,
-             (a.x ->> 'recurringAmount')::bigint * (w.months / am.months),
-             w.id, w.period_start, w.period_end,
-             ((a.x ->> 'recurringAmount')::bigint * (w.months / am.months) * w.tax_rate_bps + 5000) / 10000
+             ${ADDON_PRICE} - ${inside(ADDON_PRICE)},
+             w.id, w.period_start, w.period_end, ${lineTax(ADDON_PRICE)}
         from work w
         cross join lateral jsonb_array_elements(w.addons) with ordinality as a(x, ord)
         cross join lateral (select ${ADDON_MONTHS} as months) am
@@ -233,11 +247,9 @@ export async function issueRenewalBatch(
         ) q
         -- the service's line plus its add-ons' lines, summed from the row itself (no join on the invoice)
         cross join lateral (
-          select w.recurring_amount + coalesce(sum(x.amount), 0) as subtotal,
-                 (w.recurring_amount * w.tax_rate_bps + 5000) / 10000 + coalesce(sum(x.tax), 0) as tax_total
-            from (select (a.x ->> 'recurringAmount')::bigint * (w.months / am.months) as amount,
-                         ((a.x ->> 'recurringAmount')::bigint * (w.months / am.months) * w.tax_rate_bps + 5000)
-                           / 10000 as tax
+          select w.recurring_amount - ${inside(sql`w.recurring_amount`)} + coalesce(sum(x.amount), 0) as subtotal,
+                 ${lineTax(sql`w.recurring_amount`)} + coalesce(sum(x.tax), 0) as tax_total
+            from (select ${ADDON_PRICE} - ${inside(ADDON_PRICE)} as amount, ${lineTax(ADDON_PRICE)} as tax
                     from jsonb_array_elements(w.addons) as a(x)
                    cross join lateral (select ${ADDON_MONTHS} as months) am
                    where am.months is not null and w.months % am.months = 0) x
