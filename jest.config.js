@@ -1,4 +1,4 @@
-/** Two projects: the default suite runs in parallel; the disruptive suite (it stops and starts the broker)
+/** Three projects: the default suite; the generated fuzz tests in a jest run of their own; the disruptive suite (it stops and starts the broker)
  * runs alone afterwards, because it would break whatever else is talking to RabbitMQ at the time. */
 const transform = {
   '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' } }],
@@ -26,7 +26,14 @@ module.exports = {
         // Whole-repository checks: deployability (compiled runtime, manifests, README).
         '<rootDir>/test/**/*.test.ts',
       ],
-      testPathIgnorePatterns: ['\\.disruptive\\.test\\.ts$', '/node_modules/'],
+      testPathIgnorePatterns: ['\\.disruptive\\.test\\.ts$', '\\.fuzz\\.test\\.ts$', '/node_modules/'],
+    },
+    {
+      ...common,
+      // The generated fuzz tests, in a jest run of their own after the default suite: run after ~140 other
+      // files in the same process they crawled (400 s each instead of 15 s) — see scripts/test.sh.
+      displayName: 'fuzz',
+      testMatch: ['<rootDir>/test/fuzz/**/*.fuzz.test.ts'],
     },
     {
       ...common,

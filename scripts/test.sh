@@ -9,6 +9,9 @@ export NODE_OPTIONS="--experimental-vm-modules ${NODE_OPTIONS:-}"
 out=$(mktemp -d)
 status=0
 jest --selectProjects default --forceExit --json --outputFile="$out/default.json" "$@" || status=1
+# The generated fuzz tests in a fresh process of their own (after the whole default suite in one process,
+# they slowed to a crawl).
+jest --selectProjects fuzz --forceExit --passWithNoTests --json --outputFile="$out/fuzz.json" "$@" || status=1
 bash scripts/ensure-infra.sh >/dev/null 2>&1 || true
 jest --selectProjects disruptive --runInBand --forceExit --passWithNoTests --json --outputFile="$out/disruptive.json" "$@" || status=1
 bash scripts/ensure-infra.sh >/dev/null 2>&1 || true
@@ -19,6 +22,6 @@ node -e '
     catch { f += 1; console.error("no results in " + file); }
   }
   console.log(`tests: ${p} passed, ${f} failed` + (s ? `, ${s} skipped` : ""));
-' "$out/default.json" "$out/disruptive.json"
+' "$out/default.json" "$out/fuzz.json" "$out/disruptive.json"
 rm -rf "$out"
 exit $status
