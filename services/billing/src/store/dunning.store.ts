@@ -10,6 +10,20 @@ const requestEnvelope = (type: string) => sql`jsonb_build_object(
   'data', jsonb_build_object('serviceId', e.id, 'clientId', e.client_id, 'module', e.module,
                              'reason', left(e.reason, 500)))`;
 
+/**
+ * The tail of a set-based lifecycle statement: one `type` request per row of its `moved` CTE (tenant_id, id,
+ * client_id, module, reason), each with its own event id, in the outbox (CTEs `e` and `events`).
+ */
+export const requestEventsOfMoved = (
+  type: string,
+) => sql`e as materialized (select m.*, billing_uuidv7() as event_id from moved m),
+    events as (
+      insert into outbox (id, tenant_id, type, envelope)
+      select e.event_id, e.tenant_id, ${type}, ${requestEnvelope(type)}
+        from e
+      returning id
+    )`;
+
 /** An event's envelope built in SQL from a row `e` (with `event_id` and `tenant_id`) and its data. */
 const eventEnvelope = (type: string, data: SQL) => sql`jsonb_build_object(
   'id', e.event_id, 'type', ${type}::text, 'source', 'billing',
@@ -81,14 +95,7 @@ export function suspendOverdueBatch(tx: Tx, scope: TenantScope, today: string, l
        where s.tenant_id = t.tenant_id and s.id = t.service_id and s.status = 'active'
       returning s.tenant_id, s.id, s.client_id, s.module, s.suspend_note as reason
     ),
-    e as materialized (select m.*, billing_uuidv7() as event_id from moved m),
-    events as (
-      insert into outbox (id, tenant_id, type, envelope)
-      select e.event_id, e.tenant_id, 'billing.service.suspend_requested.v1',
-             ${requestEnvelope('billing.service.suspend_requested.v1')}
-        from e
-      returning id
-    )
+    ${requestEventsOfMoved('billing.service.suspend_requested.v1')}
     select (select count(*) from due)::int as selected, (select count(*) from events)::int as moved`,
   );
 }
@@ -168,14 +175,7 @@ export function cancelEndedBatch(tx: Tx, scope: TenantScope, today: string, limi
       returning s.tenant_id, s.id, s.client_id, s.module,
                 'cancelled by the client at the end of its period: ' || coalesce(s.cancel_reason, '') as reason
     ),
-    e as materialized (select m.*, billing_uuidv7() as event_id from moved m),
-    events as (
-      insert into outbox (id, tenant_id, type, envelope)
-      select e.event_id, e.tenant_id, 'billing.service.terminate_requested.v1',
-             ${requestEnvelope('billing.service.terminate_requested.v1')}
-        from e
-      returning id
-    )
+    ${requestEventsOfMoved('billing.service.terminate_requested.v1')}
     select (select count(*) from due)::int as selected, (select count(*) from events)::int as moved`,
   );
 }
@@ -208,14 +208,7 @@ export function unsuspendSettledBatch(tx: Tx, scope: TenantScope, today: string,
        where s.tenant_id = d.tenant_id and s.id = d.id and s.status = 'suspended' and s.suspend_reason = 'overdue'
       returning s.tenant_id, s.id, s.client_id, s.module, 'nothing overdue any more' as reason
     ),
-    e as materialized (select m.*, billing_uuidv7() as event_id from moved m),
-    events as (
-      insert into outbox (id, tenant_id, type, envelope)
-      select e.event_id, e.tenant_id, 'billing.service.unsuspend_requested.v1',
-             ${requestEnvelope('billing.service.unsuspend_requested.v1')}
-        from e
-      returning id
-    )
+    ${requestEventsOfMoved('billing.service.unsuspend_requested.v1')}
     select (select count(*) from due)::int as selected, (select count(*) from events)::int as moved`,
   );
 }

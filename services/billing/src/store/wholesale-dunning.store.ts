@@ -1,14 +1,7 @@
 import { PLATFORM_TENANT_ID } from '@geminis/contracts';
 import { rows, type Tx } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
-
-/** A lifecycle request's envelope, built in SQL from a row `e` (as dunning's requests are). */
-const requestEnvelope = (type: string) => sql`jsonb_build_object(
-  'id', e.event_id, 'type', ${type}::text, 'source', 'billing',
-  'time', to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-  'tenantId', e.tenant_id, 'correlationId', e.event_id,
-  'data', jsonb_build_object('serviceId', e.id, 'clientId', e.client_id, 'module', e.module,
-                             'reason', left(e.reason, 500)))`;
+import { requestEventsOfMoved } from './dunning.store';
 
 /**
  * Platform policy 'suspend': in one statement (all tenants), every active service a reseller resells (it has
@@ -55,14 +48,7 @@ export async function suspendForUnpaidWholesale(tx: Tx, today: string, days: num
        where s.id = t.service_id and s.status = 'active'
       returning s.tenant_id, s.id, s.client_id, s.module, 'suspended by the provider' as reason
     ),
-    e as materialized (select m.*, billing_uuidv7() as event_id from moved m),
-    events as (
-      insert into outbox (id, tenant_id, type, envelope)
-      select e.event_id, e.tenant_id, 'billing.service.suspend_requested.v1',
-             ${requestEnvelope('billing.service.suspend_requested.v1')}
-        from e
-      returning id
-    )
+    ${requestEventsOfMoved('billing.service.suspend_requested.v1')}
     select (select count(*) from events)::int as moved`,
   );
   if (r!.moved > 0) await tx.execute(sql`select pg_notify('geminis_outbox', '')`);
@@ -97,14 +83,7 @@ export async function liftPaidWholesaleSuspensions(tx: Tx, today: string, days: 
          and s.suspend_note = 'suspended by the provider'
       returning s.tenant_id, s.id, s.client_id, s.module, 'the provider lifted the suspension' as reason
     ),
-    e as materialized (select m.*, billing_uuidv7() as event_id from moved m),
-    events as (
-      insert into outbox (id, tenant_id, type, envelope)
-      select e.event_id, e.tenant_id, 'billing.service.unsuspend_requested.v1',
-             ${requestEnvelope('billing.service.unsuspend_requested.v1')}
-        from e
-      returning id
-    )
+    ${requestEventsOfMoved('billing.service.unsuspend_requested.v1')}
     select (select count(*) from events)::int as moved`,
   );
   if (r!.moved > 0) await tx.execute(sql`select pg_notify('geminis_outbox', '')`);
