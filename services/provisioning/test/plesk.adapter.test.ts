@@ -53,6 +53,8 @@ describe('Plesk adapter (XML API)', () => {
     const scope = plesk()
       .post(AGENT, op('<customer><get>', '<login>example</login>'))
       .reply(200, pleskFail('customer', 'get', 1013, 'Client does not exist'))
+      .post(AGENT, op('<webspace><get>', '<name>example.com</name>'))
+      .reply(200, pleskFail('webspace', 'get', 1013, 'Object not found.'))
       .post(AGENT, op('<customer><add>', '<login>example</login>', '<pname>Ann &amp; Co</pname>'))
       .reply(200, pleskOk('customer', 'add', '<id>12</id><guid>g-12</guid>'))
       .post(
@@ -81,6 +83,8 @@ describe('Plesk adapter (XML API)', () => {
     const scope = plesk()
       .post(AGENT, op('<customer><get>'))
       .reply(200, pleskCustomer('example'))
+      .post(AGENT, op('<webspace><get>'))
+      .reply(200, pleskFail('webspace', 'get', 1013, 'Object not found.'))
       .post(AGENT, op('<webspace><add>'))
       .reply(200, pleskOk('webspace', 'add', '<id>57</id>'));
     await panel().create({
@@ -114,6 +118,114 @@ describe('Plesk adapter (XML API)', () => {
       kind: 'rejected',
       message: 'Plesk: the login example belongs to another customer',
     });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  const account = {
+    username: 'example',
+    domain: 'example.com',
+    password: 'x',
+    package: 'Business',
+    email: 'a@example.com',
+    contactName: 'Ann',
+    reseller: false,
+  };
+
+  it('adopts the webspace an earlier attempt created under our customer, adding nothing', async () => {
+    const scope = plesk()
+      .post(AGENT, op('<customer><get>'))
+      .reply(200, pleskCustomer('example'))
+      .post(AGENT, op('<webspace><get>', '<name>example.com</name>'))
+      .reply(200, pleskWebspace('example.com', 0, undefined, 12));
+    await panel().create(account);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('refuses a webspace of that domain owned by another customer, adding nothing under it', async () => {
+    const scope = plesk()
+      .post(AGENT, op('<customer><get>'))
+      .reply(200, pleskCustomer('example'))
+      .post(AGENT, op('<webspace><get>'))
+      .reply(200, pleskWebspace('example.com', 0, undefined, 99));
+    expect(await failureOf(panel().create(account))).toEqual({
+      kind: 'rejected',
+      message: 'Plesk: the webspace example.com belongs to another customer',
+    });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('refuses a webspace of that domain when the login has no customer yet (it is someone else’s)', async () => {
+    const scope = plesk()
+      .post(AGENT, op('<customer><get>'))
+      .reply(200, pleskFail('customer', 'get', 1013, 'Client does not exist'))
+      .post(AGENT, op('<webspace><get>'))
+      .reply(200, pleskWebspace('example.com', 0, undefined, 12));
+    expect(await failureOf(panel().create(account))).toMatchObject({ kind: 'rejected' });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('reads back a customer add answered 1002 and goes on when that customer is ours', async () => {
+    const scope = plesk()
+      .post(AGENT, op('<customer><get>'))
+      .reply(200, pleskFail('customer', 'get', 1013, 'Client does not exist'))
+      .post(AGENT, op('<webspace><get>'))
+      .reply(200, pleskFail('webspace', 'get', 1013, 'Object not found.'))
+      .post(AGENT, op('<customer><add>'))
+      .reply(200, pleskFail('customer', 'add', 1002, 'User account example already exists'))
+      .post(AGENT, op('<customer><get>'))
+      .reply(200, pleskCustomer('example'))
+      .post(AGENT, op('<webspace><add>'))
+      .reply(200, pleskOk('webspace', 'add', '<id>57</id>'));
+    await panel().create(account);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('reads back a customer add answered 1002 and stops when the customer is someone else’s', async () => {
+    const scope = plesk()
+      .post(AGENT, op('<customer><get>'))
+      .reply(200, pleskFail('customer', 'get', 1013, 'Client does not exist'))
+      .post(AGENT, op('<webspace><get>'))
+      .reply(200, pleskFail('webspace', 'get', 1013, 'Object not found.'))
+      .post(AGENT, op('<customer><add>'))
+      .reply(200, pleskFail('customer', 'add', 1002, 'User account example already exists'))
+      .post(AGENT, op('<customer><get>'))
+      .reply(200, pleskCustomer('example', 'someone@else.test'));
+    expect(await failureOf(panel().create(account))).toEqual({
+      kind: 'rejected',
+      message: 'Plesk: the login example belongs to another customer',
+    });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('reads back a webspace add answered 1007: ours is adopted, another customer’s is a conflict', async () => {
+    const addAnswered1007 = (ownerId: number) =>
+      plesk()
+        .post(AGENT, op('<customer><get>'))
+        .reply(200, pleskCustomer('example'))
+        .post(AGENT, op('<webspace><get>'))
+        .reply(200, pleskFail('webspace', 'get', 1013, 'Object not found.'))
+        .post(AGENT, op('<webspace><add>'))
+        .reply(200, pleskFail('webspace', 'add', 1007, 'Domain example.com already exists'))
+        .post(AGENT, op('<webspace><get>'))
+        .reply(200, pleskWebspace('example.com', 0, undefined, ownerId));
+    const ours = addAnswered1007(12);
+    await panel().create(account);
+    expect(ours.isDone()).toBe(true);
+    const theirs = addAnswered1007(99);
+    expect(await failureOf(panel().create(account))).toEqual({
+      kind: 'rejected',
+      message: 'Plesk: the webspace example.com belongs to another customer',
+    });
+    expect(theirs.isDone()).toBe(true);
+  });
+
+  it('does not report a webspace of our domain owned by another customer as our account', async () => {
+    const scope = plesk()
+      .post(AGENT, op('<customer><get>'))
+      .reply(200, pleskCustomer('example'))
+      .post(AGENT, op('<webspace><get>', '<name>example.com</name>'))
+      .reply(200, pleskWebspace('example.com', 0, undefined, 99));
+    expect(await panel().lookup(ref)).toBeNull();
     expect(scope.isDone()).toBe(true);
   });
 

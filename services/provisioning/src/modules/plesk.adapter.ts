@@ -6,6 +6,19 @@ import { blockOf, esc, textOf } from './xml';
 
 const AUTH_CODES = new Set(['1001', '11003']);
 const NOT_FOUND = '1013';
+/** "User account already exists", "inserted data already exists": an add that found its object there. */
+const EXISTS = new Set(['1002', '1007']);
+
+/** A per-operation refusal, with Plesk's errcode (an add's "exists" is read back, not trusted). */
+class PleskResultError extends PanelError {
+  constructor(
+    kind: PanelError['kind'],
+    message: string,
+    readonly errcode: string,
+  ) {
+    super(kind, message);
+  }
+}
 
 /**
  * Plesk XML API (`POST /enterprise/control/agent.php`, `KEY: <secret key>` or HTTP_AUTH_LOGIN/PASSWD). An
@@ -45,7 +58,7 @@ export function pleskAdapter(conn: PanelConnection, http: PanelHttp, timeouts: P
       const code = textOf(result, 'errcode') ?? '';
       const text = textOf(result, 'errtext') ?? 'error';
       const kind = code === NOT_FOUND ? 'not_found' : AUTH_CODES.has(code) ? 'auth' : 'rejected';
-      throw new PanelError(kind, `Plesk ${code}: ${text}`);
+      throw new PleskResultError(kind, `Plesk ${code}: ${text}`, code);
     }
     return result;
   }
@@ -55,6 +68,17 @@ export function pleskAdapter(conn: PanelConnection, http: PanelHttp, timeouts: P
       return await p;
     } catch (err) {
       if (err instanceof PanelError && err.kind === 'not_found') return null;
+      throw err;
+    }
+  };
+
+  /** Runs an add; false when Plesk answers that its object already exists (the caller reads it back). */
+  const added = async (p: Promise<unknown>): Promise<boolean> => {
+    try {
+      await p;
+      return true;
+    } catch (err) {
+      if (err instanceof PleskResultError && EXISTS.has(err.errcode)) return false;
       throw err;
     }
   };
@@ -76,6 +100,24 @@ export function pleskAdapter(conn: PanelConnection, http: PanelHttp, timeouts: P
     orNull(
       packet(`<webspace><get>${byName(name)}<dataset><gen_info/><subscriptions/></dataset></get></webspace>`),
     );
+  /** Whether a customer (its `customer get` result) is ours: the same e-mail, where Plesk reports one. */
+  const sameEmail = (found: string, email: string) => {
+    const theirs = textOf(found, 'email');
+    return theirs === undefined || theirs.toLowerCase() === email.toLowerCase();
+  };
+  /**
+   * Whether a webspace (its `webspace get` result) belongs to that customer (its `customer get` result):
+   * its gen_info's owner-id is the customer's id (or, where Plesk leaves the id out, its owner-login).
+   */
+  const ownedBy = (space: string, owner: string, login: string) => {
+    const info = blockOf(space, 'gen_info') ?? '';
+    const ownerId = textOf(info, 'owner-id');
+    if (ownerId !== undefined) return ownerId === textOf(owner, 'id');
+    return textOf(info, 'owner-login') === login;
+  };
+  const someoneElses = (what: string) =>
+    new PanelError('rejected', `Plesk: ${what} belongs to another customer`);
+
   /**
    * The name of the service plan a subscription is on (its `subscriptions` dataset names the plan by guid
    * only; `service-plan get` by that guid names it), or null when it is on none (a custom subscription).
@@ -98,9 +140,11 @@ export function pleskAdapter(conn: PanelConnection, http: PanelHttp, timeouts: P
       await packet('<server><get><gen_info/></get></server>');
     },
     async lookup(ref) {
-      if (!(await customer(ref.username)) || !ref.domain) return null;
+      const owner = await customer(ref.username);
+      if (!owner || !ref.domain) return null;
       const space = await webspace(ref.domain);
-      if (!space) return null;
+      // A webspace of that name under another customer is not this account (create reports the conflict).
+      if (!space || !ownedBy(space, owner, ref.username)) return null;
       // The webspace's own status, in gen_info: the result's first <status> is the operation's "ok".
       const status = textOf(blockOf(space, 'gen_info') ?? '', 'status') ?? '0';
       return {
@@ -111,25 +155,45 @@ export function pleskAdapter(conn: PanelConnection, http: PanelHttp, timeouts: P
       };
     },
     async create(a) {
-      // A customer left by an earlier attempt (the webspace step timed out) is reused — if it is ours: a
-      // login held by a customer with another e-mail is someone else's, and gets no webspace of ours.
-      const existing = await customer(a.username);
-      const email = existing ? textOf(existing, 'email') : undefined;
-      if (existing && email !== undefined && email.toLowerCase() !== a.email.toLowerCase())
-        throw new PanelError('rejected', `Plesk: the login ${a.username} belongs to another customer`);
-      if (!existing)
-        await packet(
-          `<customer><add><gen_info><pname>${esc(a.contactName)}</pname><login>${esc(a.username)}</login>` +
-            `<passwd>${esc(a.password)}</passwd><email>${esc(a.email)}</email></gen_info></add></customer>`,
-        );
-      await packet(
-        `<webspace><add><gen_setup><name>${esc(a.domain)}</name><owner-login>${esc(a.username)}</owner-login>` +
-          `<htype>vrt_hst</htype><ip_address>${esc(ip())}</ip_address></gen_setup><hosting><vrt_hst>` +
-          `<property><name>ftp_login</name><value>${esc(a.username)}</value></property>` +
-          `<property><name>ftp_password</name><value>${esc(a.password)}</value></property>` +
-          `<ip_address>${esc(ip())}</ip_address></vrt_hst></hosting><plan-name>${esc(a.package)}</plan-name></add></webspace>`,
-        timeouts.createMs,
+      // Look before adding, and read back an add answered "exists" (an earlier attempt's call that timed
+      // out may have happened): a customer of this login with our e-mail, and a webspace of this domain
+      // owned by that customer, are ours and reused; one that belongs to someone else is a conflict for
+      // staff — nothing of ours is put under it.
+      const ours = async () => {
+        const found = await customer(a.username);
+        if (found && !sameEmail(found, a.email)) throw someoneElses(`the login ${a.username}`);
+        return found;
+      };
+      let owner = await ours();
+      const space = await webspace(a.domain);
+      if (space) {
+        if (owner && ownedBy(space, owner, a.username)) return;
+        throw someoneElses(`the webspace ${a.domain}`);
+      }
+      if (
+        !owner &&
+        !(await added(
+          packet(
+            `<customer><add><gen_info><pname>${esc(a.contactName)}</pname><login>${esc(a.username)}</login>` +
+              `<passwd>${esc(a.password)}</passwd><email>${esc(a.email)}</email></gen_info></add></customer>`,
+          ),
+        ))
+      )
+        owner = await ours();
+      const addedSpace = await added(
+        packet(
+          `<webspace><add><gen_setup><name>${esc(a.domain)}</name><owner-login>${esc(a.username)}</owner-login>` +
+            `<htype>vrt_hst</htype><ip_address>${esc(ip())}</ip_address></gen_setup><hosting><vrt_hst>` +
+            `<property><name>ftp_login</name><value>${esc(a.username)}</value></property>` +
+            `<property><name>ftp_password</name><value>${esc(a.password)}</value></property>` +
+            `<ip_address>${esc(ip())}</ip_address></vrt_hst></hosting><plan-name>${esc(a.package)}</plan-name></add></webspace>`,
+          timeouts.createMs,
+        ),
       );
+      if (addedSpace) return;
+      const now = await webspace(a.domain);
+      owner ??= await customer(a.username);
+      if (!now || !owner || !ownedBy(now, owner, a.username)) throw someoneElses(`the webspace ${a.domain}`);
     },
     async suspend(ref) {
       await setWebspaceStatus(ref, 16);

@@ -47,14 +47,14 @@ export const pleskSystemError = (errcode: number, errtext: string) =>
 
 /**
  * `webspace get` with the gen_info and subscriptions datasets, as Plesk answers it: the subscription names
- * its service plan by guid only (none for a custom subscription).
+ * its service plan by guid only (none for a custom subscription); its owner by id (pleskCustomer's is 12).
  */
-export const pleskWebspace = (name: string, status: number, planGuid?: string) =>
+export const pleskWebspace = (name: string, status: number, planGuid?: string, ownerId = 12) =>
   pleskOk(
     'webspace',
     'get',
     `<filter-id>${name}</filter-id><id>57</id><data><gen_info><cr_date>2026-01-05</cr_date><name>${name}</name>` +
-      `<ascii-name>${name}</ascii-name><status>${status}</status><real_size>0</real_size><owner-id>12</owner-id>` +
+      `<ascii-name>${name}</ascii-name><status>${status}</status><real_size>0</real_size><owner-id>${ownerId}</owner-id>` +
       `<dns_ip_address>192.0.2.30</dns_ip_address><htype>vrt_hst</htype><guid>b8e2c7a4-57aa-4f0e-9d3c-5a1e2f3b4c5d</guid>` +
       `<vendor-guid>00000000-0000-0000-0000-000000000000</vendor-guid><description></description></gen_info>` +
       `<subscriptions><subscription><locked>false</locked><synchronized>true</synchronized>` +
