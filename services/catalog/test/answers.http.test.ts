@@ -158,6 +158,10 @@ describe('catalog answers', () => {
       'PUT /v1/offerings/:productId',
       api.put(`/v1/offerings/${cpanel.id}`, { enabled: true, groupId: null, prices: eur(900) }, resellerA),
     );
+    await ok(
+      'PATCH /v1/offerings/:productId',
+      api.patch(`/v1/offerings/${cpanel.id}`, { name: 'Tour hosting' }, resellerA),
+    );
 
     await ok(
       'PUT /v1/domain-pricing/:tld',

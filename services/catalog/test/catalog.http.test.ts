@@ -5,6 +5,8 @@ import {
   PLATFORM_TENANT_ID,
   resellerProfile,
   startCatalog,
+  storefrontIdOf,
+  storefrontProduct,
   type Client,
   type Harness,
 } from './support/catalog';
@@ -512,7 +514,9 @@ describe.each([
         '/v1/quotes',
         {
           currency: 'EUR',
-          items: [{ productId: demo.platform.starter, cycle: 'monthly' }],
+          items: [
+            { productId: await storefrontIdOf(api, t.resellerA, demo.platform.starter), cycle: 'monthly' },
+          ],
           promoCode: 'WELCOME10',
         },
         t.clientA,
@@ -526,7 +530,13 @@ describe.each([
         '/v1/quotes',
         {
           currency: 'EUR',
-          items: [{ productId: demo.platform.starter, cycle: 'monthly', quantity: 2 }],
+          items: [
+            {
+              productId: await storefrontIdOf(api, t.resellerA, demo.platform.starter),
+              cycle: 'monthly',
+              quantity: 2,
+            },
+          ],
           promoCode: 'acmespring',
         },
         t.clientA,
@@ -561,6 +571,7 @@ describe.each([
       await make('ONLYPRO', { appliesTo: { kind: 'products', productIds: [demo.platform.pro] } });
       await make('OLD', { startsAt: '2020-01-01T00:00:00Z', endsAt: '2020-02-01T00:00:00Z' });
       await make('LATER', { startsAt: '2099-01-01T00:00:00Z' });
+      const starter = await storefrontIdOf(api, t.resellerA, demo.platform.starter);
       for (const [code, reason] of [
         ['ONLYPRO', 'not_applicable'],
         ['old', 'expired'],
@@ -570,7 +581,7 @@ describe.each([
           '/v1/quotes',
           {
             currency: 'EUR',
-            items: [{ productId: demo.platform.starter, cycle: 'monthly' }],
+            items: [{ productId: starter, cycle: 'monthly' }],
             promoCode: code,
           },
           t.clientA,
@@ -580,15 +591,16 @@ describe.each([
     });
 
     it('prices options and add-ons of a resold product, and refuses a cycle that is not sold', async () => {
-      const pro = await api.get(`/v1/products/${demo.platform.pro}`, t.admin);
-      const option = pro.body.options[0];
+      const proId = await storefrontIdOf(api, t.resellerA, demo.platform.pro);
+      const pro = await storefrontProduct(api, A, proId, 'USD');
+      const option = pro.options[0];
       const res = await api.post(
         '/v1/quotes',
         {
           currency: 'USD',
           items: [
             {
-              productId: demo.platform.pro,
+              productId: proId,
               cycle: 'monthly',
               options: [{ optionId: option.id, quantity: 3 }],
             },
@@ -600,7 +612,7 @@ describe.each([
       expect(res.body.lines[0]).toMatchObject({ unitPrice: 1199 + 3 * 200, setupFee: 500 });
       const bad = await api.post(
         '/v1/quotes',
-        { currency: 'USD', items: [{ productId: demo.platform.pro, cycle: 'triennially' }] },
+        { currency: 'USD', items: [{ productId: proId, cycle: 'triennially' }] },
         t.clientA,
       );
       expect(bad.status).toBe(422);

@@ -7,6 +7,7 @@ import {
   PLATFORM_TENANT_ID,
   resellerProfile,
   startCatalog,
+  storefrontIdOf,
   type Client,
   type Harness,
 } from './support/catalog';
@@ -40,6 +41,8 @@ describe.each([
   const B = newId();
   let proOption: { optionId: string; choiceId: string };
   let starterAddon: string;
+  /** What A's clients see for the platform's Pro and Starter (white-label aliases). */
+  const alias = { pro: '', starter: '' };
   const clientOfA = newId();
   const clientOfB = newId();
 
@@ -66,6 +69,8 @@ describe.each([
     const pro = products.find((p: any) => p.name === 'Pro');
     proOption = { optionId: pro.options[0].id, choiceId: pro.options[0].choices[0].id };
     starterAddon = products.find((p: any) => p.name === 'Starter').addons[0].id;
+    alias.pro = pro.id;
+    alias.starter = products.find((p: any) => p.name === 'Starter').id;
   }, 60_000);
   afterAll(() => h.stop());
 
@@ -74,12 +79,12 @@ describe.each([
     currency: 'EUR',
     items: [
       {
-        productId: demo.platform.pro,
+        productId: alias.pro,
         cycle: 'monthly',
         quantity: 2,
         options: [{ optionId: proOption.optionId, quantity: 3 }],
       },
-      { productId: demo.platform.starter, cycle: 'monthly', addons: [{ addonId: starterAddon }] },
+      { productId: alias.starter, cycle: 'monthly', addons: [{ addonId: starterAddon }] },
       { productId: demo.reseller.custom, cycle: 'monthly' },
       { domain: 'example.com', action: 'register', years: 1 },
     ],
@@ -110,7 +115,7 @@ describe.each([
         details: Object.keys(line.details).sort(),
       });
       // Pro (resold, with an option) and Acme Site Care (A's own): the same keys, line and details.
-      const resold = res.body.lines.find((l: any) => l.productId === demo.platform.pro);
+      const resold = res.body.lines.find((l: any) => l.productId === alias.pro);
       const ownLine = res.body.lines.find((l: any) => l.productId === demo.reseller.custom);
       expect(shape(resold)).toEqual(shape(ownLine));
     });
@@ -141,7 +146,7 @@ describe.each([
       // Pro: wholesale 600/month + 3 × 200 (the platform's option price) per unit; setup fee 0.
       expect(pro).toMatchObject({
         kind: 'product',
-        productId: demo.platform.pro,
+        productId: alias.pro,
         quantity: 2,
         unitPrice: 1199 + 600,
         details: {
@@ -166,7 +171,9 @@ describe.each([
         platformProductId: null,
         wholesale: null,
       });
-      expect(domain?.details).toMatchObject({ source: 'own', wholesale: null });
+      // A's own domain pricing; what the platform charges for the same registration is what A owes.
+      expect(domain).toMatchObject({ kind: 'domain', unitPrice: 1499 });
+      expect(domain?.details).toMatchObject({ source: 'own', wholesale: { price: 1199, setupFee: 0 } });
       // The snapshot billing stores carries the same lines.
       expect(quote.snapshot.lines).toEqual(quote.lines);
       expect(quote.snapshot.clientId).toBe(clientOfA);
@@ -195,7 +202,7 @@ describe.each([
 
     it('quotes in the wholesale of the quote’s currency and cycle', async () => {
       const res = await internal(
-        { currency: 'USD', items: [{ productId: demo.platform.starter, cycle: 'annually' }] },
+        { currency: 'USD', items: [{ productId: alias.starter, cycle: 'annually' }] },
         { token: h.issuer.tokenFor('client', A, clientOfA) },
       );
       expect(res.status).toBe(200);
@@ -212,7 +219,8 @@ describe.each([
         reseller,
       );
       expect(offered.status).toBe(200);
-      const plesk = { currency: 'EUR', items: [{ productId: demo.platform.plesk, cycle: 'monthly' }] };
+      const pleskId = await storefrontIdOf(api, reseller, demo.platform.plesk);
+      const plesk = { currency: 'EUR', items: [{ productId: pleskId, cycle: 'monthly' }] };
       const token = h.issuer.tokenFor('client', A, clientOfA);
       expect((await internal(plesk, { token })).body.lines[0].details.wholesale).toEqual({
         price: 900,

@@ -196,8 +196,23 @@ export const ResellableProductView = z.object({
 export type ResellableProductView = z.infer<typeof ResellableProductView>;
 
 /** One resellable platform product, what the reseller pays for it and what it does with it. */
+const offeringWhiteLabel = {
+  storefrontId: Id.nullable().describe(
+    'The id the reseller’s clients see for this product (storefront, quotes, orders, services): an alias of the platform’s id that only catalog can map back; null until first offered',
+  ),
+  name: Name.nullable().describe(
+    'The reseller’s name of the product on its storefront; null: the platform’s',
+  ),
+  description: z
+    .string()
+    .max(5000)
+    .nullable()
+    .describe('The reseller’s description on its storefront; null: the platform’s'),
+};
+
 export const OfferingView = z.object({
   product: ResellableProductView,
+  ...offeringWhiteLabel,
   wholesale: z.array(PriceView).describe('What the reseller pays the platform'),
   enabled: z.boolean().describe('On sale in the reseller’s storefront'),
   groupId: Id.nullable().describe('The reseller’s product group it is listed in; null: “More products”'),
@@ -212,6 +227,8 @@ export type OfferingList = z.infer<typeof OfferingList>;
 /** PUT /v1/offerings/:productId: the reseller's offer of the product as now stored. */
 export const ResellerOffering = z.object({
   productId: Id,
+  ...offeringWhiteLabel,
+  storefrontId: Id,
   enabled: z.boolean(),
   groupId: Id.nullable(),
   retail: z.array(PriceView),
@@ -421,7 +438,9 @@ const LineSource = z
   .describe('own: the storefront tenant’s own; resold: a platform product (or its add-on) it resells');
 const internalOf = {
   source: LineSource,
-  wholesale: WholesaleView.nullable().describe('null unless source = resold'),
+  wholesale: WholesaleView.nullable().describe(
+    'Resold lines: what the reseller owes the platform. A reseller’s domain line: the platform’s price of the same action, TLD and years when the platform prices it (setupFee 0). Otherwise null',
+  ),
 };
 
 /**
@@ -444,7 +463,9 @@ export const InternalQuoteLineView = z.discriminatedUnion('kind', [
         .record(z.string().max(64), z.unknown())
         .optional()
         .describe('The product’s module configuration, for the provisioning request billing makes later'),
-      platformProductId: Id.nullable().describe('The platform’s product a resold line is; null for own'),
+      platformProductId: Id.nullable().describe(
+        'The platform’s product a resold line is (its productId is the reseller’s alias, what the client sees); null for own',
+      ),
     }),
   }),
   z.object({

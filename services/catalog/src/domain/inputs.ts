@@ -158,10 +158,20 @@ export const TldPricesBody = z
   })
   .strict();
 
-export const OfferingBody = z
-  .object({ enabled: z.boolean(), groupId: z.uuid().nullable().optional(), prices: PriceList.optional() })
-  .strict();
+const offeringFields = {
+  enabled: z.boolean(),
+  groupId: z.uuid().nullable(),
+  prices: PriceList,
+  /** The reseller's name/description of the product on its storefront; null: the platform's again. */
+  name: Name.nullable(),
+  description: Description.nullable(),
+};
+/** PUT /v1/offerings/:productId: `enabled` required, the rest as PATCH (not sent: stays). */
+export const OfferingBody = z.object(offeringFields).partial().required({ enabled: true }).strict();
 export type OfferingBody = z.infer<typeof OfferingBody>;
+/** PATCH /v1/offerings/:productId: fields not sent stay as they are. */
+export const OfferingPatch = z.object(offeringFields).partial().strict();
+export type OfferingPatch = z.infer<typeof OfferingPatch>;
 
 const PromotionFields = z.object({
   code: z

@@ -13,7 +13,8 @@ import { pricesOf, replacePrices, type OwnedPrice, type Price } from '../store/p
 import { findReseller } from '../store/resellers.store';
 import { isPlatform, PLATFORM_TENANT_ID, readScope } from './context';
 import { invalidField, productNotFound } from './errors';
-import { type OfferingBody } from './inputs';
+import { type OfferingPatch } from './inputs';
+import { aliasId } from './alias';
 import { toPrices } from './prices';
 
 /**
@@ -76,6 +77,10 @@ export function createOfferingsService(deps: { db: Database }) {
           const of = (ps: OwnedPrice[]) => ps.filter((p) => p.ownerId === product.id);
           return {
             product,
+            // The id its clients see on the storefront, in quotes and orders (null until first offered).
+            storefrontId: offering ? aliasId(offering.aliasSalt, product.id) : null,
+            name: offering?.name ?? null,
+            description: offering?.description ?? null,
             wholesale: of(platform.wholesale),
             enabled: offering?.enabled ?? false,
             groupId: offering?.groupId ?? null,
@@ -85,8 +90,12 @@ export function createOfferingsService(deps: { db: Database }) {
       });
     },
 
-    /** A reseller turns a platform product on or off for its storefront and sets its retail prices. */
-    async set(auth: AuthContext, productId: string, body: OfferingBody) {
+    /**
+     * A reseller turns a platform product on or off for its storefront, sets its retail prices, and may
+     * rename it (null: the platform's name/description again). Fields not sent stay as they are (a new
+     * offering is off unless `enabled` says otherwise).
+     */
+    async set(auth: AuthContext, productId: string, body: OfferingPatch) {
       if (auth.role !== 'reseller')
         throw new ForbiddenError('catalog.resellers_only', 'only a reseller sets its own offerings');
       const scope = readScope(auth) as { kind: 'tenant'; tenantId: string };
@@ -114,7 +123,8 @@ export function createOfferingsService(deps: { db: Database }) {
           await replacePrices(tx, scope, 'offering', productId, retail);
         }
         const prices = await pricesOf(tx, scope, 'offering', [productId]);
-        if (body.enabled && prices.length === 0)
+        const enabled = body.enabled ?? current?.enabled ?? false;
+        if (enabled && prices.length === 0)
           throw new ValidationError(
             'catalog.invalid_offering',
             'invalid request: prices: an offering on sale needs a retail price',
@@ -124,8 +134,23 @@ export function createOfferingsService(deps: { db: Database }) {
               ],
             },
           );
-        await upsertOffering(tx, scope, { productId, enabled: body.enabled, groupId });
-        return { productId, enabled: body.enabled, groupId, retail: prices };
+        await upsertOffering(tx, scope, {
+          productId,
+          enabled,
+          groupId,
+          ...(body.name !== undefined ? { name: body.name } : {}),
+          ...(body.description !== undefined ? { description: body.description } : {}),
+        });
+        const stored = (await listOfferings(tx, scope)).find((o) => o.productId === productId)!;
+        return {
+          productId,
+          storefrontId: aliasId(stored.aliasSalt, productId),
+          enabled,
+          groupId,
+          name: stored.name,
+          description: stored.description,
+          retail: prices,
+        };
       });
     },
   };

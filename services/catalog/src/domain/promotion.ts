@@ -53,6 +53,8 @@ export const REFUSAL_DETAIL: Readonly<Record<PromotionRefusal, string>> = {
 /** What the rules look at on each line: the product, its group and the cycle (domains have neither). */
 export interface EligibleLine {
   productId: string | null;
+  /** A resold product: the platform's id (a reseller's promotion may name either). */
+  platformProductId?: string | null;
   groupId: string | null;
   cycle: Cycle | null;
 }
@@ -71,8 +73,10 @@ export function lineIsEligible(promo: Promotion, line: EligibleLine): boolean {
   switch (promo.appliesTo.kind) {
     case 'order':
       return true;
-    case 'products':
-      return line.productId !== null && promo.appliesTo.productIds.includes(line.productId);
+    case 'products': {
+      const named = promo.appliesTo.productIds;
+      return [line.productId, line.platformProductId].some((id) => id != null && named.includes(id));
+    }
     case 'groups':
       return line.groupId !== null && promo.appliesTo.groupIds.includes(line.groupId);
   }

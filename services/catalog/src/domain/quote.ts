@@ -8,6 +8,8 @@ export type LineKind = 'product' | 'addon' | 'domain';
 export interface PricedLine {
   kind: LineKind;
   productId: string | null;
+  /** A resold product line: the platform's id of the product its productId (an alias) stands for. */
+  platformProductId?: string | null;
   groupId: string | null;
   cycle: Cycle | null;
   description: string;

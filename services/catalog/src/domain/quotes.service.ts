@@ -91,6 +91,7 @@ function productLines(catalog: SellableCatalog, item: QuoteProductItem, i: numbe
     {
       kind: 'product',
       productId: s.product.id,
+      platformProductId: s.platformProductId,
       groupId: s.groupId,
       cycle: item.cycle,
       description: s.product.name,
@@ -109,7 +110,7 @@ function productLines(catalog: SellableCatalog, item: QuoteProductItem, i: numbe
         extra: {
           module: s.product.module,
           moduleConfig: s.product.moduleConfig,
-          platformProductId: resold ? s.product.id : null,
+          platformProductId: s.platformProductId,
         },
       },
     },
@@ -148,6 +149,7 @@ function productLines(catalog: SellableCatalog, item: QuoteProductItem, i: numbe
 /** The longest TLD with pricing that ends the domain: example.co.uk → .co.uk before .uk. */
 function domainLine(
   prices: Awaited<ReturnType<typeof listDomainPrices>>,
+  platformPrices: Awaited<ReturnType<typeof listDomainPrices>>,
   item: QuoteDomainItem,
   i: number,
 ): PricedLine {
@@ -158,6 +160,9 @@ function domainLine(
     if (!prices.some((p) => p.tld === tld)) continue;
     if (!row)
       throw unavailable(`items.${i}.years`, `${tld} is not sold for ${item.years} year(s) in this currency`);
+    // A reseller's domain: what the platform charges for the same action, TLD and years (in this currency)
+    // is what the reseller owes it. The platform's own lines and TLDs the platform does not price: null.
+    const platformRow = platformPrices.find((p) => p.tld === tld && p.years === item.years);
     return {
       kind: 'domain',
       productId: null,
@@ -168,7 +173,10 @@ function domainLine(
       unitPrice: row[item.action],
       unitSetupFee: 0n,
       details: { domain: item.domain, tld, action: item.action, years: item.years },
-      internal: { source: 'own', wholesale: null },
+      internal: {
+        source: 'own',
+        wholesale: platformRow ? { price: platformRow[item.action], setupFee: 0n } : null,
+      },
     };
   }
   throw unavailable(`items.${i}.domain`, 'this TLD is not sold in this currency');
@@ -300,11 +308,22 @@ export function createQuotesService(deps: {
         if (!known) throw clientUnknown();
       }
       const catalog = await sellable.load(tenantId, { currency: input.currency, includeHidden: true });
-      const domainPrices = input.items.some((i) => 'domain' in i)
+      const hasDomains = input.items.some((i) => 'domain' in i);
+      const domainPrices = hasDomains
         ? await db.withTenant(scope, (tx) => listDomainPrices(tx, scope, { currency: input.currency }))
         : [];
+      // The platform's prices of the same domains: a reseller's wholesale (internal view only).
+      const platform = tenantScope(PLATFORM_TENANT_ID);
+      const platformDomainPrices =
+        hasDomains && internal && !isPlatform(tenantId)
+          ? await db.withTenant(platform, (tx) =>
+              listDomainPrices(tx, platform, { currency: input.currency }),
+            )
+          : [];
       const lines = input.items.flatMap((item, i) =>
-        'domain' in item ? [domainLine(domainPrices, item, i)] : productLines(catalog, item, i),
+        'domain' in item
+          ? [domainLine(domainPrices, platformDomainPrices, item, i)]
+          : productLines(catalog, item, i),
       );
       let promo: Promotion | undefined;
       if (input.promoCode) {

@@ -5,12 +5,19 @@ import { addonsOf, optionsOf, type Addon, type ConfigOption } from '../store/opt
 import { pricesOf, type OwnedPrice } from '../store/prices.store';
 import { listProducts, type Product } from '../store/products.store';
 import { findReseller } from '../store/resellers.store';
+import { aliasId } from './alias';
 import { isPlatform, PLATFORM_TENANT_ID } from './context';
 import { tenantNotFound } from './errors';
 
-/** A product as a tenant sells it: its own retail prices, the owner's options and add-ons. */
+/**
+ * A product as a tenant sells it: its own retail prices, the owner's options and add-ons. A resold product
+ * comes white-labelled: every id in it (product, options, choices, add-ons, the prices' owners) is the
+ * reseller's alias of the platform's id, and its name and description are the reseller's if it set them.
+ */
 export interface SellableProduct {
   product: Product;
+  /** Resold: the platform's id of the product (for our own services only); own: null. */
+  platformProductId: string | null;
   /** The storefront group (for a resold product: the reseller's group it was put in, or null). */
   groupId: string | null;
   source: 'own' | 'resold';
@@ -93,6 +100,7 @@ export function createSellableCatalog(deps: { db: Database }) {
       product,
       groupId: product.groupId,
       source: 'own',
+      platformProductId: null,
       prices: own.prices.filter((p) => p.ownerId === product.id),
       wholesale: [],
       options: own.options.filter((o) => o.productId === product.id),
@@ -110,16 +118,41 @@ export function createSellableCatalog(deps: { db: Database }) {
       for (const product of platform.products) {
         const offering = own.offerings.find((o) => o.productId === product.id);
         if (!offering) continue;
+        const alias = (id: string) => aliasId(offering.aliasSalt, id);
+        // Nothing of the platform's stays in it: prices carry the reseller's tenant and the aliases.
+        const aliased = (ps: OwnedPrice[], ownerIds: Set<string>) =>
+          ps
+            .filter((p) => ownerIds.has(p.ownerId))
+            .map((p) => ({ ...p, tenantId, ownerId: alias(p.ownerId) }));
+        const id = alias(product.id);
+        const options = platform.options.filter((o) => o.productId === product.id);
+        const addons = platform.addons.filter((a) => a.productId === product.id);
         products.push({
-          product,
+          product: {
+            ...product,
+            id,
+            tenantId,
+            groupId: offering.groupId ?? alias(product.groupId),
+            name: offering.name ?? product.name,
+            description: offering.description ?? product.description,
+          },
+          platformProductId: product.id,
           groupId: offering.groupId,
           source: 'resold',
-          prices: own.offeringPrices.filter((p) => p.ownerId === product.id),
-          wholesale: platform.wholesale.filter((p) => p.ownerId === product.id),
-          options: platform.options.filter((o) => o.productId === product.id),
-          optionPrices: platform.optionPrices,
-          addons: platform.addons.filter((a) => a.productId === product.id),
-          addonPrices: platform.addonPrices,
+          prices: aliased(own.offeringPrices, new Set([product.id])),
+          wholesale: aliased(platform.wholesale, new Set([product.id])),
+          options: options.map((o) => ({
+            ...o,
+            id: alias(o.id),
+            productId: id,
+            choices: o.choices.map((c) => ({ ...c, id: alias(c.id) })),
+          })),
+          optionPrices: aliased(
+            platform.optionPrices,
+            new Set(options.flatMap((o) => o.choices.map((c) => c.id))),
+          ),
+          addons: addons.map((a) => ({ ...a, id: alias(a.id), productId: id })),
+          addonPrices: aliased(platform.addonPrices, new Set(addons.map((a) => a.id))),
         });
       }
     }

@@ -1,7 +1,7 @@
 import { OfferingList, ResellerOffering } from '@geminis/contracts';
 import { createRoutes } from '@geminis/service-kit';
 import { productNotFound } from '../domain/errors';
-import { OfferingBody } from '../domain/inputs';
+import { OfferingBody, OfferingPatch } from '../domain/inputs';
 import { type OfferingsService } from '../domain/offerings.service';
 import { bodyOf, idOf, TenantQuery, tenantOf } from './request';
 import { priceView, resellableProductView } from './views';
@@ -40,6 +40,20 @@ export function offeringsRoutes(deps: { offerings: OfferingsService }) {
     async (req, res, auth) => {
       const productId = idOf(req, productNotFound, 'productId');
       const result = await deps.offerings.set(auth, productId, bodyOf(req, OfferingBody));
+      res.json({ ...result, retail: result.retail.map(priceView) });
+    },
+  );
+  routes.patch(
+    '/v1/offerings/:productId',
+    { roles: ['reseller'] },
+    {
+      summary: 'Change some of the offer of a platform product (fields not sent stay as they are)',
+      body: OfferingPatch,
+      responses: { 200: ResellerOffering },
+    },
+    async (req, res, auth) => {
+      const productId = idOf(req, productNotFound, 'productId');
+      const result = await deps.offerings.set(auth, productId, bodyOf(req, OfferingPatch));
       res.json({ ...result, retail: result.retail.map(priceView) });
     },
   );

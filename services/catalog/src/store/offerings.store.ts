@@ -10,24 +10,49 @@ export interface Offering {
   productId: string;
   enabled: boolean;
   groupId: string | null;
+  /** The reseller's name and description of the product on its storefront; null: the platform's. */
+  name: string | null;
+  description: string | null;
+  /** Secret key of the aliases its clients see for the platform's ids (domain/alias.ts); never shown. */
+  aliasSalt: string;
 }
 
+/** Creates or updates the offering; its alias salt is made once (column default) and never changes. */
 export async function upsertOffering(
   tx: Tx,
   scope: TenantScope,
-  o: { productId: string; enabled: boolean; groupId: string | null },
+  o: {
+    productId: string;
+    enabled: boolean;
+    groupId: string | null;
+    name?: string | null;
+    description?: string | null;
+  },
 ) {
   await tx.execute(sql`
-    insert into offerings (tenant_id, product_id, enabled, group_id)
-    values (${writeTenant(scope)}, ${o.productId}, ${o.enabled}, ${o.groupId})
+    insert into offerings (tenant_id, product_id, enabled, group_id, name, description)
+    values (${writeTenant(scope)}, ${o.productId}, ${o.enabled}, ${o.groupId}, ${o.name ?? null},
+            ${o.description ?? null})
     on conflict (tenant_id, product_id) do update
-      set enabled = excluded.enabled, group_id = excluded.group_id, updated_at = now()`);
+      set enabled = excluded.enabled, group_id = excluded.group_id,
+          name = ${o.name === undefined ? sql`offerings.name` : sql`excluded.name`},
+          description = ${o.description === undefined ? sql`offerings.description` : sql`excluded.description`},
+          updated_at = now()`);
 }
 
 export async function listOfferings(tx: Tx, scope: TenantScope, enabledOnly = false): Promise<Offering[]> {
-  const rs = await rows<{ tenant_id: string; product_id: string; enabled: boolean; group_id: string | null }>(
+  const rs = await rows<{
+    tenant_id: string;
+    product_id: string;
+    enabled: boolean;
+    group_id: string | null;
+    name: string | null;
+    description: string | null;
+    alias_salt: string;
+  }>(
     tx,
-    sql`select tenant_id, product_id, enabled, group_id from offerings where ${tenantIs(scope)}
+    sql`select tenant_id, product_id, enabled, group_id, name, description, alias_salt
+        from offerings where ${tenantIs(scope)}
         ${enabledOnly ? sql`and enabled` : sql``} order by tenant_id, product_id`,
   );
   return rs.map((r) => ({
@@ -35,6 +60,9 @@ export async function listOfferings(tx: Tx, scope: TenantScope, enabledOnly = fa
     productId: r.product_id,
     enabled: r.enabled,
     groupId: r.group_id,
+    name: r.name,
+    description: r.description,
+    aliasSalt: r.alias_salt,
   }));
 }
 

@@ -121,3 +121,26 @@ export const resellerProfile = (resellerId: string, allowCustomProducts: boolean
   allowCustomProducts,
   status,
 });
+
+/**
+ * The id a reseller's clients see for a platform product it offers (white-label: never the platform's id),
+ * as its own GET /v1/offerings tells the reseller.
+ */
+export async function storefrontIdOf(api: Client, resellerToken: string, platformProductId: string) {
+  const res = await api.get('/v1/offerings', resellerToken);
+  const offering = (res.body.items as { product: { id: string }; storefrontId: string | null }[]).find(
+    (o) => o.product.id === platformProductId,
+  );
+  if (!offering?.storefrontId) throw new Error(`${platformProductId} is not offered by this reseller`);
+  return offering.storefrontId;
+}
+
+/** A product as tenant `tenantId`'s storefront shows it (with its options' and add-ons' ids and prices). */
+export async function storefrontProduct(api: Client, tenantId: string, productId: string, currency = 'EUR') {
+  const res = await api.get(`/v1/storefront/${tenantId}/products?currency=${currency}`);
+  const product = (res.body.groups as { products: { id: string }[] }[])
+    .flatMap((g) => g.products)
+    .find((p) => p.id === productId);
+  if (!product) throw new Error(`${productId} is not on the storefront of ${tenantId} in ${currency}`);
+  return product as any;
+}
