@@ -81,6 +81,7 @@ describe('the quote snapshot billing stores', () => {
   let billingDb: Database;
   let api: Client;
   let demo: CatalogDemo;
+  let catalogApi: Client;
   let toBilling: ReturnType<typeof deliverer>;
   let toCatalog: ReturnType<typeof deliverer>;
 
@@ -113,6 +114,7 @@ describe('the quote snapshot billing stores', () => {
       { ...common, db: billingDb },
     );
     api = client(billing.url);
+    catalogApi = client(catalog.url);
     toBilling = deliverer(billingDb, 'billing', billing.built.handlers ?? {});
     toCatalog = deliverer(catalogDb, 'catalog', catalog.built.handlers ?? {});
     expect(await toCatalog('identity.reseller.created.v1', A, resellerProfile(A))).toBe('ack');
@@ -143,13 +145,19 @@ describe('the quote snapshot billing stores', () => {
     return { id, token: issuer.tokenFor('client', A, id) };
   }
 
+  /** The id A's clients see for the platform's Pro (white-label: the reseller's alias of it). */
+  async function proOfA(): Promise<string> {
+    const shop = await catalogApi.get(`/v1/storefront/${A}/products?currency=EUR`);
+    return shop.body.groups.flatMap((g: any) => g.products).find((p: any) => p.name === 'Pro').id;
+  }
+
   /** A resold platform product (Pro) and the reseller's own one (Acme Site Care), ordered by the client. */
   async function order(token: string) {
     const res = await api.post(
       '/v1/orders',
       {
         items: [
-          { productId: demo.platform.pro, cycle: 'monthly', domain: 'resold.example' },
+          { productId: await proOfA(), cycle: 'monthly', domain: 'resold.example' },
           { productId: demo.reseller.custom, cycle: 'monthly', domain: 'own.example' },
         ],
       },
@@ -174,7 +182,7 @@ describe('the quote snapshot billing stores', () => {
     const [resold, own] = snapshot.lines;
     expect(resold).toMatchObject({
       kind: 'product',
-      productId: demo.platform.pro,
+      productId: await proOfA(),
       unitPrice: 1199,
       setupFee: 500,
       details: {
@@ -189,6 +197,36 @@ describe('the quote snapshot billing stores', () => {
       productId: demo.reseller.custom,
       details: { source: 'own', module: 'none', platformProductId: null, wholesale: null },
     });
+  });
+
+  it('stores the alias on the client service, the platform’s id beside it, and shows only the alias', async () => {
+    const c = await newClient();
+    const placed = await order(c.token);
+    const alias = await proOfA();
+    expect(alias).not.toBe(demo.platform.pro);
+    const stored = await billingDb.withTenant(tenantScope(A), (tx) =>
+      rows<{ product_id: string; platform_product_id: string | null }>(
+        tx,
+        sql`select product_id, platform_product_id from client_services where order_id = ${placed.id}
+            order by product_id = ${demo.reseller.custom}`,
+      ),
+    );
+    expect(stored).toEqual([
+      { product_id: alias, platform_product_id: demo.platform.pro },
+      { product_id: demo.reseller.custom, platform_product_id: null },
+    ]);
+    const seen = [
+      placed,
+      (await api.get(`/v1/orders/${placed.id}`, c.token)).body,
+      (await api.get(`/v1/invoices/${placed.invoiceId}`, c.token)).body,
+      ...(await Promise.all(
+        (placed.serviceIds as string[]).map(
+          async (id) => (await api.get(`/v1/client-services/${id}`, c.token)).body,
+        ),
+      )),
+    ];
+    expect(JSON.stringify(seen)).toContain(alias);
+    expect(JSON.stringify(seen)).not.toContain(demo.platform.pro);
   });
 
   it('places a staff order for a client of the tenant (catalog knows the client from identity)', async () => {

@@ -19,7 +19,13 @@ export const ServiceClient = z.object({
 
 /** The module and its per-product configuration, from the order's quote snapshot (catalog's shapes). */
 export const ServiceProvisioning = z.object({
+  /** The product as its client sees it: for a product a reseller resells, the reseller's alias of it. */
   productId: Id,
+  /**
+   * A resold product: the platform's id of it, to find the platform's placement of the product (the
+   * reseller's own placements may name either id). Absent: the tenant's own product (or older events).
+   */
+  platformProductId: Id.optional(),
   productName: z.string().min(1).max(200),
   productType: ProductType,
   module: ProvisioningModule,

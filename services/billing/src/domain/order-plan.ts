@@ -17,8 +17,10 @@ export interface AddonPlan {
 
 /** A client service to create for one product line of the order. */
 export interface ServicePlan {
-  /** null for a domain (catalog prices TLDs, not products). */
+  /** null for a domain (catalog prices TLDs, not products). A resold product: the reseller's alias. */
   productId: string | null;
+  /** A resold product: the platform's id of it (for provisioning's placement only, never shown); else null. */
+  platformProductId: string | null;
   productName: string;
   productType: ProductType;
   module: ProductLine['details']['module'];
@@ -103,6 +105,7 @@ export function planOrder(
       item += 1;
       services.push({
         productId: line.productId,
+        platformProductId: line.details.platformProductId ?? null,
         productName: line.description,
         productType: line.details.productType ?? 'other',
         module: line.details.module,
@@ -126,6 +129,7 @@ export function planOrder(
       const end = addMonths(today, years * 12);
       services.push({
         productId: null,
+        platformProductId: null,
         productName: domain,
         productType: 'domain',
         module: 'registrar',

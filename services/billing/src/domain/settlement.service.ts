@@ -220,6 +220,7 @@ export function createSettlement(deps: {
             client: { clientId: client.id, email: client.email, name: client.name },
             cycle: s.cycle,
             productId: s.productId,
+            ...(s.platformProductId ? { platformProductId: s.platformProductId } : {}),
             productName: s.productName,
             productType: s.productType,
             module: s.module,

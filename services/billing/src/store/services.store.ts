@@ -52,6 +52,7 @@ interface Row {
   client_id: string;
   order_id: string;
   product_id: string | null;
+  platform_product_id: string | null;
   product_name: string;
   product_type: ServicePlan['productType'];
   module: ServicePlan['module'];
@@ -99,6 +100,7 @@ const toService = (r: Row): ClientService => ({
   clientId: r.client_id,
   orderId: r.order_id,
   productId: r.product_id,
+  platformProductId: r.platform_product_id,
   productName: r.product_name,
   productType: r.product_type,
   module: r.module,
@@ -144,10 +146,11 @@ export async function insertService(
   s: ServicePlan & { id: string; clientId: string; orderId: string; currency: string },
 ): Promise<void> {
   await tx.execute(sql`
-    insert into client_services (id, tenant_id, client_id, order_id, product_id, product_name, product_type, module,
-                                 module_config, domain, cycle, quantity, currency, recurring_amount,
-                                 registration_date, next_due_date, status, addons, term_months)
-    values (${s.id}, ${writeTenant(scope)}, ${s.clientId}, ${s.orderId}, ${s.productId}, ${s.productName},
+    insert into client_services (id, tenant_id, client_id, order_id, product_id, platform_product_id, product_name,
+                                 product_type, module, module_config, domain, cycle, quantity, currency,
+                                 recurring_amount, registration_date, next_due_date, status, addons, term_months)
+    values (${s.id}, ${writeTenant(scope)}, ${s.clientId}, ${s.orderId}, ${s.productId}, ${s.platformProductId},
+            ${s.productName},
             ${s.productType}, ${s.module}, ${json(s.moduleConfig)}, ${s.domain}, ${s.cycle}, ${s.quantity},
             ${s.currency}, ${s.recurringAmount.toString()}::bigint, ${s.registrationDate}::date,
             ${s.nextDueDate}::date, 'pending',

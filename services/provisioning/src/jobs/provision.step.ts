@@ -195,7 +195,14 @@ async function place(
   domain: string,
 ): Promise<Account> {
   const scope = tenantScope(job.tenantId);
-  const candidates = await lockCandidateServers(tx, job.tenantId, PLATFORM_TENANT_ID, req.productId, module);
+  const candidates = await lockCandidateServers(
+    tx,
+    job.tenantId,
+    PLATFORM_TENANT_ID,
+    req.productId,
+    module,
+    req.platformProductId,
+  );
   const server = pickServer(candidates.strategy, candidates.servers);
   if (!server) throw new JobFailure(`no enabled ${module} server with room for this product`, true);
   const base = usernameBase(domain, req.serviceId);

@@ -68,6 +68,11 @@ export interface Candidates {
  * to: the group the tenant placed the product in; else the group the platform placed it in (a resold
  * platform product); else any server of the tenant's own. The candidate rows are locked (FOR UPDATE) so
  * two runners never both take a server's last free slot.
+ *
+ * A resold product comes under two ids: `productId`, the reseller's alias (what its clients see), and
+ * `platformProductId`, the platform's id of it. The tenant's own placements may name either; the
+ * platform's placements name its own id only (an alias means nothing in the platform's tenant). Without a
+ * `platformProductId` (the tenant's own product, or an event from before aliases) both use `productId`.
  */
 export async function lockCandidateServers(
   tx: Tx,
@@ -75,13 +80,16 @@ export async function lockCandidateServers(
   platformTenantId: string,
   productId: string,
   module: PanelModule,
+  platformProductId?: string,
 ): Promise<Candidates> {
+  const platformId = platformProductId ?? productId;
   const [placed] = await rows<{ tenant_id: string; group_id: string; fill_strategy: FillStrategy }>(
     tx,
     sql`select p.tenant_id, p.group_id, g.fill_strategy from placements p
           join server_groups g on g.tenant_id = p.tenant_id and g.id = p.group_id
-        where p.product_id = ${productId} and p.tenant_id in (${tenantId}, ${platformTenantId})
-        order by (p.tenant_id = ${tenantId}) desc limit 1`,
+        where (p.tenant_id = ${tenantId} and p.product_id in (${productId}, ${platformId}))
+           or (p.tenant_id = ${platformTenantId} and p.product_id = ${platformId})
+        order by (p.tenant_id = ${tenantId}) desc, (p.product_id = ${productId}) desc limit 1`,
   );
   const servers = await rows<Parameters<typeof toServer>[0] & { accounts: number }>(
     tx,
