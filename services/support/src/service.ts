@@ -16,6 +16,7 @@ import {
   InvoiceIssued,
   OrderPlaced,
   InvoicePaid,
+  ResellerCreated,
   ResellerUpdated,
   ServiceProvisioned,
   ServiceSuspended,
@@ -52,6 +53,7 @@ import { createTicketExtrasService } from './domain/ticket-extras.service';
 import { createTicketsService } from './domain/tickets.service';
 import { createWebhooksService, WEBHOOK_EVENT_TYPES } from './domain/webhooks.service';
 import { brandChangedHandler } from './events/brand-changed.handler';
+import { resellerContactHandler } from './events/reseller-contact.handler';
 import { autoChargeFailedHandler } from './events/auto-charge-failed.handler';
 import { clientCreatedHandler } from './events/client-created.handler';
 import { domainExpiryHandler } from './events/domain-expiry.handler';
@@ -349,6 +351,7 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
         : undefined;
       const notify = { notifications: services.notifications };
       const brandChanged = brandChangedHandler();
+      const resellerContact = resellerContactHandler(notify);
       const domainRequested = domainRequestedHandler();
       const expiry = domainExpiryHandler();
       /** Both effects of a domain result, in the one inbox transaction. */
@@ -398,7 +401,11 @@ export function supportService(config: SupportConfig = {}): ServiceDefinition<Su
           [DomainRenewed.type]: alsoExpiry(domainResultHandler(notify, 'domain_renewed')),
           [DomainExpiryChanged.type]: expiry,
           [SettingsChanged.type]: brandChanged,
-          [ResellerUpdated.type]: brandChanged,
+          [ResellerCreated.type]: resellerContact,
+          [ResellerUpdated.type]: async (tx, event) => {
+            await brandChanged(tx, event);
+            await resellerContact(tx, event);
+          },
         }),
         jobs: config.jobs === false ? [] : supportJobs(services),
         async stop() {

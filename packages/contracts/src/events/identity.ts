@@ -23,6 +23,10 @@ const ResellerProfile = z.object({
   customDomains: z.array(Domain),
   allowCustomProducts: z.boolean(),
   status: ResellerStatus,
+  contactEmail: Email.optional().describe(
+    'Where the platform writes to the reseller about its own account (its wholesale invoices and reminders): ' +
+      'its owner’s login address. Optional: absent from events of older identities.',
+  ),
 });
 
 export const ResellerCreated = defineEvent(

@@ -4,7 +4,14 @@ import {
   type CreditNoteResult,
   type CreditNoteView,
 } from '@geminis/contracts';
-import { newId, tenantScope, type AuthContext, type Database, type Outbox } from '@geminis/service-kit';
+import {
+  newId,
+  tenantScope,
+  type AuthContext,
+  type Database,
+  type Outbox,
+  type Tx,
+} from '@geminis/service-kit';
 import {
   creditedOn,
   insertCreditNote,
@@ -12,7 +19,7 @@ import {
   markRefunded,
   type CreditNote,
 } from '../store/credit-notes.store';
-import { findInvoice } from '../store/invoices.store';
+import { findInvoice, type Invoice } from '../store/invoices.store';
 import { insertCreditEntry } from '../store/payments.store';
 import { cardPaymentsOf, findRefund, insertRefund, type RefundStatus } from '../store/refunds.store';
 import { getSettings, nextNumber } from '../store/settings.store';
@@ -20,7 +27,7 @@ import { viewerOf } from './context';
 import { creditOverPaid, invoiceNotCreditable, invoiceNotFound, refundOverCard } from './errors';
 import { type Answer, type Idempotent } from './idempotency.service';
 import { type CreditNoteInput } from './inputs';
-import { toJsonMinor } from './money';
+import { toJsonMinor, type Minor } from './money';
 import { formatNumber } from './order-plan';
 import { type StripeRefunds } from './stripe-refunds.service';
 import { invoiceView } from './views';
@@ -40,6 +47,89 @@ export const creditNoteView = (
   refund,
   createdAt: n.createdAt,
 });
+
+/**
+ * A credit note against an invoice, numbered in its tenant's gapless credit-note series (`CN-`, the tenant's
+ * padding and yearly reset) in the caller's transaction. The caller checks the amount and settles it.
+ */
+export async function numberedCreditNote(
+  tx: Tx,
+  invoice: Invoice,
+  n: { amount: Minor; reason: string; refundTo: CreditNote['refundTo']; by: string; at: Date },
+): Promise<CreditNote> {
+  const settings = await getSettings(tx, invoice.tenantId);
+  const year = n.at.getUTCFullYear();
+  const seq = await nextNumber(tx, invoice.tenantId, 'credit_note', settings.invoiceYearlyReset ? year : 0);
+  return insertCreditNote(tx, tenantScope(invoice.tenantId), {
+    id: newId(),
+    invoiceId: invoice.id,
+    clientId: invoice.clientId,
+    number: formatNumber({ ...settings, invoicePrefix: 'CN-' }, year, seq),
+    currency: invoice.currency,
+    amount: n.amount,
+    reason: n.reason,
+    refundTo: n.refundTo,
+    createdBy: n.by,
+  });
+}
+
+/** A credit note refunded to the client's account credit: the deposit in its ledger. */
+export async function depositCreditNote(tx: Tx, note: CreditNote, by: string): Promise<void> {
+  await insertCreditEntry(tx, tenantScope(note.tenantId), {
+    id: newId(),
+    clientId: note.clientId,
+    currency: note.currency,
+    amount: note.amount,
+    kind: 'deposit',
+    invoiceId: note.invoiceId,
+    description: `credit note ${note.number}`,
+    createdBy: by,
+  });
+}
+
+/**
+ * billing.credit_note.issued.v1 for the note and, when it went to account credit (done at once),
+ * billing.payment.refunded.v1 — in the caller's transaction.
+ */
+export async function announceCreditNote(
+  tx: Tx,
+  outbox: Outbox,
+  note: CreditNote,
+  invoice: Invoice,
+  toAccount: boolean,
+): Promise<void> {
+  const issued = await outbox.enqueue(tx, {
+    type: CreditNoteIssued.type,
+    tenantId: invoice.tenantId,
+    data: {
+      creditNoteId: note.id,
+      number: note.number,
+      invoiceId: invoice.id,
+      invoiceNumber: invoice.number!,
+      clientId: invoice.clientId,
+      currency: invoice.currency,
+      amount: toJsonMinor(note.amount),
+      reason: note.reason,
+      refundTo: note.refundTo,
+    },
+  });
+  if (toAccount)
+    await outbox.enqueue(tx, {
+      type: PaymentRefunded.type,
+      tenantId: invoice.tenantId,
+      correlationId: issued.correlationId,
+      causationId: issued.id,
+      data: {
+        creditNoteId: note.id,
+        invoiceId: invoice.id,
+        clientId: invoice.clientId,
+        currency: invoice.currency,
+        amount: toJsonMinor(note.amount),
+        refundTo: 'credit',
+        refundedAt: note.createdAt,
+      },
+    });
+}
 
 /**
  * Credit notes against a paid invoice (staff): never more than was paid and not yet credited (checked under
@@ -93,77 +183,23 @@ export function createCreditNotesService(deps: {
               );
               throw refundOverCard(most);
             }
-            const settings = await getSettings(tx, invoice.tenantId);
-            const year = now().getUTCFullYear();
-            const n = await nextNumber(
-              tx,
-              invoice.tenantId,
-              'credit_note',
-              settings.invoiceYearlyReset ? year : 0,
-            );
-            const id = newId();
-            const note = await insertCreditNote(tx, scope, {
-              id,
-              invoiceId,
-              clientId: invoice.clientId,
-              number: formatNumber({ ...settings, invoicePrefix: 'CN-' }, year, n),
-              currency: invoice.currency,
+            const note = await numberedCreditNote(tx, invoice, {
               amount,
               reason: input.reason,
               refundTo: input.refundTo,
-              createdBy: auth.userId,
+              by: auth.userId,
+              at: now(),
             });
             if (card)
               await insertRefund(tx, scope, {
-                creditNoteId: id,
+                creditNoteId: note.id,
                 invoiceId,
                 paymentIntent: card.paymentIntent,
                 amount,
                 currency: invoice.currency,
               });
-            else
-              await insertCreditEntry(tx, scope, {
-                id: newId(),
-                clientId: invoice.clientId,
-                currency: invoice.currency,
-                amount,
-                kind: 'deposit',
-                invoiceId,
-                description: `credit note ${note.number}`,
-                createdBy: auth.userId,
-              });
-            // published with the note: the note, and for account credit the refund (it is done here)
-            const issued = await outbox.enqueue(tx, {
-              type: CreditNoteIssued.type,
-              tenantId: invoice.tenantId,
-              data: {
-                creditNoteId: id,
-                number: note.number,
-                invoiceId,
-                invoiceNumber: invoice.number!,
-                clientId: invoice.clientId,
-                currency: invoice.currency,
-                amount: toJsonMinor(amount),
-                reason: note.reason,
-                refundTo: note.refundTo,
-              },
-            });
-            if (!card)
-              await outbox.enqueue(tx, {
-                type: PaymentRefunded.type,
-                tenantId: invoice.tenantId,
-                correlationId: issued.correlationId,
-                causationId: issued.id,
-                data: {
-                  creditNoteId: id,
-                  invoiceId,
-                  clientId: invoice.clientId,
-                  currency: invoice.currency,
-                  amount: toJsonMinor(amount),
-                  refundTo: 'credit',
-                  refundedAt: note.createdAt,
-                },
-              });
+            else await depositCreditNote(tx, note, auth.userId);
+            await announceCreditNote(tx, outbox, note, invoice, !card);
             if (amount === left) await markRefunded(tx, scope, invoiceId);
             const after = (await findInvoice(tx, scope, invoiceId))!;
             const refund = card ? { status: 'pending' as const, refundId: null } : null;

@@ -25,6 +25,7 @@ import {
   type ServiceActionInput,
 } from './inputs';
 import { enqueueRequest } from './lifecycle-requests';
+import { creditUnusedWholesale } from './wholesale-credits';
 
 /**
  * What staff (and, for cancellation, the client) do to a client service. Each action locks the service as
@@ -85,7 +86,7 @@ export function createServiceActions(deps: { db: Database; outbox: Outbox; now?:
         await enqueueRequest(tx, outbox, 'unsuspend', s, input.reason);
       }),
 
-    /** Staff terminate a service for good. */
+    /** Staff terminate a service for good (a resold one: its reseller credited the unused wholesale days). */
     terminate: (auth: AuthContext, id: string, input: ServiceActionInput, tenantId?: string) =>
       act(auth, id, tenantId, async (tx, scope, s) => {
         if (s.productType === 'domain')
@@ -95,6 +96,7 @@ export function createServiceActions(deps: { db: Database; outbox: Outbox; now?:
           throw serviceStateConflict(s.status, 'terminated');
         await cancelUnpaidRenewals(tx, scope, id);
         await enqueueRequest(tx, outbox, 'terminate', s, input.reason);
+        await creditUnusedWholesale(tx, outbox, auth, s, dateOf(now()));
       }),
 
     /** Staff exempt a service from automatic suspension and termination for non-payment (or lift it). */
@@ -112,7 +114,7 @@ export function createServiceActions(deps: { db: Database; outbox: Outbox; now?:
     /**
      * The client's cancellation (or staff's for it): at the end of the period (no renewal is issued any
      * more; the dunning job ends it on its due date), or now (cancelled, unpaid renewals cancelled, the
-     * account's removal requested).
+     * account's removal requested; a resold service's reseller credited the unused wholesale days).
      */
     cancel: (auth: AuthContext, id: string, input: CancellationInput, tenantId?: string) =>
       act(auth, id, tenantId, async (tx, scope, s) => {
@@ -133,6 +135,7 @@ export function createServiceActions(deps: { db: Database; outbox: Outbox; now?:
         await recordImmediateCancellation(tx, scope, id, input.reason);
         await cancelUnpaidRenewals(tx, scope, id);
         await enqueueRequest(tx, outbox, 'terminate', s, `cancelled by the client: ${input.reason}`);
+        await creditUnusedWholesale(tx, outbox, auth, s, dateOf(now()));
       }),
   };
 }

@@ -32,12 +32,18 @@ import { invoiceView, paymentView } from './views';
 
 const PLATFORM = tenantScope(PLATFORM_TENANT_ID);
 
-/** A wholesale invoice as a reseller (or the platform's staff) sees it: the invoice and what it charged. */
+/**
+ * A wholesale invoice as a reseller (or the platform's staff) sees it: the invoice and what it charged. A
+ * credit (`kind: 'credit'`, a negative wholesale price) gives back the unused days of a charged period whose
+ * service ended early: netted on its charge's line, or settled by the credit note it names.
+ */
 export interface WholesaleInvoiceView extends InvoiceView {
   resellerId: string;
   charges: Array<{
+    kind: 'charge' | 'credit';
     serviceId: string;
-    productId: string;
+    /** The platform's product; null for a domain. */
+    productId: string | null;
     description: string;
     cycle: string;
     quantity: number;
@@ -45,6 +51,7 @@ export interface WholesaleInvoiceView extends InvoiceView {
     periodEnd: string | null;
     wholesalePrice: number;
     wholesaleSetupFee: number;
+    credit?: { endedOn: string; unusedDays: number; periodDays: number; creditNote: string | null };
   }>;
 }
 
@@ -52,6 +59,7 @@ const wholesaleView = (i: Invoice, charges: WholesaleCharge[]): WholesaleInvoice
   ...invoiceView(i),
   resellerId: i.clientId,
   charges: charges.map((c) => ({
+    kind: c.kind,
     serviceId: c.serviceId,
     productId: c.productId,
     description: c.description,
@@ -61,6 +69,7 @@ const wholesaleView = (i: Invoice, charges: WholesaleCharge[]): WholesaleInvoice
     periodEnd: c.periodEnd,
     wholesalePrice: toJsonMinor(c.price),
     wholesaleSetupFee: toJsonMinor(c.setupFee),
+    ...(c.credit ? { credit: c.credit } : {}),
   })),
 });
 

@@ -16,15 +16,34 @@ export const WholesaleInvoiceView = InvoiceView.extend({
   resellerId: z.uuid().describe('The reseller billed (its tenant; a client of the platform)'),
   charges: z.array(
     z.object({
+      kind: z
+        .enum(['charge', 'credit'])
+        .describe('credit: the unused days of a charged period whose service ended early (a negative price)'),
       serviceId: z.uuid().describe('The reseller’s client service this charge is for'),
-      productId: z.uuid(),
+      productId: z.uuid().nullable().describe('The platform’s product; null for a domain'),
       description: z.string(),
       cycle: z.string(),
       quantity: z.number().int().min(1),
       periodStart: Day,
       periodEnd: Day.nullable(),
-      wholesalePrice: Minor.describe('The platform’s wholesale price for the period × quantity'),
+      wholesalePrice: z
+        .number()
+        .int()
+        .min(-Number.MAX_SAFE_INTEGER)
+        .max(Number.MAX_SAFE_INTEGER)
+        .describe('The platform’s wholesale price for the period × quantity (negative for a credit)'),
       wholesaleSetupFee: Minor.describe('The wholesale setup fee (a first period only)'),
+      credit: z
+        .object({
+          endedOn: Day.describe('The day the service ended (cancelled now, or terminated)'),
+          unusedDays: z.number().int().min(1),
+          periodDays: z.number().int().min(1),
+          creditNote: z
+            .string()
+            .nullable()
+            .describe('The credit note that settled it; null: netted on its charge’s invoice line'),
+        })
+        .optional(),
     }),
   ),
 });

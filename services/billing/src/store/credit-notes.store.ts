@@ -5,6 +5,7 @@ import { clientIs, iso, tenantIs, writeTenant } from './sql';
 
 export interface CreditNote {
   id: string;
+  tenantId: string;
   invoiceId: string;
   clientId: string;
   number: string;
@@ -17,6 +18,7 @@ export interface CreditNote {
 
 interface Row {
   id: string;
+  tenant_id: string;
   invoice_id: string;
   client_id: string;
   number: string;
@@ -29,6 +31,7 @@ interface Row {
 
 const toNote = (r: Row): CreditNote => ({
   id: r.id,
+  tenantId: r.tenant_id,
   invoiceId: r.invoice_id,
   clientId: r.client_id,
   number: r.number,
@@ -42,7 +45,7 @@ const toNote = (r: Row): CreditNote => ({
 export async function insertCreditNote(
   tx: Tx,
   scope: TenantScope,
-  n: Omit<CreditNote, 'createdAt'> & { createdBy: string },
+  n: Omit<CreditNote, 'createdAt' | 'tenantId'> & { createdBy: string },
 ): Promise<CreditNote> {
   const [r] = await rows<Row>(
     tx,

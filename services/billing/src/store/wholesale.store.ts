@@ -18,19 +18,28 @@ export interface ChargeBatch {
 
 /**
  * The wholesale price of a resold service, from the order line catalog priced (the snapshot billing stored):
- * `wholesale: { price, setupFee } | null` on the product line of the service's product and cycle (null: the
- * reseller's own product, nothing to pay the platform). Read in SQL from the row `s` and its order `o`.
+ * `wholesale: { price, setupFee } | null` (at the line or in its `details`; null: the reseller's own line,
+ * nothing to pay the platform). A hosting service's line is the product line of its product and cycle; a
+ * domain's, the domain line of its name (the platform's TLD price for the action and the years bought, which
+ * is also what each renewal of the same term is charged). `platform_product_id`: the platform's product the
+ * line resells (`platformProductId`; the line's own productId may be the reseller's alias of it). Read in SQL
+ * from the row `s` and its order `o`.
  */
 const WHOLESALE_LINE = sql`
   cross join lateral (
-    select (coalesce(x -> 'wholesale', x -> 'details' -> 'wholesale') ->> 'price')::bigint as price,
-           coalesce((coalesce(x -> 'wholesale', x -> 'details' -> 'wholesale') ->> 'setupFee')::bigint, 0)
-             as setup_fee,
-           coalesce((x ->> 'setupTotal')::bigint, 0) as retail_setup
+    select (y.w ->> 'price')::bigint as price, coalesce((y.w ->> 'setupFee')::bigint, 0) as setup_fee,
+           coalesce((x ->> 'setupTotal')::bigint, 0) as retail_setup,
+           coalesce(x -> 'details' ->> 'platformProductId', x ->> 'platformProductId')::uuid as platform_product_id
       from jsonb_array_elements(o.snapshot -> 'lines') x
-     where x ->> 'kind' = 'product' and x ->> 'productId' = s.product_id::text and x ->> 'cycle' = s.cycle
-       and jsonb_typeof(coalesce(x -> 'wholesale', x -> 'details' -> 'wholesale')) = 'object'
-     order by ((x ->> 'quantity')::int = s.quantity) desc
+      cross join lateral (select coalesce(x -> 'wholesale', x -> 'details' -> 'wholesale') as w) y
+     where jsonb_typeof(y.w) = 'object'
+       and case when s.product_type = 'domain'
+                then x ->> 'kind' = 'domain' and lower(x -> 'details' ->> 'domain') = lower(s.domain)
+                else x ->> 'kind' = 'product' and x ->> 'productId' = s.product_id::text
+                     and x ->> 'cycle' = s.cycle end
+     order by case when s.product_type = 'domain'
+                   then (x -> 'details' ->> 'years')::int * 12 = s.term_months
+                   else (x ->> 'quantity')::int = s.quantity end desc
      limit 1) w`;
 
 /** Months of a renewing cycle given as SQL text, null for one that does not renew. */
@@ -62,8 +71,8 @@ const ADDON_WHOLESALE = sql`
 /**
  * Claims, in ONE statement, the wholesale charges of a bounded batch of resold services (never a row at a
  * time from Node): the next `limit × 4` active services of reseller tenants after `after` (a keyset on the
- * id), those sold on a platform product (a wholesale price on their order line), each for its current period
- * — from its last paid renewal (or its registration) to its next due date — once that period has started;
+ * id), those sold on a platform product or resold domains (a wholesale price on their order line), each
+ * for its current period — from its last paid renewal (or its registration) to its next due date — once that period has started;
  * the (service, period start) key inserted ON CONFLICT DO NOTHING, so a rerun or a concurrent run charges
  * nothing twice. A service's first period also carries the wholesale setup fee; its add-ons' wholesale is
  * charged with it (ADDON_WHOLESALE). `retail` is what the client was invoiced for that period (the service's
@@ -89,8 +98,10 @@ export async function chargeBatch(
        limit ${limit * WALK_FACTOR}
     ),
     current as materialized (
-      select s.tenant_id, s.id, s.product_id, s.product_name, s.cycle, s.quantity, s.currency,
-             s.recurring_amount, s.registration_date, s.next_due_date, p.period_start, p.first,
+      -- the platform's product: the line's platformProductId, else the service's (0032), else its product
+      select s.tenant_id, s.id, coalesce(w.platform_product_id, s.platform_product_id, s.product_id) as product_id,
+             s.product_name, s.cycle, s.quantity, s.currency, s.recurring_amount, s.registration_date,
+             s.next_due_date, p.period_start, p.first,
              w.price * s.quantity + aw.price as price,
              case when p.first then w.setup_fee * s.quantity + aw.setup_fee else 0 end as setup_fee,
              w.retail_setup
@@ -107,7 +118,7 @@ export async function chargeBatch(
         ) p
         ${WHOLESALE_LINE}
         ${ADDON_WHOLESALE}
-       where s.cycle <> 'free' and s.product_type <> 'domain'
+       where s.cycle <> 'free'
     ),
     due as materialized (
       select c.*,
@@ -124,7 +135,7 @@ export async function chargeBatch(
        where c.period_start <= ${today}::date
          and not exists (select 1 from wholesale_charges x
                           where x.tenant_id = ${PLATFORM_TENANT_ID}::uuid and x.service_id = c.id
-                            and x.period_start = c.period_start)
+                            and x.period_start = c.period_start and x.kind = 'charge')
        order by c.id
        limit ${limit}
     ),
@@ -136,7 +147,7 @@ export async function chargeBatch(
              d.cycle, d.quantity, d.period_start, d.next_due_date, d.currency, d.price, d.setup_fee,
              coalesce(d.invoiced, d.recurring_amount + case when d.first then d.retail_setup else 0 end)
         from due d
-      on conflict (tenant_id, service_id, period_start) do nothing
+      on conflict (tenant_id, service_id, period_start, kind) do nothing
       returning id
     )
     -- a full batch of due services stops at its last one (the rest of the walk is walked again)
@@ -155,7 +166,7 @@ export async function ensureResellerClients(tx: Tx): Promise<void> {
     select distinct on (c.reseller_id) ${PLATFORM_TENANT_ID}::uuid, c.reseller_id,
            'reseller-' || c.reseller_id || '@resellers.invalid', 'Reseller ' || c.reseller_id, c.currency
       from wholesale_charges c
-     where c.tenant_id = ${PLATFORM_TENANT_ID}::uuid and c.invoice_id is null
+     where c.tenant_id = ${PLATFORM_TENANT_ID}::uuid and c.invoice_id is null and c.kind = 'charge'
      order by c.reseller_id
     on conflict (tenant_id, id) do nothing`);
 }
@@ -192,7 +203,7 @@ export async function invoiceChargesBatch(tx: Tx, today: string, limit: number):
     ),
     groups as materialized (
       select reseller_id, currency from wholesale_charges
-       where tenant_id = ${P} and invoice_id is null
+       where tenant_id = ${P} and invoice_id is null and kind = 'charge'
        group by reseller_id, currency
        order by reseller_id, currency
        limit ${limit}
@@ -209,19 +220,27 @@ export async function invoiceChargesBatch(tx: Tx, today: string, limit: number):
       on conflict (tenant_id, series, period) do update set value = number_counters.value + excluded.value
       returning value
     ),
+    -- a charge's line; a credit for its unused days (its service ended early, 0033) before the charge was
+    -- invoiced nets on the same line (a credit never exceeds its charge's price)
     lines as materialized (
-      select n.invoice_id, c.id as charge_id,
+      select n.invoice_id, c.id as charge_id, cr.id as credit_id,
              row_number() over (partition by n.invoice_id order by c.period_start, c.service_id) as position,
-             c.description || ' (' || c.period_start || coalesce(' – ' || c.period_end, '') || ')' as description,
-             c.price, c.setup_fee, c.price + c.setup_fee - case when t.inclusive then x.tax else 0 end as amount,
+             c.description || ' (' || c.period_start || coalesce(' – ' || c.period_end, '') || ')'
+               || coalesce(', less ' || cr.unused_days || ' unused day' || case when cr.unused_days > 1 then 's' else '' end
+                           || ' from ' || cr.ended_on, '') as description,
+             k.price, c.setup_fee, k.price + c.setup_fee - case when t.inclusive then x.tax else 0 end as amount,
              x.tax, c.period_start, c.period_end
         from numbered n
         join wholesale_charges c on c.tenant_id = ${P} and c.reseller_id = n.reseller_id
-                                and c.currency = n.currency and c.invoice_id is null
+                                and c.currency = n.currency and c.invoice_id is null and c.kind = 'charge'
+        left join wholesale_charges cr on cr.tenant_id = ${P} and cr.service_id = c.service_id
+                                      and cr.period_start = c.period_start and cr.kind = 'credit'
+                                      and cr.invoice_id is null
         cross join terms t
+        cross join lateral (select c.price + coalesce(cr.price, 0) as price) k
         -- the platform's tax half-up per line: on top of the price, or inside it with inclusive prices (0031)
         cross join lateral (
-          select billing_line_tax(c.price + c.setup_fee, t.tax_rate_bps, t.inclusive) as tax
+          select billing_line_tax(k.price + c.setup_fee, t.tax_rate_bps, t.inclusive) as tax
         ) x
     ),
     totals as (
@@ -272,7 +291,7 @@ export async function invoiceChargesBatch(tx: Tx, today: string, limit: number):
     attached as (
       update wholesale_charges c set invoice_id = l.invoice_id
         from lines l
-       where c.tenant_id = ${P} and c.id = l.charge_id
+       where c.tenant_id = ${P} and c.id in (l.charge_id, l.credit_id)
       returning c.id
     )
     select (select count(*) from groups)::int as groups, (select count(*) from inv)::int as issued,
@@ -283,10 +302,16 @@ export async function invoiceChargesBatch(tx: Tx, today: string, limit: number):
   return { groups: r!.groups, issued: r!.issued, free: r!.free ?? [] };
 }
 
-/** One wholesale charge as its reseller (or the platform's staff) sees it. */
+/**
+ * One wholesale charge as its reseller (or the platform's staff) sees it; a credit (kind 'credit': the unused
+ * days of a charged period whose service ended early) has a negative price and names its days and how it was
+ * settled (its credit note in the platform's series, or null: netted on its charge's invoice line).
+ */
 export interface WholesaleCharge {
+  kind: 'charge' | 'credit';
   serviceId: string;
-  productId: string;
+  /** The platform's product; null for a domain (catalog prices TLDs, not products). */
+  productId: string | null;
   description: string;
   cycle: string;
   quantity: number;
@@ -296,9 +321,54 @@ export interface WholesaleCharge {
   price: Minor;
   setupFee: Minor;
   retail: Minor;
+  credit: { endedOn: string; unusedDays: number; periodDays: number; creditNote: string | null } | null;
 }
 
-/** The charges an invoice gathered (platform tenant; `resellerId` narrows to one reseller's). */
+interface ChargeRow {
+  invoice_id: string;
+  kind: 'charge' | 'credit';
+  service_id: string;
+  product_id: string | null;
+  description: string;
+  cycle: string;
+  quantity: number;
+  period_start: string;
+  period_end: string | null;
+  currency: string;
+  price: string;
+  setup_fee: string;
+  retail: string;
+  ended_on: string | null;
+  unused_days: number | null;
+  period_days: number | null;
+  credit_note: string | null;
+}
+
+const toCharge = (r: ChargeRow): WholesaleCharge => ({
+  kind: r.kind,
+  serviceId: r.service_id,
+  productId: r.product_id,
+  description: r.description,
+  cycle: r.cycle,
+  quantity: r.quantity,
+  periodStart: r.period_start,
+  periodEnd: r.period_end,
+  currency: r.currency,
+  price: fromDbMinor(r.price),
+  setupFee: fromDbMinor(r.setup_fee),
+  retail: fromDbMinor(r.retail),
+  credit:
+    r.kind === 'credit'
+      ? {
+          endedOn: r.ended_on!,
+          unusedDays: r.unused_days!,
+          periodDays: r.period_days!,
+          creditNote: r.credit_note,
+        }
+      : null,
+});
+
+/** The charges (and credits) an invoice gathered (platform tenant; `resellerId` narrows to one reseller's). */
 export async function chargesOfInvoice(
   tx: Tx,
   invoiceIds: string[],
@@ -306,33 +376,73 @@ export async function chargesOfInvoice(
 ): Promise<Map<string, WholesaleCharge[]>> {
   const out = new Map<string, WholesaleCharge[]>();
   if (invoiceIds.length === 0) return out;
-  const rs = await rows<{
-    invoice_id: string;
-    service_id: string;
-    product_id: string;
+  const rs = await rows<ChargeRow>(
+    tx,
+    sql`select c.invoice_id, c.kind, c.service_id, c.product_id, c.description, c.cycle, c.quantity,
+               c.period_start::text, c.period_end::text, c.currency, c.price, c.setup_fee, c.retail,
+               c.ended_on::text, c.unused_days, c.period_days, n.number as credit_note
+          from wholesale_charges c
+          left join credit_notes n on n.tenant_id = c.tenant_id and n.id = c.credit_note_id
+         where c.tenant_id = ${PLATFORM_TENANT_ID}::uuid
+           and c.invoice_id = any(${`{${invoiceIds.join(',')}}`}::uuid[])
+           ${resellerId ? sql`and c.reseller_id = ${resellerId}::uuid` : sql``}
+         order by c.period_start, c.service_id, c.kind`,
+  );
+  for (const r of rs) {
+    const list = out.get(r.invoice_id) ?? [];
+    list.push(toCharge(r));
+    out.set(r.invoice_id, list);
+  }
+  return out;
+}
+
+/** The wholesale charge of a resold service for the period that contains `day` (locked), if one was made. */
+export interface ChargedPeriod {
+  id: string;
+  resellerId: string;
+  invoiceId: string | null;
+  productId: string | null;
+  description: string;
+  cycle: string;
+  quantity: number;
+  periodStart: string;
+  periodEnd: string;
+  currency: string;
+  price: Minor;
+}
+
+export async function chargeCovering(
+  tx: Tx,
+  serviceId: string,
+  day: string,
+): Promise<ChargedPeriod | undefined> {
+  const [r] = await rows<{
+    id: string;
+    reseller_id: string;
+    invoice_id: string | null;
+    product_id: string | null;
     description: string;
     cycle: string;
     quantity: number;
     period_start: string;
-    period_end: string | null;
+    period_end: string;
     currency: string;
     price: string;
-    setup_fee: string;
-    retail: string;
   }>(
     tx,
-    sql`select invoice_id, service_id, product_id, description, cycle, quantity, period_start::text,
-               period_end::text, currency, price, setup_fee, retail
+    sql`select id, reseller_id, invoice_id, product_id, description, cycle, quantity, period_start::text,
+               period_end::text, currency, price
           from wholesale_charges
-         where tenant_id = ${PLATFORM_TENANT_ID}::uuid
-           and invoice_id = any(${`{${invoiceIds.join(',')}}`}::uuid[])
-           ${resellerId ? sql`and reseller_id = ${resellerId}::uuid` : sql``}
-         order by period_start, service_id`,
+         where tenant_id = ${PLATFORM_TENANT_ID}::uuid and service_id = ${serviceId}::uuid and kind = 'charge'
+           and period_start <= ${day}::date and period_end > ${day}::date
+         order by period_start desc limit 1
+         for update`,
   );
-  for (const r of rs) {
-    const list = out.get(r.invoice_id) ?? [];
-    list.push({
-      serviceId: r.service_id,
+  return (
+    r && {
+      id: r.id,
+      resellerId: r.reseller_id,
+      invoiceId: r.invoice_id,
       productId: r.product_id,
       description: r.description,
       cycle: r.cycle,
@@ -341,12 +451,44 @@ export async function chargesOfInvoice(
       periodEnd: r.period_end,
       currency: r.currency,
       price: fromDbMinor(r.price),
-      setupFee: fromDbMinor(r.setup_fee),
-      retail: fromDbMinor(r.retail),
-    });
-    out.set(r.invoice_id, list);
-  }
-  return out;
+    }
+  );
+}
+
+/**
+ * Records the credit of a charged period's unused days (once per (service, period): a second call records
+ * nothing and returns undefined). With the charge already invoiced the credit belongs to that invoice (a
+ * credit note settles it); otherwise it waits to be netted on the charge's line when the charge is invoiced.
+ */
+export async function insertCredit(
+  tx: Tx,
+  c: ChargedPeriod & {
+    serviceId: string;
+    amount: Minor;
+    endedOn: string;
+    unusedDays: number;
+    periodDays: number;
+  },
+): Promise<string | undefined> {
+  const [r] = await rows<{ id: string }>(
+    tx,
+    sql`insert into wholesale_charges (tenant_id, kind, reseller_id, service_id, product_id, description, cycle,
+                                       quantity, period_start, period_end, currency, price, setup_fee, retail,
+                                       invoice_id, ended_on, unused_days, period_days)
+        values (${PLATFORM_TENANT_ID}::uuid, 'credit', ${c.resellerId}::uuid, ${c.serviceId}::uuid,
+                ${c.productId}::uuid, ${`Credit: ${c.description}`}, ${c.cycle}, ${c.quantity},
+                ${c.periodStart}::date, ${c.periodEnd}::date, ${c.currency}, ${(-c.amount).toString()}::bigint, 0, 0,
+                ${c.invoiceId}::uuid, ${c.endedOn}::date, ${c.unusedDays}, ${c.periodDays})
+        on conflict (tenant_id, service_id, period_start, kind) do nothing
+        returning id`,
+  );
+  return r?.id;
+}
+
+export async function setCreditNote(tx: Tx, creditId: string, creditNoteId: string): Promise<void> {
+  await tx.execute(sql`
+    update wholesale_charges set credit_note_id = ${creditNoteId}::uuid
+     where tenant_id = ${PLATFORM_TENANT_ID}::uuid and id = ${creditId}::uuid`);
 }
 
 /** The platform's wholesale invoices (newest first), all resellers' or one's. */
@@ -397,16 +539,19 @@ export const RESELLER_ACCOUNT_CURRENCY = 'EUR';
 
 /**
  * A reseller as the platform's billing client (identity.reseller.created/updated.v1): its tenant id is its
- * client id in the platform's tenant, its brand its name. identity's event carries no e-mail address, so
- * the buyer's address stays a non-deliverable placeholder until one is known.
+ * client id in the platform's tenant, its brand its name, its contact address (the reseller owner's, in the
+ * event's optional `contactEmail`) where the platform's invoices and reminders go. An event without one (an
+ * older identity) keeps the address known, or a non-deliverable placeholder until one is known.
  */
 export async function upsertResellerClient(
   tx: Tx,
-  r: { resellerId: string; brandName: string },
+  r: { resellerId: string; brandName: string; contactEmail?: string | undefined },
 ): Promise<void> {
+  const email = r.contactEmail ?? `reseller-${r.resellerId}@resellers.invalid`;
   await tx.execute(sql`
     insert into clients (tenant_id, id, email, name, currency)
-    values (${PLATFORM_TENANT_ID}::uuid, ${r.resellerId}::uuid,
-            ${`reseller-${r.resellerId}@resellers.invalid`}, ${r.brandName}, ${RESELLER_ACCOUNT_CURRENCY})
-    on conflict (tenant_id, id) do update set name = excluded.name`);
+    values (${PLATFORM_TENANT_ID}::uuid, ${r.resellerId}::uuid, ${email}, ${r.brandName},
+            ${RESELLER_ACCOUNT_CURRENCY})
+    on conflict (tenant_id, id) do update
+      set name = excluded.name, email = coalesce(${r.contactEmail ?? null}::text, clients.email)`);
 }

@@ -15,6 +15,7 @@ import {
   insertReseller,
   listResellers,
   replaceDomains,
+  resellerContactEmail,
   setResellerStatus,
   updateReseller,
 } from '../store/resellers.store';
@@ -43,13 +44,15 @@ function conflictOf(err: unknown): Error {
   return duplicateEmail();
 }
 
-const profileOf = (r: Reseller) => ({
+/** The reseller's profile as its events carry it; `contactEmail`: its owner's address (none: left out). */
+const profileOf = (r: Reseller, contactEmail: string | undefined) => ({
   resellerId: r.id,
   slug: r.slug,
   brandName: r.brandName,
   customDomains: r.customDomains,
   allowCustomProducts: r.allowCustomProducts,
   status: r.status,
+  ...(contactEmail ? { contactEmail } : {}),
 });
 
 export function createResellersService(deps: {
@@ -90,7 +93,12 @@ export function createResellersService(deps: {
           data: { resellerId: id, ...(reason ? { reason } : {}) },
         });
       } else {
-        await outbox.enqueue(tx, { type: ResellerUpdated.type, tenantId: id, data: profileOf(after) });
+        const contactEmail = await resellerContactEmail(tx, scope, id);
+        await outbox.enqueue(tx, {
+          type: ResellerUpdated.type,
+          tenantId: id,
+          data: profileOf(after, contactEmail),
+        });
       }
       await insertAudit(tx, {
         tenantId: id,
@@ -133,7 +141,11 @@ export function createResellersService(deps: {
             passwordHash,
           });
           const reseller = (await findReseller(tx, scope, id))!;
-          await outbox.enqueue(tx, { type: ResellerCreated.type, tenantId: id, data: profileOf(reseller) });
+          await outbox.enqueue(tx, {
+            type: ResellerCreated.type,
+            tenantId: id,
+            data: profileOf(reseller, owner.email),
+          });
           await insertAudit(tx, {
             tenantId: id,
             type: 'reseller.created',
@@ -179,7 +191,7 @@ export function createResellersService(deps: {
             type: ResellerUpdated.type,
             tenantId: id,
             data: {
-              ...profileOf(after),
+              ...profileOf(after, await resellerContactEmail(tx, scope, id)),
               ...(patch.customDomains ? { previousCustomDomains: before.customDomains } : {}),
             },
           });

@@ -72,6 +72,25 @@ export async function findReseller(tx: Tx, scope: TenantScope, id: string): Prom
   return row && toReseller(row);
 }
 
+/**
+ * The reseller's contact address: its owner's, the first reseller login made with it (still there) — where
+ * the platform writes to the reseller about its own account (identity.reseller.*.v1 `contactEmail`).
+ */
+export async function resellerContactEmail(
+  tx: Tx,
+  scope: TenantScope,
+  id: string,
+): Promise<string | undefined> {
+  const [row] = await rows<{ email: string }>(
+    tx,
+    sql`select u.email from users u
+         where u.tenant_id = ${id} and ${tenantIs(scope, sql`u.tenant_id`)} and u.role = 'reseller'
+           and u.deleted_at is null
+         order by u.created_at, u.id limit 1`,
+  );
+  return row?.email;
+}
+
 export async function listResellers(
   tx: Tx,
   scope: TenantScope,

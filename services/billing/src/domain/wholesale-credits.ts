@@ -1,0 +1,74 @@
+import { PLATFORM_TENANT_ID } from '@geminis/contracts';
+import { applyTenantScope, tenantScope, type AuthContext, type Outbox, type Tx } from '@geminis/service-kit';
+import { sql } from 'drizzle-orm';
+import { findInvoice } from '../store/invoices.store';
+import { type ClientService } from '../store/services.store';
+import { chargeCovering, insertCredit, setCreditNote } from '../store/wholesale.store';
+import { announceCreditNote, depositCreditNote, numberedCreditNote } from './credit-notes.service';
+import { prorate } from './proration';
+
+const PLATFORM = tenantScope(PLATFORM_TENANT_ID);
+
+/**
+ * The platform's rule for a resold service that ends early — its client cancelled it now, or staff
+ * terminated it — within a period the platform charged the reseller wholesale: the reseller gets back the
+ * unused days of that period's wholesale price (not the setup fee), prorated like a change of package
+ * (proration.ts: price × unused days / days of the period, half-up in minor units). The platform's resources
+ * are freed that day, whatever the reseller does with its own client. A cancellation at the end of the period
+ * gets nothing (the period was used), nor does a period never charged (the run charges only active
+ * services).
+ *
+ * In the caller's transaction (the one that ends the service), once per (service, period): the credit row
+ * beside its charge; if the charge was invoiced already, a credit note in the platform's series against that
+ * invoice refunds it to the reseller's account credit at the platform (what pays its next wholesale
+ * invoices); otherwise the credit nets on the charge's line of the next consolidated invoice. The platform's
+ * wholesale invoicing lock is taken first, so a concurrent wholesale run either invoiced the charge before
+ * (credit note) or sees the credit (netted).
+ */
+export async function creditUnusedWholesale(
+  tx: Tx,
+  outbox: Outbox,
+  auth: AuthContext,
+  s: ClientService,
+  today: string,
+): Promise<void> {
+  if (s.tenantId === PLATFORM_TENANT_ID) return;
+  await applyTenantScope(tx, PLATFORM);
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext('billing.wholesale.invoice'))`);
+  const charge = await chargeCovering(tx, s.id, today);
+  const p =
+    charge &&
+    prorate({
+      oldAmount: charge.price,
+      newAmount: 0n,
+      periodStart: charge.periodStart,
+      periodEnd: charge.periodEnd,
+      changeDate: today,
+    });
+  if (charge && p && p.credit > 0n) {
+    const creditId = await insertCredit(tx, {
+      ...charge,
+      serviceId: s.id,
+      amount: p.credit,
+      endedOn: today,
+      unusedDays: p.unusedDays,
+      periodDays: p.periodDays,
+    });
+    if (creditId && charge.invoiceId) {
+      const invoice = (await findInvoice(tx, PLATFORM, charge.invoiceId))!;
+      const note = await numberedCreditNote(tx, invoice, {
+        amount: p.credit,
+        reason:
+          `${charge.description}: ${p.unusedDays} unused day${p.unusedDays > 1 ? 's' : ''} of ` +
+          `${charge.periodStart} – ${charge.periodEnd} (ended ${today})`,
+        refundTo: 'credit',
+        by: auth.userId,
+        at: new Date(`${today}T00:00:00Z`),
+      });
+      await depositCreditNote(tx, note, auth.userId);
+      await announceCreditNote(tx, outbox, note, invoice, true);
+      await setCreditNote(tx, creditId, note.id);
+    }
+  }
+  await applyTenantScope(tx, tenantScope(s.tenantId));
+}
