@@ -23,6 +23,7 @@ import {
 } from '@geminis/service-kit';
 import { z } from 'zod';
 import { seedBillingDemo, type BillingBuilt, type BillingDemo } from '../services/billing/src/service';
+import { seedResellerPleskDemo } from '../services/catalog/src/seed';
 import { seedCatalogDemo, type CatalogDemo } from '../services/catalog/src/service';
 import { gatewayConfigShape } from '../services/gateway/src/config';
 import { buildGateway } from '../services/gateway/src/gateway';
@@ -36,6 +37,7 @@ import {
   type RegistrarStandIn,
   type WhmStandIn,
 } from '../services/provisioning/src/service';
+import { startPleskStandIn, type PleskStandIn } from '../services/provisioning/src/dev/plesk-stand-in';
 import { type SupportBuilt } from '../services/support/src/service';
 import { SERVICE_ENTRIES } from './services';
 
@@ -61,6 +63,9 @@ export interface Platform {
   databases: Partial<Record<ServiceName, Database>>;
   demo: { identity: IdentityDemo; catalog: CatalogDemo; domains: DomainsDemo; billing: BillingDemo };
   whm: WhmStandIn;
+  /** The Plesk XML API stand-in of the reseller's own Plesk server (Acme's Plesk product lives there). */
+  plesk: PleskStandIn;
+  pleskProductId: string;
   registrar: RegistrarStandIn;
   /** Stops the gateway, the services in reverse order and the demo panel. */
   close(): Promise<void>;
@@ -140,12 +145,20 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     // port changes with every start; the seed points the demo servers at the current one.
     const whm = await startWhmStandIn();
     stops.push(() => whm.close());
+    // And the reseller's own Plesk server: a Plesk XML API stand-in, with Acme's own Plesk product on it.
+    const plesk = await startPleskStandIn();
+    stops.push(() => plesk.close());
+    const pleskProductId = await seedResellerPleskDemo(databases.catalog!, {
+      resellerTenantId: identityDemo.reseller.tenantId,
+    });
     await seedProvisioningDemo(databases.provisioning!, {
       encryptionKey: String(ownConfigs.provisioning!.PROVISIONING_ENCRYPTION_KEY),
       panel: { hostname: '127.0.0.1', port: whm.port, tls: false },
+      plesk: { hostname: '127.0.0.1', port: plesk.port, tls: false },
       resellerTenantId: identityDemo.reseller.tenantId,
       platformProductIds: [catalogDemo.platform.starter, catalogDemo.platform.pro],
       resellerProductIds: [catalogDemo.reseller.custom],
+      resellerPleskProductIds: [pleskProductId],
     });
 
     // Invoices for the platform's demo client, through billing's use cases (each under an Idempotency-Key,
@@ -235,6 +248,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       databases,
       demo: { identity: identityDemo, catalog: catalogDemo, domains: domainsDemo, billing: billingDemo },
       whm,
+      plesk,
+      pleskProductId,
       registrar,
       close,
     };

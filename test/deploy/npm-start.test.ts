@@ -130,6 +130,63 @@ describe('npm start', () => {
     expect(redocly.code).toBe(0);
   });
 
+  it("completes a Plesk order offline: Acme's client orders Acme's Plesk product, Acme is paid, the webspace opens", async () => {
+    const api = async (method: string, path: string, token?: string, body?: unknown) => {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method,
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(method === 'POST' ? { 'idempotency-key': `npm-start-${path}` } : {}),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const login = async (email: string, password: string, tenantSlug?: string) =>
+      (await api('POST', '/v1/auth/login', undefined, { email, password, tenantSlug })).body
+        .accessToken as string;
+    const admin = await login('admin@geminis.local', 'demo-admin-pass-1');
+    const acme = await login('reseller@acme.localhost', 'demo-reseller-pass-1', 'acme');
+    const client = await login('client@acme.localhost', 'demo-client-pass-1', 'acme');
+    const own = await api('GET', '/v1/products', acme);
+    const product = (own.body.items as any[]).find((p) => p.name === 'Acme Plesk Hosting');
+    expect(product).toBeDefined();
+
+    const order = await api('POST', '/v1/orders', client, {
+      items: [{ productId: product.id, cycle: 'monthly', domain: 'npm-start-plesk.example' }],
+    });
+    expect(order.status).toBe(201);
+    const invoice = await api('GET', `/v1/invoices/${order.body.invoiceId}`, client);
+    const paid = await api('POST', `/v1/invoices/${order.body.invoiceId}/payments`, acme, {
+      amount: invoice.body.total,
+    });
+    expect(paid.status).toBeLessThan(300);
+
+    let account: any;
+    for (let i = 0; i < 150 && !account; i++) {
+      const accounts = await api('GET', '/v1/provisioning/accounts', client);
+      account = (accounts.body.items as any[]).find((a) => a.module === 'plesk' && a.status === 'active');
+      if (!account) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(account).toMatchObject({ domain: 'npm-start-plesk.example', status: 'active' });
+    const services = await api('GET', '/v1/client-services', client);
+    expect((services.body.items as any[]).find((s) => s.productId === product.id)?.status).toBe('active');
+    const sso = await api('POST', `/v1/provisioning/accounts/${account.id}/login-url`, client, {});
+    expect(sso.status).toBe(200);
+    expect((await fetch(sso.body.url as string)).status).toBe(200);
+
+    // The seeded demo orders (paid ones: provisioned) settle too, and none of their jobs failed.
+    let jobs: any[] = [];
+    for (let i = 0; i < 150; i++) {
+      jobs = (await api('GET', '/v1/provisioning/jobs', admin)).body.items as any[];
+      if (jobs.every((j) => j.status === 'done' || j.status === 'failed')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(jobs.filter((j) => j.status !== 'done')).toEqual([]);
+    expect(jobs.length).toBeGreaterThanOrEqual(3);
+  });
+
   it('binds loopback by default and stops on SIGTERM sent to npm, freeing its port', async () => {
     expect(listeners(port)).toEqual(['0100007F']); // 127.0.0.1 only
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);

@@ -11,6 +11,8 @@ export interface BillingDemoInput {
   staff: { id: string; role: 'admin' | 'reseller' };
   /** A product on sale monthly in the client's currency in that tenant's storefront. */
   productId: string;
+  /** The orders' domains are `<prefix>-1.example`, `-2`, `-3` (default `demo`). */
+  domainPrefix?: string;
 }
 
 export interface BillingDemo {
@@ -50,14 +52,21 @@ export async function seedBillingDemo(
     issuedAt: 0,
   };
   const tenant = demo.staff.role === 'admin' ? demo.tenantId : undefined;
+  // Each hosting order names its domain: provisioning creates no hosting account without one, and a paid
+  // order would otherwise leave a failed job in the demo.
   const order = async (n: number) => {
-    const input = OrderInput.parse({ items: [{ productId: demo.productId, cycle: 'monthly' }] });
+    const key = `demo-seed-order-${n}`;
+    const place = async (item: Record<string, unknown>) =>
+      (await services.orders.place(client, demo.client.token, OrderInput.parse({ items: [item] }), key)).body;
+    const item = { productId: demo.productId, cycle: 'monthly' };
     for (let attempt = 0; ; attempt += 1) {
       try {
-        const placed = await services.orders.place(client, demo.client.token, input, `demo-seed-order-${n}`);
-        return placed.body;
+        return await place({ ...item, domain: `${demo.domainPrefix ?? 'demo'}-${n}.example` });
       } catch (err) {
-        if ((err as { code?: string }).code !== 'billing.client_unknown' || attempt >= 100) throw err;
+        const code = (err as { code?: string }).code;
+        // A data directory seeded before the orders had domains: its key replays the order it placed then.
+        if (code === 'billing.idempotency_key_reused') return place(item);
+        if (code !== 'billing.client_unknown' || attempt >= 100) throw err;
         await sleep(100);
       }
     }

@@ -245,3 +245,38 @@ export async function seedCatalogDemo(
 
   return { platform: ids, reseller: { tenantId: opts.resellerTenantId, custom }, promotionCode: 'WELCOME10' };
 }
+
+const ACME_PLESK = 'Acme Plesk Hosting';
+
+/**
+ * The demo reseller's own Plesk hosting (provisioning places it on the reseller's own Plesk server, on
+ * the `Business` service plan), priced in EUR and USD; its id. Idempotent, and added to a demo catalog
+ * seeded before it existed too. Kept beside seedCatalogDemo rather than inside it, so the demo catalog
+ * the catalog tests assert on stays as it is; `npm start` runs both.
+ */
+export async function seedResellerPleskDemo(
+  db: Database,
+  opts: { resellerTenantId: string },
+): Promise<string> {
+  const reseller = tenantScope(opts.resellerTenantId);
+  return db.withTenant(reseller, async (tx) => {
+    const found = (await listProducts(tx, reseller)).find((p) => p.name === ACME_PLESK);
+    if (found) return found.id;
+    const group = (await listGroups(tx, reseller))[0];
+    if (!group)
+      throw new Error('seed the demo catalog (seedCatalogDemo) before the reseller’s Plesk product');
+    const plesk = await product(tx, reseller, {
+      groupId: group.id,
+      type: 'shared_hosting',
+      visibility: 'visible',
+      resellable: false,
+      name: ACME_PLESK,
+      module: 'plesk',
+      moduleConfig: { servicePlan: 'Business' },
+      description: 'Plesk hosting by Acme, 20 GB',
+      sortOrder: 4,
+    });
+    await replacePrices(tx, reseller, 'product', plesk.id, m(1299, 12990, 0));
+    return plesk.id;
+  });
+}
