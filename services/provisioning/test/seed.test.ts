@@ -85,6 +85,10 @@ describe('provisioning demo seed', () => {
       ['reseller-plesk', 'plesk'],
       ['reseller-whm', 'cpanel'],
     ]);
+    const placements = (await client(h.url).get('/v1/provisioning/placements', reseller)).body.items as any[];
+    expect(placements.map((p) => [p.productId, p.groupId])).toEqual([
+      [pleskProduct, first.resellerPlesk?.groupId],
+    ]);
 
     const clientId = newId();
     await h.deliver(
