@@ -117,9 +117,13 @@ export function createWholesale(deps: {
       let charged = 0;
       let after: string | null = null;
       for (;;) {
-        const b = await db.withTenant(allTenants, (tx) =>
-          chargeBatch(tx, allTenants, today, batchSize, after),
-        );
+        const b = await db.withTenant(allTenants, async (tx) => {
+          // shared with other runs' charge batches, exclusive with invoicing and with a resold service ending
+          // early (wholesale-credits.ts): a service cancelled meanwhile is either charged before its credit
+          // is worked out or seen cancelled here, never charged after its credit was (not) given
+          await tx.execute(sql`select pg_advisory_xact_lock_shared(hashtext('billing.wholesale.invoice'))`);
+          return chargeBatch(tx, allTenants, today, batchSize, after);
+        });
         charged += b.charged;
         if (!b.more || !b.last) break;
         after = b.last;
