@@ -60,6 +60,125 @@ function settle(ch: Channel, msg: ConsumeMessage, disposition: Disposition): voi
   }
 }
 
+/** How long an ack may wait behind an older delivery still being handled before it is sent alone. */
+const ACK_HOLD_MS = 50;
+
+interface Outstanding {
+  msg: ConsumeMessage;
+  /** Its handler said 'ack' (after its commit); the ack is not sent yet. */
+  acked: boolean;
+  /** Settled with the broker on its own (a reject, a nack, or an ack that waited too long). */
+  settled: boolean;
+  since: number;
+}
+
+export interface AckCoalescer {
+  /** Every delivery is tracked from its arrival, so an ack(multiple) never covers one still in hand. */
+  delivered(msg: ConsumeMessage): Outstanding;
+  settle(entry: Outstanding, disposition: Disposition): void;
+  /** Sends every ack decided so far (before the channel is closed). */
+  flushNow(): void;
+  /** The channel is gone: nothing more is sent on it. */
+  drop(): void;
+}
+
+/**
+ * Sends the acks of one channel in as few frames as possible: a frame per ack costs the broker (and the
+ * quorum queue, a settle command each) and this process a write each. Acks decided in the same turn of the
+ * event loop are flushed together; the longest run of settled deliveries from the oldest one outstanding
+ * is acknowledged by ONE `ack(multiple)` for its last acked tag (delivery tags grow on a channel, and
+ * rejects and nacks are sent at once, so everything up to that tag is an ack decided after its commit).
+ * An ack behind a delivery still being handled (another batch, a held event) waits for it up to
+ * ACK_HOLD_MS, then is sent alone. Nothing is acknowledged before its handler said 'ack'.
+ */
+export function createAckCoalescer(ch: Channel, onError: (err: unknown) => void): AckCoalescer {
+  /** Deliveries not settled with the broker yet, in delivery (tag) order. */
+  const outstanding: Outstanding[] = [];
+  let head = 0;
+  let scheduled = false;
+  let holdTimer: NodeJS.Timeout | undefined;
+
+  function flush(): void {
+    try {
+      send();
+    } catch (err) {
+      onError(err); // the channel is closing: what was not acked is redelivered, and found in the inbox
+    }
+  }
+
+  function send(): void {
+    scheduled = false;
+    let last: ConsumeMessage | undefined;
+    while (head < outstanding.length && (outstanding[head]!.acked || outstanding[head]!.settled)) {
+      const entry = outstanding[head]!;
+      if (entry.acked && !entry.settled) last = entry.msg;
+      head += 1;
+    }
+    if (head > 1024 || head === outstanding.length) {
+      outstanding.splice(0, head);
+      head = 0;
+    }
+    if (last) ch.ack(last, true);
+    // Acks behind an unsettled delivery: sent alone once they have waited long enough.
+    if (holdTimer) return; // that sweep will look at them
+    let oldestWaiting = Infinity;
+    const now = Date.now();
+    for (let i = head; i < outstanding.length; i++) {
+      const entry = outstanding[i]!;
+      if (!entry.acked || entry.settled) continue;
+      if (now - entry.since >= ACK_HOLD_MS) {
+        entry.settled = true;
+        ch.ack(entry.msg);
+      } else oldestWaiting = Math.min(oldestWaiting, entry.since);
+    }
+    if (oldestWaiting !== Infinity) holdTimer = setTimeout(sweep, ACK_HOLD_MS - (now - oldestWaiting) + 1);
+  }
+
+  function sweep(): void {
+    holdTimer = undefined;
+    flush();
+  }
+
+  return {
+    delivered(msg) {
+      const entry = { msg, acked: false, settled: false, since: 0 };
+      outstanding.push(entry);
+      return entry;
+    },
+    settle(entry, disposition) {
+      if (disposition === 'ack') {
+        entry.acked = true;
+        entry.since = Date.now();
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+        return;
+      }
+      entry.settled = true;
+      settle(ch, entry.msg, disposition);
+    },
+    flushNow() {
+      send();
+      for (let i = head; i < outstanding.length; i++) {
+        const entry = outstanding[i]!;
+        if (entry.acked && !entry.settled) {
+          entry.settled = true;
+          ch.ack(entry.msg);
+        }
+      }
+      clearTimeout(holdTimer);
+      holdTimer = undefined;
+    },
+    drop() {
+      clearTimeout(holdTimer);
+      holdTimer = undefined;
+      outstanding.length = 0;
+      head = 0;
+    },
+  };
+}
+
 const dispositions: ReadonlySet<unknown> = new Set<Disposition>(['ack', 'retry', 'dead-letter']);
 
 export function createRabbitConsumer(
@@ -71,11 +190,12 @@ export function createRabbitConsumer(
   const context = { consumer: consumerQueue(spec) };
   const inFlight = new Set<Promise<void>>();
   let channel: Channel | undefined;
+  let channelAcks: AckCoalescer | undefined;
   let consumerTag: string | undefined;
   let starting: Promise<void> | undefined;
   let cancelled = false;
 
-  function onDelivery(ch: Channel, msg: ConsumeMessage | null) {
+  function onDelivery(ch: Channel, acks: AckCoalescer, msg: ConsumeMessage | null) {
     if (!msg) {
       // The broker cancelled us (e.g. the queue was deleted): close the channel so it is re-declared.
       if (channel === ch && !cancelled) {
@@ -85,6 +205,7 @@ export function createRabbitConsumer(
       return;
     }
     const incoming = toIncoming(msg);
+    const tracked = acks.delivered(msg);
     const work = (async () => {
       let disposition: Disposition;
       try {
@@ -99,7 +220,7 @@ export function createRabbitConsumer(
       }
       if (channel !== ch) return; // see detach()
       try {
-        settle(ch, msg, disposition);
+        acks.settle(tracked, disposition);
       } catch (err) {
         log?.warn({ ...context, err }, 'could not settle a delivery; the broker will redeliver it');
       }
@@ -116,6 +237,13 @@ export function createRabbitConsumer(
     if (ch && tag) await settledWithin(ch.cancel(tag), deps.rpcTimeoutMs);
     await Promise.allSettled([...inFlight]);
     if (channel === ch) {
+      // The acks of what was applied go out before the channel closes (else it would all be redelivered).
+      try {
+        channelAcks?.flushNow();
+      } catch (err) {
+        log?.warn({ ...context, err }, 'could not send the last acks; the broker will redeliver them');
+      }
+      channelAcks = undefined;
       channel = undefined;
       consumerTag = undefined;
     }
@@ -129,9 +257,14 @@ export function createRabbitConsumer(
     ch.on('handler-error', (err: Error) =>
       log?.error({ ...context, err }, 'consumer channel listener threw'),
     );
+    const acks = createAckCoalescer(ch, (err) =>
+      log?.warn({ ...context, err }, 'could not send acks; the broker will redeliver them'),
+    );
     ch.on('close', () => {
+      acks.drop();
       if (channel !== ch) return;
       channel = undefined;
+      channelAcks = undefined;
       consumerTag = undefined;
       if (!cancelled) deps.onChannelLost();
     });
@@ -139,10 +272,17 @@ export function createRabbitConsumer(
       // Per consumer (global=false): quorum queues don't support global QoS.
       await ch.prefetch(spec.prefetch ?? 20, false);
       channel = ch;
-      const reply = await ch.consume(consumerQueue(spec), (msg) => onDelivery(ch, msg), { noAck: false });
+      channelAcks = acks;
+      const reply = await ch.consume(consumerQueue(spec), (msg) => onDelivery(ch, acks, msg), {
+        noAck: false,
+      });
       if (channel === ch) consumerTag = reply.consumerTag;
     } catch (err) {
-      if (channel === ch) channel = undefined;
+      if (channel === ch) {
+        channel = undefined;
+        channelAcks = undefined;
+      }
+      acks.drop();
       await ch.close().catch(noop);
       throw err;
     }
@@ -157,6 +297,8 @@ export function createRabbitConsumer(
       return starting;
     },
     detach() {
+      channelAcks?.drop();
+      channelAcks = undefined;
       channel = undefined;
       consumerTag = undefined;
     },

@@ -14,6 +14,8 @@ export interface ConfirmPublisher {
 
 interface Pending {
   id: string;
+  /** Date.now() after which it fails as not confirmed. */
+  deadline: number;
   written: boolean;
   returned: boolean;
   done: boolean;
@@ -21,7 +23,25 @@ interface Pending {
 }
 
 export function createConfirmPublisher(channel: ConfirmChannel, confirmTimeoutMs: number): ConfirmPublisher {
+  /** In publish order, so deadlines (publish time + the same timeout) grow along it. */
   const pending = new Set<Pending>();
+  // ONE timer for every outstanding confirm (a timer per publish costs more than the publish itself at
+  // thousands a second): it fires at the oldest deadline and fails what is overdue.
+  let timer: NodeJS.Timeout | undefined;
+  const expire = () => {
+    timer = undefined;
+    const now = Date.now();
+    for (const p of pending) {
+      if (p.deadline > now) break;
+      p.settle(new BusUnavailableError(`publish of ${p.id} not confirmed within ${confirmTimeoutMs} ms`));
+    }
+    armTimer();
+  };
+  function armTimer() {
+    if (timer || pending.size === 0) return;
+    const oldest = pending.values().next().value!;
+    timer = setTimeout(expire, Math.max(0, oldest.deadline - Date.now()));
+  }
   const idleWaiters = new Set<() => void>();
   let failure: Error | undefined;
   // While the channel's write buffer is full: publishes wait for 'drain' instead of writing more.
@@ -55,31 +75,35 @@ export function createConfirmPublisher(channel: ConfirmChannel, confirmTimeoutMs
   function track(id: string, resolve: () => void, reject: (err: Error) => void): Pending {
     const entry: Pending = {
       id,
+      deadline: Date.now() + confirmTimeoutMs,
       written: false,
       returned: false,
       done: false,
       settle(err) {
         if (entry.done) return;
         entry.done = true;
-        clearTimeout(timer);
         pending.delete(entry);
+        if (pending.size === 0 && timer) {
+          clearTimeout(timer);
+          timer = undefined;
+        }
         if (err) reject(err);
         else resolve();
         if (pending.size === 0) for (const wake of idleWaiters) wake();
       },
     };
-    const timer = setTimeout(
-      () =>
-        entry.settle(new BusUnavailableError(`publish of ${id} not confirmed within ${confirmTimeoutMs} ms`)),
-      confirmTimeoutMs,
-    );
     pending.add(entry);
+    armTimer();
     return entry;
   }
 
-  async function write(entry: Pending, message: OutgoingMessage) {
+  /** Synchronous unless the channel's buffer is full (no promise per publish on the fast path). */
+  function write(entry: Pending, message: OutgoingMessage): void {
     // Never write more while the buffer is full, and never re-publish what was buffered (a duplicate).
-    while (gate && !entry.done) await gate.promise;
+    if (gate && !entry.done) {
+      void gate.promise.then(() => write(entry, message));
+      return;
+    }
     if (entry.done) return; // timed out or failed before it was written
     if (failure) {
       entry.settle(failure);
@@ -116,9 +140,7 @@ export function createConfirmPublisher(channel: ConfirmChannel, confirmTimeoutMs
   return {
     publish(message) {
       if (failure) return Promise.reject(failure);
-      return new Promise<void>((resolve, reject) => {
-        void write(track(message.id, resolve, reject), message);
-      });
+      return new Promise<void>((resolve, reject) => write(track(message.id, resolve, reject), message));
     },
     fail(reason) {
       failure ??= new BusUnavailableError(reason);

@@ -6,7 +6,7 @@ import { createConfirmPublisher, type ConfirmPublisher } from './rabbit-publishe
 import { createRabbitConsumer, type RabbitConsumer } from './rabbit-consumer';
 import { declareTopology } from './rabbit-topology';
 import { settledWithin } from './timeout';
-import { BusUnavailableError, type Bus, type Subscription } from './types';
+import { BusUnavailableError, type Bus, type OutgoingMessage, type Subscription } from './types';
 
 export type { BusLogger } from './logger';
 
@@ -36,6 +36,30 @@ export interface RabbitBusOptions {
 function destroySocket(conn: ChannelModel): void {
   const raw = conn.connection as unknown as { stream?: { destroy(): void } };
   raw.stream?.destroy();
+}
+
+/**
+ * amqplib's muxer writes every frame it takes from its channels to the socket by itself: a write (a system
+ * call, and on loopback the broker's receive work too) per publish and per ack. Corking the socket while
+ * the muxer drains its channels sends what accumulated in one writev: the same bytes in the same order,
+ * written as soon as they were before (the muxer runs on its own schedule, uncorked before it returns).
+ * Leaves the connection as it is if amqplib's internals are not what this expects.
+ */
+export function coalesceFrameWrites(conn: ChannelModel): void {
+  const muxer = (conn.connection as unknown as { muxer?: unknown }).muxer as
+    { out?: { cork?: () => void; uncork?: () => void }; _readIncoming?: () => void } | undefined;
+  const out = muxer?.out;
+  const read = muxer?._readIncoming;
+  if (!muxer || !out || typeof out.cork !== 'function' || typeof out.uncork !== 'function') return;
+  if (typeof read !== 'function') return;
+  muxer._readIncoming = function corked(this: unknown) {
+    out.cork!();
+    try {
+      read.call(muxer);
+    } finally {
+      out.uncork!();
+    }
+  };
 }
 
 /** Heartbeats detect a dead TCP link in seconds instead of ~11 minutes (reliability.md §1.6). */
@@ -177,6 +201,7 @@ export function createRabbitBus(options: RabbitBusOptions): Bus {
     let conn: ChannelModel | undefined;
     try {
       conn = await amqp.connect(url, { timeout: options.connectTimeoutMs ?? 10_000 });
+      coalesceFrameWrites(conn);
       watchConnection(conn);
       if (closed) throw new Error('bus is closed');
       // Set-up whose replies never come (a broker still booting, a half-dead link) must not hold this
@@ -232,21 +257,27 @@ export function createRabbitBus(options: RabbitBusOptions): Bus {
     consumerRetries.delete(c);
   }
 
+  async function publishSlow(message: OutgoingMessage): Promise<void> {
+    if (closed) throw new BusUnavailableError('bus is closed');
+    if (!publisher && !firstAttemptDone && connecting) {
+      // The very first connection attempt is under way: wait for its outcome, within the confirm timeout.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([connecting, new Promise((r) => (timer = setTimeout(r, confirmTimeoutMs)))]);
+      clearTimeout(timer);
+    }
+    const p = publisher;
+    if (!p) throw new BusUnavailableError(`not connected to RabbitMQ${lastError ? ` (${lastError})` : ''}`);
+    await p.publish(message);
+  }
+
   connect();
 
   return {
     kind: 'rabbitmq',
-    async publish(message) {
-      if (closed) throw new BusUnavailableError('bus is closed');
-      if (!publisher && !firstAttemptDone && connecting) {
-        // The very first connection attempt is under way: wait for its outcome, within the confirm timeout.
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([connecting, new Promise((r) => (timer = setTimeout(r, confirmTimeoutMs)))]);
-        clearTimeout(timer);
-      }
-      const p = publisher;
-      if (!p) throw new BusUnavailableError(`not connected to RabbitMQ${lastError ? ` (${lastError})` : ''}`);
-      await p.publish(message);
+    publish(message) {
+      // The common case without an async frame of its own: connected, the publisher's promise as it is.
+      if (publisher && !closed) return publisher.publish(message);
+      return publishSlow(message);
     },
 
     async subscribe(spec, handler): Promise<Subscription> {

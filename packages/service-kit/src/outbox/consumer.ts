@@ -142,6 +142,11 @@ export function createEventConsumer(options: EventConsumerOptions) {
       );
       return 'dead-letter';
     }
+    // Nothing to extract (the producer had no propagator): no carrier copied, no propagator called.
+    const h = message.headers;
+    if (!event.traceparent && h.traceparent === undefined && h.baggage === undefined) {
+      return { event, handler, ctx: context.active(), message };
+    }
     const carrier: Record<string, unknown> = { ...message.headers };
     if (event.traceparent) carrier.traceparent = event.traceparent;
     if (event.tracestate) carrier.tracestate = event.tracestate;
@@ -348,9 +353,13 @@ export function createEventConsumer(options: EventConsumerOptions) {
    * and tried again; a handler failure waits before its redelivery. Stopping returns a held delivery to
    * the queue (it then counts one delivery, as any delivery interrupted by a shutdown does).
    */
-  async function settleOutcome(p: Prepared, attempt: () => Promise<Outcome>): Promise<Disposition> {
+  async function settleOutcome(
+    p: Prepared,
+    attempt: () => Promise<Outcome>,
+    first?: Outcome,
+  ): Promise<Disposition> {
     for (let n = 0; ; n++) {
-      const outcome = await attempt();
+      const outcome = n === 0 && first !== undefined ? first : await attempt();
       if (outcome === 'retry') {
         await pause(Math.min(failureMax, failureInitial * 2 ** Math.min(p.message.deliveryCount, 16)));
         return 'retry';
@@ -365,10 +374,21 @@ export function createEventConsumer(options: EventConsumerOptions) {
     }
   }
 
-  async function handleBatched(message: IncomingMessage): Promise<Disposition> {
-    const p = prepare(message);
-    if (p === 'dead-letter') return p;
-    return settleOutcome(p, () => batcher.submit(p));
+  function handleBatched(message: IncomingMessage): Promise<Disposition> {
+    let p: Prepared | 'dead-letter';
+    try {
+      p = prepare(message);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    if (p === 'dead-letter') return Promise.resolve(p);
+    const prepared = p;
+    // The common case (applied and committed) without the retry loop's frames.
+    return batcher
+      .submit(prepared)
+      .then((first) =>
+        first === 'ack' ? first : settleOutcome(prepared, () => batcher.submit(prepared), first),
+      );
   }
 
   return {

@@ -9,13 +9,19 @@ import { OUTBOX_CHANNEL } from './outbox';
 
 const tracer = trace.getTracer('@geminis/service-kit/outbox');
 
+function inStoredContext<T>(headers: Record<string, string> | null, fn: () => T): T {
+  for (const _ in headers) return withExtractedContext(headers, fn);
+  return fn();
+}
+
 interface OutboxRow {
   id: string;
   tenant_id: string;
   type: string;
   /** The stored envelope as JSON text: published as it is, never parsed and serialized again. */
   envelope: string;
-  headers: Record<string, string>;
+  /** The stored trace context; null when there is none (most rows: nothing to parse or extract). */
+  headers: Record<string, string> | null;
   attempts: number;
 }
 
@@ -100,11 +106,15 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       // The claim walks outbox_pending in its order and stops at the batch. Without these (this
       // transaction only) the planner, misled by the row-level security filter's selectivity, reads and
       // sorts every pending row for each batch, which makes draining a backlog quadratic.
+      // The mark's commit does not wait for its WAL flush: a mark lost in a crash only republishes its rows
+      // (confirmed already), as a crash between the confirm and the mark does; consumers dedupe by id.
       await tx.execute(sql`select set_config('enable_seqscan', 'off', true),
-        set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)`);
+        set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true),
+        set_config('synchronous_commit', 'off', true)`);
       const claimed = await rows<OutboxRow>(
         tx,
-        sql`select id, tenant_id, type, envelope::text as envelope, headers, attempts from outbox
+        sql`select id, tenant_id, type, envelope::text as envelope,
+                   nullif(headers, '{}'::jsonb) as headers, attempts from outbox
             where published_at is null and next_attempt_at <= statement_timestamp()
             order by next_attempt_at, created_at
             limit ${batchSize}
@@ -113,27 +123,33 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       if (claimed.length === 0) return 0;
       const results = await Promise.allSettled(
         claimed.map((row) =>
-          // The publish continues the trace of the request that wrote the event (its stored context).
-          withExtractedContext(row.headers, () =>
+          // The publish continues the trace of the request that wrote the event (its stored context; none
+          // stored when no propagator was registered, and then nothing to extract per row).
+          inStoredContext(row.headers, () =>
             tracer.startActiveSpan(
               `outbox publish ${row.type}`,
               {
                 kind: SpanKind.PRODUCER,
                 attributes: { 'messaging.system': 'rabbitmq', 'messaging.message.id': row.id },
               },
-              (span) =>
-                bus
-                  .publish({
-                    id: row.id,
-                    routingKey: row.type,
-                    body: Buffer.from(row.envelope),
-                    headers: { ...row.headers, 'x-tenant-id': row.tenant_id },
-                  })
-                  .catch((err: unknown) => {
+              (span) => {
+                const published = bus.publish({
+                  id: row.id,
+                  routingKey: row.type,
+                  body: Buffer.from(row.envelope),
+                  headers: row.headers
+                    ? { ...row.headers, 'x-tenant-id': row.tenant_id }
+                    : { 'x-tenant-id': row.tenant_id },
+                });
+                published.then(
+                  () => span.end(),
+                  () => {
                     span.setStatus({ code: SpanStatusCode.ERROR });
-                    throw err;
-                  })
-                  .finally(() => span.end()),
+                    span.end();
+                  },
+                );
+                return published;
+              },
             ),
           ),
         ),
