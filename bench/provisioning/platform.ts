@@ -291,7 +291,12 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
     };
     const client = await login('client@acme.localhost', DEMO_PASSWORDS.resellerClient);
     const reseller = await login('reseller@acme.localhost', DEMO_PASSWORDS.reseller);
-    const starter = platform.demo.catalog.platform.starter;
+    // Acme resells the platform's Starter under its own id (white-label): the id its clients order by.
+    const offerings = await call('GET', '/v1/offerings', reseller);
+    const starter = (offerings.body.items as { product: { id: string }; storefrontId: string | null }[]).find(
+      (o) => o.product.id === platform.demo.catalog.platform.starter,
+    )?.storefrontId;
+    if (!starter) throw new Error(`Acme does not resell Starter: ${JSON.stringify(offerings.body)}`);
 
     const results: CaseResult[] = [];
     for (const [k, c] of cases.entries()) {
