@@ -49,8 +49,10 @@ interface Plan {
  * A Plesk on loopback answering the XML API operations the plesk adapter sends (`customer`
  * get/add/set/del, `webspace` get/add/set/del/switch-subscription, `service-plan` get, `server` get and
  * create_session) like the real one, with state: the panel of the embedded demo's reseller-owned Plesk
- * server (`npm start` completes a Plesk order offline). Its service plans are `Business` and `Pro`. It
- * wants a `KEY` or `HTTP_AUTH_LOGIN` header but checks no value: never expose it beyond loopback.
+ * server (`npm start` completes a Plesk order offline) and of the Plesk job tests, which also use its
+ * failures (down, or a webspace add that happens and never answers). Its service plans are `Business`
+ * and `Pro`. It wants a `KEY` or `HTTP_AUTH_LOGIN` header but checks no value: never expose it beyond
+ * loopback.
  */
 export async function startPleskStandIn(options: { port?: number } = {}) {
   let nextId = 1;
@@ -65,7 +67,9 @@ export async function startPleskStandIn(options: { port?: number } = {}) {
   const sessions = new Map<string, string>();
   const calls: Record<string, number> = {};
   const sockets = new Set<Socket>();
-  const state = { down: false };
+  // down: every call answers 503; hangWebspaceAdds: that many webspace adds create the webspace and then
+  // never answer (the call "timed out" but happened, for the adoption tests).
+  const state = { down: false, hangWebspaceAdds: 0 };
 
   const customerById = (id: number) => [...customers.values()].find((c) => c.id === id);
   const filterOf = (op: string) => blockOf(op, 'filter') ?? '';
@@ -229,8 +233,8 @@ export async function startPleskStandIn(options: { port?: number } = {}) {
     return fail('server', operation, 1014, 'Unsupported operation');
   };
 
-  /** One operation of a packet: `<operator><operation>…</operation></operator>`. */
-  const answer = (xml: string): string => {
+  /** One operation of a packet: `<operator><operation>…</operation></operator>`; null: no answer. */
+  const answer = (xml: string): string | null => {
     const m = /<packet[^>]*>\s*<([\w-]+)>\s*<([\w-]+)>([\s\S]*)<\/\2>\s*<\/\1>\s*<\/packet>/.exec(xml);
     if (!m) return systemError(1014, 'Parser error: Request is invalid');
     const [, operator, operation, op] = m as unknown as [string, string, string, string];
@@ -238,8 +242,14 @@ export async function startPleskStandIn(options: { port?: number } = {}) {
     switch (operator) {
       case 'customer':
         return customerOp(operation, op);
-      case 'webspace':
-        return webspaceOp(operation, op);
+      case 'webspace': {
+        const answered = webspaceOp(operation, op);
+        if (operation === 'add' && state.hangWebspaceAdds > 0 && answered.includes('<status>ok</status>')) {
+          state.hangWebspaceAdds -= 1;
+          return null; // created, but the answer never comes
+        }
+        return answered;
+      }
       case 'service-plan':
         return operation === 'get' ? planOp(op) : fail(operator, operation, 1014, 'Unsupported operation');
       case 'server':
@@ -269,7 +279,8 @@ export async function startPleskStandIn(options: { port?: number } = {}) {
     for await (const c of req) chunks.push(c as Buffer);
     if (!req.headers.key && !req.headers.http_auth_login)
       return send(200, 'text/xml', systemError(1001, 'Authentication failed - wrong password.'));
-    return send(200, 'text/xml', answer(Buffer.concat(chunks).toString('utf8')));
+    const answered = answer(Buffer.concat(chunks).toString('utf8'));
+    if (answered !== null) send(200, 'text/xml', answered);
   };
 
   const server = createServer((req, res) => void handle(req, res)).on('connection', (s) => {
