@@ -60,7 +60,9 @@ async function seedInChild(logger: Logger): Promise<void> {
   });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on('SIGTERM', forward).on('SIGINT', forward);
-  const [code, signal] = await new Promise((done) => child.once('exit', (...r) => done(r)));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) =>
+    child.once('exit', (c, s) => done([c, s])),
+  );
   process.off('SIGTERM', forward).off('SIGINT', forward);
   if (signal) process.exit(1);
   if (code !== 0) throw new Error(`seeding the new data directory failed (exit code ${String(code)})`);

@@ -293,8 +293,9 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
     const reseller = await login('reseller@acme.localhost', DEMO_PASSWORDS.reseller);
     // Acme resells the platform's Starter under its own id (white-label): the id its clients order by.
     const offerings = await call('GET', '/v1/offerings', reseller);
+    const platformStarter = platform.demo.catalog.platform.starter;
     const starter = (offerings.body.items as { product: { id: string }; storefrontId: string | null }[]).find(
-      (o) => o.product.id === platform.demo.catalog.platform.starter,
+      (o) => o.product.id === platformStarter,
     )?.storefrontId;
     if (!starter) throw new Error(`Acme does not resell Starter: ${JSON.stringify(offerings.body)}`);
 
