@@ -69,6 +69,24 @@ describe('PostgreSQL storage with row-level security', () => {
     expect(await db.transaction(allNotes)).toEqual([]);
   });
 
+  it('refuses a tenant id that is not a UUID before any SQL is sent, and keeps its connection', async () => {
+    const forged = { kind: 'tenant', tenantId: "x', true); select set_config('app.all_tenants', 'on" };
+    await expect(db.withTenant(forged as never, allNotes)).rejects.toThrow('tenant id must be a UUID');
+    expect(await db.transaction(allNotes)).toEqual([]); // the one pooled connection is free and clean
+  });
+
+  it('rolls back what a failed transaction wrote, and gives its connection back usable', async () => {
+    await expect(
+      db.withTenant(tenantScope(TENANT_A), async (tx) => {
+        await insertNote(tx, TENANT_A, 'rolled back');
+        await tx.execute(sql`select 1 / 0`); // PostgreSQL aborts the transaction
+      }),
+    ).rejects.toThrow();
+    // max 1: the same connection, which must not still be inside the aborted transaction.
+    const seen = await db.withTenant(tenantScope(TENANT_A), allNotes);
+    expect(seen.map((n) => n.body)).toEqual(['a-1']);
+  });
+
   it('does not keep the tenant after a transaction that failed', async () => {
     await expect(
       db.withTenant(tenantScope(TENANT_A), async () => {

@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import { Client, Pool } from 'pg';
+import { NodePgSession, NodePgTransaction } from 'drizzle-orm/node-postgres';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { Client, Pool, type PoolClient } from 'pg';
 import { isTransientDatabaseError } from './errors';
-import { withTenantOver } from './tenant-context';
+import { tenantScopeStatement } from './tenant-context';
 import { assertIdentifier, rows, UnsafeDatabaseRoleError, type Database, type Tx } from './types';
 
 export interface PostgresOptions {
@@ -69,23 +70,51 @@ export function openPostgres(options: PostgresOptions): Database {
   // connection died (PostgreSQL restarted) is never released when `begin` fails. Each such failure leaked a
   // pool slot until every transaction waited forever. Here the client is always released, and discarded
   // (release(err)) when its connection failed, so the pool opens a fresh one.
-  const transaction = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
+  //
+  // And a request's transaction costs as few round trips as it can: `begin` and the tenant's set_config go
+  // as one simple-protocol query (`begin; select set_config(…)`), then the caller's statements, then
+  // `commit`. A drizzle session is made once per pooled connection, not once per transaction.
+  const dialect = new PgDialect();
+  const sessions = new WeakMap<PoolClient, NodePgSession<Record<string, never>, never>>();
+  const sessionOf = (client: PoolClient) => {
+    let session = sessions.get(client);
+    if (!session) {
+      session = new NodePgSession(client, dialect, undefined);
+      sessions.set(client, session);
+    }
+    return session;
+  };
+  const run = async <T>(begin: string, fn: (tx: Tx) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
     let broken: Error | undefined;
     try {
-      return await drizzle(client).transaction((tx) => fn(tx as Tx));
+      let result: T;
+      try {
+        await client.query(begin);
+        result = await fn(new NodePgTransaction(dialect, sessionOf(client), undefined));
+      } catch (err) {
+        // Also when `begin; set_config` failed half-way: the connection must not go back to the pool
+        // inside an open (aborted) transaction. A connection that cannot even roll back is discarded.
+        await client.query('rollback').catch((rollbackErr: unknown) => {
+          broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+        });
+        throw err;
+      }
+      await client.query('commit');
+      return result;
     } catch (err) {
-      if (isTransientDatabaseError(err)) broken = err instanceof Error ? err : new Error(String(err));
+      if (isTransientDatabaseError(err)) broken ??= err instanceof Error ? err : new Error(String(err));
       throw err;
     } finally {
       client.release(broken);
     }
   };
+  const transaction = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => run('begin', fn);
 
   return {
     kind: 'postgres',
     transaction,
-    withTenant: withTenantOver(transaction),
+    withTenant: async (scope, fn) => run(`begin; ${tenantScopeStatement(scope)}`, fn),
     async listen(channel, onNotify) {
       assertIdentifier(channel, 'channel');
       const listener = await openListener(options, channel, onNotify);
