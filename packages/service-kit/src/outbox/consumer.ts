@@ -52,7 +52,10 @@ export interface EventConsumerOptions {
    */
   prefetch?: number;
   deliveryLimit?: number;
-  /** Deliveries applied together in one transaction. Default 100. */
+  /**
+   * Deliveries applied together in one transaction. Default 250 (fewer statements and commits per event;
+   * at a trickle a batch is whatever arrived together, so it adds no wait).
+   */
   maxBatch?: number;
   /** Batch transactions in flight at once (each holds a pool client). Default 4. */
   maxConcurrentBatches?: number;
@@ -300,7 +303,7 @@ export function createEventConsumer(options: EventConsumerOptions) {
    * before it commits. If any event of the batch fails, the whole transaction rolls back and each event is
    * applied again in its own transaction, so only the failing one is retried or dead-lettered.
    */
-  const maxBatch = Math.max(1, options.maxBatch ?? 100);
+  const maxBatch = Math.max(1, options.maxBatch ?? 250);
   const maxConcurrentBatches = Math.max(1, options.maxConcurrentBatches ?? 4);
   const prefetch = options.prefetch ?? maxBatch * (maxConcurrentBatches + 1);
   const batcher = createBatcher<Prepared, Outcome>({
