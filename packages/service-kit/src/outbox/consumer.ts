@@ -5,6 +5,7 @@ import { type Bus, type Disposition, type IncomingMessage, type Subscription } f
 import { isTransientDatabaseError } from '../db/errors';
 import { rows, type Database, type Tx } from '../db/types';
 import { createBatcher } from './batcher';
+import { tracingActive } from './tracing';
 
 const tracer = trace.getTracer('@geminis/service-kit/inbox');
 
@@ -159,6 +160,10 @@ export function createEventConsumer(options: EventConsumerOptions) {
 
   /** Runs the event's handler in `tx` (its tenant already set), continuing the trace that wrote it. */
   function runHandler(tx: Tx, { event, handler, ctx }: Prepared): Promise<void> {
+    if (!tracingActive()) {
+      // No tracer: no span to start; the producer's context (if any was extracted) still reaches logs.
+      return ctx === context.active() ? handler(tx, event) : context.with(ctx, () => handler(tx, event));
+    }
     return context.with(ctx, () =>
       tracer.startActiveSpan(
         `${consumer} process ${event.type}`,

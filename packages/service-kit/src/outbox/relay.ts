@@ -1,11 +1,12 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { sql } from 'drizzle-orm';
-import { BusUnavailableError, type Bus } from '../bus/types';
+import { BusUnavailableError, type Bus, type OutgoingMessage } from '../bus/types';
 import { applyTenantScope } from '../db/tenant-context';
 import { rows, type Database } from '../db/types';
 import { allTenants } from '../tenant';
 import { withExtractedContext } from '../telemetry/context';
 import { OUTBOX_CHANNEL } from './outbox';
+import { tracingActive } from './tracing';
 
 const tracer = trace.getTracer('@geminis/service-kit/outbox');
 
@@ -121,38 +122,41 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
             for update skip locked`,
       );
       if (claimed.length === 0) return 0;
+      const message = (row: OutboxRow): OutgoingMessage => ({
+        id: row.id,
+        routingKey: row.type,
+        body: Buffer.from(row.envelope),
+        headers: row.headers
+          ? { ...row.headers, 'x-tenant-id': row.tenant_id }
+          : { 'x-tenant-id': row.tenant_id },
+      });
       const results = await Promise.allSettled(
-        claimed.map((row) =>
-          // The publish continues the trace of the request that wrote the event (its stored context; none
-          // stored when no propagator was registered, and then nothing to extract per row).
-          inStoredContext(row.headers, () =>
-            tracer.startActiveSpan(
-              `outbox publish ${row.type}`,
-              {
-                kind: SpanKind.PRODUCER,
-                attributes: { 'messaging.system': 'rabbitmq', 'messaging.message.id': row.id },
-              },
-              (span) => {
-                const published = bus.publish({
-                  id: row.id,
-                  routingKey: row.type,
-                  body: Buffer.from(row.envelope),
-                  headers: row.headers
-                    ? { ...row.headers, 'x-tenant-id': row.tenant_id }
-                    : { 'x-tenant-id': row.tenant_id },
-                });
-                published.then(
-                  () => span.end(),
-                  () => {
-                    span.setStatus({ code: SpanStatusCode.ERROR });
-                    span.end();
+        tracingActive()
+          ? claimed.map((row) =>
+              // The publish continues the trace of the request that wrote the event (its stored context;
+              // none stored when no propagator was registered, and then nothing to extract per row).
+              inStoredContext(row.headers, () =>
+                tracer.startActiveSpan(
+                  `outbox publish ${row.type}`,
+                  {
+                    kind: SpanKind.PRODUCER,
+                    attributes: { 'messaging.system': 'rabbitmq', 'messaging.message.id': row.id },
                   },
-                );
-                return published;
-              },
-            ),
-          ),
-        ),
+                  (span) => {
+                    const published = bus.publish(message(row));
+                    published.then(
+                      () => span.end(),
+                      () => {
+                        span.setStatus({ code: SpanStatusCode.ERROR });
+                        span.end();
+                      },
+                    );
+                    return published;
+                  },
+                ),
+              ),
+            )
+          : claimed.map((row) => bus.publish(message(row))),
       );
       const published: string[] = [];
       // Publishes that failed because of the broker (connection lost, confirm timed out, nack) say nothing
