@@ -8,6 +8,11 @@ export const catalogConfigShape = {
     .string()
     .regex(/^[A-Z]{3}$/)
     .default('USD'),
+  /**
+   * Identity's base URL: whose client an id is, for a client catalog never heard of (service-key route;
+   * asked only when INTERNAL_SERVICE_KEY is set).
+   */
+  IDENTITY_URL: z.url().default('http://127.0.0.1:4001'),
 };
 
 export type CatalogEnvConfig = z.infer<z.ZodObject<typeof catalogConfigShape>>;
@@ -27,6 +32,17 @@ export interface CatalogConfig {
    * the forwarded token).
    */
   verifier?: TokenVerifier;
+  /**
+   * Identity's service-key route that says whose client an id is: a quote naming a client catalog never
+   * heard of asks it once. Without it such a client stays unknown (422 catalog.client_unknown).
+   */
+  identity?: {
+    url: string;
+    serviceKey: string;
+    timeoutMs?: number;
+    /** The breaker on identity (tests: a short reset). */
+    breaker?: { volumeThreshold?: number; resetTimeoutMs?: number };
+  };
   /** Clock for promotion dates (tests). */
   now?: () => Date;
   /**
@@ -55,6 +71,9 @@ export const catalogConfigFrom = (
 ): CatalogConfig => ({
   defaultCurrency: env.CATALOG_DEFAULT_CURRENCY,
   internalRoutes: shared.INTERNAL_SERVICE_KEY !== undefined,
+  ...(shared.INTERNAL_SERVICE_KEY
+    ? { identity: { url: env.IDENTITY_URL, serviceKey: shared.INTERNAL_SERVICE_KEY } }
+    : {}),
   // Identity publishes its keys at JWKS_URL; its revocation feed is on the same origin.
   ...(shared.INTERNAL_SERVICE_KEY && shared.JWKS_URL && shared.JWT_ISSUER && shared.JWT_AUDIENCE
     ? {

@@ -27,6 +27,7 @@ import { promotionReservationsRoutes } from './http/promotion-reservations.route
 import { promotionsRoutes } from './http/promotions.routes';
 import { internalQuotesRoutes, quotesRoutes } from './http/quotes.routes';
 import { storefrontRoutes } from './http/storefront.routes';
+import { createIdentityClient } from './upstream/identity.client';
 
 export { catalogConfigFrom, catalogConfigShape, type CatalogConfig } from './config';
 export { seedCatalogDemo, type CatalogDemo } from './seed';
@@ -36,6 +37,15 @@ export const CATALOG_MIGRATIONS = { name: 'catalog', dir: join(__dirname, 'store
 function wire(config: CatalogConfig, ctx: ServiceContext) {
   const { db, outbox } = ctx;
   const sellable = createSellableCatalog({ db });
+  const identity = config.identity
+    ? createIdentityClient({
+        baseUrl: config.identity.url,
+        serviceKey: config.identity.serviceKey,
+        ...(config.identity.timeoutMs ? { timeoutMs: config.identity.timeoutMs } : {}),
+        ...(config.identity.breaker ? { breaker: config.identity.breaker } : {}),
+        logger: ctx.logger as never, // the kit's pino logger behind its narrow runtime interface
+      })
+    : undefined;
   const promotions = createPromotionsService({ db, outbox, ...(config.now ? { now: config.now } : {}) });
   return {
     products: createProductsService({ db, outbox }),
@@ -43,8 +53,14 @@ function wire(config: CatalogConfig, ctx: ServiceContext) {
     domainPricing: createDomainPricingService({ db }),
     promotions,
     storefront: createStorefrontService({ db, sellable }),
-    quotes: createQuotesService({ db, sellable, ...(config.now ? { now: config.now } : {}) }),
+    quotes: createQuotesService({
+      db,
+      sellable,
+      ...(identity ? { clients: identity } : {}),
+      ...(config.now ? { now: config.now } : {}),
+    }),
     sellable,
+    identity,
   };
 }
 
@@ -96,12 +112,11 @@ export function catalogService(config: CatalogConfig = {}): ServiceDefinition<Ca
       return {
         services,
         ...(verifier ? { verifier } : {}),
-        ...(revoking
-          ? {
-              readiness: { revocations: revoking.ready },
-              stop: async () => revoking.close(),
-            }
-          : {}),
+        ...(revoking ? { readiness: { revocations: revoking.ready } } : {}),
+        stop: async () => {
+          revoking?.close();
+          services.identity?.shutdown();
+        },
         routes: [
           productsRoutes(services),
           offeringsRoutes(services),

@@ -22,6 +22,7 @@ const PUBLIC = new Set([
 const SERVICE_ONLY = new Set([
   'GET /internal/v1/tenants/:id/password-resets/:resetId',
   'GET /internal/v1/revocations',
+  'GET /internal/v1/clients/:id',
 ]);
 
 /** Writes that take no body, on purpose: each is an action named entirely by its path and caller. */

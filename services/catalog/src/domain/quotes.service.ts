@@ -8,7 +8,7 @@ import {
   type Database,
 } from '@geminis/service-kit';
 import { listDomainPrices } from '../store/domain-prices.store';
-import { isClientOf } from '../store/clients.store';
+import { isClientOf, recordClient } from '../store/clients.store';
 import { clientHasOrders } from '../store/orders.store';
 import { type OwnedPrice } from '../store/prices.store';
 import { countClientRedemptions, findPromotionByCode, platformHasCode } from '../store/promotions.store';
@@ -254,13 +254,34 @@ function viewWithinRange(quote: QuoteResult, internal: boolean): ReturnType<type
  * promotion, and a snapshot billing stores with the order. A promotion that does not apply is an error
  * saying exactly why (catalog.promotion_<reason>).
  */
+/** Whose client an id is, asked of identity (catalog's upstream/identity.client.ts). */
+export interface ClientDirectory {
+  /** undefined: identity has no such client; throws a 503 when identity cannot answer. */
+  clientTenant(clientId: string): Promise<{ tenantId: string; createdAt: string } | undefined>;
+}
+
 export function createQuotesService(deps: {
   db: Database;
   sellable: SellableCatalogService;
+  /** Asked once about a client catalog never heard of; without it such a client stays unknown. */
+  clients?: ClientDirectory;
   now?: () => Date;
 }) {
   const { db, sellable } = deps;
   const now = deps.now ?? (() => new Date());
+
+  /**
+   * A client catalog never heard of (created before catalog kept clients, or its
+   * identity.client.created.v1 dead-lettered): identity says whose it is, and a client of this tenant is
+   * remembered as the event would have (re-publishing the event is not safe: mails, tenant webhooks).
+   * Another tenant's client gets exactly the answer of an id nobody has.
+   */
+  async function learnClient(tenantId: string, clientId: string): Promise<void> {
+    const found = await deps.clients?.clientTenant(clientId);
+    if (!found || found.tenantId.toLowerCase() !== tenantId.toLowerCase()) throw clientUnknown();
+    const scope = tenantScope(tenantId);
+    await db.withTenant(scope, (tx) => recordClient(tx, scope, { clientId, createdAt: found.createdAt }));
+  }
 
   async function findPromotionFor(tenantId: string, code: string): Promise<Promotion> {
     const scope = tenantScope(tenantId);
@@ -305,7 +326,7 @@ export function createQuotesService(deps: {
       const scope = tenantScope(tenantId);
       if (clientId !== undefined && !parties.clientFromToken) {
         const known = await db.withTenant(scope, (tx) => isClientOf(tx, scope, clientId));
-        if (!known) throw clientUnknown();
+        if (!known) await learnClient(tenantId, clientId);
       }
       const catalog = await sellable.load(tenantId, { currency: input.currency, includeHidden: true });
       const hasDomains = input.items.some((i) => 'domain' in i);

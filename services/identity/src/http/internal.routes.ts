@@ -6,6 +6,8 @@ import {
   TenantByHost,
 } from '@geminis/contracts';
 import { createRoutes, NotFoundError, queryOf } from '@geminis/service-kit';
+import { z } from 'zod';
+import { type ClientsService } from '../domain/clients.service';
 import { PLATFORM_TENANT_ID } from '../domain/context';
 import { type PasswordService } from '../domain/password.service';
 import { type SettingsService } from '../domain/settings.service';
@@ -17,7 +19,21 @@ import { idOf } from './request';
  * cacheable. And the one private answer, a live reset token for whoever emails the link: only with the
  * shared service key. The gateway never routes /internal, and network policy keeps it off the ingress.
  */
+/**
+ * GET /internal/v1/clients/:id: whose client an id is (catalog asks for a client it never heard of, e.g.
+ * created before it kept clients, or whose identity.client.created.v1 was dead-lettered).
+ * TODO(lead): move the path and schema into @geminis/contracts IDENTITY_INTERNAL (catalog mirrors them).
+ */
+export const CLIENT_TENANT_PATH = '/internal/v1/clients/:id';
+export const ClientTenant = z.object({
+  clientId: z.uuid(),
+  tenantId: z.uuid(),
+  status: z.enum(['active', 'inactive', 'suspended']),
+  createdAt: z.iso.datetime({ offset: true }),
+});
+
 export function internalRoutes(deps: {
+  clients: ClientsService;
   tenants: TenantsService;
   settings: SettingsService;
   passwords: PasswordService;
@@ -89,6 +105,35 @@ export function internalRoutes(deps: {
       res.set('cache-control', 'no-store').json(
         Revocations.parse({
           items: items.map((r) => ({ kind: r.kind, id: r.id, at: r.at.toISOString() })),
+        }),
+      );
+    },
+  );
+
+  routes.get(
+    CLIENT_TENANT_PATH,
+    { service: true },
+    { summary: 'The tenant and status of a client', responses: { 200: ClientTenant } },
+    async (req, res) => {
+      const missing = () => new NotFoundError('identity.client_not_found', 'client not found');
+      const id = idOf(req, missing);
+      // Our own services only (the service key): every tenant's clients, as the platform admin sees them.
+      const service = {
+        auth: {
+          userId: PLATFORM_TENANT_ID,
+          role: 'admin',
+          tenantId: PLATFORM_TENANT_ID,
+          tokenId: '',
+          issuedAt: 0,
+        },
+      } as const;
+      const user = await deps.clients.get(service, id);
+      res.set('cache-control', 'no-store').json(
+        ClientTenant.parse({
+          clientId: user.id,
+          tenantId: user.tenantId,
+          status: user.status,
+          createdAt: user.createdAt,
         }),
       );
     },
