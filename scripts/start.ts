@@ -8,21 +8,19 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { sql } from 'drizzle-orm';
 import {
-  allTenants,
   createLogger,
   createRabbitBus,
   installSignalHandlers,
   openEmbeddedInfrastructure,
   openPostgres,
   processEnv,
-  rows,
   type Bus,
   type Database,
   type Logger,
 } from '@geminis/service-kit';
 import { DEMO_PASSWORDS } from '../services/identity/src/service';
+import { settle, watchedBus } from './embedded-settle';
 import { startPlatform } from './platform';
 import { loadStartConfig } from './start-config';
 
@@ -68,65 +66,6 @@ async function seedInChild(logger: Logger): Promise<void> {
   if (code !== 0) throw new Error(`seeding the new data directory failed (exit code ${String(code)})`);
 }
 
-/**
- * The bus as the services see it, counting what they do with it: a handler running, or any publish or
- * delivery in the last quiet period, means events are still moving.
- */
-function watchedBus(bus: Bus) {
-  let inFlight = 0;
-  let last = Date.now();
-  const watched: Bus = {
-    ...bus,
-    publish(message) {
-      last = Date.now();
-      return bus.publish(message);
-    },
-    subscribe(spec, handler) {
-      return bus.subscribe(spec, async (message) => {
-        inFlight += 1;
-        last = Date.now();
-        try {
-          return await handler(message);
-        } finally {
-          inFlight -= 1;
-          last = Date.now();
-        }
-      });
-    },
-  };
-  return { bus: watched, quietFor: (ms: number) => inFlight === 0 && Date.now() - last >= ms };
-}
-
-/**
- * Waits until no service has an unpublished outbox row and the bus has been quiet for a while: every
- * event the seed caused has then been applied (the in-process bus delivers a published message at once
- * to a free consumer, and a busy one counts as in flight). Gives up after `timeoutMs` with a warning:
- * unapplied events are redelivered on no bus, but outbox rows left are published by the next start.
- */
-async function settle(
-  databases: Database[],
-  quietFor: (ms: number) => boolean,
-  logger: Logger,
-  timeoutMs = 120_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const unpublished = async () => {
-    let n = 0;
-    for (const db of databases) {
-      const [r] = await db.withTenant(allTenants, (tx) =>
-        rows<{ n: number }>(tx, sql`select count(*)::int as n from outbox where published_at is null`),
-      );
-      n += r?.n ?? 0;
-    }
-    return n;
-  };
-  while (Date.now() < deadline) {
-    if (quietFor(1000) && (await unpublished()) === 0 && quietFor(1000)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  logger.warn({ timeoutMs }, 'the seed did not settle in time; starting anyway');
-}
-
 async function main() {
   const { config } = loadStartConfig();
   const env = processEnv();
@@ -136,6 +75,7 @@ async function main() {
   mkdirSync(dataDir, { recursive: true });
 
   let bus: Bus;
+  let embedded = false;
   let database: (service: string) => Promise<Database>;
   if (config.DATABASE_URL || config.AMQP_URL) {
     if (!config.DATABASE_URL || !config.AMQP_URL) {
@@ -159,6 +99,7 @@ async function main() {
     bus = infra.bus;
     database = (service) => infra.database(service);
     stops.push(() => infra.close());
+    embedded = true;
   }
   const watched = watchedBus(bus);
   const databases: Database[] = [];
@@ -171,7 +112,7 @@ async function main() {
       databases.push(db);
       return db;
     },
-    bus: SEED_ONLY ? watched.bus : bus,
+    bus: embedded ? watched.bus : bus,
     logger,
     env,
     secrets: (names) => {
@@ -181,8 +122,10 @@ async function main() {
     gateway: { port: config.PORT, host: config.HOST },
   });
   stops.unshift(() => platform.close());
+  // The in-process bus holds its queues in memory: before the services stop, let what is in flight be
+  // applied (the outboxes emptied, the bus quiet) — all of it for the seed child, at most 5 s on a stop.
+  if (embedded) stops.unshift(() => settle(databases, watched.quietFor, logger, SEED_ONLY ? 120_000 : 5_000));
   if (SEED_ONLY) {
-    await settle(databases, watched.quietFor, logger);
     for (const stop of stops) await stop();
     process.exit(0); // a timer or socket left open must not keep the seed child alive
   }
