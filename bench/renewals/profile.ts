@@ -44,6 +44,11 @@ async function main() {
     for (const size of sizes) {
       await db
         .withTenant(allTenants, async (tx) => {
+          // PROFILE_SET='work_mem=64MB;…': settings for this transaction only (set local), to compare plans
+          for (const kv of (process.env.PROFILE_SET ?? '').split(';').filter(Boolean)) {
+            const [k, v] = kv.split('=');
+            await tx.execute(sql`select set_config(${k!.trim()}, ${v!.trim()}, true)`);
+          }
           const horizon = await longestLeadDays(tx, allTenants);
           // PROFILE_WARM=k: k batches issued first (same transaction, rolled back too): a batch mid-run
           let after: RenewalCursor | null = null;

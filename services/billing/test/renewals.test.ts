@@ -1,7 +1,7 @@
 import { EventEnvelopeSchema, InvoiceIssued } from '@geminis/contracts';
-import { createLogger, createScheduler, newId, rows, tenantScope } from '@geminis/service-kit';
+import { allTenants, createLogger, createScheduler, newId, rows, tenantScope } from '@geminis/service-kit';
 import { lifecycleSchedule } from '../src/domain/lifecycle-jobs.service';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { client, type Client, type Harness, type Shop } from './support/billing';
 import {
   activeService,
@@ -299,5 +299,54 @@ describe('renewals', () => {
     clock.set('2026-03-31');
     await jobsOf(h).renew();
     expect(await renewalInvoices(h, shop.tenantId)).toEqual([]);
+  });
+
+  // 0034 dropped the renewal key's foreign keys (its only writer inserts the key, locks the service and inserts
+  // the invoice in one statement): what they guaranteed is checked here, over every key the tests above wrote
+  // (concurrent runs, a run that crashed mid-batch, batches of 3), and the delete side is still refused.
+  it('keeps every renewal key naming its invoice, its line and its service; neither can be deleted', async () => {
+    const shop = await openShop(h);
+    const s = await activeService(h, shop);
+    clock.set('2026-03-20');
+    await jobsOf(h).renew();
+    const [orphans] = await h.db.withTenant(allTenants, (tx) =>
+      rows<{ keys: number; orphans: number }>(
+        tx,
+        sql`select count(*)::int as keys,
+                   count(*) filter (where i.id is null or s.id is null or l.invoice_id is null
+                                      or i.reason <> 'renewal' or i.client_id <> s.client_id)::int as orphans
+              from service_renewals r
+              left join invoices i on i.tenant_id = r.tenant_id and i.id = r.invoice_id
+              left join client_services s on s.tenant_id = r.tenant_id and s.id = r.service_id
+              left join lateral (select l.invoice_id from invoice_lines l
+                                  where l.tenant_id = r.tenant_id and l.invoice_id = r.invoice_id
+                                    and l.position = 1 and l.service_id = r.service_id
+                                    and l.period_start = r.period_start and l.period_end = r.period_end) l on true`,
+      ),
+    );
+    expect(orphans!.keys).toBeGreaterThan(20);
+    expect(orphans!.orphans).toBe(0);
+    const [renewal] = await renewalInvoices(h, shop.tenantId);
+    const scope = tenantScope(shop.tenantId);
+    const refusal = (attempt: SQL) =>
+      h.db
+        .withTenant(scope, (tx) => tx.execute(attempt))
+        .then(
+          () => 'done',
+          (e: { message: string; cause?: { message: string } }) => `${e.message} ${e.cause?.message ?? ''}`,
+        );
+    expect(await refusal(sql`delete from invoices where id = ${renewal!.id}`)).toMatch(
+      /named by a renewal key/,
+    );
+    expect(await refusal(sql`update invoices set id = ${newId()} where id = ${renewal!.id}`)).toMatch(
+      /named by a renewal key/,
+    );
+    expect(await refusal(sql`delete from client_services where id = ${s.serviceId}`)).toMatch(
+      /named by a renewal key/,
+    );
+    expect(await refusal(sql`update client_services set id = ${newId()} where id = ${s.serviceId}`)).toMatch(
+      /named by a renewal key/,
+    );
+    expect((await renewalInvoices(h, shop.tenantId)).map((i) => i.id)).toEqual([renewal!.id]);
   });
 });

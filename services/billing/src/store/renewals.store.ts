@@ -14,7 +14,6 @@ const ADDON_MONTHS = sql`(case a.x ->> 'cycle' when 'monthly' then 1 when 'quart
 /** `date + n months`: PostgreSQL clamps to the month's last day (31 Jan + 1 month = 28/29 Feb), as addCycle. */
 const plusMonths = (date: SQL, months: SQL) => sql`((${date}) + make_interval(months => ${months}))::date`;
 
-/** The invoice-issued envelope of one renewal invoice, built in SQL (its shape is tested against the contract). */
 /** An add-on's price for the renewed period (its own cycle fits the service's whole times). */
 const ADDON_PRICE = sql`((a.x ->> 'recurringAmount')::bigint * (w.months / am.months))`;
 /**
@@ -28,9 +27,13 @@ const lineTax = (price: SQL) =>
 const inside = (price: SQL) =>
   sql`(case when w.tax_inclusive then billing_line_tax(${price}, w.tax_rate_bps, true) else 0 end)`;
 
+/**
+ * The invoice-issued envelope of one renewal invoice, built in SQL (its shape is tested against the contract);
+ * its time is the batch's (one uncorrelated subquery, evaluated once per statement, not a to_char per row).
+ */
 const ISSUED_ENVELOPE = sql`jsonb_build_object(
   'id', e.event_id, 'type', 'billing.invoice.issued.v1', 'source', 'billing',
-  'time', to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  'time', (select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
   'tenantId', e.tenant_id, 'correlationId', e.event_id,
   'data', jsonb_build_object(
     'invoiceId', e.invoice_id, 'number', e.number, 'clientId', e.client_id, 'currency', e.currency,
@@ -168,7 +171,8 @@ export async function issueRenewalBatch(
       select d.tenant_id, d.id, d.next_due_date, ${plusMonths(sql`d.next_due_date`, sql`d.months`)},
              billing_uuidv7()
         from due d
-      on conflict do nothing
+      -- the key's own index is the only arbiter: the invoice id is new, its unique index is not probed twice
+      on conflict (tenant_id, service_id, period_start) do nothing
       returning tenant_id, service_id, period_start, period_end, invoice_id
     ),
     -- what was claimed, with the service read again through its primary key (an index lookup per row: a
@@ -276,8 +280,6 @@ export async function issueRenewalBatch(
       select e.event_id, e.tenant_id, 'billing.invoice.issued.v1', ${ISSUED_ENVELOPE} from issued e
       returning id
     ),
-    -- where the next batch starts: after the last service issued when the batch is full (the rest of the
-    -- walk is walked again), else after the whole walk
     -- where the next batch starts: after the last service issued when the batch is full (the rest of the
     -- walk is walked again), else after the whole walk (read only then)
     tail as (
