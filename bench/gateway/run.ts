@@ -6,13 +6,18 @@
  * Two upstreams, each measured direct and through the gateway:
  *  - catalog `GET /v1/products` with a reseller's token (token check, tenant-scoped PostgreSQL read): the
  *    real service the gateway fronts — the headline numbers and the ratio printed last;
- *  - a bare node:http server that does no work: the proxy's floor, printed for comparison.
+ *  - a bare node:http server that does no work: the proxy's floor (gateway CPU per request from /proc).
+ * And catalog's own floor: bench/gateway/bare-sql.ts runs the same SQL in the same transaction shape with
+ * node:http + pg and nothing else, its transaction shapes and pool sizes swept, the best taken.
  *
  * Throughput is autocannon at saturation. "Added latency" is measured unloaded — one keep-alive
  * connection, requests one after another, timed with hrtime — because at saturation p50 is queueing
- * (connections ÷ throughput), not the hop. Goals: ratio ≥ 0.6, ≤ 1 ms added at p50.
+ * (connections ÷ throughput), not the hop. Goals (issue 13): catalog ≥ 0.5× its bare SQL floor; proxy
+ * floor ≥ 0.3× at ≤ 120 µs of gateway CPU per request; catalog through the gateway ≥ 0.8× direct with
+ * ≤ 0.5 ms added at p50.
  *
- *   npm run bench -- gateway          (BENCH_SECONDS=8, BENCH_CONNECTIONS=32, BENCH_PROBES=2000)
+ *   npm run bench -- gateway   (BENCH_SECONDS=8, BENCH_CONNECTIONS=32, BENCH_PROBES=2000,
+ *                               BENCH_SWEEP_SECONDS=3; BENCH_PARTS=proxy,catalog to run one part)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -29,8 +34,12 @@ import { seedCatalogDemo } from '../../services/catalog/src/seed';
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PROBES = Number(process.env.BENCH_PROBES ?? 2000);
+const SWEEP_SECONDS = Number(process.env.BENCH_SWEEP_SECONDS ?? 3);
 /** Extra node flags for the gateway processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them. */
 const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** The same for the catalog process. */
+const CATALOG_NODE_ARGS = (process.env.BENCH_CATALOG_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const PARTS = (process.env.BENCH_PARTS ?? 'proxy,catalog').split(',');
 const ISSUER = 'https://identity.geminis.local';
 const AUDIENCE = 'geminis';
 
@@ -85,11 +94,11 @@ async function waitReady(url: string): Promise<void> {
   }
 }
 
-async function saturate(url: string, token: string) {
+async function saturate(url: string, token: string, duration = DURATION) {
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
-    duration: DURATION,
+    duration,
     headers: { authorization: `Bearer ${token}` },
   });
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0)
@@ -169,20 +178,48 @@ async function compare(
   console.log(
     `  gateway: ${g.rps.toFixed(0)} req/s (p50 ${g.p50} ms, p99 ${g.p99} ms at saturation); unloaded p50 ${f(gp.p50)} ms, p99 ${f(gp.p99)} ms; gateway CPU ${gatewayCpuUs.toFixed(0)} µs/request`,
   );
-  return { ratio: g.rps / d.rps, addedP50: gp.p50 - dp.p50 };
+  return { ratio: g.rps / d.rps, addedP50: gp.p50 - dp.p50, gatewayCpuUs };
+}
+
+/**
+ * The floor of catalog's list (bench/gateway/bare-sql.ts): every transaction shape × pool size for
+ * SWEEP_SECONDS each, then the best again for the full duration, right before catalog is measured.
+ */
+async function sqlFloor(bareSqlUrl: string, token: string) {
+  const shapes = ['4rt', '3rt', '1rt'];
+  const sizes = [2, 4, 8, 16];
+  const swept: { path: string; rps: number }[] = [];
+  for (const shape of shapes) {
+    for (const size of sizes) {
+      const path = `/${shape}/${size}`;
+      await saturate(`${bareSqlUrl}${path}`, token, 1); // opens the pool
+      swept.push({ path, rps: (await saturate(`${bareSqlUrl}${path}`, token, SWEEP_SECONDS)).rps });
+    }
+  }
+  swept.sort((a, b) => b.rps - a.rps);
+  console.log(
+    `bare SQL handler sweep (${SWEEP_SECONDS}s each, req/s): ` +
+      swept.map((s) => `${s.path} ${s.rps.toFixed(0)}`).join(', '),
+  );
+  return swept[0]!.path;
 }
 
 async function main() {
   const db = await createTestDatabase('gm_bench');
   const vhost = await createTestVhost('gm_bench');
   const issuer = createTestIssuer(ISSUER, AUDIENCE);
-  const jwks: Server = createServer((_req, res) => {
+  // Identity's stand-in: its keys, and an empty revocation feed (catalog, with the service key it is given
+  // in embedded mode, is not ready until it loaded the feed from the JWKS origin; it then checks every token
+  // against it, as deployed).
+  const jwks: Server = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(issuer.jwks));
+    res.end(JSON.stringify(req.url?.startsWith('/internal/') ? { items: [] } : issuer.jwks));
   });
   await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
   const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/.well-known/jwks.json`;
-  const [catalogPort, barePort, gwCatalogPort, gwBarePort] = [
+  const [catalogPort, barePort, gwCatalogPort, gwBarePort, bareSqlPort, rawProxyPort] = [
+    await freePort(),
+    await freePort(),
     await freePort(),
     await freePort(),
     await freePort(),
@@ -190,14 +227,23 @@ async function main() {
   ];
   const tokenEnv = { JWKS_URL: jwksUrl, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, LOG_LEVEL: 'info' };
   try {
-    spawnTs('services/catalog/src/main.ts', [], {
-      ...tokenEnv,
-      DATABASE_URL: db.url,
-      AMQP_URL: vhost.url,
-      PORT: String(catalogPort),
-      HOST: '127.0.0.1',
-    });
+    spawnTs(
+      'services/catalog/src/main.ts',
+      [],
+      {
+        ...tokenEnv,
+        DATABASE_URL: db.url,
+        AMQP_URL: vhost.url,
+        PORT: String(catalogPort),
+        HOST: '127.0.0.1',
+      },
+      CATALOG_NODE_ARGS,
+    );
     spawnTs('bench/gateway/upstream.ts', [String(barePort)], {});
+    spawnTs('bench/gateway/bare-sql.ts', [String(bareSqlPort), db.url], {});
+    const rawProxy = spawnTs('bench/gateway/raw-proxy.ts', [String(rawProxyPort), String(barePort)], {});
+    const rawProxyUrl = `http://127.0.0.1:${rawProxyPort}`;
+    const bareSqlUrl = `http://127.0.0.1:${bareSqlPort}`;
     const catalogUrl = `http://127.0.0.1:${catalogPort}`;
     const bareUrl = `http://127.0.0.1:${barePort}`;
     const gatewayTo = (port: number, upstream: string) =>
@@ -210,6 +256,7 @@ async function main() {
           PORT: String(port),
           HOST: '127.0.0.1',
           API_RATE_PER_MINUTE: '1000000000', // measure the limiter's cost, never its refusals
+          LOG_LEVEL: process.env.BENCH_GATEWAY_LOG_LEVEL ?? 'info', // 'warn': without the access log
         },
         GATEWAY_NODE_ARGS,
       );
@@ -217,7 +264,7 @@ async function main() {
     const gwBare = gatewayTo(gwBarePort, bareUrl);
     const gwCatalogUrl = `http://127.0.0.1:${gwCatalogPort}`;
     const gwBareUrl = `http://127.0.0.1:${gwBarePort}`;
-    await Promise.all([catalogUrl, bareUrl, gwCatalogUrl, gwBareUrl].map(waitReady));
+    await Promise.all([catalogUrl, bareUrl, gwCatalogUrl, gwBareUrl, bareSqlUrl].map(waitReady));
 
     // The demo catalog (platform plans, a reseller reselling two of them plus a custom product).
     const resellerTenantId = newId();
@@ -233,25 +280,56 @@ async function main() {
     console.log(
       `connections: ${CONNECTIONS}, ${DURATION}s per saturation run, ${PROBES} unloaded probes; each party its own process`,
     );
-    const bare = await compare(
-      'bare node:http upstream (the proxy floor: the upstream does no work)',
-      `${bareUrl}/v1/products`,
-      `${gwBareUrl}/v1/products`,
-      token,
-      gwBare,
-    );
-    const catalog = await compare(
-      `catalog GET /v1/products, reseller token, ${listed.items.length} products from PostgreSQL`,
-      `${catalogUrl}/v1/products`,
-      `${gwCatalogUrl}/v1/products`,
-      token,
-      gwCatalog,
-    );
-    console.log(
-      `bare upstream: ratio ${bare.ratio.toFixed(2)}, added unloaded p50 ${bare.addedP50.toFixed(3)} ms`,
-    );
-    console.log(`added latency at p50, catalog: ${catalog.addedP50.toFixed(3)} ms (goal ≤ 1 ms)`);
-    console.log(`ratio (gateway / direct throughput, catalog): ${catalog.ratio.toFixed(2)} (goal ≥ 0.60)`);
+    const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
+    if (PARTS.includes('proxy')) {
+      const bare = await compare(
+        'bare node:http upstream (the proxy floor: the upstream does no work)',
+        `${bareUrl}/v1/products`,
+        `${gwBareUrl}/v1/products`,
+        token,
+        gwBare,
+      );
+      await saturate(`${rawProxyUrl}/v1/products`, token, 2); // warm-up
+      const rawBefore = cpuMs(rawProxy);
+      const raw = await saturate(`${rawProxyUrl}/v1/products`, token);
+      console.log(
+        `  a bare node:http proxy (bench/gateway/raw-proxy.ts: no checks, no headers of its own), same upstream: ` +
+          `${raw.rps.toFixed(0)} req/s, ${(((cpuMs(rawProxy) - rawBefore) * 1000) / raw.total).toFixed(0)} µs CPU/request`,
+      );
+      console.log(
+        `proxy floor (gateway / direct, bare upstream): ${bare.ratio.toFixed(2)} (goal ≥ 0.30: ${verdict(bare.ratio >= 0.3)}); ` +
+          `gateway CPU ${bare.gatewayCpuUs.toFixed(0)} µs/request (goal ≤ 120: ${verdict(bare.gatewayCpuUs <= 120)}); ` +
+          `added unloaded p50 ${bare.addedP50.toFixed(3)} ms`,
+      );
+    }
+    if (PARTS.includes('catalog')) {
+      const floorPath = await sqlFloor(bareSqlUrl, token);
+      await saturate(`${catalogUrl}/v1/products`, token, 2); // warm-up
+      const floor = await saturate(`${bareSqlUrl}${floorPath}`, token);
+      const catalogDirect = await saturate(`${catalogUrl}/v1/products`, token);
+      const catalogFloor = catalogDirect.rps / floor.rps;
+      console.log(
+        `bare SQL handler ${floorPath} (node:http + pg, the same SQL and transaction shape, no framework): ` +
+          `${floor.rps.toFixed(0)} req/s (p50 ${floor.p50} ms, p99 ${floor.p99} ms); ` +
+          `catalog direct right after: ${catalogDirect.rps.toFixed(0)} req/s`,
+      );
+      console.log(
+        `catalog list / bare SQL floor: ${catalogFloor.toFixed(2)} (goal ≥ 0.50: ${verdict(catalogFloor >= 0.5)})`,
+      );
+      const catalog = await compare(
+        `catalog GET /v1/products, reseller token, ${listed.items.length} products from PostgreSQL`,
+        `${catalogUrl}/v1/products`,
+        `${gwCatalogUrl}/v1/products`,
+        token,
+        gwCatalog,
+      );
+      console.log(
+        `added latency at p50, catalog: ${catalog.addedP50.toFixed(3)} ms (goal ≤ 0.5 ms: ${verdict(catalog.addedP50 <= 0.5)})`,
+      );
+      console.log(
+        `ratio (gateway / direct throughput, catalog): ${catalog.ratio.toFixed(2)} (goal ≥ 0.80: ${verdict(catalog.ratio >= 0.8)})`,
+      );
+    }
   } finally {
     for (const child of children) child.kill('SIGTERM');
     const exited = (c: ChildProcess) =>

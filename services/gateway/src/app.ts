@@ -3,7 +3,7 @@ import { buildAsyncApiDocument } from '@geminis/contracts';
 import {
   bearerToken,
   ForbiddenError,
-  requestId,
+  requestIdFor,
   notFoundHandler,
   problemMiddleware,
   sendProblem,
@@ -58,16 +58,36 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   app.disable('x-powered-by');
   const trusted = deps.trustedProxies ?? [];
   app.set('trust proxy', trusted.length > 0 ? trusted : false);
-  app.use(requestId);
+  const security = helmet();
+  const allowed = new Set(deps.corsOrigins);
+  const corsHeaders = cors({
+    credentials: true,
+    exposedHeaders: ['x-request-id', 'retry-after'],
+    origin: (origin, callback) => {
+      if (!origin || allowed.has(origin)) return callback(null, true);
+      let host: string;
+      try {
+        host = new URL(origin).hostname;
+      } catch {
+        return callback(null, false);
+      }
+      deps.resolver.isKnownHost(host).then(
+        (ok) => callback(null, ok),
+        () => callback(null, false),
+      );
+    },
+  });
+  // What helmet and cors add to the answer of a request without an Origin header: the same every time.
+  const fixedHeaders = headersSetBy([security, corsHeaders]);
+  const logging = deps.logger.isLevelEnabled('info');
+
   // One access line per request at the end, without a child logger per request: the gateway's hot path.
-  app.use((req, res, next) => {
-    if (!deps.logger.isLevelEnabled('info') || req.path === '/healthz' || req.path === '/readyz')
-      return next();
+  const logAccess = (req: Request, res: Response, requestId: string) => {
     const started = process.hrtime.bigint();
-    res.on('finish', () => {
+    res.once('finish', () => {
       deps.logger.info(
         {
-          requestId: res.getHeader('x-request-id'),
+          requestId,
           method: req.method,
           path: req.path,
           status: res.statusCode,
@@ -76,29 +96,40 @@ export function createGatewayApp(deps: GatewayDeps): Express {
         'request',
       );
     });
+  };
+
+  // The proxied routes first, in one step: a request without Origin (no CORS answer to negotiate) to a
+  // route of the table gets the request id, the access line, helmet's and cors' headers (computed once,
+  // above, by the middlewares themselves) sent with the upstream's answer in one writeHead, the token and
+  // role checks, the rate limit, and the stream to its upstream — without a dozen header-setting
+  // middlewares per request. A failure sets the same headers and goes to the problem middleware. Everything
+  // else (CORS requests, preflights, health, documents) takes the middlewares below.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const requestId = requestIdFor(req);
+    const route =
+      req.headers.origin === undefined && req.method !== 'OPTIONS' ? matchRoute(req.path, routes) : undefined;
+    if (!route) {
+      res.setHeader('x-request-id', requestId);
+      return next();
+    }
+    if (logging) logAccess(req, res, requestId);
+    proxy(req, res, route, requestId, { ...fixedHeaders, 'x-request-id': requestId }).catch(
+      (err: unknown) => {
+        if (!res.headersSent) {
+          for (const name in fixedHeaders) res.setHeader(name, fixedHeaders[name]!);
+          res.setHeader('x-request-id', requestId);
+        }
+        next(err);
+      },
+    );
+  });
+  app.use((req, res, next) => {
+    if (logging && req.path !== '/healthz' && req.path !== '/readyz')
+      logAccess(req, res, res.getHeader('x-request-id') as string);
     next();
   });
-  app.use(helmet());
-  const allowed = new Set(deps.corsOrigins);
-  app.use(
-    cors({
-      credentials: true,
-      exposedHeaders: ['x-request-id', 'retry-after'],
-      origin: (origin, callback) => {
-        if (!origin || allowed.has(origin)) return callback(null, true);
-        let host: string;
-        try {
-          host = new URL(origin).hostname;
-        } catch {
-          return callback(null, false);
-        }
-        deps.resolver.isKnownHost(host).then(
-          (ok) => callback(null, ok),
-          () => callback(null, false),
-        );
-      },
-    }),
-  );
+  app.use(security);
+  app.use(corsHeaders);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: 'gateway' });
@@ -178,10 +209,21 @@ export function createGatewayApp(deps: GatewayDeps): Express {
     res.sendFile(join(swaggerUiDir, file), { maxAge: '1d' }, (err) => (err ? next(err) : undefined));
   });
 
+  // A route of the table asked with an Origin header: the same proxying, after cors answered the origin.
   app.use(async (req: Request, res: Response, next: NextFunction) => {
     const route = matchRoute(req.path, routes);
     if (!route) return next();
-    const requestId = res.getHeader('x-request-id') as string;
+    await proxy(req, res, route, res.getHeader('x-request-id') as string, {});
+  });
+
+  /** Checks the caller (token, revocation, role), counts it against its limit, and forwards. */
+  async function proxy(
+    req: Request,
+    res: Response,
+    route: GatewayRoute,
+    requestId: string,
+    headers: Record<string, string>,
+  ): Promise<void> {
     const ip = req.ip ?? 'unknown';
     let caller: ApiCaller = { kind: 'anonymous', ip };
     if (route.access !== 'public') {
@@ -199,7 +241,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
     if (route.limit !== 'none') {
       try {
         const state = await (route.limit === 'auth' ? deps.limits.auth(ip) : deps.limits.api(caller));
-        res.set(rateLimitHeaders(state));
+        Object.assign(headers, rateLimitHeaders(state));
       } catch (err) {
         if (err instanceof RateLimitExceededError) res.set(rateLimitHeaders(err.state));
         throw err;
@@ -217,10 +259,40 @@ export function createGatewayApp(deps: GatewayDeps): Express {
       const tenant = await deps.resolver.resolve(normaliseHost(req.headers.host));
       path = `${route.prefix}/${tenant.tenantId}${req.originalUrl.slice(route.prefix.length)}`;
     }
-    await upstream.forward(req, res, path, requestId);
-  });
+    await upstream.forward(req, res, path, requestId, headers);
+  }
 
   app.use(notFoundHandler);
   app.use(problemMiddleware(deps.logger));
   return app;
+}
+
+/**
+ * The headers `middlewares` set on the answer to a plain GET without Origin, run once against a stand-in
+ * response (helmet's are fixed; cors answers such a request the same way every time). Throws if one of
+ * them does not finish synchronously or does anything but set and remove headers.
+ */
+function headersSetBy(
+  middlewares: ((req: Request, res: Response, next: (err?: unknown) => void) => void)[],
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const res = {
+    getHeader: (name: string) => headers[name.toLowerCase()],
+    setHeader: (name: string, value: unknown) => {
+      headers[name.toLowerCase()] = String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
+  } as unknown as Response;
+  const req = { method: 'GET', url: '/', headers: {} } as Request;
+  for (const middleware of middlewares) {
+    let done = false;
+    middleware(req, res, (err) => {
+      if (err) throw err instanceof Error ? err : new Error('a header middleware failed');
+      done = true;
+    });
+    if (!done) throw new Error('a header middleware did not finish synchronously');
+  }
+  return headers;
 }

@@ -40,7 +40,9 @@ export function isSpoofable(name: string): boolean {
 
 export function forwardedHeaders(req: Request, requestId: string): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
+  const inbound = req.headers;
+  for (const name in inbound) {
+    const value = inbound[name];
     if (value === undefined || HOP_BY_HOP.has(name) || isSpoofable(name) || name === 'x-request-id') continue;
     out[name] = value;
   }
@@ -54,9 +56,13 @@ export function forwardedHeaders(req: Request, requestId: string): Record<string
   return out;
 }
 
-function responseHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
+/** The upstream's answer headers, without hop-by-hop ones, added to `out` (theirs win). */
+function responseHeaders(
+  headers: IncomingHttpHeaders,
+  out: Record<string, string | string[]>,
+): Record<string, string | string[]> {
+  for (const name in headers) {
+    const value = headers[name];
     if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
   }
   return out;
@@ -151,7 +157,17 @@ export function createUpstream(options: UpstreamOptions) {
       ...(cause ? { cause } : {}),
     });
 
-  async function forward(req: Request, res: Response, path: string, requestId: string): Promise<void> {
+  /**
+   * Streams the request to the upstream and its answer back. `headers` go out with the answer (the
+   * upstream's own headers win over them).
+   */
+  async function forward(
+    req: Request,
+    res: Response,
+    path: string,
+    requestId: string,
+    headers: Record<string, string | string[]> = {},
+  ): Promise<void> {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > options.bodyLimitBytes) {
       throw bodyTooLarge(options.bodyLimitBytes);
@@ -170,7 +186,7 @@ export function createUpstream(options: UpstreamOptions) {
           cause: err,
         });
     }
-    res.writeHead(upstreamRes.statusCode ?? 502, responseHeaders(upstreamRes.headers));
+    res.writeHead(upstreamRes.statusCode ?? 502, responseHeaders(upstreamRes.headers, headers));
     await new Promise<void>((resolve) => {
       upstreamRes.pipe(res);
       upstreamRes.on('end', resolve);

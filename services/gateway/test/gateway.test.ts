@@ -311,6 +311,60 @@ describe('gateway', () => {
     });
   });
 
+  describe('headers of proxied answers', () => {
+    const SET_BY_GATEWAY = [
+      'content-security-policy',
+      'cross-origin-opener-policy',
+      'cross-origin-resource-policy',
+      'origin-agent-cluster',
+      'referrer-policy',
+      'strict-transport-security',
+      'x-content-type-options',
+      'x-dns-prefetch-control',
+      'x-download-options',
+      'x-frame-options',
+      'x-permitted-cross-domain-policies',
+      'x-xss-protection',
+      'access-control-allow-credentials',
+      'access-control-expose-headers',
+      'vary',
+    ];
+    const setByGateway = (res: Response) => SET_BY_GATEWAY.map((name) => [name, res.headers.get(name)]);
+    const authorization = () => `Bearer ${issuer.tokenFor('admin', PLATFORM_TENANT_ID)}`;
+
+    it("are the gateway's own (helmet's and cors'), the request id and the upstream's", async () => {
+      const own = await call('/healthz');
+      expect(own.headers.get('x-content-type-options')).toBe('nosniff');
+      const proxied = await call('/v1/products', {
+        headers: { authorization: authorization(), 'x-request-id': 'req-7' },
+      });
+      expect(proxied.status).toBe(200);
+      expect(setByGateway(proxied)).toEqual(setByGateway(own));
+      expect(proxied.headers.get('x-request-id')).toBe('req-7');
+      expect(proxied.headers.get('x-upstream')).toBe('echo');
+      expect(proxied.headers.get('ratelimit-limit')).toBe('1000');
+    });
+
+    it('are on a refusal too', async () => {
+      const own = await call('/healthz');
+      const refused = await call('/v1/products', { headers: { 'x-request-id': 'req-8' } });
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('content-type')).toMatch(/problem\+json/);
+      expect(setByGateway(refused)).toEqual(setByGateway(own));
+      expect(refused.headers.get('x-request-id')).toBe('req-8');
+    });
+
+    it('carry the CORS answer for a request with an Origin', async () => {
+      const res = await call('/v1/products', {
+        headers: { authorization: authorization(), origin: 'https://panel.geminis.test' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('access-control-allow-origin')).toBe('https://panel.geminis.test');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-upstream')).toBe('echo');
+    });
+  });
+
   describe('CORS', () => {
     it("allows the platform panel and a reseller's domain, and not strangers", async () => {
       const origin = async (o: string) =>

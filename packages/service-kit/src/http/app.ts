@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { type IncomingMessage } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
@@ -55,10 +56,15 @@ export const DEFAULT_TRUSTED_PROXIES = ['loopback', 'linklocal', 'uniquelocal'];
 /** An inbound x-request-id is kept only when it is short and plain; otherwise a UUIDv7 is generated. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The request's own `x-request-id` when it is short and plain, otherwise a new UUIDv7. */
+export function requestIdFor(req: IncomingMessage): string {
+  const inbound = req.headers['x-request-id'];
+  return typeof inbound === 'string' && REQUEST_ID.test(inbound) ? inbound : newId();
+}
+
 /** Accepts a sane inbound `x-request-id` or makes one, and echoes it on the response. */
 export function requestId(req: Request, res: Response, next: NextFunction): void {
-  const inbound = req.headers['x-request-id'];
-  res.setHeader('x-request-id', typeof inbound === 'string' && REQUEST_ID.test(inbound) ? inbound : newId());
+  res.setHeader('x-request-id', requestIdFor(req));
   next();
 }
 const JSON_TYPES = ['application/json', 'application/*+json'];
