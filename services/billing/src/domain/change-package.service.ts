@@ -16,6 +16,7 @@ import {
   listChanges,
   pendingChangeOfInvoice,
   withdrawUnpaidChange,
+  type ChangeLineDetails,
   type ServiceChange,
 } from '../store/changes.store';
 import { buyerOf, findClient } from '../store/clients.store';
@@ -50,6 +51,20 @@ function currentPeriod(s: ClientService): { start: string; end: string } {
   const start = addMonths(end, -(CYCLE_MONTHS[s.cycle] ?? 1));
   return { start: start < s.registrationDate ? s.registrationDate : start, end };
 }
+
+/**
+ * What the change's quote line says only our services see: the platform's product of a resold product
+ * (the line's productId is the reseller's alias) and the wholesale owed per unit and cycle (null: own).
+ */
+const lineDetailsOf = (d: {
+  platformProductId: string | null;
+  wholesale: { price: number; setupFee: number } | null;
+}): ChangeLineDetails => ({
+  platformProductId: d.platformProductId,
+  wholesale: d.wholesale
+    ? { price: BigInt(d.wholesale.price), setupFee: BigInt(d.wholesale.setupFee) }
+    : null,
+});
 
 export const changeView = (c: ServiceChange) => ({
   changeId: c.id,
@@ -209,6 +224,7 @@ export function createChangePackage(deps: {
               periodStart: period.start,
               periodEnd: period.end,
               changeDate: today < period.start ? period.start : today,
+              line: lineDetailsOf(line.details),
               credit: p.credit,
               charge: p.charge,
               invoiceId: null,

@@ -35,6 +35,17 @@ export interface ServiceChange {
   inPlaceAt?: string | null;
   /** The panel package it is on since then. */
   panelPackage?: string | null;
+  /**
+   * What the change's quote line said only our services see: the platform's product a resold product is
+   * (null: the tenant's own) and the wholesale owed to the platform per unit and cycle (null: nothing owed).
+   * Undefined for a change recorded before billing kept them (migration 0035).
+   */
+  line?: ChangeLineDetails;
+}
+
+export interface ChangeLineDetails {
+  platformProductId: string | null;
+  wholesale: { price: Minor; setupFee: Minor } | null;
 }
 
 interface Row {
@@ -63,6 +74,10 @@ interface Row {
   applied_at: Date | null;
   in_place_at: Date | null;
   panel_package: string | null;
+  platform_product_id: string | null;
+  wholesale_price: string | null;
+  wholesale_setup_fee: string | null;
+  line_details: boolean;
 }
 
 const toChange = (r: Row): ServiceChange => ({
@@ -91,11 +106,24 @@ const toChange = (r: Row): ServiceChange => ({
   appliedAt: r.applied_at ? iso(r.applied_at) : null,
   inPlaceAt: r.in_place_at ? iso(r.in_place_at) : null,
   panelPackage: r.panel_package,
+  ...(r.line_details
+    ? {
+        line: {
+          platformProductId: r.platform_product_id,
+          wholesale:
+            r.wholesale_price === null || r.wholesale_setup_fee === null
+              ? null
+              : { price: fromDbMinor(r.wholesale_price), setupFee: fromDbMinor(r.wholesale_setup_fee) },
+        },
+      }
+    : {}),
 });
 
 const SELECT = sql`select c.*, c.period_start::text as period_start, c.period_end::text as period_end,
                           c.change_date::text as change_date, c.old_amount::text as old_amount,
-                          c.new_amount::text as new_amount, c.credit::text as credit, c.charge::text as charge
+                          c.new_amount::text as new_amount, c.credit::text as credit, c.charge::text as charge,
+                          c.wholesale_price::text as wholesale_price,
+                          c.wholesale_setup_fee::text as wholesale_setup_fee
                      from service_changes c`;
 
 export async function insertChange(
@@ -103,17 +131,21 @@ export async function insertChange(
   scope: TenantScope,
   c: Omit<ServiceChange, 'tenantId' | 'createdAt' | 'appliedAt'> & { requestedBy: string },
 ): Promise<void> {
+  const w = c.line?.wholesale;
   await tx.execute(sql`
     insert into service_changes (id, tenant_id, service_id, client_id, from_product_id, to_product_id, product_name,
                                  product_type, module, module_config, cycle, currency, old_amount, new_amount,
                                  period_start, period_end, change_date, credit, charge, invoice_id, status,
-                                 requested_by, applied_at)
+                                 requested_by, applied_at, line_details, platform_product_id, wholesale_price,
+                                 wholesale_setup_fee)
     values (${c.id}, ${writeTenant(scope)}, ${c.serviceId}, ${c.clientId}, ${c.fromProductId}, ${c.toProductId},
             ${c.productName}, ${c.productType}, ${c.module}, ${json(c.moduleConfig)}, ${c.cycle}, ${c.currency},
             ${c.oldAmount.toString()}::bigint, ${c.newAmount.toString()}::bigint, ${c.periodStart}::date,
             ${c.periodEnd}::date, ${c.changeDate}::date, ${c.credit.toString()}::bigint,
             ${c.charge.toString()}::bigint, ${c.invoiceId}, ${c.status}, ${c.requestedBy},
-            case when ${c.status} = 'applied' then now() end)`);
+            case when ${c.status} = 'applied' then now() end, ${c.line !== undefined},
+            ${c.line?.platformProductId ?? null}, ${w ? w.price.toString() : null}::bigint,
+            ${w ? w.setupFee.toString() : null}::bigint)`);
 }
 
 export async function findChange(tx: Tx, scope: TenantScope, id: string): Promise<ServiceChange | null> {
@@ -158,11 +190,17 @@ export async function applyChange(tx: Tx, scope: TenantScope, c: ServiceChange):
   return true;
 }
 
-/** The service takes the change's product, module config and recurring amount (unless it is over). */
+/**
+ * The service takes the change's product, module config, recurring amount and the platform's product it
+ * resells (null: the tenant's own; kept as it was for a change from before billing recorded it), unless
+ * the service is over.
+ */
 export async function applyToService(tx: Tx, scope: TenantScope, c: ServiceChange): Promise<void> {
+  const platformProductId = c.line ? sql`${c.line.platformProductId}::uuid` : sql`platform_product_id`;
   await tx.execute(sql`
     update client_services
        set product_id = ${c.toProductId}, product_name = ${c.productName}, product_type = ${c.productType},
+           platform_product_id = ${platformProductId},
            module = ${c.module}, module_config = ${json(c.moduleConfig)},
            recurring_amount = ${c.newAmount.toString()}::bigint, updated_at = now()
      where ${tenantIs(scope)} and id = ${c.serviceId} and status not in ('terminated', 'cancelled')`);

@@ -24,15 +24,32 @@ export interface ChargeBatch {
  * is also what each renewal of the same term is charged). `platform_product_id`: the platform's product the
  * line resells (`platformProductId`; the line's own productId may be the reseller's alias of it). Read in SQL
  * from the row `s` and its order `o`.
+ *
+ * A service whose package changed is no longer its order line's product: its latest applied change, when
+ * billing kept that change's quote line (0035: `line_details`), says instead — the wholesale owed per unit
+ * and cycle for the new product (none for the tenant's own product: the service is not charged) and no
+ * setup fee (a change of package bills none, to the client or the reseller). A change from before 0035
+ * leaves the service to its order line, as before.
  */
 const WHOLESALE_LINE = sql`
+  left join lateral (
+    select ch.line_details, ch.wholesale_price, ch.platform_product_id
+      from service_changes ch
+     where ch.tenant_id = s.tenant_id and ch.service_id = s.id and ch.status = 'applied'
+     order by ch.applied_at desc, ch.id desc
+     limit 1) ch on true
   cross join lateral (
-    select (y.w ->> 'price')::bigint as price, coalesce((y.w ->> 'setupFee')::bigint, 0) as setup_fee,
+    (select ch.wholesale_price as price, 0::bigint as setup_fee, 0::bigint as retail_setup,
+            ch.platform_product_id
+      where ch.line_details and ch.wholesale_price is not null)
+    union all
+    (select (y.w ->> 'price')::bigint as price, coalesce((y.w ->> 'setupFee')::bigint, 0) as setup_fee,
            coalesce((x ->> 'setupTotal')::bigint, 0) as retail_setup,
            coalesce(x -> 'details' ->> 'platformProductId', x ->> 'platformProductId')::uuid as platform_product_id
       from jsonb_array_elements(o.snapshot -> 'lines') x
       cross join lateral (select coalesce(x -> 'wholesale', x -> 'details' -> 'wholesale') as w) y
-     where jsonb_typeof(y.w) = 'object'
+     where ch.line_details is not true
+       and jsonb_typeof(y.w) = 'object'
        and case when s.product_type = 'domain'
                 then x ->> 'kind' = 'domain' and lower(x -> 'details' ->> 'domain') = lower(s.domain)
                 else x ->> 'kind' = 'product' and x ->> 'productId' = s.product_id::text
@@ -40,7 +57,7 @@ const WHOLESALE_LINE = sql`
      order by case when s.product_type = 'domain'
                    then (x -> 'details' ->> 'years')::int * 12 = s.term_months
                    else (x ->> 'quantity')::int = s.quantity end desc
-     limit 1) w`;
+     limit 1)) w`;
 
 /** Months of a renewing cycle given as SQL text, null for one that does not renew. */
 const months = (cycle: SQL) => sql`(case ${cycle} when 'monthly' then 1 when 'quarterly' then 3
