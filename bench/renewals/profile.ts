@@ -61,7 +61,7 @@ async function main() {
                 const t = Date.now();
                 const r = await rows<{ 'QUERY PLAN': string }>(
                   target,
-                  sql`explain (analyze, buffers, verbose off) ${q}`,
+                  sql`explain (analyze, buffers, wal, verbose off) ${q}`,
                 );
                 console.log(`--- batch ${size}: ${Date.now() - t} ms`);
                 console.log(r.map((x) => x['QUERY PLAN']).join('\n'));
