@@ -1,3 +1,4 @@
+import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { buildAsyncApiDocument } from '@geminis/contracts';
 import {
@@ -23,7 +24,7 @@ import {
   renderDocsPage,
   SWAGGER_UI_FILES,
 } from './docs';
-import { type Upstream } from './proxy';
+import { type ClientOf, type Upstream } from './proxy';
 import { RateLimitExceededError, rateLimitHeaders, type ApiCaller, type RateLimits } from './rate-limit';
 import { type RevocationList } from './revocations';
 import { matchRoute, ROUTES, type GatewayRoute, type UpstreamName } from './route-table';
@@ -82,14 +83,14 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   const logging = deps.logger.isLevelEnabled('info');
 
   // One access line per request at the end, without a child logger per request: the gateway's hot path.
-  const logAccess = (req: Request, res: Response, requestId: string) => {
+  const logAccess = (req: IncomingMessage, res: ServerResponse, requestId: string, path: string) => {
     const started = process.hrtime.bigint();
     res.once('finish', () => {
       deps.logger.info(
         {
           requestId,
           method: req.method,
-          path: req.path,
+          path,
           status: res.statusCode,
           ms: Number(process.hrtime.bigint() - started) / 1e6,
         },
@@ -104,7 +105,15 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   // role checks, the rate limit, and the stream to its upstream — without a dozen header-setting
   // middlewares per request. A failure sets the same headers and goes to the problem middleware. Everything
   // else (CORS requests, preflights, health, documents) takes the middlewares below.
+  /** Before a failed proxied request goes to the problem middleware: the headers it would have had. */
+  const failed = (res: ServerResponse, requestId: string) => {
+    if (res.headersSent) return;
+    for (const name in fixedHeaders) res.setHeader(name, fixedHeaders[name]!);
+    res.setHeader('x-request-id', requestId);
+  };
   app.use((req: Request, res: Response, next: NextFunction) => {
+    const pending = (req as Pending)[FAILED];
+    if (pending) return next(pending.err); // failed on the path below express (app.handle)
     const requestId = requestIdFor(req);
     const route =
       req.headers.origin === undefined && req.method !== 'OPTIONS' ? matchRoute(req.path, routes) : undefined;
@@ -112,20 +121,18 @@ export function createGatewayApp(deps: GatewayDeps): Express {
       res.setHeader('x-request-id', requestId);
       return next();
     }
-    if (logging) logAccess(req, res, requestId);
-    proxy(req, res, route, requestId, { ...fixedHeaders, 'x-request-id': requestId }).catch(
+    if (logging) logAccess(req, res, requestId, req.path);
+    const client = { ip: req.ip ?? 'unknown', protocol: req.protocol };
+    proxy(req, res, route, requestId, { ...fixedHeaders, 'x-request-id': requestId }, client).catch(
       (err: unknown) => {
-        if (!res.headersSent) {
-          for (const name in fixedHeaders) res.setHeader(name, fixedHeaders[name]!);
-          res.setHeader('x-request-id', requestId);
-        }
+        failed(res, requestId);
         next(err);
       },
     );
   });
   app.use((req, res, next) => {
     if (logging && req.path !== '/healthz' && req.path !== '/readyz')
-      logAccess(req, res, res.getHeader('x-request-id') as string);
+      logAccess(req, res, res.getHeader('x-request-id') as string, req.path);
     next();
   });
   app.use(security);
@@ -213,18 +220,20 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   app.use(async (req: Request, res: Response, next: NextFunction) => {
     const route = matchRoute(req.path, routes);
     if (!route) return next();
-    await proxy(req, res, route, res.getHeader('x-request-id') as string, {});
+    const client = { ip: req.ip ?? 'unknown', protocol: req.protocol };
+    await proxy(req, res, route, res.getHeader('x-request-id') as string, {}, client);
   });
 
   /** Checks the caller (token, revocation, role), counts it against its limit, and forwards. */
   async function proxy(
-    req: Request,
-    res: Response,
+    req: IncomingMessage,
+    res: ServerResponse,
     route: GatewayRoute,
     requestId: string,
     headers: Record<string, string>,
+    client: ClientOf,
   ): Promise<void> {
-    const ip = req.ip ?? 'unknown';
+    const ip = client.ip;
     let caller: ApiCaller = { kind: 'anonymous', ip };
     if (route.access !== 'public') {
       const token = bearerToken(req);
@@ -243,7 +252,10 @@ export function createGatewayApp(deps: GatewayDeps): Express {
         const state = await (route.limit === 'auth' ? deps.limits.auth(ip) : deps.limits.api(caller));
         Object.assign(headers, rateLimitHeaders(state));
       } catch (err) {
-        if (err instanceof RateLimitExceededError) res.set(rateLimitHeaders(err.state));
+        if (err instanceof RateLimitExceededError) {
+          const limited = rateLimitHeaders(err.state);
+          for (const name in limited) res.setHeader(name, limited[name]!);
+        }
         throw err;
       }
     }
@@ -254,18 +266,53 @@ export function createGatewayApp(deps: GatewayDeps): Express {
         retryAfterSeconds: 60,
       });
     }
-    let path = req.originalUrl;
+    const url = req.url ?? '/'; // the whole target: no router mounts anything under a prefix here
+    let path = url;
     if (route.storefront) {
       const tenant = await deps.resolver.resolve(normaliseHost(req.headers.host));
-      path = `${route.prefix}/${tenant.tenantId}${req.originalUrl.slice(route.prefix.length)}`;
+      path = `${route.prefix}/${tenant.tenantId}${url.slice(route.prefix.length)}`;
     }
-    await upstream.forward(req, res, path, requestId, headers);
+    await upstream.forward(req, res, path, requestId, headers, client);
+  }
+
+  // Below express, for the common case — no trusted proxy in front (the client is the socket's peer), a
+  // path-only target, no Origin: the proxied routes skip express's request/response set-up and router too.
+  // A failure goes through express after all (marked on the request, answered by the problem middleware).
+  if (trusted.length === 0) {
+    type Handle = (req: IncomingMessage, res: ServerResponse, next?: unknown) => void;
+    const withHandle = app as unknown as { handle: Handle };
+    const handle = withHandle.handle.bind(app);
+    withHandle.handle = (req, res, next) => {
+      const url = req.url ?? '';
+      if (req.headers.origin !== undefined || req.method === 'OPTIONS' || url.charCodeAt(0) !== 47 /* / */)
+        return handle(req, res, next);
+      const query = url.indexOf('?');
+      const path = query === -1 ? url : url.slice(0, query);
+      const route = matchRoute(path, routes);
+      if (!route) return handle(req, res, next);
+      const requestId = requestIdFor(req);
+      if (logging) logAccess(req, res, requestId, path);
+      const client = {
+        ip: req.socket.remoteAddress ?? 'unknown',
+        protocol: (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
+      };
+      proxy(req, res, route, requestId, { ...fixedHeaders, 'x-request-id': requestId }, client).catch(
+        (err: unknown) => {
+          failed(res, requestId);
+          (req as Pending)[FAILED] = { err };
+          handle(req, res, next);
+        },
+      );
+    };
   }
 
   app.use(notFoundHandler);
   app.use(problemMiddleware(deps.logger));
   return app;
 }
+
+const FAILED = Symbol('gateway.failed');
+type Pending = IncomingMessage & { [FAILED]?: { err: unknown } };
 
 /**
  * The headers `middlewares` set on the answer to a plain GET without Origin, run once against a stand-in

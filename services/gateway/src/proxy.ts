@@ -1,5 +1,10 @@
-import { Agent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { type Request, type Response } from 'express';
+import {
+  Agent,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import CircuitBreaker from 'opossum';
 import {
   AppError,
@@ -38,7 +43,17 @@ export function isSpoofable(name: string): boolean {
   );
 }
 
-export function forwardedHeaders(req: Request, requestId: string): Record<string, string | string[]> {
+/** The client as the gateway resolved it, and the protocol it spoke (express's `req.ip`, `req.protocol`). */
+export interface ClientOf {
+  ip: string;
+  protocol: string;
+}
+
+export function forwardedHeaders(
+  req: IncomingMessage,
+  requestId: string,
+  client: ClientOf,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   const inbound = req.headers;
   for (const name in inbound) {
@@ -49,8 +64,8 @@ export function forwardedHeaders(req: Request, requestId: string): Record<string
   out['x-request-id'] = requestId;
   // The client as the gateway resolved it: the socket's peer, or, behind a configured trusted proxy, the
   // address that proxy saw. Never what the client itself wrote.
-  out['x-forwarded-for'] = req.ip ?? req.socket.remoteAddress ?? '';
-  out['x-forwarded-proto'] = req.protocol;
+  out['x-forwarded-for'] = client.ip;
+  out['x-forwarded-proto'] = client.protocol;
   if (req.headers.host) out['x-forwarded-host'] = req.headers.host;
   injectTraceContext(out as Record<string, string>);
   return out;
@@ -101,7 +116,7 @@ export function createUpstream(options: UpstreamOptions) {
   const resetTimeoutMs = options.breaker?.resetTimeoutMs ?? 10_000;
 
   function send(
-    req: Request,
+    req: IncomingMessage,
     path: string,
     headers: Record<string, string | string[]>,
   ): Promise<IncomingMessage> {
@@ -162,11 +177,12 @@ export function createUpstream(options: UpstreamOptions) {
    * upstream's own headers win over them).
    */
   async function forward(
-    req: Request,
-    res: Response,
+    req: IncomingMessage,
+    res: ServerResponse,
     path: string,
     requestId: string,
-    headers: Record<string, string | string[]> = {},
+    headers: Record<string, string | string[]>,
+    client: ClientOf,
   ): Promise<void> {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > options.bodyLimitBytes) {
@@ -175,7 +191,7 @@ export function createUpstream(options: UpstreamOptions) {
     if (breaker.opened) throw unavailable();
     let upstreamRes: IncomingMessage;
     try {
-      upstreamRes = await breaker.fire(req, path, forwardedHeaders(req, requestId));
+      upstreamRes = await breaker.fire(req, path, forwardedHeaders(req, requestId, client));
     } catch (err) {
       if (err instanceof UpstreamFailure)
         upstreamRes = err.response; // a 5xx: pass it on as it is

@@ -79,7 +79,7 @@ export const requestIdOf = (res: Response): string | undefined => {
 };
 
 /** The token of an `Authorization: Bearer <token>` header, if there is exactly one. */
-export function bearerToken(req: Request): string | undefined {
+export function bearerToken(req: Pick<IncomingMessage, 'headers'>): string | undefined {
   const header = req.headers.authorization;
   if (!header) return undefined;
   const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header);
