@@ -1,4 +1,4 @@
-import PDFDocument from 'pdfkit';
+import type PDFKit from 'pdfkit';
 import { type Invoice, type InvoiceStatus } from '../store/invoices.store';
 import { formatMinor } from './money';
 
@@ -39,6 +39,9 @@ const DEFAULT_COLOR = '#1f4e8c';
 const pct = (bps: number) => `${(bps / 100).toFixed(2).replace(/\.?0+$/, '')}%`;
 
 function openDocument(title: string, seller: Seller, subject: string, options: { compress?: boolean }) {
+  // pdfkit (fonts, its dependencies) is loaded on the first PDF, not at every service start.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const PDFDocument = require('pdfkit') as typeof PDFKit;
   const doc = new PDFDocument({
     size: 'A4',
     margin: 50,

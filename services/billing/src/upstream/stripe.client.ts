@@ -6,7 +6,15 @@ import {
   type KitLogger,
 } from '@geminis/service-kit';
 import CircuitBreaker from 'opossum';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
+
+/**
+ * The Stripe library, loaded on first use (a payment, a webhook): not at every billing start, whether the
+ * tenant uses Stripe or not.
+ */
+let stripeLibrary: typeof Stripe | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const stripeSdk = (): typeof Stripe => (stripeLibrary ??= require('stripe') as typeof Stripe);
 
 export interface StripeClientOptions {
   /** Per call to Stripe. Default 10 000 ms. */
@@ -109,7 +117,8 @@ export function createStripeClient(options: StripeClientOptions = {}) {
   const clientFor = (secretKey: string): Stripe => {
     let c = clients.get(secretKey);
     if (!c) {
-      c = new Stripe(secretKey, { maxNetworkRetries: 0, timeout });
+      const StripeSdk = stripeSdk();
+      c = new StripeSdk(secretKey, { maxNetworkRetries: 0, timeout });
       clients.set(secretKey, c);
     }
     return c;
@@ -260,7 +269,7 @@ export function createStripeClient(options: StripeClientOptions = {}) {
           },
         );
       try {
-        return Stripe.webhooks.constructEvent(
+        return stripeSdk().webhooks.constructEvent(
           raw,
           header,
           secret,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { allTenants, AppError, tenantScope, type AuthContext, type Database } from '@geminis/service-kit';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type * as Mailparser from 'mailparser';
+import type { AddressObject, ParsedMail } from 'mailparser';
 import { findDepartment, findDepartmentsByEmail } from '../store/departments.store';
 import { recordInbound } from '../store/inbound.store';
 import { findRecipient, findRecipientByEmail } from '../store/mail.store';
@@ -225,6 +226,9 @@ export function createInboundService(deps: {
      * piped mail is routed by its To, Cc and Delivered-To headers.
      */
     async receive(raw: Buffer | string, recipients?: string[]): Promise<InboundOutcome> {
+      // mailparser (and iconv-lite's code pages) is loaded with the first inbound mail, not at start.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { simpleParser } = require('mailparser') as typeof Mailparser;
       const mail = await simpleParser(raw);
       // a bounce of one of our mails comes from a mailer-daemon as an auto-reply: it is read, not dropped
       const report = parseDeliveryReport(
