@@ -111,7 +111,9 @@ describe('domain orders', () => {
     const placed = (await outboxEvents(h, shop.tenantId, 'billing.order.placed.v1')).find(
       (p) => p.orderId === order.id,
     );
-    expect(placed.items).toEqual([{ productId: shop.productId, cycle: 'monthly', quantity: 1 }]);
+    expect(placed.items).toEqual([
+      { productId: shop.productId, productName: 'Starter', cycle: 'monthly', quantity: 1 },
+    ]);
   });
 
   it('asks the registrar to register and to transfer once the order is paid, hosting to provisioning', async () => {

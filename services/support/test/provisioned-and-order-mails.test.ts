@@ -179,8 +179,8 @@ describe('order confirmations and the service-ready mail with its panel login', 
       currency: 'EUR',
       total: 1234,
       items: [
-        { productId: newId(), cycle: 'monthly', quantity: 2 },
-        { productId: newId(), cycle: 'annually', quantity: 1 },
+        { productId: newId(), productName: 'Starter <Hosting>', cycle: 'monthly', quantity: 2 },
+        { productId: newId(), productName: 'Site Care', cycle: 'annually', quantity: 1 },
       ],
       domains: [{ domain: 'bob-site.example', action: 'register', years: 2 }],
       ...over,
@@ -197,11 +197,27 @@ describe('order confirmations and the service-ready mail with its panel login', 
       expect(got!.mail.from?.value[0]).toEqual({ name: 'Bravo Hosting', address: 'help@bravo.example' });
       const text = got!.mail.text!;
       expect(text).toContain(data.orderId);
-      expect(text).toContain(`2 × product ${data.items[0]!.productId} (monthly)`);
-      expect(text).toContain(`1 × product ${data.items[1]!.productId} (yearly)`);
+      // the products by the names the client ordered them under, never by their ids
+      expect(text).toContain('2 × Starter <Hosting> (monthly)');
+      expect(text).toContain('1 × Site Care (yearly)');
+      for (const i of data.items) expect(text).not.toContain(i.productId);
       expect(text).toContain('bob-site.example: registration, 2 years');
       expect(text).toContain('Total: €12.34');
       expect(got!.mail.html).toContain('€12.34');
+      expect(got!.mail.html).toContain('2 × Starter &lt;Hosting&gt; (monthly)');
+    });
+
+    it('names a product by its id in an order announced before billing sent product names', async () => {
+      const data = order(clientB.id, {
+        total: 999,
+        items: [{ productId: newId(), cycle: 'monthly', quantity: 1 }],
+        domains: [],
+      });
+      await h.deliver('billing.order.placed.v1', B, data);
+      await drain();
+      const got = smtp.to(clientB.email).filter((r) => r.mail.text?.includes(data.orderId));
+      expect(got).toHaveLength(1);
+      expect(got[0]!.mail.text).toContain(`1 × product ${data.items[0]!.productId} (monthly)`);
     });
 
     it('confirms a domain-only order (no items) in Spanish, with a zero-decimal currency', async () => {

@@ -25,7 +25,18 @@ export const OrderPlaced = defineEvent(
     promotionId: Id.optional(),
     promotionCode: z.string().min(1).max(64).optional(),
     /** The products ordered; empty for an order of domains only (then `domains` names them). */
-    items: z.array(z.object({ productId: Id, cycle: BillingCycle, quantity: z.number().int().min(1) })),
+    items: z.array(
+      z.object({
+        productId: Id,
+        /**
+         * The product's name as the client saw it when ordering (white-label: the reseller's storefront
+         * name). Added in place (optional): events from before it name the product by its id only.
+         */
+        productName: z.string().min(1).max(200).optional(),
+        cycle: BillingCycle,
+        quantity: z.number().int().min(1),
+      }),
+    ),
     /** The domains ordered (registrations and transfers-in), when there are any. Added in place (optional). */
     domains: z
       .array(

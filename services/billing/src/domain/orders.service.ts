@@ -183,7 +183,9 @@ export function createOrdersService(deps: {
     // order.placed.v1 once for every order (catalog remembers the client has ordered and counts its
     // promotion): the products it lists, and the domains beside them (an order of domains only has no item).
     const products = plan.services.flatMap((s) =>
-      s.productId === null ? [] : [{ productId: s.productId, cycle: s.cycle, quantity: s.quantity }],
+      s.productId === null
+        ? []
+        : [{ productId: s.productId, productName: s.productName, cycle: s.cycle, quantity: s.quantity }],
     );
     const placed = await outbox.enqueue(tx, {
       type: OrderPlaced.type,

@@ -47,14 +47,15 @@ const WORDS = {
 } as const;
 
 /**
- * What an order holds, one line each, in the client's language: products (the event names them by id
- * only), then domains, then the promotion code used.
+ * What an order holds, one line each, in the client's language: products by the name the client ordered
+ * them under (an event from before billing sent names: by id), then domains, then the promotion code used.
  */
 export function orderLines(data: Placed, language: MailLanguage): string {
   const w = WORDS[language];
   const lines = [
     ...data.items.map(
-      (i) => `${i.quantity} × ${w.product} ${i.productId} (${CYCLES[language][i.cycle] ?? i.cycle})`,
+      (i) =>
+        `${i.quantity} × ${i.productName ?? `${w.product} ${i.productId}`} (${CYCLES[language][i.cycle] ?? i.cycle})`,
     ),
     ...(data.domains ?? []).map((d) => `${d.domain}: ${w[d.action]}, ${w.year(d.years)}`),
     ...(data.promotionCode ? [`${w.promotion}: ${data.promotionCode}`] : []),
