@@ -146,12 +146,30 @@ describe('createHttpClient', () => {
       .times(10)
       .reply(() => {
         sent += 1;
-        return [503, 'down'];
+        return [500, 'broken'];
       });
     const c = client();
     const err = await c.request({ method: 'GET', path: '/v1/down' }).catch((e: unknown) => e as AppError);
     expect(err).toMatchObject({ status: 502, code: 'upstream.failed' });
     expect(sent).toBe(3); // 1 call + 2 retries
+    c.shutdown();
+  });
+
+  it('answers 503 with the upstream’s Retry-After when the upstream says it is unavailable', async () => {
+    let sent = 0;
+    nock(BASE)
+      .post('/v1/orders')
+      .times(3)
+      .reply(() => {
+        sent += 1;
+        return [503, { code: 'catalog.identity_unavailable' }, { 'retry-after': '7' }];
+      });
+    const c = client();
+    const err = await c
+      .request({ method: 'POST', path: '/v1/orders', body: {} })
+      .catch((e: unknown) => e as AppError);
+    expect(err).toMatchObject({ status: 503, code: 'upstream.unavailable', retryAfterSeconds: 7 });
+    expect(sent).toBe(1); // a POST without a key is not retried
     c.shutdown();
   });
 

@@ -90,6 +90,14 @@ export function createHttpClient(options: HttpClientOptions) {
       }
     }
     const response = { status: res.status, headers: res.headers, body: parsed };
+    // 503 is the upstream saying "not now" (its own dependency is down, it is draining): the caller may
+    // retry too, so it stays a 503 with the upstream's Retry-After (bounded) rather than becoming a 502.
+    if (res.status === 503) {
+      const after = Number(res.headers.get('retry-after'));
+      throw new UnavailableError('upstream.unavailable', `${options.name} is unavailable`, {
+        retryAfterSeconds: Number.isInteger(after) && after > 0 ? Math.min(after, 300) : 5,
+      });
+    }
     if (res.status >= 500)
       throw new UpstreamError('upstream.failed', `${options.name} answered ${res.status}`);
     if (res.status >= 400) throw new ClientHttpError(response);
