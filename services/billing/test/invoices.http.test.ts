@@ -98,6 +98,27 @@ describe('invoices', () => {
       );
     });
 
+    it('writes a number longer than the tenant’s padding in full, in the tenant’s format', async () => {
+      const fresh = await openShop(h);
+      const set = await api.patch(
+        '/v1/billing-settings',
+        { invoicePrefix: 'P/', invoicePadding: 1, invoiceYearlyReset: false },
+        fresh.resellerToken,
+      );
+      expect(set.status).toBe(200);
+      const c = await newClient(h, fresh.tenantId);
+      for (let i = 0; i < 11; i += 1) {
+        const order = await api.post(
+          '/v1/orders',
+          { items: [{ productId: fresh.productId, cycle: 'monthly' }] },
+          c.token,
+        );
+        expect(order.status).toBe(201);
+      }
+      const numbers = await numbersOf(fresh.tenantId);
+      expect(numbers.sort()).toEqual(Array.from({ length: 11 }, (_, i) => `P/${i + 1}`).sort());
+    });
+
     it('has no gap and no duplicate when 8 workers issue at once and some transactions roll back', async () => {
       const tenants = [newId(), newId()];
       const owners = await Promise.all(tenants.map((t) => newClient(h, t)));

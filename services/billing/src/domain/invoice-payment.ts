@@ -1,7 +1,7 @@
 import { newId, type TenantScope, type Tx } from '@geminis/service-kit';
 import { addPaid, findInvoice, type Invoice } from '../store/invoices.store';
 import { insertCreditEntry, insertPayment, type Payment, type PaymentMethod } from '../store/payments.store';
-import { amountOverBalance, invoiceNotPayable } from './errors';
+import { amountOverBalance, invoiceNotFound, invoiceNotPayable } from './errors';
 import { type Settlement } from './settlement.service';
 
 /** Who records payments that no person made (Stripe's confirmations). */
@@ -15,8 +15,8 @@ export interface PaymentToApply {
 }
 
 /**
- * One payment on an invoice, in the caller's transaction: the invoice is locked, must be payable and
- * owe at least the amount; the payment is appended (and for credit, the ledger entry that spends it); the
+ * One payment on an invoice, in the caller's transaction: the invoice is locked and read (one statement;
+ * one the scope does not see is a 404), must be payable and owe at least the amount; the payment is appended (and for credit, the ledger entry that spends it); the
  * invoice's paid amount and status move; once paid in full, what follows is settled in the same
  * transaction (events through the outbox).
  */
@@ -26,9 +26,11 @@ export async function applyPayment(
   settlement: Settlement,
   invoiceId: string,
   p: PaymentToApply,
+  /** A client viewer's own invoices only (the caller checked nothing else): 404 for any other. */
+  clientId?: string,
 ): Promise<{ payment: Payment; invoice: Invoice }> {
-  const invoice = await findInvoice(tx, scope, invoiceId, undefined, true);
-  if (!invoice) throw new Error(`applyPayment: invoice ${invoiceId} not found in scope`);
+  const invoice = await findInvoice(tx, scope, invoiceId, clientId, true);
+  if (!invoice) throw invoiceNotFound();
   if (invoice.status !== 'unpaid' && invoice.status !== 'partially_paid')
     throw invoiceNotPayable(invoice.status);
   const balance = invoice.total - invoice.amountPaid;
@@ -56,8 +58,8 @@ export async function applyPayment(
       description: `applied to invoice ${invoice.number ?? invoice.id}`,
       createdBy: p.by,
     });
-  await addPaid(tx, scope, invoiceId, p.amount);
-  const after = (await findInvoice(tx, scope, invoiceId))!;
+  // The invoice as it is now: the locked row read above with what the payment changed.
+  const after: Invoice = { ...invoice, ...(await addPaid(tx, scope, invoiceId, p.amount)) };
   const received = await settlement.paymentReceived(tx, payment, after);
   if (after.status === 'paid') await settlement.invoicePaid(tx, scope, after, after.paidAt!, received.id);
   return { payment, invoice: after };

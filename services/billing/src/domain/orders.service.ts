@@ -20,7 +20,13 @@ import {
 import { type CatalogClient } from '../upstream/catalog.client';
 import { buyerOf, findClient, type Client } from '../store/clients.store';
 import { insertRegistration } from '../store/domains.store';
-import { cancelOrderInvoice, findInvoice, insertInvoice, settleFree } from '../store/invoices.store';
+import {
+  cancelOrderInvoice,
+  findInvoice,
+  insertInvoice,
+  numberInvoice,
+  settleFree,
+} from '../store/invoices.store';
 import {
   expiredOrders,
   findOrder,
@@ -30,7 +36,7 @@ import {
   type Order,
 } from '../store/orders.store';
 import { insertService, moveOrderServices } from '../store/services.store';
-import { getSettings, nextNumber } from '../store/settings.store';
+import { getSettings } from '../store/settings.store';
 import { taxFor } from '../store/taxes.store';
 import { staffTenantOf, viewerOf } from './context';
 import { addDays, dateOf } from './cycles';
@@ -39,7 +45,7 @@ import { type Answer, type Complete, type Idempotent } from './idempotency.servi
 import { type OrderInput } from './inputs';
 import { toJsonMinor, type Minor } from './money';
 import { type Sealer } from './secrets';
-import { formatNumber, planOrder } from './order-plan';
+import { planOrder } from './order-plan';
 import { type PromotionHolds } from './promotion-holds.service';
 import { type Settlement } from './settlement.service';
 import { orderView } from './views';
@@ -156,14 +162,12 @@ export function createOrdersService(deps: {
       });
     }
     const year = at.getUTCFullYear();
-    const n = await nextNumber(tx, o.client.tenantId, 'invoice', settings.invoiceYearlyReset ? year : 0);
-    const invoice = {
-      id: newId(),
-      number: formatNumber(settings, year, n),
-      dueDate: addDays(today, settings.invoiceDueDays),
-    };
+    // Issued as a draft here and numbered last (below): the tenant's invoice counter, which every order of
+    // the tenant waits for, is locked only from its number to the commit.
+    const invoice = { id: newId(), dueDate: addDays(today, settings.invoiceDueDays) };
     await insertInvoice(tx, scope, {
       ...invoice,
+      number: null,
       clientId: o.client.id,
       orderId: o.id,
       reason: 'order',
@@ -204,33 +208,41 @@ export function createOrdersService(deps: {
           : {}),
       },
     });
-    await outbox.enqueue(tx, {
-      type: InvoiceIssued.type,
-      tenantId: o.client.tenantId,
-      correlationId: placed.correlationId,
-      causationId: placed.id,
-      data: {
-        invoiceId: invoice.id,
-        number: invoice.number,
-        clientId: o.client.id,
-        currency,
-        subtotal: toJsonMinor(plan.subtotal),
-        tax: toJsonMinor(plan.taxTotal),
-        total: toJsonMinor(plan.total),
-        dueDate: invoice.dueDate,
-        reason: 'order',
-        orderId: o.id,
-        purpose: 'order',
-      },
-    });
+    /** The invoice's number, and `billing.invoice.issued.v1` with it. */
+    const issue = async () => {
+      const number = await numberInvoice(tx, scope, invoice.id, settings, year);
+      await outbox.enqueue(tx, {
+        type: InvoiceIssued.type,
+        tenantId: o.client.tenantId,
+        correlationId: placed.correlationId,
+        causationId: placed.id,
+        data: {
+          invoiceId: invoice.id,
+          number,
+          clientId: o.client.id,
+          currency,
+          subtotal: toJsonMinor(plan.subtotal),
+          tax: toJsonMinor(plan.taxTotal),
+          total: toJsonMinor(plan.total),
+          dueDate: invoice.dueDate,
+          reason: 'order',
+          orderId: o.id,
+          purpose: 'order',
+        },
+      });
+    };
     // Nothing to pay (a free product, a 100% promotion): the invoice is paid as it is issued.
-    if (plan.total === 0n && (await settleFree(tx, scope, invoice.id))) {
-      const issued = (await findInvoice(tx, scope, invoice.id))!;
-      await settlement.invoicePaid(tx, scope, issued, issued.paidAt!, placed.id);
+    if (plan.total === 0n) {
+      await issue();
+      if (await settleFree(tx, scope, invoice.id)) {
+        const issued = (await findInvoice(tx, scope, invoice.id))!;
+        await settlement.invoicePaid(tx, scope, issued, issued.paidAt!, placed.id);
+      }
     }
     const order = await findOrder(tx, scope, o.id);
     const view = orderView(order!);
     await complete(tx, { status: 201, body: view });
+    if (plan.total !== 0n) await issue();
     return view;
   }
 

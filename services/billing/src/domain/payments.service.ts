@@ -39,8 +39,9 @@ export function createPaymentsService(deps: {
     invoiceId: string,
     p: PaymentToApply,
     complete: Complete,
+    clientId?: string,
   ): Promise<PaymentResult> {
-    const { payment, invoice } = await applyPayment(tx, scope, settlement, invoiceId, p);
+    const { payment, invoice } = await applyPayment(tx, scope, settlement, invoiceId, p, clientId);
     const body = { payment: paymentView(payment), invoice: invoiceView(invoice) };
     await complete(tx, { status: 201, body });
     return body;
@@ -55,11 +56,15 @@ export function createPaymentsService(deps: {
       key: string | undefined,
       tenantId?: string,
     ): Promise<Answer<PaymentResult> & { replayed: boolean }> {
-      const invoice = await visibleInvoice(viewerOf(auth, tenantId), invoiceId);
-      const scope = tenantScope(invoice.tenantId);
+      // A viewer of one tenant pays in that tenant: the invoice is found (or 404) as the payment locks it,
+      // no transaction before. An admin across tenants looks up whose invoice it is first.
+      const v = viewerOf(auth, tenantId);
+      const owner =
+        v.scope.kind === 'tenant' ? v.scope.tenantId : (await visibleInvoice(v, invoiceId)).tenantId;
+      const scope = tenantScope(owner);
       return idempotent<PaymentResult>(
         {
-          tenantId: invoice.tenantId,
+          tenantId: owner,
           callerId: auth.userId,
           key,
           fingerprint: ['POST /v1/invoices/:id/payments', invoiceId, input],
@@ -78,6 +83,7 @@ export function createPaymentsService(deps: {
                 by: auth.userId,
               },
               complete,
+              v.clientId,
             ),
           ),
         }),

@@ -135,7 +135,11 @@ export interface NewInvoice {
   clientId: string;
   orderId: string | null;
   reason: Invoice['reason'];
-  number: string;
+  /**
+   * The invoice's number; null issues it as a draft, numbered later in the same transaction by
+   * `numberInvoice` (so the tenant's counter is locked for as little of the transaction as possible).
+   */
+  number: string | null;
   currency: string;
   subtotal: Minor;
   taxName: string;
@@ -149,27 +153,85 @@ export interface NewInvoice {
   lines: (Omit<LinePlan, 'service'> & { serviceId: string | null })[];
 }
 
-/** Issues an invoice with its number and lines (unpaid), in the caller's transaction. */
+/**
+ * Issues an invoice with its number and lines (unpaid; a draft when it has no number yet), in the caller's
+ * transaction: one statement, the lines inserted as a set.
+ */
 export async function insertInvoice(tx: Tx, scope: TenantScope, inv: NewInvoice): Promise<void> {
   const tenantId = writeTenant(scope);
+  const lines = inv.lines.map((l, i) => ({
+    position: i + 1,
+    description: l.description,
+    quantity: l.quantity,
+    unit_price: l.unitPrice.toString(),
+    setup_fee: l.setupFee.toString(),
+    discount: l.discount.toString(),
+    amount: l.amount.toString(),
+    tax: l.tax.toString(),
+    total: l.total.toString(),
+    service_id: l.serviceId,
+    period_start: l.periodStart,
+    period_end: l.periodEnd,
+  }));
   await tx.execute(sql`
-    insert into invoices (id, tenant_id, client_id, order_id, reason, number, status, currency, subtotal, tax_name,
-                          tax_rate_bps, tax_total, total, buyer, due_date, tax_note)
-    values (${inv.id}, ${tenantId}, ${inv.clientId}, ${inv.orderId}, ${inv.reason}, ${inv.number}, 'unpaid',
-            ${inv.currency}, ${inv.subtotal.toString()}::bigint, ${inv.taxName}, ${inv.taxRateBps},
-            ${inv.taxTotal.toString()}::bigint, ${inv.total.toString()}::bigint, ${JSON.stringify(inv.buyer)}::jsonb,
-            ${inv.dueDate}::date, ${inv.taxNote ?? null})`);
-  let position = 0;
-  for (const l of inv.lines) {
-    position += 1;
-    await tx.execute(sql`
-      insert into invoice_lines (tenant_id, invoice_id, position, description, quantity, unit_price, setup_fee,
-                                 discount, amount, tax, total, service_id, period_start, period_end)
-      values (${tenantId}, ${inv.id}, ${position}, ${l.description}, ${l.quantity}, ${l.unitPrice.toString()}::bigint,
-              ${l.setupFee.toString()}::bigint, ${l.discount.toString()}::bigint, ${l.amount.toString()}::bigint,
-              ${l.tax.toString()}::bigint, ${l.total.toString()}::bigint, ${l.serviceId},
-              ${l.periodStart}::date, ${l.periodEnd}::date)`);
-  }
+    with invoice as (
+      insert into invoices (id, tenant_id, client_id, order_id, reason, number, status, currency, subtotal, tax_name,
+                            tax_rate_bps, tax_total, total, buyer, due_date, tax_note)
+      values (${inv.id}, ${tenantId}, ${inv.clientId}, ${inv.orderId}, ${inv.reason}, ${inv.number},
+              ${inv.number === null ? 'draft' : 'unpaid'}, ${inv.currency}, ${inv.subtotal.toString()}::bigint,
+              ${inv.taxName}, ${inv.taxRateBps}, ${inv.taxTotal.toString()}::bigint, ${inv.total.toString()}::bigint,
+              ${JSON.stringify(inv.buyer)}::jsonb, ${inv.dueDate}::date, ${inv.taxNote ?? null})
+      returning tenant_id, id
+    )
+    insert into invoice_lines (tenant_id, invoice_id, position, description, quantity, unit_price, setup_fee,
+                               discount, amount, tax, total, service_id, period_start, period_end)
+    select invoice.tenant_id, invoice.id, l.position, l.description, l.quantity, l.unit_price, l.setup_fee,
+           l.discount, l.amount, l.tax, l.total, l.service_id, l.period_start, l.period_end
+      from invoice, jsonb_to_recordset(${JSON.stringify(lines)}::jsonb) as l(
+             position integer, description text, quantity integer, unit_price bigint, setup_fee bigint,
+             discount bigint, amount bigint, tax bigint, total bigint, service_id uuid, period_start date,
+             period_end date)`);
+}
+
+/** How a tenant's invoice numbers look (billing settings): `INV-2026-000123` or `INV-000123`. */
+export interface NumberFormat {
+  invoicePrefix: string;
+  invoicePadding: number;
+  invoiceYearlyReset: boolean;
+}
+
+/**
+ * Numbers a draft issued by `insertInvoice` and makes it unpaid: the tenant's next number of the series
+ * (gapless: taken in this transaction) formatted as `formatNumber` does, in one statement. The counter's
+ * row stays locked until the transaction ends and every invoice of the tenant waits for it, so this goes
+ * as late in the transaction as it can. Returns the number.
+ */
+export async function numberInvoice(
+  tx: Tx,
+  scope: TenantScope,
+  id: string,
+  format: NumberFormat,
+  year: number,
+): Promise<string> {
+  const tenantId = writeTenant(scope);
+  const period = format.invoiceYearlyReset ? year : 0;
+  const prefix = `${format.invoicePrefix}${format.invoiceYearlyReset ? `${year}-` : ''}`;
+  const [r] = await rows<{ number: string }>(
+    tx,
+    sql`with n as (
+          insert into number_counters (tenant_id, series, period, value) values (${tenantId}, 'invoice', ${period}, 1)
+          on conflict (tenant_id, series, period) do update set value = number_counters.value + 1
+          returning value::text as v
+        )
+        update invoices set status = 'unpaid',
+               number = ${prefix} || case when length(n.v) >= ${format.invoicePadding}::int then n.v
+                                          else lpad(n.v, ${format.invoicePadding}::int, '0') end
+          from n
+         where ${tenantIs(scope)} and id = ${id} and status = 'draft'
+        returning number`,
+  );
+  if (!r) throw new Error(`numberInvoice: invoice ${id} is not a draft of this tenant`);
+  return r.number;
 }
 
 export async function findInvoice(
@@ -179,14 +241,11 @@ export async function findInvoice(
   clientId?: string,
   lock = false,
 ): Promise<Invoice | null> {
-  if (lock)
-    await tx.execute(
-      sql`select id from invoices where ${tenantIs(scope)} and ${clientIs(clientId)} and id = ${id} for update`,
-    );
+  // Locked and read in one statement (the lines' subquery is not locked; they change only under this lock).
   const [r] = await rows<Row>(
     tx,
     sql`${SELECT} where ${tenantIs(scope, sql`i.tenant_id`)} and ${clientIs(clientId, sql`i.client_id`)}
-        and i.id = ${id}`,
+        and i.id = ${id} ${lock ? sql`for update of i` : sql``}`,
   );
   return r ? toInvoice(r) : null;
 }
@@ -200,18 +259,30 @@ export async function listInvoices(tx: Tx, scope: TenantScope, clientId?: string
   return rs.map(toInvoice);
 }
 
-/** Adds a payment to a locked invoice: partially paid, or paid once nothing is left. */
-export async function addPaid(tx: Tx, scope: TenantScope, id: string, amount: Minor): Promise<InvoiceStatus> {
-  const [r] = await rows<{ status: InvoiceStatus }>(
+/**
+ * Adds a payment to a locked invoice: partially paid, or paid once nothing is left. Returns what changed
+ * (status, amount paid, paid at), so the caller need not read the invoice again.
+ */
+export async function addPaid(
+  tx: Tx,
+  scope: TenantScope,
+  id: string,
+  amount: Minor,
+): Promise<{ status: InvoiceStatus; amountPaid: Minor; paidAt: string | null }> {
+  const [r] = await rows<{ status: InvoiceStatus; amount_paid: string; paid_at: Date | null }>(
     tx,
     sql`update invoices set amount_paid = amount_paid + ${amount.toString()}::bigint,
           status = case when amount_paid + ${amount.toString()}::bigint = total then 'paid' else 'partially_paid' end,
           paid_at = case when amount_paid + ${amount.toString()}::bigint = total then now() else null end
         where ${tenantIs(scope)} and id = ${id} and status in ('unpaid', 'partially_paid')
-        returning status`,
+        returning status, amount_paid, paid_at`,
   );
   if (!r) throw new Error('addPaid: the invoice is not payable (lock it and check its status first)');
-  return r.status;
+  return {
+    status: r.status,
+    amountPaid: fromDbMinor(r.amount_paid),
+    paidAt: r.paid_at ? iso(r.paid_at) : null,
+  };
 }
 
 /** Cancels an order's unpaid first invoice; false when it has been paid (even in part). */
