@@ -41,11 +41,12 @@ export async function provisionStep(deps: JobDeps, job: Job): Promise<Completion
   const module = req.module;
   const domain = req.domain;
 
-  // One transaction reads or writes all an attempt needs before the panel: the service's account (placed
-  // now, pending, under the candidate servers' row locks, when it has none yet), its server and its sealed
-  // password. The servers are read across tenants (a reseller's product may live on a platform server);
-  // the account rows through the job's tenant filter.
-  const prepared = await deps.db.withTenant(allTenants, async (tx) => {
+  // One transaction reads or writes what an attempt needs before the panel: the service's account (placed
+  // now, pending, under the candidate servers' row locks, when it has none yet) and its sealed password.
+  // The servers are read across tenants (a reseller's product may live on a platform server); the account
+  // rows through the job's tenant filter. Every runner placing on the same servers waits for those locks,
+  // so a new account's transaction ends right after its insert: its server is read in a second one.
+  const placed = await deps.db.withTenant(allTenants, async (tx) => {
     const existing = await findAccountOfService(tx, scope, req.serviceId);
     if (existing && existing.status === 'terminated')
       throw new JobFailure('this service was terminated; its account is not created again', false);
@@ -57,13 +58,32 @@ export async function provisionStep(deps: JobDeps, job: Job): Promise<Completion
         false,
       );
     if (!domain) throw new JobFailure('a hosting account needs a domain and the order named none', false);
-    const account = existing ?? (await place(deps, tx, job, req, module, domain));
-    const server = account.serverId ? await readServerOfAccount(tx, account.serverId) : null;
-    if (!server) throw new JobFailure('the server of this account was removed', false);
-    const sealed = await findAccountPassword(tx, scope, account.id);
-    if (!sealed) throw new JobFailure('the account has no password to create it with', false);
-    return { kind: 'panel' as const, account, server, sealed, domain };
+    if (!existing) {
+      const { account, sealed } = await place(deps, tx, job, req, module, domain);
+      return { kind: 'placed' as const, account, sealed, domain };
+    }
+    const sealed = await findAccountPassword(tx, scope, existing.id);
+    return {
+      kind: 'placed' as const,
+      account: existing,
+      sealed,
+      domain,
+      server: await serverOf(tx, existing),
+    };
   });
+  const prepared =
+    placed.kind !== 'placed'
+      ? placed
+      : {
+          kind: 'panel' as const,
+          account: placed.account,
+          domain: placed.domain,
+          sealed: placed.sealed,
+          server:
+            placed.server ?? (await deps.db.withTenant(allTenants, (tx) => serverOf(tx, placed.account))),
+        };
+  if (prepared.kind === 'panel' && !prepared.sealed)
+    throw new JobFailure('the account has no password to create it with', false);
   if (prepared.kind === 'done') return provisioned(deps, job, prepared.account, prepared.account.host);
   if (prepared.kind === 'none') {
     return async (tx) => {
@@ -88,7 +108,7 @@ export async function provisionStep(deps: JobDeps, job: Job): Promise<Completion
   let account = prepared.account;
   const server = prepared.server.server;
   const panel = panelFromRow(deps, prepared.server);
-  const password = deps.cipher.open('account-passwords', prepared.sealed);
+  const password = deps.cipher.open('account-passwords', prepared.sealed!);
   const base = usernameBase(prepared.domain, req.serviceId);
 
   // The panel's account when an existing one is adopted rather than created by this attempt.
@@ -183,7 +203,7 @@ async function publish(deps: JobDeps, tx: Tx, job: Job, account: Account, host: 
 
 /**
  * Chooses the server (placement, fill strategy, capacity) and a free user name, and writes the pending
- * account with a new sealed password — in the caller's cross-tenant transaction, under the candidate
+ * account with a new sealed password (returned, so it need not be read back) — in the caller's cross-tenant transaction, under the candidate
  * servers' row locks, so two runners never both take a server's last slot or the same name.
  */
 async function place(
@@ -193,7 +213,7 @@ async function place(
   req: Request,
   module: PanelModuleName,
   domain: string,
-): Promise<Account> {
+): Promise<{ account: Account; sealed: string }> {
   const scope = tenantScope(job.tenantId);
   const candidates = await lockCandidateServers(
     tx,
@@ -208,7 +228,8 @@ async function place(
   const base = usernameBase(domain, req.serviceId);
   const username = freeCandidate(base, await usernamesLike(tx, server.id, base));
   if (!username) throw new JobFailure('no free user name on the chosen server', true);
-  return insertAccount(tx, scope, {
+  const sealed = deps.cipher.seal('account-passwords', generatePassword());
+  const account = await insertAccount(tx, scope, {
     id: newId(),
     serviceId: req.serviceId,
     clientId: req.client.clientId,
@@ -220,8 +241,16 @@ async function place(
     domain,
     package: packageOf(req),
     status: 'pending',
-    sealedPassword: deps.cipher.seal('account-passwords', generatePassword()),
+    sealedPassword: sealed,
   });
+  return { account, sealed };
+}
+
+/** The server an account was placed on, with its sealed credentials (a job failure when it is gone). */
+async function serverOf(tx: Tx, account: Account) {
+  const server = account.serverId ? await readServerOfAccount(tx, account.serverId) : null;
+  if (!server) throw new JobFailure('the server of this account was removed', false);
+  return server;
 }
 
 /** The next candidate name free on the server (the current one belongs to another account there). */
