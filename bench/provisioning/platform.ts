@@ -59,6 +59,11 @@ export interface CaseResult {
   errors: string[];
   /** CPU time per order of the bench's process (gateway, identity, the client) and the services' own. */
   cpuMsPerOrder: number;
+  /**
+   * CPU ms per order by process: the bench's (gateway, identity, the client), each service's own process,
+   * and each service database's PostgreSQL backends (`postgres: <service>`, from pg_stat_activity's pids).
+   */
+  cpuByProcess: Record<string, number>;
   /** Share of the case the bench process's event loop was busy (1: saturated). */
   eventLoopUtilization: number;
   /** Transactions committed per order, by service (its database's xact_commit; includes background work). */
@@ -90,6 +95,7 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
   const listener = { client: undefined as Client | undefined, provisioning: undefined as Client | undefined };
   const secretValues: Record<string, string> = {};
   const children: ChildProcess[] = [];
+  const childOf = new Map<ChildProcess, ServiceName>();
   const env = {
     PROVISIONING_JOB_CONCURRENCY: String(options.jobConcurrency),
     PROVISIONING_PANEL_CONCURRENCY: String(options.panelConcurrency),
@@ -104,6 +110,14 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
       async database(name: ServiceName) {
         const testDb = await createTestDatabase(`gm_bench_${name}`);
         testDbs[name] = testDb;
+        // BENCH_PG_LOG=1: every statement of the services' databases in PostgreSQL's log, with its duration
+        // (no pg_stat_statements here); the cases' time windows are printed to cut the log by.
+        if (process.env.BENCH_PG_LOG === '1') {
+          const c = new Client({ connectionString: testDb.adminUrl });
+          await c.connect();
+          await c.query(`alter database ${testDb.name} set log_min_duration_statement = 0`);
+          await c.end();
+        }
         // Small: the services moved out open their own (10 each), and PostgreSQL is shared with other work.
         const db = openPostgres({ url: testDb.url, max: 4, applicationName: name });
         pools.push(db);
@@ -127,7 +141,9 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
       if (!inProcess) throw new Error(`no service ${name} to move out`);
       const port = new URL(inProcess.url).port;
       await inProcess.stop();
-      const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
+      // BENCH_NODE_FLAGS: extra node flags for the services' processes (e.g. `--cpu-prof --cpu-prof-dir=…`).
+      const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+      const child = spawn(process.execPath, [...flags, '--import', 'tsx', `services/${name}/src/main.ts`], {
         cwd: ROOT,
         stdio: ['ignore', 'ignore', 'inherit'],
         env: {
@@ -150,6 +166,7 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
         },
       });
       children.push(child);
+      childOf.set(child, name);
       const ready = Date.now() + 120_000;
       for (;;) {
         const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
@@ -172,6 +189,45 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
           return sum;
         }
       }, 0);
+    // CPU ms by process (see CaseResult.cpuByProcess), and the PostgreSQL backends by pid (a backend that
+    // exits between two snapshots is lost; one that starts between them counts whole).
+    const cpuOfPid = (pid: number | undefined) => {
+      try {
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        return (Number(fields[11]) + Number(fields[12])) * 10;
+      } catch {
+        return 0;
+      }
+    };
+    const cpuSnapshot = async () => {
+      const own = process.cpuUsage();
+      const by = new Map<string, number>([
+        ['bench (gateway, identity, client)', (own.user + own.system) / 1000],
+      ]);
+      for (const child of children) by.set(`${childOf.get(child)} process`, cpuOfPid(child.pid));
+      const dbs = Object.entries(testDbs).map(([service, t]) => [t.name, service] as const);
+      const serviceOf = new Map(dbs);
+      const backends = new Map<number, { service: string; ms: number }>();
+      const { rows } = await admin.query<{ pid: number; datname: string }>(
+        `select pid, datname from pg_stat_activity where datname = any($1) and pid <> pg_backend_pid()`,
+        [dbs.map(([name]) => name)],
+      );
+      for (const r of rows) backends.set(r.pid, { service: serviceOf.get(r.datname)!, ms: cpuOfPid(r.pid) });
+      return { by, backends };
+    };
+    const cpuDelta = (
+      a: Awaited<ReturnType<typeof cpuSnapshot>>,
+      b: Awaited<ReturnType<typeof cpuSnapshot>>,
+      orders: number,
+    ) => {
+      const out: Record<string, number> = {};
+      for (const [k, v] of b.by) out[k] = (v - (a.by.get(k) ?? 0)) / orders;
+      for (const [pid, x] of b.backends) {
+        const k = `postgres: ${x.service}`;
+        out[k] = (out[k] ?? 0) + (x.ms - (a.backends.get(pid)?.ms ?? 0)) / orders;
+      }
+      return out;
+    };
     const startSeconds = ms(started, process.hrtime.bigint()) / 1000;
     const url = platform.gateway.url;
 
@@ -349,10 +405,12 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
       };
 
       const commitsBefore = await commits();
+      const cpuBefore = await cpuSnapshot();
       const cpu = process.cpuUsage();
       const childCpu = childrenCpuMs();
       const elu = performance.eventLoopUtilization();
       const begin = process.hrtime.bigint();
+      const beginWall = new Date();
       const sent: Promise<void>[] = [];
       for (let i = 0; i < c.orders; i++) {
         const due = begin + BigInt(Math.round((i * 1e9) / c.perSecond));
@@ -361,12 +419,20 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
         sent.push(order(i).catch((err: unknown) => void errors.push(String(err))));
       }
       await Promise.all(sent);
+      if (process.env.BENCH_NODE_FLAGS)
+        // CLOCK_MONOTONIC µs, the clock of --cpu-prof's sample timestamps: to cut the profiles to the case.
+        console.log(`case ${c.name}: monotonic µs ${begin / 1000n} … ${process.hrtime.bigint() / 1000n}`);
+      if (process.env.BENCH_PG_LOG === '1')
+        console.log(
+          `case ${c.name}: first sent ${beginWall.toISOString()}, last paid ${new Date().toISOString()}`,
+        );
       const settleBy = Date.now() + 60_000 + (c.orders * c.createDelayMs) / options.panelConcurrency;
       const settled = () => [...paidAt.keys()].every((id) => activeAt.has(id) && provisionedAt.has(id));
       while (!settled() && Date.now() < settleBy) await new Promise((r) => setTimeout(r, 50));
 
       await new Promise((r) => setTimeout(r, 1500)); // PostgreSQL flushes its counters within a second
       const commitsAfter = await commits();
+      const cpuAfter = await cpuSnapshot();
       const used = process.cpuUsage(cpu);
       const loop = performance.eventLoopUtilization(elu);
       const paidTimes = [...paidAt.values()].sort((a, b) => (a < b ? -1 : 1));
@@ -379,6 +445,7 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
       const missing = c.orders - errors.length - actives.length;
       if (missing > 0) errors.push(`${missing} paid services never became active`);
       if (c.warmUp) continue;
+      const paidCount = Math.max(1, paidAt.size);
       results.push({
         name: c.name,
         orders: c.orders,
@@ -390,13 +457,15 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
         perMinute: actives.length / (ms(first, lastActive) / 60_000),
         checkout,
         errors,
-        cpuMsPerOrder: ((used.user + used.system) / 1000 + childrenCpuMs() - childCpu) / c.orders,
+        // Per order paid: an order that failed at checkout did part of the work only.
+        cpuMsPerOrder: ((used.user + used.system) / 1000 + childrenCpuMs() - childCpu) / paidCount,
+        cpuByProcess: cpuDelta(cpuBefore, cpuAfter, paidCount),
         eventLoopUtilization: loop.utilization,
         stages: await stagesOf(paidWall, activeWall),
         commitsPerOrder: Object.fromEntries(
           Object.entries(commitsAfter).map(([service, n]) => [
             service,
-            (n - (commitsBefore[service] ?? 0)) / c.orders,
+            (n - (commitsBefore[service] ?? 0)) / paidCount,
           ]),
         ),
       });
