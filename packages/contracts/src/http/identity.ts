@@ -18,7 +18,18 @@ export const IDENTITY_INTERNAL = {
   passwordResetToken: (tenantId: string, resetId: string) =>
     `/internal/v1/tenants/${encodeURIComponent(tenantId)}/password-resets/${encodeURIComponent(resetId)}`,
   revocations: (since: Date) => `/internal/v1/revocations?since=${encodeURIComponent(since.toISOString())}`,
+  /** Whose client an id is (service key): catalog asks for a client it never heard of. 404: no such client. */
+  client: (clientId: string) => `/internal/v1/clients/${encodeURIComponent(clientId)}`,
 } as const;
+
+/** GET /internal/v1/clients/:id → the client's tenant and status. */
+export const ClientTenant = z.object({
+  clientId: z.uuid(),
+  tenantId: z.uuid(),
+  status: UserStatus,
+  createdAt: z.iso.datetime({ offset: true }),
+});
+export type ClientTenant = z.infer<typeof ClientTenant>;
 
 export const RevocationsQuery = z.object({ since: z.iso.datetime({ offset: true }).max(40) });
 export type RevocationsQuery = z.infer<typeof RevocationsQuery>;

@@ -5,25 +5,7 @@ import {
   UnavailableError,
   type Logger,
 } from '@geminis/service-kit';
-import { z } from 'zod';
-
-/**
- * Identity's answer to GET /internal/v1/clients/:id (identity's http/internal.routes.ts ClientTenant).
- * TODO(lead): both belong in @geminis/contracts IDENTITY_INTERNAL.
- */
-const ClientTenant = z.object({
-  clientId: z.string(),
-  tenantId: z.string(),
-  status: z.string(),
-  createdAt: z.string(),
-});
-const clientTenantPath = (clientId: string) => `/internal/v1/clients/${encodeURIComponent(clientId)}`;
-
-export interface ClientTenant {
-  tenantId: string;
-  status: string;
-  createdAt: string;
-}
+import { ClientTenant, IDENTITY_INTERNAL } from '@geminis/contracts';
 
 /** Every way identity cannot answer: the quote is briefly unavailable (503 + Retry-After), not refused. */
 const identityUnavailable = (cause?: unknown) =>
@@ -59,7 +41,7 @@ export function createIdentityClient(deps: {
         body = (
           await http.request({
             method: 'GET',
-            path: clientTenantPath(clientId),
+            path: IDENTITY_INTERNAL.client(clientId),
             headers: { [SERVICE_KEY_HEADER]: deps.serviceKey },
           })
         ).body;
@@ -72,8 +54,7 @@ export function createIdentityClient(deps: {
       const parsed = ClientTenant.safeParse(body);
       if (!parsed.success || parsed.data.clientId.toLowerCase() !== clientId.toLowerCase())
         throw identityUnavailable();
-      const { tenantId, status, createdAt } = parsed.data;
-      return { tenantId, status, createdAt };
+      return parsed.data;
     },
     shutdown: () => http.shutdown(),
   };

@@ -1,4 +1,5 @@
 import {
+  ClientTenant,
   PasswordResetToken,
   Revocations,
   RevocationsQuery,
@@ -6,7 +7,6 @@ import {
   TenantByHost,
 } from '@geminis/contracts';
 import { createRoutes, NotFoundError, queryOf } from '@geminis/service-kit';
-import { z } from 'zod';
 import { type ClientsService } from '../domain/clients.service';
 import { PLATFORM_TENANT_ID } from '../domain/context';
 import { type PasswordService } from '../domain/password.service';
@@ -20,17 +20,11 @@ import { idOf } from './request';
  * shared service key. The gateway never routes /internal, and network policy keeps it off the ingress.
  */
 /**
- * GET /internal/v1/clients/:id: whose client an id is (catalog asks for a client it never heard of, e.g.
- * created before it kept clients, or whose identity.client.created.v1 was dead-lettered).
- * TODO(lead): move the path and schema into @geminis/contracts IDENTITY_INTERNAL (catalog mirrors them).
+ * GET /internal/v1/clients/:id (contracts' IDENTITY_INTERNAL.client, ClientTenant): whose client an id is
+ * (catalog asks for a client it never heard of, e.g. created before it kept clients, or whose
+ * identity.client.created.v1 was dead-lettered).
  */
-export const CLIENT_TENANT_PATH = '/internal/v1/clients/:id';
-export const ClientTenant = z.object({
-  clientId: z.uuid(),
-  tenantId: z.uuid(),
-  status: z.enum(['active', 'inactive', 'suspended']),
-  createdAt: z.iso.datetime({ offset: true }),
-});
+const CLIENT_TENANT_PATH = '/internal/v1/clients/:id';
 
 export function internalRoutes(deps: {
   clients: ClientsService;
