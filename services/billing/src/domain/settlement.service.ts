@@ -8,12 +8,11 @@ import {
   ServiceProvisionRequested,
 } from '@geminis/contracts';
 import { type Outbox, type TenantScope, type Tx } from '@geminis/service-kit';
-import { findClient } from '../store/clients.store';
 import { type Client } from '../store/clients.store';
 import { findRegistration, markRequested } from '../store/domains.store';
 import { type Invoice } from '../store/invoices.store';
 import { type Payment } from '../store/payments.store';
-import { setOrderStatus } from '../store/orders.store';
+import { acceptOrder } from '../store/orders.store';
 import { renewalOf, hasOverdueRenewal } from '../store/renewals.store';
 import {
   advanceDueDate,
@@ -183,7 +182,9 @@ export function createSettlement(deps: {
       if (invoice.reason === 'renewal') return renewalPaid(tx, scope, invoice, paid);
       if (invoice.reason === 'change_package') return changes?.invoicePaid(tx, scope, invoice.id, paid.id);
       if (invoice.reason !== 'order' || !invoice.orderId) return;
-      if (await setOrderStatus(tx, scope, invoice.orderId, 'pending', 'active'))
+      // The order accepted and its client read in one statement (the client for the requests below).
+      const accepted = await acceptOrder(tx, scope, invoice.orderId, invoice.clientId);
+      if (accepted.accepted)
         await outbox.enqueue(tx, {
           type: OrderAccepted.type,
           tenantId: invoice.tenantId,
@@ -200,8 +201,9 @@ export function createSettlement(deps: {
         });
       const services = await moveOrderServices(tx, scope, invoice.orderId, 'pending', 'provisioning');
       if (services.length === 0) return;
-      const client = await findClient(tx, scope, invoice.clientId);
-      if (!client) throw new Error(`client ${invoice.clientId} of invoice ${invoice.id} is not known`);
+      if (!accepted.client)
+        throw new Error(`client ${invoice.clientId} of invoice ${invoice.id} is not known`);
+      const client: Client = { tenantId: invoice.tenantId, ...accepted.client };
       const followsPaid = { correlationId: paid.correlationId, causationId: paid.id };
       for (const s of services) {
         if (s.productType === 'domain') {

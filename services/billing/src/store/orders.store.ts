@@ -125,6 +125,42 @@ export async function setOrderStatus(
 }
 
 /**
+ * A paid order's acceptance, in one statement: the order moves from pending to active (`accepted`: false
+ * when it was not pending), and its client's contact is read for the requests that follow (null when
+ * billing does not know the client).
+ */
+export async function acceptOrder(
+  tx: Tx,
+  scope: TenantScope,
+  id: string,
+  clientId: string,
+): Promise<{
+  accepted: boolean;
+  client: { id: string; email: string; name: string; currency: string } | null;
+}> {
+  const [r] = await rows<{
+    accepted: number;
+    id: string | null;
+    email: string;
+    name: string;
+    currency: string;
+  }>(
+    tx,
+    sql`with accepted as (
+          update orders set status = 'active'
+           where ${tenantIs(scope)} and id = ${id} and status = 'pending' returning id
+        )
+        select (select count(*)::int from accepted) as accepted, c.id, c.email, c.name, c.currency
+          from (select 1) as one
+          left join clients c on ${tenantIs(scope, sql`c.tenant_id`)} and c.id = ${clientId}`,
+  );
+  return {
+    accepted: (r?.accepted ?? 0) > 0,
+    client: r?.id ? { id: r.id, email: r.email, name: r.name, currency: r.currency } : null,
+  };
+}
+
+/**
  * Pending orders whose unpaid first invoice has outlived their tenant's order expiry (run for all tenants
  * by the expiry job), oldest first, a bounded batch.
  */
