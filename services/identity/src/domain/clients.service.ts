@@ -1,5 +1,6 @@
 import { ClientCreated, UserSignupExisting, UserStatusChanged } from '@geminis/contracts';
 import {
+  allTenants,
   ConflictError,
   NotFoundError,
   newId,
@@ -251,6 +252,12 @@ export function createClientsService(deps: ClientsDeps) {
       const user = await db.withTenant(scope, (tx) => findUser(tx, scope, id));
       if (!user || user.role !== 'client') throw clientNotFound();
       return user;
+    },
+
+    /** Whose client an id is, for our own services (the service-key lookup): any tenant's, clients only. */
+    async lookup(id: string): Promise<User | undefined> {
+      const user = await db.withTenant(allTenants, (tx) => findUser(tx, allTenants, id));
+      return user?.role === 'client' ? user : undefined;
     },
 
     async update(actor: Actor, id: string, patch: ProfilePatch): Promise<User> {

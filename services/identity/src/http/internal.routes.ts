@@ -111,17 +111,8 @@ export function internalRoutes(deps: {
     async (req, res) => {
       const missing = () => new NotFoundError('identity.client_not_found', 'client not found');
       const id = idOf(req, missing);
-      // Our own services only (the service key): every tenant's clients, as the platform admin sees them.
-      const service = {
-        auth: {
-          userId: PLATFORM_TENANT_ID,
-          role: 'admin',
-          tenantId: PLATFORM_TENANT_ID,
-          tokenId: '',
-          issuedAt: 0,
-        },
-      } as const;
-      const user = await deps.clients.get(service, id);
+      const user = await deps.clients.lookup(id);
+      if (!user) throw missing();
       res.set('cache-control', 'no-store').json(
         ClientTenant.parse({
           clientId: user.id,
