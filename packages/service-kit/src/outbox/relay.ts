@@ -1,7 +1,6 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { sql } from 'drizzle-orm';
 import { BusUnavailableError, type Bus, type OutgoingMessage } from '../bus/types';
-import { applyTenantScope } from '../db/tenant-context';
 import { rows, type Database } from '../db/types';
 import { allTenants } from '../tenant';
 import { withExtractedContext } from '../telemetry/context';
@@ -101,9 +100,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   async function relayOnce(): Promise<number> {
     if (!(await busUp())) throw new BusDownError();
-    return db.transaction(async (tx) => {
-      // The outbox is under the tenant policy; the relay is the one reader of every tenant's events.
-      await applyTenantScope(tx, allTenants);
+    // The outbox is under the tenant policy; the relay is the one reader of every tenant's events (the
+    // scope is set with BEGIN, in its round trip).
+    return db.withTenant(allTenants, async (tx) => {
       // The claim walks outbox_pending in its order and stops at the batch. Without these (this
       // transaction only) the planner, misled by the row-level security filter's selectivity, reads and
       // sorts every pending row for each batch, which makes draining a backlog quadratic.
