@@ -353,10 +353,17 @@ describe('createRabbitBus', () => {
         await Promise.all(ids.map(publishUntilConfirmed));
       }
     })();
-    for (const after of [50, 150]) {
+    const connections = (log: typeof pubLog) =>
+      log.lines.filter((l) => l.msg === 'connected to RabbitMQ').length;
+    for (const [drop, after] of [50, 150].entries()) {
       await until(
         () => confirmed,
         (c) => c >= after,
+      );
+      // Each drop must find both sides connected again (publishing may outrun the subscriber's reconnect).
+      await until(
+        () => Math.min(connections(pubLog), connections(subLog)),
+        (c) => c >= drop + 1,
       );
       await vhost.closeConnections();
     }

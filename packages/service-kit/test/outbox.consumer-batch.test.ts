@@ -82,7 +82,7 @@ describe('inbox consumer batching', () => {
       Array.from({ length: 30 }, (_, i) => i + 1).filter((n) => n !== 13),
     );
     await consumer.stop();
-  });
+  }, 30_000); // 13's redeliveries back off (~4 s in all): too close to jest's 5 s default under load
 
   it('dead-letters an event its handler calls permanent without holding up the batch', async () => {
     const envelopes = await envelopesFor([1, 2, 3, 4, 5]);
