@@ -5,7 +5,7 @@ import { generatePassword } from '../domain/crypto';
 import { pickServer } from '../domain/fill';
 import { freeCandidate, usernameBase } from '../domain/usernames';
 import { isPanelError, type PanelAccount, type PanelAdapter } from '../modules/panel';
-import { readServerOfAccount } from '../store/servers.store';
+import { readServerOfAccount, type Server } from '../store/servers.store';
 import {
   findAccountOfService,
   findAccountPassword,
@@ -25,6 +25,12 @@ type Request = z.infer<typeof ServiceProvisionRequested.schema>;
 type PanelModuleName = 'cpanel' | 'plesk' | 'directadmin';
 
 const MAX_NAME_TRIES = 20;
+
+/**
+ * The server each (tenant, product, module) was last placed on, by this process: a hint read before the
+ * placement's locks, never trusted unless the placement picks the same server unchanged.
+ */
+const lastServerOf = new Map<string, string>();
 const sameDomain = (a: string | null, b: string | null) =>
   (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
 
@@ -41,12 +47,13 @@ export async function provisionStep(deps: JobDeps, job: Job): Promise<Completion
   const module = req.module;
   const domain = req.domain;
 
-  // One transaction reads or writes what an attempt needs before the panel: the service's account (placed
-  // now, pending, under the candidate servers' row locks, when it has none yet) and its sealed password.
-  // The servers are read across tenants (a reseller's product may live on a platform server); the account
-  // rows through the job's tenant filter. Every runner placing on the same servers waits for those locks,
-  // so a new account's transaction ends right after its insert: its server is read in a second one.
-  const placed = await deps.db.withTenant(allTenants, async (tx) => {
+  // One transaction reads or writes all an attempt needs before the panel: the service's account (placed
+  // now, pending, under the candidate servers' row locks, when it has none yet), its server and its sealed
+  // password. The servers are read across tenants (a reseller's product may live on a platform server);
+  // the account rows through the job's tenant filter. Every runner placing on the same servers waits for
+  // those locks, so nothing is read under them that can be read before: the server the product was last
+  // placed on is read first, and used when the placement picks it unchanged (the same updated_at).
+  const prepared = await deps.db.withTenant(allTenants, async (tx) => {
     const existing = await findAccountOfService(tx, scope, req.serviceId);
     if (existing && existing.status === 'terminated')
       throw new JobFailure('this service was terminated; its account is not created again', false);
@@ -58,30 +65,26 @@ export async function provisionStep(deps: JobDeps, job: Job): Promise<Completion
         false,
       );
     if (!domain) throw new JobFailure('a hosting account needs a domain and the order named none', false);
-    if (!existing) {
-      const { account, sealed } = await place(deps, tx, job, req, module, domain);
-      return { kind: 'placed' as const, account, sealed, domain };
+    if (existing) {
+      const server = await serverOf(tx, existing);
+      const sealed = await findAccountPassword(tx, scope, existing.id);
+      return { kind: 'panel' as const, account: existing, server, sealed, domain };
     }
-    const sealed = await findAccountPassword(tx, scope, existing.id);
+    const key = `${job.tenantId}/${req.productId}/${module}`;
+    const hint = lastServerOf.get(key);
+    const early = hint ? await readServerOfAccount(tx, hint) : null;
+    const { account, sealed, server } = await place(deps, tx, job, req, module, domain);
+    if (lastServerOf.size >= 1000) lastServerOf.clear();
+    lastServerOf.set(key, server.id);
+    const unchanged = early?.server.id === server.id && early.server.updatedAt === server.updatedAt;
     return {
-      kind: 'placed' as const,
-      account: existing,
+      kind: 'panel' as const,
+      account,
+      server: unchanged ? early : await serverOf(tx, account),
       sealed,
       domain,
-      server: await serverOf(tx, existing),
     };
   });
-  const prepared =
-    placed.kind !== 'placed'
-      ? placed
-      : {
-          kind: 'panel' as const,
-          account: placed.account,
-          domain: placed.domain,
-          sealed: placed.sealed,
-          server:
-            placed.server ?? (await deps.db.withTenant(allTenants, (tx) => serverOf(tx, placed.account))),
-        };
   if (prepared.kind === 'panel' && !prepared.sealed)
     throw new JobFailure('the account has no password to create it with', false);
   if (prepared.kind === 'done') return provisioned(deps, job, prepared.account, prepared.account.host);
@@ -213,7 +216,7 @@ async function place(
   req: Request,
   module: PanelModuleName,
   domain: string,
-): Promise<{ account: Account; sealed: string }> {
+): Promise<{ account: Account; sealed: string; server: Server }> {
   const scope = tenantScope(job.tenantId);
   const candidates = await lockCandidateServers(
     tx,
@@ -243,7 +246,7 @@ async function place(
     status: 'pending',
     sealedPassword: sealed,
   });
-  return { account, sealed };
+  return { account, sealed, server };
 }
 
 /** The server an account was placed on, with its sealed credentials (a job failure when it is gone). */
