@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { type AddressInfo, type Socket } from 'node:net';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { blockOf, esc, textOf } from '../modules/xml';
+import { listenLoopback } from './loopback';
 
 // Plesk XML API packets (shared/reference/providers.md §2b): HTTP 200 either way; a failed operation is a
 // <result> with <status>error</status>, an errcode and an errtext; a refused packet a <system> block.
@@ -66,7 +66,6 @@ export async function startPleskStandIn(options: { port?: number } = {}) {
   /** Sessions opened by create_session: id → customer login. */
   const sessions = new Map<string, string>();
   const calls: Record<string, number> = {};
-  const sockets = new Set<Socket>();
   // down: every call answers 503; hangWebspaceAdds: that many webspace adds create the webspace and then
   // never answer (the call "timed out" but happened, for the adoption tests).
   const state = { down: false, hangWebspaceAdds: 0 };
@@ -283,12 +282,8 @@ export async function startPleskStandIn(options: { port?: number } = {}) {
     if (answered !== null) send(200, 'text/xml', answered);
   };
 
-  const server = createServer((req, res) => void handle(req, res)).on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
+  const server = await listenLoopback(handle, options.port);
+  const port = server.port;
   return {
     port,
     customers,
@@ -297,10 +292,7 @@ export async function startPleskStandIn(options: { port?: number } = {}) {
     passwords,
     calls,
     state,
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    },
+    close: server.close,
   };
 }
 

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { type AddressInfo, type Socket } from 'node:net';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { listenLoopback } from './loopback';
 
 interface StandInDomain {
   domainName: string;
@@ -53,7 +53,6 @@ export async function startRegistrarStandIn(options: { port?: number } = {}) {
   const domains = new Map<string, StandInDomain>();
   const transfers = new Map<string, { domainName: string; status: string; authCode: string }>();
   const calls: Record<string, number> = {};
-  const sockets = new Set<Socket>();
   /**
    * Failures the tests use: `down` answers 503; `hang.<op>` does the operation and never answers (the
    * call "timed out" but happened); `failReadsAfterHang` makes that many reads after a hang answer 503.
@@ -230,12 +229,8 @@ export async function startRegistrarStandIn(options: { port?: number } = {}) {
     return send(404, { message: 'Not Found' });
   };
 
-  const server = createServer((req, res) => void handle(req, res)).on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
+  const server = await listenLoopback(handle, options.port);
+  const port = server.port;
   return {
     port,
     url: `http://127.0.0.1:${port}`,
@@ -261,10 +256,7 @@ export async function startRegistrarStandIn(options: { port?: number } = {}) {
         });
       }
     },
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    },
+    close: server.close,
   };
 }
 

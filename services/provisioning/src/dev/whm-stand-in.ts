@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { type AddressInfo, type Socket } from 'node:net';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { listenLoopback } from './loopback';
 
 // WHM API 1 envelopes (shared/reference/providers.md §1): HTTP 200 even on failure, metadata.result 0/1.
 const whmOk = (command: string, data?: Record<string, unknown>, reason = 'OK') => ({
@@ -37,7 +37,6 @@ export async function startWhmStandIn(options: { port?: number; createDelayMs?: 
   const calls: Record<string, number> = {};
   /** The password each account was last given (createacct, passwd), for tests to compare. */
   const passwords = new Map<string, string>();
-  const sockets = new Set<Socket>();
   // createDelayMs: how long createacct takes before it answers (a real WHM takes seconds; the benchmark's
   // slow-panel case), the account existing from the start of the call as on a real panel.
   const state = { down: false, hangCreates: 0, createDelayMs: options.createDelayMs ?? 0 };
@@ -106,22 +105,15 @@ export async function startWhmStandIn(options: { port?: number; createDelayMs?: 
     }
   };
 
-  const server = createServer((req, res) => void handle(req, res)).on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
+  const server = await listenLoopback(handle, options.port);
+  const port = server.port;
   return {
     port,
     accounts,
     passwords,
     calls,
     state,
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    },
+    close: server.close,
   };
 }
 
