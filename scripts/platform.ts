@@ -6,6 +6,7 @@
  */
 import { SERVICES, serviceUrlVariable, type ServiceName } from '@geminis/contracts';
 import {
+  cachedVerifier,
   createTokenVerifier,
   listen,
   loadConfig,
@@ -121,7 +122,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         db,
         bus,
         logger,
-        verifier: createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwksUri: shared.JWKS_URL }),
+        verifier: cachedVerifier(
+          createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwksUri: shared.JWKS_URL }),
+        ),
         ...(shared.INTERNAL_SERVICE_KEY ? { serviceKey: shared.INTERNAL_SERVICE_KEY } : {}),
         // Every service after identity refuses revoked tokens itself, from identity's feed.
         ...(identityUrl && shared.INTERNAL_SERVICE_KEY

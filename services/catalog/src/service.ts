@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { ClientCreated, ResellerCreated, ResellerUpdated, OrderPlaced } from '@geminis/contracts';
 import {
   createRevocationList,
+  cachedVerifier,
   createTokenVerifier,
   refusingRevoked,
   type BuiltService,
@@ -85,7 +86,7 @@ function revocationAware(r: NonNullable<CatalogConfig['revocations']>, ctx: Serv
   });
   void list.loadUntilDone();
   const verifier: TokenVerifier = refusingRevoked(
-    createTokenVerifier({ issuer: r.issuer, audience: r.audience, jwksUri: r.jwksUri }),
+    cachedVerifier(createTokenVerifier({ issuer: r.issuer, audience: r.audience, jwksUri: r.jwksUri })),
     list,
   );
   return {

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { SERVICES, serviceUrlVariable } from '@geminis/contracts';
 import { hostname } from 'node:os';
-import { createTokenVerifier, type Bus, type Logger, type Subscription } from '@geminis/service-kit';
+import {
+  cachedVerifier,
+  createTokenVerifier,
+  type Bus,
+  type Logger,
+  type Subscription,
+} from '@geminis/service-kit';
 import Redis from 'ioredis';
 import { type Express } from 'express';
 import { createGatewayApp } from './app';
@@ -11,7 +17,6 @@ import { createRateLimits } from './rate-limit';
 import { type UpstreamName } from './route-table';
 import { createRevocations } from './revocations';
 import { createTenantResolver } from './tenant-resolver';
-import { cachedVerifier } from './token-cache';
 
 /** A name no other running replica has: the host (a pod's name in Kubernetes), the pid and a random part. */
 function instanceId(): string {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cachedVerifier } from '../auth/token-cache';
 import { createTokenVerifier } from '../auth/verifier';
 import { createRabbitBus } from '../bus/rabbitmq';
 import { loadConfigOrExit, type Env } from '../config';
@@ -30,11 +31,14 @@ export async function runStandalone(
   if (generated.length > 0) logger.warn({ generated }, 'embedded mode: generated development secrets');
   const db = openPostgres({ url: shared.DATABASE_URL, applicationName: entry.name });
   const bus = createRabbitBus({ url: shared.AMQP_URL, logger });
-  const verifier = createTokenVerifier({
-    issuer: shared.JWT_ISSUER,
-    audience: shared.JWT_AUDIENCE,
-    jwksUri: shared.JWKS_URL,
-  });
+  // A busy client's repeated calls skip the RSA check (JWKS-trusted keys; revocation is checked apart).
+  const verifier = cachedVerifier(
+    createTokenVerifier({
+      issuer: shared.JWT_ISSUER,
+      audience: shared.JWT_AUDIENCE,
+      jwksUri: shared.JWKS_URL,
+    }),
+  );
   const migrationDb = shared.MIGRATION_DATABASE_URL
     ? openPostgres({
         url: shared.MIGRATION_DATABASE_URL,

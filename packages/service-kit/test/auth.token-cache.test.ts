@@ -1,7 +1,6 @@
 import { PLATFORM_TENANT_ID } from '@geminis/contracts';
-import { createTokenVerifier } from '@geminis/service-kit';
-import { createTestIssuer } from '@geminis/service-kit/src/testing/tokens';
-import { cachedVerifier } from '../src/token-cache';
+import { cachedVerifier, createTokenVerifier } from '../src/auth';
+import { createTestIssuer } from '../src/testing/tokens';
 
 describe('cached token verification', () => {
   const issuer = createTestIssuer('geminis-identity', 'geminis');

@@ -1,10 +1,12 @@
-import { type AuthContext, type TokenVerifier } from '@geminis/service-kit';
+import { type AuthContext } from '../tenant';
+import { type TokenVerifier } from './verifier';
 import { decode } from 'jsonwebtoken';
 
 /**
  * Remembers tokens the verifier accepted, keyed by the whole token string (signature included), for at
  * most `maxAgeMs` and never past the token's own `exp`: a busy client's repeated calls skip the RSA
- * check. Rejections are not cached. Bounded: the oldest entries go first.
+ * check. Rejections are not cached. Bounded: the oldest entries go first. For verifiers that trust keys
+ * from a JWKS (which already keeps a retired key until its next refresh), not for the issuer's own.
  */
 export function cachedVerifier(
   verifier: TokenVerifier,
