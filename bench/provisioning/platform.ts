@@ -16,11 +16,11 @@
  * - `active`: the commit of billing's client service turning `active` (a trigger the bench adds to billing's
  *   throwaway database NOTIFYs on that update; the bench LISTENs — no polling, no load on the API).
  */
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { serviceUrlVariable, type ServiceName } from '@geminis/contracts';
 import { Client } from 'pg';
@@ -96,7 +96,10 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
   const secretValues: Record<string, string> = {};
   const children: ChildProcess[] = [];
   const childOf = new Map<ChildProcess, ServiceName>();
+  // The mails support writes for every order (no SMTP server) go to a folder of the run's own, removed after.
+  const mailDir = mkdtempSync(join(tmpdir(), 'geminis-bench-mail-'));
   const env = {
+    SUPPORT_MAIL_DIR: mailDir,
     PROVISIONING_JOB_CONCURRENCY: String(options.jobConcurrency),
     PROVISIONING_PANEL_CONCURRENCY: String(options.panelConcurrency),
     PROVISIONING_JOB_POLL_MS: String(options.jobPollMs),
@@ -487,6 +490,7 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
     for (const db of pools) await db.close();
     for (const t of Object.values(testDbs)) await t.drop();
     await vhost.drop();
+    rmSync(mailDir, { recursive: true, force: true });
   }
 }
 
