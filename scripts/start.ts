@@ -101,18 +101,13 @@ async function main() {
     stops.push(() => infra.close());
     embedded = true;
   }
-  const watched = watchedBus(bus);
-  const databases: Database[] = [];
+  const watched = embedded ? watchedBus(bus) : undefined;
 
   // Secrets the environment does not give are generated once into dev-secrets.json and reused, so data
   // encrypted at rest survives a restart.
   const platform = await startPlatform({
-    database: async (service) => {
-      const db = await database(service);
-      databases.push(db);
-      return db;
-    },
-    bus: embedded ? watched.bus : bus,
+    database,
+    bus: watched?.bus ?? bus,
     logger,
     env,
     secrets: (names) => {
@@ -124,7 +119,10 @@ async function main() {
   stops.unshift(() => platform.close());
   // The in-process bus holds its queues in memory: before the services stop, let what is in flight be
   // applied (the outboxes emptied, the bus quiet) — all of it for the seed child, at most 5 s on a stop.
-  if (embedded) stops.unshift(() => settle(databases, watched.quietFor, logger, SEED_ONLY ? 120_000 : 5_000));
+  if (watched) {
+    const databases = Object.values(platform.databases);
+    stops.unshift(() => settle(databases, watched.quietFor, logger, SEED_ONLY ? 120_000 : 5_000));
+  }
   if (SEED_ONLY) {
     for (const stop of stops) await stop();
     process.exit(0); // a timer or socket left open must not keep the seed child alive
