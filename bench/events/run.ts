@@ -5,12 +5,13 @@
  *
  *   npm run bench -- events        (BENCH_EVENTS=10000 by default)
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import amqp from 'amqplib';
 import { sql } from 'drizzle-orm';
 import { createRabbitBus, type Bus } from '../../packages/service-kit/src/bus';
-import { migrate, openPostgres, rows } from '../../packages/service-kit/src/db';
+import { migrate, openPostgres, rows, type Database } from '../../packages/service-kit/src/db';
 import { createEventConsumer, createOutbox, createOutboxRelay } from '../../packages/service-kit/src/outbox';
 import { createTestDatabase } from '../../packages/service-kit/src/testing/postgres';
 import { createTestVhost } from '../../packages/service-kit/src/testing/rabbit';
@@ -47,6 +48,28 @@ const RELAY_OPTIONS = Object.fromEntries(
   }).filter(([, v]) => v !== undefined),
 );
 const PER_EVENT = process.env.BENCH_PER_EVENT === '1';
+
+/**
+ * BENCH_CPU_PROF=<file>: a V8 CPU profile of the pipeline's throughput phase alone (relay start to the
+ * last event applied), without the business writes before it or the baseline around it.
+ */
+async function profiled<T>(phase: () => Promise<T>): Promise<T> {
+  const file = process.env.BENCH_CPU_PROF;
+  if (!file) return phase();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  try {
+    return await phase();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+    console.log(`  CPU profile of the pipeline phase: ${file}`);
+  }
+}
 
 /**
  * Raw amqplib at its best on this machine: publish+consume+ack through one quorum queue (the queue type
@@ -160,13 +183,14 @@ async function outboxPipeline(
   let relayedAt: number | undefined;
   let finished!: (seconds: number) => void;
   const allApplied = new Promise<number>((r) => (finished = r));
-  const confirmed = new Set<string>();
+  // Confirms are counted (informational: a republished event would count twice); applied events are
+  // told apart by id, since a duplicate delivery is acknowledged too.
+  let confirmed = 0;
   const applied = new Set<string>();
   const elapsed = () => Number(process.hrtime.bigint() - start) / 1e9;
   const pubBus = observed(createRabbitBus({ url: amqpUrl }), {
-    confirmed: (id) => {
-      confirmed.add(id);
-      if (confirmed.size === N) relayedAt = elapsed();
+    confirmed: () => {
+      if (++confirmed === N) relayedAt = elapsed();
     },
   });
   const subBus = observed(createRabbitBus({ url: amqpUrl }), {
@@ -211,13 +235,23 @@ async function outboxPipeline(
 
   // 2. The pipeline: committed outbox rows → relay (confirms) → RabbitMQ → inbox transaction → ack.
   const relay = createOutboxRelay({ db, bus: pubBus, pollIntervalMs: 50, ...RELAY_OPTIONS });
-  const cpu = cpuSeconds();
-  start = process.hrtime.bigint();
-  await relay.start();
-  const timeout = setTimeout(() => finished(NaN), 120_000);
-  const seconds = await allApplied;
-  const cpuUsed = cpuPer1000(cpu, N);
-  clearTimeout(timeout);
+  const { seconds, cpuUsed } = await profiled(async () => {
+    const cpu = cpuSeconds();
+    start = process.hrtime.bigint();
+    await relay.start();
+    const timeout = setTimeout(() => finished(NaN), 120_000);
+    const seconds = await allApplied;
+    const end = process.hrtime.bigint();
+    const pids = new Set([...(await backendPids(db)), ...(await backendPids(consumerDb))]);
+    const cpuUsed = cpuPer1000(cpu, N, pids);
+    clearTimeout(timeout);
+    // CLOCK_MONOTONIC (perf record -k CLOCK_MONOTONIC), to cut a system-wide profile to this phase.
+    const window = `${(Number(start) / 1e9).toFixed(3)},${(Number(end) / 1e9).toFixed(3)}`;
+    console.log(
+      `  pipeline window (CLOCK_MONOTONIC s): ${window}; PostgreSQL backends ${[...pids].join(',')}`,
+    );
+    return { seconds, cpuUsed };
+  });
   await relay.stop();
   await consumer.stop();
   // Every effect once: the inbox made the redeliveries (if any) no-ops.
@@ -352,7 +386,7 @@ function sampleEnvelope(): Buffer {
 
 /**
  * CPU seconds so far of this process, and of each live broker (beam.smp) and PostgreSQL process. The
- * machine is shared: others' backends are in these too, and a backend that exits in between is lost.
+ * machine is shared: others' use of the broker is in its figure too; PostgreSQL is counted by backend.
  */
 function cpuSeconds(): { node: number; procs: Map<string, { key: 'broker' | 'postgres'; cpu: number }> } {
   const usage = process.cpuUsage();
@@ -376,13 +410,30 @@ function cpuSeconds(): { node: number; procs: Map<string, { key: 'broker' | 'pos
   return { node: (usage.user + usage.system) / 1e6, procs };
 }
 
-/** CPU spent since a cpuSeconds() reading, per process kind, in ms per 1,000 events. */
-function cpuPer1000(before: ReturnType<typeof cpuSeconds>, count: number): string {
+/** The pids of the PostgreSQL backends serving `db`'s database (this run's, not the machine's others). */
+async function backendPids(db: Database): Promise<Set<string>> {
+  const found = await db.withTenant(allTenants, (tx) =>
+    rows<{ pid: string }>(
+      tx,
+      sql`select pid::text as pid from pg_stat_activity where datname = current_database()`,
+    ),
+  );
+  return new Set(found.map((r) => r.pid));
+}
+
+/**
+ * CPU spent since a cpuSeconds() reading, per process kind, in ms per 1,000 events. PostgreSQL: only the
+ * backends in `pgPids` (the run's own), or none when not given (the raw baseline uses no database).
+ */
+function cpuPer1000(before: ReturnType<typeof cpuSeconds>, count: number, pgPids?: Set<string>): string {
   const after = cpuSeconds();
   const spent = { node: after.node - before.node, broker: 0, postgres: 0 };
-  for (const [pid, p] of after.procs) spent[p.key] += p.cpu - (before.procs.get(pid)?.cpu ?? 0);
+  for (const [pid, p] of after.procs) {
+    if (p.key === 'postgres' && !pgPids?.has(pid)) continue;
+    spent[p.key] += p.cpu - (before.procs.get(pid)?.cpu ?? 0);
+  }
   const ms = (k: keyof typeof spent) => ((spent[k] * 1000) / count) * 1000;
-  return `CPU ms per 1000 events: node ${ms('node').toFixed(0)}, broker ${ms('broker').toFixed(0)}, postgres ${ms('postgres').toFixed(0)} (all of the machine's)`;
+  return `CPU ms per 1000 events: node ${ms('node').toFixed(0)}, broker ${ms('broker').toFixed(0)} (all of the machine's)${pgPids ? `, postgres ${ms('postgres').toFixed(0)} (the run's backends)` : ''}`;
 }
 
 /** The machine is shared: the load averages (1, 5, 15 min) say how much of it this run had. */
