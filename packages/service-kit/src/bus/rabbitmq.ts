@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import amqp, { type ChannelModel } from 'amqplib';
 import { backoffDelay } from './backoff';
 import { noop, type BusLogger } from './logger';
+import { encodePublishesInOneBuffer } from './publish-frames';
 import { createConfirmPublisher, type ConfirmPublisher } from './rabbit-publisher';
 import { createRabbitConsumer, type RabbitConsumer } from './rabbit-consumer';
 import { declareTopology } from './rabbit-topology';
@@ -202,6 +203,7 @@ export function createRabbitBus(options: RabbitBusOptions): Bus {
     try {
       conn = await amqp.connect(url, { timeout: options.connectTimeoutMs ?? 10_000 });
       coalesceFrameWrites(conn);
+      encodePublishesInOneBuffer(conn);
       watchConnection(conn);
       if (closed) throw new Error('bus is closed');
       // Set-up whose replies never come (a broker still booting, a half-dead link) must not hold this
