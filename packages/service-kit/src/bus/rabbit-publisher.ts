@@ -121,7 +121,7 @@ export function createConfirmPublisher(channel: ConfirmChannel, confirmTimeoutMs
           messageId: message.id,
           contentType: message.contentType ?? 'application/json',
           timestamp: Math.floor(Date.now() / 1000),
-          headers: message.headers ?? {},
+          ...(message.headers ? { headers: message.headers } : {}),
         },
         (err: unknown) => {
           // A nack (an internal error of a queue process) or a channel that closed first: the broker's
