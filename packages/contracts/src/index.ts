@@ -1,4 +1,5 @@
 export * from './envelope';
+export * from './envelope-check';
 export * from './registry';
 export * from './events';
 export * from './asyncapi';
