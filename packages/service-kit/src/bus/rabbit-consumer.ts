@@ -188,7 +188,9 @@ export function createRabbitConsumer(
 ): RabbitConsumer {
   const log = deps.logger;
   const context = { consumer: consumerQueue(spec) };
-  const inFlight = new Set<Promise<void>>();
+  /** Deliveries whose handler has not settled yet; `drained` waiters wake when it reaches 0. */
+  let inFlight = 0;
+  const drained: (() => void)[] = [];
   let channel: Channel | undefined;
   let channelAcks: AckCoalescer | undefined;
   let consumerTag: string | undefined;
@@ -206,27 +208,43 @@ export function createRabbitConsumer(
     }
     const incoming = toIncoming(msg);
     const tracked = acks.delivered(msg);
-    const work = (async () => {
-      let disposition: Disposition;
-      try {
-        disposition = await handler(incoming);
-        if (!dispositions.has(disposition)) {
-          log?.error({ ...context, disposition, messageId: incoming.id }, 'unknown disposition; will retry');
-          disposition = 'retry';
+    // Promise callbacks, not an async frame and a set of promises per delivery (thousands a second).
+    inFlight += 1;
+    const done = (disposition: Disposition) => {
+      inFlight -= 1;
+      if (channel === ch) {
+        // (else see detach())
+        try {
+          acks.settle(tracked, disposition);
+        } catch (err) {
+          log?.warn({ ...context, err }, 'could not settle a delivery; the broker will redeliver it');
         }
-      } catch (err) {
+      }
+      if (inFlight === 0 && drained.length > 0) for (const wake of drained.splice(0)) wake();
+    };
+    let handled: Promise<Disposition>;
+    try {
+      handled = handler(incoming);
+    } catch (err) {
+      handled = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    void handled.then(
+      (disposition) => {
+        if (dispositions.has(disposition)) return done(disposition);
+        log?.error({ ...context, disposition, messageId: incoming.id }, 'unknown disposition; will retry');
+        done('retry');
+      },
+      (err: unknown) => {
         log?.error({ ...context, err, messageId: incoming.id }, 'message handler threw; will retry');
-        disposition = 'retry';
-      }
-      if (channel !== ch) return; // see detach()
-      try {
-        acks.settle(tracked, disposition);
-      } catch (err) {
-        log?.warn({ ...context, err }, 'could not settle a delivery; the broker will redeliver it');
-      }
-    })();
-    inFlight.add(work);
-    void work.finally(() => inFlight.delete(work));
+        done('retry');
+      },
+    );
+  }
+
+  /** Resolves once no handler is running. */
+  function handlersSettled(): Promise<void> {
+    if (inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => drained.push(resolve));
   }
 
   async function stop() {
@@ -235,7 +253,7 @@ export function createRabbitConsumer(
     // basic.cancel and channel.close are round trips whose reply a wedged queue or a half-dead connection
     // may never send: bounded, so cancel() always returns (the bus then closes the connection itself).
     if (ch && tag) await settledWithin(ch.cancel(tag), deps.rpcTimeoutMs);
-    await Promise.allSettled([...inFlight]);
+    await handlersSettled();
     if (channel === ch) {
       // The acks of what was applied go out before the channel closes (else it would all be redelivered).
       try {
