@@ -4,6 +4,7 @@ import { buildAsyncApiDocument } from '@geminis/contracts';
 import {
   bearerToken,
   ForbiddenError,
+  headersSetBy,
   requestIdFor,
   notFoundHandler,
   problemMiddleware,
@@ -313,33 +314,3 @@ export function createGatewayApp(deps: GatewayDeps): Express {
 
 const FAILED = Symbol('gateway.failed');
 type Pending = IncomingMessage & { [FAILED]?: { err: unknown } };
-
-/**
- * The headers `middlewares` set on the answer to a plain GET without Origin, run once against a stand-in
- * response (helmet's are fixed; cors answers such a request the same way every time). Throws if one of
- * them does not finish synchronously or does anything but set and remove headers.
- */
-function headersSetBy(
-  middlewares: ((req: Request, res: Response, next: (err?: unknown) => void) => void)[],
-): Record<string, string> {
-  const headers: Record<string, string> = {};
-  const res = {
-    getHeader: (name: string) => headers[name.toLowerCase()],
-    setHeader: (name: string, value: unknown) => {
-      headers[name.toLowerCase()] = String(value);
-    },
-    removeHeader: (name: string) => {
-      delete headers[name.toLowerCase()];
-    },
-  } as unknown as Response;
-  const req = { method: 'GET', url: '/', headers: {} } as Request;
-  for (const middleware of middlewares) {
-    let done = false;
-    middleware(req, res, (err) => {
-      if (err) throw err instanceof Error ? err : new Error('a header middleware failed');
-      done = true;
-    });
-    if (!done) throw new Error('a header middleware did not finish synchronously');
-  }
-  return headers;
-}

@@ -4,7 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { z } from 'zod';
-import type {} from 'pino-http'; // its type of `req.log`, which accessLog provides
+import type {} from 'pino-http'; // its type of `req.log`, which startAccessLog provides
 import { type TokenVerifier } from '../auth/verifier';
 import { ForbiddenError, UnauthenticatedError, UnavailableError, UnsupportedMediaTypeError } from '../errors';
 import { newId } from '../ids';
@@ -133,34 +133,77 @@ const logDescriptor: PropertyDescriptor = {
  * response headers serialised into every line were most of a service's CPU per request outside its own
  * work). No headers in the line: nothing to redact, nothing to leak.
  */
-function accessLog(logger: Logger) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const requestId = requestIdOf(res) ?? '';
-    const state: LogState = { logger, requestId, traceId: currentTraceId() };
-    (req as WithLog)[LOG] = state;
-    Object.defineProperty(req, 'log', logDescriptor);
-    if (req.url === '/healthz' || req.url === '/readyz') return next();
-    const started = process.hrtime.bigint();
-    const done = () => {
-      res.off('finish', done);
-      res.off('close', done);
-      const status = res.statusCode;
-      const auth = authIfAny(req);
-      const line = {
-        requestId,
-        ...(state.traceId ? { traceId: state.traceId } : {}),
-        ...(auth ? { tenantId: auth.tenantId, userId: auth.userId } : {}),
-        method: req.method,
-        url: req.originalUrl,
-        status,
-        ...(res.writableFinished ? {} : { aborted: true }),
-        ms: Number(process.hrtime.bigint() - started) / 1e6,
-      };
-      if (status >= 500) logger.warn(line, 'request completed');
-      else logger.info(line, 'request completed');
+function startAccessLog(logger: Logger, req: Request, res: Response, requestId: string): void {
+  const state: LogState = { logger, requestId, traceId: currentTraceId() };
+  (req as WithLog)[LOG] = state;
+  Object.defineProperty(req, 'log', logDescriptor);
+  if (req.url === '/healthz' || req.url === '/readyz') return;
+  const started = process.hrtime.bigint();
+  const done = () => {
+    res.off('finish', done);
+    res.off('close', done);
+    const status = res.statusCode;
+    const auth = authIfAny(req);
+    const line = {
+      requestId,
+      ...(state.traceId ? { traceId: state.traceId } : {}),
+      ...(auth ? { tenantId: auth.tenantId, userId: auth.userId } : {}),
+      method: req.method,
+      url: req.originalUrl,
+      status,
+      ...(res.writableFinished ? {} : { aborted: true }),
+      ms: Number(process.hrtime.bigint() - started) / 1e6,
     };
-    res.on('finish', done);
-    res.on('close', done);
+    if (status >= 500) logger.warn(line, 'request completed');
+    else logger.info(line, 'request completed');
+  };
+  res.on('finish', done);
+  res.on('close', done);
+}
+
+/**
+ * The headers `middlewares` set on the answer to a plain GET, found once by running them against a
+ * stand-in request and response (helmet's are the same for every answer). Throws if one of them does not
+ * finish synchronously or does anything but set and remove headers: such a middleware must stay a
+ * middleware.
+ */
+export function headersSetBy(
+  middlewares: ((req: Request, res: Response, next: (err?: unknown) => void) => void)[],
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const res = {
+    getHeader: (name: string) => headers[name.toLowerCase()],
+    setHeader: (name: string, value: unknown) => {
+      headers[name.toLowerCase()] = String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
+  } as unknown as Response;
+  const req = { method: 'GET', url: '/', headers: {} } as Request;
+  for (const middleware of middlewares) {
+    let done = false;
+    middleware(req, res, (err) => {
+      if (err) throw err instanceof Error ? err : new Error('a header middleware failed');
+      done = true;
+    });
+    if (!done) throw new Error('a header middleware did not finish synchronously');
+  }
+  return headers;
+}
+
+/**
+ * What every request gets first, in one step: its request id (echoed), helmet's headers (computed once:
+ * a dozen middlewares, each an express hop, set the same headers on every answer), and the access log.
+ */
+function front(logger: Logger) {
+  const security = headersSetBy([helmet()]);
+  const names = Object.keys(security);
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const id = requestIdFor(req);
+    res.setHeader('x-request-id', id);
+    for (const name of names) res.setHeader(name, security[name]!);
+    startAccessLog(logger, req, res, id);
     next();
   };
 }
@@ -273,9 +316,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   // `/V1/Users` would pass the gateway under one rule and reach a service route guarded by another.
   app.set('case sensitive routing', true);
 
-  app.use(requestId);
-  app.use(accessLog(logger));
-  app.use(helmet());
+  app.use(front(logger));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: options.service });
@@ -345,6 +386,12 @@ export function createHttpApp(options: HttpAppOptions): Express {
       return next(
         new UnsupportedMediaTypeError('request.unsupported_media_type', 'send the body as application/json'),
       );
+    }
+    // No body announced at all (type-is' test, which body-parser applies): what body-parser would do,
+    // without its hop. A `content-length: 0` still goes through it (an empty JSON body parses as {}).
+    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+      if (!('body' in req)) (req as { body?: unknown }).body = undefined;
+      return next();
     }
     json(req, res, next);
   });
