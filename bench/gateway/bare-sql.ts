@@ -9,6 +9,8 @@
  * and takes the best as the floor:
  *   /<shape>/<pool size>   shape: `4rt`  begin | set_config | select | commit (four round trips)
  *                                 `3rt`  `begin; select set_config(…)` as one simple query | select | commit
+ *                                 `2rt`  `begin; select set_config(…); select …` (the tenant inlined) as one
+ *                                        simple query | commit — the shape of the kit's tenant transactions
  *                                 `1rt`  the whole transaction as one simple-protocol script (the tenant
  *                                        and the query inlined): one round trip
  *
@@ -84,6 +86,14 @@ async function list(shape: string, pool: Pool, tenantId: string): Promise<Produc
         `begin; select set_config('app.tenant_id', '${tenantId}', true); ` +
           `${SELECT.replace('$1', `'${tenantId}'`)}; commit`,
       )) as unknown as { rows: ProductRow[] }[];
+      return results[2]!.rows;
+    }
+    if (shape === '2rt') {
+      const results = (await client.query(
+        `begin; select set_config('app.tenant_id', '${tenantId}', true); ` +
+          `${SELECT.replace('$1', `'${tenantId}'`)}`,
+      )) as unknown as { rows: ProductRow[] }[];
+      await client.query('commit');
       return results[2]!.rows;
     }
     if (shape === '3rt') {

@@ -187,7 +187,7 @@ async function compare(
  * SWEEP_SECONDS each, then the best again for the full duration, right before catalog is measured.
  */
 async function sqlFloor(bareSqlUrl: string, token: string) {
-  const shapes = ['4rt', '3rt', '1rt'];
+  const shapes = ['4rt', '3rt', '2rt', '1rt'];
   const sizes = [2, 4, 8, 16];
   const swept: { path: string; rps: number }[] = [];
   for (const shape of shapes) {

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { NodePgSession, NodePgTransaction } from 'drizzle-orm/node-postgres';
+import { NodePgSession, NodePgTransaction, type NodePgClient } from 'drizzle-orm/node-postgres';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { Client, Pool, type PoolClient } from 'pg';
+import { Client, escapeLiteral, Pool, type PoolClient, type QueryConfig } from 'pg';
 import { isTransientDatabaseError } from './errors';
 import { tenantScopeStatement } from './tenant-context';
 import { assertIdentifier, rows, UnsafeDatabaseRoleError, type Database, type Tx } from './types';
@@ -71,41 +71,57 @@ export function openPostgres(options: PostgresOptions): Database {
   // pool slot until every transaction waited forever. Here the client is always released, and discarded
   // (release(err)) when its connection failed, so the pool opens a fresh one.
   //
-  // And a request's transaction costs as few round trips as it can: `begin` and the tenant's set_config go
-  // as one simple-protocol query (`begin; select set_config(…)`), then the caller's statements, then
-  // `commit`. A drizzle session is made once per pooled connection, not once per transaction.
+  // And a request's transaction costs as few round trips as it can: `begin` and the tenant's set_config
+  // are not sent on their own but in front of the transaction's first statement, as one simple-protocol
+  // query (`begin; select set_config(…); <statement, its parameters inlined as quoted literals>`); then
+  // the caller's other statements, then `commit`. A one-statement read is two round trips, not three.
+  // A first statement that cannot be inlined (a named statement, a parameter that is not a string,
+  // number, boolean or null) goes after `begin` as before. A drizzle session is made once per pooled
+  // connection, not once per transaction.
   const dialect = new PgDialect();
-  const sessions = new WeakMap<PoolClient, NodePgSession<Record<string, never>, never>>();
-  const sessionOf = (client: PoolClient) => {
-    let session = sessions.get(client);
-    if (!session) {
-      session = new NodePgSession(client, dialect, undefined);
-      sessions.set(client, session);
+  const connections = new WeakMap<PoolClient, Connection>();
+  const connectionOf = (client: PoolClient): Connection => {
+    let connection = connections.get(client);
+    if (!connection) {
+      connection = { client, begin: undefined, first: undefined } as Connection;
+      // The session only ever calls `query` on its client (execute, and the builders' prepared queries).
+      connection.session = new NodePgSession(
+        deferringClient(connection) as unknown as NodePgClient,
+        dialect,
+        undefined,
+      );
+      connections.set(client, connection);
     }
-    return session;
+    return connection;
   };
   const run = async <T>(begin: string, fn: (tx: Tx) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
+    const connection = connectionOf(client);
     let broken: Error | undefined;
     try {
       let result: T;
+      connection.begin = begin;
       try {
-        await client.query(begin);
-        result = await fn(new NodePgTransaction(dialect, sessionOf(client), undefined));
+        result = await fn(new NodePgTransaction(dialect, connection.session, undefined));
       } catch (err) {
         // Also when `begin; set_config` failed half-way: the connection must not go back to the pool
         // inside an open (aborted) transaction. A connection that cannot even roll back is discarded.
-        await client.query('rollback').catch((rollbackErr: unknown) => {
-          broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
-        });
+        // Nothing to roll back when no statement was sent.
+        if (connection.begin === undefined)
+          await client.query('rollback').catch((rollbackErr: unknown) => {
+            broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+          });
         throw err;
       }
-      await client.query('commit');
+      // A transaction that sent no statement never began: nothing to commit.
+      if (connection.begin === undefined) await client.query('commit');
       return result;
     } catch (err) {
       if (isTransientDatabaseError(err)) broken ??= err instanceof Error ? err : new Error(String(err));
       throw err;
     } finally {
+      connection.begin = undefined;
+      connection.first = undefined;
       client.release(broken);
     }
   };
@@ -140,6 +156,102 @@ export function openPostgres(options: PostgresOptions): Database {
 
 interface Listener {
   close(): Promise<void>;
+}
+
+/** A pooled connection, its drizzle session, and the `begin` its running transaction has not sent yet. */
+interface Connection {
+  client: PoolClient;
+  session: NodePgSession<Record<string, never>, never>;
+  /** Set when a transaction starts; taken by its first statement. */
+  begin: string | undefined;
+  /** The first statement while it runs: the transaction's others wait for it (and fail with it). */
+  first: Promise<unknown> | undefined;
+}
+
+type Query = (config: QueryConfig | string, values?: unknown[]) => Promise<unknown>;
+
+/**
+ * What the drizzle session of `connection` queries through: the transaction's first statement takes the
+ * pending `begin` with it (one query when its parameters can be inlined, `begin` then the statement
+ * otherwise); a statement sent while the first still runs waits for it, so nothing ever runs outside the
+ * transaction (and its tenant setting) when `begin` failed.
+ */
+function deferringClient(connection: Connection): { query: Query } {
+  const { client } = connection;
+  const send: Query = (config, values) => client.query(config as QueryConfig, values);
+  const query: Query = (config, values) => {
+    const begin = connection.begin;
+    if (begin !== undefined) {
+      connection.begin = undefined;
+      const text = typeof config === 'string' ? config : config.text;
+      const named = typeof config !== 'string' && config.name !== undefined;
+      const inlined = named ? undefined : inlineParameters(text, values ?? []);
+      const first =
+        inlined === undefined
+          ? send(begin).then(() => send(config, values))
+          : send({
+              ...(typeof config === 'string' ? {} : config),
+              text: `${begin}; ${inlined}`,
+            }).then((result) => (Array.isArray(result) ? (result[result.length - 1] as unknown) : result));
+      const settled = first.then(() => {
+        if (connection.first === settled) connection.first = undefined;
+      });
+      settled.catch(() => undefined); // the caller of the first statement gets its failure
+      connection.first = settled;
+      return first;
+    }
+    if (connection.first) return connection.first.then(() => send(config, values));
+    return send(config, values);
+  };
+  return { query };
+}
+
+/**
+ * `text` with its `$n` placeholders replaced by `values` as quoted literals — of type unknown in
+ * PostgreSQL, as an untyped parameter is, so the statement means the same (strings through pg's
+ * escapeLiteral; numbers, bigints and booleans as their text; null and undefined as NULL). Undefined when
+ * a value is of another kind, or the text has what this scanner does not read (dollar quoting, E''
+ * strings, nested comments): the statement then goes with its parameters as it is.
+ */
+export function inlineParameters(text: string, values: unknown[]): string | undefined {
+  if (values.length === 0) return text;
+  const literals: string[] = [];
+  for (const value of values) {
+    if (value === null || value === undefined) literals.push('NULL');
+    else if (typeof value === 'string') literals.push(escapeLiteral(value));
+    else if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
+      literals.push(`'${String(value)}'`);
+    else return undefined;
+  }
+  let out = '';
+  let from = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === "'" || c === '"') {
+      if (c === "'" && (text[i - 1] === 'e' || text[i - 1] === 'E')) return undefined;
+      const end = text.indexOf(c, i + 1); // a doubled quote ('' or "") reads as two adjacent quoted parts
+      if (end === -1) return undefined;
+      i = end + 1;
+    } else if (c === '-' && text[i + 1] === '-') {
+      const end = text.indexOf('\n', i);
+      i = end === -1 ? text.length : end + 1;
+    } else if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      if (end === -1 || text.slice(i + 2, end).includes('/*')) return undefined;
+      i = end + 2;
+    } else if (c === '$') {
+      if (/[A-Za-z0-9_]/.test(text[i - 1] ?? '')) return undefined; // a `$` inside an identifier
+      const digits = /^\$(\d+)/.exec(text.slice(i, i + 8));
+      if (!digits) return undefined; // dollar quoting
+      const literal = literals[Number(digits[1]) - 1];
+      if (literal === undefined) return undefined;
+      out += text.slice(from, i) + literal;
+      i += digits[0].length;
+      from = i;
+    } else i++;
+  }
+  return out + text.slice(from);
 }
 
 /**

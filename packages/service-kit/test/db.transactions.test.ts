@@ -1,0 +1,97 @@
+import { sql } from 'drizzle-orm';
+import { migrate, openPostgres, rows, type Database } from '../src/db';
+import { inlineParameters } from '../src/db/postgres';
+import { createTestDatabase, type TestDatabase } from '../src/testing/postgres';
+import { tenantScope } from '../src/tenant';
+import { allNotes, insertNote, NOTES_MIGRATIONS, TENANT_A, TENANT_B } from './fixtures/notes';
+
+describe('inlineParameters (a transaction first statement sent with its begin)', () => {
+  it('quotes every value as a literal, doubling quotes and escaping backslashes', () => {
+    expect(inlineParameters('select $1, $2, $3, $4', ["it's", 'a\\b', 7, true])).toBe(
+      `select 'it''s',  E'a\\\\b', '7', 'true'`,
+    );
+  });
+
+  it('sends null and undefined as NULL', () => {
+    expect(inlineParameters('select $1, $2', [null, undefined])).toBe('select NULL, NULL');
+  });
+
+  it('tells $1 from $10', () => {
+    const values = Array.from({ length: 10 }, (_, i) => `v${i + 1}`);
+    expect(inlineParameters('select $10, $1', values)).toBe(`select 'v10', 'v1'`);
+  });
+
+  it('leaves placeholders inside quoted text, quoted names and comments alone', () => {
+    expect(
+      inlineParameters(`select '$1', "a$1" -- $1\n, $1 /* $1 */ from t where x = 'it''s $1'`, ['v']),
+    ).toBe(`select '$1', "a$1" -- $1\n, 'v' /* $1 */ from t where x = 'it''s $1'`);
+  });
+
+  it('gives up on what it does not read: dollar quoting, E strings, other values, a missing value', () => {
+    expect(inlineParameters('select $tag$ $1 $tag$, $1', ['v'])).toBeUndefined();
+    expect(inlineParameters(`select E'\\' $1', $1`, ['v'])).toBeUndefined();
+    expect(inlineParameters('select $1', [new Date(0)])).toBeUndefined();
+    expect(inlineParameters('select $1', [{ a: 1 }])).toBeUndefined();
+    expect(inlineParameters('select $1', [Buffer.from('x')])).toBeUndefined();
+    expect(inlineParameters('select $2', ['v'])).toBeUndefined();
+  });
+});
+
+describe('PostgreSQL transactions (begin sent with the first statement)', () => {
+  let testDb: TestDatabase;
+  let db: Database;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    // One connection, so every transaction reuses the same pooled connection.
+    db = openPostgres({ url: testDb.url, max: 1 });
+    await migrate(db, [NOTES_MIGRATIONS]);
+  });
+
+  afterAll(async () => {
+    await db.close();
+    await testDb.drop();
+  });
+
+  it('stores text with quotes, backslashes, placeholders and comment marks exactly as sent', async () => {
+    const body = `it's a \\ 'test' $1 -- not a comment /* nor this */ $$ E'x'`;
+    await db.withTenant(tenantScope(TENANT_A), (tx) => insertNote(tx, TENANT_A, body));
+    const seen = await db.withTenant(tenantScope(TENANT_A), allNotes);
+    expect(seen.map((n) => n.body)).toContain(body);
+  });
+
+  it("applies the tenant to the transaction's first statement and to the ones after it", async () => {
+    await db.withTenant(tenantScope(TENANT_B), (tx) => insertNote(tx, TENANT_B, 'b-only'));
+    const [first, second] = await db.withTenant(tenantScope(TENANT_B), async (tx) => [
+      await allNotes(tx),
+      await allNotes(tx),
+    ]);
+    expect(first?.map((n) => n.body)).toEqual(['b-only']);
+    expect(second).toEqual(first);
+  });
+
+  it('runs statements sent together inside the transaction: one failing rolls back the others', async () => {
+    await expect(
+      db.withTenant(tenantScope(TENANT_A), (tx) =>
+        Promise.all([insertNote(tx, TENANT_A, 'sent together'), tx.execute(sql`select 1 / 0`)]),
+      ),
+    ).rejects.toThrow();
+    const seen = await db.withTenant(tenantScope(TENANT_A), allNotes);
+    expect(seen.map((n) => n.body)).not.toContain('sent together');
+  });
+
+  it('keeps a transaction in one transaction, also on a connection whose last one sent nothing', async () => {
+    expect(await db.withTenant(tenantScope(TENANT_A), async () => 'nothing sent')).toBe('nothing sent');
+    // max 1: the same connection. Outside a transaction block each statement would get its own id.
+    const ids = await db.transaction(async (tx) => {
+      const [a] = await rows<{ id: string }>(tx, sql`select txid_current()::text as id`);
+      const [b] = await rows<{ id: string }>(tx, sql`select txid_current()::text as id`);
+      return [a?.id, b?.id];
+    });
+    expect(ids[0]).toBe(ids[1]);
+    const [setting] = await db.transaction((tx) =>
+      rows<{ tenant: string | null }>(tx, sql`select current_setting('app.tenant_id', true) as tenant`),
+    );
+    expect(setting?.tenant ?? '').toBe('');
+  });
+});
