@@ -34,6 +34,7 @@ describe('inlineParameters (a transaction first statement sent with its begin)',
     expect(inlineParameters('select $1', [{ a: 1 }])).toBeUndefined();
     expect(inlineParameters('select $1', [Buffer.from('x')])).toBeUndefined();
     expect(inlineParameters('select $2', ['v'])).toBeUndefined();
+    expect(inlineParameters('select $1', ['a\u0000b'])).toBeUndefined();
   });
 });
 

@@ -210,7 +210,7 @@ function deferringClient(connection: Connection): { query: Query } {
  * `text` with its `$n` placeholders replaced by `values` as quoted literals — of type unknown in
  * PostgreSQL, as an untyped parameter is, so the statement means the same (strings through pg's
  * escapeLiteral; numbers, bigints and booleans as their text; null and undefined as NULL). Undefined when
- * a value is of another kind, or the text has what this scanner does not read (dollar quoting, E''
+ * a value is of another kind (or a string with a NUL), or the text has what this scanner does not read (dollar quoting, E''
  * strings, nested comments): the statement then goes with its parameters as it is.
  */
 export function inlineParameters(text: string, values: unknown[]): string | undefined {
@@ -218,8 +218,11 @@ export function inlineParameters(text: string, values: unknown[]): string | unde
   const literals: string[] = [];
   for (const value of values) {
     if (value === null || value === undefined) literals.push('NULL');
-    else if (typeof value === 'string') literals.push(escapeLiteral(value));
-    else if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
+    else if (typeof value === 'string') {
+      // A NUL would end the query's text in the protocol: such a value goes as a parameter (and fails there).
+      if (value.includes('\u0000')) return undefined;
+      literals.push(escapeLiteral(value));
+    } else if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
       literals.push(`'${String(value)}'`);
     else return undefined;
   }
