@@ -4,9 +4,11 @@
  *
  *   PROFILE_DB_URL unset: seeds BENCH_RENEWALS services into a new database and keeps it (prints its URL);
  *   PROFILE_DB_URL=…: profiles that database again. PROFILE_BATCHES=500,2000 (sizes to plan).
+ *   PROFILE_ANALYZE=0: the plans only (EXPLAIN, not run).
  */
 import { join } from 'node:path';
 import { sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { migrate, openPostgres, rows } from '../../packages/service-kit/src/db';
 import { allTenants } from '../../packages/service-kit/src/tenant';
 import { createTestDatabase } from '../../packages/service-kit/src/testing/postgres';
@@ -26,6 +28,7 @@ const BILLING_MIGRATIONS = {
 };
 
 class Rollback extends Error {}
+const dialect = new PgDialect();
 
 async function main() {
   let url = process.env.PROFILE_DB_URL;
@@ -58,10 +61,14 @@ async function main() {
             get(target, prop, receiver) {
               if (prop !== 'execute') return Reflect.get(target, prop, receiver);
               return async (q: SQL) => {
+                // the batch statement only (the settings around it run as they are)
+                if (!dialect.sqlToQuery(q).sql.includes('walk as materialized')) return target.execute(q);
                 const t = Date.now();
                 const r = await rows<{ 'QUERY PLAN': string }>(
                   target,
-                  sql`explain (analyze, buffers, wal, verbose off) ${q}`,
+                  process.env.PROFILE_ANALYZE === '0'
+                    ? sql`explain ${q}`
+                    : sql`explain (analyze, buffers, wal, verbose off) ${q}`,
                 );
                 console.log(`--- batch ${size}: ${Date.now() - t} ms`);
                 console.log(r.map((x) => x['QUERY PLAN']).join('\n'));

@@ -349,4 +349,84 @@ describe('renewals', () => {
     );
     expect((await renewalInvoices(h, shop.tenantId)).map((i) => i.id)).toEqual([renewal!.id]);
   });
+  // 0036 replaced the foreign keys invoices → clients and invoice_lines → invoices, client_services by a check
+  // of each statement's new rows and by parents that are never deleted nor re-keyed: what the keys guaranteed
+  // is checked here, over every invoice and line the tests above wrote (orders, renewals, concurrent runs, a
+  // crash mid-batch), and each way of breaking it is refused.
+  it('keeps every invoice naming its client and every line its invoice and service; parents stay', async () => {
+    const shop = await openShop(h);
+    const s = await activeService(h, shop);
+    clock.set('2026-03-20');
+    await jobsOf(h).renew();
+    const [seen] = await h.db.withTenant(allTenants, (tx) =>
+      rows<{ invoices: number; lines: number; orphans: number }>(
+        tx,
+        sql`select (select count(*) from invoices)::int as invoices,
+                   (select count(*) from invoice_lines)::int as lines,
+                   ((select count(*) from invoices i
+                      where not exists (select 1 from clients c where c.tenant_id = i.tenant_id and c.id = i.client_id))
+                    + (select count(*) from invoice_lines l
+                        where not exists (select 1 from invoices i where i.tenant_id = l.tenant_id and i.id = l.invoice_id)
+                           or (l.service_id is not null
+                               and not exists (select 1 from client_services x
+                                                where x.tenant_id = l.tenant_id and x.id = l.service_id))))::int
+                     as orphans`,
+      ),
+    );
+    expect(seen!.invoices).toBeGreaterThan(20);
+    expect(seen!.lines).toBeGreaterThan(20);
+    expect(seen!.orphans).toBe(0);
+
+    const [renewal] = await renewalInvoices(h, shop.tenantId);
+    const scope = tenantScope(shop.tenantId);
+    const attempt = (statement: SQL) =>
+      h.db
+        .withTenant(scope, (tx) => tx.execute(statement))
+        .then(
+          () => 'done',
+          (e: { message: string; cause?: { message: string } }) => `${e.message} ${e.cause?.message ?? ''}`,
+        );
+    const line = (invoiceId: string, serviceId: string | null, position = 9) =>
+      sql`insert into invoice_lines (tenant_id, invoice_id, position, description, quantity, unit_price, setup_fee,
+                                     discount, amount, tax, total, service_id)
+          values (${shop.tenantId}, ${invoiceId}, ${position}, 'x', 1, 0, 0, 0, 0, 0, 0, ${serviceId})`;
+    // the insert side: a line of a missing invoice or service, an invoice of a missing client
+    expect(await attempt(line(newId(), null))).toMatch(/names invoice .* which does not exist/);
+    expect(await attempt(line(renewal!.id, newId()))).toMatch(/names service .* which does not exist/);
+    expect(await attempt(line(renewal!.id, s.serviceId))).toBe('done'); // both there: accepted
+    expect(
+      await attempt(sql`insert into invoices (id, tenant_id, client_id, reason, number, status, currency, subtotal,
+                                               tax_name, tax_rate_bps, tax_total, total, buyer, due_date)
+                        values (${newId()}, ${shop.tenantId}, ${newId()}, 'manual', ${`X-${newId()}`}, 'unpaid',
+                                'EUR', 0, 'Tax', 0, 0, 0, '{}', '2026-04-01')`),
+    ).toMatch(/names client .* which does not exist/);
+    // a reference moved on UPDATE
+    expect(await attempt(sql`update invoices set client_id = ${newId()} where id = ${renewal!.id}`)).toMatch(
+      /names client .* which does not exist/,
+    );
+    expect(
+      await attempt(sql`update invoice_lines set service_id = ${newId()} where invoice_id = ${renewal!.id}`),
+    ).toMatch(/names service .* which does not exist/);
+    expect(
+      await attempt(sql`update invoice_lines set invoice_id = ${newId()} where invoice_id = ${renewal!.id}`),
+    ).toMatch(/names invoice .* which does not exist/);
+    // the referenced side: never deleted, never re-keyed (a client too, which no renewal key names)
+    expect(await attempt(sql`delete from clients where id = ${s.client.id}`)).toMatch(/cannot be deleted/);
+    expect(await attempt(sql`update clients set id = ${newId()} where id = ${s.client.id}`)).toMatch(
+      /cannot be deleted or re-keyed/,
+    );
+    expect(await attempt(sql`delete from invoices where id = ${s.orderInvoiceId}`)).toMatch(
+      /cannot be deleted/,
+    );
+    expect(await attempt(sql`update invoices set id = ${newId()} where id = ${s.orderInvoiceId}`)).toMatch(
+      /cannot be deleted or re-keyed/,
+    );
+    const fresh = await activeService(h, shop); // a service no renewal key names (its guard would speak first)
+    expect(await attempt(sql`delete from client_services where id = ${fresh.serviceId}`)).toMatch(
+      /cannot be deleted/,
+    );
+    expect(
+      await attempt(sql`update client_services set id = ${newId()} where id = ${fresh.serviceId}`),
+    ).toMatch(/cannot be deleted or re-keyed/);
+  });
 });
