@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { NodePgSession, NodePgTransaction, type NodePgClient } from 'drizzle-orm/node-postgres';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { Client, escapeLiteral, Pool, type PoolClient, type QueryConfig } from 'pg';
+import { DrizzleQueryError } from 'drizzle-orm/errors';
+import { Client, escapeLiteral, Pool, types as pgTypes, type PoolClient, type QueryConfig } from 'pg';
 import { isTransientDatabaseError } from './errors';
 import { tenantScopeStatement } from './tenant-context';
 import { assertIdentifier, rows, UnsafeDatabaseRoleError, type Database, type Tx } from './types';
@@ -85,10 +86,10 @@ export function openPostgres(options: PostgresOptions): Database {
     if (!connection) {
       connection = { client, begin: undefined, first: undefined } as Connection;
       // The session only ever calls `query` on its client (execute, and the builders' prepared queries).
-      connection.session = new NodePgSession(
-        deferringClient(connection) as unknown as NodePgClient,
-        dialect,
-        undefined,
+      const deferring = deferringClient(connection);
+      connection.session = leanSession(
+        new NodePgSession(deferring as unknown as NodePgClient, dialect, undefined),
+        deferring,
       );
       connections.set(client, connection);
     }
@@ -156,6 +157,52 @@ export function openPostgres(options: PostgresOptions): Database {
 
 interface Listener {
   close(): Promise<void>;
+}
+
+/** What drizzle's node-postgres queries parse: dates, timestamps and intervals stay as PostgreSQL's text. */
+const KEPT_AS_TEXT = new Set<number>([
+  pgTypes.builtins.TIMESTAMPTZ,
+  pgTypes.builtins.TIMESTAMP,
+  pgTypes.builtins.DATE,
+  pgTypes.builtins.INTERVAL,
+  1231, // numeric[]
+  1115, // timestamp[]
+  1185, // timestamptz[]
+  1187, // interval[]
+  1182, // date[]
+]);
+const asText = (value: string) => value;
+const DRIZZLE_TYPES = {
+  getTypeParser: (typeId: number, format?: 'text' | 'binary') =>
+    KEPT_AS_TEXT.has(typeId) ? asText : (pgTypes.getTypeParser(typeId, format) as (value: string) => unknown),
+};
+
+/**
+ * `session` whose raw statements (`tx.execute(sql…)`, what every store's `rows()` sends) go straight to its
+ * client: drizzle makes a prepared-query object per statement, with two query configs and their type
+ * parser closures, for a statement run once. The answer is the same (the driver's result, parsed with
+ * drizzle's type parsers, a failure wrapped in DrizzleQueryError); the query builders keep drizzle's path.
+ */
+function leanSession<S extends NodePgSession<Record<string, never>, never>>(
+  session: S,
+  client: { query: Query },
+): S {
+  const prepareQuery = session.prepareQuery.bind(session);
+  session.prepareQuery = ((query, fields, name, ...rest) => {
+    if (fields !== undefined || name !== undefined || rest[1] !== undefined)
+      return prepareQuery(query, fields, name, ...rest);
+    const { sql: text, params } = query;
+    const prepared = {
+      execute: () =>
+        client.query({ text, types: DRIZZLE_TYPES } as QueryConfig, params).catch((err: unknown) => {
+          throw new DrizzleQueryError(text, params, err as Error);
+        }),
+      mapResult: (result: unknown) => result,
+      setToken: () => prepared,
+    };
+    return prepared as unknown as ReturnType<S['prepareQuery']>;
+  }) as S['prepareQuery'];
+  return session;
 }
 
 /** A pooled connection, its drizzle session, and the `begin` its running transaction has not sent yet. */
