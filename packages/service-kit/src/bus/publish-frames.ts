@@ -51,6 +51,29 @@ const PROPERTIES = [
 
 /** Byte lengths of this message's short strings, by PROPERTIES index (-1: absent). Reused per call. */
 const lengths = new Int32Array(PROPERTIES.length);
+/** This message's property values, by PROPERTIES index. Reused per call (encodePublish never yields). */
+const values: unknown[] = new Array<unknown>(PROPERTIES.length).fill(undefined);
+
+/**
+ * Reads the properties by name, one by one: amqplib's options object always has the same shape, so each
+ * read stays monomorphic (a lookup by a name taken from PROPERTIES in a loop is not).
+ */
+function readProperties(f: PublishFields): void {
+  values[0] = f.contentType;
+  values[1] = f.contentEncoding;
+  values[2] = f.headers;
+  values[3] = f.deliveryMode;
+  values[4] = f.priority;
+  values[5] = f.correlationId;
+  values[6] = f.replyTo;
+  values[7] = f.expiration;
+  values[8] = f.messageId;
+  values[9] = f.timestamp;
+  values[10] = f.type;
+  values[11] = f.userId;
+  values[12] = f.appId;
+  values[13] = f.clusterId;
+}
 
 /** Byte length of a short string, or -1 if it is not one (then amqplib's own encoder decides). */
 function shortLength(value: unknown): number {
@@ -91,9 +114,10 @@ export function encodePublish(
   const keyLength = routingKey === undefined ? 0 : shortLength(routingKey);
   if (exchangeLength < 0 || keyLength < 0) return undefined;
   let propertiesLength = 0;
+  readProperties(fields);
   for (let i = 0; i < PROPERTIES.length; i++) {
-    const [name, , kind] = PROPERTIES[i]!;
-    const value = fields[name];
+    const kind = PROPERTIES[i]![2];
+    const value = values[i];
     lengths[i] = -1;
     if (value == null) continue;
     switch (kind) {
@@ -155,8 +179,8 @@ export function encodePublish(
   for (let i = 0; i < PROPERTIES.length; i++) {
     const n = lengths[i]!;
     if (n < 0) continue;
-    const [name, bit, kind] = PROPERTIES[i]!;
-    const value = fields[name];
+    const [, bit, kind] = PROPERTIES[i]!;
+    const value = values[i];
     flags |= bit;
     switch (kind) {
       case 'short':
