@@ -29,6 +29,9 @@ const BILLING_MIGRATIONS = {
 
 class Rollback extends Error {}
 const dialect = new PgDialect();
+/** PROFILE_LANE=0/2: the batch of lane 0 of 2 (a run's lanes, lifecycle-jobs renewalLanes). */
+const [laneIs, laneOf] = (process.env.PROFILE_LANE ?? '').split('/').map(Number);
+const lane = laneOf ? { is: laneIs!, of: laneOf } : null;
 
 async function main() {
   let url = process.env.PROFILE_DB_URL;
@@ -56,7 +59,7 @@ async function main() {
           // PROFILE_WARM=k: k batches issued first (same transaction, rolled back too): a batch mid-run
           let after: RenewalCursor | null = null;
           for (let i = 0; i < Number(process.env.PROFILE_WARM ?? 0); i++)
-            after = (await issueRenewalBatch(tx, allTenants, TODAY, size, after, horizon)).last;
+            after = (await issueRenewalBatch(tx, allTenants, TODAY, size, after, horizon, null, lane)).last;
           const explaining = new Proxy(tx, {
             get(target, prop, receiver) {
               if (prop !== 'execute') return Reflect.get(target, prop, receiver);
@@ -76,7 +79,7 @@ async function main() {
               };
             },
           });
-          await issueRenewalBatch(explaining, allTenants, TODAY, size, after, horizon);
+          await issueRenewalBatch(explaining, allTenants, TODAY, size, after, horizon, null, lane);
           throw new Rollback();
         })
         .catch((e: unknown) => {

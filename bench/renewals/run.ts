@@ -11,8 +11,9 @@
  * average is printed before and after (the renewal run shares the CPUs with whatever else runs).
  *
  *   npm run bench -- renewals      (BENCH_RENEWALS=50000, BENCH_TENANTS=200, BENCH_BATCH=the job's default
- *                                   renewal batch; the issue's full size is BENCH_RENEWALS=1000000)
- *   bench/renewals/profile.ts      EXPLAIN (ANALYZE, BUFFERS) of one batch on the same seeded data
+ *                                   renewal batch, BENCH_LANES=the job's default lanes; the issue's full size
+ *                                   is BENCH_RENEWALS=1000000)
+ *   bench/renewals/profile.ts      EXPLAIN (ANALYZE, BUFFERS, WAL) of one batch on the same seeded data
  */
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
@@ -26,6 +27,7 @@ import { createTestDatabase } from '../../packages/service-kit/src/testing/postg
 import {
   createLifecycleJobs,
   DEFAULT_RENEWAL_BATCH_SIZE,
+  DEFAULT_RENEWAL_LANES,
 } from '../../services/billing/src/domain/lifecycle-jobs.service';
 import { createSealer } from '../../services/billing/src/domain/secrets';
 import { createSettlement } from '../../services/billing/src/domain/settlement.service';
@@ -34,6 +36,7 @@ import { idOf, seedRenewals } from './seed';
 const N = Number(process.env.BENCH_RENEWALS ?? 50_000);
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 200);
 const BATCH = Number(process.env.BENCH_BATCH ?? DEFAULT_RENEWAL_BATCH_SIZE);
+const LANES = Number(process.env.BENCH_LANES ?? DEFAULT_RENEWAL_LANES);
 const TODAY = '2026-06-10';
 /** Billing's migrations (the directory service.ts names; the service module itself is not loaded here). */
 const BILLING_MIGRATIONS = {
@@ -96,6 +99,7 @@ async function main() {
       settlement,
       now: () => new Date(`${TODAY}T02:00:00Z`),
       renewalBatchSize: BATCH,
+      renewalLanes: LANES,
     });
     const rssBefore = process.memoryUsage().rss;
     const loadBefore = load();
@@ -128,7 +132,7 @@ async function main() {
       throw new Error(`renewal run incomplete: ${JSON.stringify({ issued, again, ...check })}`);
 
     console.log(
-      `due services: ${N} across ${TENANTS} tenants (seeded in ${seeded.toFixed(1)} s), batch ${BATCH}`,
+      `due services: ${N} across ${TENANTS} tenants (seeded in ${seeded.toFixed(1)} s), batch ${BATCH}, ${LANES} lane(s) on ${cpus} CPUs`,
     );
     console.log(
       `floor: bare insert of ${N} invoice rows with a unique key: ${floor.toFixed(2)} s (best of 3; one statement ${floors.one.toFixed(2)} s, batches of ${BATCH} ${floors.batched.toFixed(2)} s)`,

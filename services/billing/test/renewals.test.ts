@@ -1,6 +1,17 @@
-import { EventEnvelopeSchema, InvoiceIssued } from '@geminis/contracts';
-import { allTenants, createLogger, createScheduler, newId, rows, tenantScope } from '@geminis/service-kit';
-import { lifecycleSchedule } from '../src/domain/lifecycle-jobs.service';
+import { EventEnvelopeSchema, eventRegistry, InvoiceIssued } from '@geminis/contracts';
+import {
+  allTenants,
+  createLogger,
+  createOutbox,
+  createScheduler,
+  newId,
+  rows,
+  tenantScope,
+} from '@geminis/service-kit';
+import { randomBytes } from 'node:crypto';
+import { createLifecycleJobs, lifecycleSchedule } from '../src/domain/lifecycle-jobs.service';
+import { createSealer } from '../src/domain/secrets';
+import { createSettlement } from '../src/domain/settlement.service';
 import { sql, type SQL } from 'drizzle-orm';
 import { client, type Client, type Harness, type Shop } from './support/billing';
 import {
@@ -135,6 +146,25 @@ describe('renewals', () => {
     const numbers = async (shop: Shop) => (await renewalInvoices(h, shop.tenantId)).map((i) => i.number);
     expect(await numbers(A)).toEqual([6, 7, 8, 9, 10].map((n) => `INV-2026-${String(n).padStart(6, '0')}`));
     expect(await numbers(B)).toEqual([4, 5, 6].map((n) => `INV-2026-${String(n).padStart(6, '0')}`));
+  });
+
+  it('walks several lanes at once, each tenant in one: every service once, numbers gapless per tenant', async () => {
+    const shops = [await openShop(h), await openShop(h), await openShop(h), await openShop(h)];
+    for (const shop of shops) for (let i = 0; i < 2; i += 1) await activeService(h, shop);
+    clock.set('2026-03-31');
+    const outbox = createOutbox({ source: 'billing', registry: eventRegistry });
+    const settlement = createSettlement({ outbox, sealer: createSealer(randomBytes(32).toString('hex')) });
+    const lanes = () =>
+      createLifecycleJobs({ db: h.db, settlement, now: clock.now, renewalBatchSize: 1, renewalLanes: 3 });
+    // two three-lane runs at once: six walks, one batch of one service each at a time
+    const [a, b] = await Promise.all([lanes().renew(), lanes().renew()]);
+    expect(a + b).toBeGreaterThanOrEqual(8);
+    for (const shop of shops) {
+      const invoices = await renewalInvoices(h, shop.tenantId);
+      expect(new Set(invoices.map((i) => i.service_id)).size).toBe(2);
+      expect(invoices.map((i) => i.number).sort()).toEqual(['INV-2026-000003', 'INV-2026-000004']);
+    }
+    expect(await lanes().renew()).toBe(0);
   });
 
   it('walks past services not yet due to the due ones behind them, batch after batch, each once', async () => {
