@@ -11,14 +11,15 @@
  * And catalog's own floor: bench/gateway/bare-sql.ts runs the same SQL in the same transaction shape with
  * node:http + pg and nothing else, its transaction shapes and pool sizes swept, the best taken.
  *
- * Throughput is autocannon at saturation. "Added latency" is measured unloaded — one keep-alive
+ * Throughput is autocannon at saturation, the two sides of each ratio in alternating rounds (BENCH_ROUNDS),
+ * so both see the same moments of the machine. "Added latency" is measured unloaded — one keep-alive
  * connection, requests one after another, timed with hrtime — because at saturation p50 is queueing
  * (connections ÷ throughput), not the hop. Goals (issue 13): catalog ≥ 0.5× its bare SQL floor; proxy
  * floor ≥ 0.3× at ≤ 120 µs of gateway CPU per request; catalog through the gateway ≥ 0.8× direct with
  * ≤ 0.5 ms added at p50.
  *
  *   npm run bench -- gateway   (BENCH_SECONDS=8, BENCH_CONNECTIONS=32, BENCH_PROBES=2000,
- *                               BENCH_SWEEP_SECONDS=3; BENCH_PARTS=proxy,catalog to run one part)
+ *                               BENCH_SWEEP_SECONDS=3, BENCH_ROUNDS=4; BENCH_PARTS=proxy,catalog to run one part)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -36,6 +37,8 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PROBES = Number(process.env.BENCH_PROBES ?? 2000);
 const SWEEP_SECONDS = Number(process.env.BENCH_SWEEP_SECONDS ?? 3);
+/** Rounds each side of a ratio is measured in, in turn (see saturateInTurn). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 /** Extra node flags for the gateway processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them. */
 const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** The same for the catalog process. */
@@ -113,6 +116,37 @@ async function saturate(url: string, token: string, duration = DURATION) {
 }
 
 /**
+ * Each target saturated ROUNDS times for DURATION / ROUNDS seconds, in turn, so every side of a ratio sees
+ * the same moments of a machine whose load drifts (other processes share its two cores): one long run
+ * each, one after the other, put a quiet minute on one side and a busy one on the other. Requests per
+ * second from the totals; CPU per request of the target's own process when it has one; p50 the median of
+ * the rounds', p99 the worst.
+ */
+async function saturateInTurn(targets: { url: string; process?: ChildProcess }[], token: string) {
+  const sums = targets.map(() => ({ total: 0, seconds: 0, cpuMs: 0, p50s: [] as number[], p99: 0 }));
+  const seconds = DURATION / ROUNDS;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, target] of targets.entries()) {
+      const sum = sums[i]!;
+      const before = target.process ? cpuMs(target.process) : 0;
+      const r = await saturate(target.url, token, seconds);
+      if (target.process) sum.cpuMs += cpuMs(target.process) - before;
+      sum.total += r.total;
+      sum.seconds += seconds;
+      sum.p50s.push(r.p50);
+      sum.p99 = Math.max(sum.p99, r.p99);
+    }
+  }
+  return sums.map((sum) => ({
+    rps: sum.total / sum.seconds,
+    total: sum.total,
+    cpuUs: (sum.cpuMs * 1000) / sum.total,
+    p50: sum.p50s.sort((a, b) => a - b)[Math.floor(sum.p50s.length / 2)]!,
+    p99: sum.p99,
+  }));
+}
+
+/**
  * Unloaded latency: PROBES requests one after another on one keep-alive connection per target, direct
  * and through the gateway alternately, so both see the same machine at the same moments (drift in CPU
  * frequency or in the neighbours' load would otherwise land on one side only). In milliseconds.
@@ -163,23 +197,23 @@ async function compare(
   viaGateway: string,
   token: string,
   gateway: ChildProcess,
+  alongside: { url: string; process: ChildProcess }[] = [],
 ) {
-  await saturate(direct, token); // warm-up (JIT, pools, caches), not reported
-  await saturate(viaGateway, token);
-  const d = await saturate(direct, token);
-  const cpuBefore = cpuMs(gateway);
-  const g = await saturate(viaGateway, token);
-  const gatewayCpuUs = ((cpuMs(gateway) - cpuBefore) * 1000) / g.total;
+  for (const url of [direct, viaGateway, ...alongside.map((a) => a.url)]) await saturate(url, token, 2); // warm-up (JIT, pools, caches), not reported
+  const [d, g, ...others] = await saturateInTurn(
+    [{ url: direct }, { url: viaGateway, process: gateway }, ...alongside],
+    token,
+  );
   const { direct: dp, gateway: gp } = await probe(direct, viaGateway, token);
   const f = (n: number) => n.toFixed(3);
   console.log(`${label}`);
   console.log(
-    `  direct:  ${d.rps.toFixed(0)} req/s (p50 ${d.p50} ms, p99 ${d.p99} ms at saturation); unloaded p50 ${f(dp.p50)} ms, p99 ${f(dp.p99)} ms`,
+    `  direct:  ${d!.rps.toFixed(0)} req/s (p50 ${d!.p50} ms, p99 ${d!.p99} ms at saturation); unloaded p50 ${f(dp.p50)} ms, p99 ${f(dp.p99)} ms`,
   );
   console.log(
-    `  gateway: ${g.rps.toFixed(0)} req/s (p50 ${g.p50} ms, p99 ${g.p99} ms at saturation); unloaded p50 ${f(gp.p50)} ms, p99 ${f(gp.p99)} ms; gateway CPU ${gatewayCpuUs.toFixed(0)} µs/request`,
+    `  gateway: ${g!.rps.toFixed(0)} req/s (p50 ${g!.p50} ms, p99 ${g!.p99} ms at saturation); unloaded p50 ${f(gp.p50)} ms, p99 ${f(gp.p99)} ms; gateway CPU ${g!.cpuUs.toFixed(0)} µs/request`,
   );
-  return { ratio: g.rps / d.rps, addedP50: gp.p50 - dp.p50, gatewayCpuUs };
+  return { ratio: g!.rps / d!.rps, addedP50: gp.p50 - dp.p50, gatewayCpuUs: g!.cpuUs, others };
 }
 
 /**
@@ -290,24 +324,20 @@ async function main() {
     );
     const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
     if (PARTS.includes('proxy')) {
+      const rawUrl = (raw: (typeof rawProxies)[number]) => `${raw.url}/v1/products`;
       const bare = await compare(
         'bare node:http upstream (the proxy floor: the upstream does no work)',
         `${bareUrl}/v1/products`,
         `${gwBareUrl}/v1/products`,
         token,
         gwBare,
+        rawProxies.map((raw) => ({ url: rawUrl(raw), process: raw.child })),
       );
       // The baseline is the best a bare proxy does here: each client for the upstream hop, the better taken.
-      const raws: { client: string; rps: number; cpuUs: number }[] = [];
-      for (const raw of rawProxies) {
-        await saturate(`${raw.url}/v1/products`, token, 2); // warm-up
-        const before = cpuMs(raw.child);
-        const r = await saturate(`${raw.url}/v1/products`, token);
-        raws.push({ client: raw.client, rps: r.rps, cpuUs: ((cpuMs(raw.child) - before) * 1000) / r.total });
-      }
+      const raws = rawProxies.map((raw, i) => ({ client: raw.client, ...bare.others[i]! }));
       const best = raws.reduce((a, b) => (b.cpuUs < a.cpuUs ? b : a));
       console.log(
-        `  a bare proxy (bench/gateway/raw-proxy.ts: no checks, no headers of its own), same upstream: ` +
+        `  a bare proxy (bench/gateway/raw-proxy.ts: no checks, no headers of its own), same upstream, same rounds: ` +
           raws
             .map((r) => `${r.client} ${r.rps.toFixed(0)} req/s at ${r.cpuUs.toFixed(0)} µs CPU/request`)
             .join('; ') +
@@ -322,13 +352,15 @@ async function main() {
     if (PARTS.includes('catalog')) {
       const floorPath = await sqlFloor(bareSqlUrl, token);
       await saturate(`${catalogUrl}/v1/products`, token, 2); // warm-up
-      const floor = await saturate(`${bareSqlUrl}${floorPath}`, token);
-      const catalogDirect = await saturate(`${catalogUrl}/v1/products`, token);
-      const catalogFloor = catalogDirect.rps / floor.rps;
+      const [floor, catalogDirect] = await saturateInTurn(
+        [{ url: `${bareSqlUrl}${floorPath}` }, { url: `${catalogUrl}/v1/products` }],
+        token,
+      );
+      const catalogFloor = catalogDirect!.rps / floor!.rps;
       console.log(
         `bare SQL handler ${floorPath} (node:http + pg, the same SQL and transaction shape, no framework): ` +
-          `${floor.rps.toFixed(0)} req/s (p50 ${floor.p50} ms, p99 ${floor.p99} ms); ` +
-          `catalog direct right after: ${catalogDirect.rps.toFixed(0)} req/s`,
+          `${floor!.rps.toFixed(0)} req/s (p50 ${floor!.p50} ms, p99 ${floor!.p99} ms); ` +
+          `catalog direct in the same rounds: ${catalogDirect!.rps.toFixed(0)} req/s`,
       );
       console.log(
         `catalog list / bare SQL floor: ${catalogFloor.toFixed(2)} (goal ≥ 0.50: ${verdict(catalogFloor >= 0.5)})`,
