@@ -29,6 +29,8 @@ jest.setTimeout(300_000);
 const ROOT = resolve(__dirname, '../..');
 const KIT_SERVICES = ['identity', 'catalog', 'billing', 'provisioning', 'support'] as const;
 
+const TOP_LEVEL_PACKAGE = /^(?:(?:packages|services)\/[^/]+\/)?node_modules\/(?:@[^/]+\/)?[^/@][^/]*$/;
+
 /** The compiled build plus the lockfile's production packages, and nothing of the repository's. */
 async function productionFolder(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'geminis-runtime-'));
@@ -38,7 +40,9 @@ async function productionFolder(): Promise<string> {
   };
   const copies = new Map<string, string[]>(); // target folder → package folders, one `cp` per folder
   for (const [path, meta] of Object.entries(lock.packages)) {
-    if (!path.startsWith('node_modules/') || path.slice(13).includes('/node_modules/') || meta.dev) continue;
+    // Top-level packages of the root and of each workspace (a workspace's own version of a package the
+    // root holds in another version, e.g. the gateway's undici); nested ones come with their parent.
+    if (!TOP_LEVEL_PACKAGE.test(path) || meta.dev) continue;
     const target = join(dir, path);
     mkdirSync(dirname(target), { recursive: true });
     if (meta.link) symlinkSync(relative(dirname(target), join(dir, meta.resolved!)), target);
