@@ -106,6 +106,18 @@ export function createLogger(options: LoggerOptions): Logger {
   );
 }
 
+/**
+ * stdout written in batches (up to 4 KB, or every 250 ms when quieter), not one write(2) per line: a
+ * service's access line on every request was one of the biggest costs of its request path after the sockets
+ * themselves. Every line is still written; pino flushes what is buffered when the process exits (a drain, a
+ * crash); only a SIGKILL can lose the last quarter second of lines.
+ */
+export function batchedStdout(): pino.DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  setInterval(() => destination.flush(), 250).unref();
+  return destination;
+}
+
 /** What a per-request or per-message logger carries (STYLE.md). */
 export interface LogContext {
   requestId?: string;

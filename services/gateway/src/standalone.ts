@@ -1,5 +1,10 @@
-import { createLogger, createRabbitBus, installSignalHandlers, listen } from '@geminis/service-kit';
-import pino from 'pino';
+import {
+  batchedStdout,
+  createLogger,
+  createRabbitBus,
+  installSignalHandlers,
+  listen,
+} from '@geminis/service-kit';
 import { loadGatewayConfig } from './config';
 import { buildGateway } from './gateway';
 
@@ -9,14 +14,9 @@ export async function runGateway(
   env: Record<string, string | undefined>,
 ): Promise<void> {
   const config = loadGatewayConfig(env);
-  // Lines are written to stdout in batches (up to 4 KB, or every few milliseconds when quieter), not one
-  // write(2) per line: the access line of every request was the biggest cost of the gateway's hop after
-  // the sockets themselves. Every line is still written; pino flushes what is buffered when the process
-  // exits (a drain, a crash); only a SIGKILL can lose the last few milliseconds of lines.
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  const flusher = setInterval(() => destination.flush(), 250);
-  flusher.unref();
-  const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL, destination });
+  // Lines go to stdout in batches (the kit's batchedStdout): the access line of every request was the
+  // biggest cost of the gateway's hop after the sockets themselves.
+  const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL, destination: batchedStdout() });
   const bus = config.AMQP_URL ? createRabbitBus({ url: config.AMQP_URL, logger }) : undefined;
   const gateway = await buildGateway({ config, logger, ...(bus ? { bus } : {}) });
   const server = await listen(gateway.app, config.PORT, config.HOST);

@@ -5,7 +5,7 @@ import { createRabbitBus } from '../bus/rabbitmq';
 import { loadConfigOrExit, type Env } from '../config';
 import { openPostgres } from '../db/postgres';
 import { installSignalHandlers } from '../http/server';
-import { createLogger } from '../logger';
+import { batchedStdout, createLogger } from '../logger';
 import { sharedServiceConfig, type AnyServiceEntry, type SharedServiceConfig } from './entry';
 import { runService } from './run-service';
 
@@ -27,7 +27,7 @@ export async function runStandalone(
   };
   const { config, generated } = loadConfigOrExit(entry.name, shape, env);
   const shared = config as unknown as SharedServiceConfig;
-  const logger = createLogger({ service: entry.name, level: shared.LOG_LEVEL });
+  const logger = createLogger({ service: entry.name, level: shared.LOG_LEVEL, destination: batchedStdout() });
   if (generated.length > 0) logger.warn({ generated }, 'embedded mode: generated development secrets');
   const db = openPostgres({ url: shared.DATABASE_URL, applicationName: entry.name });
   const bus = createRabbitBus({ url: shared.AMQP_URL, logger });
