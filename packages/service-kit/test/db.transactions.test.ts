@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { migrate, openPostgres, rows, type Database } from '../src/db';
-import { inlineParameters } from '../src/db/postgres';
+import { inlineParameters, MAX_INLINED_STRING } from '../src/db/postgres';
 import { createTestDatabase, type TestDatabase } from '../src/testing/postgres';
 import { tenantScope } from '../src/tenant';
 import { allNotes, insertNote, NOTES_MIGRATIONS, TENANT_A, TENANT_B } from './fixtures/notes';
@@ -35,6 +35,10 @@ describe('inlineParameters (a transaction first statement sent with its begin)',
     expect(inlineParameters('select $1', [Buffer.from('x')])).toBeUndefined();
     expect(inlineParameters('select $2', ['v'])).toBeUndefined();
     expect(inlineParameters('select $1', ['a\u0000b'])).toBeUndefined();
+    expect(inlineParameters('select $1', ['x'.repeat(MAX_INLINED_STRING)])).toBe(
+      `select '${'x'.repeat(MAX_INLINED_STRING)}'`,
+    );
+    expect(inlineParameters('select $1', ['x'.repeat(MAX_INLINED_STRING + 1)])).toBeUndefined();
   });
 });
 

@@ -257,9 +257,12 @@ function deferringClient(connection: Connection): { query: Query } {
  * `text` with its `$n` placeholders replaced by `values` as quoted literals — of type unknown in
  * PostgreSQL, as an untyped parameter is, so the statement means the same (strings through pg's
  * escapeLiteral; numbers, bigints and booleans as their text; null and undefined as NULL). Undefined when
- * a value is of another kind (or a string with a NUL), or the text has what this scanner does not read (dollar quoting, E''
+ * a value is of another kind (or a string with a NUL or longer than MAX_INLINED_STRING), or the text has what this scanner does not read (dollar quoting, E''
  * strings, nested comments): the statement then goes with its parameters as it is.
  */
+/** The longest string parameter inlined into a transaction's first statement (longer: sent as a parameter). */
+export const MAX_INLINED_STRING = 1024;
+
 export function inlineParameters(text: string, values: unknown[]): string | undefined {
   if (values.length === 0) return text;
   const literals: string[] = [];
@@ -267,7 +270,9 @@ export function inlineParameters(text: string, values: unknown[]): string | unde
     if (value === null || value === undefined) literals.push('NULL');
     else if (typeof value === 'string') {
       // A NUL would end the query's text in the protocol: such a value goes as a parameter (and fails there).
-      if (value.includes('\u0000')) return undefined;
+      // A long one (an inbox batch's JSON) too: escapeLiteral walks it character by character, which costs
+      // more node CPU than the round trip it saves.
+      if (value.length > MAX_INLINED_STRING || value.includes('\u0000')) return undefined;
       literals.push(escapeLiteral(value));
     } else if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
       literals.push(`'${String(value)}'`);
