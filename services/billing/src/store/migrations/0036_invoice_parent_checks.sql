@@ -5,7 +5,8 @@
 --
 -- What a foreign key guarantees, and how it still holds:
 --   1. an inserted (or re-pointed) child names a parent that exists: AFTER INSERT ... FOR EACH STATEMENT
---      triggers check all the statement's new rows in one anti-join (transition tables), and a changed key on
+--      triggers check all the statement's new rows in one query over the transition table (a primary-key
+--      probe per new row), and a changed key on
 --      UPDATE is checked row by row as the foreign key did (rare: nothing in billing changes these columns);
 --   2. the parent never goes away while a child names it: clients, client services and invoices are never
 --      deleted nor re-keyed in billing (a client or a service ends by its status, an invoice by cancellation
