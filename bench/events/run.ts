@@ -315,6 +315,9 @@ async function steadyLatency(dbUrl: string, amqpUrl: string, rate: number, secon
   const consumerDb = openPostgres({ url: dbUrl, max: 24 });
   const committedAt = new Map<string, bigint>();
   const latencies: number[] = [];
+  /** Events applied before their writer's commit returned (counted as latency 0, and reported). */
+  const appliedFirst = new Set<string>();
+  let early = 0;
   // The relay's share: commit → broker confirm (the rest is delivery and the inbox transaction).
   const confirmLatencies: number[] = [];
   const pubBus = observed(createRabbitBus({ url: amqpUrl }), {
@@ -333,6 +336,10 @@ async function steadyLatency(dbUrl: string, amqpUrl: string, rate: number, secon
         if (disposition === 'ack' && t0 !== undefined) {
           latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
           committedAt.delete(message.id!);
+        } else if (disposition === 'ack' && message.id) {
+          // Applied before its writer's commit call returned (the commit is visible to the relay a moment
+          // before its answer reaches the writer; all three share this process's event loop): latency 0.
+          appliedFirst.add(message.id);
         }
         return disposition;
       }),
@@ -365,7 +372,10 @@ async function steadyLatency(dbUrl: string, amqpUrl: string, rate: number, secon
     const write = db
       .transaction((tx) => outbox.enqueue(tx, { type: NoteAdded.type, tenantId: TENANT_A, data: { n } }))
       .then((envelope) => {
-        committedAt.set(envelope.id, process.hrtime.bigint());
+        if (appliedFirst.delete(envelope.id)) {
+          latencies.push(0);
+          early++;
+        } else committedAt.set(envelope.id, process.hrtime.bigint());
       })
       .finally(() => writes.delete(write));
     writes.add(write);
@@ -391,6 +401,7 @@ async function steadyLatency(dbUrl: string, amqpUrl: string, rate: number, secon
     confirmedP50: at(0.5, confirmLatencies),
     confirmedP99: at(0.99, confirmLatencies),
     measured: latencies.length,
+    early,
     total,
     committedPerSecond,
   };
@@ -516,7 +527,7 @@ async function main() {
     );
     console.log(`ratio (outbox pipeline / raw): ${(pipeline.perSecond / raw).toFixed(2)} (goal ≥ 0.50)`);
     console.log(
-      `latency commit → applied at a steady 1000 events/s (${latency.measured}/${latency.total} events, one per transaction, committed at ${latency.committedPerSecond.toFixed(0)}/s): p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms (of which commit → broker confirm: p50 ${latency.confirmedP50.toFixed(1)} ms, p99 ${latency.confirmedP99.toFixed(1)} ms)`,
+      `latency commit → applied at a steady 1000 events/s (${latency.measured}/${latency.total} events, ${latency.early} applied before their commit call returned, one per transaction, committed at ${latency.committedPerSecond.toFixed(0)}/s): p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms (of which commit → broker confirm: p50 ${latency.confirmedP50.toFixed(1)} ms, p99 ${latency.confirmedP99.toFixed(1)} ms)`,
     );
   } finally {
     await vhost.drop();
