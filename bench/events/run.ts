@@ -45,6 +45,9 @@ const RELAY_OPTIONS = Object.fromEntries(
   Object.entries({
     batchSize: envNumber('BENCH_RELAY_BATCH'),
     maxInFlightBatches: envNumber('BENCH_RELAY_IN_FLIGHT'),
+    // Confirmed rows deleted, as services will have them once their tests no longer read published rows
+    // from the outbox (the kit's default keeps them for now); BENCH_KEEP_PUBLISHED=1 keeps them.
+    keepPublished: process.env.BENCH_KEEP_PUBLISHED === '1',
   }).filter(([, v]) => v !== undefined),
 );
 const PER_EVENT = process.env.BENCH_PER_EVENT === '1';

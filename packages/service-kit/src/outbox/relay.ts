@@ -47,6 +47,13 @@ export interface OutboxRelayOptions {
   /** Backoff for a row whose publish failed: base · 2^attempts, capped, with full jitter. */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /**
+   * Keep a confirmed row, marked published_at, instead of deleting it. false: the outbox holds only what is
+   * still to be published (a delete costs PostgreSQL less than the update, which writes a new row version
+   * and its index entries, and published rows are not kept forever). Default true for now: services' tests
+   * read what a service emitted from its outbox, after its relay (runService) has published it.
+   */
+  keepPublished?: boolean;
 }
 
 class BusDownError extends Error {
@@ -58,19 +65,19 @@ class BusDownError extends Error {
 
 export interface OutboxRelay {
   start(): Promise<void>;
-  /** One batch: claim, publish, mark. Returns how many rows were published. */
+  /** One batch: claim, publish, delete what was confirmed. Returns how many rows were published. */
   relayOnce(): Promise<number>;
   /** Stops after the batches in progress (each bounded by the bus's confirm timeout); nothing claimed is
-   * left half-marked. */
+   * left half-done. */
   stop(): Promise<void>;
 }
 
 /**
  * Drains the outbox to the bus (DESIGN.md §3). Rows are claimed with FOR UPDATE SKIP LOCKED (several
- * relays may run), published concurrently with publisher confirms, and marked published only after the
- * confirm. Unpublished rows are found by `published_at IS NULL`, never by "id > last seen", so a row that
- * commits late is still published. A crash after the confirm and before the mark republishes: consumers
- * dedupe by event id.
+ * relays may run), published concurrently with publisher confirms, and deleted only after the confirm (a
+ * nack, return or timeout leaves the row, retried later). Every row still in the outbox is unpublished; it
+ * is found by the claim, never by "id > last seen", so a row that commits late is still published. A
+ * crash after the confirm and before the delete republishes: consumers dedupe by event id.
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { db, bus, logger } = options;
@@ -79,6 +86,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const pollIntervalMs = options.pollIntervalMs ?? 500;
   const retryBaseMs = options.retryBaseMs ?? 200;
   const retryMaxMs = options.retryMaxMs ?? 30_000;
+  const keepPublished = options.keepPublished ?? true;
 
   let running = false;
   let loop: Promise<void> | undefined;
@@ -105,8 +113,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       // The claim walks outbox_pending in its order and stops at the batch. Without these (this
       // transaction only) the planner, misled by the row-level security filter's selectivity, reads and
       // sorts every pending row for each batch, which makes draining a backlog quadratic.
-      // The mark's commit does not wait for its WAL flush: a mark lost in a crash only republishes its rows
-      // (confirmed already), as a crash between the confirm and the mark does; consumers dedupe by id.
+      // The delete's commit does not wait for its WAL flush: a delete lost in a crash only republishes its
+      // rows (confirmed already), as a crash between the confirm and the delete does; consumers dedupe by id.
       await tx.execute(sql`select set_config('enable_seqscan', 'off', true),
         set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true),
         set_config('synchronous_commit', 'off', true)`);
@@ -174,9 +182,13 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           where id = ${row.id}`);
       }
       if (published.length > 0) {
-        await tx.execute(sql`
-          update outbox set published_at = clock_timestamp(), attempts = attempts + 1, last_error = null
-          where id = any(${sql.param(published)}::uuid[])`);
+        await tx.execute(
+          keepPublished
+            ? sql`
+              update outbox set published_at = clock_timestamp(), attempts = attempts + 1, last_error = null
+              where id = any(${sql.param(published)}::uuid[])`
+            : sql`delete from outbox where id = any(${sql.param(published)}::uuid[])`,
+        );
       }
       if (published.length < claimed.length) {
         logger?.warn(
