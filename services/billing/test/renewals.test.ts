@@ -99,7 +99,15 @@ describe('renewals', () => {
     );
     expect(EventEnvelopeSchema.safeParse(env!.envelope).success).toBe(true);
     expect(InvoiceIssued.schema.strict().safeParse(env!.envelope.data).success).toBe(true);
-    expect(env!.envelope.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const v7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    // the batch mints its ids (renewals.store: MINT_*): UUIDv7s of the statement's millisecond (real time)
+    const invoiceId: string = env!.envelope.data.invoiceId;
+    expect(env!.envelope.id).toMatch(v7);
+    expect(invoiceId).toMatch(v7);
+    expect(invoiceId).not.toBe(env!.envelope.id);
+    const ms = (id: string) => parseInt(id.replace(/-/g, '').slice(0, 12), 16);
+    expect(ms(env!.envelope.id)).toBe(ms(invoiceId));
+    expect(Math.abs(ms(invoiceId) - Date.now())).toBeLessThan(10 * 60_000);
   });
 
   it('issues nothing twice: run again, or two runs at once', async () => {
