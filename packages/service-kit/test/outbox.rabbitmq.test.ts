@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import amqp from 'amqplib';
 import { PLATFORM_TENANT_ID } from '@geminis/contracts';
 import { sql } from 'drizzle-orm';
@@ -12,6 +14,9 @@ import { effects, NoteAdded, recordEffect, testRegistry, waitFor } from './fixtu
 import { NOTES_MIGRATIONS, TENANT_A } from './fixtures/notes';
 
 jest.setTimeout(60_000);
+
+const rabbitmqctl = (...args: string[]) =>
+  promisify(execFile)('rabbitmqctl', ['-q', ...args], { timeout: 30_000 });
 
 type Vhost = Awaited<ReturnType<typeof createTestVhost>>;
 
@@ -221,6 +226,62 @@ describe('outbox → RabbitMQ → inbox', () => {
       rows<{ count: string }>(tx, sql`select count(*) from outbox`),
     );
     expect(left?.count).toBe('0');
+  });
+
+  it('keeps a row whose publish the broker nacked, and deletes it only once a publish is confirmed', async () => {
+    // The consumer's queue takes nothing more once it holds a message (max-length 0 with its reject-publish
+    // overflow): the broker nacks the relay's publish of the next event, again and again, until there is
+    // room.
+    const policy = ['-p', vhost.name, 'outbox-full'];
+    await consumer.stop();
+    let restarted = false;
+    await rabbitmqctl(
+      'set_policy',
+      ...policy,
+      `^${consumerName}$`,
+      '{"max-length":0}',
+      '--apply-to',
+      'queues',
+    );
+    try {
+      await emit(98);
+      await waitFor(
+        () => vhost.queueDepth(consumerName),
+        (d) => d >= 1,
+      );
+      const envelope = await emit(99);
+      const row = () =>
+        db.withTenant(allTenants, (tx) =>
+          rows<{ attempts: number; last_error: string | null }>(
+            tx,
+            sql`select attempts, last_error from outbox where id = ${envelope.id}`,
+          ),
+        );
+      const failed = await waitFor(row, (r) => (r[0]?.attempts ?? 0) >= 2);
+      expect(failed).toEqual([{ attempts: expect.any(Number), last_error: expect.stringMatching(/nack/) }]);
+      expect(failed[0]!.attempts).toBeGreaterThanOrEqual(2);
+      // Room again: the queue lets its publishers in once a consumer takes it below the new limit (RabbitMQ
+      // 3.10 keeps a publisher it refused blocked if the limit is merely cleared).
+      await rabbitmqctl(
+        'set_policy',
+        ...policy,
+        `^${consumerName}$`,
+        '{"max-length":100}',
+        '--apply-to',
+        'queues',
+      );
+      await consumer.start();
+      restarted = true;
+      const seen = await waitFor(
+        () => effects(db),
+        (e) => e.length >= 2,
+      );
+      expect(seen.map((e) => e.n)).toEqual([98, 99]);
+      expect(await waitFor(row, (r) => r.length === 0)).toEqual([]);
+    } finally {
+      await rabbitmqctl('clear_policy', ...policy).catch(() => undefined);
+      if (!restarted) await consumer.start();
+    }
   });
 
   it('stops when stopped during its first round (every worker was still claiming)', async () => {
