@@ -176,4 +176,53 @@ describe('the reseller wholesale economy: domains, platform products, the resell
       [resoldId, null, '2028-04-01', '2030-04-01', 1500],
     ]);
   });
+
+  it('charges a resold domain’s renewal the platform’s renewal price for its term, not its registration price', async () => {
+    // the platform prices .net: a cheap first year, a dearer renewal (what the reseller owes at each)
+    const admin = h.issuer.tokenFor('admin', PLATFORM_TENANT_ID);
+    const platformPrices = [{ currency: 'EUR', years: 1, register: 800, renew: 1400, transfer: 900 }];
+    expect(
+      (await client(h.catalogUrl).put('/v1/domain-pricing/.net', { prices: platformPrices }, admin)).status,
+    ).toBe(200);
+    const retail = [{ currency: 'EUR', years: 1, register: 1099, renew: 1599, transfer: 1199 }];
+    expect(
+      (await client(h.catalogUrl).put('/v1/domain-pricing/.net', { prices: retail }, a.resellerToken)).status,
+    ).toBe(200);
+    clock.set('2026-05-01');
+    const c = await newClient(h, a.tenantId);
+    const name = `renews-${newId().slice(-8)}.net`;
+    const order = await api.post(
+      '/v1/orders',
+      { items: [], domains: [{ domain: name, action: 'register', years: 1, registrant }] },
+      c.token,
+    );
+    expect(order.status).toBe(201);
+    await api.post(`/v1/invoices/${order.body.invoiceId}/payments`, { amount: 1099 }, a.resellerToken);
+    const [id] = order.body.serviceIds as string[];
+    await h.deliver('provisioning.domain.registered.v1', a.tenantId, {
+      domainServiceId: id,
+      domain: name,
+      expiresAt: '2027-05-01T00:00:00Z',
+      registrar: 'resellerclub',
+    });
+    const charged = async () =>
+      (await charges())
+        .filter((x) => x.serviceId === id)
+        .map((x) => [x.periodStart, x.periodEnd, x.wholesalePrice])
+        .sort((x, y) => (x[0] < y[0] ? -1 : 1));
+    await run();
+    expect(await charged()).toEqual([['2026-05-01', '2027-05-01', 800]]); // the register price
+    // the client renews at the reseller's renewal price; the reseller owes the platform's renewal price
+    clock.set('2027-04-20');
+    await jobsOf(h).renew();
+    const renewal = (await renewalInvoices(h, a.tenantId)).find((r) => r.service_id === id)!;
+    expect(Number(renewal.total)).toBe(1599);
+    await api.post(`/v1/invoices/${renewal.id}/payments`, { amount: 1599 }, a.resellerToken);
+    clock.set('2027-05-01');
+    await run();
+    expect(await charged()).toEqual([
+      ['2026-05-01', '2027-05-01', 800],
+      ['2027-05-01', '2028-05-01', 1400],
+    ]);
+  });
 });

@@ -35,8 +35,20 @@ export interface ServicePlan {
   nextDueDate: string | null;
   /** A domain renews for the years it was ordered for (months); other services follow their cycle. */
   termMonths: number | null;
+  /**
+   * A resold domain: what each renewal owes the platform (its renewal price for the term, from the order's
+   * renewal quote); null otherwise (and the registration's wholesale applies).
+   */
+  renewalWholesale: Minor | null;
   /** For a domain: the index of its cart domain (its registration details). */
   domainItem: number | null;
+}
+
+/** What a cart's domain renews at (catalog's renewal quote for the same term): its client's price, the platform's. */
+export interface DomainRenewal {
+  retail: Minor;
+  /** The platform's renewal price a reseller owes for it; null: the reseller's own (not resold). */
+  wholesale: Minor | null;
 }
 
 /** The cycle a domain service shows for its term (4–10 years renew with `termMonths`, shown as annually). */
@@ -89,7 +101,7 @@ export function planOrder(
   domains: (string | undefined)[],
   today: string,
   taxRateBps: number,
-  domainRenewals: Minor[] = [],
+  domainRenewals: DomainRenewal[] = [],
   taxInclusive = false,
 ): OrderPlan {
   const services: ServicePlan[] = [];
@@ -118,6 +130,7 @@ export function planOrder(
         registrationDate: today,
         nextDueDate: addCycle(today, line.cycle),
         termMonths: null,
+        renewalWholesale: null,
         domainItem: null,
       });
       service = services.length - 1;
@@ -137,11 +150,12 @@ export function planOrder(
         domain,
         cycle: domainCycle(years),
         quantity: 1,
-        recurringAmount: domainRenewals[domainItem] ?? BigInt(line.subtotal),
+        recurringAmount: domainRenewals[domainItem]?.retail ?? BigInt(line.subtotal),
         addons: [],
         registrationDate: today,
         nextDueDate: end,
         termMonths: years * 12,
+        renewalWholesale: domainRenewals[domainItem]?.wholesale ?? null,
         domainItem,
       });
       service = services.length - 1;

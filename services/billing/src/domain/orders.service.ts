@@ -43,9 +43,9 @@ import { addDays, dateOf } from './cycles';
 import { invalidField, orderNotCancellable, orderNotFound, promotionRefused, unknownClient } from './errors';
 import { type Answer, type Complete, type Idempotent } from './idempotency.service';
 import { type OrderInput } from './inputs';
-import { toJsonMinor, type Minor } from './money';
+import { toJsonMinor } from './money';
 import { type Sealer } from './secrets';
-import { planOrder } from './order-plan';
+import { planOrder, type DomainRenewal } from './order-plan';
 import { type PromotionHolds } from './promotion-holds.service';
 import { type Settlement } from './settlement.service';
 import { orderView } from './views';
@@ -105,7 +105,7 @@ export function createOrdersService(deps: {
       snapshot: QuoteSnapshot;
       input: OrderInput;
       placedBy: string;
-      domainRenewals: Minor[];
+      domainRenewals: DomainRenewal[];
     },
     complete: Complete,
   ): Promise<OrderView> {
@@ -311,7 +311,8 @@ export function createOrdersService(deps: {
             .catch((err: unknown) => {
               throw renamedForOrder(err, input.items.length);
             });
-          // What each domain renews at: catalog's renewal price for the same term (no promotion).
+          // What each domain renews at: catalog's renewal price for the same term (no promotion), and for a
+          // reseller's domain the platform's renewal price it owes at each renewal (the line's wholesale).
           const domainRenewals =
             input.domains.length === 0
               ? []
@@ -328,7 +329,11 @@ export function createOrdersService(deps: {
                     .catch((err: unknown) => {
                       throw renamedForOrder(err, 0);
                     })
-                ).lines.map((l) => BigInt(l.subtotal));
+                ).lines.map((l): DomainRenewal => ({
+                  retail: BigInt(l.subtotal),
+                  wholesale:
+                    l.kind === 'domain' && l.details.wholesale ? BigInt(l.details.wholesale.price) : null,
+                }));
           const snapshot = quote.snapshot;
           if (snapshot.tenantId !== tenantId)
             throw new UpstreamError(

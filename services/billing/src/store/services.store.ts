@@ -7,7 +7,10 @@ import { clientIs, iso, json, tenantIs, writeTenant } from './sql';
 
 export type ServiceStatus = ClientServiceStatus;
 
-export interface ClientService extends Omit<ServicePlan, 'recurringAmount' | 'addons' | 'domainItem'> {
+export interface ClientService extends Omit<
+  ServicePlan,
+  'recurringAmount' | 'addons' | 'domainItem' | 'renewalWholesale'
+> {
   addons: AddonPlan[];
   id: string;
   tenantId: string;
@@ -148,14 +151,15 @@ export async function insertService(
   await tx.execute(sql`
     insert into client_services (id, tenant_id, client_id, order_id, product_id, platform_product_id, product_name,
                                  product_type, module, module_config, domain, cycle, quantity, currency,
-                                 recurring_amount, registration_date, next_due_date, status, addons, term_months)
+                                 recurring_amount, registration_date, next_due_date, status, addons, term_months,
+                                 renewal_wholesale)
     values (${s.id}, ${writeTenant(scope)}, ${s.clientId}, ${s.orderId}, ${s.productId}, ${s.platformProductId},
             ${s.productName},
             ${s.productType}, ${s.module}, ${json(s.moduleConfig)}, ${s.domain}, ${s.cycle}, ${s.quantity},
             ${s.currency}, ${s.recurringAmount.toString()}::bigint, ${s.registrationDate}::date,
             ${s.nextDueDate}::date, 'pending',
             ${json(s.addons.map((a) => ({ ...a, recurringAmount: a.recurringAmount.toString() })))},
-            ${s.termMonths})`);
+            ${s.termMonths}, ${s.renewalWholesale === null ? null : s.renewalWholesale.toString()}::bigint)`);
 }
 
 export async function findService(

@@ -20,8 +20,10 @@ export interface ChargeBatch {
  * The wholesale price of a resold service, from the order line catalog priced (the snapshot billing stored):
  * `wholesale: { price, setupFee } | null` (at the line or in its `details`; null: the reseller's own line,
  * nothing to pay the platform). A hosting service's line is the product line of its product and cycle; a
- * domain's, the domain line of its name (the platform's TLD price for the action and the years bought, which
- * is also what each renewal of the same term is charged). `platform_product_id`: the platform's product the
+ * domain's, the domain line of its name (the platform's TLD price for the action and the years bought) for its
+ * first term, and for each renewal the platform's renewal price for the term the order recorded
+ * (`renewal_wholesale`, 0038; a domain ordered before it: the line's price again). `p` is the service's
+ * current period (`p.first`: its first). `platform_product_id`: the platform's product the
  * line resells (`platformProductId`; the line's own productId may be the reseller's alias of it). Read in SQL
  * from the row `s` and its order `o`.
  *
@@ -43,7 +45,9 @@ const WHOLESALE_LINE = sql`
             ch.platform_product_id
       where ch.line_details and ch.wholesale_price is not null)
     union all
-    (select (y.w ->> 'price')::bigint as price, coalesce((y.w ->> 'setupFee')::bigint, 0) as setup_fee,
+    (select case when s.product_type = 'domain' and not p.first and s.renewal_wholesale is not null
+                 then s.renewal_wholesale else (y.w ->> 'price')::bigint end as price,
+            coalesce((y.w ->> 'setupFee')::bigint, 0) as setup_fee,
            coalesce((x ->> 'setupTotal')::bigint, 0) as retail_setup,
            coalesce(x -> 'details' ->> 'platformProductId', x ->> 'platformProductId')::uuid as platform_product_id
       from jsonb_array_elements(o.snapshot -> 'lines') x
