@@ -54,6 +54,23 @@ describe('listen', () => {
     agent.destroy();
   });
 
+  it('closes a keep-alive connection once its in-flight answer is done, its head already sent', async () => {
+    const app = express();
+    app.get('/stream', (_req, res) => {
+      res.write('part ');
+      setTimeout(() => res.end('done'), 150);
+    });
+    const s = await listen(app, 0);
+    const agent = new Agent({ keepAlive: true });
+    const answer = get(`${s.url}/stream`, agent);
+    await new Promise((r) => setTimeout(r, 50));
+    // A grace far beyond the test's timeout: the close must not wait for it, nor for keep-alive's.
+    const closed = s.close(60_000);
+    await expect(answer).resolves.toMatchObject({ status: 200, body: 'part done' });
+    await closed;
+    agent.destroy();
+  });
+
   it('cuts requests still running when the grace period ends', async () => {
     const app = express();
     app.get('/hang', () => undefined);
