@@ -117,7 +117,7 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
     orders: createOrdersService({ db, outbox, catalog, idempotent, settlement, holds, sealer, ...clock }),
     invoices: createInvoicesService({ db }),
     clientServices: createClientServicesService({ db }),
-    serviceActions: createServiceActions({ db, outbox, ...clock }),
+    serviceActions: createServiceActions({ db, outbox, settlement, ...clock }),
     lateFees: createLateFees({ db, settlement }),
     lifecycle,
     wholesale,

@@ -100,13 +100,18 @@ describe('wholesale credits for resold services that end early', () => {
         currency: 'EUR',
       }),
     ]);
+    // the invoice was still unpaid: the credit pays it at once (the reseller does not owe what it got back)
+    const paid = (await invoices(a.resellerToken)).find((i) => i.id === invoice.id);
+    expect(invoice.amountPaid).toBe(0);
+    expect(paid).toMatchObject({ status: 'partially_paid', amountPaid: 406 });
     const balance = await api.get('/v1/wholesale/balance', a.resellerToken);
-    expect(balance.body.balances).toEqual([{ currency: 'EUR', amount: 406 }]);
+    expect(balance.body.balances).toEqual([{ currency: 'EUR', amount: 0 }]);
     // a second cancellation is refused, and nothing is credited twice
     expect((await cancel()).status).toBe(409);
     expect(await credits()).toHaveLength(1);
+    expect((await invoices(a.resellerToken)).find((i) => i.id === invoice.id).amountPaid).toBe(406);
     expect((await api.get('/v1/wholesale/balance', a.resellerToken)).body.balances).toEqual([
-      { currency: 'EUR', amount: 406 },
+      { currency: 'EUR', amount: 0 },
     ]);
   });
 
@@ -162,10 +167,31 @@ describe('wholesale credits for resold services that end early', () => {
       ['charge', 600, null],
       ['credit', -406, null],
     ]);
-    // no credit note for it: the balance is still the first credit's
+    // no credit note for it: the balance is still what the first credit left (it paid its invoice)
     expect((await api.get('/v1/wholesale/balance', a.resellerToken)).body.balances).toEqual([
-      { currency: 'EUR', amount: 406 },
+      { currency: 'EUR', amount: 0 },
     ]);
     expect(await run()).toMatchObject({ charged: 0, invoiced: 0 });
+  });
+
+  it('leaves the credit on the reseller’s balance when the invoice it is against was paid', async () => {
+    clock.set('2026-03-11');
+    const [invoice] = await invoices(b.resellerToken);
+    const pay = await api.post(`/v1/invoices/${invoice.id}/payments`, { amount: invoice.total }, admin);
+    expect(pay.status).toBe(201);
+    const cancelled = await api.post(
+      `/v1/client-services/${S.b!.serviceId}/cancel`,
+      { when: 'immediate', reason: 'moving away' },
+      S.b!.client.token,
+    );
+    expect(cancelled.status).toBe(200);
+    // 700 × 21 / 31 = 474.19… → 474, to the balance: the invoice was paid in full already
+    expect((await api.get('/v1/wholesale/balance', b.resellerToken)).body.balances).toEqual([
+      { currency: 'EUR', amount: 474 },
+    ]);
+    expect((await invoices(b.resellerToken)).find((i) => i.id === invoice.id)).toMatchObject({
+      status: 'paid',
+      amountPaid: invoice.total,
+    });
   });
 });

@@ -25,6 +25,7 @@ import {
   type ServiceActionInput,
 } from './inputs';
 import { enqueueRequest } from './lifecycle-requests';
+import { type Settlement } from './settlement.service';
 import { creditUnusedWholesale } from './wholesale-credits';
 
 /**
@@ -33,8 +34,13 @@ import { creditUnusedWholesale } from './wholesale-credits';
  * statuses it allows (409 otherwise, nothing written) and asks provisioning through the outbox in the
  * same transaction, with the reason recorded.
  */
-export function createServiceActions(deps: { db: Database; outbox: Outbox; now?: () => Date }) {
-  const { db, outbox } = deps;
+export function createServiceActions(deps: {
+  db: Database;
+  outbox: Outbox;
+  settlement: Settlement;
+  now?: () => Date;
+}) {
+  const { db, outbox, settlement } = deps;
   const now = deps.now ?? (() => new Date());
 
   async function act(
@@ -96,7 +102,7 @@ export function createServiceActions(deps: { db: Database; outbox: Outbox; now?:
           throw serviceStateConflict(s.status, 'terminated');
         await cancelUnpaidRenewals(tx, scope, id);
         await enqueueRequest(tx, outbox, 'terminate', s, input.reason);
-        await creditUnusedWholesale(tx, outbox, auth, s, dateOf(now()));
+        await creditUnusedWholesale(tx, outbox, settlement, auth, s, dateOf(now()));
       }),
 
     /** Staff exempt a service from automatic suspension and termination for non-payment (or lift it). */
@@ -135,7 +141,7 @@ export function createServiceActions(deps: { db: Database; outbox: Outbox; now?:
         await recordImmediateCancellation(tx, scope, id, input.reason);
         await cancelUnpaidRenewals(tx, scope, id);
         await enqueueRequest(tx, outbox, 'terminate', s, `cancelled by the client: ${input.reason}`);
-        await creditUnusedWholesale(tx, outbox, auth, s, dateOf(now()));
+        await creditUnusedWholesale(tx, outbox, settlement, auth, s, dateOf(now()));
       }),
   };
 }

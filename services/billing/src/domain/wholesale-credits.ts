@@ -1,11 +1,14 @@
 import { PLATFORM_TENANT_ID } from '@geminis/contracts';
 import { applyTenantScope, tenantScope, type AuthContext, type Outbox, type Tx } from '@geminis/service-kit';
 import { sql } from 'drizzle-orm';
+import { lockClient } from '../store/clients.store';
 import { findInvoice } from '../store/invoices.store';
 import { type ClientService } from '../store/services.store';
 import { chargeCovering, insertCredit, setCreditNote } from '../store/wholesale.store';
 import { announceCreditNote, depositCreditNote, numberedCreditNote } from './credit-notes.service';
+import { applyPayment } from './invoice-payment';
 import { prorate } from './proration';
+import { type Settlement } from './settlement.service';
 
 const PLATFORM = tenantScope(PLATFORM_TENANT_ID);
 
@@ -21,13 +24,17 @@ const PLATFORM = tenantScope(PLATFORM_TENANT_ID);
  * In the caller's transaction (the one that ends the service), once per (service, period): the credit row
  * beside its charge; if the charge was invoiced already, a credit note in the platform's series against that
  * invoice refunds it to the reseller's account credit at the platform (what pays its next wholesale
- * invoices); otherwise the credit nets on the charge's line of the next consolidated invoice. The platform's
+ * invoices) and, while that invoice is still unpaid, pays it from that credit at once (as much of it as the
+ * invoice still owes: the reseller never owes the platform what the same note gave back; the rest stays as
+ * credit); otherwise the credit nets on the charge's line of the next consolidated invoice. The reseller's
+ * client row at the platform is locked before the invoice's (the order the reseller's own apply-credit takes). The platform's
  * wholesale invoicing lock is taken first, so a concurrent wholesale run either invoiced the charge before
  * (credit note) or sees the credit (netted).
  */
 export async function creditUnusedWholesale(
   tx: Tx,
   outbox: Outbox,
+  settlement: Settlement,
   auth: AuthContext,
   s: ClientService,
   today: string,
@@ -56,6 +63,7 @@ export async function creditUnusedWholesale(
     });
     if (creditId && charge.invoiceId) {
       const invoice = (await findInvoice(tx, PLATFORM, charge.invoiceId))!;
+      await lockClient(tx, PLATFORM, invoice.clientId);
       const note = await numberedCreditNote(tx, invoice, {
         amount: p.credit,
         reason:
@@ -68,6 +76,15 @@ export async function creditUnusedWholesale(
       await depositCreditNote(tx, note, auth.userId);
       await announceCreditNote(tx, outbox, note, invoice, true);
       await setCreditNote(tx, creditId, note.id);
+      const owed = (await findInvoice(tx, PLATFORM, invoice.id, undefined, true))!;
+      const due = owed.total - owed.amountPaid;
+      if ((owed.status === 'unpaid' || owed.status === 'partially_paid') && due > 0n)
+        await applyPayment(tx, PLATFORM, settlement, owed.id, {
+          amount: note.amount < due ? note.amount : due,
+          method: 'credit',
+          reference: null,
+          by: auth.userId,
+        });
     }
   }
   await applyTenantScope(tx, tenantScope(s.tenantId));
