@@ -2,6 +2,7 @@ import amqp from 'amqplib';
 import {
   createRabbitBus,
   EXCHANGE,
+  TOPIC_EXCHANGE,
   UNROUTED_EXCHANGE,
   UNROUTED_QUEUE,
   type Bus,
@@ -10,6 +11,7 @@ import {
   type IncomingMessage,
   type RabbitBusOptions,
 } from '../src/bus';
+import { directKeys } from '../src/bus/rabbit-topology';
 import { createTestVhost, type TestVhost } from '../src/testing/rabbit';
 
 jest.setTimeout(30_000);
@@ -98,6 +100,49 @@ describe('createRabbitBus', () => {
       headers: { 'x-tenant-id': 't1', traceparent: '00-m-1' },
     });
     expect(got[0]!.body.toString()).toBe(JSON.stringify({ id: 'm-1' }));
+  });
+
+  it('routes a known type by the direct exchange and any other by the topic exchange, each message once', async () => {
+    const bus = open({ eventTypes: ['test.direct.made.v1', 'test.direct.kept.v1', 'test.other.made.v1'] });
+    const got: string[] = [];
+    await bus.subscribe({ name: uniqueName('direct'), bindings: ['test.direct.*.v1'] }, async (m) => {
+      got.push(m.id!);
+      return 'ack';
+    });
+    // Bound on both exchanges, a known type is still delivered once (the topic exchange only sees what the
+    // direct one could not route); a type no registry knew reaches the queue by its pattern. The queue
+    // keeps publish order, and a second copy would come before the fence.
+    await bus.publish(event('known-1', 'test.direct.made.v1'));
+    await bus.publish(event('unknown-1', 'test.direct.other.v1'));
+    await bus.publish(event('fence-1', 'test.direct.kept.v1'));
+    expect(
+      await until(
+        () => [...got],
+        (g) => g.includes('fence-1'),
+      ),
+    ).toEqual(['known-1', 'unknown-1', 'fence-1']);
+    const conn = await amqp.connect(vhost.url);
+    const ch = await conn.createChannel();
+    try {
+      // Without the topic exchange only the direct one routes: the known type (the pattern expanded to it)
+      // still arrives, the unknown one has nowhere to go and comes back.
+      await ch.deleteExchange(TOPIC_EXCHANGE);
+      await bus.publish(event('known-2', 'test.direct.made.v1'));
+      await expect(bus.publish(event('unknown-2', 'test.direct.other.v1'))).rejects.toThrow(/unroutable/);
+      await bus.publish(event('fence-2', 'test.direct.kept.v1'));
+      expect(
+        await until(
+          () => [...got],
+          (g) => g.includes('fence-2'),
+        ),
+      ).toEqual(['known-1', 'unknown-1', 'fence-1', 'known-2', 'fence-2']);
+    } finally {
+      await ch.assertExchange(TOPIC_EXCHANGE, 'topic', {
+        durable: true,
+        alternateExchange: UNROUTED_EXCHANGE,
+      });
+      await conn.close();
+    }
   });
 
   it('keeps an event no consumer is bound to in geminis.unrouted', async () => {
@@ -454,5 +499,22 @@ describe('createRabbitBus', () => {
     await expect(bus.publish(event('nowhere'))).rejects.toThrow(/not connected/);
     expect(Date.now() - started).toBeLessThan(1_500);
     await expect(bus.check()).rejects.toThrow(/not connected/);
+  });
+});
+
+describe('directKeys', () => {
+  const types = ['identity.reseller.created.v1', 'identity.reseller.updated.v1', 'identity.user.created.v1'];
+
+  it('binds a plain name as itself, known or not', () => {
+    expect(directKeys('billing.invoice.paid.v1', types)).toEqual(['billing.invoice.paid.v1']);
+  });
+
+  it('expands a pattern to every known type it matches, and to nothing when none does', () => {
+    expect(directKeys('identity.reseller.*.v1', types)).toEqual([
+      'identity.reseller.created.v1',
+      'identity.reseller.updated.v1',
+    ]);
+    expect(directKeys('identity.#', types)).toEqual(types);
+    expect(directKeys('catalog.#', types)).toEqual([]);
   });
 });

@@ -28,6 +28,8 @@ interface ConsumerDeps {
   onChannelLost(): void;
   /** Bound on each broker round trip of a shutdown (cancel, channel close). */
   rpcTimeoutMs: number;
+  /** The event types a wildcard binding expands to on the direct exchange (declareConsumerQueues). */
+  eventTypes: readonly string[];
 }
 
 export function toIncoming(msg: ConsumeMessage): IncomingMessage {
@@ -269,7 +271,7 @@ export function createRabbitConsumer(
   }
 
   async function open(conn: ChannelModel) {
-    await declareConsumerQueues(conn, spec);
+    await declareConsumerQueues(conn, spec, deps.eventTypes);
     const ch = await conn.createChannel();
     ch.on('error', (err: Error) => log?.warn({ ...context, err }, 'consumer channel error'));
     ch.on('handler-error', (err: Error) =>

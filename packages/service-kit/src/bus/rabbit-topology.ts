@@ -1,8 +1,10 @@
 import { type Channel, type ChannelModel } from 'amqplib';
 import { noop, type BusLogger } from './logger';
+import { topicMatches } from './topic';
 import {
   DEAD_LETTER_EXCHANGE,
   EXCHANGE,
+  TOPIC_EXCHANGE,
   UNROUTED_EXCHANGE,
   UNROUTED_QUEUE,
   consumerQueue,
@@ -36,7 +38,10 @@ async function onThrowawayChannel(conn: ChannelModel, declare: (ch: Channel) => 
 export const UNROUTED_MAX_LENGTH = 100_000;
 export const UNROUTED_TTL_MS = 7 * 24 * 3600 * 1000;
 
-/** The topic exchange, its alternate exchange and queue (unrouted events are kept), and the DLX. */
+/**
+ * The direct exchange events are published to, the topic exchange behind it (its alternate exchange), the
+ * topic exchange's own alternate exchange and queue (unrouted events are kept), and the DLX.
+ */
 export async function declareTopology(conn: ChannelModel, log?: BusLogger): Promise<void> {
   await onThrowawayChannel(conn, async (ch) => {
     await ch.assertExchange(UNROUTED_EXCHANGE, 'fanout', { durable: true });
@@ -64,9 +69,19 @@ export async function declareTopology(conn: ChannelModel, log?: BusLogger): Prom
   });
   return onThrowawayChannel(conn, async (ch) => {
     await ch.bindQueue(UNROUTED_QUEUE, UNROUTED_EXCHANGE, '');
-    await ch.assertExchange(EXCHANGE, 'topic', { durable: true, alternateExchange: UNROUTED_EXCHANGE });
+    await ch.assertExchange(TOPIC_EXCHANGE, 'topic', { durable: true, alternateExchange: UNROUTED_EXCHANGE });
+    await ch.assertExchange(EXCHANGE, 'direct', { durable: true, alternateExchange: TOPIC_EXCHANGE });
     await ch.assertExchange(DEAD_LETTER_EXCHANGE, 'direct', { durable: true });
   });
+}
+
+/**
+ * The routing keys a binding pattern stands for on the direct exchange: itself when it has no wildcard,
+ * else every known event type it matches.
+ */
+export function directKeys(pattern: string, eventTypes: readonly string[]): string[] {
+  if (!pattern.split('.').some((word) => word === '*' || word === '#')) return [pattern];
+  return eventTypes.filter((type) => topicMatches(pattern, type));
 }
 
 /**
@@ -74,8 +89,15 @@ export async function declareTopology(conn: ChannelModel, log?: BusLogger): Prom
  * at-least-once dead-lettering (which needs `reject-publish`: §1.4), bound to its patterns; and its
  * dead-letter queue, bound to the DLX under the consumer's name. A per-instance queue also expires once
  * unused (x-expires, which quorum queues support), so replicas that are gone leave nothing behind.
+ * Each pattern is bound on the topic exchange as it is, and on the direct exchange as the event types it
+ * stands for (directKeys): a message the direct exchange routes is delivered by it alone, one it cannot
+ * route reaches the queue through the topic exchange; never both.
  */
-export function declareConsumerQueues(conn: ChannelModel, spec: ConsumerSpec): Promise<void> {
+export function declareConsumerQueues(
+  conn: ChannelModel,
+  spec: ConsumerSpec,
+  eventTypes: readonly string[],
+): Promise<void> {
   return onThrowawayChannel(conn, async (ch) => {
     const dlq = deadLetterQueue(spec.name);
     await ch.assertQueue(dlq, { durable: true, arguments: quorum });
@@ -93,6 +115,9 @@ export function declareConsumerQueues(conn: ChannelModel, spec: ConsumerSpec): P
         'x-overflow': 'reject-publish',
       },
     });
-    for (const pattern of spec.bindings) await ch.bindQueue(queue, EXCHANGE, pattern);
+    for (const pattern of spec.bindings) {
+      await ch.bindQueue(queue, TOPIC_EXCHANGE, pattern);
+      for (const key of directKeys(pattern, eventTypes)) await ch.bindQueue(queue, EXCHANGE, key);
+    }
   });
 }

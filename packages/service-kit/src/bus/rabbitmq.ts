@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { eventRegistry } from '@geminis/contracts';
 import amqp, { type ChannelModel } from 'amqplib';
 import { backoffDelay } from './backoff';
 import { noop, type BusLogger } from './logger';
@@ -31,6 +32,11 @@ export interface RabbitBusOptions {
    * operation still waiting on it, so nothing (publish, subscribe, close) waits forever. Default 5 s.
    */
   operationTimeoutMs?: number;
+  /**
+   * The event types a consumer's wildcard binding is expanded to on the direct exchange (see EXCHANGE).
+   * Default: every type registered in @geminis/contracts.
+   */
+  eventTypes?: readonly string[];
 }
 
 /** Drops the TCP socket under an amqplib connection: every pending RPC and confirm on it fails at once. */
@@ -85,6 +91,7 @@ export function createRabbitBus(options: RabbitBusOptions): Bus {
   const initialDelayMs = options.reconnect?.initialDelayMs ?? 500;
   const maxDelayMs = options.reconnect?.maxDelayMs ?? 5_000;
   const operationTimeoutMs = options.operationTimeoutMs ?? 5_000;
+  const eventTypes = options.eventTypes ?? eventRegistry.types();
 
   let connection: ChannelModel | undefined;
   let publisher: ConfirmPublisher | undefined;
@@ -288,6 +295,7 @@ export function createRabbitBus(options: RabbitBusOptions): Bus {
         logger: log,
         onChannelLost: () => setImmediate(() => void startConsumer(c).catch(noop)),
         rpcTimeoutMs: operationTimeoutMs,
+        eventTypes,
       });
       consumers.add(c);
       try {
