@@ -118,6 +118,40 @@ export function batchedStdout(): pino.DestinationStream {
   return destination;
 }
 
+/** A field of an access line: plain values only (no objects, nothing to walk or redact). */
+export type AccessField = string | number | boolean | undefined;
+
+/**
+ * Writes `logger`'s lines of one fixed shape — the access line of every request — straight to its
+ * destination: the same JSON pino would write (`level`, `time`, the logger's bindings, the fields in their
+ * order, `msg`), without pino's generic path (the redaction walk, the redact paths, its serialisers): in
+ * the gateway's process that path cost 20–50 µs of CPU per line under load, a fifth of its hop. For lines
+ * whose fields the caller chose and none of which can hold a secret; undefined fields are left out, as
+ * pino leaves them. Nothing is written below the logger's level (as it is at each line).
+ */
+export function accessLine(logger: Logger, msg: string) {
+  const stream = (logger as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym]!;
+  const bindings = (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym] ?? '';
+  const tail = `,"msg":${JSON.stringify(msg)}}\n`;
+  const write = (level: number, fields: Record<string, AccessField>) => {
+    let line = `{"level":${level},"time":"${new Date().toISOString()}"${bindings}`;
+    for (const key in fields) {
+      const value = fields[key];
+      if (value === undefined) continue;
+      line += `,"${key}":${JSON.stringify(value)}`;
+    }
+    stream.write(line + tail);
+  };
+  return {
+    info(fields: Record<string, AccessField>): void {
+      if (logger.levelVal <= 30) write(30, fields);
+    },
+    warn(fields: Record<string, AccessField>): void {
+      if (logger.levelVal <= 40) write(40, fields);
+    },
+  };
+}
+
 /** What a per-request or per-message logger carries (STYLE.md). */
 export interface LogContext {
   requestId?: string;

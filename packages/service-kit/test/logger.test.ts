@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger, redactSecrets } from '../src/logger';
+import { accessLine, createLogger, redactSecrets } from '../src/logger';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -70,5 +70,44 @@ describe('logger redaction', () => {
     expect(out.list[0]).toEqual({ secret: '[redacted]' });
     const clean = { a: { b: [1, 2] }, c: 'x' };
     expect(redactSecrets(clean)).toBe(clean);
+  });
+});
+
+describe('accessLine', () => {
+  const withoutTime = (line: Record<string, unknown>) => {
+    const { time, ...rest } = line;
+    expect(typeof time).toBe('string');
+    expect(Number.isNaN(Date.parse(time as string))).toBe(false);
+    return rest;
+  };
+
+  it("writes the line pino would write, with the logger's bindings and the fields in order", () => {
+    const { lines, logger } = capture();
+    const child = logger.child({ requestId: 'r1' });
+    const fields = {
+      method: 'GET',
+      path: '/v1/a"b\\c\n',
+      status: 200,
+      ms: 1.5,
+      aborted: true,
+      tenantId: undefined,
+    };
+    child.info(fields, 'request');
+    accessLine(child, 'request').info(fields);
+    accessLine(child, 'request').warn(fields);
+    expect(lines).toHaveLength(3);
+    expect(withoutTime(lines[1]!)).toEqual(withoutTime(lines[0]!));
+    expect(Object.keys(lines[1]!)).toEqual(Object.keys(lines[0]!));
+    expect(lines[1]).not.toHaveProperty('tenantId');
+    expect(lines[2]).toMatchObject({ level: 40, path: '/v1/a"b\\c\n', msg: 'request' });
+  });
+
+  it("writes nothing below the logger's level", () => {
+    const { lines, logger } = capture();
+    logger.level = 'warn';
+    const line = accessLine(logger, 'request');
+    line.info({ status: 200 });
+    line.warn({ status: 503 });
+    expect(lines).toEqual([expect.objectContaining({ level: 40, status: 503 })]);
   });
 });

@@ -2,6 +2,7 @@ import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { buildAsyncApiDocument } from '@geminis/contracts';
 import {
+  accessLine,
   bearerToken,
   ForbiddenError,
   headersSetBy,
@@ -82,21 +83,20 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   // What helmet and cors add to the answer of a request without an Origin header: the same every time.
   const fixedHeaders = headersSetBy([security, corsHeaders]);
   const logging = deps.logger.isLevelEnabled('info');
+  // Written straight to the log's destination (accessLine): pino's generic path was a fifth of the hop.
+  const access = accessLine(deps.logger, 'request');
 
   // One access line per request at the end, without a child logger per request: the gateway's hot path.
   const logAccess = (req: IncomingMessage, res: ServerResponse, requestId: string, path: string) => {
     const started = process.hrtime.bigint();
     res.once('finish', () => {
-      deps.logger.info(
-        {
-          requestId,
-          method: req.method,
-          path,
-          status: res.statusCode,
-          ms: Number(process.hrtime.bigint() - started) / 1e6,
-        },
-        'request',
-      );
+      access.info({
+        requestId,
+        method: req.method,
+        path,
+        status: res.statusCode,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+      });
     });
   };
 

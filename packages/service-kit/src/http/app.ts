@@ -8,7 +8,7 @@ import type {} from 'pino-http'; // its type of `req.log`, which startAccessLog 
 import { type TokenVerifier } from '../auth/verifier';
 import { ForbiddenError, UnauthenticatedError, UnavailableError, UnsupportedMediaTypeError } from '../errors';
 import { newId } from '../ids';
-import { type Logger } from '../logger';
+import { accessLine, type Logger } from '../logger';
 import { currentTraceId } from '../telemetry/context';
 import { serviceOpenApi } from './openapi';
 import { inputGuard } from './input-guard';
@@ -133,7 +133,13 @@ const logDescriptor: PropertyDescriptor = {
  * response headers serialised into every line were most of a service's CPU per request outside its own
  * work). No headers in the line: nothing to redact, nothing to leak.
  */
-function startAccessLog(logger: Logger, req: Request, res: Response, requestId: string): void {
+function startAccessLog(
+  logger: Logger,
+  access: ReturnType<typeof accessLine>,
+  req: Request,
+  res: Response,
+  requestId: string,
+): void {
   const state: LogState = { logger, requestId, traceId: currentTraceId() };
   (req as WithLog)[LOG] = state;
   Object.defineProperty(req, 'log', logDescriptor);
@@ -146,16 +152,17 @@ function startAccessLog(logger: Logger, req: Request, res: Response, requestId: 
     const auth = authIfAny(req);
     const line = {
       requestId,
-      ...(state.traceId ? { traceId: state.traceId } : {}),
-      ...(auth ? { tenantId: auth.tenantId, userId: auth.userId } : {}),
+      traceId: state.traceId,
+      tenantId: auth?.tenantId,
+      userId: auth?.userId,
       method: req.method,
       url: req.originalUrl,
       status,
-      ...(res.writableFinished ? {} : { aborted: true }),
+      aborted: res.writableFinished ? undefined : true,
       ms: Number(process.hrtime.bigint() - started) / 1e6,
     };
-    if (status >= 500) logger.warn(line, 'request completed');
-    else logger.info(line, 'request completed');
+    if (status >= 500) access.warn(line);
+    else access.info(line);
   };
   res.on('finish', done);
   res.on('close', done);
@@ -198,12 +205,14 @@ export function headersSetBy(
  */
 function front(logger: Logger) {
   const security = headersSetBy([helmet()]);
+  // Its fields are the request's ids, the caller, method, URL, status and time: nothing to redact.
+  const access = accessLine(logger, 'request completed');
   const names = Object.keys(security);
   return (req: Request, res: Response, next: NextFunction): void => {
     const id = requestIdFor(req);
     res.setHeader('x-request-id', id);
     for (const name of names) res.setHeader(name, security[name]!);
-    startAccessLog(logger, req, res, id);
+    startAccessLog(logger, access, req, res, id);
     next();
   };
 }
