@@ -67,6 +67,24 @@ export interface EventConsumerOptions {
   unavailableRetry?: { initialDelayMs?: number; maxDelayMs?: number };
   /** A handler's own failure waits min(max, initial·2^deliveryCount) before it is returned for redelivery. */
   failureDelay?: { initialDelayMs?: number; maxDelayMs?: number };
+  /**
+   * This consumer's inbox rows (the ids of events it applied) processed longer ago than `retentionMs`
+   * are deleted while it runs, every `intervalMs` (the first time within one interval of start), at most
+   * `batch` rows per statement and `maxBatches` statements per round. Defaults 7 days (far longer than
+   * any redelivery: a message goes back to the queue for seconds to minutes, within its delivery limit),
+   * 1 hour, 1,000 and 50. An event delivered again after its row is gone (a dead letter replayed more
+   * than `retentionMs` after it was applied) would be applied again. `retentionMs: 0` keeps every row.
+   */
+  inboxRetention?: { retentionMs?: number; intervalMs?: number; batch?: number; maxBatches?: number };
+}
+
+/**
+ * The smallest UUIDv7 of the millisecond `ms`: every UUIDv7 minted earlier sorts below it (its first 48
+ * bits are the Unix time in ms), as PostgreSQL compares uuids.
+ */
+export function uuidV7Floor(ms: number): string {
+  const t = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0');
+  return `${t.slice(0, 8)}-${t.slice(8, 12)}-0000-0000-000000000000`;
 }
 
 /** How applying a delivery ended: a disposition for the bus, or 'unavailable' (hold it and try again). */
@@ -382,6 +400,67 @@ export function createEventConsumer(options: EventConsumerOptions) {
     }
   }
 
+  const retentionMs = options.inboxRetention?.retentionMs ?? 7 * 24 * 3600 * 1000;
+  const pruneIntervalMs = options.inboxRetention?.intervalMs ?? 3600 * 1000;
+  const pruneBatch = Math.max(1, options.inboxRetention?.batch ?? 1000);
+  const pruneMaxBatches = Math.max(1, options.inboxRetention?.maxBatches ?? 50);
+  let pruneTimer: NodeJS.Timeout | undefined;
+  let pruning: Promise<unknown> | undefined;
+
+  /**
+   * Deletes this consumer's inbox rows processed before now − retentionMs, a bounded batch per statement
+   * (each its own short transaction, rows other replicas are deleting skipped), until a batch comes back
+   * short or maxBatches ran. Event ids are UUIDv7: the primary key's range (consumer, event_id below the
+   * cutoff's floor) finds the candidates without an index on processed_at, which decides (an event minted
+   * long ago may have been applied recently). Returns how many rows were deleted.
+   */
+  async function pruneInbox(now = Date.now()): Promise<number> {
+    if (retentionMs <= 0) return 0;
+    const cutoff = now - retentionMs;
+    const floor = uuidV7Floor(cutoff);
+    let total = 0;
+    for (let n = 0; n < pruneMaxBatches; n++) {
+      const [gone] = await db.transaction((tx) =>
+        rows<{ n: number }>(
+          tx,
+          sql`with doomed as (
+                select event_id from inbox
+                where consumer = ${consumer} and event_id < ${floor}::uuid
+                  and processed_at < to_timestamp(${cutoff / 1000})
+                limit ${pruneBatch}
+                for update skip locked
+              ), gone as (
+                delete from inbox i using doomed d
+                where i.consumer = ${consumer} and i.event_id = d.event_id
+                returning 1
+              )
+              select count(*)::int as n from gone`,
+        ),
+      );
+      total += gone?.n ?? 0;
+      if ((gone?.n ?? 0) < pruneBatch || stopping) break;
+    }
+    return total;
+  }
+
+  function schedulePrune(delayMs: number) {
+    if (retentionMs <= 0 || stopping) return;
+    pruneTimer = setTimeout(() => {
+      pruneTimer = undefined;
+      pruning = pruneInbox()
+        .then((n) => {
+          if (n > 0) logger?.info({ consumer, deleted: n }, 'pruned old inbox rows');
+        })
+        .catch((err: unknown) => logger?.warn({ consumer, err }, 'could not prune the inbox; will retry'))
+        .finally(() => {
+          pruning = undefined;
+          schedulePrune(pruneIntervalMs);
+        });
+    }, delayMs);
+    // A pending prune never keeps the process alive.
+    pruneTimer.unref();
+  }
+
   function handleBatched(message: IncomingMessage): Promise<Disposition> {
     let p: Prepared | 'dead-letter';
     try {
@@ -401,8 +480,11 @@ export function createEventConsumer(options: EventConsumerOptions) {
 
   return {
     handle,
+    pruneInbox,
     async start() {
       stopping = false;
+      // Replicas started together spread their rounds over the interval.
+      if (!pruneTimer) schedulePrune(Math.floor(Math.random() * pruneIntervalMs));
       subscription = await bus.subscribe(
         {
           name: consumer,
@@ -415,9 +497,12 @@ export function createEventConsumer(options: EventConsumerOptions) {
     },
     async stop() {
       stopping = true;
+      clearTimeout(pruneTimer);
+      pruneTimer = undefined;
       for (const wake of [...pauses]) wake();
       await subscription?.cancel();
       subscription = undefined;
+      await pruning;
     },
   };
 }
