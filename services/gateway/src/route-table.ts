@@ -273,8 +273,18 @@ export const ROUTES: readonly GatewayRoute[] = [
   },
 ];
 
+/** Each table's prefixes with their trailing slash, made once (not one string per route per request). */
+const prepared = new WeakMap<readonly GatewayRoute[], { route: GatewayRoute; under: string }[]>();
+
 export function matchRoute(path: string, routes: readonly GatewayRoute[] = ROUTES): GatewayRoute | undefined {
-  return routes.find(
-    (r) => path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`),
-  );
+  let table = prepared.get(routes);
+  if (!table) {
+    table = routes.map((route) => ({
+      route,
+      under: route.prefix.endsWith('/') ? route.prefix : `${route.prefix}/`,
+    }));
+    prepared.set(routes, table);
+  }
+  for (const { route, under } of table) if (path === route.prefix || path.startsWith(under)) return route;
+  return undefined;
 }
