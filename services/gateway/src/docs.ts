@@ -26,7 +26,13 @@ export function buildOpenApiDocument(routes: readonly GatewayRoute[]): Record<st
     paths[route.prefix.endsWith('.json') ? route.prefix : `${route.prefix}/{path}`] = {
       ...(route.prefix.endsWith('.json')
         ? {}
-        : { parameters: [{ name: 'path', in: 'path', required: true, schema: { type: 'string' } }] }),
+        : // bounded like every request string (a placeholder stays when its service's document could not be
+          // fetched: the document must still lint clean then)
+          {
+            parameters: [
+              { name: 'path', in: 'path', required: true, schema: { type: 'string', maxLength: 2048 } },
+            ],
+          }),
       get: operation,
       ...(route.prefix.endsWith('.json')
         ? {}
