@@ -116,6 +116,7 @@ async function runnerSection() {
       bus,
       logger: createLogger({ service: 'provisioning', level: 'silent' }),
       port: 0,
+      keepPublishedEvents: true,
       relayPollMs: 50,
       verifier,
       serviceKey: randomBytes(32).toString('base64url'),

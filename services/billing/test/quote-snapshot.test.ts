@@ -99,7 +99,16 @@ describe('the quote snapshot billing stores', () => {
       keyResolver: async (kid) => (kid === issuer.kid ? issuer.publicKey : undefined),
     });
     const logger = createLogger({ service: 'billing-test', level: 'silent' });
-    const common = { bus, logger, verifier, serviceKey, checkResponses: true, port: 0, relayPollMs: 50 };
+    const common = {
+      bus,
+      logger,
+      verifier,
+      serviceKey,
+      checkResponses: true,
+      port: 0,
+      keepPublishedEvents: true,
+      relayPollMs: 50,
+    };
     const catalog = await runService(catalogService({ internalRoutes: true, verifier }), {
       ...common,
       db: catalogDb,

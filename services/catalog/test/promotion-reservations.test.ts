@@ -44,6 +44,7 @@ describe('promotion reservations (service key)', () => {
       serviceKey,
       checkResponses: true,
       port: 0,
+      keepPublishedEvents: true,
     });
     api = createTestClient(running.url);
     const consumer = createEventConsumer({

@@ -57,6 +57,7 @@ describe('gateway with the identity service', () => {
         logger,
         serviceKey: 's'.repeat(43),
         port: 0,
+        keepPublishedEvents: true,
         relayPollMs: 50,
         checkResponses: true,
       },

@@ -128,6 +128,7 @@ describe('one request through the gateway, traced across processes and RabbitMQ'
         logger: createLogger({ service: 'seed', level: 'silent' }),
         serviceKey: SERVICE_KEY,
         port: 0,
+        keepPublishedEvents: true,
       },
     );
     await seedIdentityDemo(seedDb, seeding.built.services);

@@ -48,10 +48,10 @@ export interface OutboxRelayOptions {
   retryBaseMs?: number;
   retryMaxMs?: number;
   /**
-   * Keep a confirmed row, marked published_at, instead of deleting it. false: the outbox holds only what is
-   * still to be published (a delete costs PostgreSQL less than the update, which writes a new row version
-   * and its index entries, and published rows are not kept forever). Default true for now: services' tests
-   * read what a service emitted from its outbox, after its relay (runService) has published it.
+   * Keep a confirmed row, marked published_at, instead of deleting it (tests that read what a service
+   * emitted from its outbox). Default false: the outbox holds only what is still to be published — a
+   * delete costs PostgreSQL less than the update (a new row version and its index entries), and published
+   * rows are not kept forever (nothing pruned them).
    */
   keepPublished?: boolean;
 }
@@ -86,7 +86,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const pollIntervalMs = options.pollIntervalMs ?? 500;
   const retryBaseMs = options.retryBaseMs ?? 200;
   const retryMaxMs = options.retryMaxMs ?? 30_000;
-  const keepPublished = options.keepPublished ?? true;
+  const keepPublished = options.keepPublished ?? false;
 
   let running = false;
   let loop: Promise<void> | undefined;

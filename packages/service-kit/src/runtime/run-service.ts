@@ -32,6 +32,11 @@ export interface RunServiceOptions {
   /** Outbox relay polling, for tests that want it snappier. */
   relayPollMs?: number;
   /**
+   * Keep published events in the outbox, marked published_at (tests that read what the service emitted
+   * there). Default: a row is deleted once the broker confirmed its publish.
+   */
+  keepPublishedEvents?: boolean;
+  /**
    * Refuse revoked access tokens (logout, password change, refresh-token reuse, suspended users and
    * tenants) with identity's revocation feed, not only at the gateway (DESIGN.md §5: services verify
    * again). Applies to `verifier`; a service that brings its own verifier (identity, catalog) keeps it.
@@ -112,6 +117,7 @@ export async function runService<TBuilt extends BuiltService>(
     bus,
     logger,
     ...(options.relayPollMs ? { pollIntervalMs: options.relayPollMs } : {}),
+    keepPublished: options.keepPublishedEvents ?? false,
   });
   await relay.start();
   let consumer: EventConsumer | undefined;

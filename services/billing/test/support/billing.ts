@@ -107,7 +107,15 @@ export async function startBilling(
     level: process.env.BILLING_TEST_LOG ?? 'silent',
   });
   const serviceKey = randomBytes(32).toString('base64url');
-  const common = { bus, logger, verifier, checkResponses: true, port: 0, relayPollMs: 50 };
+  const common = {
+    bus,
+    logger,
+    verifier,
+    checkResponses: true,
+    port: 0,
+    keepPublishedEvents: true,
+    relayPollMs: 50,
+  };
   // catalog verifies the caller's token forwarded to its internal quote route with the same issuer
   const catalog = await runService(catalogService({ internalRoutes: true, verifier }), {
     ...common,

@@ -62,6 +62,7 @@ export async function startCatalog(
     // Every answer a test gets was checked against the schema its route declares (a 500 otherwise).
     checkResponses: true,
     port: 0,
+    keepPublishedEvents: true,
     relayPollMs: 50,
   });
   const consumer = createEventConsumer({

@@ -37,6 +37,7 @@ export async function startIdentity(): Promise<IdentityHarness> {
       logger: createLogger({ service: 'identity', level: 'silent' }),
       serviceKey: IDENTITY_SERVICE_KEY,
       port: 0,
+      keepPublishedEvents: true,
       relayPollMs: 50,
     },
   );

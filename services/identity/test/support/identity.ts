@@ -52,6 +52,7 @@ export async function startIdentity(
       logger: createLogger({ service: 'identity', level: 'silent' }),
       serviceKey: SERVICE_KEY,
       port: 0,
+      keepPublishedEvents: true,
       relayPollMs: 50,
       checkResponses: true,
     },

@@ -84,6 +84,7 @@ export async function startProvisioning(options: HarnessOptions = {}): Promise<H
     checkResponses: true,
     serviceKey: options.serviceKey ?? randomBytes(32).toString('base64url'),
     port: 0,
+    keepPublishedEvents: true,
     relayPollMs: 50,
   }).catch(async (err: unknown) => {
     // Leave nothing behind on a shared PostgreSQL when the service cannot start.

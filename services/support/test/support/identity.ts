@@ -38,6 +38,7 @@ export async function startIdentity(bus: Bus): Promise<IdentityHarness> {
       logger: createLogger({ service: 'identity', level: 'silent' }),
       serviceKey: IDENTITY_SERVICE_KEY,
       port: 0,
+      keepPublishedEvents: true,
       relayPollMs: 50,
     },
   );

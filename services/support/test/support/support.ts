@@ -72,6 +72,7 @@ export async function startSupport(
     checkResponses: true,
     serviceKey: SERVICE_KEY,
     port: 0,
+    keepPublishedEvents: true,
     relayPollMs: 50,
   });
   const consumer = createEventConsumer({
