@@ -17,7 +17,7 @@ export function eventJsonSchema(def: EventDefinition): JsonSchema {
 
 const messageName = (type: string) => type.replace(/\./g, '_');
 
-/** The AsyncAPI 3.0 document of every event on the `geminis.events` topic exchange. */
+/** The AsyncAPI 3.0 document of every event on the `geminis.events.direct` exchange (routing key = type). */
 export function buildAsyncApiDocument(): JsonSchema {
   const channels: JsonSchema = {};
   const operations: JsonSchema = {};
@@ -37,7 +37,13 @@ export function buildAsyncApiDocument(): JsonSchema {
       bindings: {
         amqp: {
           is: 'routingKey',
-          exchange: { name: 'geminis.events', type: 'topic', durable: true, autoDelete: false, vhost: '/' },
+          exchange: {
+            name: 'geminis.events.direct',
+            type: 'direct',
+            durable: true,
+            autoDelete: false,
+            vhost: '/',
+          },
           bindingVersion: '0.3.0',
         },
       },
@@ -55,8 +61,11 @@ export function buildAsyncApiDocument(): JsonSchema {
       title: 'Geminis events',
       version: '1.0.0',
       description:
-        'Events published through each service outbox to the durable topic exchange geminis.events ' +
-        '(routing key = event type). Consumers use quorum queues with a delivery limit and a dead-letter queue.',
+        'Events published through each service outbox to the durable direct exchange geminis.events.direct ' +
+        '(routing key = event type; each consumer queue is bound to the types it consumes, wildcard patterns ' +
+        'expanded to the registered types they match). Its alternate exchange is the topic exchange ' +
+        'geminis.events (patterns bound as given, unknown types), then geminis.unrouted. Consumers use quorum ' +
+        'queues with a delivery limit and a dead-letter queue.',
     },
     defaultContentType: 'application/json',
     servers: {
