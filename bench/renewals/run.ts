@@ -73,6 +73,28 @@ async function main() {
     // ~5.5 µs a call on the bench machine, several times an index insert; the renewal batch mints its ids).
     const tenant = idOf(1, `1 + g % ${TENANTS}`);
     const idBy = { random: sql`gen_random_uuid()`, md5: sql`md5(g::text)::uuid` };
+    // WAL written meanwhile (the whole cluster's: run on a quiet machine), to set the two side by side in what
+    // they must write, whatever the CPU and the disk make of it (the insert position moves at once; the
+    // cumulative pg_stat_wal counters lag by up to a second)
+    const lsn = async () => {
+      const [w] = await db.transaction((tx) =>
+        rows<{ lsn: string }>(tx, sql`select pg_current_wal_insert_lsn()::text as lsn`),
+      );
+      return w!.lsn;
+    };
+    const walOf = async <T>(fn: () => Promise<T>) => {
+      const before = await lsn();
+      const value = await fn();
+      const after = await lsn();
+      const [d] = await db.transaction((tx) =>
+        rows<{ bytes: string }>(
+          tx,
+          sql`select pg_wal_lsn_diff(${after}::pg_lsn, ${before}::pg_lsn)::text as bytes`,
+        ),
+      );
+      return { value, bytes: Number(d!.bytes) };
+    };
+    let floorWal = { bytes: 0 };
     const floorOf = async (batch: number, id: keyof typeof idBy) => {
       await db.transaction((tx) =>
         tx.execute(sql`drop table if exists bench_floor;
@@ -94,6 +116,7 @@ async function main() {
         floors.batched = Math.min(floors.batched, await floorOf(BATCH, id));
       }
     }
+    floorWal = await walOf(() => floorOf(BATCH, 'md5'));
     await db.transaction((tx) => tx.execute(sql`drop table bench_floor`));
     const floor = Math.min(floors.one, floors.batched);
 
@@ -110,7 +133,8 @@ async function main() {
     const rssBefore = process.memoryUsage().rss;
     const loadBefore = load();
     const runStart = process.hrtime.bigint();
-    const issued = await jobs.renew();
+    const renewal = await walOf(() => jobs.renew());
+    const issued = renewal.value;
     const run = seconds(runStart);
     const againStart = process.hrtime.bigint();
     const again = await jobs.renew();
@@ -147,6 +171,9 @@ async function main() {
       `renewal run: ${issued} invoices + lines + numbers + renewal keys + outbox events: ${run.toFixed(2)} s, ${(issued / run).toFixed(0)} invoices/s`,
     );
     console.log(`ratio (renewal run / floor): ${(run / floor).toFixed(2)} (goal ≤ 5)`);
+    console.log(
+      `WAL per row: renewal ${(renewal.bytes / N).toFixed(0)} B per invoice (invoice, line, renewal key, outbox row, the service's lock, their indexes), floor ${(floorWal.bytes / N).toFixed(0)} B: ${(renewal.bytes / floorWal.bytes).toFixed(1)}×`,
+    );
     console.log(`load average (1, 5, 15 min) on ${cpus} CPUs: ${loadBefore} before the run, ${load()} after`);
     console.log(
       `second run of the same period: ${again} invoices in ${second.toFixed(2)} s, ratio ${(second / floor).toFixed(2)} (goal ≤ 1)`,
