@@ -5,7 +5,8 @@
  *
  * Two upstreams, each measured direct and through the gateway:
  *  - catalog `GET /v1/products` with a reseller's token (token check, tenant-scoped PostgreSQL read): the
- *    real service the gateway fronts — the headline numbers and the ratio printed last;
+ *    real service the gateway fronts — the headline numbers and the ratio printed last — beside the bare
+ *    undici proxy in front of it (what any hop costs this ratio on this machine);
  *  - a bare node:http server that does no work: the proxy's floor (gateway CPU per request from /proc),
  *    beside a bare proxy (bench/gateway/raw-proxy.ts, node:http's client and undici's, the better shown).
  * And catalog's own floor: bench/gateway/bare-sql.ts runs the same SQL in the same transaction shape with
@@ -213,7 +214,13 @@ async function compare(
   console.log(
     `  gateway: ${g!.rps.toFixed(0)} req/s (p50 ${g!.p50} ms, p99 ${g!.p99} ms at saturation); unloaded p50 ${f(gp.p50)} ms, p99 ${f(gp.p99)} ms; gateway CPU ${g!.cpuUs.toFixed(0)} µs/request`,
   );
-  return { ratio: g!.rps / d!.rps, addedP50: gp.p50 - dp.p50, gatewayCpuUs: g!.cpuUs, others };
+  return {
+    ratio: g!.rps / d!.rps,
+    directRps: d!.rps,
+    addedP50: gp.p50 - dp.p50,
+    gatewayCpuUs: g!.cpuUs,
+    others,
+  };
 }
 
 /**
@@ -252,7 +259,17 @@ async function main() {
   });
   await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
   const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/.well-known/jwks.json`;
-  const [catalogPort, barePort, gwCatalogPort, gwBarePort, bareSqlPort, rawProxyPort, rawUndiciPort] = [
+  const [
+    catalogPort,
+    barePort,
+    gwCatalogPort,
+    gwBarePort,
+    bareSqlPort,
+    rawProxyPort,
+    rawUndiciPort,
+    rawCatalogPort,
+  ] = [
+    await freePort(),
     await freePort(),
     await freePort(),
     await freePort(),
@@ -285,6 +302,12 @@ async function main() {
       url: `http://127.0.0.1:${port}`,
       child: spawnTs('bench/gateway/raw-proxy.ts', [String(port), String(barePort), arg], {}),
     }));
+    // The same bare undici proxy in front of catalog: what any proxy hop costs the catalog ratio here.
+    const rawCatalog = spawnTs(
+      'bench/gateway/raw-proxy.ts',
+      [String(rawCatalogPort), String(catalogPort), 'undici'],
+      {},
+    );
     const bareSqlUrl = `http://127.0.0.1:${bareSqlPort}`;
     const catalogUrl = `http://127.0.0.1:${catalogPort}`;
     const bareUrl = `http://127.0.0.1:${barePort}`;
@@ -306,7 +329,11 @@ async function main() {
     const gwBare = gatewayTo(gwBarePort, bareUrl);
     const gwCatalogUrl = `http://127.0.0.1:${gwCatalogPort}`;
     const gwBareUrl = `http://127.0.0.1:${gwBarePort}`;
-    await Promise.all([catalogUrl, bareUrl, gwCatalogUrl, gwBareUrl, bareSqlUrl].map(waitReady));
+    await Promise.all(
+      [catalogUrl, bareUrl, gwCatalogUrl, gwBareUrl, bareSqlUrl, `http://127.0.0.1:${rawCatalogPort}`].map(
+        waitReady,
+      ),
+    );
 
     // The demo catalog (platform plans, a reseller reselling two of them plus a custom product).
     const resellerTenantId = newId();
@@ -371,6 +398,13 @@ async function main() {
         `${gwCatalogUrl}/v1/products`,
         token,
         gwCatalog,
+        [{ url: `http://127.0.0.1:${rawCatalogPort}/v1/products`, process: rawCatalog }],
+      );
+      const raw = catalog.others[0]!;
+      console.log(
+        `  a bare undici proxy in front of catalog, same rounds: ${raw.rps.toFixed(0)} req/s ` +
+          `(${(raw.rps / catalog.directRps).toFixed(2)} of direct) at ${raw.cpuUs.toFixed(0)} µs CPU/request; ` +
+          `gateway / bare proxy CPU ${(catalog.gatewayCpuUs / raw.cpuUs).toFixed(1)}×`,
       );
       console.log(
         `added latency at p50, catalog: ${catalog.addedP50.toFixed(3)} ms (goal ≤ 0.5 ms: ${verdict(catalog.addedP50 <= 0.5)})`,
