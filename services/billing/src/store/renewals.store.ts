@@ -94,8 +94,14 @@ const renewalLaneOf = (tenantId: SQL, lanes: number) =>
 /** The longest lead any tenant may set (settings allow 0–365): the widest range a run walks. */
 export const MAX_LEAD_DAYS = 365;
 
-/** A batch walks up to this many times its size of renewable services to find that many due ones. */
-const WALK_FACTOR = 4;
+/**
+ * A batch walks up to this many times its size of renewable services to find that many due ones. A batch of
+ * due services stops at its size whatever the factor (the walk is read as the batch goes); the factor bounds
+ * the batches of a walk through services not due (a rerun of the period reads the whole due window): each
+ * such batch costs a statement's fixed price (~25 ms of planning for this one), so fewer, longer ones — 4
+ * made a 1M rerun 50 batches, 8.6 s against a 7.2 s floor.
+ */
+const WALK_FACTOR = 20;
 
 /** The longest renewal lead any tenant has set (the default 14 when none): how far ahead a run walks. */
 export async function longestLeadDays(tx: Tx, scope: TenantScope): Promise<number> {
