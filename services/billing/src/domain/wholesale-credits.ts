@@ -27,9 +27,9 @@ const PLATFORM = tenantScope(PLATFORM_TENANT_ID);
  * invoices) and, while that invoice is still unpaid, pays it from that credit at once (as much of it as the
  * invoice still owes: the reseller never owes the platform what the same note gave back; the rest stays as
  * credit); otherwise the credit nets on the charge's line of the next consolidated invoice. The reseller's
- * client row at the platform is locked before the invoice's (the order the reseller's own apply-credit takes). The platform's
- * wholesale invoicing lock is taken first, so a concurrent wholesale run either invoiced the charge before
- * (credit note) or sees the credit (netted).
+ * client row at the platform is locked before the invoice's (the order the reseller's own apply-credit
+ * takes). The platform's wholesale invoicing lock is taken first, so a concurrent wholesale run either
+ * invoiced the charge before (credit note) or sees the credit (netted).
  */
 export async function creditUnusedWholesale(
   tx: Tx,
@@ -62,8 +62,9 @@ export async function creditUnusedWholesale(
       periodDays: p.periodDays,
     });
     if (creditId && charge.invoiceId) {
-      const invoice = (await findInvoice(tx, PLATFORM, charge.invoiceId))!;
-      await lockClient(tx, PLATFORM, invoice.clientId);
+      // the reseller's client at the platform (its id is the reseller's tenant id), then the invoice
+      await lockClient(tx, PLATFORM, s.tenantId);
+      const invoice = (await findInvoice(tx, PLATFORM, charge.invoiceId, undefined, true))!;
       const note = await numberedCreditNote(tx, invoice, {
         amount: p.credit,
         reason:
@@ -76,10 +77,10 @@ export async function creditUnusedWholesale(
       await depositCreditNote(tx, note, auth.userId);
       await announceCreditNote(tx, outbox, note, invoice, true);
       await setCreditNote(tx, creditId, note.id);
-      const owed = (await findInvoice(tx, PLATFORM, invoice.id, undefined, true))!;
-      const due = owed.total - owed.amountPaid;
-      if ((owed.status === 'unpaid' || owed.status === 'partially_paid') && due > 0n)
-        await applyPayment(tx, PLATFORM, settlement, owed.id, {
+      // the note leaves the invoice as it was: what it still owes is the locked row's
+      const due = invoice.total - invoice.amountPaid;
+      if ((invoice.status === 'unpaid' || invoice.status === 'partially_paid') && due > 0n)
+        await applyPayment(tx, PLATFORM, settlement, invoice.id, {
           amount: note.amount < due ? note.amount : due,
           method: 'credit',
           reference: null,

@@ -170,8 +170,9 @@ export async function issueRenewalBatch(
     tx,
     sql`
     with
-    -- every tenant's lead days, read once per batch: one lookup in memory per walked service, not a query each
+    -- the batch's id mint (MINT_*): its millisecond and its secret seed, once per statement
     mint as materialized (select ${MINT_PREFIX} as prefix, ${MINT_SEED} as seed),
+    -- every tenant's lead days, read once per batch: one lookup in memory per walked service, not a query each
     leads as materialized (
       select coalesce(jsonb_object_agg(b.tenant_id::text, b.renewal_lead_days), '{}'::jsonb) as m
         from billing_settings b where ${tenantIs(scope, sql`b.tenant_id`)}
