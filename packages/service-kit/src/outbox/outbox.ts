@@ -53,7 +53,7 @@ export function createOutbox(deps: { source: string; registry: EventRegistry }):
       await tx.execute(sql`
         with inserted as (
           insert into outbox (id, tenant_id, type, envelope, headers)
-          values (${id}, ${event.tenantId}, ${event.type}, ${JSON.stringify(envelope)}::jsonb, ${JSON.stringify(trace)}::jsonb)
+          values (${id}, ${event.tenantId}, ${event.type}, ${JSON.stringify(envelope)}::json, ${JSON.stringify(trace)}::json)
         )
         select pg_notify(${OUTBOX_CHANNEL}, '')`);
       return envelope;

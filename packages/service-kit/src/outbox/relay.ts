@@ -121,7 +121,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       const claimed = await rows<OutboxRow>(
         tx,
         sql`select id, type, envelope::text as envelope,
-                   nullif(headers, '{}'::jsonb) as headers, attempts from outbox
+                   case when headers::text <> '{}' then headers end as headers, attempts from outbox
             where published_at is null and next_attempt_at <= statement_timestamp()
             order by next_attempt_at, created_at
             limit ${batchSize}

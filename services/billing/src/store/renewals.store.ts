@@ -47,17 +47,21 @@ const mintHash = (salt: string, serviceId: SQL) =>
   sql`md5((select seed from mint) || ${sql.raw(`'${salt}'`)} || ${serviceId}::text)`;
 
 /**
- * The invoice-issued envelope of one renewal invoice, built in SQL (its shape is tested against the contract);
- * its time is the batch's (one uncorrelated subquery, evaluated once per statement, not a to_char per row).
+ * The invoice-issued envelope of one renewal invoice, built in SQL as the JSON text the relay publishes (the
+ * outbox stores json text, kit migration 0004): concatenated, not jsonb_build_object — a jsonb object per
+ * invoice cost ~8 µs to build and ~4 µs more to print back to text, a tenth of the batch; this ~3 µs. Every
+ * value is a uuid, a number, an ISO date or a constant, except the number (a tenant's prefix: quoted and
+ * escaped by to_json) and the currency (three letters, still quoted by to_json); the column's json type checks
+ * the whole on insert and the shape is tested against the contract. Its time is the batch's (one uncorrelated
+ * subquery, evaluated once per statement, not a to_char per row).
  */
-const ISSUED_ENVELOPE = sql`jsonb_build_object(
-  'id', e.event_id, 'type', 'billing.invoice.issued.v1', 'source', 'billing',
-  'time', (select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
-  'tenantId', e.tenant_id, 'correlationId', e.event_id,
-  'data', jsonb_build_object(
-    'invoiceId', e.invoice_id, 'number', e.number, 'clientId', e.client_id, 'currency', e.currency,
-    'subtotal', e.subtotal, 'tax', e.tax_total, 'total', e.total, 'dueDate', e.due_date::text,
-    'reason', 'renewal', 'purpose', 'renewal'))`;
+const ISSUED_ENVELOPE = sql`('{"id":"' || e.event_id || '","type":"billing.invoice.issued.v1","source":"billing","time":"'
+  || (select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+  || '","tenantId":"' || e.tenant_id || '","correlationId":"' || e.event_id
+  || '","data":{"invoiceId":"' || e.invoice_id || '","number":' || to_json(e.number)::text
+  || ',"clientId":"' || e.client_id || '","currency":' || to_json(e.currency::text)::text
+  || ',"subtotal":' || e.subtotal || ',"tax":' || e.tax_total || ',"total":' || e.total
+  || ',"dueDate":"' || e.due_date::text || '","reason":"renewal","purpose":"renewal"}}')::json`;
 
 export interface RenewalBatch {
   /** Whether the walk may go on (a full batch issued, or a full window walked). */
