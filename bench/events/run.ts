@@ -182,6 +182,10 @@ function countingTransactions(db: Database): { db: Database; count: () => number
         n += 1;
         return db.withTenant(scope, fn);
       },
+      readWithTenant: (scope, fn) => {
+        n += 1;
+        return db.readWithTenant(scope, fn);
+      },
     },
     count: () => n,
   };

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { Client } from 'pg';
 import { migrate, openPostgres, rows, type Database } from '../src/db';
 import { inlineParameters, MAX_INLINED_STRING } from '../src/db/postgres';
 import { createTestDatabase, type TestDatabase } from '../src/testing/postgres';
@@ -98,5 +99,72 @@ describe('PostgreSQL transactions (begin sent with the first statement)', () => 
       rows<{ tenant: string | null }>(tx, sql`select current_setting('app.tenant_id', true) as tenant`),
     );
     expect(setting?.tenant ?? '').toBe('');
+  });
+
+  describe('readWithTenant (one read statement: begin, tenant, statement and commit in one query)', () => {
+    it("reads the tenant's rows in one round trip and commits", async () => {
+      await db.withTenant(tenantScope(TENANT_B), (tx) => insertNote(tx, TENANT_B, 'read me'));
+      const query = jest.spyOn(Client.prototype, 'query');
+      let seen: Awaited<ReturnType<typeof allNotes>>;
+      try {
+        seen = await db.readWithTenant(tenantScope(TENANT_B), allNotes);
+        // the pool's own checks aside, the read sent one query
+        expect(query).toHaveBeenCalledTimes(1);
+        expect(String((query.mock.calls[0]![0] as { text: string }).text)).toMatch(
+          /^begin read only; .*; commit$/s,
+        );
+      } finally {
+        query.mockRestore();
+      }
+      expect(seen.map((n) => n.body)).toContain('read me');
+      expect(seen.every((n) => n.tenant_id === TENANT_B)).toBe(true);
+      // max 1: the same connection, not left inside the read's transaction nor with its tenant
+      const [after] = await db.transaction((tx) =>
+        rows<{ tenant: string | null }>(tx, sql`select current_setting('app.tenant_id', true) as tenant`),
+      );
+      expect(after?.tenant ?? '').toBe('');
+    });
+
+    it('refuses a second statement (it would run after the commit) and a write', async () => {
+      const refused: unknown = await db
+        .readWithTenant(tenantScope(TENANT_A), async (tx) => {
+          await allNotes(tx);
+          return insertNote(tx, TENANT_A, 'after the commit');
+        })
+        .catch((err: unknown) => err);
+      // drizzle wraps the refusal as the statement's failure
+      const why = refused as { message?: string; cause?: { message?: string } };
+      expect(`${why.message} ${why.cause?.message}`).toMatch(/exactly one statement/);
+      await expect(
+        db.readWithTenant(tenantScope(TENANT_A), (tx) => insertNote(tx, TENANT_A, 'in a read')),
+      ).rejects.toThrow();
+      const seen = await db.withTenant(tenantScope(TENANT_A), allNotes);
+      expect(seen.map((n) => n.body)).not.toContain('after the commit');
+      expect(seen.map((n) => n.body)).not.toContain('in a read');
+    });
+
+    it('rolls back a failed read: the connection serves the next transaction', async () => {
+      await expect(
+        db.readWithTenant(tenantScope(TENANT_A), (tx) => tx.execute(sql`select 1 / 0`)),
+      ).rejects.toThrow();
+      const ids = await db.transaction(async (tx) => {
+        const [a] = await rows<{ id: string }>(tx, sql`select txid_current()::text as id`);
+        const [b] = await rows<{ id: string }>(tx, sql`select txid_current()::text as id`);
+        return [a?.id, b?.id];
+      });
+      expect(ids[0]).toBe(ids[1]);
+    });
+
+    it('reads through a statement it cannot inline (sent after begin, then commit)', async () => {
+      const seen = await db.readWithTenant(tenantScope(TENANT_B), (tx) =>
+        rows<{ body: string }>(
+          tx,
+          sql`select body from notes where body = ${'x'.repeat(MAX_INLINED_STRING + 1)}`,
+        ),
+      );
+      expect(seen).toEqual([]);
+      const again = await db.readWithTenant(tenantScope(TENANT_B), allNotes);
+      expect(again.map((n) => n.body)).toContain('read me');
+    });
   });
 });

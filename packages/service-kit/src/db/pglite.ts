@@ -80,6 +80,8 @@ function pgliteDatabase(engine: PGlite, orm: ReturnType<typeof drizzle>, schema:
     kind: 'pglite',
     transaction,
     withTenant: withTenantOver(transaction),
+    // In process there is no round trip to save: a read is an ordinary tenant transaction here.
+    readWithTenant: withTenantOver(transaction),
     async listen(channel, onNotify) {
       // Channels are shared by the services on this engine: a notification only wakes a poller early.
       return engine.listen(assertIdentifier(channel, 'channel'), onNotify);

@@ -84,7 +84,7 @@ export function openPostgres(options: PostgresOptions): Database {
   const connectionOf = (client: PoolClient): Connection => {
     let connection = connections.get(client);
     if (!connection) {
-      connection = { client, begin: undefined, first: undefined } as Connection;
+      connection = { client, begin: undefined, first: undefined, oneStatement: false } as Connection;
       // The session only ever calls `query` on its client (execute, and the builders' prepared queries).
       const deferring = deferringClient(connection);
       connection.session = leanSession(
@@ -95,13 +95,14 @@ export function openPostgres(options: PostgresOptions): Database {
     }
     return connection;
   };
-  const run = async <T>(begin: string, fn: (tx: Tx) => Promise<T>): Promise<T> => {
+  const run = async <T>(begin: string, fn: (tx: Tx) => Promise<T>, oneStatement = false): Promise<T> => {
     const client = await pool.connect();
     const connection = connectionOf(client);
     let broken: Error | undefined;
     try {
       let result: T;
       connection.begin = begin;
+      connection.oneStatement = oneStatement;
       try {
         result = await fn(new NodePgTransaction(dialect, connection.session, undefined));
       } catch (err) {
@@ -114,8 +115,9 @@ export function openPostgres(options: PostgresOptions): Database {
           });
         throw err;
       }
-      // A transaction that sent no statement never began: nothing to commit.
-      if (connection.begin === undefined) await client.query('commit');
+      // A transaction that sent no statement never began: nothing to commit. A one-statement read
+      // committed with its statement.
+      if (connection.begin === undefined && !connection.oneStatement) await client.query('commit');
       return result;
     } catch (err) {
       if (isTransientDatabaseError(err)) broken ??= err instanceof Error ? err : new Error(String(err));
@@ -123,6 +125,7 @@ export function openPostgres(options: PostgresOptions): Database {
     } finally {
       connection.begin = undefined;
       connection.first = undefined;
+      connection.oneStatement = false;
       client.release(broken);
     }
   };
@@ -132,6 +135,7 @@ export function openPostgres(options: PostgresOptions): Database {
     kind: 'postgres',
     transaction,
     withTenant: async (scope, fn) => run(`begin; ${tenantScopeStatement(scope)}`, fn),
+    readWithTenant: async (scope, fn) => run(`begin read only; ${tenantScopeStatement(scope)}`, fn, true),
     async listen(channel, onNotify) {
       assertIdentifier(channel, 'channel');
       const listener = await openListener(options, channel, onNotify);
@@ -213,6 +217,8 @@ interface Connection {
   begin: string | undefined;
   /** The first statement while it runs: the transaction's others wait for it (and fail with it). */
   first: Promise<unknown> | undefined;
+  /** A one-statement read (readWithTenant): its statement carries the `commit` too; a second is refused. */
+  oneStatement: boolean;
 }
 
 type Query = (config: QueryConfig | string, values?: unknown[]) => Promise<unknown>;
@@ -233,13 +239,20 @@ function deferringClient(connection: Connection): { query: Query } {
       const text = typeof config === 'string' ? config : config.text;
       const named = typeof config !== 'string' && config.name !== undefined;
       const inlined = named ? undefined : inlineParameters(text, values ?? []);
+      // A one-statement read ends with its statement: `commit` rides in the same query (one round trip);
+      // when it fails the transaction is left aborted, and the caller's rollback ends it as for any other.
+      const commit = connection.oneStatement;
       const first =
         inlined === undefined
-          ? send(begin).then(() => send(config, values))
+          ? send(begin)
+              .then(() => send(config, values))
+              .then((result) => (commit ? send('commit').then(() => result) : result))
           : send({
               ...(typeof config === 'string' ? {} : config),
-              text: `${begin}; ${inlined}`,
-            }).then((result) => (Array.isArray(result) ? (result[result.length - 1] as unknown) : result));
+              text: commit ? `${begin}; ${inlined}; commit` : `${begin}; ${inlined}`,
+            }).then((result) =>
+              Array.isArray(result) ? (result[result.length - (commit ? 2 : 1)] as unknown) : result,
+            );
       const settled = first.then(() => {
         if (connection.first === settled) connection.first = undefined;
       });
@@ -247,6 +260,9 @@ function deferringClient(connection: Connection): { query: Query } {
       connection.first = settled;
       return first;
     }
+    // Past its one statement a read has committed: another would run outside it (and its tenant).
+    if (connection.oneStatement)
+      return Promise.reject(new Error('readWithTenant runs exactly one statement; use withTenant for more'));
     if (connection.first) return connection.first.then(() => send(config, values));
     return send(config, values);
   };

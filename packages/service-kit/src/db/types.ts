@@ -12,6 +12,12 @@ export interface Database {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Runs fn in a transaction with the tenant set transaction-locally (never leaks to the next user). */
   withTenant<T>(scope: TenantScope, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * withTenant for a read of exactly ONE statement (a list, a lookup): the transaction is read-only and on
+   * PostgreSQL its `begin`, tenant, statement and `commit` go as one query — one round trip instead of two.
+   * A second statement is refused (it would run after the commit); a write fails (read-only).
+   */
+  readWithTenant<T>(scope: TenantScope, fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** LISTEN on a channel; notifications sent with pg_notify arrive only after their transaction commits. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /** Runs a multi-statement SQL script (a migration) inside the transaction. */

@@ -16,7 +16,7 @@ export function createDomainPricingService(deps: { db: Database }) {
   return {
     async list(auth: AuthContext, filter: { tenantId?: string; currency?: string; tld?: string }) {
       const scope = readScope(auth, filter.tenantId);
-      return db.withTenant(scope, (tx) => listDomainPrices(tx, scope, filter));
+      return db.readWithTenant(scope, (tx) => listDomainPrices(tx, scope, filter));
     },
     async setTld(auth: AuthContext, tld: string, prices: TldPriceInput[], tenantId?: string) {
       const scope = writeScope(auth, tenantId);

@@ -137,7 +137,7 @@ export function createProductsService(deps: { db: Database; outbox: Outbox }) {
 
     async listProducts(auth: AuthContext, tenantId?: string) {
       const scope = readScope(auth, tenantId);
-      return db.withTenant(scope, (tx) => listProducts(tx, scope));
+      return db.readWithTenant(scope, (tx) => listProducts(tx, scope));
     },
 
     /** A product with its prices, options and add-ons (and, for the admin, its wholesale prices). */

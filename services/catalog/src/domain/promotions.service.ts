@@ -137,7 +137,7 @@ export function createPromotionsService(deps: { db: Database; outbox: Outbox; no
   return {
     async list(auth: AuthContext, tenantId?: string) {
       const scope = readScope(auth, tenantId);
-      return db.withTenant(scope, (tx) => listPromotions(tx, scope));
+      return db.readWithTenant(scope, (tx) => listPromotions(tx, scope));
     },
     async get(auth: AuthContext, id: string, tenantId?: string) {
       const scope = readScope(auth, tenantId);

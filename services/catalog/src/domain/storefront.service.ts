@@ -71,7 +71,7 @@ export function createStorefrontService(deps: { db: Database; sellable: Sellable
     async domains(tenantId: string, currency: string) {
       await sellable.assertStorefront(tenantId);
       const scope = tenantScope(tenantId);
-      const prices = await db.withTenant(scope, (tx) => listDomainPrices(tx, scope, { currency }));
+      const prices = await db.readWithTenant(scope, (tx) => listDomainPrices(tx, scope, { currency }));
       return {
         tenantId,
         currency,

@@ -167,7 +167,7 @@ export function createAuthService(deps: {
       const scope = tenantScope(tenant.tenantId);
       // Per (e-mail, source): a stranger's failures throttle the stranger, not the account's owner.
       const key = loginKey(email, ip);
-      const state = await db.withTenant(scope, (tx) => findSignInState(tx, scope, email, key));
+      const state = await db.readWithTenant(scope, (tx) => findSignInState(tx, scope, email, key));
       if (state.wait > 0) throw tooManyAttempts(state.wait);
       const found = state.credentials;
       // Unknown e-mails: the same work (a dummy hash) and the same answers as for a real account.

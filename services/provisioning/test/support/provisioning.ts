@@ -73,7 +73,11 @@ export async function startProvisioning(options: HarnessOptions = {}): Promise<H
     },
   };
   const served: Database = options.firstWallOnly
-    ? { ...db, withTenant: (_scope, fn) => db.withTenant(allTenants, fn) }
+    ? {
+        ...db,
+        withTenant: (_scope, fn) => db.withTenant(allTenants, fn),
+        readWithTenant: (_scope, fn) => db.readWithTenant(allTenants, fn),
+      }
     : db;
   const running = await runService(provisioningService(config), {
     db: served,
