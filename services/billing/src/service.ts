@@ -87,7 +87,14 @@ function wire(config: BillingConfig, ctx: ServiceContext) {
   const idempotent = createIdempotency({ db });
   const clock = config.now ? { now: config.now } : {};
   const sealer = createSealer(config.encryptionKey);
-  const changePackage = createChangePackage({ db, outbox, catalog, idempotent, ...clock });
+  const changePackage = createChangePackage({
+    db,
+    outbox,
+    catalog,
+    idempotent,
+    settlement: () => settlement,
+    ...clock,
+  });
   const settlement = createSettlement({ outbox, sealer, changes: changePackage, ...clock });
   const holds = createPromotionHolds({
     db,

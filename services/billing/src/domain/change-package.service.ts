@@ -25,6 +25,7 @@ import { insertCreditEntry } from '../store/payments.store';
 import { findService, type ClientService } from '../store/services.store';
 import { getSettings, nextNumber } from '../store/settings.store';
 import { taxFor } from '../store/taxes.store';
+import { wholesaleRateOf } from '../store/wholesale.store';
 import { type CatalogClient } from '../upstream/catalog.client';
 import { PLATFORM_TENANT_ID, viewerOf } from './context';
 import { addDays, dateOf } from './cycles';
@@ -35,6 +36,8 @@ import { SYSTEM_ACTOR } from './invoice-payment';
 import { lineTax, toJsonMinor } from './money';
 import { addMonths, formatNumber } from './order-plan';
 import { PRORATION_RULE, prorate } from './proration';
+import { type Settlement } from './settlement.service';
+import { chargeChangedWholesale } from './wholesale-credits';
 
 const CYCLE_MONTHS: Record<string, number> = {
   monthly: 1,
@@ -100,17 +103,65 @@ export type ChangeView = ReturnType<typeof changeView>;
  * invoiced (numbered, taxed per line) and the change applies when that invoice is paid; zero or negative
  * applies at once, the difference going to the client's account credit. A new request replaces a change
  * still waiting for payment (its invoice is cancelled). Applying asks provisioning with
- * `billing.service.change_package_requested.v1`, in the same transaction.
+ * `billing.service.change_package_requested.v1`, in the same transaction, and changes what a reseller owes
+ * the platform for the rest of the period of a resold service (wholesale-credits.ts chargeChangedWholesale).
+ * `settlement` is asked for lazily: the settlement applies a paid change through this service.
  */
 export function createChangePackage(deps: {
   db: Database;
   outbox: Outbox;
   catalog: CatalogClient;
   idempotent: Idempotent;
+  settlement: () => Settlement;
   now?: () => Date;
 }) {
   const { db, outbox, catalog, idempotent } = deps;
   const now = deps.now ?? (() => new Date());
+
+  /**
+   * What the reseller paid the platform per period for the service before the change (its wholesale × its
+   * quantity; 0 for its own product), read before the change applies; null when there is nothing to work
+   * out: the platform's own service, or a change recorded before billing kept its quote line's wholesale.
+   */
+  async function wholesaleBefore(tx: Tx, scope: TenantScope, s: ClientService, c: ServiceChange) {
+    if (s.tenantId === PLATFORM_TENANT_ID || !c.line) return null;
+    return wholesaleRateOf(tx, scope, s.id);
+  }
+
+  /** The change applied: the reseller's wholesale for the rest of the charged period follows it. */
+  async function wholesaleAfter(
+    tx: Tx,
+    scope: TenantScope,
+    s: ClientService,
+    c: ServiceChange,
+    rateFrom: bigint | null,
+    by: string,
+  ) {
+    if (rateFrom === null || !c.line) return;
+    await chargeChangedWholesale(
+      tx,
+      outbox,
+      deps.settlement(),
+      by,
+      {
+        changeId: c.id,
+        tenantId: s.tenantId,
+        serviceId: s.id,
+        products: `${s.productName} → ${c.productName}`,
+        platformProductId: c.line.platformProductId,
+        rateFrom,
+        rateTo: c.line.wholesale ? c.line.wholesale.price * BigInt(s.quantity) : 0n,
+        retail: c.charge - c.credit,
+        period: { start: c.periodStart, end: c.periodEnd },
+        productName: c.productName,
+        cycle: s.cycle,
+        quantity: s.quantity,
+        currency: s.currency,
+      },
+      dateOf(now()),
+      scope,
+    );
+  }
 
   async function requested(tx: Tx, c: ServiceChange, cause: { causationId?: string } = {}) {
     await outbox.enqueue(tx, {
@@ -137,7 +188,12 @@ export function createChangePackage(deps: {
     /** Settlement: the invoice of a pending change was paid → the change applies (once). */
     async invoicePaid(tx: Tx, scope: TenantScope, invoiceId: string, causationId?: string) {
       const c = await pendingChangeOfInvoice(tx, scope, invoiceId);
-      if (!c || !(await applyChange(tx, scope, c))) return;
+      if (!c) return;
+      const s = await findService(tx, scope, c.serviceId);
+      const live = s && s.status !== 'terminated' && s.status !== 'cancelled' ? s : null;
+      const rateFrom = live ? await wholesaleBefore(tx, scope, live, c) : null;
+      if (!(await applyChange(tx, scope, c))) return;
+      if (live) await wholesaleAfter(tx, scope, live, c, rateFrom, SYSTEM_ACTOR);
       await requested(tx, { ...c, status: 'applied' }, causationId ? { causationId } : {});
     },
 
@@ -294,6 +350,7 @@ export function createChangePackage(deps: {
                 },
               });
             } else {
+              const rateFrom = await wholesaleBefore(tx, scope, locked, change);
               await insertChange(tx, scope, { ...change, requestedBy: auth.userId });
               await applyToService(tx, scope, change);
               if (p.difference < 0n)
@@ -306,6 +363,9 @@ export function createChangePackage(deps: {
                   description: `change of package: ${p.unusedDays} unused days of ${locked.productName}`,
                   createdBy: auth.userId === s.clientId ? SYSTEM_ACTOR : auth.userId,
                 });
+              // the platform's credit note (if any) is the system's, not the client's who asked
+              const by = auth.userId === s.clientId ? SYSTEM_ACTOR : auth.userId;
+              await wholesaleAfter(tx, scope, locked, change, rateFrom, by);
               await requested(tx, change);
             }
             const view = changeView(change);

@@ -35,12 +35,13 @@ const PLATFORM = tenantScope(PLATFORM_TENANT_ID);
 /**
  * A wholesale invoice as a reseller (or the platform's staff) sees it: the invoice and what it charged. A
  * credit (`kind: 'credit'`, a negative wholesale price) gives back the unused days of a charged period whose
- * service ended early: netted on its charge's line, or settled by the credit note it names.
+ * service ended early: netted on its charge's line, or settled by the credit note it names. A change
+ * (`kind: 'change'`) is the wholesale difference of a change of package for the rest of a charged period.
  */
 export interface WholesaleInvoiceView extends InvoiceView {
   resellerId: string;
   charges: Array<{
-    kind: 'charge' | 'credit';
+    kind: 'charge' | 'credit' | 'change';
     serviceId: string;
     /** The platform's product; null for a domain. */
     productId: string | null;
@@ -52,6 +53,14 @@ export interface WholesaleInvoiceView extends InvoiceView {
     wholesalePrice: number;
     wholesaleSetupFee: number;
     credit?: { endedOn: string; unusedDays: number; periodDays: number; creditNote: string | null };
+    change?: {
+      changedOn: string;
+      unusedDays: number;
+      periodDays: number;
+      wholesaleFrom: number;
+      wholesaleTo: number;
+      creditNote: string | null;
+    };
   }>;
 }
 
@@ -70,6 +79,15 @@ const wholesaleView = (i: Invoice, charges: WholesaleCharge[]): WholesaleInvoice
     wholesalePrice: toJsonMinor(c.price),
     wholesaleSetupFee: toJsonMinor(c.setupFee),
     ...(c.credit ? { credit: c.credit } : {}),
+    ...(c.change
+      ? {
+          change: {
+            ...c.change,
+            wholesaleFrom: toJsonMinor(c.change.wholesaleFrom),
+            wholesaleTo: toJsonMinor(c.change.wholesaleTo),
+          },
+        }
+      : {}),
   })),
 });
 

@@ -17,8 +17,12 @@ export const WholesaleInvoiceView = InvoiceView.extend({
   charges: z.array(
     z.object({
       kind: z
-        .enum(['charge', 'credit'])
-        .describe('credit: the unused days of a charged period whose service ended early (a negative price)'),
+        .enum(['charge', 'credit', 'change'])
+        .describe(
+          'credit: the unused days of a charged period whose service ended early (a negative price); ' +
+            'change: the service’s package changed within a charged period, the wholesale difference for ' +
+            'its unused days (negative: a credit)',
+        ),
       serviceId: z.uuid().describe('The reseller’s client service this charge is for'),
       productId: z.uuid().nullable().describe('The platform’s product; null for a domain'),
       description: z.string(),
@@ -42,6 +46,19 @@ export const WholesaleInvoiceView = InvoiceView.extend({
             .string()
             .nullable()
             .describe('The credit note that settled it; null: netted on its charge’s invoice line'),
+        })
+        .optional(),
+      change: z
+        .object({
+          changedOn: Day.describe('The day the change of package applied (the first of its unused days)'),
+          unusedDays: z.number().int().min(1),
+          periodDays: z.number().int().min(1),
+          wholesaleFrom: Minor.describe('The wholesale per period × quantity before the change'),
+          wholesaleTo: Minor.describe('The wholesale per period × quantity after the change'),
+          creditNote: z
+            .string()
+            .nullable()
+            .describe('The credit note that settled a credit; null: on a consolidated invoice’s line'),
         })
         .optional(),
     }),

@@ -63,6 +63,13 @@ const WHOLESALE_LINE = sql`
                    else (x ->> 'quantity')::int = s.quantity end desc
      limit 1)) w`;
 
+/**
+ * What a change of package's row says on an invoice line: its own description (the products changed) and
+ * the days it covers, e.g. "Change of package Starter → Pro, 21 of 31 days from 2026-03-11" (the row `a`).
+ */
+const CHANGE_TEXT = sql`(a.description || ', ' || a.unused_days || ' of ' || a.period_days || ' days from '
+  || a.changed_on)`;
+
 /** Months of a renewing cycle given as SQL text, null for one that does not renew. */
 const months = (cycle: SQL) => sql`(case ${cycle} when 'monthly' then 1 when 'quarterly' then 3
   when 'semiannually' then 6 when 'annually' then 12 when 'biennially' then 24 when 'triennially' then 36 end)`;
@@ -168,7 +175,7 @@ export async function chargeBatch(
              d.cycle, d.quantity, d.period_start, d.next_due_date, d.currency, d.price, d.setup_fee,
              coalesce(d.invoiced, d.recurring_amount + case when d.first then d.retail_setup else 0 end)
         from due d
-      on conflict (tenant_id, service_id, period_start, kind) do nothing
+      on conflict (tenant_id, service_id, period_start, kind) where kind <> 'change' do nothing
       returning id
     )
     -- a full batch of due services stops at its last one (the rest of the walk is walked again)
@@ -187,7 +194,7 @@ export async function ensureResellerClients(tx: Tx): Promise<void> {
     select distinct on (c.reseller_id) ${PLATFORM_TENANT_ID}::uuid, c.reseller_id,
            'reseller-' || c.reseller_id || '@resellers.invalid', 'Reseller ' || c.reseller_id, c.currency
       from wholesale_charges c
-     where c.tenant_id = ${PLATFORM_TENANT_ID}::uuid and c.invoice_id is null and c.kind = 'charge'
+     where c.tenant_id = ${PLATFORM_TENANT_ID}::uuid and c.invoice_id is null and c.kind in ('charge', 'change')
      order by c.reseller_id
     on conflict (tenant_id, id) do nothing`);
 }
@@ -222,9 +229,10 @@ export async function invoiceChargesBatch(tx: Tx, today: string, limit: number):
              coalesce(b.tax_inclusive, false) as inclusive
         from (select 1) one left join billing_settings b on b.tenant_id = ${P}
     ),
+    -- what is owed: charges, and the differences of upgrades (0040) whose charge may be invoiced already
     groups as materialized (
       select reseller_id, currency from wholesale_charges
-       where tenant_id = ${P} and invoice_id is null and kind = 'charge'
+       where tenant_id = ${P} and invoice_id is null and (kind = 'charge' or (kind = 'change' and price > 0))
        group by reseller_id, currency
        order by reseller_id, currency
        limit ${limit}
@@ -241,27 +249,71 @@ export async function invoiceChargesBatch(tx: Tx, today: string, limit: number):
       on conflict (tenant_id, series, period) do update set value = number_counters.value + excluded.value
       returning value
     ),
-    -- a charge's line; a credit for its unused days (its service ended early, 0033) before the charge was
-    -- invoiced nets on the same line (a credit never exceeds its charge's price)
-    lines as materialized (
-      select n.invoice_id, c.id as charge_id, cr.id as credit_id,
-             row_number() over (partition by n.invoice_id order by c.period_start, c.service_id) as position,
-             c.description || ' (' || c.period_start || coalesce(' – ' || c.period_end, '') || ')'
-               || coalesce(', less ' || cr.unused_days || ' unused day' || case when cr.unused_days > 1 then 's' else '' end
-                           || ' from ' || cr.ended_on, '') as description,
-             k.price, c.setup_fee, k.price + c.setup_fee - case when t.inclusive then x.tax else 0 end as amount,
-             x.tax, c.period_start, c.period_end
+    -- a charge's line; a credit for its unused days (its service ended early, 0033) and the credits of changes
+    -- of package to a cheaper wholesale (0040) made before the charge was invoiced net on the same line. An
+    -- upgrade's difference is a line of its own (below), unless the credits would take the charge's line
+    -- below zero (an upgrade, then a cancellation before the period was invoiced: the cancellation credits
+    -- the upgraded price); then it nets on the charge's line too, which keeps the whole of the period's
+    -- adjustments on one line that never goes negative.
+    charged as materialized (
+      select n.invoice_id, c.id, c.service_id, c.period_start, c.period_end, c.price, c.setup_fee, c.description,
+             coalesce(sum(a.price) filter (where a.kind = 'credit' or a.price < 0), 0)::bigint as less,
+             coalesce(sum(a.price) filter (where a.kind = 'change' and a.price > 0), 0)::bigint as more,
+             min(a.unused_days) filter (where a.kind = 'credit') as credit_days,
+             min(a.ended_on) filter (where a.kind = 'credit') as credit_on,
+             string_agg(${CHANGE_TEXT}, '; ' order by a.changed_on, a.id)
+               filter (where a.kind = 'change' and a.price < 0) as less_changes,
+             string_agg(${CHANGE_TEXT}, '; ' order by a.changed_on, a.id)
+               filter (where a.kind = 'change' and a.price > 0) as more_changes,
+             array_agg(a.id) filter (where a.kind = 'credit' or a.price < 0) as less_ids,
+             array_agg(a.id) filter (where a.kind = 'change' and a.price > 0) as more_ids
         from numbered n
         join wholesale_charges c on c.tenant_id = ${P} and c.reseller_id = n.reseller_id
                                 and c.currency = n.currency and c.invoice_id is null and c.kind = 'charge'
-        left join wholesale_charges cr on cr.tenant_id = ${P} and cr.service_id = c.service_id
-                                      and cr.period_start = c.period_start and cr.kind = 'credit'
-                                      and cr.invoice_id is null
+        left join wholesale_charges a on a.tenant_id = ${P} and a.service_id = c.service_id
+                                     and a.period_start = c.period_start and a.kind <> 'charge'
+                                     and a.invoice_id is null
+       group by n.invoice_id, c.tenant_id, c.id
+    ),
+    folded as materialized (
+      select h.*, h.price + h.less < 0 as fold from charged h
+    ),
+    owed as (
+      select f.invoice_id, f.period_start, f.service_id, 0 as nth, f.period_start as day,
+             array[f.id] || coalesce(f.less_ids, '{}') || case when f.fold then coalesce(f.more_ids, '{}') else '{}' end
+               as ids,
+             f.description || ' (' || f.period_start || coalesce(' – ' || f.period_end, '') || ')'
+               || coalesce(', less ' || f.credit_days || ' unused day' || case when f.credit_days > 1 then 's' else '' end
+                           || ' from ' || f.credit_on, '')
+               || coalesce(', less ' || f.less_changes, '')
+               || case when f.fold then coalesce(', plus ' || f.more_changes, '') else '' end as description,
+             -- never below zero: only rounding (half-up per row) could take it there
+             greatest(f.price + f.less + case when f.fold then f.more else 0 end, 0) as price,
+             f.setup_fee, f.period_end
+        from folded f
+      union all
+      select n.invoice_id, a.period_start, a.service_id, 1, a.changed_on, array[a.id],
+             ${CHANGE_TEXT} || ' (' || a.period_start || ' – ' || a.period_end || ')', a.price, 0::bigint,
+             a.period_end
+        from numbered n
+        join wholesale_charges a on a.tenant_id = ${P} and a.reseller_id = n.reseller_id
+                                and a.currency = n.currency and a.invoice_id is null and a.kind = 'change'
+                                and a.price > 0
+       where not exists (select 1 from folded f
+                          where f.fold and f.service_id = a.service_id and f.period_start = a.period_start)
+    ),
+    lines as materialized (
+      select o.invoice_id, o.ids,
+             row_number() over (partition by o.invoice_id order by o.period_start, o.service_id, o.nth, o.day)
+               as position,
+             o.description, o.price, o.setup_fee,
+             o.price + o.setup_fee - case when t.inclusive then x.tax else 0 end as amount,
+             x.tax, case when o.nth = 0 then o.period_start else o.day end as period_start, o.period_end
+        from owed o
         cross join terms t
-        cross join lateral (select c.price + coalesce(cr.price, 0) as price) k
         -- the platform's tax half-up per line: on top of the price, or inside it with inclusive prices (0031)
         cross join lateral (
-          select billing_line_tax(k.price + c.setup_fee, t.tax_rate_bps, t.inclusive) as tax
+          select billing_line_tax(o.price + o.setup_fee, t.tax_rate_bps, t.inclusive) as tax
         ) x
     ),
     totals as (
@@ -311,8 +363,8 @@ export async function invoiceChargesBatch(tx: Tx, today: string, limit: number):
     ),
     attached as (
       update wholesale_charges c set invoice_id = l.invoice_id
-        from lines l
-       where c.tenant_id = ${P} and c.id in (l.charge_id, l.credit_id)
+        from (select invoice_id, unnest(ids) as id from lines) l
+       where c.tenant_id = ${P} and c.id = l.id
       returning c.id
     )
     select (select count(*) from groups)::int as groups, (select count(*) from inv)::int as issued,
@@ -326,10 +378,13 @@ export async function invoiceChargesBatch(tx: Tx, today: string, limit: number):
 /**
  * One wholesale charge as its reseller (or the platform's staff) sees it; a credit (kind 'credit': the unused
  * days of a charged period whose service ended early) has a negative price and names its days and how it was
- * settled (its credit note in the platform's series, or null: netted on its charge's invoice line).
+ * settled (its credit note in the platform's series, or null: netted on its charge's invoice line). A change
+ * (kind 'change', 0040: the service's package changed within a charged period) has the prorated difference
+ * of the two wholesale prices for the period's unused days as its price — positive owed on a line of its own,
+ * negative a credit settled like a cancellation's — and names the wholesale per period before and after.
  */
 export interface WholesaleCharge {
-  kind: 'charge' | 'credit';
+  kind: 'charge' | 'credit' | 'change';
   serviceId: string;
   /** The platform's product; null for a domain (catalog prices TLDs, not products). */
   productId: string | null;
@@ -343,11 +398,19 @@ export interface WholesaleCharge {
   setupFee: Minor;
   retail: Minor;
   credit: { endedOn: string; unusedDays: number; periodDays: number; creditNote: string | null } | null;
+  change: {
+    changedOn: string;
+    unusedDays: number;
+    periodDays: number;
+    wholesaleFrom: Minor;
+    wholesaleTo: Minor;
+    creditNote: string | null;
+  } | null;
 }
 
 interface ChargeRow {
   invoice_id: string;
-  kind: 'charge' | 'credit';
+  kind: 'charge' | 'credit' | 'change';
   service_id: string;
   product_id: string | null;
   description: string;
@@ -363,6 +426,9 @@ interface ChargeRow {
   unused_days: number | null;
   period_days: number | null;
   credit_note: string | null;
+  changed_on: string | null;
+  rate_from: string | null;
+  rate_to: string | null;
 }
 
 const toCharge = (r: ChargeRow): WholesaleCharge => ({
@@ -387,6 +453,17 @@ const toCharge = (r: ChargeRow): WholesaleCharge => ({
           creditNote: r.credit_note,
         }
       : null,
+  change:
+    r.kind === 'change'
+      ? {
+          changedOn: r.changed_on!,
+          unusedDays: r.unused_days!,
+          periodDays: r.period_days!,
+          wholesaleFrom: fromDbMinor(r.rate_from!),
+          wholesaleTo: fromDbMinor(r.rate_to!),
+          creditNote: r.credit_note,
+        }
+      : null,
 });
 
 /** The charges (and credits) an invoice gathered (platform tenant; `resellerId` narrows to one reseller's). */
@@ -401,13 +478,15 @@ export async function chargesOfInvoice(
     tx,
     sql`select c.invoice_id, c.kind, c.service_id, c.product_id, c.description, c.cycle, c.quantity,
                c.period_start::text, c.period_end::text, c.currency, c.price, c.setup_fee, c.retail,
-               c.ended_on::text, c.unused_days, c.period_days, n.number as credit_note
+               c.ended_on::text, c.unused_days, c.period_days, n.number as credit_note,
+               c.changed_on::text, c.rate_from::text, c.rate_to::text
           from wholesale_charges c
           left join credit_notes n on n.tenant_id = c.tenant_id and n.id = c.credit_note_id
          where c.tenant_id = ${PLATFORM_TENANT_ID}::uuid
            and c.invoice_id = any(${`{${invoiceIds.join(',')}}`}::uuid[])
            ${resellerId ? sql`and c.reseller_id = ${resellerId}::uuid` : sql``}
-         order by c.period_start, c.service_id, c.kind`,
+         order by c.period_start, c.service_id,
+                  case c.kind when 'charge' then 0 when 'change' then 1 else 2 end, c.changed_on, c.id`,
   );
   for (const r of rs) {
     const list = out.get(r.invoice_id) ?? [];
@@ -417,7 +496,12 @@ export async function chargesOfInvoice(
   return out;
 }
 
-/** The wholesale charge of a resold service for the period that contains `day` (locked), if one was made. */
+/**
+ * The wholesale charge of a resold service for the period that contains `day` (locked), if one was made;
+ * its `price` is what the reseller pays per period on that day: the period's charged price plus the
+ * difference (rate_to − rate_from) of each change of package applied in that period by then (0040), so
+ * that the unused days credited or changed later are those of the package the service is on.
+ */
 export interface ChargedPeriod {
   id: string;
   resellerId: string;
@@ -451,13 +535,17 @@ export async function chargeCovering(
     price: string;
   }>(
     tx,
-    sql`select id, reseller_id, invoice_id, product_id, description, cycle, quantity, period_start::text,
-               period_end::text, currency, price
-          from wholesale_charges
-         where tenant_id = ${PLATFORM_TENANT_ID}::uuid and service_id = ${serviceId}::uuid and kind = 'charge'
-           and period_start <= ${day}::date and period_end > ${day}::date
-         order by period_start desc limit 1
-         for update`,
+    sql`select c.id, c.reseller_id, c.invoice_id, c.product_id, c.description, c.cycle, c.quantity,
+               c.period_start::text, c.period_end::text, c.currency,
+               greatest(c.price + coalesce((select sum(a.rate_to - a.rate_from) from wholesale_charges a
+                                             where a.tenant_id = c.tenant_id and a.service_id = c.service_id
+                                               and a.period_start = c.period_start and a.kind = 'change'
+                                               and a.changed_on <= ${day}::date), 0), 0)::text as price
+          from wholesale_charges c
+         where c.tenant_id = ${PLATFORM_TENANT_ID}::uuid and c.service_id = ${serviceId}::uuid
+           and c.kind = 'charge' and c.period_start <= ${day}::date and c.period_end > ${day}::date
+         order by c.period_start desc limit 1
+         for update of c`,
   );
   return (
     r && {
@@ -500,10 +588,95 @@ export async function insertCredit(
                 ${c.productId}::uuid, ${`Credit: ${c.description}`}, ${c.cycle}, ${c.quantity},
                 ${c.periodStart}::date, ${c.periodEnd}::date, ${c.currency}, ${(-c.amount).toString()}::bigint, 0, 0,
                 ${c.invoiceId}::uuid, ${c.endedOn}::date, ${c.unusedDays}, ${c.periodDays})
-        on conflict (tenant_id, service_id, period_start, kind) do nothing
+        on conflict (tenant_id, service_id, period_start, kind) where kind <> 'change' do nothing
         returning id`,
   );
   return r?.id;
+}
+
+/**
+ * The service's wholesale per period as the wholesale run would charge it now (WHOLESALE_LINE: its latest
+ * applied change's, else its order line's; 0 for the tenant's own product), times its quantity, add-ons
+ * aside — in the reseller's tenant (the caller's scope), before a change of package applies.
+ */
+export async function wholesaleRateOf(tx: Tx, scope: TenantScope, serviceId: string): Promise<Minor> {
+  const [r] = await rows<{ rate: string | null }>(
+    tx,
+    sql`select (w.price * s.quantity)::text as rate
+          from client_services s
+          join orders o on o.tenant_id = s.tenant_id and o.id = s.order_id
+          cross join (select false as first) p
+          ${WHOLESALE_LINE}
+         where ${tenantIs(scope, sql`s.tenant_id`)} and s.id = ${serviceId}::uuid`,
+  );
+  return r?.rate ? fromDbMinor(r.rate) : 0n;
+}
+
+/**
+ * Records a change of package's wholesale difference for its charged period (once per change: a second call
+ * records nothing and returns undefined). A credit (negative) against a charge already invoiced belongs to
+ * that invoice (a credit note settles it); otherwise it waits for the next consolidated invoice.
+ */
+export async function insertChangeCharge(
+  tx: Tx,
+  c: ChargedPeriod & {
+    serviceId: string;
+    changeId: string;
+    description: string;
+    amount: Minor;
+    retail: Minor;
+    rateFrom: Minor;
+    rateTo: Minor;
+    changedOn: string;
+    unusedDays: number;
+    periodDays: number;
+  },
+): Promise<string | undefined> {
+  const invoiceId = c.amount < 0n ? c.invoiceId : null;
+  const [r] = await rows<{ id: string }>(
+    tx,
+    sql`insert into wholesale_charges (tenant_id, kind, reseller_id, service_id, product_id, description, cycle,
+                                       quantity, period_start, period_end, currency, price, setup_fee, retail,
+                                       invoice_id, change_id, rate_from, rate_to, changed_on, unused_days,
+                                       period_days)
+        values (${PLATFORM_TENANT_ID}::uuid, 'change', ${c.resellerId}::uuid, ${c.serviceId}::uuid,
+                ${c.productId}::uuid, ${c.description}, ${c.cycle}, ${c.quantity}, ${c.periodStart}::date,
+                ${c.periodEnd}::date, ${c.currency}, ${c.amount.toString()}::bigint, 0,
+                ${c.retail.toString()}::bigint, ${invoiceId}::uuid, ${c.changeId}::uuid,
+                ${c.rateFrom.toString()}::bigint, ${c.rateTo.toString()}::bigint, ${c.changedOn}::date,
+                ${c.unusedDays}, ${c.periodDays})
+        on conflict (tenant_id, change_id) where kind = 'change' do nothing
+        returning id`,
+  );
+  return r?.id;
+}
+
+/**
+ * Claims a service's period at a wholesale price of 0 (nothing owed, nothing retail), unless it was charged:
+ * the reseller's own product became a resold one within it, and the change of package's row owes the unused
+ * days at the new wholesale — the run never charges that (service, period) again.
+ */
+export async function claimUnchargedPeriod(
+  tx: Tx,
+  c: {
+    resellerId: string;
+    serviceId: string;
+    productId: string | null;
+    description: string;
+    cycle: string;
+    quantity: number;
+    periodStart: string;
+    periodEnd: string;
+    currency: string;
+  },
+): Promise<void> {
+  await tx.execute(sql`
+    insert into wholesale_charges (tenant_id, reseller_id, service_id, product_id, description, cycle, quantity,
+                                   period_start, period_end, currency, price, setup_fee, retail)
+    values (${PLATFORM_TENANT_ID}::uuid, ${c.resellerId}::uuid, ${c.serviceId}::uuid, ${c.productId}::uuid,
+            ${c.description}, ${c.cycle}, ${c.quantity}, ${c.periodStart}::date, ${c.periodEnd}::date,
+            ${c.currency}, 0, 0, 0)
+    on conflict (tenant_id, service_id, period_start, kind) where kind <> 'change' do nothing`);
 }
 
 export async function setCreditNote(tx: Tx, creditId: string, creditNoteId: string): Promise<void> {
