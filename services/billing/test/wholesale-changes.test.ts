@@ -35,14 +35,16 @@ describe('a resold service’s change of package mid-period, in its reseller’s
   let h: Harness;
   let api: Client;
   let demo: CatalogDemo;
-  let A: string;
   let b: Shop;
   let admin: string;
-  let resellerA: string;
-  const alias = { starter: '', pro: '' };
-  type Svc = { serviceId: string; token: string };
+  /** A demo reseller: its token, what its clients see for the platform's Starter and Pro, its own product. */
+  type Reseller = { id: string; token: string; starter: string; pro: string; custom: string };
+  /** A: services whose period was invoiced before they changed; P: periods charged, not invoiced yet. */
+  let A: Reseller;
+  let P: Reseller;
+  type Svc = { serviceId: string; token: string; reseller: Reseller };
   const S: Record<string, Svc> = {};
-  /** A's wholesale invoices as of the first run (03-01) in EUR, as its reseller saw it then. */
+  /** A's wholesale invoice of the first run (03-01), as its reseller saw it then. */
   let first: any;
 
   const run = () => h.billing.built.services.wholesale.run();
@@ -50,7 +52,7 @@ describe('a resold service’s change of package mid-period, in its reseller’s
     h.db.withTenant(allTenants, (tx) => chargeBatch(tx, allTenants, day, 100, null));
   const invoices = async (token: string) =>
     (await api.get('/v1/wholesale/invoices', token)).body.items as any[];
-  const invoiceOf = async (id: string) => (await api.get(`/v1/wholesale/invoices/${id}`, resellerA)).body;
+  const invoiceOf = async (id: string) => (await api.get(`/v1/wholesale/invoices/${id}`, A.token)).body;
   /** The platform's rows for a service (every kind), oldest first. */
   const rowsOf = (serviceId: string) =>
     h.db.withTenant(tenantScope(PLATFORM_TENANT_ID), (tx) =>
@@ -79,23 +81,44 @@ describe('a resold service’s change of package mid-period, in its reseller’s
     { currency: 'JPY', cycle: 'monthly', price: BigInt(jpy), setupFee: 0n },
   ];
 
+  /** A reseller of the demo catalog (Starter and Pro resold, its own "Acme Site Care"), with JPY prices. */
+  async function demoReseller(): Promise<Reseller> {
+    const id = newId();
+    expect(await h.deliverToCatalog('identity.reseller.created.v1', id, resellerProfile(id))).toBe('ack');
+    expect(await h.deliver('identity.reseller.created.v1', id, resellerProfile(id))).toBe('ack');
+    demo = await seedCatalogDemo(h.catalogDb, { resellerTenantId: id });
+    await h.catalogDb.withTenant(tenantScope(id), async (tx) => {
+      await replacePrices(tx, tenantScope(id), 'offering', demo.platform.starter, prices(599, 5990, 700));
+      await replacePrices(tx, tenantScope(id), 'offering', demo.platform.pro, prices(1199, 11990, 1500, 500));
+    });
+    const shop = await client(h.catalogUrl).get(`/v1/storefront/${id}/products?currency=EUR`);
+    const products = shop.body.groups.flatMap((g: any) => g.products);
+    return {
+      id,
+      token: h.issuer.tokenFor('reseller', id),
+      starter: products.find((p: any) => p.name === 'Starter').id,
+      pro: products.find((p: any) => p.name === 'Pro').id,
+      custom: demo.reseller.custom,
+    };
+  }
+
   /** A client's monthly service of `productId`, ordered today, paid and provisioned: active. */
-  async function activeService(productId: string, currency = 'EUR'): Promise<Svc> {
-    const c = await newClient(h, A, currency);
+  async function activeService(r: Reseller, productId: string, currency = 'EUR'): Promise<Svc> {
+    const c = await newClient(h, r.id, currency);
     const order = await api.post('/v1/orders', { items: [{ productId, cycle: 'monthly' }] }, c.token);
     expect(order.status).toBe(201);
     const total = (await api.get(`/v1/invoices/${order.body.invoiceId}`, c.token)).body.total;
-    await api.post(`/v1/invoices/${order.body.invoiceId}/payments`, { amount: total }, resellerA);
+    await api.post(`/v1/invoices/${order.body.invoiceId}/payments`, { amount: total }, r.token);
     const serviceId = order.body.serviceIds[0] as string;
     expect(
-      await h.deliver('provisioning.service.provisioned.v1', A, {
+      await h.deliver('provisioning.service.provisioned.v1', r.id, {
         serviceId,
         clientId: c.id,
         module: 'cpanel',
         username: `u${serviceId.slice(-6)}`,
       }),
     ).toBe('ack');
-    return { serviceId, token: c.token };
+    return { serviceId, token: c.token, reseller: r };
   }
 
   /** The client changes its package; an upgrade's invoice is paid (the change applies then). */
@@ -111,7 +134,7 @@ describe('a resold service’s change of package mid-period, in its reseller’s
       const paid = await api.post(
         `/v1/invoices/${res.body.invoiceId}/payments`,
         { amount: total },
-        resellerA,
+        s.reseller.token,
       );
       expect(paid.body.invoice.status).toBe('paid');
     }
@@ -122,36 +145,14 @@ describe('a resold service’s change of package mid-period, in its reseller’s
     h = await startLifecycle(clock);
     api = client(h.url);
     admin = h.issuer.tokenFor('admin', newId());
-    A = newId();
-    resellerA = h.issuer.tokenFor('reseller', A);
-    expect(await h.deliverToCatalog('identity.reseller.created.v1', A, resellerProfile(A))).toBe('ack');
-    expect(await h.deliver('identity.reseller.created.v1', A, resellerProfile(A))).toBe('ack');
-    demo = await seedCatalogDemo(h.catalogDb, { resellerTenantId: A });
-    // JPY beside the demo's EUR and USD: the platform's wholesale and A's retail of Starter and Pro
+    A = await demoReseller();
+    P = await demoReseller();
+    // JPY beside the demo's EUR and USD: the platform's wholesale of Starter and Pro
     await h.catalogDb.withTenant(tenantScope(PLATFORM_TENANT_ID), async (tx) => {
-      await replacePrices(
-        tx,
-        tenantScope(PLATFORM_TENANT_ID),
-        'wholesale',
-        demo.platform.starter,
-        prices(250, 2500, 300),
-      );
-      await replacePrices(
-        tx,
-        tenantScope(PLATFORM_TENANT_ID),
-        'wholesale',
-        demo.platform.pro,
-        prices(600, 6000, 1000),
-      );
+      const platform = tenantScope(PLATFORM_TENANT_ID);
+      await replacePrices(tx, platform, 'wholesale', demo.platform.starter, prices(250, 2500, 300));
+      await replacePrices(tx, platform, 'wholesale', demo.platform.pro, prices(600, 6000, 1000));
     });
-    await h.catalogDb.withTenant(tenantScope(A), async (tx) => {
-      await replacePrices(tx, tenantScope(A), 'offering', demo.platform.starter, prices(599, 5990, 700));
-      await replacePrices(tx, tenantScope(A), 'offering', demo.platform.pro, prices(1199, 11990, 1500, 500));
-    });
-    const shop = await client(h.catalogUrl).get(`/v1/storefront/${A}/products?currency=EUR`);
-    const products = shop.body.groups.flatMap((g: any) => g.products);
-    alias.starter = products.find((p: any) => p.name === 'Starter').id;
-    alias.pro = products.find((p: any) => p.name === 'Pro').id;
 
     // another reseller, reselling one service of its own shop at 700
     b = await openShop(h);
@@ -161,18 +162,18 @@ describe('a resold service’s change of package mid-period, in its reseller’s
     const theirs = await shopService(h, b);
     await resoldAt(h, b, theirs.serviceId, 700);
 
-    // 03-01: charged and invoiced at once
-    S.up = await activeService(alias.starter);
-    S.down = await activeService(alias.pro);
-    S.toOwn = await activeService(alias.starter);
-    S.cancel = await activeService(alias.starter);
+    // 03-01, A: charged and invoiced at once
+    S.up = await activeService(A, A.starter);
+    S.down = await activeService(A, A.pro);
+    S.toOwn = await activeService(A, A.starter);
+    S.cancel = await activeService(A, A.starter);
     expect(await run()).toMatchObject({ charged: 5, invoiced: 2 });
-    [first] = await invoices(resellerA);
+    [first] = await invoices(A.token);
     expect(first).toMatchObject({ total: 250 + 600 + 250 + 250, status: 'unpaid', currency: 'EUR' });
-    // 03-01: charged, not invoiced yet (the run's first phase only)
-    S.downPending = await activeService(alias.pro);
-    S.jpy = await activeService(alias.starter, 'JPY');
-    S.fromOwn = await activeService(demo.reseller.custom);
+    // 03-01, P: charged, not invoiced yet (the run's first phase only)
+    S.downPending = await activeService(P, P.pro);
+    S.jpy = await activeService(P, P.starter, 'JPY');
+    S.fromOwn = await activeService(P, P.custom);
     await chargeOnly('2026-03-01');
     expect((await rowsOf(S.downPending.serviceId)).map((r) => [r.kind, r.price, r.invoice_id])).toEqual([
       ['charge', '600', null],
@@ -181,13 +182,13 @@ describe('a resold service’s change of package mid-period, in its reseller’s
 
     // 03-11: every change
     clock.set('2026-03-11');
-    await changeTo(S.up, alias.pro); // upgrade, paid: applies on payment
-    await changeTo(S.down, alias.starter, `down-${S.down.serviceId}`); // downgrade: applies at once
-    await changeTo(S.toOwn, demo.reseller.custom); // resold → own (an upgrade for the client)
-    await changeTo(S.cancel, alias.pro);
-    await changeTo(S.downPending, alias.starter);
-    await changeTo(S.jpy, alias.pro);
-    await changeTo(S.fromOwn, alias.starter); // own → resold (a downgrade for the client)
+    await changeTo(S.up, A.pro); // upgrade, paid: applies on payment
+    await changeTo(S.down, A.starter, `down-${S.down.serviceId}`); // downgrade: applies at once
+    await changeTo(S.toOwn, A.custom); // resold → own (an upgrade for the client)
+    await changeTo(S.cancel, A.pro);
+    await changeTo(S.downPending, P.starter);
+    await changeTo(S.jpy, P.pro);
+    await changeTo(S.fromOwn, P.starter); // own → resold (a downgrade for the client)
   }, 180_000);
   afterAll(() => h.stop(), 30_000);
 
@@ -197,23 +198,26 @@ describe('a resold service’s change of package mid-period, in its reseller’s
       ['change', '237'],
     ]);
     // a settlement delivered again (the change invoice's payment) applies nothing twice
-    const [change] = await h.db.withTenant(tenantScope(A), (tx) =>
+    const [change] = await h.db.withTenant(tenantScope(A.id), (tx) =>
       rows<{ invoice_id: string }>(
         tx,
         sql`select invoice_id from service_changes where service_id = ${S.up!.serviceId}`,
       ),
     );
-    await h.db.withTenant(tenantScope(A), (tx) =>
-      h.billing.built.services.changePackage.invoicePaid(tx, tenantScope(A), change!.invoice_id),
+    await h.db.withTenant(tenantScope(A.id), (tx) =>
+      h.billing.built.services.changePackage.invoicePaid(tx, tenantScope(A.id), change!.invoice_id),
     );
     expect(await rowsOf(S.up!.serviceId)).toHaveLength(2);
 
     clock.set('2026-03-12');
     await run();
-    const next = (await invoices(resellerA)).find((i) =>
+    const next = (await invoices(A.token)).find((i) =>
       i.charges.some((c: any) => c.serviceId === S.up!.serviceId && c.kind === 'change'),
     );
     expect(next.id).not.toBe(first.id);
+    // nothing else of A's was pending: an invoice of the two upgrades (this one's and S.cancel's) alone
+    expect(next.lines).toHaveLength(2);
+    expect(next.total).toBe(2 * 237);
     const line = next.lines.find(
       (l: any) => l.unitPrice === 237 && l.description.startsWith('Change of package Starter → Pro'),
     );
@@ -248,7 +252,7 @@ describe('a resold service’s change of package mid-period, in its reseller’s
   });
 
   it('in JPY: the charge not invoiced yet and its upgrade, each on its line of the same invoice', async () => {
-    const jpy = (await invoices(resellerA)).find((i) => i.currency === 'JPY');
+    const jpy = (await invoices(P.token)).find((i) => i.currency === 'JPY');
     expect(jpy.lines.map((l: any) => [l.description, l.amount])).toEqual([
       ['Starter (2026-03-01 – 2026-04-01)', 300],
       ['Change of package Starter → Pro, 21 of 31 days from 2026-03-11 (2026-03-01 – 2026-04-01)', 474],
@@ -261,7 +265,7 @@ describe('a resold service’s change of package mid-period, in its reseller’s
       ['charge', '600', first.id],
       ['change', '-237', first.id],
     ]);
-    const notes = await creditNotesOf(A);
+    const notes = await creditNotesOf(A.id);
     const theNote = notes.find((n) => n.amount === 237);
     expect(theNote).toMatchObject({ invoiceId: first.id, refundTo: 'credit', currency: 'EUR' });
     const charge = (await invoiceOf(first.id)).charges.find(
@@ -273,13 +277,13 @@ describe('a resold service’s change of package mid-period, in its reseller’s
     });
     // the same request retried (its Idempotency-Key) is answered again and credits nothing twice
     const again = await api.call('POST', `/v1/client-services/${S.down!.serviceId}/change-package`, {
-      body: { productId: alias.starter },
+      body: { productId: A.starter },
       token: S.down!.token,
       headers: { 'idempotency-key': `down-${S.down!.serviceId}` },
     });
     expect(again.status).toBe(201);
     expect(await rowsOf(S.down!.serviceId)).toHaveLength(2);
-    expect((await creditNotesOf(A)).filter((n) => n.amount === 237)).toHaveLength(1);
+    expect((await creditNotesOf(A.id)).filter((n) => n.amount === 237)).toHaveLength(1);
   });
 
   it('credits a resold product changed for the reseller’s own: the old wholesale’s unused days', async () => {
@@ -287,9 +291,9 @@ describe('a resold service’s change of package mid-period, in its reseller’s
       ['charge', '250', first.id],
       ['change', '-169', first.id],
     ]);
-    expect((await creditNotesOf(A)).filter((n) => n.amount === 169 && n.invoiceId === first.id)).toHaveLength(
-      1,
-    );
+    expect(
+      (await creditNotesOf(A.id)).filter((n) => n.amount === 169 && n.invoiceId === first.id),
+    ).toHaveLength(1);
   });
 
   it('credits the unused days of the upgraded wholesale when the service is cancelled later in the period', async () => {
@@ -313,7 +317,7 @@ describe('a resold service’s change of package mid-period, in its reseller’s
   });
 
   it('nets a downgrade on its charge’s line when the charge was not invoiced yet', async () => {
-    const inv = (await invoices(resellerA)).find((i) =>
+    const inv = (await invoices(P.token)).find((i) =>
       i.charges.some((c: any) => c.serviceId === S.downPending!.serviceId),
     );
     const line = inv.lines.find((l: any) => l.description.startsWith('Pro (2026-03-01'));
@@ -339,7 +343,7 @@ describe('a resold service’s change of package mid-period, in its reseller’s
       ['charge', '0'],
       ['change', '169'],
     ]);
-    const inv = (await invoices(resellerA)).find((i) =>
+    const inv = (await invoices(P.token)).find((i) =>
       i.charges.some((c: any) => c.serviceId === S.fromOwn!.serviceId),
     );
     expect(inv.lines.map((l: any) => l.description)).toContain(
@@ -348,14 +352,22 @@ describe('a resold service’s change of package mid-period, in its reseller’s
     expect(await chargeOnly('2026-03-21')).toMatchObject({ charged: 0 });
   });
 
-  it('counts the changes in the reseller’s margin: what the platform billed, no more', async () => {
-    const eur = (await invoices(resellerA)).filter((i) => i.currency === 'EUR');
-    const billed = eur.flatMap((i) => i.charges).reduce((t: number, c: any) => t + c.wholesalePrice, 0);
-    // six periods (250 + 600 + 250 + 250 + 600 and the own one's 0), the changes (237 − 237 − 169 + 237 − 237
-    // + 169 = 0) and the cancellation's credit (−213)
-    expect(billed).toBe(1950 + 0 - 213);
-    const margin = await api.get('/v1/billing-reports/summary?from=2026-01-01&to=2027-01-01', resellerA);
-    expect(margin.body.margin.find((m: any) => m.currency === 'EUR').wholesale).toBe(billed);
+  it('counts the changes in the reseller’s margin: what the platform billed it, its own only', async () => {
+    const billed = async (r: Reseller) =>
+      (await invoices(r.token))
+        .filter((i) => i.currency === 'EUR')
+        .flatMap((i) => i.charges)
+        .reduce((t: number, c: any) => t + c.wholesalePrice, 0);
+    const wholesale = async (r: Reseller) =>
+      (await api.get('/v1/billing-reports/summary?from=2026-01-01&to=2027-01-01', r.token)).body.margin.find(
+        (m: any) => m.currency === 'EUR',
+      ).wholesale;
+    // A: four periods (250 + 600 + 250 + 250), its changes (237 − 237 − 169 + 237) and the cancellation's −213
+    expect(await billed(A)).toBe(1350 + 68 - 213);
+    expect(await wholesale(A)).toBe(1350 + 68 - 213);
+    // P: two periods (600, and the own product's claimed at 0) and its changes (−237 + 169)
+    expect(await billed(P)).toBe(600 - 68);
+    expect(await wholesale(P)).toBe(600 - 68);
   });
 
   it('shows none of it to another reseller, nor to the client', async () => {
@@ -364,6 +376,11 @@ describe('a resold service’s change of package mid-period, in its reseller’s
     expect(theirs.flatMap((i) => i.charges).some((c: any) => ours.has(c.serviceId))).toBe(false);
     expect(theirs.flatMap((i) => i.charges).some((c: any) => c.kind === 'change')).toBe(false);
     expect((await api.get(`/v1/wholesale/invoices/${first.id}`, b.resellerToken)).status).toBe(404);
+    expect((await api.get(`/v1/wholesale/invoices/${first.id}`, P.token)).status).toBe(404);
+    const ofP = (await invoices(P.token)).flatMap((i) => i.charges);
+    expect(
+      ofP.some((c: any) => [S.up, S.down, S.toOwn, S.cancel].some((x) => x!.serviceId === c.serviceId)),
+    ).toBe(false);
     expect((await api.get('/v1/wholesale/invoices', S.up!.token)).status).toBe(403);
     // the client's view of its changes says nothing of the platform or its wholesale
     const changes = await api.get(`/v1/client-services/${S.up!.serviceId}/changes`, S.up!.token);
