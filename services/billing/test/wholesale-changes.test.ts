@@ -174,13 +174,25 @@ describe('a resold service’s change of package mid-period, in its reseller’s
     S.downPending = await activeService(P, P.pro);
     S.jpy = await activeService(P, P.starter, 'JPY');
     S.fromOwn = await activeService(P, P.custom);
+    S.brief = await activeService(P, P.starter);
     await chargeOnly('2026-03-01');
     expect((await rowsOf(S.downPending.serviceId)).map((r) => [r.kind, r.price, r.invoice_id])).toEqual([
       ['charge', '600', null],
     ]);
     expect(await rowsOf(S.fromOwn.serviceId)).toEqual([]);
 
-    // 03-11: every change
+    // 03-02 and 03-03: upgraded, then cancelled the next day, its period not invoiced yet
+    clock.set('2026-03-02');
+    await changeTo(S.brief, P.pro);
+    clock.set('2026-03-03');
+    const cancelled = await api.post(
+      `/v1/client-services/${S.brief.serviceId}/cancel`,
+      { when: 'immediate', reason: 'changed my mind' },
+      S.brief.token,
+    );
+    expect(cancelled.status).toBe(200);
+
+    // 03-11: every other change
     clock.set('2026-03-11');
     await changeTo(S.up, A.pro); // upgrade, paid: applies on payment
     await changeTo(S.down, A.starter, `down-${S.down.serviceId}`); // downgrade: applies at once
@@ -337,6 +349,29 @@ describe('a resold service’s change of package mid-period, in its reseller’s
     ]);
   });
 
+  it('nets an upgrade on its charge’s line too when a cancellation’s credit would take that line below zero', async () => {
+    // upgraded on 03-02 (30 unused days): 600 × 30 / 31 = 580.65 → 581 − 250 × 30 / 31 = 241.94 → 242: +339;
+    // cancelled on 03-03 (29 unused days of Pro): 600 × 29 / 31 = 561.29 → 561, more than the charge's 250
+    expect((await rowsOf(S.brief!.serviceId)).map((r) => [r.kind, r.price])).toEqual([
+      ['charge', '250'],
+      ['change', '339'],
+      ['credit', '-561'],
+    ]);
+    const inv = (await invoices(P.token)).find((i) =>
+      i.charges.some((c: any) => c.serviceId === S.brief!.serviceId),
+    );
+    const lines = inv.lines.filter((l: any) => l.description.includes('2026-03-02'));
+    expect(lines).toEqual([
+      expect.objectContaining({
+        description:
+          'Starter (2026-03-01 – 2026-04-01), less 29 unused days from 2026-03-03, ' +
+          'plus Change of package Starter → Pro, 30 of 31 days from 2026-03-02',
+        unitPrice: 250 + 339 - 561,
+        amount: 28,
+      }),
+    ]);
+  });
+
   it('charges the reseller’s own product changed for a resold one the new wholesale’s unused days only', async () => {
     // the period claimed at 0, and the change's 169 (Starter's 21 days) — not all of March's 250
     expect((await rowsOf(S.fromOwn!.serviceId)).map((r) => [r.kind, r.price])).toEqual([
@@ -365,9 +400,10 @@ describe('a resold service’s change of package mid-period, in its reseller’s
     // A: four periods (250 + 600 + 250 + 250), its changes (237 − 237 − 169 + 237) and the cancellation's −213
     expect(await billed(A)).toBe(1350 + 68 - 213);
     expect(await wholesale(A)).toBe(1350 + 68 - 213);
-    // P: two periods (600, and the own product's claimed at 0) and its changes (−237 + 169)
-    expect(await billed(P)).toBe(600 - 68);
-    expect(await wholesale(P)).toBe(600 - 68);
+    // P: three periods (600, 250, and the own product's claimed at 0), its changes (−237 + 169 + 339) and a
+    // cancellation's −561
+    expect(await billed(P)).toBe(850 + 271 - 561);
+    expect(await wholesale(P)).toBe(850 + 271 - 561);
   });
 
   it('shows none of it to another reseller, nor to the client', async () => {
