@@ -108,9 +108,9 @@ describe('PostgreSQL transactions (begin sent with the first statement)', () => 
       let seen: Awaited<ReturnType<typeof allNotes>>;
       try {
         seen = await db.readWithTenant(tenantScope(TENANT_B), allNotes);
-        // the pool's own checks aside, the read sent one query
+        // the read sent one query
         expect(query).toHaveBeenCalledTimes(1);
-        expect(String((query.mock.calls[0]![0] as { text: string }).text)).toMatch(
+        expect(String((query.mock.calls[0]![0] as unknown as { text: string }).text)).toMatch(
           /^begin read only; .*; commit$/s,
         );
       } finally {
