@@ -76,12 +76,12 @@ describe('change of package of a resold service', () => {
     );
     return r!;
   };
-  const wholesaleCharges = (serviceId: string) =>
+  const wholesaleCharges = (serviceId: string, kind = 'charge') =>
     h.db.withTenant(allTenants, (tx) =>
       rows<{ product_id: string; price: string; setup_fee: string }>(
         tx,
         sql`select product_id, price::text, setup_fee::text from wholesale_charges
-             where service_id = ${serviceId} and kind = 'charge'`,
+             where service_id = ${serviceId} and kind = ${kind}`,
       ),
     );
   const runWholesale = () => h.billing.built.services.wholesale.run();
@@ -113,7 +113,12 @@ describe('change of package of a resold service', () => {
       platform_product_id: demo.platform.starter,
     });
     await runWholesale();
+    // The period (never charged: the reseller's own product) claimed at 0 when the change applied, and the
+    // change owing Starter's unused days — all 31 of them, changed on the period's first day (0040).
     expect(await wholesaleCharges(s.serviceId)).toEqual([
+      { product_id: demo.platform.starter, price: '0', setup_fee: '0' },
+    ]);
+    expect(await wholesaleCharges(s.serviceId, 'change')).toEqual([
       { product_id: demo.platform.starter, price: '250', setup_fee: '0' },
     ]);
   });
