@@ -341,7 +341,8 @@ describe('renewals', () => {
 
   // 0034 dropped the renewal key's foreign keys (its only writer inserts the key, locks the service and inserts
   // the invoice in one statement): what they guaranteed is checked here, over every key the tests above wrote
-  // (concurrent runs, a run that crashed mid-batch, batches of 3), and the delete side is still refused.
+  // (concurrent runs, a run that crashed mid-batch, batches of 3), and the delete side is still refused
+  // (0036: invoices and services are never deleted nor re-keyed; 0039 dropped 0034's narrower guards).
   it('keeps every renewal key naming its invoice, its line and its service; neither can be deleted', async () => {
     const shop = await openShop(h);
     const s = await activeService(h, shop);
@@ -374,16 +375,16 @@ describe('renewals', () => {
           (e: { message: string; cause?: { message: string } }) => `${e.message} ${e.cause?.message ?? ''}`,
         );
     expect(await refusal(sql`delete from invoices where id = ${renewal!.id}`)).toMatch(
-      /named by a renewal key/,
+      /cannot be deleted or re-keyed/,
     );
     expect(await refusal(sql`update invoices set id = ${newId()} where id = ${renewal!.id}`)).toMatch(
-      /named by a renewal key/,
+      /cannot be deleted or re-keyed/,
     );
     expect(await refusal(sql`delete from client_services where id = ${s.serviceId}`)).toMatch(
-      /named by a renewal key/,
+      /cannot be deleted or re-keyed/,
     );
     expect(await refusal(sql`update client_services set id = ${newId()} where id = ${s.serviceId}`)).toMatch(
-      /named by a renewal key/,
+      /cannot be deleted or re-keyed/,
     );
     expect((await renewalInvoices(h, shop.tenantId)).map((i) => i.id)).toEqual([renewal!.id]);
   });
