@@ -152,7 +152,6 @@ export function createChangePackage(deps: {
         rateFrom,
         rateTo: c.line.wholesale ? c.line.wholesale.price * BigInt(s.quantity) : 0n,
         retail: c.charge - c.credit,
-        period: { start: c.periodStart, end: c.periodEnd },
         productName: c.productName,
         cycle: s.cycle,
         quantity: s.quantity,

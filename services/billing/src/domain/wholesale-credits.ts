@@ -13,6 +13,7 @@ import { findInvoice } from '../store/invoices.store';
 import { type ClientService } from '../store/services.store';
 import {
   chargeCovering,
+  chargePeriodOf,
   claimUnchargedPeriod,
   insertChangeCharge,
   insertCredit,
@@ -142,8 +143,7 @@ export interface AppliedChange {
   rateTo: Minor;
   /** What the client was invoiced (positive) or credited (negative) for the change. */
   retail: Minor;
-  /** The service's period the change was prorated in, and what a charge of it is made of. */
-  period: { start: string; end: string };
+  /** What a charge of the service's period is made of. */
   productName: string;
   cycle: string;
   quantity: number;
@@ -179,10 +179,12 @@ export async function chargeChangedWholesale(
   restore: TenantScope,
 ): Promise<void> {
   if (c.tenantId === PLATFORM_TENANT_ID || c.rateFrom === c.rateTo) return;
+  // the period the run would charge, read in the reseller's tenant (only needed for an own product's)
+  const period = c.rateFrom === 0n ? await chargePeriodOf(tx, restore, c.serviceId) : undefined;
   await applyTenantScope(tx, PLATFORM);
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext('billing.wholesale.invoice'))`);
   let charge = await chargeCovering(tx, c.serviceId, today);
-  if (!charge && c.rateFrom === 0n && today >= c.period.start && today < c.period.end) {
+  if (!charge && period && today >= period.start && today < period.end) {
     // The reseller's own product (never charged) becomes a resold one: the period is claimed at nothing,
     // so the run does not charge all of it at the new wholesale, and the change owes its unused days.
     await claimUnchargedPeriod(tx, {
@@ -192,8 +194,8 @@ export async function chargeChangedWholesale(
       description: c.productName + (c.quantity > 1 ? ` × ${c.quantity}` : ''),
       cycle: c.cycle,
       quantity: c.quantity,
-      periodStart: c.period.start,
-      periodEnd: c.period.end,
+      periodStart: period.start,
+      periodEnd: period.end,
       currency: c.currency,
     });
     charge = await chargeCovering(tx, c.serviceId, today);

@@ -70,6 +70,15 @@ const WHOLESALE_LINE = sql`
 const CHANGE_TEXT = sql`(a.description || ', ' || a.unused_days || ' of ' || a.period_days || ' days from '
   || a.changed_on)`;
 
+/**
+ * The start of the service `s`'s current period, the key of its charge: from its last paid renewal (the one
+ * that ends on its next due date), else its registration. It ends on its next due date.
+ */
+const PERIOD_START = sql`coalesce((select r.period_start from service_renewals r
+                                    where r.tenant_id = s.tenant_id and r.service_id = s.id
+                                      and r.period_end = s.next_due_date
+                                    order by r.period_start desc limit 1), s.registration_date)`;
+
 /** Months of a renewing cycle given as SQL text, null for one that does not renew. */
 const months = (cycle: SQL) => sql`(case ${cycle} when 'monthly' then 1 when 'quarterly' then 3
   when 'semiannually' then 6 when 'annually' then 12 when 'biennially' then 24 when 'triennially' then 36 end)`;
@@ -139,10 +148,7 @@ export async function chargeBatch(
         cross join lateral (
           select q.period_start, q.period_start = s.registration_date as first,
                  coalesce(s.term_months, ${months(sql`s.cycle`)}) as term
-            from (select coalesce((select r.period_start from service_renewals r
-                                    where r.tenant_id = s.tenant_id and r.service_id = s.id
-                                      and r.period_end = s.next_due_date
-                                    order by r.period_start desc limit 1), s.registration_date) as period_start) q
+            from (select ${PERIOD_START} as period_start) q
         ) p
         ${WHOLESALE_LINE}
         ${ADDON_WHOLESALE}
@@ -610,6 +616,24 @@ export async function wholesaleRateOf(tx: Tx, scope: TenantScope, serviceId: str
          where ${tenantIs(scope, sql`s.tenant_id`)} and s.id = ${serviceId}::uuid`,
   );
   return r?.rate ? fromDbMinor(r.rate) : 0n;
+}
+
+/**
+ * The service's current period as the wholesale run keys its charge (PERIOD_START – its next due date), in
+ * the reseller's tenant (the caller's scope); undefined for a service that does not renew.
+ */
+export async function chargePeriodOf(
+  tx: Tx,
+  scope: TenantScope,
+  serviceId: string,
+): Promise<{ start: string; end: string } | undefined> {
+  const [r] = await rows<{ start: string; end: string | null }>(
+    tx,
+    sql`select (${PERIOD_START})::text as start, s.next_due_date::text as end
+          from client_services s
+         where ${tenantIs(scope, sql`s.tenant_id`)} and s.id = ${serviceId}::uuid`,
+  );
+  return r?.end ? { start: r.start, end: r.end } : undefined;
 }
 
 /**
