@@ -42,3 +42,7 @@ ALTER TABLE wholesale_charges DROP CONSTRAINT wholesale_charges_period;
 CREATE UNIQUE INDEX wholesale_charges_period ON wholesale_charges (tenant_id, service_id, period_start, kind)
   WHERE kind <> 'change';
 CREATE UNIQUE INDEX wholesale_charges_change ON wholesale_charges (tenant_id, change_id) WHERE kind = 'change';
+-- A period's changes, looked up beside its charge (a cancellation's price since them, the consolidated run's
+-- netting): the unique index above leaves them out.
+CREATE INDEX wholesale_charges_changes ON wholesale_charges (tenant_id, service_id, period_start)
+  WHERE kind = 'change';
