@@ -188,7 +188,9 @@ export function createChangePackage(deps: {
     async invoicePaid(tx: Tx, scope: TenantScope, invoiceId: string, causationId?: string) {
       const c = await pendingChangeOfInvoice(tx, scope, invoiceId);
       if (!c) return;
-      const s = await findService(tx, scope, c.serviceId);
+      // locked (after the change, as applying it always did): a cancellation meanwhile either credited the
+      // service before (it is over here: nothing changes) or waits and credits what this change made it
+      const s = await findService(tx, scope, c.serviceId, undefined, true);
       const live = s && s.status !== 'terminated' && s.status !== 'cancelled' ? s : null;
       const rateFrom = live ? await wholesaleBefore(tx, scope, live, c) : null;
       if (!(await applyChange(tx, scope, c))) return;
