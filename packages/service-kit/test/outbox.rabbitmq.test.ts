@@ -6,9 +6,17 @@ import { sql } from 'drizzle-orm';
 import { createRabbitBus } from '../src/bus';
 import { type Bus } from '../src/bus/types';
 import { migrate, openPostgres, rows, type Database } from '../src/db';
-import { createEventConsumer, createOutbox, createOutboxRelay, type OutboxRelay } from '../src/outbox';
+import { BusRefusedError, BusUnavailableError } from '../src/bus/types';
+import {
+  createEventConsumer,
+  createOutbox,
+  createOutboxRelay,
+  retryDelayMs,
+  type OutboxRelay,
+} from '../src/outbox';
 import { createTestDatabase, type TestDatabase } from '../src/testing/postgres';
 import { createTestVhost } from '../src/testing/rabbit';
+import { newId } from '../src/ids';
 import { allTenants } from '../src/tenant';
 import { effects, NoteAdded, recordEffect, testRegistry, waitFor } from './fixtures/events';
 import { NOTES_MIGRATIONS, TENANT_A } from './fixtures/notes';
@@ -19,6 +27,26 @@ const rabbitmqctl = (...args: string[]) =>
   promisify(execFile)('rabbitmqctl', ['-q', ...args], { timeout: 30_000 });
 
 type Vhost = Awaited<ReturnType<typeof createTestVhost>>;
+
+describe("the relay's retry of a failed publish", () => {
+  const [base, max] = [200, 30_000];
+  it('retries a publish lost with the bus at once, whatever its attempts', () => {
+    expect(retryDelayMs(new BusUnavailableError('connection closed'), false, 7, base, max)).toBe(0);
+    expect(retryDelayMs(new BusRefusedError('nacked'), true, 7, base, max)).toBe(0);
+    expect(retryDelayMs(new Error('unroutable'), true, 7, base, max)).toBe(0);
+  });
+
+  it('backs off on a row the connected broker refused (nack), or whose message failed: at least half the step', () => {
+    for (const reason of [new BusRefusedError('nacked'), new Error('message x was unroutable (returned)')]) {
+      // the least jitter can give, and the most
+      expect(retryDelayMs(reason, false, 0, base, max, () => 0)).toBe(100);
+      expect(retryDelayMs(reason, false, 3, base, max, () => 0)).toBe(800);
+      expect(retryDelayMs(reason, false, 3, base, max, () => 0.999)).toBe(1599);
+      expect(retryDelayMs(reason, false, 40, base, max, () => 0)).toBe(15_000);
+      expect(retryDelayMs(reason, false, 40, base, max, () => 0.999)).toBeLessThan(30_000);
+    }
+  });
+});
 
 describe('outbox → RabbitMQ → inbox', () => {
   let testDb: TestDatabase;
@@ -260,6 +288,10 @@ describe('outbox → RabbitMQ → inbox', () => {
       const failed = await waitFor(row, (r) => (r[0]?.attempts ?? 0) >= 2);
       expect(failed).toEqual([{ attempts: expect.any(Number), last_error: expect.stringMatching(/nack/) }]);
       expect(failed[0]!.attempts).toBeGreaterThanOrEqual(2);
+      // The publisher tells a refusal from a loss: the relay backs off on a refused row (retryDelayMs).
+      await expect(
+        publisherBus.publish({ id: newId(), routingKey: NoteAdded.type, body: Buffer.from('{}') }),
+      ).rejects.toBeInstanceOf(BusRefusedError);
       // Room again: the queue lets its publishers in once a consumer takes it below the new limit (RabbitMQ
       // 3.10 keeps a publisher it refused blocked if the limit is merely cleared).
       await rabbitmqctl(

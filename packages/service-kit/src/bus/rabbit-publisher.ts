@@ -1,6 +1,6 @@
 import { type ConfirmChannel, type Message } from 'amqplib';
 import { toError } from './logger';
-import { BusUnavailableError, EXCHANGE, type OutgoingMessage } from './types';
+import { BusRefusedError, BusUnavailableError, EXCHANGE, type OutgoingMessage } from './types';
 
 /** Publishes on one confirm channel; a new one is made for every channel the bus opens. */
 export interface ConfirmPublisher {
@@ -124,9 +124,10 @@ export function createConfirmPublisher(channel: ConfirmChannel, confirmTimeoutMs
           ...(message.headers ? { headers: message.headers } : {}),
         },
         (err: unknown) => {
-          // A nack (an internal error of a queue process) or a channel that closed first: the broker's
-          // failure, not the message's.
-          if (err) entry.settle(new BusUnavailableError(`publish of ${message.id} nacked by the broker`));
+          // A nack (a full queue refusing publishes, an internal error of a queue process) or a channel
+          // that closed first (then its loss has settled the publish already): the broker's failure, not the
+          // message's.
+          if (err) entry.settle(new BusRefusedError(`publish of ${message.id} nacked by the broker`));
           else if (entry.returned) entry.settle(new Error(`message ${message.id} was unroutable (returned)`));
           else entry.settle();
         },

@@ -103,3 +103,12 @@ export const DEAD_LETTER_EXCHANGE = 'geminis.dlx';
 export class BusUnavailableError extends Error {
   override name = 'BusUnavailableError';
 }
+
+/**
+ * The broker refused a publish while connected (a nack: a queue at its max-length with reject-publish, a
+ * queue process's internal error): still the broker's failure, not the message's, but one that publishing
+ * again at once only repeats — the relay backs off on the row while the broker stays up.
+ */
+export class BusRefusedError extends BusUnavailableError {
+  override name = 'BusRefusedError';
+}

@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { sql } from 'drizzle-orm';
-import { BusUnavailableError, type Bus, type OutgoingMessage } from '../bus/types';
+import { BusRefusedError, BusUnavailableError, type Bus, type OutgoingMessage } from '../bus/types';
 import { rows, type Database } from '../db/types';
 import { allTenants } from '../tenant';
 import { withExtractedContext } from '../telemetry/context';
@@ -63,6 +63,28 @@ class BusDownError extends Error {
   }
 }
 
+/**
+ * How long a row whose publish failed waits before it is claimed again. A publish lost with the bus
+ * (connection or channel gone, confirm timed out) says nothing about its row: due again at once, as soon as
+ * the bus is back (the relay's own pacing — a round every 250 ms while the bus is down — keeps it from
+ * spinning). A failure of the message itself (unroutable, returned), or a publish the connected broker
+ * refused (a nack: its queue is full and rejects publishes), backs off on the row, exponentially with its
+ * attempts, with equal jitter (at least half the step: the broker is not asked again at every poll while it
+ * keeps refusing).
+ */
+export function retryDelayMs(
+  reason: unknown,
+  busLost: boolean,
+  attempts: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
+  if (busLost || (reason instanceof BusUnavailableError && !(reason instanceof BusRefusedError))) return 0;
+  const step = Math.min(maxMs, baseMs * 2 ** Math.min(attempts, 20));
+  return Math.floor(step / 2 + random() * (step / 2));
+}
+
 export interface OutboxRelay {
   start(): Promise<void>;
   /** One batch: claim, publish, delete what was confirmed. Returns how many rows were published. */
@@ -91,9 +113,6 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let running = false;
   let loop: Promise<void> | undefined;
   let unlisten: (() => Promise<void>) | undefined;
-
-  const backoffMs = (attempts: number) =>
-    Math.floor(Math.random() * Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(attempts, 20)));
 
   /** Whether the bus can publish now; while it cannot, nothing is claimed and no row spends an attempt. */
   async function busUp(): Promise<boolean> {
@@ -163,10 +182,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           : claimed.map((row) => bus.publish(message(row))),
       );
       const published: string[] = [];
-      // Publishes that failed because of the broker (connection lost, confirm timed out, nack) say nothing
-      // about their rows: those are due again as soon as the bus is back, instead of waiting out a per-row
-      // backoff after it returns (the relay's own pacing — a round every 250 ms while the bus is down —
-      // keeps them from spinning). Only a failure of the message itself backs off per row.
+      // Publishes that failed because the bus went away say nothing about their rows: those are due again
+      // as soon as it is back (retryDelayMs).
       const busLost = results.some((r) => r.status === 'rejected') && !(await busUp());
       for (const [i, result] of results.entries()) {
         const row = claimed[i]!;
@@ -175,7 +192,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           continue;
         }
         const reason = result.reason instanceof Error ? result.reason.message : String(result.reason);
-        const delay = busLost || result.reason instanceof BusUnavailableError ? 0 : backoffMs(row.attempts);
+        const delay = retryDelayMs(result.reason, busLost, row.attempts, retryBaseMs, retryMaxMs);
         await tx.execute(sql`
           update outbox set attempts = attempts + 1, last_error = ${reason.slice(0, 500)},
                  next_attempt_at = clock_timestamp() + make_interval(secs => ${delay / 1000})
