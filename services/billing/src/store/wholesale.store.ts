@@ -218,8 +218,9 @@ export interface InvoicedBatch {
  * Gathers pending charges onto consolidated invoices, in ONE statement in the platform's tenant: up to
  * `limit` (reseller, currency) groups of charges not invoiced yet, one invoice each in the platform's series
  * (its prefix, padding and yearly reset; the counter bumped once by the count, so numbers stay gapless), a
- * line per charge (the wholesale price and, for a first period, the setup fee; the platform's tax half-up
- * per line), due after the platform's invoice terms. The caller holds the transaction-level wholesale lock
+ * line per charge (the wholesale price and, for a first period, the setup fee, less the credits of its
+ * period not invoiced yet; the platform's tax half-up per line) and one per upgrade's difference (0040), due
+ * after the platform's invoice terms. The caller holds the transaction-level wholesale lock
  * (two runs never gather the same charges); what another run claims meanwhile waits for the next run.
  */
 export async function invoiceChargesBatch(tx: Tx, today: string, limit: number): Promise<InvoicedBatch> {
