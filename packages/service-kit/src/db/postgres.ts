@@ -231,7 +231,14 @@ type Query = (config: QueryConfig | string, values?: unknown[]) => Promise<unkno
  */
 function deferringClient(connection: Connection): { query: Query } {
   const { client } = connection;
-  const send: Query = (config, values) => client.query(config as QueryConfig, values);
+  // Statements a transaction sends at once (Promise.all over a few reads) go one after another, as the
+  // driver's own queue would send them: pg 8 deprecates queueing a query on a busy client (pg 9 drops it).
+  let tail: Promise<unknown> = Promise.resolve();
+  const send: Query = (config, values) => {
+    const sent = tail.then(() => client.query(config as QueryConfig, values));
+    tail = sent.catch(() => undefined);
+    return sent;
+  };
   const query: Query = (config, values) => {
     const begin = connection.begin;
     if (begin !== undefined) {
