@@ -683,17 +683,7 @@ export async function insertChangeCharge(
  */
 export async function claimUnchargedPeriod(
   tx: Tx,
-  c: {
-    resellerId: string;
-    serviceId: string;
-    productId: string | null;
-    description: string;
-    cycle: string;
-    quantity: number;
-    periodStart: string;
-    periodEnd: string;
-    currency: string;
-  },
+  c: Omit<ChargedPeriod, 'id' | 'invoiceId' | 'price'> & { serviceId: string },
 ): Promise<void> {
   await tx.execute(sql`
     insert into wholesale_charges (tenant_id, reseller_id, service_id, product_id, description, cycle, quantity,
