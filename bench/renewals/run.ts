@@ -120,7 +120,28 @@ async function main() {
     await db.transaction((tx) => tx.execute(sql`drop table bench_floor`));
     const floor = Math.min(floors.one, floors.batched);
 
-    // The write set alone: what a renewal run must write for the same services, nothing else — each batch of
+    // The renewal job exactly as the scheduler runs it (bounded batches, each its own transaction).
+    const outbox = createOutbox({ source: 'billing', registry: eventRegistry });
+    const settlement = createSettlement({ outbox, sealer: createSealer(randomBytes(32).toString('hex')) });
+    const jobs = createLifecycleJobs({
+      db,
+      settlement,
+      now: () => new Date(`${TODAY}T02:00:00Z`),
+      renewalBatchSize: BATCH,
+      renewalLanes: LANES,
+    });
+    const rssBefore = process.memoryUsage().rss;
+    const loadBefore = load();
+    const runStart = process.hrtime.bigint();
+    const renewal = await walOf(() => jobs.renew());
+    const issued = renewal.value;
+    const run = seconds(runStart);
+    const againStart = process.hrtime.bigint();
+    const again = await jobs.renew();
+    const second = seconds(againStart);
+
+    // After the runs (its locks would leave every service row marked for the run to clean up), the write set
+    // alone: what a renewal run must write for the same services, nothing else — each batch of
     // BATCH services locked, and for each its renewal key, invoice, line and outbox event (the same columns,
     // constraints and indexes: tables made LIKE billing's, without their row-level security, parent-check
     // triggers and foreign keys), every value a cheap expression of the service row (no joins, tax,
@@ -166,26 +187,6 @@ async function main() {
       await db.transaction((tx) => tx.execute(sql`drop table ws_renewals, ws_invoices, ws_lines, ws_outbox`));
       return took;
     });
-
-    // The renewal job exactly as the scheduler runs it (bounded batches, each its own transaction).
-    const outbox = createOutbox({ source: 'billing', registry: eventRegistry });
-    const settlement = createSettlement({ outbox, sealer: createSealer(randomBytes(32).toString('hex')) });
-    const jobs = createLifecycleJobs({
-      db,
-      settlement,
-      now: () => new Date(`${TODAY}T02:00:00Z`),
-      renewalBatchSize: BATCH,
-      renewalLanes: LANES,
-    });
-    const rssBefore = process.memoryUsage().rss;
-    const loadBefore = load();
-    const runStart = process.hrtime.bigint();
-    const renewal = await walOf(() => jobs.renew());
-    const issued = renewal.value;
-    const run = seconds(runStart);
-    const againStart = process.hrtime.bigint();
-    const again = await jobs.renew();
-    const second = seconds(againStart);
 
     const [check] = await db.withTenant(allTenants, (tx) =>
       rows<{ invoices: number; lines: number; events: number; gaps: number }>(
