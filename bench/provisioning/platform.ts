@@ -157,6 +157,8 @@ export async function runPlatformBench(options: PlatformBenchOptions, cases: Cas
             Object.entries(platform.running).map(([n, r]) => [serviceUrlVariable(n as ServiceName), r.url]),
           ),
           GEMINIS_MODE: 'embedded',
+          // the stages below read when each event was published
+          OUTBOX_KEEP_PUBLISHED: 'true',
           LOG_LEVEL: options.logLevel,
           OTEL_TRACES_EXPORTER: 'none',
           PORT: port,

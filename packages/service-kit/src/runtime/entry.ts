@@ -25,6 +25,11 @@ export const sharedServiceConfig = {
   JWT_AUDIENCE: z.string().min(1).default('geminis'),
   /** The shared key of service-only routes (`{ service: true }`). */
   INTERNAL_SERVICE_KEY: secret(32),
+  /**
+   * Diagnostics: published outbox rows are kept (marked published) instead of deleted once the broker
+   * confirmed them — bench/provisioning reads when each event left. Nothing prunes them: not for production.
+   */
+  OUTBOX_KEEP_PUBLISHED: z.enum(['true', 'false']).default('false'),
 };
 
 export type SharedServiceConfig = ConfigOf<typeof sharedServiceConfig> & { PORT: number };

@@ -65,6 +65,7 @@ export async function runStandalone(
       : {}),
     port: shared.PORT,
     host: shared.HOST,
+    keepPublishedEvents: shared.OUTBOX_KEEP_PUBLISHED === 'true',
   }).finally(() => migrationDb?.close());
   installSignalHandlers(logger, [
     () => running.stop(),
