@@ -97,8 +97,10 @@ describe('webhook endpoints side by side', () => {
     const fast = await register(T, healthy.url('/fast'));
     await h.deliver('billing.invoice.paid.v1', T, paid());
     const draining = drain();
-    await until(() => healthy.hits.length === 1);
+    // the healthy endpoint answered while the hung one holds its request (which may reach it a moment later)
+    await until(() => healthy.hits.length === 1 && hung.waiting.length === 1);
     expect(hung.waiting).toHaveLength(1);
+    expect(healthy.hits).toHaveLength(1);
     hung.release();
     expect(await draining).toEqual({ delivered: 2, retry: 0, failed: 0 });
     expect((await deliveries(T, fast))[0]).toMatchObject({ status: 'delivered', attempts: 1 });
