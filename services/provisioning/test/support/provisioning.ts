@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { eventRegistry, PLATFORM_TENANT_ID } from '@geminis/contracts';
 import {
-  allTenants,
   createEventConsumer,
   createInMemoryBus,
   createLogger,
@@ -13,6 +12,7 @@ import {
   type Database,
   type RunningService,
 } from '@geminis/service-kit';
+import { withRowLevelSecurityOpened } from '@geminis/service-kit/src/testing/first-wall';
 import { createTestClient, type TestResponse } from '@geminis/service-kit/src/testing/http';
 import { createTestDatabase, type TestDatabase } from '@geminis/service-kit/src/testing/postgres';
 import { createTestIssuer, type TestIssuer } from '@geminis/service-kit/src/testing/tokens';
@@ -72,13 +72,7 @@ export async function startProvisioning(options: HarnessOptions = {}): Promise<H
       sync: { enabled: false, ...options.config?.domains?.sync },
     },
   };
-  const served: Database = options.firstWallOnly
-    ? {
-        ...db,
-        withTenant: (_scope, fn) => db.withTenant(allTenants, fn),
-        readWithTenant: (_scope, fn) => db.readWithTenant(allTenants, fn),
-      }
-    : db;
+  const served: Database = options.firstWallOnly ? withRowLevelSecurityOpened(db) : db;
   const running = await runService(provisioningService(config), {
     db: served,
     bus,
